@@ -1,0 +1,1 @@
+"""Diaspora Bridge: the Litestar application."""

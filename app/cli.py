@@ -1,0 +1,214 @@
+"""The `portal` command: run, migrate, tenants, seed-demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.db import migrate, server
+from app.db.server import DatabaseUrls
+from app.db.session import create_engine, create_session_factory
+from app.demo import seed_demo
+from tenants.models import Tenant
+from tenants.provisioning import (MissionSpec, ProvisioningError, create_tenant, list_tenants,
+                                  load_mission, mission_files, provision_mission,
+                                  set_tenant_status)
+
+
+async def prepare_database() -> DatabaseUrls:
+    """Find or start the server, create database and roles if missing, migrate to head."""
+    settings = get_settings()
+    urls = await server.bootstrap(server.admin_url(settings), settings)
+    await migrate.upgrade(urls.owner, settings.database_app_role)
+    return urls
+
+
+@asynccontextmanager
+async def app_session() -> AsyncIterator[AsyncSession]:
+    """A session as the runtime role, the same role (and RLS) the web app has."""
+    urls = await prepare_database()
+    engine = create_engine(urls.app)
+    try:
+        async with create_session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def run_async(coro):
+    try:
+        return asyncio.run(coro)
+    except ProvisioningError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def main(verbose: bool) -> None:
+    """Diaspora Bridge portal."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pgserver and Alembic narrate every start at INFO; keep their warnings only.
+    for noisy in ("pgserver", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+def run(host: str | None, port: int | None) -> None:
+    """Migrate, seed demo data into an empty database, and serve the portal."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+
+    async def prepare() -> DatabaseUrls:
+        urls = await prepare_database()
+        engine = create_engine(urls.app)
+        try:
+            factory = create_session_factory(engine)
+            async with factory() as session:
+                empty = not await session.scalar(select(func.count()).select_from(Tenant))
+            if empty:
+                click.echo(f"Empty database: seeding demo data ({', '.join(await seed_demo(factory))}).")
+        finally:
+            await engine.dispose()
+        return urls
+
+    urls = run_async(prepare())
+    where = "embedded PostgreSQL in " + str(settings.pg_data_dir) if settings.embedded_database \
+        else "PostgreSQL at " + urls.app.render_as_string(hide_password=True)
+    click.echo(f"Database: {where}")
+    click.echo(f"Diaspora Bridge is running at http://{host}:{port}/  (Ctrl-C to stop)")
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it with our handler in place:
+    # KeyboardInterrupt then a normal exit, so pgserver's exit handler stops the embedded database.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        uvicorn.run(create_app(urls.app, settings), host=host, port=port, log_level="info",
+                    proxy_headers=True, timeout_graceful_shutdown=10)
+    except KeyboardInterrupt:
+        pass
+    click.echo("Diaspora Bridge stopped.")
+
+
+@main.command("migrate")
+@click.option("--revision", default="head", show_default=True)
+def migrate_cmd(revision: str) -> None:
+    """Bring the schema to a revision (default: the latest)."""
+
+    async def go() -> None:
+        settings = get_settings()
+        urls = await server.bootstrap(server.admin_url(settings), settings)
+        await migrate.upgrade(urls.owner, settings.database_app_role, revision)
+
+    run_async(go())
+    click.echo(f"Database migrated to {revision}.")
+
+
+@main.command("seed-demo")
+def seed_demo_cmd() -> None:
+    """Provision both missions and their demo content (idempotent)."""
+
+    async def go() -> list[str]:
+        urls = await prepare_database()
+        engine = create_engine(urls.app)
+        try:
+            return await seed_demo(create_session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    click.echo(f"Demo data in place for: {', '.join(run_async(go()))}.")
+
+
+@main.group()
+def tenants() -> None:
+    """Create, list, provision and suspend missions."""
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    async def go():
+        async with app_session() as session:
+            return await list_tenants(session)
+
+    rows = run_async(go())
+    if not rows:
+        click.echo("No missions yet. Create one with 'portal tenants create' or 'portal seed-demo'.")
+    for t in rows:
+        click.echo(f"{t.slug:<16} {t.status:<10} {t.country_code}  {t.default_locale} "
+                   f"[{','.join(t.locales)}]  {t.time_zone:<20} {t.name}")
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Mission name, e.g. 'Sudan'.")
+@click.option("--country", "country_code", required=True, help="ISO 3166 code, e.g. SD.")
+@click.option("--locales", required=True, help="Comma-separated, e.g. 'ar,en'.")
+@click.option("--default-locale", default=None, help="Default: the first of --locales.")
+@click.option("--time-zone", required=True, help="IANA time zone, e.g. Africa/Khartoum.")
+def tenants_create(slug: str, name: str, country_code: str, locales: str,
+                   default_locale: str | None, time_zone: str) -> None:
+    """Create an empty mission."""
+    locale_list = [x.strip() for x in locales.split(",") if x.strip()]
+    spec = MissionSpec(slug=slug, name=name, country_code=country_code.upper(),
+                       default_locale=default_locale or (locale_list[0] if locale_list else ""),
+                       locales=locale_list, time_zone=time_zone)
+
+    async def go():
+        async with app_session() as session:
+            return await create_tenant(session, spec)
+
+    tenant = run_async(go())
+    click.echo(f"Mission {tenant.slug!r} created.")
+
+
+@tenants.command("provision")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def tenants_provision(files: tuple[Path, ...]) -> None:
+    """Create or update missions from mission files (default: tenants/missions/*.toml)."""
+    specs = [load_mission_or_fail(p) for p in (files or mission_files())]
+
+    async def go():
+        async with app_session() as session:
+            return [(await provision_mission(session, s)).slug for s in specs]
+
+    click.echo(f"Provisioned: {', '.join(run_async(go()))}.")
+
+
+def load_mission_or_fail(path: Path) -> MissionSpec:
+    try:
+        return load_mission(path)
+    except ProvisioningError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _status_command(name: str, status: str, help_text: str) -> None:
+    @tenants.command(name, help=help_text)
+    @click.argument("slug")
+    def command(slug: str) -> None:
+        async def go():
+            async with app_session() as session:
+                return await set_tenant_status(session, slug, status)
+
+        run_async(go())
+        click.echo(f"Mission {slug!r} is now {status}.")
+
+
+_status_command("suspend", "suspended", "Suspend a mission: its pages answer 404 until reactivated.")
+_status_command("activate", "active", "Reactivate a suspended mission.")
+
+
+if __name__ == "__main__":
+    main()

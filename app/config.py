@@ -1,0 +1,83 @@
+"""Settings, read once from the environment. Every variable is documented in README.md."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where PostgreSQL is. Empty: the embedded server (pgserver) with its data under var_dir.
+    database_url: str = ""
+    # The portal's own database and the two roles it creates in it: the owner runs
+    # migrations, the runtime role (no superuser, no BYPASSRLS, owns nothing) serves requests.
+    database_name: str = "diaspora_bridge"
+    database_owner_role: str = "portal_owner"
+    database_owner_password: str = ""
+    database_app_role: str = "portal_app"
+    database_app_password: str = ""
+    var_dir: Path = field(default=PROJECT_ROOT / "var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Local development: no Secure flag on cookies, mail to files. Off in production.
+    debug: bool = False
+    secret_key: str = ""
+
+    @property
+    def embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def pg_data_dir(self) -> Path:
+        return self.var_dir / "pgdata"
+
+
+def load_settings() -> Settings:
+    env = os.environ
+    var_dir = Path(env.get("PORTAL_VAR_DIR") or PROJECT_ROOT / "var")
+    return Settings(
+        database_url=env.get("DATABASE_URL", ""),
+        database_name=env.get("DATABASE_NAME") or "diaspora_bridge",
+        database_owner_role=env.get("DATABASE_OWNER_ROLE") or "portal_owner",
+        database_owner_password=env.get("DATABASE_OWNER_PASSWORD", ""),
+        database_app_role=env.get("DATABASE_APP_ROLE") or "portal_app",
+        database_app_password=env.get("DATABASE_APP_PASSWORD", ""),
+        var_dir=var_dir,
+        host=env.get("PORTAL_HOST") or "127.0.0.1",
+        port=int(env.get("PORTAL_PORT") or 8000),
+        debug=_bool("PORTAL_DEBUG", False),
+        secret_key=env.get("SECRET_KEY", ""),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """SECRET_KEY, or for local use a random key kept under var/ so restarts keep sessions."""
+    if settings.secret_key:
+        return settings.secret_key
+    import secrets
+
+    path = settings.var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,68 @@
+"""Alembic, called from async code: the connection is handed to env.py through run_sync,
+so no nested event loop is started."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.config import PROJECT_ROOT
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def _run(owner_url: URL, fn, *args) -> None:
+    engine = create_async_engine(owner_url)
+    try:
+        async with engine.connect() as conn:
+            def call(sync_conn):
+                cfg = alembic_config()
+                cfg.attributes["connection"] = sync_conn
+                fn(cfg, *args)
+            await conn.run_sync(call)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+async def upgrade(owner_url: URL, app_role: str, revision: str = "head") -> None:
+    """Migrate as the owner, then give the runtime role what it may do on every table."""
+    await _run(owner_url, command.upgrade, revision)
+    await grant_runtime_privileges(owner_url, app_role)
+
+
+async def downgrade(owner_url: URL, revision: str = "base") -> None:
+    await _run(owner_url, command.downgrade, revision)
+
+
+async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
+    role = '"' + app_role.replace('"', '""') + '"'
+    engine = create_async_engine(owner_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
+            await conn.execute(text(
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+            # The runtime role may read the schema version (health check), never change it.
+            await conn.execute(text(
+                f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}"))
+    finally:
+        await engine.dispose()
+
+
+async def current_revision(conn) -> str | None:
+    result = await conn.execute(text("SELECT version_num FROM alembic_version"))
+    return result.scalar_one_or_none()

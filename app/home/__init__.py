@@ -1,0 +1,1 @@
+"""The public front: the list of missions, a mission's home page, language choice, health."""

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.params import Body
+from litestar.response import Redirect, Response
+from sqlalchemy import text
+
+from app.db.migrate import current_revision
+from app.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
+from app.i18n import gettext as _
+from app.partners.services import list_partner_agencies
+from app.web.deps import CurrentTenant, Db
+from app.web.templating import page
+from tenants.services import list_sectors
+
+
+@get("/", name="landing")
+async def landing(request: Request) -> Response:
+    return page(request, "index.html")
+
+
+@get("/", name="mission_home")
+async def mission_home(request: Request, tenant: CurrentTenant, db: Db) -> Response:
+    return page(request, "tenants/home.html",
+                sectors=await list_sectors(db, tenant),
+                partner_agencies=await list_partner_agencies(db, tenant))
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@post("/lang", name="choose_language")
+async def choose_language(
+    request: Request,
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response:
+    lang = data.get("lang", "")
+    if lang not in SUPPORTED_LOCALES:
+        raise ValidationException(_("Unknown language. Choose one of the languages listed."))
+    response = Redirect(safe_next(data.get("next")), status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, path="/",
+                        httponly=True, samesite="lax", secure=request.app.state.secure_cookies)
+    return response
+
+
+@get("/healthz", name="healthz", cache=False)
+async def healthz(state: State) -> Response:
+    """Is the database reachable, and is its schema at the migration head this code expects?"""
+    head = state.migration_head
+    try:
+        async with state.session_factory() as session:
+            await session.execute(text("SELECT 1"))
+            current = await current_revision(session)
+    except Exception as exc:  # noqa: BLE001 - the point is to report any database failure
+        return Response({"status": "unavailable", "database": f"error: {exc.__class__.__name__}",
+                         "migrations": {"head": head, "current": None, "at_head": False}},
+                        status_code=503)
+    ok = current == head
+    return Response({"status": "ok" if ok else "degraded", "database": "ok",
+                     "migrations": {"head": head, "current": current, "at_head": ok}},
+                    status_code=200 if ok else 503)

@@ -1,0 +1,79 @@
+"""Languages of the portal: gettext catalogues under locales/, the current locale per request,
+and the choice rule (the user's choice if the mission offers it, else the mission default)."""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.core import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+SUPPORTED_LOCALES = ("en", "ar", "pt", "fr")
+DEFAULT_LOCALE = "en"
+RTL_LOCALES = frozenset({"ar"})
+LANGUAGE_COOKIE = "lang"
+
+_current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=None)
+def translations(locale: str) -> Translations:
+    """Compile the .po catalogue in memory once per process (no .mo files to build or commit)."""
+    po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return Translations()  # English: the msgids are the text
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf)
+
+
+def current_locale() -> str:
+    return _current_locale.get()
+
+
+def set_locale(locale: str):
+    return _current_locale.set(locale)
+
+
+def reset_locale(token) -> None:
+    _current_locale.reset(token)
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale()).ngettext(singular, plural, n)
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale in RTL_LOCALES else "ltr"
+
+
+def language_name(locale: str) -> str:
+    """A language in its own words (العربية, Português), as a language picker shows it."""
+    return Locale.parse(locale).get_display_name(locale).capitalize()
+
+
+def choose_locale(chosen: str | None, offered: tuple[str, ...], default: str,
+                  accept_language: str | None = None) -> str:
+    """The user's explicit choice wins when offered; otherwise the mission's default.
+    Outside a mission (offered = all), the browser's Accept-Language is the next hint."""
+    if chosen in offered:
+        return chosen
+    if accept_language and offered == SUPPORTED_LOCALES:
+        for part in accept_language.split(","):
+            tag = part.split(";")[0].strip().lower()[:2]
+            if tag in offered:
+                return tag
+    return default

@@ -1,0 +1,79 @@
+"""create_app(): the Litestar application, its plugins, middleware, routes and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import PROJECT_ROOT, Settings, get_settings, resolve_secret_key
+from app.db.migrate import head_revision
+from app.db.session import create_engine, create_session_factory
+from app.home.controllers import choose_language, healthz, landing, mission_home
+from app.partners.controllers import partner_detail, partner_list
+from app.web.context import MISSION_PARAM, RequestContextMiddleware, provide_tenant
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.security import security_headers
+from app.web.templating import create_environment
+
+
+async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """A session per request; services commit what they change, anything else rolls back."""
+    async with state.session_factory() as session:
+        yield session
+
+
+# Every page of a mission lives under /<mission slug>/.
+MISSION_ROUTES = [mission_home, partner_list, partner_detail]
+
+
+def create_app(database_url: URL, settings: Settings | None = None) -> Litestar:
+    """The web app, connected as the runtime role at database_url."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(database_url, pool_size=10, max_overflow=10)
+        app.state.session_factory = create_session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    mission_router = Router(
+        path=f"/{{{MISSION_PARAM}:str}}",
+        route_handlers=MISSION_ROUTES,
+        dependencies={"tenant": Provide(provide_tenant, sync_to_thread=False)},
+    )
+    secret_key = resolve_secret_key(settings)
+    return Litestar(
+        route_handlers=[
+            landing, choose_language, healthz, mission_router,
+            create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"],
+                                       name="static"),
+        ],
+        dependencies={"db": Provide(provide_db)},
+        middleware=[RequestContextMiddleware()],
+        lifespan=[lifespan],
+        template_config=TemplateConfig(
+            instance=JinjaTemplateEngine.from_environment(create_environment())),
+        csrf_config=CSRFConfig(secret=secret_key, cookie_secure=not settings.debug,
+                               cookie_httponly=False, exclude=["/healthz"]),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers],
+        state=State({
+            "secret_key": secret_key,
+            "secure_cookies": not settings.debug,
+            "migration_head": head_revision(),
+        }),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Partner agencies: UN agencies, ministries, committees and NGOs that report trainings."""

@@ -1,0 +1,2 @@
+"""What every page shares: request context (mission, language), rendering, flash messages,
+error pages."""

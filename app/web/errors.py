@@ -1,0 +1,73 @@
+"""Error pages: HTML for people, JSON for machines; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from app.i18n import gettext as _
+from app.web.context import locale_for
+from app.web.templating import page
+
+log = logging.getLogger(__name__)
+
+JSON_PREFIXES = ("/api/", "/healthz")
+
+
+def _titles() -> dict[int, tuple[str, str]]:
+    # Built per call so that each title is translated into the request's language.
+    return {
+        400: (_("This request could not be understood"),
+              _("Please check what you entered and try again.")),
+        403: (_("You are not allowed to do this"),
+              _("Your account does not give access to this page.")),
+        404: (_("Page not found"),
+              _("The page or mission you asked for does not exist, or is no longer available.")),
+        405: (_("This action is not possible here"),
+              _("The page does not accept this kind of request.")),
+        429: (_("Too many attempts"), _("Please wait a moment and try again.")),
+        500: (_("Something went wrong on our side"),
+              _("The problem has been recorded. Please try again in a few minutes.")),
+    }
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(JSON_PREFIXES)
+
+
+def _ensure_locale(request: Request) -> None:
+    if not hasattr(request.state, "locale"):  # no route matched: the middleware never ran
+        request.state.locale = locale_for(request, None)
+
+
+def error_response(request: Request, status: int, detail: str | None = None) -> Response:
+    if _wants_json(request):
+        return Response({"status_code": status, "detail": detail or ""},
+                        status_code=status, media_type=MediaType.JSON)
+    _ensure_locale(request)
+    title, explanation = _titles().get(status, _titles()[400 if status < 500 else 500])
+    return page(request, "errors/error.html", status_code=status, status=status, title=title,
+                explanation=explanation, detail=detail)
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    detail = None
+    if exc.status_code == 403 and "CSRF" in (exc.detail or ""):
+        detail = _("The form had expired. Reload the page and send it again.")
+    elif exc.status_code == 400:
+        detail = exc.detail
+    return error_response(request, exc.status_code, detail)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_exception_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,193 @@
+"""Creating and configuring missions: from a missions/*.toml file or the command line.
+
+Provisioning is idempotent: it upserts the mission, its sectors and partner agencies by
+their stable codes, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.core import Locale
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import SUPPORTED_LOCALES
+from app.partners.models import PARTNER_KINDS, PartnerAgency
+from tenants.context import TenantContext, tenant_scope
+from tenants.models import TENANT_STATUSES, Sector, Tenant
+
+MISSIONS_DIR = Path(__file__).parent / "missions"
+SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+# First path segments the portal itself uses: a mission cannot be named like them.
+RESERVED_SLUGS = frozenset({"static", "healthz", "admin", "api", "lang", "auth", "account",
+                            "dev", "favicon.ico", "robots.txt"})
+_COUNTRIES = frozenset(Locale("en").territories)
+
+
+class ProvisioningError(ValueError):
+    """A mission definition that cannot be used; the message says which field and why."""
+
+
+@dataclass
+class SectorSpec:
+    code: str
+    names: dict[str, str]
+
+
+@dataclass
+class PartnerAgencySpec:
+    code: str
+    name: str
+    kind: str
+    short_name: str = ""
+
+
+@dataclass
+class MissionSpec:
+    slug: str
+    name: str
+    country_code: str
+    default_locale: str
+    locales: list[str]
+    time_zone: str
+    names: dict[str, str] = field(default_factory=dict)
+    sectors: list[SectorSpec] = field(default_factory=list)
+    partner_agencies: list[PartnerAgencySpec] = field(default_factory=list)
+
+    def validate(self) -> None:
+        errors = []
+        if not SLUG_RE.match(self.slug):
+            errors.append(f"slug {self.slug!r}: use 2-40 lower-case letters, digits or '-', "
+                          "starting with a letter")
+        elif self.slug in RESERVED_SLUGS:
+            errors.append(f"slug {self.slug!r} is reserved by the portal")
+        if not self.name.strip():
+            errors.append("name: must not be empty")
+        if self.country_code not in _COUNTRIES:
+            errors.append(f"country code {self.country_code!r}: not an ISO 3166 country code")
+        unknown = [loc for loc in self.locales if loc not in SUPPORTED_LOCALES]
+        if not self.locales or unknown:
+            errors.append(f"locales {self.locales!r}: choose from {', '.join(SUPPORTED_LOCALES)}")
+        if self.default_locale not in self.locales:
+            errors.append(f"default locale {self.default_locale!r} must be one of the locales")
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors.append(f"time zone {self.time_zone!r}: not a known IANA time zone")
+        for p in self.partner_agencies:
+            if p.kind not in PARTNER_KINDS:
+                errors.append(f"partner agency {p.code!r}: kind {p.kind!r} is not one of "
+                              f"{', '.join(PARTNER_KINDS)}")
+        codes = [s.code for s in self.sectors]
+        if len(codes) != len(set(codes)):
+            errors.append("sectors: codes must be unique")
+        if errors:
+            raise ProvisioningError("; ".join(errors))
+
+
+def load_mission(path: Path) -> MissionSpec:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        spec = MissionSpec(
+            slug=data["slug"], name=data["name"], country_code=data["country_code"],
+            default_locale=data["default_locale"], locales=list(data["locales"]),
+            time_zone=data["time_zone"], names=dict(data.get("names", {})),
+            sectors=[SectorSpec(code=s["code"], names=dict(s["names"]))
+                     for s in data.get("sectors", [])],
+            partner_agencies=[PartnerAgencySpec(**p) for p in data.get("partner_agencies", [])],
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise ProvisioningError(f"{path.name}: {exc.__class__.__name__}: {exc}") from exc
+    try:
+        spec.validate()
+    except ProvisioningError as exc:
+        raise ProvisioningError(f"{path.name}: {exc}") from exc
+    return spec
+
+
+def mission_files() -> list[Path]:
+    return sorted(MISSIONS_DIR.glob("*.toml"))
+
+
+def to_context(tenant: Tenant) -> TenantContext:
+    return TenantContext(
+        id=tenant.id, slug=tenant.slug, name=tenant.name, names=dict(tenant.names),
+        country_code=tenant.country_code, default_locale=tenant.default_locale,
+        locales=tuple(tenant.locales), time_zone=tenant.time_zone,
+    )
+
+
+async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.slug == slug))
+
+
+async def create_tenant(session: AsyncSession, spec: MissionSpec) -> Tenant:
+    """A new, empty mission (no sectors or partners yet); refuses an existing slug."""
+    spec.validate()
+    if await get_tenant_by_slug(session, spec.slug):
+        raise ProvisioningError(f"a mission with slug {spec.slug!r} already exists")
+    tenant = Tenant(slug=spec.slug, name=spec.name, names=spec.names,
+                    country_code=spec.country_code, default_locale=spec.default_locale,
+                    locales=spec.locales, time_zone=spec.time_zone, status="active", settings={})
+    session.add(tenant)
+    await session.commit()
+    return tenant
+
+
+async def provision_mission(session: AsyncSession, spec: MissionSpec) -> Tenant:
+    """Create or update a mission and its configuration from its spec (status is kept)."""
+    spec.validate()
+    tenant = await get_tenant_by_slug(session, spec.slug)
+    if tenant is None:
+        tenant = Tenant(slug=spec.slug, status="active", settings={})
+        session.add(tenant)
+    tenant.name, tenant.names = spec.name, spec.names
+    tenant.country_code, tenant.time_zone = spec.country_code, spec.time_zone
+    tenant.default_locale, tenant.locales = spec.default_locale, spec.locales
+    await session.commit()
+
+    # Sectors and partner agencies are row-level secured: write them as the mission.
+    with tenant_scope(to_context(tenant)):
+        for position, sector in enumerate(spec.sectors):
+            stmt = insert(Sector).values(tenant_id=tenant.id, code=sector.code,
+                                         names=sector.names, position=position)
+            await session.execute(stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "code"],
+                set_={"names": stmt.excluded.names, "position": stmt.excluded.position}))
+        for partner in spec.partner_agencies:
+            stmt = insert(PartnerAgency).values(
+                tenant_id=tenant.id, code=partner.code, name=partner.name,
+                short_name=partner.short_name, kind=partner.kind)
+            await session.execute(stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "code"],
+                set_={"name": stmt.excluded.name, "short_name": stmt.excluded.short_name,
+                      "kind": stmt.excluded.kind}))
+        await session.commit()
+    return tenant
+
+
+async def set_tenant_status(session: AsyncSession, slug: str, status: str) -> Tenant:
+    if status not in TENANT_STATUSES:
+        raise ProvisioningError(f"status {status!r}: choose from {', '.join(TENANT_STATUSES)}")
+    tenant = await get_tenant_by_slug(session, slug)
+    if tenant is None:
+        raise ProvisioningError(f"no mission with slug {slug!r}")
+    tenant.status = status
+    await session.commit()
+    return tenant
+
+
+async def list_tenants(session: AsyncSession) -> list[Tenant]:
+    return list(await session.scalars(select(Tenant).order_by(Tenant.name)))
+
+
+async def active_tenants(session: AsyncSession) -> list[TenantContext]:
+    rows = await session.scalars(
+        select(Tenant).where(Tenant.status == "active").order_by(Tenant.name))
+    return [to_context(t) for t in rows]

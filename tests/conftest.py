@@ -1,0 +1,131 @@
+"""Test fixtures: one PostgreSQL server per run, the schema built once with Alembic into a
+template database, and a fresh clone of it per test module (CREATE DATABASE ... TEMPLATE).
+
+The server is the embedded one (pgserver) unless TEST_DATABASE_URL (or DATABASE_URL) names
+an external server with a role allowed to create databases and roles. The app under test
+connects as the runtime role, exactly as in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings, load_settings
+from app.db import migrate, server
+from app.db.server import DatabaseUrls
+from app.db.session import create_engine, create_session_factory
+from app.main import create_app
+from tenants.context import TenantContext
+from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
+
+_counter = itertools.count()
+
+
+def external_server_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    var_dir = tmp_path_factory.mktemp("var")
+    return replace(load_settings(), var_dir=var_dir, database_url=external_server_url(),
+                   debug=True, secret_key="test-secret-key")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(settings: Settings, tmp_path_factory) -> URL:
+    if settings.database_url:
+        return server.to_asyncpg_url(settings.database_url)
+    import pgserver
+
+    data_dir = tmp_path_factory.mktemp("pg")
+    srv = pgserver.get_server(data_dir, cleanup_mode="delete")
+    return server.to_asyncpg_url(srv.get_uri())
+
+
+def unique_name(kind: str) -> str:
+    return f"dbtest_{os.getpid()}_{kind}_{next(_counter)}"
+
+
+@pytest.fixture(scope="session")
+async def template_database(pg_admin_url: URL, settings: Settings) -> AsyncIterator[str]:
+    name = unique_name("template")
+    urls = await server.bootstrap(pg_admin_url, settings, database=name)
+    await migrate.upgrade(urls.owner, settings.database_app_role)
+    yield name
+    await server.drop_database(pg_admin_url, name)
+
+
+@dataclass
+class TestDatabase:
+    name: str
+    urls: DatabaseUrls
+    admin: URL
+
+
+async def new_database(pg_admin_url: URL, settings: Settings, template: str | None) -> TestDatabase:
+    name = unique_name("db")
+    urls = await server.bootstrap(pg_admin_url, settings, database=name, template=template)
+    return TestDatabase(name=name, urls=urls, admin=pg_admin_url)
+
+
+@pytest.fixture(scope="module")
+async def database(pg_admin_url, settings, template_database) -> AsyncIterator[TestDatabase]:
+    """A database at the migration head, private to the test module."""
+    db = await new_database(pg_admin_url, settings, template_database)
+    yield db
+    await server.drop_database(pg_admin_url, db.name)
+
+
+@pytest.fixture(scope="module")
+async def app_engine(database: TestDatabase) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database.urls.app)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def session_factory(app_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(app_engine)
+
+
+@pytest.fixture(scope="module")
+async def missions(session_factory) -> dict[str, TenantContext]:
+    """Sudan and Mozambique, provisioned from their mission files."""
+    result = {}
+    for path in mission_files():
+        async with session_factory() as session:
+            tenant = await provision_mission(session, load_mission(path))
+            result[tenant.slug] = to_context(tenant)
+    return result
+
+
+@pytest.fixture(scope="module")
+def app(database: TestDatabase, settings: Settings) -> Litestar:
+    return create_app(database.urls.app, settings)
+
+
+@pytest.fixture(scope="module")
+async def client(app: Litestar, missions) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+        yield c
+
+
+async def csrf_token(client: AsyncTestClient, path: str = "/") -> str:
+    """Visit a page so the CSRF cookie is set, and return the token forms must send."""
+    await client.get(path)
+    return client.cookies["csrftoken"]
+
+
+def random_uuid() -> uuid.UUID:
+    return uuid.uuid4()

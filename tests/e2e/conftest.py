@@ -1,0 +1,59 @@
+"""Browser tests: the system Chromium (never a downloaded browser) against `portal run`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright
+
+from app.config import PROJECT_ROOT
+from tests.test_portal_run import Portal
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def portal_url(tmp_path_factory):
+    portal = Portal(tmp_path_factory.mktemp("e2e-var"))
+    portal.wait_ready()
+    yield portal.url
+    portal.stop()
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: scripts/bootstrap --test installs it")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(browser):
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+async def page_without_js(browser):
+    context = await browser.new_context(java_script_enabled=False, locale="en-GB")
+    yield await context.new_page()
+    await context.close()
+
+
+async def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

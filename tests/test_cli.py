@@ -1,0 +1,105 @@
+"""The `portal` command, run as a user would run it (a subprocess against the test server)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.partners.models import PartnerAgency
+from tenants.context import tenant_scope
+from tenants.models import Sector, Tenant
+
+
+@pytest.fixture(scope="module")
+def portal(database, settings):
+    env = {**os.environ,
+           "DATABASE_URL": database.admin.render_as_string(hide_password=False),
+           "DATABASE_NAME": database.name, "PORTAL_VAR_DIR": str(settings.var_dir)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    return run
+
+
+async def _snapshot(session_factory, missions) -> list:
+    """Every provisioned row, as comparable tuples."""
+    rows = []
+    async with session_factory() as db:
+        rows += (await db.execute(select(Tenant.slug, Tenant.name, Tenant.names, Tenant.locales,
+                                         Tenant.created_at).order_by(Tenant.slug))).all()
+    for tenant in missions.values():
+        with tenant_scope(tenant):
+            async with session_factory() as db:
+                rows += (await db.execute(select(Sector.id, Sector.code, Sector.names,
+                                                 Sector.position).order_by(Sector.code))).all()
+                rows += (await db.execute(select(PartnerAgency.id, PartnerAgency.name,
+                                                 PartnerAgency.kind).order_by(PartnerAgency.code))).all()
+    return rows
+
+
+async def test_seed_demo_is_idempotent(portal, session_factory, missions):
+    before = await _snapshot(session_factory, missions)
+    result = portal("seed-demo")
+    assert result.returncode == 0, result.stderr
+    assert "mozambique, sudan" in result.stdout
+    assert await _snapshot(session_factory, missions) == before
+    assert portal("seed-demo").returncode == 0
+    assert await _snapshot(session_factory, missions) == before
+
+
+def test_create_list_suspend_activate(portal):
+    created = portal("tenants", "create", "somalia", "--name", "Somalia", "--country", "so",
+                     "--locales", "en,ar", "--time-zone", "Africa/Mogadishu")
+    assert created.returncode == 0, created.stderr
+    listing = portal("tenants", "list").stdout
+    assert "somalia" in listing and "active" in listing
+    assert portal("tenants", "suspend", "somalia").returncode == 0
+    assert "somalia          suspended" in portal("tenants", "list").stdout
+    assert portal("tenants", "activate", "somalia").returncode == 0
+    again = portal("tenants", "create", "somalia", "--name", "Somalia", "--country", "SO",
+                   "--locales", "en", "--time-zone", "Africa/Mogadishu")
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["Bad Slug", "--country", "SD", "--locales", "en", "--time-zone", "UTC"], "slug"),
+    (["static", "--country", "SD", "--locales", "en", "--time-zone", "UTC"], "reserved"),
+    (["narnia", "--country", "XX", "--locales", "en", "--time-zone", "UTC"], "country code"),
+    (["narnia", "--country", "SD", "--locales", "en,de", "--time-zone", "UTC"], "locales"),
+    (["narnia", "--country", "SD", "--locales", "en", "--time-zone", "Mars/Olympus"], "time zone"),
+    (["narnia", "--country", "SD", "--locales", "en", "--default-locale", "ar",
+      "--time-zone", "UTC"], "default locale"),
+])
+def test_create_refuses_bad_input_clearly(portal, args, message):
+    result = portal("tenants", "create", *args[:1], "--name", "Narnia", *args[1:])
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_suspend_unknown_mission(portal):
+    result = portal("tenants", "suspend", "atlantis")
+    assert result.returncode == 1 and "no mission with slug 'atlantis'" in result.stderr
+
+
+def test_provision_refuses_a_broken_mission_file(portal, tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('slug = "x y"\nname = "X"\ncountry_code = "SD"\n'
+                      'default_locale = "en"\nlocales = ["en"]\ntime_zone = "UTC"\n')
+    result = portal("tenants", "provision", str(broken))
+    assert result.returncode == 1 and "broken.toml" in result.stderr and "slug" in result.stderr
+    garbage = tmp_path / "garbage.toml"
+    garbage.write_text("this is = = not toml")
+    result = portal("tenants", "provision", str(garbage))
+    assert result.returncode == 1 and "garbage.toml" in result.stderr
+
+
+async def test_migrate_is_idempotent(portal, app_engine):
+    assert portal("migrate").returncode == 0
+    async with app_engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+        assert await conn.scalar(select(func.count()).select_from(Tenant)) >= 2

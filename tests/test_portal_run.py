@@ -1,0 +1,89 @@
+"""`portal run` on the embedded defaults, as the README's first command uses it: it creates
+the database, seeds both missions, serves, stops the embedded PostgreSQL on SIGTERM, and a
+second run reuses the same data."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def postgres_running(data_dir) -> bool:
+    return any(p.info["name"] == "postgres" and str(data_dir) in " ".join(p.info["cmdline"] or [])
+               for p in psutil.process_iter(["name", "cmdline"]))
+
+
+class Portal:
+    def __init__(self, var_dir):
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "DATABASE_NAME")}
+        env["PORTAL_VAR_DIR"] = str(var_dir)
+        self.env = env
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "run", "--port", str(self.port)], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout=60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"portal run exited early:\n{self.proc.stdout.read()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError("portal run did not become ready")
+
+    def stop(self) -> str:
+        self.proc.send_signal(signal.SIGTERM)
+        out, _ = self.proc.communicate(timeout=30)
+        return out
+
+
+def test_run_seeds_serves_stops_and_reuses(tmp_path):
+    data_dir = tmp_path / "pgdata"
+    first = Portal(tmp_path)
+    try:
+        first.wait_ready()
+        landing = httpx.get(first.url + "/")
+        assert "Sudan" in landing.text and "Mozambique" in landing.text
+        assert httpx.get(first.url + "/sudan/").status_code == 200
+        # A CLI command beside the running portal shares the embedded server.
+        created = subprocess.run(
+            [sys.executable, "-m", "app.cli", "tenants", "create", "somalia", "--name", "Somalia",
+             "--country", "SO", "--locales", "en", "--time-zone", "Africa/Mogadishu"],
+            env=first.env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert created.returncode == 0, created.stderr
+    finally:
+        out = first.stop()
+    assert first.proc.returncode == 0, out
+    assert "Empty database: seeding demo data" in out
+    assert "Diaspora Bridge stopped." in out
+    assert not postgres_running(data_dir), "the embedded PostgreSQL outlived portal run"
+
+    second = Portal(tmp_path)
+    try:
+        second.wait_ready()
+        assert "Somalia" in httpx.get(second.url + "/").text  # data persisted
+    finally:
+        out = second.stop()
+    assert "seeding" not in out  # not empty any more: no second seed
+    assert second.proc.returncode == 0
+    assert not postgres_running(data_dir)

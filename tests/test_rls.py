@@ -1,0 +1,120 @@
+"""Row-level security, proven at the database: the runtime role sees a mission's rows only
+when that mission is set for the transaction, and cannot write another mission's rows."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from app.db.server import asyncpg_dsn
+from tenants.context import tenant_scope
+from tenants.models import Sector
+
+pytestmark = pytest.mark.portable
+
+
+@pytest.fixture
+async def raw(database):
+    """A raw connection as the runtime role: no ORM, no session hook."""
+    conn = await asyncpg.connect(asyncpg_dsn(database.urls.app))
+    yield conn
+    await conn.close()
+
+
+async def _set(conn, tenant_id) -> None:
+    await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+
+
+async def test_runtime_role_has_no_way_around_rls(raw):
+    role = await raw.fetchrow(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    assert role["rolsuper"] is False and role["rolbypassrls"] is False
+    owned = await raw.fetchval(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+    assert owned == 0
+
+
+async def test_no_tenant_set_reads_nothing(raw, missions):
+    assert await raw.fetchval("SELECT count(*) FROM sectors") == 0
+    assert await raw.fetchval("SELECT count(*) FROM partner_agencies") == 0
+
+
+async def test_tenant_set_reads_only_its_rows(raw, missions):
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    async with raw.transaction():
+        await _set(raw, sudan.id)
+        tenants = await raw.fetch("SELECT DISTINCT tenant_id FROM sectors")
+        assert [r["tenant_id"] for r in tenants] == [sudan.id]
+    async with raw.transaction():
+        await _set(raw, mozambique.id)
+        codes = {r["code"] for r in await raw.fetch("SELECT code FROM sectors")}
+        assert "child_protection" in codes and "corporate_governance" not in codes
+    # set_config(..., true) ends with the transaction: the pooled connection forgets it.
+    assert await raw.fetchval("SELECT count(*) FROM sectors") == 0
+
+
+async def test_writing_another_missions_row_is_refused(raw, missions):
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with raw.transaction():
+            await _set(raw, sudan.id)
+            await raw.execute("INSERT INTO sectors (id, tenant_id, code) "
+                              "VALUES (gen_random_uuid(), $1, 'smuggled')", mozambique.id)
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        async with raw.transaction():
+            await _set(raw, sudan.id)
+            await raw.execute("UPDATE sectors SET tenant_id = $1", mozambique.id)
+    async with raw.transaction():
+        await _set(raw, sudan.id)
+        # Another mission's rows are invisible, so they cannot be deleted either.
+        assert await raw.execute("DELETE FROM sectors WHERE tenant_id = $1",
+                                 mozambique.id) == "DELETE 0"
+
+
+async def test_session_hook_scopes_orm_queries(session_factory, missions):
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        assert await db.scalar(select(func.count()).select_from(Sector)) == 0
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            rows = (await db.scalars(select(Sector.tenant_id).distinct())).all()
+            assert rows == [sudan.id]
+            setting = await db.scalar(text("SELECT current_setting('app.tenant_id', true)"))
+            assert setting == str(sudan.id)
+
+
+async def test_orm_insert_for_another_mission_is_refused(session_factory, missions):
+    with tenant_scope(missions["sudan"]):
+        async with session_factory() as db:
+            db.add(Sector(tenant_id=missions["mozambique"].id, code="smuggled", names={}))
+            with pytest.raises(DBAPIError, match="row-level security"):
+                await db.commit()
+
+
+async def test_every_tenant_scoped_table_is_protected(raw):
+    """Any table with a tenant_id column: RLS enabled and forced, the standard policy,
+    tenant_id NOT NULL, and an index that leads with tenant_id."""
+    tables = [r["table_name"] for r in await raw.fetch(
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name = 'tenant_id'")]
+    assert tables, "no tenant-scoped table found"
+    for table in tables:
+        flags = await raw.fetchrow(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1", table)
+        assert flags["relrowsecurity"] and flags["relforcerowsecurity"], table
+        policy = await raw.fetchrow(
+            "SELECT qual, with_check FROM pg_policies WHERE tablename = $1", table)
+        assert policy is not None, f"{table} has no policy"
+        for clause in (policy["qual"], policy["with_check"]):
+            assert "current_setting('app.tenant_id'::text, true)" in clause, (table, clause)
+        nullable = await raw.fetchval(
+            "SELECT is_nullable FROM information_schema.columns "
+            "WHERE table_name = $1 AND column_name = 'tenant_id'", table)
+        assert nullable == "NO", table
+        leading = await raw.fetch(
+            "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+            "WHERE c.relname = $1", table)
+        assert "tenant_id" in {r["attname"] for r in leading}, f"{table}: no index on tenant_id"
