@@ -34,6 +34,13 @@ class Settings:
     # Local development: no Secure flag on cookies, mail to files. Off in production.
     debug: bool = False
     secret_key: str = ""
+    # Public address used in links sent by mail; empty: the address the request came to.
+    base_url: str = ""
+    # smtp://user:password@host:587 or smtps://...; empty: mail goes to var/mail/*.eml.
+    smtp_url: str = ""
+    mail_from: str = "Diaspora Bridge <no-reply@diaspora-bridge.local>"
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
 
     @property
     def embedded_database(self) -> bool:
@@ -42,6 +49,10 @@ class Settings:
     @property
     def pg_data_dir(self) -> Path:
         return self.var_dir / "pgdata"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
 
 
 def load_settings() -> Settings:
@@ -59,6 +70,11 @@ def load_settings() -> Settings:
         port=int(env.get("PORTAL_PORT") or 8000),
         debug=_bool("PORTAL_DEBUG", False),
         secret_key=env.get("SECRET_KEY", ""),
+        base_url=(env.get("PORTAL_BASE_URL") or "").rstrip("/"),
+        smtp_url=env.get("SMTP_URL", ""),
+        mail_from=env.get("MAIL_FROM") or Settings.mail_from,
+        session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 120),
+        session_max_hours=int(env.get("SESSION_MAX_HOURS") or 12),
     )
 
 

@@ -18,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import PROJECT_ROOT, Settings, get_settings, resolve_secret_key
 from app.db.migrate import head_revision
 from app.db.session import create_engine, create_session_factory
+from app.accounts.controllers import ACCOUNT_ROUTES
 from app.home.controllers import choose_language, healthz, landing, mission_home
 from app.partners.controllers import partner_detail, partner_list
-from app.web.context import MISSION_PARAM, RequestContextMiddleware, provide_tenant
+from app.web.context import (MISSION_PARAM, RequestContextMiddleware, provide_actor,
+                             provide_tenant)
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.security import security_headers
-from app.web.templating import create_environment
+from app.web.templating import environment
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -33,7 +35,7 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 
 
 # Every page of a mission lives under /<mission slug>/.
-MISSION_ROUTES = [mission_home, partner_list, partner_detail]
+MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES]
 
 
 def create_app(database_url: URL, settings: Settings | None = None) -> Litestar:
@@ -61,16 +63,18 @@ def create_app(database_url: URL, settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"],
                                        name="static"),
         ],
-        dependencies={"db": Provide(provide_db)},
+        dependencies={"db": Provide(provide_db),
+                      "actor": Provide(provide_actor, sync_to_thread=False)},
         middleware=[RequestContextMiddleware()],
         lifespan=[lifespan],
         template_config=TemplateConfig(
-            instance=JinjaTemplateEngine.from_environment(create_environment())),
+            instance=JinjaTemplateEngine.from_environment(environment())),
         csrf_config=CSRFConfig(secret=secret_key, cookie_secure=not settings.debug,
                                cookie_httponly=False, exclude=["/healthz"]),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers],
         state=State({
+            "settings": settings,
             "secret_key": secret_key,
             "secure_cookies": not settings.debug,
             "migration_head": head_revision(),

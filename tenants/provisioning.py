@@ -187,6 +187,11 @@ async def list_tenants(session: AsyncSession) -> list[Tenant]:
     return list(await session.scalars(select(Tenant).order_by(Tenant.name)))
 
 
+async def all_tenants(session: AsyncSession) -> list[TenantContext]:
+    """Every mission, suspended ones included: background jobs still finish their work."""
+    return [to_context(t) for t in await list_tenants(session)]
+
+
 async def active_tenants(session: AsyncSession) -> list[TenantContext]:
     rows = await session.scalars(
         select(Tenant).where(Tenant.status == "active").order_by(Tenant.name))

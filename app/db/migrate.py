@@ -47,6 +47,10 @@ async def downgrade(owner_url: URL, revision: str = "base") -> None:
     await _run(owner_url, command.downgrade, revision)
 
 
+# Tables the runtime role may add to but never change: the audit trail.
+APPEND_ONLY_TABLES = ("audit_events",)
+
+
 async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
     role = '"' + app_role.replace('"', '""') + '"'
     engine = create_async_engine(owner_url)
@@ -59,6 +63,10 @@ async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
             # The runtime role may read the schema version (health check), never change it.
             await conn.execute(text(
                 f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}"))
+            for table in APPEND_ONLY_TABLES:
+                if await conn.scalar(text("SELECT to_regclass(:t)"), {"t": table}):
+                    await conn.execute(text(
+                        f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {role}"))
     finally:
         await engine.dispose()
 

@@ -1,4 +1,8 @@
 """Imports every model so Base.metadata knows all tables (Alembic, tests)."""
 
+from app.accounts.models import (Invitation, Membership, OneTimeToken, SignInFailure,  # noqa: F401
+                                 User, UserSession)
+from app.audit.models import AuditEvent  # noqa: F401
+from app.notifications.models import OutboxMail  # noqa: F401
 from app.partners.models import PartnerAgency  # noqa: F401
 from tenants.models import Sector, Tenant  # noqa: F401

@@ -1,8 +1,10 @@
-"""Resolves, once per request, the mission named by the URL and the language to speak.
+"""Resolves, once per request, the mission named by the URL, the language to speak and who
+is acting.
 
 Mission routes are mounted under `/{mission_slug}/`; an unknown or suspended mission is a
 404 before any handler runs. The mission goes into the tenant context (which scopes every
-database transaction) and, with the locale, onto request.state for templates and error pages.
+database transaction) and, with the locale and the actor, onto request.state for handlers,
+templates and error pages.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from litestar.exceptions import NotFoundException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from app.accounts.identity import Actor, make_actor
+from app.accounts.services import membership_of, session_user
 from app.i18n import (DEFAULT_LOCALE, LANGUAGE_COOKIE, SUPPORTED_LOCALES, choose_locale,
                       reset_locale, set_locale)
 from tenants.context import TenantContext, tenant_scope
 from tenants.provisioning import active_tenants
 
 MISSION_PARAM = "mission_slug"
+SESSION_COOKIE = "session"
 
 
 def locale_for(request: Request, tenant: TenantContext | None) -> str:
@@ -26,6 +31,29 @@ def locale_for(request: Request, tenant: TenantContext | None) -> str:
         return choose_locale(chosen, SUPPORTED_LOCALES, DEFAULT_LOCALE,
                              request.headers.get("accept-language"))
     return choose_locale(chosen, tenant.locales, tenant.default_locale)
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn's proxy_headers already put X-Forwarded-For from trusted proxies here.
+    return request.client.host if request.client else ""
+
+
+async def resolve_actor(request: Request, tenant: TenantContext | None) -> Actor:
+    ip = client_ip(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return Actor(ip=ip)
+    factory = request.app.state.session_factory
+    async with factory() as db:
+        user = await session_user(db, token, request.app.state.settings)
+    if user is None:
+        return Actor(ip=ip)
+    membership = None
+    if tenant is not None:
+        with tenant_scope(tenant):
+            async with factory() as db:
+                membership = await membership_of(db, tenant, user.id)
+    return make_actor(user, membership, ip)
 
 
 class RequestContextMiddleware(ASGIMiddleware):
@@ -45,6 +73,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         request.state.missions = missions
         request.state.tenant = tenant
         request.state.locale = locale
+        request.state.actor = await resolve_actor(request, tenant)
         token = set_locale(locale)
         try:
             with tenant_scope(tenant):
@@ -54,8 +83,12 @@ class RequestContextMiddleware(ASGIMiddleware):
 
 
 def provide_tenant(request: Request) -> TenantContext:
-    """The dependency mission handlers declare as `tenant: TenantContext`."""
+    """The dependency mission handlers declare as `tenant: CurrentTenant`."""
     tenant = getattr(request.state, "tenant", None)
     if tenant is None:  # a mission route mounted outside the mission router
         raise NotFoundException()
     return tenant
+
+
+def provide_actor(request: Request) -> Actor:
+    return getattr(request.state, "actor", None) or Actor(ip=client_ip(request))

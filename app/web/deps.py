@@ -1,12 +1,21 @@
-"""Types for what handlers receive by name: `db: Db` (the request's session) and
-`tenant: CurrentTenant` (the mission resolved from the URL)."""
+"""Types for what handlers receive by name: `db: Db` (the request's session),
+`tenant: CurrentTenant` (the mission resolved from the URL) and `actor: CurrentActor`
+(who is acting, with their permissions in this mission)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.identity import Actor
 from tenants.context import TenantContext
 
 Db = NamedDependency[AsyncSession]
 CurrentTenant = NamedDependency[TenantContext]
+CurrentActor = NamedDependency[Actor]
+# An HTML form post (works without JavaScript; htmx sends the same encoding).
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from litestar import MediaType, Request, Response
+from litestar.response import Redirect
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.i18n import gettext as _
 from app.web.context import locale_for
+from app.web.guards import SignInRequired, sign_in_url
 from app.web.templating import page
 
 log = logging.getLogger(__name__)
@@ -62,12 +64,19 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     return error_response(request, exc.status_code, detail)
 
 
+def sign_in_required_handler(request: Request, exc: SignInRequired) -> Response:
+    if _wants_json(request):
+        return error_response(request, 401, "sign in required")
+    return Redirect(sign_in_url(request), status_code=303)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 EXCEPTION_HANDLERS = {
+    SignInRequired: sign_in_required_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,
 }

@@ -6,19 +6,23 @@ pending flash messages from here, so no handler assembles layout data itself.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request
 from litestar.response import Template
 
+from app.accounts.identity import Actor
 from app.config import PROJECT_ROOT
 from app.i18n import (DEFAULT_LOCALE, SUPPORTED_LOCALES, gettext, language_name, ngettext,
                       set_locale, text_direction)
 from app.web.flash import FLASH_COOKIE, clear_cookie, pending_flashes
 
 
-def create_environment() -> Environment:
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The one Jinja environment, for pages and mail alike."""
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
         autoescape=True,
@@ -43,6 +47,7 @@ def layout_context(request: Request) -> dict[str, Any]:
         "missions": getattr(state, "missions", []),
         "languages": tenant.locales if tenant else SUPPORTED_LOCALES,
         "flashes": pending_flashes(request),
+        "actor": getattr(state, "actor", None) or Actor(),
     }
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
+from migrations.columns import base_columns, tenant_id
 from tenants.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0001"
@@ -19,23 +20,10 @@ branch_labels = None
 depends_on = None
 
 
-def _common() -> list[sa.Column]:
-    return [
-        sa.Column("id", pg.UUID(as_uuid=True), primary_key=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
-                  nullable=False),
-    ]
-
-
-def _tenant_id() -> sa.Column:
-    return sa.Column("tenant_id", pg.UUID(as_uuid=True),
-                     sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
-
-
 def upgrade() -> None:
     op.create_table(
         "tenants",
-        *_common(),
+        *base_columns(),
         sa.Column("slug", sa.String(40), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("names", pg.JSONB, nullable=False, server_default="{}"),
@@ -49,8 +37,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "sectors",
-        *_common(),
-        _tenant_id(),
+        *base_columns(),
+        tenant_id(),
         sa.Column("code", sa.String(64), nullable=False),
         sa.Column("names", pg.JSONB, nullable=False, server_default="{}"),
         sa.Column("position", sa.Integer, nullable=False, server_default="0"),
@@ -59,8 +47,8 @@ def upgrade() -> None:
     enable_tenant_rls(op, "sectors")
     op.create_table(
         "partner_agencies",
-        *_common(),
-        _tenant_id(),
+        *base_columns(),
+        tenant_id(),
         sa.Column("code", sa.String(64), nullable=False),
         sa.Column("name", sa.String(300), nullable=False),
         sa.Column("short_name", sa.String(40), nullable=False, server_default=""),

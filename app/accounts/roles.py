@@ -1,0 +1,31 @@
+"""The one place that says which role may do what. Handlers declare a permission
+(guards.requires); nothing else compares role names."""
+
+from __future__ import annotations
+
+ROLES = ("expert", "institution_focal_point", "partner_user", "staff", "mission_admin")
+# Roles a mission admin may invite someone into (experts sign up by themselves).
+INVITABLE_ROLES = ("institution_focal_point", "partner_user", "staff", "mission_admin")
+
+ACCOUNT_OWN = "account.own"          # see and change one's own account
+AUDIT_VIEW = "audit.view"            # read the mission's audit trail
+MEMBERS_MANAGE = "members.manage"    # invite people, change and revoke roles
+PLATFORM_ADMIN = "platform.admin"    # HQ: create and suspend missions, appoint mission admins
+SSO_CONFIGURE = "sso.configure"      # set up the mission's single sign-on providers
+
+_STAFF = frozenset({ACCOUNT_OWN})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "expert": frozenset({ACCOUNT_OWN}),
+    "institution_focal_point": frozenset({ACCOUNT_OWN}),
+    "partner_user": frozenset({ACCOUNT_OWN}),
+    "staff": _STAFF,
+    "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE},
+}
+# HQ oversees every mission with a mission admin's rights, plus the platform pages.
+PLATFORM_ADMIN_PERMISSIONS = PERMISSIONS["mission_admin"] | {PLATFORM_ADMIN}
+
+
+def permissions_for(role: str | None, is_platform_admin: bool) -> frozenset[str]:
+    if is_platform_admin:
+        return PLATFORM_ADMIN_PERMISSIONS
+    return PERMISSIONS.get(role or "", frozenset())

@@ -1,0 +1,345 @@
+"""Sign-up, email verification, sign-in with throttling, sessions, password reset and change.
+
+Rules live here; controllers parse forms and pick templates. Every function that changes
+something records an audit event in the same transaction and commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.identity import Actor
+from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
+from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.audit.services import record
+from app.config import Settings
+from app.i18n import SUPPORTED_LOCALES
+from app.i18n import gettext as _
+from app.notifications.services import queue_mail
+from tenants.context import TenantContext
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_LIFETIME = {"verify_email": timedelta(hours=48), "reset_password": timedelta(hours=1)}
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_IP = 20
+# last_seen_at is written at most this often, not on every request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class FormErrors(Exception):
+    """Field -> message, shown next to the fields; nothing was saved."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class SignInRefused(Exception):
+    """reason: 'invalid' (wrong email or password), 'throttled' or 'unverified'."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+
+class TokenInvalid(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    if not EMAIL_RE.match(email) or len(email) > 320:
+        return _("Enter a valid email address, like name@example.org.")
+    return None
+
+
+async def user_by_email(db: AsyncSession, email: str) -> User | None:
+    return await db.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+async def membership_of(db: AsyncSession, tenant: TenantContext,
+                        user_id: uuid.UUID) -> Membership | None:
+    return await db.scalar(select(Membership).where(
+        Membership.tenant_id == tenant.id, Membership.user_id == user_id,
+        Membership.status == "active"))
+
+
+# --- sign-up and email verification ------------------------------------------------------
+
+@dataclass
+class SignUp:
+    name: str
+    email: str
+    password: str
+    password_confirm: str
+    locale: str
+
+
+async def sign_up_expert(db: AsyncSession, tenant: TenantContext, form: SignUp, actor: Actor,
+                         verify_link) -> User:
+    """A new expert account in this mission; a verification link goes out by mail."""
+    email = normalise_email(form.email)
+    errors: dict[str, str] = {}
+    if not form.name.strip():
+        errors["name"] = _("Enter your full name.")
+    elif len(form.name) > 200:
+        errors["name"] = _("Use at most %(n)s characters.") % {"n": 200}
+    if problem := email_problem(email):
+        errors["email"] = problem
+    if problem := password_problem(form.password, email, form.name):
+        errors["password"] = problem
+    elif form.password != form.password_confirm:
+        errors["password_confirm"] = _("The two passwords are not the same.")
+    if form.locale not in SUPPORTED_LOCALES:
+        errors["locale"] = _("Choose one of the languages listed.")
+    if not errors and await user_by_email(db, email):
+        errors["email"] = _("An account with this email address already exists. "
+                            "Sign in, or reset your password if you forgot it.")
+    if errors:
+        raise FormErrors(errors)
+
+    user = User(email=email, name=form.name.strip(), preferred_locale=form.locale,
+                password_hash=hash_password(form.password), status="active")
+    db.add(user)
+    await db.flush()
+    db.add(Membership(tenant_id=tenant.id, user_id=user.id, role="expert", status="active"))
+    token = await _issue_token(db, user, "verify_email")
+    queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
+               name=user.name, link=verify_link(token))
+    record(db, tenant.id, _as(actor, user), "account.signed_up", "user", user.id,
+           after={"email": email, "role": "expert"})
+    await db.commit()
+    return user
+
+
+def _as(actor: Actor, user: User) -> Actor:
+    """The actor for events where the user acts before being signed in."""
+    return Actor(user_id=user.id, email=user.email, name=user.name, ip=actor.ip)
+
+
+async def _issue_token(db: AsyncSession, user: User, purpose: str) -> str:
+    # A new link replaces any earlier unused one for the same purpose.
+    await db.execute(update(OneTimeToken).where(
+        OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose,
+        OneTimeToken.used_at.is_(None)).values(used_at=now()))
+    token, digest = new_token()
+    db.add(OneTimeToken(token_hash=digest, user_id=user.id, purpose=purpose,
+                        expires_at=now() + TOKEN_LIFETIME[purpose]))
+    return token
+
+
+async def _use_token(db: AsyncSession, token: str, purpose: str, consume: bool = True) -> User:
+    row = await db.scalar(select(OneTimeToken).where(
+        OneTimeToken.token_hash == hash_token(token), OneTimeToken.purpose == purpose)
+        .with_for_update())
+    if row is None:
+        raise TokenInvalid(_("This link is not valid. Ask for a new one."))
+    if row.used_at is not None:
+        raise TokenInvalid(_("This link has already been used. Ask for a new one if you need it."))
+    if row.expires_at <= now():
+        raise TokenInvalid(_("This link has expired. Ask for a new one."))
+    if consume:
+        row.used_at = now()
+    user = await db.get(User, row.user_id)
+    if user is None or user.status != "active":
+        raise TokenInvalid(_("This account is not active."))
+    return user
+
+
+async def verify_email(db: AsyncSession, tenant: TenantContext, token: str, actor: Actor) -> User:
+    user = await _use_token(db, token, "verify_email")
+    user.email_verified_at = user.email_verified_at or now()
+    record(db, tenant.id, _as(actor, user), "account.email_verified", "user", user.id)
+    await db.commit()
+    return user
+
+
+async def resend_verification(db: AsyncSession, tenant: TenantContext, email: str, actor: Actor,
+                              verify_link) -> None:
+    """Silently does nothing for unknown or verified addresses (no account oracle)."""
+    user = await user_by_email(db, email)
+    if user is None or user.email_verified_at is not None or user.status != "active":
+        return
+    token = await _issue_token(db, user, "verify_email")
+    queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
+               name=user.name, link=verify_link(token))
+    await db.commit()
+
+
+# --- sign-in, throttling and sessions ----------------------------------------------------
+
+async def _minutes_to_wait(db: AsyncSession, email: str, ip: str) -> int | None:
+    since = now() - THROTTLE_WINDOW
+    for column, value, limit in ((SignInFailure.email, email, MAX_FAILURES_PER_ACCOUNT),
+                                 (SignInFailure.ip, ip, MAX_FAILURES_PER_IP)):
+        count, oldest = (await db.execute(
+            select(func.count(), func.min(SignInFailure.created_at))
+            .where(column == value, SignInFailure.created_at > since))).one()
+        if count >= limit:
+            free_at = oldest + THROTTLE_WINDOW
+            return max(1, -(-int((free_at - now()).total_seconds()) // 60))
+    return None
+
+
+async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, password: str,
+                       actor: Actor) -> User:
+    """The user, if the password is right and nothing holds them back; failures are counted
+    per account and per IP, and a locked-out account is refused before the password is
+    even checked."""
+    email = normalise_email(email)
+    if (wait := await _minutes_to_wait(db, email, actor.ip)) is not None:
+        raise SignInRefused(_("Too many failed attempts. Try again in %(n)s minutes.")
+                            % {"n": wait}, "throttled")
+    user = await user_by_email(db, email)
+    if user is None or not verify_password(user.password_hash, password) \
+            or user.status != "active":
+        db.add(SignInFailure(email=email, ip=actor.ip))
+        record(db, tenant.id, Actor(email=email, ip=actor.ip), "account.sign_in_failed",
+               "user", user.id if user else "", after={"email": email})
+        await db.commit()
+        raise SignInRefused(_("The email address or password is not right."), "invalid")
+    if user.email_verified_at is None:
+        raise SignInRefused(_("Confirm your email address first: open the link we sent you."),
+                            "unverified")
+    return user
+
+
+async def start_session(db: AsyncSession, tenant: TenantContext, user: User, actor: Actor,
+                        settings: Settings, user_agent: str,
+                        previous_token: str | None = None) -> str:
+    """A fresh session for the user; any session the browser had before is revoked
+    (rotation: a session id planted before sign-in is worthless after it)."""
+    if previous_token:
+        await end_session(db, previous_token)
+    token, digest = new_token()
+    moment = now()
+    db.add(UserSession(token_hash=digest, user_id=user.id, last_seen_at=moment,
+                       expires_at=moment + timedelta(hours=settings.session_max_hours),
+                       ip=actor.ip, user_agent=user_agent[:300]))
+    record(db, tenant.id, _as(actor, user), "account.signed_in", "user", user.id)
+    await db.commit()
+    return token
+
+
+async def session_user(db: AsyncSession, token: str, settings: Settings) -> User | None:
+    """The signed-in user for a session cookie, or None if unknown, revoked or expired."""
+    row = (await db.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == hash_token(token)))).first()
+    if row is None:
+        return None
+    session, user = row
+    moment = now()
+    idle_limit = timedelta(minutes=settings.session_idle_minutes)
+    if (session.revoked_at is not None or session.expires_at <= moment
+            or session.last_seen_at + idle_limit <= moment or user.status != "active"):
+        return None
+    if moment - session.last_seen_at >= TOUCH_EVERY:
+        session.last_seen_at = moment
+        await db.commit()
+    return user
+
+
+async def end_session(db: AsyncSession, token: str) -> None:
+    await db.execute(update(UserSession).where(
+        UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now()))
+
+
+async def sign_out(db: AsyncSession, tenant: TenantContext, token: str, actor: Actor) -> None:
+    await end_session(db, token)
+    if actor.signed_in:
+        record(db, tenant.id, actor, "account.signed_out", "user", actor.user_id)
+    await db.commit()
+
+
+async def _revoke_all_sessions(db: AsyncSession, user_id: uuid.UUID) -> None:
+    await db.execute(update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now()))
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+async def request_password_reset(db: AsyncSession, tenant: TenantContext, email: str,
+                                 actor: Actor, reset_link) -> None:
+    """Mails a reset link if the account exists; says nothing either way (no oracle)."""
+    user = await user_by_email(db, email)
+    if user is None or user.status != "active":
+        return
+    token = await _issue_token(db, user, "reset_password")
+    queue_mail(db, tenant, user.email, "reset_password",
+               user.preferred_locale or tenant.default_locale, name=user.name,
+               link=reset_link(token))
+    record(db, tenant.id, _as(actor, user), "account.password_reset_requested", "user", user.id)
+    await db.commit()
+
+
+async def check_reset_token(db: AsyncSession, token: str) -> User:
+    """Raises TokenInvalid with the reason; does not use the token up."""
+    return await _use_token(db, token, "reset_password", consume=False)
+
+
+async def reset_password(db: AsyncSession, tenant: TenantContext, token: str, password: str,
+                         password_confirm: str, actor: Actor) -> User:
+    user = await _use_token(db, token, "reset_password")
+    _check_new_password(user, password, password_confirm)
+    user.password_hash = hash_password(password)
+    # Whoever knew the link also proved they read the mailbox: the address is verified.
+    user.email_verified_at = user.email_verified_at or now()
+    await _revoke_all_sessions(db, user.id)
+    queue_mail(db, tenant, user.email, "password_changed",
+               user.preferred_locale or tenant.default_locale, name=user.name)
+    record(db, tenant.id, _as(actor, user), "account.password_reset", "user", user.id)
+    await db.commit()
+    return user
+
+
+async def change_password(db: AsyncSession, tenant: TenantContext, actor: Actor, current: str,
+                          password: str, password_confirm: str) -> User:
+    user = await db.get(User, actor.user_id)
+    if user is None or not verify_password(user.password_hash, current):
+        raise FormErrors({"current_password": _("Your current password is not right.")})
+    _check_new_password(user, password, password_confirm)
+    user.password_hash = hash_password(password)
+    await _revoke_all_sessions(db, user.id)  # signs out every other browser too
+    queue_mail(db, tenant, user.email, "password_changed",
+               user.preferred_locale or tenant.default_locale, name=user.name)
+    record(db, tenant.id, actor, "account.password_changed", "user", user.id)
+    await db.commit()
+    return user
+
+
+def _check_new_password(user: User, password: str, password_confirm: str) -> None:
+    if problem := password_problem(password, user.email, user.name):
+        raise FormErrors({"password": problem})
+    if password != password_confirm:
+        raise FormErrors({"password_confirm": _("The two passwords are not the same.")})

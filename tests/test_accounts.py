@@ -1,0 +1,257 @@
+"""Sign-up, verification, sign-in and out, throttling, tokens, sessions and passwords,
+through the HTTP client against the real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from app.accounts.models import OneTimeToken, User, UserSession
+from app.accounts.services import hash_token
+from app.audit.models import AuditEvent
+from tenants.context import tenant_scope
+from tests.accounts_helpers import (PASSWORD, current_session, link_in, mails_to, make_user,
+                                    sign_in, sign_out, use_session)
+from tests.conftest import csrf_token
+
+NEW_PASSWORD = "blue lantern harbour 7"
+
+
+async def _sign_up(client, tenant, email, password=PASSWORD, name="Amal Osman", **extra):
+    token = await csrf_token(client, f"/{tenant.slug}/sign-up")
+    data = {"name": name, "email": email, "password": password, "password_confirm": password,
+            "locale": "en", "_csrf_token": token, **extra}
+    return await client.post(f"/{tenant.slug}/sign-up", data=data)
+
+
+async def test_sign_up_verify_sign_in_sign_out(client, missions, session_factory):
+    sudan = missions["sudan"]
+    r = await _sign_up(client, sudan, "Amal.Osman@Example.org")
+    assert r.status_code == 200 and "amal.osman@example.org" in r.text
+
+    # Not verified yet: sign-in is refused with a way to get a new link.
+    refused = await sign_in(client, sudan, "amal.osman@example.org")
+    assert refused.status_code == 400 and "Confirm your email address" in refused.text
+
+    [mail] = await mails_to(session_factory, sudan, "amal.osman@example.org")
+    assert mail.kind == "verify_email" and mail.status == "pending"
+    verified = await client.get(link_in(mail), follow_redirects=False)
+    assert verified.status_code == 303 and verified.headers["location"] == "/sudan/sign-in"
+    again = await client.get(link_in(mail))
+    assert again.status_code == 400 and "already been used" in again.text
+
+    r = await sign_in(client, sudan, "AMAL.osman@example.org")
+    assert r.status_code == 303 and r.headers["location"] == "/sudan/"
+    home = await client.get("/sudan/")
+    assert "Amal Osman" in home.text and "Sign out" in home.text
+    assert (await client.get("/sudan/account")).status_code == 200
+    # Signed in, but no role in Mozambique: nothing of it is open to this account.
+    assert (await client.get("/mozambique/account")).status_code == 403
+
+    out = await sign_out(client, sudan)
+    assert out.status_code == 303
+    account = await client.get("/sudan/account", follow_redirects=False)
+    assert account.status_code == 303
+    assert account.headers["location"].startswith("/sudan/sign-in?next=/sudan/account")
+
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            actions = set(await db.scalars(select(AuditEvent.action).where(
+                AuditEvent.actor_label == "amal.osman@example.org")))
+    assert {"account.signed_up", "account.email_verified", "account.signed_in",
+            "account.signed_out"} <= actions
+
+
+async def test_sign_up_refuses_bad_input_with_messages(client, missions, session_factory):
+    sudan = missions["sudan"]
+    cases = [
+        ({"name": ""}, "Enter your full name"),
+        ({"email": "not-an-email"}, "valid email address"),
+        ({"password": "short"}, "at least 10 characters"),
+        ({"password": "1234567890"}, "too easy to guess"),
+        ({"password": "hassan.ali.sd rocks", "email": "hassan.ali.sd@example.org"},
+         "name or email address"),
+        ({"password_confirm": "something else entirely"}, "not the same"),
+        ({"locale": "de"}, "Choose one of the languages"),
+    ]
+    for change, message in cases:
+        password = change.pop("password", PASSWORD)
+        email = change.pop("email", "someone-new@example.org")
+        extra = {"password_confirm": password, **change}
+        r = await _sign_up(client, sudan, email, password=password, **extra)
+        assert r.status_code == 400, (change, r.status_code)
+        assert message in r.text, (change, message)
+        assert 'aria-invalid="true"' in r.text
+    async with session_factory() as db:
+        assert await db.scalar(select(User).where(User.email == "someone-new@example.org")) is None
+
+
+async def test_duplicate_sign_up_is_refused_kindly(client, missions, session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    r = await _sign_up(client, sudan, user.email.upper())
+    assert r.status_code == 400 and "already exists" in r.text
+
+
+async def test_sign_in_throttling_per_account(client, missions, session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    for _ in range(5):
+        r = await sign_in(client, sudan, user.email, "wrong password here")
+        assert r.status_code == 400 and "not right" in r.text
+    locked = await sign_in(client, sudan, user.email)  # even the right password waits
+    assert locked.status_code == 429
+    assert "Try again in 15 minutes" in locked.text
+    # Another account from the same address is not locked by these five failures.
+    other = await make_user(session_factory, sudan, "expert")
+    assert (await sign_in(client, sudan, other.email)).status_code == 303
+    await sign_out(client, sudan)
+
+
+async def test_sign_in_throttling_per_ip(client, missions, session_factory):
+    sudan = missions["sudan"]
+    for i in range(20):
+        await sign_in(client, sudan, f"nobody-{i}@example.org", "wrong password here")
+    user = await make_user(session_factory, sudan, "expert")
+    r = await sign_in(client, sudan, user.email)
+    assert r.status_code == 429 and "Try again in" in r.text
+    # The window passes: move the failures back in time instead of waiting.
+    from app.accounts.models import SignInFailure
+    async with session_factory() as db:
+        await db.execute(update(SignInFailure).values(
+            created_at=SignInFailure.created_at - timedelta(minutes=16)))
+        await db.commit()
+    assert (await sign_in(client, sudan, user.email)).status_code == 303
+    await sign_out(client, sudan)
+
+
+async def test_session_is_rotated_on_sign_in_and_revoked_on_sign_out(client, missions,
+                                                                     session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "staff")
+    await sign_in(client, sudan, user.email)
+    first = current_session(client)
+    await sign_in(client, sudan, user.email)
+    second = current_session(client)
+    assert first != second
+    # The old cookie no longer works.
+    use_session(client, first)
+    assert (await client.get("/sudan/account", follow_redirects=False)).status_code == 303
+    use_session(client, second)
+    assert (await client.get("/sudan/account")).status_code == 200
+    await sign_out(client, sudan)
+    use_session(client, second)
+    assert (await client.get("/sudan/account", follow_redirects=False)).status_code == 303
+    use_session(client, None)
+
+
+async def test_session_idle_and_absolute_expiry(client, missions, session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "staff")
+    await sign_in(client, sudan, user.email)
+    digest = hash_token(current_session(client))
+    async with session_factory() as db:
+        await db.execute(update(UserSession).where(UserSession.token_hash == digest).values(
+            last_seen_at=UserSession.last_seen_at - timedelta(minutes=121)))
+        await db.commit()
+    assert (await client.get("/sudan/account", follow_redirects=False)).status_code == 303
+
+    await sign_in(client, sudan, user.email)
+    digest = hash_token(current_session(client))
+    async with session_factory() as db:
+        await db.execute(update(UserSession).where(UserSession.token_hash == digest).values(
+            expires_at=UserSession.created_at))
+        await db.commit()
+    assert (await client.get("/sudan/account", follow_redirects=False)).status_code == 303
+    use_session(client, None)
+
+
+async def test_password_reset_is_single_use_and_expires(client, missions, session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    await sign_in(client, sudan, user.email)
+    old_session = current_session(client)
+
+    token = await csrf_token(client, "/sudan/password/forgot")
+    r = await client.post("/sudan/password/forgot", data={"email": user.email, "_csrf_token": token})
+    assert r.status_code == 200 and "If an account exists" in r.text
+    # An unknown address gets the same answer and no mail.
+    r = await client.post("/sudan/password/forgot",
+                          data={"email": "ghost@example.org", "_csrf_token": token})
+    assert r.status_code == 200 and "If an account exists" in r.text
+    assert await mails_to(session_factory, sudan, "ghost@example.org") == []
+
+    [mail] = await mails_to(session_factory, sudan, user.email)
+    path = link_in(mail)
+    assert (await client.get(path)).status_code == 200
+    weak = await client.post(path, data={"password": "short", "password_confirm": "short",
+                                         "_csrf_token": token})
+    assert weak.status_code == 400 and "at least 10 characters" in weak.text
+    ok = await client.post(path, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD,
+                                       "_csrf_token": token}, follow_redirects=False)
+    assert ok.status_code == 303
+    reused = await client.post(path, data={"password": NEW_PASSWORD,
+                                           "password_confirm": NEW_PASSWORD, "_csrf_token": token})
+    assert reused.status_code == 400 and "already been used" in reused.text
+    # The reset revoked the session that was open before it.
+    use_session(client, old_session)
+    assert (await client.get("/sudan/account", follow_redirects=False)).status_code == 303
+    assert (await sign_in(client, sudan, user.email, PASSWORD)).status_code == 400
+    assert (await sign_in(client, sudan, user.email, NEW_PASSWORD)).status_code == 303
+    await sign_out(client, sudan)
+
+    # An expired link is refused with its reason.
+    await client.post("/sudan/password/forgot", data={"email": user.email, "_csrf_token": token})
+    latest = (await mails_to(session_factory, sudan, user.email))[-1]
+    async with session_factory() as db:
+        await db.execute(update(OneTimeToken).where(OneTimeToken.user_id == user.id).values(
+            expires_at=OneTimeToken.created_at))
+        await db.commit()
+    expired = await client.get(link_in(latest))
+    assert expired.status_code == 400 and "expired" in expired.text
+    assert (await client.get("/sudan/password/reset/made-up-token")).status_code == 400
+
+
+async def test_password_change_revokes_other_sessions(client, missions, session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "staff")
+    await sign_in(client, sudan, user.email)
+    other_device = current_session(client)
+    await sign_in(client, sudan, user.email)
+    token = await csrf_token(client, "/sudan/account")
+    wrong = await client.post("/sudan/account/password", data={
+        "current_password": "not my password", "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD, "_csrf_token": token})
+    assert wrong.status_code == 400 and "current password is not right" in wrong.text
+    r = await client.post("/sudan/account/password", data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD, "_csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert (await client.get("/sudan/account")).status_code == 200  # this browser stays in
+    this_device = current_session(client)
+    use_session(client, other_device)
+    assert (await client.get("/sudan/account", follow_redirects=False)).status_code == 303
+    use_session(client, this_device)
+    mails = await mails_to(session_factory, sudan, user.email)
+    assert mails[-1].kind == "password_changed"
+    await sign_out(client, sudan)
+
+
+async def test_sign_in_form_posted_without_csrf_is_refused(client, missions, session_factory):
+    user = await make_user(session_factory, missions["sudan"], "expert")
+    await client.get("/sudan/sign-in")
+    r = await client.post("/sudan/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert r.status_code == 403
+    assert "session" not in r.cookies
+
+
+async def test_next_parameter_cannot_redirect_elsewhere(client, missions, session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    token = await csrf_token(client, "/sudan/sign-in")
+    r = await client.post("/sudan/sign-in", data={"email": user.email, "password": PASSWORD,
+                                                   "next": "https://evil.example/",
+                                                   "_csrf_token": token}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+    await sign_out(client, sudan)
