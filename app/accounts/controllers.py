@@ -9,6 +9,7 @@ from litestar.response import Redirect, Response
 from app.accounts import services
 from app.accounts.roles import ACCOUNT_OWN
 from app.accounts.services import FormErrors, SignInRefused, SignUp, TokenInvalid
+from app.accounts.sso import list_enabled_providers
 from app.home.controllers import safe_next
 from app.i18n import SUPPORTED_LOCALES, language_name
 from app.i18n import gettext as _
@@ -65,7 +66,8 @@ async def verify_email(request: Request, tenant: CurrentTenant, db: Db, actor: C
     try:
         await services.verify_email(db, tenant, token, actor)
     except TokenInvalid as exc:
-        return page(request, "accounts/link_problem.html", status_code=400, message=exc.message,
+        return page(request, "accounts/link_problem.html", status_code=exc.status,
+                    message=exc.message,
                     resend=True)
     return flash(request, Redirect(f"/{tenant.slug}/sign-in", status_code=303), "success",
                  _("Your email address is confirmed. You can sign in now."))
@@ -80,8 +82,10 @@ async def resend_verification(request: Request, tenant: CurrentTenant, db: Db,
 
 
 @get("/sign-in", name="sign_in_form")
-async def sign_in_form(request: Request, tenant: CurrentTenant, next: str = "") -> Response:
-    return page(request, "accounts/sign_in.html", errors={}, form={"next": next})
+async def sign_in_form(request: Request, tenant: CurrentTenant, db: Db,
+                       next: str = "") -> Response:
+    return page(request, "accounts/sign_in.html", errors={}, form={"next": next},
+                sso_providers=await list_enabled_providers(db, tenant))
 
 
 @post("/sign-in", name="sign_in")
@@ -94,7 +98,8 @@ async def sign_in(request: Request, tenant: CurrentTenant, db: Db, actor: Curren
         return page(request, "accounts/sign_in.html",
                     status_code=429 if exc.reason == "throttled" else 400,
                     errors={"form": exc.message}, unverified=exc.reason == "unverified",
-                    form={"email": data.get("email", ""), "next": data.get("next", "")})
+                    form={"email": data.get("email", ""), "next": data.get("next", "")},
+                    sso_providers=await list_enabled_providers(db, tenant))
     token = await services.start_session(db, tenant, user, actor, request.app.state.settings,
                                          request.headers.get("user-agent", ""),
                                          previous_token=request.cookies.get(SESSION_COOKIE))
@@ -137,9 +142,10 @@ async def forgot_password(request: Request, tenant: CurrentTenant, db: Db, actor
 async def reset_password_form(request: Request, tenant: CurrentTenant, db: Db,
                               token: str) -> Response:
     try:
-        await services.check_reset_token(db, token)
+        await services.check_reset_token(db, tenant, token)
     except TokenInvalid as exc:
-        return page(request, "accounts/link_problem.html", status_code=400, message=exc.message,
+        return page(request, "accounts/link_problem.html", status_code=exc.status,
+                    message=exc.message,
                     resend=False)
     return page(request, "accounts/reset_password.html", errors={}, token=token)
 
@@ -151,7 +157,8 @@ async def reset_password(request: Request, tenant: CurrentTenant, db: Db, actor:
         await services.reset_password(db, tenant, token, data.get("password", ""),
                                       data.get("password_confirm", ""), actor)
     except TokenInvalid as exc:
-        return page(request, "accounts/link_problem.html", status_code=400, message=exc.message,
+        return page(request, "accounts/link_problem.html", status_code=exc.status,
+                    message=exc.message,
                     resend=False)
     except FormErrors as exc:
         return page(request, "accounts/reset_password.html", status_code=400,

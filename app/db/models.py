@@ -2,6 +2,7 @@
 
 from app.accounts.models import (Invitation, Membership, OneTimeToken, SignInFailure,  # noqa: F401
                                  User, UserSession)
+from app.accounts.sso_models import IdentityProvider, SsoLoginState, UserIdentity  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.notifications.models import OutboxMail  # noqa: F401
 from app.partners.models import PartnerAgency  # noqa: F401
