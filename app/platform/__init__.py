@@ -1,1 +1,0 @@
-"""HQ pages under /admin: create and suspend missions, appoint mission admins."""
