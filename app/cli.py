@@ -96,11 +96,35 @@ def run(host: str | None, port: int | None) -> None:
     # KeyboardInterrupt then a normal exit, so pgserver's exit handler stops the embedded database.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        uvicorn.run(create_app(urls.app, settings), host=host, port=port, log_level="info",
+        uvicorn.run(create_app(urls.app, settings, run_workers=True), host=host, port=port, log_level="info",
                     proxy_headers=True, timeout_graceful_shutdown=10)
     except KeyboardInterrupt:
         pass
     click.echo("Diaspora Bridge stopped.")
+
+
+@main.command()
+def worker() -> None:
+    """Run the background workers (mail) on their own, for deployments with several web
+    processes started with `portal run` elsewhere or another ASGI server."""
+    from app.notifications.delivery import run_mail_worker, transport_for
+
+    settings = get_settings()
+
+    async def go() -> None:
+        urls = await prepare_database()
+        engine = create_engine(urls.app)
+        try:
+            click.echo("Mail worker running (Ctrl-C to stop).")
+            await run_mail_worker(create_session_factory(engine), transport_for(settings),
+                                  settings.mail_from)
+        finally:
+            await engine.dispose()
+
+    try:
+        run_async(go())
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
 
 
 @main.command("migrate")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -19,7 +21,12 @@ from app.config import PROJECT_ROOT, Settings, get_settings, resolve_secret_key
 from app.db.migrate import head_revision
 from app.db.session import create_engine, create_session_factory
 from app.accounts.controllers import ACCOUNT_ROUTES
+from app.accounts.member_controllers import MEMBER_ROUTES
 from app.accounts.sso_controllers import SSO_ROUTES
+from app.audit.controllers import audit_trail
+from app.notifications.controllers import dev_mail
+from app.notifications.delivery import run_mail_worker, transport_for
+from app.platform.controllers import platform_router
 from app.home.controllers import choose_language, healthz, landing, mission_home
 from app.partners.controllers import partner_detail, partner_list
 from app.web.context import (MISSION_PARAM, RequestContextMiddleware, provide_actor,
@@ -36,20 +43,30 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 
 
 # Every page of a mission lives under /<mission slug>/.
-MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *SSO_ROUTES]
+MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES]
 
 
-def create_app(database_url: URL, settings: Settings | None = None) -> Litestar:
-    """The web app, connected as the runtime role at database_url."""
+def create_app(database_url: URL, settings: Settings | None = None,
+               run_workers: bool = False) -> Litestar:
+    """The web app, connected as the runtime role at database_url. With run_workers (one
+    process: `portal run`), the mail worker runs in-process beside the web server."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         engine = create_engine(database_url, pool_size=10, max_overflow=10)
         app.state.session_factory = create_session_factory(engine)
+        worker = None
+        if run_workers:
+            worker = asyncio.create_task(run_mail_worker(
+                app.state.session_factory, transport_for(settings), settings.mail_from))
         try:
             yield
         finally:
+            if worker:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
             await engine.dispose()
 
     mission_router = Router(
@@ -60,7 +77,7 @@ def create_app(database_url: URL, settings: Settings | None = None) -> Litestar:
     secret_key = resolve_secret_key(settings)
     return Litestar(
         route_handlers=[
-            landing, choose_language, healthz, mission_router,
+            landing, choose_language, healthz, mission_router, platform_router, dev_mail,
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"],
                                        name="static"),
         ],
@@ -80,5 +97,7 @@ def create_app(database_url: URL, settings: Settings | None = None) -> Litestar:
             "secure_cookies": not settings.debug,
             "migration_head": head_revision(),
         }),
+        # No OpenAPI pages for the HTML portal; the JSON API publishes its own schema.
+        openapi_config=None,
         debug=False,
     )

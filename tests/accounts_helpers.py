@@ -75,3 +75,10 @@ def use_session(client: AsyncTestClient, token: str | None) -> None:
         client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
     if token:
         client.cookies.set("session", token, domain="testserver.local", path="/")
+
+
+async def add_membership(session_factory, tenant: TenantContext, user: User, role: str) -> None:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role, status="active"))
+            await db.commit()

@@ -129,3 +129,11 @@ async def csrf_token(client: AsyncTestClient, path: str = "/") -> str:
 
 def random_uuid() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def speak(client: AsyncTestClient, locale: str | None) -> None:
+    """Choose the interface language as the language switcher does (None: no choice)."""
+    for cookie in [c for c in client.cookies.jar if c.name == "lang"]:
+        client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    if locale:
+        client.cookies.set("lang", locale, domain="testserver.local", path="/")

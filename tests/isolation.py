@@ -1,24 +1,31 @@
 """The cross-tenant harness every issue reuses.
 
-Each mission route with an object id gets a row in ISOLATION_CASES (route path -> a function
-that returns the id of an object belonging to a given mission). test_isolation.py walks the
-app's route table, so a new route with an id and no row here fails the suite.
+Each mission route with an object id (or a link token) gets a row in ISOLATION_CASES: the
+path parameter, a factory that makes such an object in a given mission, and the role to
+act as. test_isolation.py walks the app's route table, so a new route with an id and no
+row here fails the suite. The acting user holds that role in BOTH missions, so a 404 can
+only come from the object belonging to the other mission.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import Invitation, Membership, OneTimeToken, User
+from app.accounts.services import new_token, now
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext, tenant_scope
+from tests.conftest import csrf_token
 from tests.sso_helpers import a_turned_off_identity_provider
 
-ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[uuid.UUID]]
+ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]
 
 
 async def a_partner_agency(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
@@ -30,30 +37,106 @@ async def a_partner_agency(db: AsyncSession, tenant: TenantContext) -> uuid.UUID
     return partner_id
 
 
-# route path (as Litestar lists it) -> (path parameter holding the id, object factory)
-ISOLATION_CASES: dict[str, tuple[str, ObjectFactory]] = {
-    "/{mission_slug:str}/partners/{partner_id:uuid}": ("partner_id", a_partner_agency),
-    "/{mission_slug:str}/sso/{provider_id:uuid}/start": (
+async def _a_user(db: AsyncSession) -> User:
+    user = User(email=f"iso-{uuid.uuid4().hex[:10]}@example.org", name="Isolation Test",
+                status="active", email_verified_at=now())
+    db.add(user)
+    await db.commit()
+    return user
+
+
+async def a_membership(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    user = await _a_user(db)
+    with tenant_scope(tenant):
+        membership = Membership(tenant_id=tenant.id, user_id=user.id, role="staff",
+                                status="active")
+        db.add(membership)
+        await db.commit()
+    return membership.id
+
+
+async def _an_invitation(db: AsyncSession, tenant: TenantContext) -> tuple[uuid.UUID, str]:
+    token, digest = new_token()
+    with tenant_scope(tenant):
+        invitation = Invitation(tenant_id=tenant.id, email=f"inv-{uuid.uuid4().hex[:8]}@example.org",
+                                role="staff", token_hash=digest,
+                                expires_at=now() + timedelta(days=7))
+        db.add(invitation)
+        await db.commit()
+    return invitation.id, token
+
+
+async def an_invitation(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    return (await _an_invitation(db, tenant))[0]
+
+
+async def an_invitation_token(db: AsyncSession, tenant: TenantContext) -> str:
+    return (await _an_invitation(db, tenant))[1]
+
+
+def a_link_token(purpose: str) -> ObjectFactory:
+    async def factory(db: AsyncSession, tenant: TenantContext) -> str:
+        user = await _a_user(db)
+        token, digest = new_token()
+        with tenant_scope(tenant):
+            db.add(OneTimeToken(tenant_id=tenant.id, token_hash=digest, user_id=user.id,
+                                purpose=purpose, expires_at=now() + timedelta(hours=1)))
+            await db.commit()
+        return token
+    return factory
+
+
+@dataclass(frozen=True)
+class IsolationCase:
+    param: str
+    factory: ObjectFactory
+    method: str = "GET"
+    role: str | None = None  # None: anonymous
+
+
+M = "/{mission_slug:str}"
+# route path (as Litestar lists it) -> how to probe it
+ISOLATION_CASES: dict[str, IsolationCase] = {
+    f"{M}/partners/{{partner_id:uuid}}": IsolationCase("partner_id", a_partner_agency),
+    f"{M}/verify/{{token:str}}": IsolationCase("token", a_link_token("verify_email")),
+    f"{M}/password/reset/{{token:str}}": IsolationCase("token", a_link_token("reset_password")),
+    f"{M}/invitations/{{token:str}}": IsolationCase("token", an_invitation_token),
+    f"{M}/admin/members/{{membership_id:uuid}}/role": IsolationCase(
+        "membership_id", a_membership, "POST", "mission_admin"),
+    f"{M}/admin/members/{{membership_id:uuid}}/revoke": IsolationCase(
+        "membership_id", a_membership, "POST", "mission_admin"),
+    f"{M}/admin/invitations/{{invitation_id:uuid}}/revoke": IsolationCase(
+        "invitation_id", an_invitation, "POST", "mission_admin"),
+    f"{M}/sso/{{provider_id:uuid}}/start": IsolationCase(
         "provider_id", a_turned_off_identity_provider),
-    "/{mission_slug:str}/sso/{provider_id:uuid}/callback": (
+    f"{M}/sso/{{provider_id:uuid}}/callback": IsolationCase(
         "provider_id", a_turned_off_identity_provider),
-    "/{mission_slug:str}/admin/sso/{provider_id:uuid}": (
-        "provider_id", a_turned_off_identity_provider),
+    f"{M}/admin/sso/{{provider_id:uuid}}": IsolationCase(
+        "provider_id", a_turned_off_identity_provider, "GET", "mission_admin"),
 }
 
 
 def fill(path: str, **params: object) -> str:
     for name, value in params.items():
-        path = path.replace("{" + name + ":uuid}", str(value)).replace(
-            "{" + name + ":str}", str(value))
+        for kind in ("uuid", "str"):
+            path = path.replace("{" + name + ":" + kind + "}", str(value))
     return path
 
 
-async def assert_tenant_isolated(client: AsyncTestClient, path: str, id_param: str,
-                                 own: TenantContext, own_id: uuid.UUID,
-                                 other_id: uuid.UUID) -> None:
+async def request(client: AsyncTestClient, method: str, url: str):
+    if method == "GET":
+        return await client.get(url, follow_redirects=False)
+    token = await csrf_token(client, "/")
+    return await client.request(method, url, data={"_csrf_token": token, "role": "staff"},
+                                follow_redirects=False)
+
+
+async def assert_tenant_isolated(client: AsyncTestClient, path: str, case: IsolationCase,
+                                 own: TenantContext, own_id: object, other_id: object) -> None:
     """The mission's own object answers; another mission's object answers 404 there."""
-    mine = await client.get(fill(path, mission_slug=own.slug, **{id_param: own_id}))
-    assert mine.status_code == 200, (path, mine.status_code)
-    theirs = await client.get(fill(path, mission_slug=own.slug, **{id_param: other_id}))
+    mine = await request(client, case.method, fill(path, mission_slug=own.slug,
+                                                   **{case.param: own_id}))
+    assert mine.status_code != 404 and mine.status_code < 500, (path, mine.status_code)
+    theirs = await request(client, case.method, fill(path, mission_slug=own.slug,
+                                                     **{case.param: other_id}))
     assert theirs.status_code == 404, (path, theirs.status_code)

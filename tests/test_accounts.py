@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from app.accounts.models import OneTimeToken, User, UserSession
@@ -13,9 +14,15 @@ from app.audit.models import AuditEvent
 from tenants.context import tenant_scope
 from tests.accounts_helpers import (PASSWORD, current_session, link_in, mails_to, make_user,
                                     sign_in, sign_out, use_session)
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, speak
 
 NEW_PASSWORD = "blue lantern harbour 7"
+
+
+@pytest.fixture(autouse=True)
+def in_english(client):
+    """Messages are asserted in English; Sudan's default language is Arabic."""
+    speak(client, "en")
 
 
 async def _sign_up(client, tenant, email, password=PASSWORD, name="Amal Osman", **extra):
@@ -204,13 +211,14 @@ async def test_password_reset_is_single_use_and_expires(client, missions, sessio
     # An expired link is refused with its reason.
     await client.post("/sudan/password/forgot", data={"email": user.email, "_csrf_token": token})
     latest = (await mails_to(session_factory, sudan, user.email))[-1]
-    async with session_factory() as db:
-        await db.execute(update(OneTimeToken).where(OneTimeToken.user_id == user.id).values(
-            expires_at=OneTimeToken.created_at))
-        await db.commit()
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(update(OneTimeToken).where(OneTimeToken.user_id == user.id).values(
+                expires_at=OneTimeToken.created_at))
+            await db.commit()
     expired = await client.get(link_in(latest))
     assert expired.status_code == 400 and "expired" in expired.text
-    assert (await client.get("/sudan/password/reset/made-up-token")).status_code == 400
+    assert (await client.get("/sudan/password/reset/made-up-token")).status_code == 404
 
 
 async def test_password_change_revokes_other_sessions(client, missions, session_factory):

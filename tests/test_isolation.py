@@ -7,7 +7,8 @@ import re
 import pytest
 from litestar.routes import HTTPRoute
 
-from tests.isolation import ISOLATION_CASES, assert_tenant_isolated, fill
+from tests.accounts_helpers import add_membership, make_user, sign_in, use_session
+from tests.isolation import ISOLATION_CASES, assert_tenant_isolated, fill, request
 
 MISSION_PREFIX = "/{mission_slug:str}"
 
@@ -28,26 +29,46 @@ def test_every_mission_route_with_an_id_has_an_isolation_case(app):
     assert not stale, f"ISOLATION_CASES names routes that no longer exist: {stale}"
 
 
+async def _act_as(client, missions, session_factory, role):
+    """One person holding `role` in both missions (or nobody, for None)."""
+    use_session(client, None)
+    if role is None:
+        return
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    user = await make_user(session_factory, sudan, role)
+    await add_membership(session_factory, mozambique, user, role)
+    assert (await sign_in(client, sudan, user.email)).status_code == 303
+
+
 async def test_other_missions_objects_give_404(app, client, missions, session_factory):
     sudan, mozambique = missions["sudan"], missions["mozambique"]
-    for path, (param, factory) in ISOLATION_CASES.items():
+    for path, case in ISOLATION_CASES.items():
+        await _act_as(client, missions, session_factory, case.role)
         async with session_factory() as db:
-            sudan_id = await factory(db, sudan)
-            mozambique_id = await factory(db, mozambique)
-        await assert_tenant_isolated(client, path, param, sudan, sudan_id, mozambique_id)
-        await assert_tenant_isolated(client, path, param, mozambique, mozambique_id, sudan_id)
+            sudan_obj = await case.factory(db, sudan)
+            mozambique_obj = await case.factory(db, mozambique)
+        await assert_tenant_isolated(client, path, case, sudan, sudan_obj, mozambique_obj)
+        async with session_factory() as db:  # single-use links: fresh ones for the other way
+            sudan_obj = await case.factory(db, sudan)
+            mozambique_obj = await case.factory(db, mozambique)
+        await assert_tenant_isolated(client, path, case, mozambique, mozambique_obj, sudan_obj)
+    use_session(client, None)
 
 
 async def test_every_mission_route_is_404_for_an_unknown_mission(app, client, missions,
                                                                   session_factory):
-    for path in mission_routes(app):
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(MISSION_PREFIX):
+            continue
         params = {}
-        if path in ISOLATION_CASES:
-            param, factory = ISOLATION_CASES[path]
+        if route.path in ISOLATION_CASES:
+            case = ISOLATION_CASES[route.path]
             async with session_factory() as db:
-                params[param] = await factory(db, missions["sudan"])
-        response = await client.get(fill(path, mission_slug="atlantis", **params))
-        assert response.status_code == 404, path
+                params[case.param] = await case.factory(db, missions["sudan"])
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            response = await request(client, method, fill(route.path, mission_slug="atlantis",
+                                                          **params))
+            assert response.status_code == 404, (method, route.path, response.status_code)
 
 
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000",

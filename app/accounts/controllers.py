@@ -66,7 +66,8 @@ async def verify_email(request: Request, tenant: CurrentTenant, db: Db, actor: C
     try:
         await services.verify_email(db, tenant, token, actor)
     except TokenInvalid as exc:
-        return page(request, "accounts/link_problem.html", status_code=400, message=exc.message,
+        return page(request, "accounts/link_problem.html", status_code=exc.status,
+                    message=exc.message,
                     resend=True)
     return flash(request, Redirect(f"/{tenant.slug}/sign-in", status_code=303), "success",
                  _("Your email address is confirmed. You can sign in now."))
@@ -141,9 +142,10 @@ async def forgot_password(request: Request, tenant: CurrentTenant, db: Db, actor
 async def reset_password_form(request: Request, tenant: CurrentTenant, db: Db,
                               token: str) -> Response:
     try:
-        await services.check_reset_token(db, token)
+        await services.check_reset_token(db, tenant, token)
     except TokenInvalid as exc:
-        return page(request, "accounts/link_problem.html", status_code=400, message=exc.message,
+        return page(request, "accounts/link_problem.html", status_code=exc.status,
+                    message=exc.message,
                     resend=False)
     return page(request, "accounts/reset_password.html", errors={}, token=token)
 
@@ -155,7 +157,8 @@ async def reset_password(request: Request, tenant: CurrentTenant, db: Db, actor:
         await services.reset_password(db, tenant, token, data.get("password", ""),
                                       data.get("password_confirm", ""), actor)
     except TokenInvalid as exc:
-        return page(request, "accounts/link_problem.html", status_code=400, message=exc.message,
+        return page(request, "accounts/link_problem.html", status_code=exc.status,
+                    message=exc.message,
                     resend=False)
     except FormErrors as exc:
         return page(request, "accounts/reset_password.html", status_code=400,

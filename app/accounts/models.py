@@ -55,14 +55,16 @@ class UserSession(Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
 
 
-class OneTimeToken(Base):
-    """Email verification and password reset links: hashed, expiring, single use."""
+class OneTimeToken(TenantScoped, Base):
+    """Email verification and password reset links: hashed, expiring, single use, and valid
+    only in the mission that sent them."""
 
     __tablename__ = "one_time_tokens"
+    __table_args__ = (Index("ix_one_time_tokens_tenant_id_user_id", "tenant_id", "user_id"),)
 
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -83,6 +85,7 @@ class Invitation(TenantScoped, Base):
     """A mission admin's invitation of someone, by email, into a role of the mission."""
 
     __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_tenant_id_email", "tenant_id", "email"),)
 
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(32))

@@ -23,6 +23,7 @@ from app.audit.services import record
 from app.config import Settings
 from app.i18n import SUPPORTED_LOCALES
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
 
@@ -53,9 +54,13 @@ class SignInRefused(Exception):
 
 
 class TokenInvalid(Exception):
-    def __init__(self, message: str):
+    """A link that cannot be used. status 404: unknown here (e.g. another mission's link);
+    400: known but expired, used or withdrawn."""
+
+    def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 def now() -> datetime:
@@ -131,7 +136,7 @@ async def sign_up_expert(db: AsyncSession, tenant: TenantContext, form: SignUp, 
     db.add(user)
     await db.flush()
     db.add(Membership(tenant_id=tenant.id, user_id=user.id, role="expert", status="active"))
-    token = await _issue_token(db, user, "verify_email")
+    token = await _issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
     record(db, tenant.id, _as(actor, user), "account.signed_up", "user", user.id,
@@ -145,23 +150,24 @@ def _as(actor: Actor, user: User) -> Actor:
     return Actor(user_id=user.id, email=user.email, name=user.name, ip=actor.ip)
 
 
-async def _issue_token(db: AsyncSession, user: User, purpose: str) -> str:
+async def _issue_token(db: AsyncSession, tenant: TenantContext, user: User, purpose: str) -> str:
     # A new link replaces any earlier unused one for the same purpose.
     await db.execute(update(OneTimeToken).where(
-        OneTimeToken.user_id == user.id, OneTimeToken.purpose == purpose,
-        OneTimeToken.used_at.is_(None)).values(used_at=now()))
+        OneTimeToken.tenant_id == tenant.id, OneTimeToken.user_id == user.id,
+        OneTimeToken.purpose == purpose, OneTimeToken.used_at.is_(None)).values(used_at=now()))
     token, digest = new_token()
-    db.add(OneTimeToken(token_hash=digest, user_id=user.id, purpose=purpose,
+    db.add(OneTimeToken(tenant_id=tenant.id, token_hash=digest, user_id=user.id, purpose=purpose,
                         expires_at=now() + TOKEN_LIFETIME[purpose]))
     return token
 
 
-async def _use_token(db: AsyncSession, token: str, purpose: str, consume: bool = True) -> User:
+async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpose: str,
+                     consume: bool = True) -> User:
     row = await db.scalar(select(OneTimeToken).where(
-        OneTimeToken.token_hash == hash_token(token), OneTimeToken.purpose == purpose)
-        .with_for_update())
+        OneTimeToken.tenant_id == tenant.id, OneTimeToken.token_hash == hash_token(token),
+        OneTimeToken.purpose == purpose).with_for_update())
     if row is None:
-        raise TokenInvalid(_("This link is not valid. Ask for a new one."))
+        raise TokenInvalid(_("This link is not valid. Ask for a new one."), status=404)
     if row.used_at is not None:
         raise TokenInvalid(_("This link has already been used. Ask for a new one if you need it."))
     if row.expires_at <= now():
@@ -175,7 +181,7 @@ async def _use_token(db: AsyncSession, token: str, purpose: str, consume: bool =
 
 
 async def verify_email(db: AsyncSession, tenant: TenantContext, token: str, actor: Actor) -> User:
-    user = await _use_token(db, token, "verify_email")
+    user = await _use_token(db, tenant, token, "verify_email")
     user.email_verified_at = user.email_verified_at or now()
     record(db, tenant.id, _as(actor, user), "account.email_verified", "user", user.id)
     await db.commit()
@@ -188,7 +194,7 @@ async def resend_verification(db: AsyncSession, tenant: TenantContext, email: st
     user = await user_by_email(db, email)
     if user is None or user.email_verified_at is not None or user.status != "active":
         return
-    token = await _issue_token(db, user, "verify_email")
+    token = await _issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
     await db.commit()
@@ -216,8 +222,9 @@ async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, pass
     even checked."""
     email = normalise_email(email)
     if (wait := await _minutes_to_wait(db, email, actor.ip)) is not None:
-        raise SignInRefused(_("Too many failed attempts. Try again in %(n)s minutes.")
-                            % {"n": wait}, "throttled")
+        raise SignInRefused(ngettext("Too many failed attempts. Try again in %(n)s minute.",
+                                     "Too many failed attempts. Try again in %(n)s minutes.",
+                                     wait) % {"n": wait}, "throttled")
     user = await user_by_email(db, email)
     if user is None or not verify_password(user.password_hash, password) \
             or user.status != "active":
@@ -295,7 +302,7 @@ async def request_password_reset(db: AsyncSession, tenant: TenantContext, email:
     user = await user_by_email(db, email)
     if user is None or user.status != "active":
         return
-    token = await _issue_token(db, user, "reset_password")
+    token = await _issue_token(db, tenant, user, "reset_password")
     queue_mail(db, tenant, user.email, "reset_password",
                user.preferred_locale or tenant.default_locale, name=user.name,
                link=reset_link(token))
@@ -303,14 +310,14 @@ async def request_password_reset(db: AsyncSession, tenant: TenantContext, email:
     await db.commit()
 
 
-async def check_reset_token(db: AsyncSession, token: str) -> User:
+async def check_reset_token(db: AsyncSession, tenant: TenantContext, token: str) -> User:
     """Raises TokenInvalid with the reason; does not use the token up."""
-    return await _use_token(db, token, "reset_password", consume=False)
+    return await _use_token(db, tenant, token, "reset_password", consume=False)
 
 
 async def reset_password(db: AsyncSession, tenant: TenantContext, token: str, password: str,
                          password_confirm: str, actor: Actor) -> User:
-    user = await _use_token(db, token, "reset_password")
+    user = await _use_token(db, tenant, token, "reset_password")
     _check_new_password(user, password, password_confirm)
     user.password_hash = hash_password(password)
     # Whoever knew the link also proved they read the mailbox: the address is verified.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,6 +11,7 @@ from app.db.base import Base, TenantScoped
 
 class AuditEvent(TenantScoped, Base):
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_tenant_id_created_at", "tenant_id", "created_at"),)
 
     actor_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))

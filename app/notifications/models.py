@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, TenantScoped
@@ -10,6 +10,7 @@ from app.db.base import Base, TenantScoped
 
 class OutboxMail(TenantScoped, Base):
     __tablename__ = "outbox_mails"
+    __table_args__ = (Index("ix_outbox_mails_tenant_id_status", "tenant_id", "status"),)
 
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 from litestar.response import Template
 
@@ -25,7 +25,8 @@ def environment() -> Environment:
     """The one Jinja environment, for pages and mail alike."""
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
-        autoescape=True,
+        # HTML pages are escaped; plain-text mail (.txt) is not, or O'Brien becomes O&#39;Brien.
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

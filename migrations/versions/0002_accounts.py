@@ -20,7 +20,9 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-TENANT_TABLES = ("memberships", "invitations", "audit_events", "outbox_mails")
+# Users, their sessions and sign-in failures are global (one person, several missions);
+# everything a mission sends or decides is scoped to it.
+TENANT_TABLES = ("memberships", "one_time_tokens", "invitations", "audit_events", "outbox_mails")
 
 
 def upgrade() -> None:
@@ -66,13 +68,15 @@ def upgrade() -> None:
     op.create_table(
         "one_time_tokens",
         *base_columns(),
+        tenant_id(),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         user_fk("user_id"),
         sa.Column("purpose", sa.String(32), nullable=False),
         timestamp("expires_at", nullable=False),
         timestamp("used_at"),
     )
-    op.create_index("ix_one_time_tokens_user_id", "one_time_tokens", ["user_id"])
+    op.create_index("ix_one_time_tokens_tenant_id_user_id", "one_time_tokens",
+                    ["tenant_id", "user_id"])
     op.create_table(
         "sign_in_failures",
         *base_columns(),

@@ -1,0 +1,1 @@
+"""HQ pages under /admin: create and suspend missions, appoint mission admins."""

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from litestar import Request, Router, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Response
+
+from app.accounts import invitations
+from app.accounts.roles import PLATFORM_ADMIN
+from app.accounts.services import FormErrors
+from app.audit.services import record
+from app.i18n import SUPPORTED_LOCALES, language_name
+from app.i18n import gettext as _
+from app.web.deps import CurrentActor, Db, FormData
+from app.web.flash import flash
+from app.web.guards import requires
+from app.web.links import absolute_url
+from app.web.templating import page
+from tenants.context import tenant_scope
+from tenants.provisioning import (MissionSpec, ProvisioningError, create_tenant,
+                                  get_tenant_by_slug, list_tenants, set_tenant_status, to_context)
+
+
+async def _admin_page(request: Request, db, errors=None, form=None, status_code=200) -> Response:
+    return page(request, "admin/platform.html", status_code=status_code,
+                tenants=await list_tenants(db), errors=errors or {}, form=form or {},
+                locale_options=[(c, language_name(c)) for c in SUPPORTED_LOCALES])
+
+
+@get("/", name="platform_admin")
+async def platform_admin(request: Request, db: Db) -> Response:
+    return await _admin_page(request, db)
+
+
+@post("/missions", name="create_mission")
+async def create_mission(request: Request, db: Db, actor: CurrentActor,
+                         data: FormData) -> Response:
+    locales = [code for code in SUPPORTED_LOCALES if data.get(f"locale_{code}")]
+    spec = MissionSpec(slug=data.get("slug", "").strip(), name=data.get("name", "").strip(),
+                       country_code=data.get("country_code", "").strip().upper(),
+                       default_locale=data.get("default_locale", ""), locales=locales,
+                       time_zone=data.get("time_zone", "").strip())
+    try:
+        tenant = await create_tenant(db, spec)
+    except ProvisioningError as exc:
+        await db.rollback()
+        return await _admin_page(request, db, {"mission": str(exc)}, data, status_code=400)
+    context = to_context(tenant)
+    # The audit trail is per mission: the event is written in the new mission's scope.
+    with tenant_scope(context):
+        record(db, tenant.id, actor, "tenant.created", "tenant", tenant.id,
+               after={"slug": tenant.slug, "name": tenant.name})
+        await db.commit()
+    return flash(request, Redirect("/admin", status_code=303), "success",
+                 _("Mission %(name)s created.") % {"name": context.name})
+
+
+@post("/missions/{slug:str}/status", name="set_mission_status")
+async def set_mission_status(request: Request, db: Db, actor: CurrentActor, slug: str,
+                             data: FormData) -> Response:
+    status = data.get("status", "")
+    if await get_tenant_by_slug(db, slug) is None:
+        raise NotFoundException()
+    try:
+        tenant = await set_tenant_status(db, slug, status)
+    except ProvisioningError as exc:
+        await db.rollback()
+        return await _admin_page(request, db, {"mission": str(exc)}, status_code=400)
+    with tenant_scope(to_context(tenant)):
+        record(db, tenant.id, actor, f"tenant.{'suspended' if status == 'suspended' else 'activated'}",
+               "tenant", tenant.id, after={"status": status})
+        await db.commit()
+    return flash(request, Redirect("/admin", status_code=303), "success", _("Mission updated."))
+
+
+@post("/missions/{slug:str}/mission-admins", name="appoint_mission_admin")
+async def appoint_mission_admin(request: Request, db: Db, actor: CurrentActor, slug: str,
+                                data: FormData) -> Response:
+    tenant = await get_tenant_by_slug(db, slug)
+    if tenant is None:
+        raise NotFoundException()
+    context = to_context(tenant)
+    await db.commit()  # end the unscoped transaction: the invitation is written as the mission
+    with tenant_scope(context):
+        try:
+            await invitations.invite(
+                db, context, actor, data.get("email", ""), "mission_admin", None,
+                lambda token: absolute_url(request, f"/{context.slug}/invitations/{token}"))
+        except FormErrors as exc:
+            await db.rollback()
+            return await _admin_page(request, db, {"appoint": next(iter(exc.errors.values()))},
+                                     status_code=400)
+    return flash(request, Redirect("/admin", status_code=303), "success",
+                 _("Invitation sent to %(email)s.") % {"email": data.get("email", "").strip()})
+
+
+platform_router = Router(
+    path="/admin", guards=[requires(PLATFORM_ADMIN)],
+    route_handlers=[platform_admin, create_mission, set_mission_status, appoint_mission_admin])

@@ -1,0 +1,121 @@
+"""The authorization matrix: every route of the app x every role, with the expected outcome.
+
+A route missing from ACCESS fails the suite, so every new route states who may use it."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.routes import HTTPRoute
+
+from app.accounts.identity import Actor
+from app.accounts.services import start_session
+from tenants.context import tenant_scope
+from tests.accounts_helpers import make_user, use_session
+from tests.isolation import ISOLATION_CASES, fill, request
+
+ROLES = ("expert", "institution_focal_point", "partner_user", "staff", "mission_admin")
+EVERYONE = "everyone"
+SIGNED_IN_MEMBERS = frozenset({*ROLES, "platform_admin"})
+ADMINS = frozenset({"mission_admin", "platform_admin"})
+HQ = frozenset({"platform_admin"})
+M = "/{mission_slug:str}"
+
+ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
+    ("GET", "/"): EVERYONE,
+    ("POST", "/lang"): EVERYONE,
+    ("GET", "/healthz"): EVERYONE,
+    ("GET", "/static/{file_path:path}"): EVERYONE,
+    ("GET", "/dev/mail"): EVERYONE,  # only exists with PORTAL_DEBUG and no SMTP_URL
+    ("GET", M): EVERYONE,
+    ("GET", f"{M}/partners"): EVERYONE,
+    ("GET", f"{M}/partners/{{partner_id:uuid}}"): EVERYONE,
+    ("GET", f"{M}/sign-up"): EVERYONE,
+    ("POST", f"{M}/sign-up"): EVERYONE,
+    ("GET", f"{M}/verify/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/verify"): EVERYONE,
+    ("GET", f"{M}/sign-in"): EVERYONE,
+    ("POST", f"{M}/sign-in"): EVERYONE,
+    ("POST", f"{M}/sign-out"): EVERYONE,
+    ("GET", f"{M}/password/forgot"): EVERYONE,
+    ("POST", f"{M}/password/forgot"): EVERYONE,
+    ("GET", f"{M}/password/reset/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/password/reset/{{token:str}}"): EVERYONE,
+    ("GET", f"{M}/invitations/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/invitations/{{token:str}}"): EVERYONE,
+    ("GET", f"{M}/account"): SIGNED_IN_MEMBERS,
+    ("POST", f"{M}/account/password"): SIGNED_IN_MEMBERS,
+    ("GET", f"{M}/admin/members"): ADMINS,
+    ("POST", f"{M}/admin/members"): ADMINS,
+    ("POST", f"{M}/admin/members/{{membership_id:uuid}}/role"): ADMINS,
+    ("POST", f"{M}/admin/members/{{membership_id:uuid}}/revoke"): ADMINS,
+    ("POST", f"{M}/admin/invitations/{{invitation_id:uuid}}/revoke"): ADMINS,
+    ("GET", f"{M}/admin/audit"): ADMINS,
+    ("GET", f"{M}/sso/{{provider_id:uuid}}/start"): EVERYONE,
+    ("GET", f"{M}/sso/{{provider_id:uuid}}/callback"): EVERYONE,
+    ("GET", f"{M}/admin/sso"): ADMINS,
+    ("POST", f"{M}/admin/sso"): ADMINS,
+    ("GET", f"{M}/admin/sso/{{provider_id:uuid}}"): ADMINS,
+    ("POST", f"{M}/admin/sso/{{provider_id:uuid}}"): ADMINS,
+    ("GET", "/admin"): HQ,
+    ("POST", "/admin/missions"): HQ,
+    ("POST", "/admin/missions/{slug:str}/status"): HQ,
+    ("POST", "/admin/missions/{slug:str}/mission-admins"): HQ,
+}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {(method, route.path) for route in app.routes if isinstance(route, HTTPRoute)
+            for method in route.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_a_row(app):
+    missing = sorted(app_routes(app) - set(ACCESS))
+    assert not missing, f"add these routes to ACCESS in tests/test_authorization.py: {missing}"
+    stale = sorted(set(ACCESS) - app_routes(app))
+    assert not stale, f"ACCESS names routes that no longer exist: {stale}"
+
+
+@pytest.fixture(scope="module")
+async def people(session_factory, missions):
+    """One user per role in Sudan (a platform admin with no membership at all)."""
+    users = {role: await make_user(session_factory, missions["sudan"], role) for role in ROLES}
+    users["platform_admin"] = await make_user(session_factory, None, None, platform_admin=True)
+    return users
+
+
+async def _session_token(session_factory, tenant, user, settings) -> str:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            return await start_session(db, tenant, user, Actor(ip="127.0.0.1"), settings, "tests")
+
+
+def _params(path: str) -> dict:
+    return {"mission_slug": "sudan", "slug": "sudan", "file_path": "css/portal.css"}
+
+
+@pytest.mark.parametrize("who", ["anonymous", *ROLES, "platform_admin"])
+async def test_matrix(app, client, missions, session_factory, settings, people, who):
+    sudan = missions["sudan"]
+    failures = []
+    for (method, path), allowed in sorted(ACCESS.items()):
+        params = _params(path)
+        if path in ISOLATION_CASES:
+            case = ISOLATION_CASES[path]
+            async with session_factory() as db:
+                params[case.param] = await case.factory(db, sudan)
+        token = None if who == "anonymous" else await _session_token(
+            session_factory, sudan, people[who], settings)
+        use_session(client, token)
+        response = await request(client, method, fill(path, **params))
+        denied_to_anonymous = response.status_code == 303 and "/sign-in?next=" in \
+            response.headers.get("location", "")
+        is_allowed = allowed == EVERYONE or who in allowed
+        if is_allowed and (response.status_code in (401, 403) or denied_to_anonymous
+                           or response.status_code >= 500):
+            failures.append((method, path, "expected access", response.status_code))
+        if not is_allowed:
+            expected_ok = denied_to_anonymous if who == "anonymous" else response.status_code == 403
+            if not expected_ok:
+                failures.append((method, path, "expected refusal", response.status_code))
+    use_session(client, None)
+    assert not failures, failures
