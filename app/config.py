@@ -39,6 +39,9 @@ class Settings:
     # smtp://user:password@host:587 or smtps://...; empty: mail goes to var/mail/*.eml.
     smtp_url: str = ""
     mail_from: str = "Diaspora Bridge <no-reply@diaspora-bridge.local>"
+    # Uploaded files (CVs); empty: var/documents. Outside the web root either way.
+    documents_root: str = ""
+    max_upload_mb: int = 5
     session_idle_minutes: int = 120
     session_max_hours: int = 12
 
@@ -53,6 +56,10 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.var_dir / "mail"
+
+    @property
+    def documents_dir(self) -> Path:
+        return Path(self.documents_root) if self.documents_root else self.var_dir / "documents"
 
 
 def load_settings() -> Settings:
@@ -73,6 +80,8 @@ def load_settings() -> Settings:
         base_url=(env.get("PORTAL_BASE_URL") or "").rstrip("/"),
         smtp_url=env.get("SMTP_URL", ""),
         mail_from=env.get("MAIL_FROM") or Settings.mail_from,
+        documents_root=env.get("DOCUMENTS_DIR", ""),
+        max_upload_mb=int(env.get("MAX_UPLOAD_MB") or 5),
         session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 120),
         session_max_hours=int(env.get("SESSION_MAX_HOURS") or 12),
     )

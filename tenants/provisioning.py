@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import SUPPORTED_LOCALES
+from app.experts.models import ConsentNotice, Skill
 from app.partners.models import PARTNER_KINDS, PartnerAgency
 from tenants.context import TenantContext, tenant_scope
 from tenants.models import TENANT_STATUSES, Sector, Tenant
@@ -49,6 +50,14 @@ class PartnerAgencySpec:
 
 
 @dataclass
+class SkillSpec:
+    code: str
+    names: dict[str, str]
+    synonyms: list[str] = field(default_factory=list)
+    sector: str | None = None
+
+
+@dataclass
 class MissionSpec:
     slug: str
     name: str
@@ -59,6 +68,9 @@ class MissionSpec:
     names: dict[str, str] = field(default_factory=dict)
     sectors: list[SectorSpec] = field(default_factory=list)
     partner_agencies: list[PartnerAgencySpec] = field(default_factory=list)
+    skills: list[SkillSpec] = field(default_factory=list)
+    consent_version: int = 1
+    consent_texts: dict[str, str] = field(default_factory=dict)  # locale -> notice text
 
     def validate(self) -> None:
         errors = []
@@ -87,6 +99,13 @@ class MissionSpec:
         codes = [s.code for s in self.sectors]
         if len(codes) != len(set(codes)):
             errors.append("sectors: codes must be unique")
+        for skill in self.skills:
+            if skill.sector and skill.sector not in codes:
+                errors.append(f"skill {skill.code!r}: sector {skill.sector!r} is not a sector "
+                              "of this mission")
+        unknown_notice = [loc for loc in self.consent_texts if loc not in SUPPORTED_LOCALES]
+        if unknown_notice:
+            errors.append(f"consent notice: unknown languages {unknown_notice}")
         if errors:
             raise ProvisioningError("; ".join(errors))
 
@@ -101,6 +120,12 @@ def load_mission(path: Path) -> MissionSpec:
             sectors=[SectorSpec(code=s["code"], names=dict(s["names"]))
                      for s in data.get("sectors", [])],
             partner_agencies=[PartnerAgencySpec(**p) for p in data.get("partner_agencies", [])],
+            skills=[SkillSpec(code=k["code"], names=dict(k["names"]),
+                              synonyms=list(k.get("synonyms", [])), sector=k.get("sector"))
+                    for k in data.get("skills", [])],
+            consent_version=int(data.get("consent_notice", {}).get("version", 1)),
+            consent_texts={k: v for k, v in data.get("consent_notice", {}).items()
+                           if k != "version"},
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ProvisioningError(f"{path.name}: {exc.__class__.__name__}: {exc}") from exc
@@ -168,6 +193,20 @@ async def provision_mission(session: AsyncSession, spec: MissionSpec) -> Tenant:
                 index_elements=["tenant_id", "code"],
                 set_={"name": stmt.excluded.name, "short_name": stmt.excluded.short_name,
                       "kind": stmt.excluded.kind}))
+        for skill in spec.skills:
+            stmt = insert(Skill).values(tenant_id=tenant.id, code=skill.code, names=skill.names,
+                                        synonyms=skill.synonyms, sector=skill.sector,
+                                        source="mission")
+            await session.execute(stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "code"],
+                set_={"names": stmt.excluded.names, "synonyms": stmt.excluded.synonyms,
+                      "sector": stmt.excluded.sector}))
+        for locale, text in spec.consent_texts.items():
+            stmt = insert(ConsentNotice).values(tenant_id=tenant.id, version=spec.consent_version,
+                                                locale=locale, text=text.strip())
+            await session.execute(stmt.on_conflict_do_update(
+                index_elements=["tenant_id", "version", "locale"],
+                set_={"text": stmt.excluded.text}))
         await session.commit()
     return tenant
 

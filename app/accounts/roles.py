@@ -12,10 +12,13 @@ AUDIT_VIEW = "audit.view"            # read the mission's audit trail
 MEMBERS_MANAGE = "members.manage"    # invite people, change and revoke roles
 PLATFORM_ADMIN = "platform.admin"    # HQ: create and suspend missions, appoint mission admins
 SSO_CONFIGURE = "sso.configure"      # set up the mission's single sign-on providers
+PROFILE_OWN = "profile.own"          # an expert: keep one's own profile, consent, data
+EXPERTS_VIEW = "experts.view"        # staff: read the registry and profiles, export it
+EXPERTS_VET = "experts.vet"          # staff: verify, reject, ask changes; notes; skills
 
-_STAFF = frozenset({ACCOUNT_OWN})
+_STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET})
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "expert": frozenset({ACCOUNT_OWN}),
+    "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN}),
     "institution_focal_point": frozenset({ACCOUNT_OWN}),
     "partner_user": frozenset({ACCOUNT_OWN}),
     "staff": _STAFF,

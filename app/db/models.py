@@ -4,6 +4,9 @@ from app.accounts.models import (Invitation, Membership, OneTimeToken, SignInFai
                                  User, UserSession)
 from app.accounts.sso_models import IdentityProvider, SsoLoginState, UserIdentity  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
+from app.experts.models import (ConsentNotice, ExpertAvailability, ExpertConsent,  # noqa: F401
+                                ExpertDocument, ExpertEducation, ExpertLanguage, ExpertNote,
+                                ExpertProfile, ExpertSkill, ExpertWork, Skill)
 from app.notifications.models import OutboxMail  # noqa: F401
 from app.partners.models import PartnerAgency  # noqa: F401
 from tenants.models import Sector, Tenant  # noqa: F401

@@ -1,0 +1,1 @@
+"""The diaspora expert registry: profiles, skills vocabulary, consent, CVs, vetting."""

@@ -1,0 +1,185 @@
+"""Expert profiles and everything hanging off them. All rows are scoped to one mission."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (ARRAY, BigInteger, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, TenantScoped
+
+PROFILE_STATUSES = ("draft", "submitted", "verified", "inactive", "withdrawn", "rejected")
+GENDERS = ("female", "male", "other", "undisclosed")
+MODALITIES = ("on_site", "remote", "hybrid")
+LANGUAGE_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
+# ISCED 2011 levels an expert's degree can have (3 = upper secondary ... 8 = doctoral).
+EDUCATION_LEVELS = ("3", "4", "5", "6", "7", "8")
+CONSENT_PURPOSES = ("matching", "share_with_institutions", "future_contact")
+AVAILABILITY_KINDS = ("available", "unavailable")
+
+
+def _profile_fk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="CASCADE"))
+
+
+class ExpertProfile(TenantScoped, Base):
+    __tablename__ = "expert_profiles"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),
+                      UniqueConstraint("tenant_id", "number"),
+                      Index("ix_expert_profiles_tenant_id_status", "tenant_id", "status"))
+
+    # NULL once the expert's account is erased; the profile stays as "Expert #number".
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    number: Mapped[int] = mapped_column(Integer)  # per mission, shown as "Expert #123"
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    gender: Mapped[str | None] = mapped_column(String(16))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    residence_country: Mapped[str | None] = mapped_column(String(2))
+    residence_city: Mapped[str] = mapped_column(String(120), default="")
+    years_experience: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    modality: Mapped[str | None] = mapped_column(String(16))
+    min_weeks: Mapped[int | None] = mapped_column(Integer)
+    max_weeks: Mapped[int | None] = mapped_column(Integer)
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    status_reason: Mapped[str] = mapped_column(Text, default="")  # rejection / changes asked
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ExpertLanguage(TenantScoped, Base):
+    __tablename__ = "expert_languages"
+    __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "language"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    language: Mapped[str] = mapped_column(String(3))  # ISO 639-1
+    level: Mapped[str] = mapped_column(String(8))
+
+
+class ExpertEducation(TenantScoped, Base):
+    __tablename__ = "expert_education"
+    __table_args__ = (Index("ix_expert_education_tenant_id_profile_id", "tenant_id", "profile_id"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    level: Mapped[str] = mapped_column(String(2))
+    field: Mapped[str] = mapped_column(String(200))
+    institution: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int | None] = mapped_column(Integer)
+
+
+class ExpertWork(TenantScoped, Base):
+    __tablename__ = "expert_work_history"
+    __table_args__ = (Index("ix_expert_work_history_tenant_id_profile_id", "tenant_id",
+                            "profile_id"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    title: Mapped[str] = mapped_column(String(200))
+    employer: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)  # None: current position
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExpertAvailability(TenantScoped, Base):
+    """A window the expert can travel/work, or a period they cannot."""
+
+    __tablename__ = "expert_availability"
+    __table_args__ = (Index("ix_expert_availability_tenant_id_profile_id", "tenant_id",
+                            "profile_id"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    kind: Mapped[str] = mapped_column(String(16))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+
+class Skill(TenantScoped, Base):
+    """The mission's skills vocabulary: names per language and synonyms that search and
+    matching treat as the same skill. Free tags typed by experts are skills with
+    source 'free' until staff merge them into a vocabulary skill."""
+
+    __tablename__ = "skills"
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+    code: Mapped[str] = mapped_column(String(120))
+    names: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    synonyms: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    sector: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="mission")  # mission, esco, staff, free
+    external_uri: Mapped[str] = mapped_column(String(300), default="")
+
+    def display_name(self, locale: str) -> str:
+        return self.names.get(locale) or self.names.get("en") or self.code
+
+
+class ExpertSkill(TenantScoped, Base):
+    __tablename__ = "expert_skills"
+    __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "skill_id"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    skill_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("skills.id", ondelete="CASCADE"))
+
+
+class ConsentNotice(TenantScoped, Base):
+    """The mission's data-protection notice, one row per version and language."""
+
+    __tablename__ = "consent_notices"
+    __table_args__ = (UniqueConstraint("tenant_id", "version", "locale"),)
+
+    version: Mapped[int] = mapped_column(Integer)
+    locale: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ExpertConsent(TenantScoped, Base):
+    """One grant of one purpose; withdrawal closes it. History is kept, never rewritten."""
+
+    __tablename__ = "expert_consents"
+    __table_args__ = (Index("ix_expert_consents_tenant_id_profile_id", "tenant_id", "profile_id"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    purpose: Mapped[str] = mapped_column(String(40))
+    notice_version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(40), default="expert")  # or imported_roster
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ExpertDocument(TenantScoped, Base):
+    """An uploaded file (the CV); the bytes live in the document storage, not the database."""
+
+    __tablename__ = "expert_documents"
+    __table_args__ = (Index("ix_expert_documents_tenant_id_profile_id", "tenant_id", "profile_id"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    kind: Mapped[str] = mapped_column(String(16), default="cv")
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+
+
+class ExpertNote(TenantScoped, Base):
+    """Staff's private notes on a profile (never shown to the expert or institutions)."""
+
+    __tablename__ = "expert_notes"
+    __table_args__ = (Index("ix_expert_notes_tenant_id_profile_id", "tenant_id", "profile_id"),)
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    author_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,207 @@
+"""Expert profiles: creating the draft, fetching with authorisation, the life cycle,
+consent and completeness. Plain async functions taking the session, the mission and the
+acting user; every change is audited in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.identity import Actor
+from app.accounts.models import User
+from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW, PROFILE_OWN
+from app.accounts.services import now
+from app.audit.services import record
+from app.experts.models import (CONSENT_PURPOSES, ConsentNotice, ExpertAvailability,
+                                ExpertConsent, ExpertDocument, ExpertEducation, ExpertLanguage,
+                                ExpertProfile, ExpertSkill, ExpertWork)
+from app.experts.states import EXPERT, NEEDS_REASON, STAFF, next_state
+from app.i18n import gettext as _
+from app.notifications.services import queue_mail
+from tenants.context import TenantContext
+
+
+class ProfileActionRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- fetching ------------------------------------------------------------------------------
+
+async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      create: bool = False) -> ExpertProfile | None:
+    """The signed-in expert's profile in this mission (a new draft when asked to create)."""
+    if not actor.can(PROFILE_OWN):
+        raise PermissionDeniedException()
+    profile = await db.scalar(select(ExpertProfile).where(
+        ExpertProfile.tenant_id == tenant.id, ExpertProfile.user_id == actor.user_id))
+    if profile is None and create:
+        profile = ExpertProfile(tenant_id=tenant.id, user_id=actor.user_id,
+                                number=await _next_number(db, tenant), status="draft",
+                                full_name=actor.name, sectors=[], updated_at=now())
+        db.add(profile)
+        record(db, tenant.id, actor, "expert_profile.created", "expert_profile", None)
+        await db.flush()
+        await db.commit()
+    return profile
+
+
+async def _next_number(db: AsyncSession, tenant: TenantContext) -> int:
+    # Serialise numbering per mission: two sign-ups at once never get the same number.
+    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                     {"key": f"expert-number:{tenant.id}"})
+    current = await db.scalar(select(func.max(ExpertProfile.number)).where(
+        ExpertProfile.tenant_id == tenant.id))
+    return (current or 0) + 1
+
+
+async def get_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      profile_id: uuid.UUID) -> ExpertProfile:
+    """A profile the actor may read, in this mission, or 404. Staff reading someone's
+    profile is recorded, so the expert can see who has looked at it."""
+    profile = await db.scalar(select(ExpertProfile).where(
+        ExpertProfile.tenant_id == tenant.id, ExpertProfile.id == profile_id))
+    if profile is None:
+        raise NotFoundException()
+    own = profile.user_id is not None and profile.user_id == actor.user_id
+    if not own and not actor.can(EXPERTS_VIEW):
+        raise NotFoundException()  # not even whether it exists
+    if not own:
+        record(db, tenant.id, actor, "expert_profile.viewed", "expert_profile", profile.id)
+        await db.commit()
+    return profile
+
+
+# --- life cycle ----------------------------------------------------------------------------
+
+def _who(actor: Actor, profile: ExpertProfile, action: str) -> str | None:
+    if profile.user_id is not None and profile.user_id == actor.user_id and actor.can(PROFILE_OWN):
+        return EXPERT
+    if actor.can(EXPERTS_VET):
+        return STAFF
+    return None
+
+
+async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                       profile: ExpertProfile, action: str, reason: str = "") -> ExpertProfile:
+    """Move the profile through its life cycle (states.TRANSITIONS), audit it and tell the
+    expert by mail."""
+    who = _who(actor, profile, action)
+    target = next_state(profile.status, action, who) if who else None
+    if target is None:
+        raise ProfileActionRefused(_("This action is not possible for a profile in this state."))
+    reason = reason.strip()
+    if action in NEEDS_REASON and not reason:
+        raise ProfileActionRefused(_("Say why, so the expert knows what to do next."))
+    if action == "submit":
+        missing = (await completeness(db, tenant, profile)).missing
+        if missing:
+            raise ProfileActionRefused(
+                _("Complete these parts before you submit: %(parts)s.")
+                % {"parts": ", ".join(missing)})
+    before = profile.status
+    profile.status, profile.updated_at = target, now()
+    profile.status_reason = reason if action in NEEDS_REASON else ""
+    if action == "submit":
+        profile.submitted_at = now()
+    if target == "verified":
+        profile.verified_at = profile.verified_at or now()
+    record(db, tenant.id, actor, f"expert_profile.{action}", "expert_profile", profile.id,
+           before={"status": before}, after={"status": target, "reason": reason or None})
+    if who == STAFF and profile.user_id is not None:
+        user = await db.get(User, profile.user_id)
+        if user is not None:
+            queue_mail(db, tenant, user.email, "profile_status",
+                       user.preferred_locale or tenant.default_locale, name=user.name,
+                       status=target, reason=reason)
+    await db.commit()
+    return profile
+
+
+# --- consent ---------------------------------------------------------------------------------
+
+async def current_notice(db: AsyncSession, tenant: TenantContext,
+                         locale: str) -> ConsentNotice | None:
+    """The newest notice, in the reader's language if it exists, else the mission's."""
+    version = await db.scalar(select(func.max(ConsentNotice.version)).where(
+        ConsentNotice.tenant_id == tenant.id))
+    if version is None:
+        return None
+    notices = {n.locale: n for n in await db.scalars(select(ConsentNotice).where(
+        ConsentNotice.tenant_id == tenant.id, ConsentNotice.version == version))}
+    return notices.get(locale) or notices.get(tenant.default_locale) or notices.get("en") \
+        or next(iter(notices.values()))
+
+
+async def active_consents(db: AsyncSession, tenant: TenantContext,
+                          profile_id: uuid.UUID) -> dict[str, ExpertConsent]:
+    rows = await db.scalars(select(ExpertConsent).where(
+        ExpertConsent.tenant_id == tenant.id, ExpertConsent.profile_id == profile_id,
+        ExpertConsent.withdrawn_at.is_(None)))
+    return {c.purpose: c for c in rows}
+
+
+async def set_consents(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                       profile: ExpertProfile, purposes: set[str], notice_version: int,
+                       source: str = "expert") -> None:
+    """Grant what is newly chosen, withdraw what is no longer chosen; takes effect now."""
+    unknown = purposes - set(CONSENT_PURPOSES)
+    if unknown:
+        raise ProfileActionRefused(_("Unknown consent purpose."))
+    current = await active_consents(db, tenant, profile.id)
+    moment = now()
+    for purpose in purposes - set(current):
+        db.add(ExpertConsent(tenant_id=tenant.id, profile_id=profile.id, purpose=purpose,
+                             notice_version=notice_version, source=source, granted_at=moment))
+        record(db, tenant.id, actor, "consent.granted", "expert_profile", profile.id,
+               after={"purpose": purpose, "notice_version": notice_version})
+    for purpose in set(current) - purposes:
+        current[purpose].withdrawn_at = moment
+        record(db, tenant.id, actor, "consent.withdrawn", "expert_profile", profile.id,
+               before={"purpose": purpose})
+    profile.updated_at = moment
+    await db.commit()
+
+
+def matchable(profile: ExpertProfile, consents: dict[str, ExpertConsent]) -> bool:
+    """In the matching pool: verified and consenting to registry and matching."""
+    return profile.status == "verified" and "matching" in consents
+
+
+def shown_in_full_to_institutions(consents: dict[str, ExpertConsent]) -> bool:
+    return "share_with_institutions" in consents
+
+
+# --- completeness ----------------------------------------------------------------------------
+
+@dataclass
+class Completeness:
+    percent: int
+    missing: list[str]  # names of the parts still to fill, in the reader's language
+
+
+async def completeness(db: AsyncSession, tenant: TenantContext,
+                       profile: ExpertProfile) -> Completeness:
+    async def count(model) -> int:
+        return await db.scalar(select(func.count()).select_from(model).where(
+            model.tenant_id == tenant.id, model.profile_id == profile.id)) or 0
+
+    parts = [
+        (_("Personal details"), bool(profile.full_name and profile.nationality
+                                     and profile.residence_country)),
+        (_("Languages"), await count(ExpertLanguage) > 0),
+        (_("Education and work"), await count(ExpertEducation) + await count(ExpertWork) > 0),
+        (_("Expertise"), bool(profile.sectors) and await count(ExpertSkill) > 0
+         and profile.years_experience is not None),
+        (_("Availability"), bool(profile.modality) and await count(ExpertAvailability) > 0),
+        (_("CV"), await count(ExpertDocument) > 0),
+        (_("Consent"), "matching" in await active_consents(db, tenant, profile.id)),
+    ]
+    done = sum(1 for _name, ok in parts if ok)
+    return Completeness(percent=round(100 * done / len(parts)),
+                        missing=[name for name, ok in parts if not ok])
