@@ -8,11 +8,15 @@ connects as the runtime role, exactly as in production.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -35,11 +39,20 @@ def external_server_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
 
 
+# Uploaded documents of the whole run. A fixed place (not a fixture) because the object
+# factories of the route-driven suites (tests/isolation.py) store CVs too, without fixtures.
+TEST_DOCUMENTS_DIR = Path(tempfile.mkdtemp(prefix="portal-test-documents-"))
+atexit.register(shutil.rmtree, TEST_DOCUMENTS_DIR, ignore_errors=True)
+
+
+def base_test_settings() -> Settings:
+    return replace(load_settings(), database_url=external_server_url(), debug=True,
+                   secret_key="test-secret-key", documents_root=str(TEST_DOCUMENTS_DIR))
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
-    var_dir = tmp_path_factory.mktemp("var")
-    return replace(load_settings(), var_dir=var_dir, database_url=external_server_url(),
-                   debug=True, secret_key="test-secret-key")
+    return replace(base_test_settings(), var_dir=tmp_path_factory.mktemp("var"))
 
 
 @pytest.fixture(scope="session")

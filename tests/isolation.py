@@ -19,10 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Invitation, Membership, OneTimeToken, User
+from app.experts.models import Skill
 from app.accounts.services import new_token, now
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext, tenant_scope
 from tests.conftest import csrf_token
+from tests.documents_helpers import an_expert_profile_with_a_cv
 from tests.sso_helpers import a_turned_off_identity_provider
 
 ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]
@@ -95,6 +97,15 @@ class IsolationCase:
 
 
 M = "/{mission_slug:str}"
+async def a_free_skill_tag(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    with tenant_scope(tenant):
+        tag = Skill(tenant_id=tenant.id, code=f"free:iso-{uuid.uuid4().hex[:8]}",
+                    names={"en": "Isolation tag"}, synonyms=[], source="free")
+        db.add(tag)
+        await db.commit()
+    return tag.id
+
+
 # route path (as Litestar lists it) -> how to probe it
 ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/partners/{{partner_id:uuid}}": IsolationCase("partner_id", a_partner_agency),
@@ -113,6 +124,18 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "provider_id", a_turned_off_identity_provider),
     f"{M}/admin/sso/{{provider_id:uuid}}": IsolationCase(
         "provider_id", a_turned_off_identity_provider, "GET", "mission_admin"),
+    f"{M}/experts/{{profile_id:uuid}}": IsolationCase(
+        "profile_id", an_expert_profile_with_a_cv, "GET", "staff"),
+    f"{M}/experts/{{profile_id:uuid}}/action": IsolationCase(
+        "profile_id", an_expert_profile_with_a_cv, "POST", "staff"),
+    f"{M}/experts/{{profile_id:uuid}}/notes": IsolationCase(
+        "profile_id", an_expert_profile_with_a_cv, "POST", "staff"),
+    f"{M}/skills/{{skill_id:uuid}}/merge": IsolationCase(
+        "skill_id", a_free_skill_tag, "POST", "staff"),
+    f"{M}/skills/{{skill_id:uuid}}/promote": IsolationCase(
+        "skill_id", a_free_skill_tag, "POST", "staff"),
+    f"{M}/experts/{{profile_id:uuid}}/cv": IsolationCase(
+        "profile_id", an_expert_profile_with_a_cv, "GET", "staff"),
 }
 
 

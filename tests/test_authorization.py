@@ -18,6 +18,8 @@ EVERYONE = "everyone"
 SIGNED_IN_MEMBERS = frozenset({*ROLES, "platform_admin"})
 ADMINS = frozenset({"mission_admin", "platform_admin"})
 HQ = frozenset({"platform_admin"})
+EXPERTS = frozenset({"expert"})
+STAFF = frozenset({"staff", "mission_admin", "platform_admin"})
 M = "/{mission_slug:str}"
 
 ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
@@ -56,6 +58,28 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/admin/sso"): ADMINS,
     ("GET", f"{M}/admin/sso/{{provider_id:uuid}}"): ADMINS,
     ("POST", f"{M}/admin/sso/{{provider_id:uuid}}"): ADMINS,
+    ("GET", f"{M}/me"): EXPERTS,
+    ("GET", f"{M}/me/profile/{{step:str}}"): EXPERTS,
+    ("POST", f"{M}/me/profile/{{step:str}}"): EXPERTS,
+    ("POST", f"{M}/me/profile/action/{{action:str}}"): EXPERTS,
+    ("GET", f"{M}/me/skills/suggest"): EXPERTS,
+    ("GET", f"{M}/me/views"): EXPERTS,
+    ("GET", f"{M}/me/data"): EXPERTS,
+    ("GET", f"{M}/me/delete"): EXPERTS,
+    ("POST", f"{M}/me/delete"): EXPERTS,
+    ("GET", f"{M}/experts"): STAFF,
+    ("GET", f"{M}/experts/export.csv"): STAFF,
+    ("GET", f"{M}/experts/{{profile_id:uuid}}"): STAFF,
+    ("POST", f"{M}/experts/{{profile_id:uuid}}/action"): STAFF,
+    ("POST", f"{M}/experts/{{profile_id:uuid}}/notes"): STAFF,
+    ("GET", f"{M}/skills"): STAFF,
+    ("POST", f"{M}/skills"): STAFF,
+    ("POST", f"{M}/skills/{{skill_id:uuid}}/merge"): STAFF,
+    ("POST", f"{M}/skills/{{skill_id:uuid}}/promote"): STAFF,
+    ("GET", f"{M}/me/profile/cv"): frozenset({"expert"}),
+    ("POST", f"{M}/me/profile/cv"): frozenset({"expert"}),
+    ("GET", f"{M}/me/profile/cv/file"): frozenset({"expert"}),
+    ("GET", f"{M}/experts/{{profile_id:uuid}}/cv"): frozenset({"staff", *ADMINS}),
     ("GET", "/admin"): HQ,
     ("POST", "/admin/missions"): HQ,
     ("POST", "/admin/missions/{slug:str}/status"): HQ,
@@ -90,7 +114,8 @@ async def _session_token(session_factory, tenant, user, settings) -> str:
 
 
 def _params(path: str) -> dict:
-    return {"mission_slug": "sudan", "slug": "sudan", "file_path": "css/portal.css"}
+    return {"mission_slug": "sudan", "slug": "sudan", "file_path": "css/portal.css",
+            "step": "personal", "action": "submit"}
 
 
 @pytest.mark.parametrize("who", ["anonymous", *ROLES, "platform_admin"])

@@ -18,8 +18,12 @@ def mission_routes(app) -> list[str]:
                   if isinstance(r, HTTPRoute) and r.path.startswith(MISSION_PREFIX))
 
 
+# Path parameters that name a step or an action of a fixed list, not a mission's object.
+NOT_OBJECT_IDS = {"mission_slug", "step", "action"}
+
+
 def id_params(path: str) -> list[str]:
-    return [p for p in re.findall(r"\{(\w+):\w+\}", path) if p != "mission_slug"]
+    return [p for p in re.findall(r"\{(\w+):\w+\}", path) if p not in NOT_OBJECT_IDS]
 
 
 def test_every_mission_route_with_an_id_has_an_isolation_case(app):

@@ -46,7 +46,7 @@ def layout_context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "dir": text_direction(locale),
         "missions": getattr(state, "missions", []),
-        "languages": tenant.locales if tenant else SUPPORTED_LOCALES,
+        "ui_languages": tenant.locales if tenant else SUPPORTED_LOCALES,
         "flashes": pending_flashes(request),
         "actor": getattr(state, "actor", None) or Actor(),
     }

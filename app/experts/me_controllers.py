@@ -1,0 +1,242 @@
+"""The expert's own space under /<mission>/me: dashboard and the profile form, one step
+per page. Every step works as a plain HTML form; htmx (when present) swaps just the form."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Response
+from sqlalchemy import select
+
+from app.accounts.roles import PROFILE_OWN
+from app.experts import profile_form
+from app.accounts.models import User
+from app.accounts.passwords import verify_password
+from app.accounts.services import now
+from app.experts import labels, privacy
+from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducation,
+                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
+from app.experts.profile_form import STEPS, fold
+from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
+                                  completeness, current_notice, own_profile, set_consents)
+from app.experts.states import EXPERT, allowed_actions
+from app.i18n import gettext as _
+from app.storage import storage_for
+from app.web.context import SESSION_COOKIE
+from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
+from app.web.flash import flash
+from app.web.forms import rows
+from app.web.guards import requires
+from app.web.reference import countries, languages
+from app.web.templating import page
+from tenants.context import TenantContext
+from tenants.services import list_sectors
+
+OWN = [requires(PROFILE_OWN)]
+
+
+async def _parts(db, tenant: TenantContext, profile: ExpertProfile) -> dict:
+    """The profile's rows as the form shows them (same shape as a posted form)."""
+    def where(model):
+        return select(model).where(model.tenant_id == tenant.id, model.profile_id == profile.id)
+
+    skills = list(await db.scalars(select(Skill).join(ExpertSkill, ExpertSkill.skill_id == Skill.id)
+                                   .where(ExpertSkill.tenant_id == tenant.id,
+                                          ExpertSkill.profile_id == profile.id)
+                                   .order_by(Skill.code)))
+    return {
+        "lang": [{"language": r.language, "level": r.level}
+                 for r in await db.scalars(where(ExpertLanguage).order_by(ExpertLanguage.created_at))],
+        "edu": [{"level": r.level, "field": r.field, "institution": r.institution,
+                 "year": str(r.year or "")}
+                for r in await db.scalars(where(ExpertEducation).order_by(ExpertEducation.created_at))],
+        "work": [{"title": r.title, "employer": r.employer, "country": r.country or "",
+                  "started_on": r.started_on.isoformat(),
+                  "ended_on": r.ended_on.isoformat() if r.ended_on else "",
+                  "description": r.description}
+                 for r in await db.scalars(where(ExpertWork).order_by(ExpertWork.started_on.desc()))],
+        "window": [{"kind": r.kind, "starts_on": r.starts_on.isoformat(),
+                    "ends_on": r.ends_on.isoformat()}
+                   for r in await db.scalars(where(ExpertAvailability)
+                                             .order_by(ExpertAvailability.starts_on))],
+        "skills": skills,
+        "cv": await db.scalar(where(ExpertDocument)),
+    }
+
+
+def _posted_rows(form, prefix: str) -> list[dict]:
+    return [row for _index, row in rows(form, prefix)]
+
+
+async def _step_page(request: Request, tenant, db, actor, profile, step: str, errors=None,
+                     posted=None, status_code: int = 200, extra_row: str | None = None):
+    parts = await _parts(db, tenant, profile)
+    if posted is not None:  # show what was typed, not what is stored
+        for prefix in ("lang", "edu", "work", "window"):
+            if any(k.startswith(prefix + "-") for k in posted.keys()):
+                parts[prefix] = _posted_rows(posted, prefix)
+    for prefix in ("lang", "edu", "work", "window"):
+        if extra_row == prefix or not parts[prefix]:
+            parts[prefix] = [*parts[prefix], {}]
+    return page(
+        request, f"experts/step_{step}.html", status_code=status_code, step=step, steps=STEPS,
+        profile=profile, parts=parts, errors=errors or {}, form=posted or {},
+        progress=await completeness(db, tenant, profile),
+        country_options=countries(request.state.locale),
+        language_options=languages(request.state.locale),
+        genders=labels.genders(), levels=labels.language_levels(),
+        education_levels=labels.education_levels(), modalities=labels.modalities(),
+        kinds=labels.availability_kinds(), sectors=await list_sectors(db, tenant),
+        consents=await active_consents(db, tenant, profile.id),
+        purposes=labels.consent_purposes(),
+        notice=await current_notice(db, tenant, request.state.locale))
+
+
+@get("/me", name="expert_home", guards=OWN)
+async def expert_home(request: Request, tenant: CurrentTenant, db: Db,
+                      actor: CurrentActor) -> Response:
+    profile = await own_profile(db, tenant, actor, create=True)
+    return page(request, "experts/me.html", profile=profile, steps=STEPS,
+                progress=await completeness(db, tenant, profile),
+                actions=allowed_actions(profile.status, EXPERT),
+                consents=await active_consents(db, tenant, profile.id))
+
+
+@get("/me/profile/{step:str}", name="profile_step", guards=OWN)
+async def profile_step(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                       step: str) -> Response:
+    if step not in STEPS or step == "cv":
+        raise NotFoundException()
+    profile = await own_profile(db, tenant, actor, create=True)
+    return await _step_page(request, tenant, db, actor, profile, step)
+
+
+@post("/me/profile/{step:str}", name="save_profile_step", guards=OWN)
+async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                            step: str) -> Response:
+    if step not in STEPS or step == "cv":
+        raise NotFoundException()
+    form = await request.form()
+    profile = await own_profile(db, tenant, actor, create=True)
+    if form.get("add_row") in ("lang", "edu", "work", "window"):
+        return await _step_page(request, tenant, db, actor, profile, step, posted=form,
+                                extra_row=form.get("add_row"))
+    try:
+        if step == "consent":
+            notice = await current_notice(db, tenant, request.state.locale)
+            chosen = {p for p in form.getall("purposes", []) if p}
+            await set_consents(db, tenant, actor, profile, chosen, notice.version if notice else 1)
+            errors = {}
+        elif step == "expertise":
+            errors = await profile_form.save_expertise(db, tenant, actor, profile, form,
+                                                       request.state.locale)
+        else:
+            saver = {"personal": profile_form.save_personal,
+                     "languages": profile_form.save_languages,
+                     "background": profile_form.save_background,
+                     "availability": profile_form.save_availability}[step]
+            errors = await saver(db, tenant, actor, profile, form)
+    except ProfileActionRefused as exc:
+        await db.rollback()
+        errors = {"form": exc.message}
+    if errors:
+        await db.rollback()  # nothing of a refused step is kept; reload what is stored
+        profile = await own_profile(db, tenant, actor)
+        return await _step_page(request, tenant, db, actor, profile, step, errors=errors,
+                                posted=form, status_code=400)
+    if "save_next" not in form:
+        target = f"/{tenant.slug}/me/profile/{step}"
+    elif step == STEPS[-1]:
+        target = f"/{tenant.slug}/me"
+    else:
+        target = f"/{tenant.slug}/me/profile/{STEPS[STEPS.index(step) + 1]}"
+    return flash(request, Redirect(target, status_code=303), "success", _("Saved."))
+
+
+@post("/me/profile/action/{action:str}", name="profile_action", guards=OWN)
+async def profile_action(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                         action: str) -> Response:
+    profile = await own_profile(db, tenant, actor, create=True)
+    try:
+        await apply_action(db, tenant, actor, profile, action)
+    except ProfileActionRefused as exc:
+        await db.rollback()
+        return flash(request, Redirect(f"/{tenant.slug}/me", status_code=303), "error",
+                     exc.message)
+    messages = {"submit": _("Your profile is submitted. The mission will review it."),
+                "withdraw": _("Your profile is withdrawn: nobody will be matched to it."),
+                "rejoin": _("Your profile is back as a draft. Submit it when it is ready.")}
+    return flash(request, Redirect(f"/{tenant.slug}/me", status_code=303), "success",
+                 messages.get(action, _("Saved.")))
+
+
+@get("/me/skills/suggest", name="skill_suggestions", guards=OWN)
+async def skill_suggestions(request: Request, tenant: CurrentTenant, db: Db,
+                            new_skills: str = "") -> Response:
+    """<option>s for the skills datalist as the expert types (htmx sends the field as is;
+    the part after the last comma is what is being typed)."""
+    needle = fold(re.split(r"[,;،\n]", new_skills)[-1])[:60]
+    found = []
+    if len(needle) >= 2:
+        for skill in await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id,
+                                                          Skill.source != "free")):
+            labels = [*skill.names.values(), *skill.synonyms]
+            if any(needle in fold(label) for label in labels):
+                found.append(skill.display_name(request.state.locale))
+            if len(found) >= 20:
+                break
+    return page(request, "experts/_skill_options.html", options=sorted(found))
+
+
+ME_ROUTES = [expert_home, profile_step, save_profile_step, profile_action, skill_suggestions]
+
+
+@get("/me/views", name="profile_views", guards=OWN)
+async def my_profile_views(request: Request, tenant: CurrentTenant, db: Db,
+                           actor: CurrentActor) -> Response:
+    profile = await own_profile(db, tenant, actor, create=True)
+    return page(request, "experts/views.html", views=await privacy.profile_views(db, tenant, profile))
+
+
+@get("/me/data", name="download_my_data", guards=OWN)
+async def download_my_data(request: Request, tenant: CurrentTenant, db: Db,
+                           actor: CurrentActor) -> Response:
+    archive = await privacy.export_data(db, tenant, actor,
+                                        storage_for(request.app.state.settings))
+    stamp = now().strftime("%Y%m%d")
+    return Response(archive, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="diaspora-bridge-{tenant.slug}-{stamp}.zip"',
+        "Cache-Control": "no-store"})
+
+
+@get("/me/delete", name="delete_account_form", guards=OWN)
+async def delete_account_form(request: Request, tenant: CurrentTenant) -> Response:
+    return page(request, "experts/delete.html", errors={})
+
+
+@post("/me/delete", name="delete_account", guards=OWN)
+async def delete_account(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                         data: FormData) -> Response:
+    """Erasure needs the password again (or, for single-sign-on accounts, the typed word),
+    so a stray click or a borrowed session cannot erase anyone."""
+    user = await db.get(User, actor.user_id)
+    if user.password_hash:
+        confirmed = verify_password(user.password_hash, data.get("password", ""))
+    else:
+        confirmed = data.get("confirm", "").strip().upper() in {"DELETE", _("DELETE")}
+    if not confirmed:
+        return page(request, "experts/delete.html", status_code=400, errors={
+            "password": _("Your password is not right.") if user.password_hash
+            else _("Type the word shown to confirm.")})
+    await db.close()
+    await privacy.erase_account(request.app.state.session_factory, actor,
+                                storage_for(request.app.state.settings))
+    response = flash(request, Redirect(f"/{tenant.slug}/", status_code=303), "success",
+                     _("Your account and your personal data have been deleted."))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+ME_ROUTES += [my_profile_views, download_my_data, delete_account_form, delete_account]

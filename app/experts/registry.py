@@ -1,0 +1,136 @@
+"""The staff's registry: filtered, sorted, paginated lists of expert profiles and the CSV
+export. Filters are structured values; user text only ever reaches SQL as a bound value."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User
+from app.experts.models import (PROFILE_STATUSES, ExpertAvailability, ExpertConsent,
+                                ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
+from tenants.context import TenantContext
+
+PAGE_SIZE = 25
+SORTS = {
+    "number": ExpertProfile.number,
+    "name": ExpertProfile.full_name,
+    "updated": ExpertProfile.updated_at.desc().nulls_last(),
+    "experience": ExpertProfile.years_experience.desc().nulls_last(),
+}
+
+
+@dataclass
+class RegistryFilter:
+    status: str = ""
+    sector: str = ""
+    language: str = ""
+    country: str = ""
+    available_from: date | None = None
+    available_to: date | None = None
+    q: str = ""
+    sort: str = "updated"
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _conditions(tenant: TenantContext, flt: RegistryFilter) -> list:
+    P = ExpertProfile
+    conds = [P.tenant_id == tenant.id, P.erased_at.is_(None)]
+    if flt.status in PROFILE_STATUSES:
+        conds.append(P.status == flt.status)
+    if flt.sector:
+        conds.append(P.sectors.any(flt.sector))
+    if flt.country:
+        conds.append(P.residence_country == flt.country)
+    if flt.q:
+        conds.append(P.full_name.icontains(flt.q, autoescape=True))
+    if flt.language:
+        conds.append(exists().where(ExpertLanguage.tenant_id == tenant.id,
+                                    ExpertLanguage.profile_id == P.id,
+                                    ExpertLanguage.language == flt.language))
+    if flt.available_from and flt.available_to:
+        window = ExpertAvailability
+        # Available for the whole span, and no declared absence inside it.
+        conds.append(exists().where(window.tenant_id == tenant.id, window.profile_id == P.id,
+                                    window.kind == "available",
+                                    window.starts_on <= flt.available_from,
+                                    window.ends_on >= flt.available_to))
+        conds.append(~exists().where(window.tenant_id == tenant.id, window.profile_id == P.id,
+                                     window.kind == "unavailable",
+                                     window.starts_on <= flt.available_to,
+                                     window.ends_on >= flt.available_from))
+    return conds
+
+
+async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
+                 page: int) -> tuple[list[ExpertProfile], int]:
+    conds = _conditions(tenant, flt)
+    total = await db.scalar(select(func.count()).select_from(ExpertProfile).where(*conds))
+    order = SORTS.get(flt.sort, SORTS["updated"])
+    rows = await db.scalars(select(ExpertProfile).where(*conds)
+                            .order_by(order, ExpertProfile.number)
+                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    return list(rows), total or 0
+
+
+def _cell(value) -> str:
+    """Spreadsheet programs run cells that start with = + - @ as formulas: neutralise them."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = ["number", "status", "full_name", "email", "phone", "gender", "birth_year",
+                  "nationality", "residence_country", "residence_city", "sectors", "languages",
+                  "skills", "years_experience", "modality", "min_weeks", "max_weeks",
+                  "updated_at"]
+
+
+async def export_csv(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
+                     locale: str) -> tuple[str, int, int]:
+    """The filtered registry as CSV (UTF-8 with BOM, which Excel needs for Arabic). Only
+    experts who currently consent to the registry ('matching') are exported; returns the
+    text, the rows exported and the rows left out for lack of consent."""
+    conds = _conditions(tenant, flt)
+    consenting = exists().where(ExpertConsent.tenant_id == tenant.id,
+                                ExpertConsent.profile_id == ExpertProfile.id,
+                                ExpertConsent.purpose == "matching",
+                                ExpertConsent.withdrawn_at.is_(None))
+    rows = (await db.execute(
+        select(ExpertProfile, User.email).outerjoin(User, User.id == ExpertProfile.user_id)
+        .where(*conds, consenting).order_by(ExpertProfile.number))).all()
+    left_out = await db.scalar(select(func.count()).select_from(ExpertProfile)
+                               .where(*conds, ~consenting))
+    ids = [p.id for p, _ in rows]
+    languages: dict = {}
+    for r in await db.scalars(select(ExpertLanguage).where(
+            ExpertLanguage.tenant_id == tenant.id, ExpertLanguage.profile_id.in_(ids))):
+        languages.setdefault(r.profile_id, []).append(f"{r.language}:{r.level}")
+    skills: dict = {}
+    for profile_id, skill in (await db.execute(
+            select(ExpertSkill.profile_id, Skill).join(Skill, Skill.id == ExpertSkill.skill_id)
+            .where(ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id.in_(ids)))).all():
+        skills.setdefault(profile_id, []).append(skill.display_name(locale))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for profile, email in rows:
+        values = {
+            "number": profile.number, "status": profile.status, "full_name": profile.full_name,
+            "email": email, "phone": profile.phone, "gender": profile.gender,
+            "birth_year": profile.birth_year, "nationality": profile.nationality,
+            "residence_country": profile.residence_country,
+            "residence_city": profile.residence_city, "sectors": ";".join(profile.sectors),
+            "languages": ";".join(sorted(languages.get(profile.id, []))),
+            "skills": ";".join(sorted(skills.get(profile.id, []))),
+            "years_experience": profile.years_experience, "modality": profile.modality,
+            "min_weeks": profile.min_weeks, "max_weeks": profile.max_weeks,
+            "updated_at": profile.updated_at.isoformat() if profile.updated_at else "",
+        }
+        writer.writerow([_cell(values[c]) for c in EXPORT_COLUMNS])
+    return out.getvalue(), len(rows), left_out or 0

@@ -1,0 +1,213 @@
+"""Staff's side of the registry: the list with filters and export, the vetting queue,
+a profile with its private notes and life-cycle actions, and the skills vocabulary."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Response
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW
+from app.audit.services import record
+from app.experts import labels, registry, skills_admin
+from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducation,
+                                ExpertLanguage, ExpertNote, ExpertSkill, ExpertWork, Skill)
+from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
+                                  get_profile)
+from app.experts.states import STAFF, allowed_actions
+from app.i18n import gettext as _
+from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
+from app.web.flash import flash
+from app.web.guards import requires
+from app.web.reference import countries, language_label, languages
+from app.web.templating import page
+from tenants.services import list_sectors
+
+VIEW, VET = [requires(EXPERTS_VIEW)], [requires(EXPERTS_VET)]
+
+
+def _filter(params) -> registry.RegistryFilter:
+    flt = registry.RegistryFilter(
+        status=params.get("status", ""), sector=params.get("sector", "")[:64],
+        language=params.get("language", "")[:3], country=params.get("country", "")[:2],
+        q=params.get("q", "").strip()[:100], sort=params.get("sort", "updated"))
+    for name in ("available_from", "available_to"):
+        raw = params.get(name, "")
+        if raw:
+            try:
+                setattr(flt, name, date.fromisoformat(raw))
+            except ValueError:
+                flt.errors[name] = _("Use a date like 2026-03-31.")
+    if bool(flt.available_from) != bool(flt.available_to) and not flt.errors:
+        flt.errors["available_to"] = _("Give both dates of the period.")
+    elif flt.available_from and flt.available_to and flt.available_to < flt.available_from:
+        flt.errors["available_to"] = _("The end comes before the start.")
+    return flt
+
+
+@get("/experts", name="expert_registry", guards=VIEW)
+async def expert_registry(request: Request, tenant: CurrentTenant, db: Db) -> Response:
+    params = request.query_params
+    flt = _filter(params)
+    try:
+        page_number = max(1, min(int(params.get("page", "1")), 100_000))
+    except ValueError:
+        page_number = 1
+    profiles, total = ([], 0) if flt.errors else await registry.search(db, tenant, flt, page_number)
+    return await _registry_page(request, tenant, db, flt, profiles, total, page_number)
+
+
+async def _registry_page(request, tenant, db, flt, profiles, total, page_number) -> Response:
+    locale = request.state.locale
+    sectors = await list_sectors(db, tenant)
+    query = urlencode([(k, v) for k, v in request.query_params.items() if k != "page"])
+    return page(request, "experts/registry.html", status_code=400 if flt.errors else 200,
+                profiles=profiles, total=total, page_number=page_number,
+                pages=max(1, -(-total // registry.PAGE_SIZE)), flt=flt, errors=flt.errors,
+                query=query, sectors=sectors,
+                sector_options=[(s.code, s.display_name(locale)) for s in sectors],
+                country_options=countries(locale), language_options=languages(locale))
+
+
+@get("/experts/export.csv", name="expert_export", guards=VIEW)
+async def expert_export(request: Request, tenant: CurrentTenant, db: Db,
+                        actor: CurrentActor) -> Response:
+    flt = _filter(request.query_params)
+    if flt.errors:
+        return await _registry_page(request, tenant, db, flt, [], 0, 1)
+    text, exported, left_out = await registry.export_csv(db, tenant, flt, request.state.locale)
+    record(db, tenant.id, actor, "expert_registry.exported", "expert_profile", None,
+           after={"rows": exported, "left_out_without_consent": left_out,
+                  "filters": {k: str(v) for k, v in vars(flt).items() if v and k != "errors"}})
+    await db.commit()
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="experts-{tenant.slug}.csv"',
+        "X-Rows-Left-Out-Without-Consent": str(left_out), "Cache-Control": "no-store"})
+
+
+async def _profile_page(request: Request, tenant, db, actor, profile, errors=None,
+                        status_code: int = 200) -> Response:
+    def rows_of(model, *order):
+        return db.scalars(select(model).where(model.tenant_id == tenant.id,
+                                              model.profile_id == profile.id).order_by(*order))
+    locale = request.state.locale
+    user = await db.get(User, profile.user_id) if profile.user_id else None
+    skills = list(await db.scalars(select(Skill).join(ExpertSkill, ExpertSkill.skill_id == Skill.id)
+                                   .where(ExpertSkill.tenant_id == tenant.id,
+                                          ExpertSkill.profile_id == profile.id)))
+    return page(request, "experts/staff_profile.html", status_code=status_code, profile=profile,
+                email=user.email if user else "",
+                languages=list(await rows_of(ExpertLanguage, ExpertLanguage.language)),
+                education=list(await rows_of(ExpertEducation, ExpertEducation.year.desc())),
+                work=list(await rows_of(ExpertWork, ExpertWork.started_on.desc())),
+                windows=list(await rows_of(ExpertAvailability, ExpertAvailability.starts_on)),
+                documents=list(await rows_of(ExpertDocument, ExpertDocument.created_at)),
+                notes=list(await rows_of(ExpertNote, ExpertNote.created_at)),
+                skills=skills, consents=await active_consents(db, tenant, profile.id),
+                actions=allowed_actions(profile.status, STAFF) if actor.can(EXPERTS_VET) else [],
+                sectors={s.code: s for s in await list_sectors(db, tenant)},
+                language_label=lambda code: language_label(code, locale),
+                education_levels=dict(labels.education_levels()),
+                level_labels=dict(labels.language_levels()),
+                modality_labels=dict(labels.modalities()), errors=errors or {})
+
+
+@get("/experts/{profile_id:uuid}", name="expert_profile", guards=VIEW)
+async def expert_profile(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                         profile_id: FromPath[uuid.UUID]) -> Response:
+    profile = await get_profile(db, tenant, actor, profile_id)
+    return await _profile_page(request, tenant, db, actor, profile)
+
+
+@post("/experts/{profile_id:uuid}/action", name="expert_action", guards=VET)
+async def expert_action(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        profile_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    profile = await get_profile(db, tenant, actor, profile_id)
+    try:
+        await apply_action(db, tenant, actor, profile, data.get("action", ""),
+                           data.get("reason", "")[:2000])
+    except ProfileActionRefused as exc:
+        await db.rollback()
+        profile = await get_profile(db, tenant, actor, profile_id)
+        return await _profile_page(request, tenant, db, actor, profile, {"reason": exc.message},
+                                   status_code=400)
+    return flash(request, Redirect(f"/{tenant.slug}/experts/{profile_id}", status_code=303),
+                 "success", _("Saved."))
+
+
+@post("/experts/{profile_id:uuid}/notes", name="expert_note", guards=VET)
+async def expert_note(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                      profile_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    profile = await get_profile(db, tenant, actor, profile_id)
+    body = data.get("body", "").strip()
+    if not body or len(body) > 5000:
+        return await _profile_page(request, tenant, db, actor, profile, {
+            "body": _("Write a note of at most %(n)s characters.") % {"n": 5000}},
+            status_code=400)
+    note = ExpertNote(tenant_id=tenant.id, profile_id=profile.id, author_id=actor.user_id,
+                      author_label=actor.name or actor.email, body=body)
+    db.add(note)
+    record(db, tenant.id, actor, "expert_profile.note_added", "expert_profile", profile.id)
+    await db.commit()
+    return flash(request, Redirect(f"/{tenant.slug}/experts/{profile_id}#notes", status_code=303),
+                 "success", _("Note added."))
+
+
+@get("/skills", name="skills_vocabulary", guards=VET)
+async def skills_vocabulary(request: Request, tenant: CurrentTenant, db: Db) -> Response:
+    return await _skills_page(request, tenant, db)
+
+
+async def _skills_page(request, tenant, db, errors=None, form=None, status_code=200):
+    usage = dict((await db.execute(select(ExpertSkill.skill_id, func.count())
+                                   .where(ExpertSkill.tenant_id == tenant.id)
+                                   .group_by(ExpertSkill.skill_id))).all())
+    skills = list(await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id)
+                                   .order_by(Skill.source == "free", Skill.code).limit(2000)))
+    return page(request, "experts/skills.html", status_code=status_code,
+                vocabulary=[s for s in skills if s.source != "free"],
+                free_tags=[s for s in skills if s.source == "free"], usage=usage,
+                sectors=await list_sectors(db, tenant), errors=errors or {}, form=form or {})
+
+
+@post("/skills", name="add_skill", guards=VET)
+async def add_skill(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                    data: FormData) -> Response:
+    try:
+        await skills_admin.add_skill(db, tenant, actor, data, request.state.locale)
+    except skills_admin.SkillErrors as exc:
+        await db.rollback()
+        return await _skills_page(request, tenant, db, exc.errors, data, status_code=400)
+    return flash(request, Redirect(f"/{tenant.slug}/skills", status_code=303), "success",
+                 _("Skill added to the vocabulary."))
+
+
+@post("/skills/{skill_id:uuid}/merge", name="merge_skill", guards=VET)
+async def merge_skill(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                      skill_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    try:
+        await skills_admin.merge_free_tag(db, tenant, actor, skill_id, data.get("into", ""))
+    except skills_admin.SkillErrors as exc:
+        await db.rollback()
+        return await _skills_page(request, tenant, db, exc.errors, status_code=400)
+    return flash(request, Redirect(f"/{tenant.slug}/skills", status_code=303), "success",
+                 _("Tag merged into the vocabulary."))
+
+
+@post("/skills/{skill_id:uuid}/promote", name="promote_skill", guards=VET)
+async def promote_skill(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        skill_id: FromPath[uuid.UUID]) -> Response:
+    await skills_admin.promote_free_tag(db, tenant, actor, skill_id, request.state.locale)
+    return flash(request, Redirect(f"/{tenant.slug}/skills", status_code=303), "success",
+                 _("Tag added to the vocabulary."))
+
+
+STAFF_EXPERT_ROUTES = [expert_registry, expert_export, expert_profile, expert_action,
+                       expert_note, skills_vocabulary, add_skill, merge_skill, promote_skill]

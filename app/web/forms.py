@@ -1,0 +1,71 @@
+"""Reading HTML forms: repeated rows (languages, education, ...) and typed fields, with
+the error message for each field in the reader's language."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from app.i18n import gettext as _
+
+ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>\d{1,3})-(?P<field>[a-z_]+)$")
+MAX_ROWS = 50
+
+
+def rows(form, prefix: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows named like 'lang-0-level', in index order; blank rows and rows ticked 'remove'
+    are left out (that is how a row is deleted without JavaScript)."""
+    found: dict[int, dict[str, str]] = {}
+    for key in form.keys():
+        match = ROW_KEY.match(key)
+        if match and match["prefix"] == prefix and int(match["index"]) < MAX_ROWS:
+            found.setdefault(int(match["index"]), {})[match["field"]] = (form.get(key) or "").strip()
+    return [(i, row) for i, row in sorted(found.items())
+            if not row.get("remove") and any(v for k, v in row.items() if k != "remove")]
+
+
+class FieldErrors(dict):
+    """field name -> message; falsy when the form is fine."""
+
+    def integer(self, name: str, raw: str, low: int, high: int, required: bool = False) -> int | None:
+        if not raw:
+            if required:
+                self[name] = _("This field is required.")
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            self[name] = _("Enter a whole number.")
+            return None
+        if not low <= value <= high:
+            self[name] = _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}
+            return None
+        return value
+
+    def day(self, name: str, raw: str, required: bool = True) -> date | None:
+        if not raw:
+            if required:
+                self[name] = _("This field is required.")
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self[name] = _("Use a date like 2026-03-31.")
+            return None
+
+    def text(self, name: str, raw: str, max_length: int, required: bool = False) -> str:
+        if required and not raw:
+            self[name] = _("This field is required.")
+        elif len(raw) > max_length:
+            self[name] = _("Use at most %(n)s characters.") % {"n": max_length}
+        return raw
+
+    def choice(self, name: str, raw: str, allowed, required: bool = False) -> str | None:
+        if not raw:
+            if required:
+                self[name] = _("This field is required.")
+            return None
+        if raw not in allowed:
+            self[name] = _("Choose one of the options listed.")
+            return None
+        return raw
