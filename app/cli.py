@@ -1,4 +1,4 @@
-"""The `portal` command: run, migrate, tenants, seed-demo."""
+"""The `portal` command: run, migrate, tenants, seed-demo, skills."""
 
 from __future__ import annotations
 
@@ -232,6 +232,53 @@ def _status_command(name: str, status: str, help_text: str) -> None:
 
 _status_command("suspend", "suspended", "Suspend a mission: its pages answer 404 until reactivated.")
 _status_command("activate", "active", "Reactivate a suspended mission.")
+
+
+@main.group()
+def skills() -> None:
+    """The missions' skills vocabularies."""
+
+
+@skills.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", "slug", required=True, help="Mission slug, e.g. sudan.")
+@click.option("--locale", default="en", show_default=True,
+              help="Language of the file's labels (ESCO publishes one file per language).")
+@click.option("--source", default="esco", show_default=True,
+              help="Taxonomy name, stored with each skill and prefixed to its code.")
+def skills_import(file: Path, slug: str, locale: str, source: str) -> None:
+    """Load a skills taxonomy CSV (ESCO's skills_<language>.csv: conceptUri, preferredLabel,
+    altLabels, ...) into a mission's vocabulary. Importing again updates the same skills;
+    if any row is invalid nothing is written."""
+    from app.experts.skills_import import (SkillsImportError, check_options, import_skills,
+                                           read_skills_file)
+    from tenants.provisioning import get_tenant_by_slug, to_context
+
+    try:  # the whole file is checked before the database is even started
+        check_options(locale, source)
+        rows = read_skills_file(file, source=source)
+    except SkillsImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def go():
+        urls = await prepare_database()
+        engine = create_engine(urls.app)
+        try:
+            factory = create_session_factory(engine)
+            async with factory() as session:
+                tenant = await get_tenant_by_slug(session, slug)
+            if tenant is None:
+                raise ProvisioningError(f"no mission with slug {slug!r}")
+            with click.progressbar(length=len(rows), label=f"Importing {len(rows):,} skills "
+                                   f"into {slug}") as bar:
+                return await import_skills(factory, to_context(tenant), rows, locale, source,
+                                           file_name=file.name, progress=bar.update)
+        finally:
+            await engine.dispose()
+
+    result = run_async(go())
+    click.echo(f"{result.total:,} skills in {slug}'s vocabulary from {file.name}: "
+               f"{result.created:,} new, {result.updated:,} updated.")
 
 
 if __name__ == "__main__":

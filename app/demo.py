@@ -1,5 +1,6 @@
 """Demo content for `portal seed-demo` and the first `portal run`: both missions from their
-mission files, and demo accounts to sign in with. Idempotent: every step upserts by a
+mission files, demo accounts to sign in with, and a few hundred experts per mission
+(app.experts.demo). Idempotent: every step upserts by a
 stable key (mission slug, sector/partner code, email address)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
 from app.accounts.services import now
+from app.experts.demo import seed_demo_experts
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
@@ -59,4 +61,5 @@ async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[s
                     db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role,
                                       partner_agency_id=partner_id, status="active"))
                     await db.commit()
+        await seed_demo_experts(session_factory, context)
     return seeded

@@ -12,6 +12,8 @@ import atexit
 import itertools
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -142,6 +144,21 @@ async def csrf_token(client: AsyncTestClient, path: str = "/") -> str:
 
 def random_uuid() -> uuid.UUID:
     return uuid.uuid4()
+
+
+@pytest.fixture(scope="module")
+def portal(database, settings):
+    """Run the `portal` command as a user would: a subprocess on the module's database."""
+    env = {**os.environ,
+           "DATABASE_URL": database.admin.render_as_string(hide_password=False),
+           "DATABASE_NAME": database.name, "PORTAL_VAR_DIR": str(settings.var_dir),
+           "DOCUMENTS_DIR": str(settings.documents_dir)}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+    return run
 
 
 def speak(client: AsyncTestClient, locale: str | None) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select, text
@@ -13,18 +10,6 @@ from app.accounts.models import Membership, User
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tenants.models import Sector, Tenant
-
-
-@pytest.fixture(scope="module")
-def portal(database, settings):
-    env = {**os.environ,
-           "DATABASE_URL": database.admin.render_as_string(hide_password=False),
-           "DATABASE_NAME": database.name, "PORTAL_VAR_DIR": str(settings.var_dir)}
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env,
-                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    return run
 
 
 async def _snapshot(session_factory, missions) -> list:

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.identity import Actor
-from app.accounts.services import now
 from app.db.base import Base
 from app.db.server import asyncpg_dsn
 from app.experts.models import ExpertDocument, ExpertNote, ExpertProfile

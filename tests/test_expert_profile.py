@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,
                                 ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
 from tenants.context import tenant_scope
-from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token, speak
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
@@ -94,9 +94,12 @@ async def test_expert_fills_every_step_and_submits(client, missions, session_fac
                                   content_type="application/pdf", size=10, sha256="0" * 64,
                                   storage_key=f"{sudan.id}/cv/test.pdf"))
             await db.commit()
+    reviewer = await make_user(session_factory, sudan, "staff")
     ok = await client.post("/sudan/me/profile/action/submit", data={"_csrf_token": token})
     assert "submitted" in ok.text
     assert (await _profile(session_factory, sudan, expert)).status == "submitted"
+    [notice] = await mails_to(session_factory, sudan, reviewer.email)
+    assert notice.kind == "profile_submitted" and f"/sudan/experts/{profile.id}" in notice.body
 
 
 @pytest.mark.parametrize("step, data, message", [

@@ -13,7 +13,7 @@ from app.notifications.delivery import FileTransport, deliver_pending
 from app.notifications.models import OutboxMail
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
-from tests.accounts_helpers import (PASSWORD, current_session, link_in, mails_to, make_user,
+from tests.accounts_helpers import (PASSWORD, link_in, mails_to, make_user,
                                     sign_in, use_session)
 from tests.conftest import csrf_token, speak
 

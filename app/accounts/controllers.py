@@ -11,7 +11,7 @@ from app.accounts.roles import ACCOUNT_OWN
 from app.accounts.services import FormErrors, SignInRefused, SignUp, TokenInvalid
 from app.accounts.sso import list_enabled_providers
 from app.home.controllers import safe_next
-from app.i18n import SUPPORTED_LOCALES, language_name
+from app.i18n import language_name
 from app.i18n import gettext as _
 from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData

@@ -29,6 +29,7 @@ from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.forms import rows
 from app.web.guards import requires
+from app.web.links import absolute_url
 from app.web.reference import countries, languages
 from app.web.templating import page
 from tenants.context import TenantContext
@@ -160,7 +161,8 @@ async def profile_action(request: Request, tenant: CurrentTenant, db: Db, actor:
                          action: str) -> Response:
     profile = await own_profile(db, tenant, actor, create=True)
     try:
-        await apply_action(db, tenant, actor, profile, action)
+        await apply_action(db, tenant, actor, profile, action, review_link=absolute_url(
+            request, f"/{tenant.slug}/experts/{profile.id}"))
     except ProfileActionRefused as exc:
         await db.rollback()
         return flash(request, Redirect(f"/{tenant.slug}/me", status_code=303), "error",

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.identity import Actor
-from app.accounts.models import Invitation, Membership, OneTimeToken, SignInFailure, User
+from app.accounts.models import Invitation, Membership, SignInFailure, User
 from app.accounts.services import now
 from app.audit.models import AuditEvent
 from app.audit.services import record

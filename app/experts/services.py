@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.identity import Actor
-from app.accounts.models import User
-from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW, PROFILE_OWN
+from app.accounts.models import Membership, User
+from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW, PERMISSIONS, PROFILE_OWN
 from app.accounts.services import now
 from app.audit.services import record
 from app.experts.models import (CONSENT_PURPOSES, ConsentNotice, ExpertAvailability,
@@ -23,6 +23,10 @@ from app.experts.states import EXPERT, NEEDS_REASON, STAFF, next_state
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
+
+
+# Who is told when an expert submits a profile for review.
+VETTING_ROLES = tuple(role for role, perms in PERMISSIONS.items() if EXPERTS_VET in perms)
 
 
 class ProfileActionRefused(Exception):
@@ -88,9 +92,11 @@ def _who(actor: Actor, profile: ExpertProfile, action: str) -> str | None:
 
 
 async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                       profile: ExpertProfile, action: str, reason: str = "") -> ExpertProfile:
+                       profile: ExpertProfile, action: str, reason: str = "",
+                       review_link: str = "") -> ExpertProfile:
     """Move the profile through its life cycle (states.TRANSITIONS), audit it and tell the
-    expert by mail."""
+    people concerned by mail: the expert when staff act, the vetting staff when an expert
+    submits."""
     who = _who(actor, profile, action)
     target = next_state(profile.status, action, who) if who else None
     if target is None:
@@ -119,6 +125,14 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
             queue_mail(db, tenant, user.email, "profile_status",
                        user.preferred_locale or tenant.default_locale, name=user.name,
                        status=target, reason=reason)
+    if action == "submit":
+        for reviewer in await db.scalars(
+                select(User).join(Membership, Membership.user_id == User.id).where(
+                    Membership.tenant_id == tenant.id, Membership.status == "active",
+                    Membership.role.in_(VETTING_ROLES), User.status == "active")):
+            queue_mail(db, tenant, reviewer.email, "profile_submitted",
+                       reviewer.preferred_locale or tenant.default_locale, name=reviewer.name,
+                       number=profile.number, expert=profile.full_name, link=review_link)
     await db.commit()
     return profile
 

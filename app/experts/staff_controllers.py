@@ -8,7 +8,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 from sqlalchemy import func, select
