@@ -157,6 +157,10 @@ async def test_add_row_keeps_what_was_typed(client, expert):
     assert r.status_code == 200
     assert 'name="lang-1-language"' in r.text
     assert '<option value="fr" selected>' in r.text
+    # An empty row not filled yet stays while another one is added.
+    r = await post_step(client, "languages", {"lang-0-language": "", "lang-0-level": "",
+                                              "add_row": "lang"})
+    assert 'name="lang-1-language"' in r.text and 'name="lang-2-language"' not in r.text
 
 
 async def test_consent_withdrawal_takes_effect_at_once(client, missions, session_factory, expert):

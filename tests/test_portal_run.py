@@ -27,11 +27,12 @@ def postgres_running(data_dir) -> bool:
 
 
 class Portal:
-    def __init__(self, var_dir):
+    def __init__(self, var_dir, debug: bool = False):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items()
-               if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "DATABASE_NAME")}
+               if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "DATABASE_NAME", "DOCUMENTS_DIR")}
         env["PORTAL_VAR_DIR"] = str(var_dir)
+        env["PORTAL_DEBUG"] = "1" if debug else "0"
         self.env = env
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "run", "--port", str(self.port)], env=env,

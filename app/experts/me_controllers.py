@@ -67,8 +67,8 @@ async def _parts(db, tenant: TenantContext, profile: ExpertProfile) -> dict:
     }
 
 
-def _posted_rows(form, prefix: str) -> list[dict]:
-    return [row for _index, row in rows(form, prefix)]
+def _posted_rows(form, prefix: str, keep_blank: bool) -> list[dict]:
+    return [row for _index, row in rows(form, prefix, keep_blank)]
 
 
 async def _step_page(request: Request, tenant, db, actor, profile, step: str, errors=None,
@@ -77,7 +77,7 @@ async def _step_page(request: Request, tenant, db, actor, profile, step: str, er
     if posted is not None:  # show what was typed, not what is stored
         for prefix in ("lang", "edu", "work", "window"):
             if any(k.startswith(prefix + "-") for k in posted.keys()):
-                parts[prefix] = _posted_rows(posted, prefix)
+                parts[prefix] = _posted_rows(posted, prefix, keep_blank=extra_row == prefix)
     for prefix in ("lang", "edu", "work", "window"):
         if extra_row == prefix or not parts[prefix]:
             parts[prefix] = [*parts[prefix], {}]

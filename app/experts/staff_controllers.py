@@ -25,7 +25,7 @@ from app.i18n import gettext as _
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
-from app.web.reference import countries, language_label, languages
+from app.web.reference import countries, country_name, language_label, languages
 from app.web.templating import page
 from tenants.services import list_sectors
 
@@ -72,7 +72,8 @@ async def _registry_page(request, tenant, db, flt, profiles, total, page_number)
                 pages=max(1, -(-total // registry.PAGE_SIZE)), flt=flt, errors=flt.errors,
                 query=query, sectors=sectors,
                 sector_options=[(s.code, s.display_name(locale)) for s in sectors],
-                country_options=countries(locale), language_options=languages(locale))
+                country_options=countries(locale), language_options=languages(locale),
+                country_name=lambda code: country_name(code, locale))
 
 
 @get("/experts/export.csv", name="expert_export", guards=VIEW)
@@ -113,6 +114,7 @@ async def _profile_page(request: Request, tenant, db, actor, profile, errors=Non
                 actions=allowed_actions(profile.status, STAFF) if actor.can(EXPERTS_VET) else [],
                 sectors={s.code: s for s in await list_sectors(db, tenant)},
                 language_label=lambda code: language_label(code, locale),
+                country_name=lambda code: country_name(code, locale),
                 education_levels=dict(labels.education_levels()),
                 level_labels=dict(labels.language_levels()),
                 modality_labels=dict(labels.modalities()), errors=errors or {})

@@ -12,16 +12,18 @@ ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>\d{1,3})-(?P<field>[a-z_]+
 MAX_ROWS = 50
 
 
-def rows(form, prefix: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows named like 'lang-0-level', in index order; blank rows and rows ticked 'remove'
-    are left out (that is how a row is deleted without JavaScript)."""
+def rows(form, prefix: str, keep_blank: bool = False) -> list[tuple[int, dict[str, str]]]:
+    """Rows named like 'lang-0-level', in index order; rows ticked 'remove' are left out
+    (that is how a row is deleted without JavaScript), and blank ones unless asked for
+    (a form being extended keeps the empty row the person has not filled yet)."""
     found: dict[int, dict[str, str]] = {}
     for key in form.keys():
         match = ROW_KEY.match(key)
         if match and match["prefix"] == prefix and int(match["index"]) < MAX_ROWS:
             found.setdefault(int(match["index"]), {})[match["field"]] = (form.get(key) or "").strip()
     return [(i, row) for i, row in sorted(found.items())
-            if not row.get("remove") and any(v for k, v in row.items() if k != "remove")]
+            if not row.get("remove")
+            and (keep_blank or any(v for k, v in row.items() if k != "remove"))]
 
 
 class FieldErrors(dict):

@@ -17,7 +17,8 @@ SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 
 @pytest.fixture(scope="session")
 def portal_url(tmp_path_factory):
-    portal = Portal(tmp_path_factory.mktemp("e2e-var"))
+    # Debug mode: plain-http cookies and /dev/mail, where the tests read verification links.
+    portal = Portal(tmp_path_factory.mktemp("e2e-var"), debug=True)
     portal.wait_ready()
     yield portal.url
     portal.stop()

@@ -1,0 +1,65 @@
+"""An expert registers, confirms the address from the mail, signs in and builds the profile;
+rows are added with htmx and, without JavaScript, by a plain form post."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "river delta mango 42"
+
+
+async def register_and_sign_in(page, portal_url, email):
+    await page.goto(portal_url + "/sudan/sign-up")
+    await page.click("form.language-switcher button[value=en]")
+    await page.fill("#f-name", "Browser Expert")
+    await page.fill("#f-email", email)
+    await page.fill("#f-password", PASSWORD)
+    await page.fill("#f-password_confirm", PASSWORD)
+    await page.click("button.primary")
+    assert await page.get_by_role("heading", name="Check your email").is_visible()
+    link = None
+    for _ in range(40):  # the in-process mail worker writes the message within seconds
+        mail = httpx.get(portal_url + "/dev/mail").text
+        match = re.search(r"https?://[^/\s]+(/sudan/verify/[\w-]+)", mail)
+        if match and email in mail:
+            link = match.group(1)
+            break
+        await page.wait_for_timeout(250)
+    assert link, "no verification mail"
+    await page.goto(portal_url + link)
+    await page.fill("#f-email", email)
+    await page.fill("#f-password", PASSWORD)
+    await page.click("button.primary")
+    await page.wait_for_url("**/sudan/")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+async def test_expert_builds_languages_step(browser, portal_url, javascript):
+    context = await browser.new_context(java_script_enabled=javascript, locale="en-GB")
+    page = await context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    try:
+        await register_and_sign_in(page, portal_url, f"browser.expert.{int(javascript)}@example.org")
+        await page.goto(portal_url + "/sudan/me/profile/languages")
+        await page.select_option("#f-lang-0-language", "ar")
+        await page.select_option("#f-lang-0-level", "native")
+        await page.get_by_role("button", name="Add a language").click()
+        await page.wait_for_selector("#f-lang-1-language")
+        assert await page.locator("#f-lang-0-language").input_value() == "ar"
+        await page.select_option("#f-lang-1-language", "en")
+        await page.select_option("#f-lang-1-level", "C1")
+        await page.get_by_role("button", name="Save and continue").click()
+        await page.wait_for_url("**/me/profile/background")
+        await page.goto(portal_url + "/sudan/me/profile/languages")
+        assert await page.locator("fieldset.row").count() == 2
+        await screenshot(page, f"expert-languages-{'js' if javascript else 'nojs'}")
+        assert errors == []
+    finally:
+        await context.close()
