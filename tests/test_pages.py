@@ -8,7 +8,7 @@ from litestar.response import Redirect
 from app.web.flash import FLASH_COOKIE, flash
 from app.web.security import HEADERS
 from tenants.provisioning import set_tenant_status
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, speak
 
 
 async def test_landing_lists_active_missions(client):
@@ -39,7 +39,9 @@ async def test_unknown_mission_is_a_404_page(client):
 
 
 async def test_no_route_is_a_404_page_in_the_chosen_language(client):
-    r = await client.get("/sudan/no/such/page", cookies={"lang": "ar"})
+    speak(client, "ar")
+    r = await client.get("/sudan/no/such/page")
+    speak(client, None)
     assert r.status_code == 404
     assert 'dir="rtl"' in r.text
 

@@ -4,6 +4,7 @@ All under /<mission>/; every form works without JavaScript."""
 from __future__ import annotations
 
 from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
 from app.accounts import services
@@ -62,7 +63,7 @@ async def sign_up(request: Request, tenant: CurrentTenant, db: Db, actor: Curren
 
 @get("/verify/{token:str}", name="verify_email")
 async def verify_email(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                       token: str) -> Response:
+                       token: FromPath[str]) -> Response:
     try:
         await services.verify_email(db, tenant, token, actor)
     except TokenInvalid as exc:
@@ -83,7 +84,7 @@ async def resend_verification(request: Request, tenant: CurrentTenant, db: Db,
 
 @get("/sign-in", name="sign_in_form")
 async def sign_in_form(request: Request, tenant: CurrentTenant, db: Db,
-                       next: str = "") -> Response:
+                       next: FromQuery[str] = "") -> Response:
     return page(request, "accounts/sign_in.html", errors={}, form={"next": next},
                 sso_providers=await list_enabled_providers(db, tenant))
 
@@ -140,7 +141,7 @@ async def forgot_password(request: Request, tenant: CurrentTenant, db: Db, actor
 
 @get("/password/reset/{token:str}", name="reset_password_form")
 async def reset_password_form(request: Request, tenant: CurrentTenant, db: Db,
-                              token: str) -> Response:
+                              token: FromPath[str]) -> Response:
     try:
         await services.check_reset_token(db, tenant, token)
     except TokenInvalid as exc:
@@ -152,7 +153,7 @@ async def reset_password_form(request: Request, tenant: CurrentTenant, db: Db,
 
 @post("/password/reset/{token:str}", name="reset_password")
 async def reset_password(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                         token: str, data: FormData) -> Response:
+                         token: FromPath[str], data: FormData) -> Response:
     try:
         await services.reset_password(db, tenant, token, data.get("password", ""),
                                       data.get("password_confirm", ""), actor)

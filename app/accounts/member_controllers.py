@@ -104,7 +104,7 @@ async def revoke_invitation(request: Request, tenant: CurrentTenant, db: Db,
 
 @get("/invitations/{token:str}", name="invitation")
 async def invitation(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                     token: str) -> Response:
+                     token: FromPath[str]) -> Response:
     try:
         pending = await invitations.open_invitation(db, tenant, token)
     except TokenInvalid as exc:
@@ -116,7 +116,7 @@ async def invitation(request: Request, tenant: CurrentTenant, db: Db, actor: Cur
 
 @post("/invitations/{token:str}", name="accept_invitation")
 async def accept_invitation(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                            token: str, data: FormData) -> Response:
+                            token: FromPath[str], data: FormData) -> Response:
     account = NewAccount(name=data.get("name", ""), password=data.get("password", ""),
                          password_confirm=data.get("password_confirm", ""))
     try:

@@ -7,7 +7,7 @@ import secrets
 import uuid
 
 from litestar import Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
 from app.accounts import services, sso
@@ -50,7 +50,7 @@ def _problem(request: Request, exc: SsoRefused) -> Response:
 
 @get("/sso/{provider_id:uuid}/start", name="sso_start", cache=False)
 async def sso_start(request: Request, tenant: CurrentTenant, db: Db,
-                    provider_id: FromPath[uuid.UUID], next: str = "") -> Response:
+                    provider_id: FromPath[uuid.UUID], next: FromQuery[str] = "") -> Response:
     browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(32)
     try:
         url = await sso.start_login(db, tenant, provider_id, browser,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from litestar import Request, get
+from litestar.params import FromQuery
 from litestar.response import Response
 
 from app.accounts.roles import AUDIT_VIEW
@@ -21,9 +22,9 @@ def _day(value: str, end: bool = False) -> datetime | None:
 
 
 @get("/admin/audit", name="audit_trail", guards=[requires(AUDIT_VIEW)])
-async def audit_trail(request: Request, tenant: CurrentTenant, db: Db, action: str = "",
-                      who: str = "", since: str = "", until: str = "",
-                      page_number: int = 1) -> Response:
+async def audit_trail(request: Request, tenant: CurrentTenant, db: Db, action: FromQuery[str] = "",
+                      who: FromQuery[str] = "", since: FromQuery[str] = "", until: FromQuery[str] = "",
+                      page_number: FromQuery[int] = 1) -> Response:
     errors, flt = {}, AuditFilter(action=action.strip()[:64], actor=who.strip()[:320])
     for name, value, end in (("since", since, False), ("until", until, True)):
         if value:

@@ -12,7 +12,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Response
 from litestar.utils.scope.state import ScopeState
 
@@ -136,7 +136,7 @@ async def download_own_cv(request: Request, tenant: CurrentTenant, db: Db,
 
 @get("/experts/{profile_id:uuid}/cv", name="download_expert_cv", guards=[requires(EXPERTS_VIEW)])
 async def download_expert_cv(request: Request, tenant: CurrentTenant, db: Db,
-                             actor: CurrentActor, profile_id: uuid.UUID) -> Response:
+                             actor: CurrentActor, profile_id: FromPath[uuid.UUID]) -> Response:
     # get_profile scopes to this mission (another mission's id is a 404) and records that
     # staff looked at the profile.
     profile = await get_profile(db, tenant, actor, profile_id)

@@ -7,6 +7,7 @@ import re
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 from sqlalchemy import select
 
@@ -107,7 +108,7 @@ async def expert_home(request: Request, tenant: CurrentTenant, db: Db,
 
 @get("/me/profile/{step:str}", name="profile_step", guards=OWN)
 async def profile_step(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                       step: str) -> Response:
+                       step: FromPath[str]) -> Response:
     if step not in STEPS or step == "cv":
         raise NotFoundException()
     profile = await own_profile(db, tenant, actor, create=True)
@@ -116,7 +117,7 @@ async def profile_step(request: Request, tenant: CurrentTenant, db: Db, actor: C
 
 @post("/me/profile/{step:str}", name="save_profile_step", guards=OWN)
 async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                            step: str) -> Response:
+                            step: FromPath[str]) -> Response:
     if step not in STEPS or step == "cv":
         raise NotFoundException()
     form = await request.form()
@@ -158,7 +159,7 @@ async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, act
 
 @post("/me/profile/action/{action:str}", name="profile_action", guards=OWN)
 async def profile_action(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                         action: str) -> Response:
+                         action: FromPath[str]) -> Response:
     profile = await own_profile(db, tenant, actor, create=True)
     try:
         await apply_action(db, tenant, actor, profile, action, review_link=absolute_url(
@@ -176,7 +177,7 @@ async def profile_action(request: Request, tenant: CurrentTenant, db: Db, actor:
 
 @get("/me/skills/suggest", name="skill_suggestions", guards=OWN)
 async def skill_suggestions(request: Request, tenant: CurrentTenant, db: Db,
-                            new_skills: str = "") -> Response:
+                            new_skills: FromQuery[str] = "") -> Response:
     """<option>s for the skills datalist as the expert types (htmx sends the field as is;
     the part after the last comma is what is being typed)."""
     needle = fold(re.split(r"[,;،\n]", new_skills)[-1])[:60]

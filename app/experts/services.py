@@ -182,15 +182,6 @@ async def set_consents(db: AsyncSession, tenant: TenantContext, actor: Actor,
     await db.commit()
 
 
-def matchable(profile: ExpertProfile, consents: dict[str, ExpertConsent]) -> bool:
-    """In the matching pool: verified and consenting to registry and matching."""
-    return profile.status == "verified" and "matching" in consents
-
-
-def shown_in_full_to_institutions(consents: dict[str, ExpertConsent]) -> bool:
-    return "share_with_institutions" in consents
-
-
 # --- completeness ----------------------------------------------------------------------------
 
 @dataclass

@@ -23,8 +23,6 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 # Actions whose reason is shown to the expert and must be given.
 NEEDS_REASON = frozenset({"reject", "request_changes", "deactivate"})
-# Only these profiles can be matched to assignment requests.
-MATCHABLE_STATES = frozenset({"verified"})
 
 
 def allowed_actions(state: str, who: str) -> list[str]:

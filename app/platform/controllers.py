@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
 from app.accounts import invitations
@@ -55,7 +56,7 @@ async def create_mission(request: Request, db: Db, actor: CurrentActor,
 
 
 @post("/missions/{slug:str}/status", name="set_mission_status")
-async def set_mission_status(request: Request, db: Db, actor: CurrentActor, slug: str,
+async def set_mission_status(request: Request, db: Db, actor: CurrentActor, slug: FromPath[str],
                              data: FormData) -> Response:
     status = data.get("status", "")
     if await get_tenant_by_slug(db, slug) is None:
@@ -73,7 +74,7 @@ async def set_mission_status(request: Request, db: Db, actor: CurrentActor, slug
 
 
 @post("/missions/{slug:str}/mission-admins", name="appoint_mission_admin")
-async def appoint_mission_admin(request: Request, db: Db, actor: CurrentActor, slug: str,
+async def appoint_mission_admin(request: Request, db: Db, actor: CurrentActor, slug: FromPath[str],
                                 data: FormData) -> Response:
     tenant = await get_tenant_by_slug(db, slug)
     if tenant is None:

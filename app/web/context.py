@@ -56,8 +56,13 @@ async def resolve_actor(request: Request, tenant: TenantContext | None) -> Actor
     return make_actor(user, membership, ip)
 
 
+def _needs_no_context(scope: Scope) -> bool:
+    # Static files and the health check need neither a mission nor a user.
+    return scope["path"].startswith(("/static/", "/healthz"))
+
+
 class RequestContextMiddleware(ASGIMiddleware):
-    exclude_path_pattern = ("^/static/", "^/healthz")
+    should_bypass_for_scope = staticmethod(_needs_no_context)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope)
