@@ -34,8 +34,10 @@ class Settings:
     # Local development: no Secure flag on cookies, mail to files. Off in production.
     debug: bool = False
     secret_key: str = ""
-    # Public address used in links sent by mail; empty: the address the request came to.
+    # Public address used in links sent by mail; empty: the address the request came to,
+    # which is safe only because requests for any host but allowed_hosts are refused.
     base_url: str = ""
+    allowed_hosts: tuple[str, ...] = ()
     # smtp://user:password@host:587 or smtps://...; empty: mail goes to var/mail/*.eml.
     smtp_url: str = ""
     mail_from: str = "Diaspora Bridge <no-reply@diaspora-bridge.local>"
@@ -52,6 +54,14 @@ class Settings:
     @property
     def pg_data_dir(self) -> Path:
         return self.var_dir / "pgdata"
+
+    @property
+    def hosts(self) -> list[str]:
+        """Host names links in mail may be built from when PORTAL_BASE_URL is not set
+        (app.web.links): PORTAL_ALLOWED_HOSTS, else this machine's loopback names."""
+        if self.allowed_hosts:
+            return list(self.allowed_hosts)
+        return ["127.0.0.1", "localhost", "::1", self.host]
 
     @property
     def mail_dir(self) -> Path:
@@ -78,6 +88,8 @@ def load_settings() -> Settings:
         debug=_bool("PORTAL_DEBUG", False),
         secret_key=env.get("SECRET_KEY", ""),
         base_url=(env.get("PORTAL_BASE_URL") or "").rstrip("/"),
+        allowed_hosts=tuple(h.strip() for h in (env.get("PORTAL_ALLOWED_HOSTS") or "").split(",")
+                            if h.strip()),
         smtp_url=env.get("SMTP_URL", ""),
         mail_from=env.get("MAIL_FROM") or Settings.mail_from,
         documents_root=env.get("DOCUMENTS_DIR", ""),

@@ -92,7 +92,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
         template_config=TemplateConfig(
             instance=JinjaTemplateEngine.from_environment(environment())),
         csrf_config=CSRFConfig(secret=secret_key, cookie_secure=not settings.debug,
-                               cookie_httponly=False, exclude=["/healthz"]),
+                               cookie_httponly=False, exclude=["^/healthz$"]),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers],
         state=State({

@@ -49,7 +49,8 @@ atexit.register(shutil.rmtree, TEST_DOCUMENTS_DIR, ignore_errors=True)
 
 def base_test_settings() -> Settings:
     return replace(load_settings(), database_url=external_server_url(), debug=True,
-                   secret_key="test-secret-key", documents_root=str(TEST_DOCUMENTS_DIR))
+                   secret_key="test-secret-key", documents_root=str(TEST_DOCUMENTS_DIR),
+                   allowed_hosts=("testserver.local",))
 
 
 @pytest.fixture(scope="session")

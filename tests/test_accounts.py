@@ -43,9 +43,15 @@ async def test_sign_up_verify_sign_in_sign_out(client, missions, session_factory
 
     [mail] = await mails_to(session_factory, sudan, "amal.osman@example.org")
     assert mail.kind == "verify_email" and mail.status == "pending"
-    verified = await client.get(link_in(mail), follow_redirects=False)
+    # Opening the link (as a mail scanner would) confirms nothing; the button does.
+    opened = await client.get(link_in(mail))
+    assert opened.status_code == 200 and "Confirm my address" in opened.text
+    assert (await sign_in(client, sudan, "amal.osman@example.org")).status_code == 400
+    token = await csrf_token(client, link_in(mail))
+    verified = await client.post(link_in(mail), data={"_csrf_token": token},
+                                 follow_redirects=False)
     assert verified.status_code == 303 and verified.headers["location"] == "/sudan/sign-in"
-    again = await client.get(link_in(mail))
+    again = await client.post(link_in(mail), data={"_csrf_token": token})
     assert again.status_code == 400 and "already been used" in again.text
 
     r = await sign_in(client, sudan, "AMAL.osman@example.org")
@@ -263,3 +269,18 @@ async def test_next_parameter_cannot_redirect_elsewhere(client, missions, sessio
                                                    "_csrf_token": token}, follow_redirects=False)
     assert r.headers["location"] == "/"
     await sign_out(client, sudan)
+
+
+async def test_links_are_capped_per_hour_and_long_input_is_refused(client, missions,
+                                                                    session_factory):
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    token = await csrf_token(client, "/sudan/password/forgot")
+    for _ in range(7):
+        r = await client.post("/sudan/password/forgot",
+                              data={"email": user.email, "_csrf_token": token})
+        assert r.status_code == 200  # the same answer every time
+    assert len(await mails_to(session_factory, sudan, user.email)) == 5
+    long_email = "x" * 400 + "@example.org"
+    r = await sign_in(client, sudan, long_email, "whatever password")
+    assert r.status_code == 400 and "not right" in r.text

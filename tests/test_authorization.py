@@ -34,6 +34,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/sign-up"): EVERYONE,
     ("POST", f"{M}/sign-up"): EVERYONE,
     ("GET", f"{M}/verify/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/verify/{{token:str}}"): EVERYONE,
     ("POST", f"{M}/verify"): EVERYONE,
     ("GET", f"{M}/sign-in"): EVERYONE,
     ("POST", f"{M}/sign-in"): EVERYONE,

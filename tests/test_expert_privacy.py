@@ -62,6 +62,8 @@ async def test_views_export_and_erasure(client, missions, session_factory, setti
     assert (await client.get("/mozambique/me")).status_code == 200  # a profile there too
 
     officer = await make_user(session_factory, sudan, "staff")
+    token = await csrf_token(client, "/sudan/me")
+    await client.post("/sudan/me/profile/action/submit", data={"_csrf_token": token})
     with tenant_scope(sudan):
         async with session_factory() as db:
             officer_actor = Actor(user_id=officer.id, email=officer.email,

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.accounts.models import Membership
 from app.audit.models import AuditEvent
 from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
 from app.accounts.services import now
@@ -187,4 +188,34 @@ async def test_institution_and_partner_users_see_no_registry(client, missions, s
         await sign_in(client, missions["sudan"], user.email)
         assert (await client.get("/sudan/experts")).status_code == 403
         assert (await client.get("/sudan/experts/export.csv")).status_code == 403
+    use_session(client, None)
+
+
+async def test_a_verified_profile_edited_by_its_expert_is_reviewed_again(client, missions,
+                                                                         session_factory):
+    sudan = missions["sudan"]
+    expert, profile = await complete_profile(session_factory, sudan, status="verified")
+    await sign_in(client, sudan, expert.email)
+    token = await csrf_token(client, "/sudan/me/profile/personal")
+    r = await client.post("/sudan/me/profile/personal", data={
+        "full_name": "New Name", "nationality": "SD", "residence_country": "GB",
+        "_csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert await _status(session_factory, sudan, profile.id) == "submitted"
+    use_session(client, None)
+
+
+async def test_nobody_vets_their_own_profile(client, missions, session_factory):
+    sudan = missions["sudan"]
+    expert, profile = await complete_profile(session_factory, sudan)
+    with tenant_scope(sudan):  # the expert is later hired as a programme officer
+        async with session_factory() as db:
+            membership = await db.scalar(select(Membership).where(
+                Membership.user_id == expert.id))
+            membership.role = "staff"
+            await db.commit()
+    await sign_in(client, sudan, expert.email)
+    refused = await _act(client, profile.id, "verify")
+    assert refused.status_code == 400
+    assert await _status(session_factory, sudan, profile.id) == "submitted"
     use_session(client, None)

@@ -22,6 +22,7 @@ EXPECTED = {
     ("verified", "withdraw", EXPERT): "withdrawn",
     ("inactive", "withdraw", EXPERT): "withdrawn",
     ("withdrawn", "rejoin", EXPERT): "draft",
+    ("verified", "edit", EXPERT): "submitted",
 }
 
 
@@ -35,3 +36,4 @@ def test_experts_cannot_vet_their_own_profile():
     assert "verify" not in allowed_actions("submitted", EXPERT)
     assert allowed_actions("submitted", STAFF) == ["verify", "reject", "request_changes"]
     assert allowed_actions("draft", EXPERT) == ["submit", "withdraw"]
+    assert "edit" in allowed_actions("verified", EXPERT)

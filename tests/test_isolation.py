@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from litestar.routes import HTTPRoute
@@ -45,17 +46,24 @@ async def _act_as(client, missions, session_factory, role):
 
 
 async def test_other_missions_objects_give_404(app, client, missions, session_factory):
+    """Every method of every route with an id: the mission's own object answers, the other
+    mission's object is not found."""
     sudan, mozambique = missions["sudan"], missions["mozambique"]
+    methods = {r.path: sorted(r.methods - {"HEAD", "OPTIONS"}) for r in app.routes
+               if isinstance(r, HTTPRoute)}
     for path, case in ISOLATION_CASES.items():
-        await _act_as(client, missions, session_factory, case.role)
-        async with session_factory() as db:
-            sudan_obj = await case.factory(db, sudan)
-            mozambique_obj = await case.factory(db, mozambique)
-        await assert_tenant_isolated(client, path, case, sudan, sudan_obj, mozambique_obj)
-        async with session_factory() as db:  # single-use links: fresh ones for the other way
-            sudan_obj = await case.factory(db, sudan)
-            mozambique_obj = await case.factory(db, mozambique)
-        await assert_tenant_isolated(client, path, case, mozambique, mozambique_obj, sudan_obj)
+        for method in methods[path]:
+            probe = replace(case, method=method)
+            await _act_as(client, missions, session_factory, case.role)
+            async with session_factory() as db:
+                sudan_obj = await case.factory(db, sudan)
+                mozambique_obj = await case.factory(db, mozambique)
+            await assert_tenant_isolated(client, path, probe, sudan, sudan_obj, mozambique_obj)
+            async with session_factory() as db:  # single-use links: fresh ones the other way
+                sudan_obj = await case.factory(db, sudan)
+                mozambique_obj = await case.factory(db, mozambique)
+            await assert_tenant_isolated(client, path, probe, mozambique, mozambique_obj,
+                                         sudan_obj)
     use_session(client, None)
 
 

@@ -159,3 +159,12 @@ async def test_flash_message_shows_once_and_resists_tampering(app, client):
     client.cookies.set(FLASH_COOKIE, "W3sibGV2ZWwiOiAiZXJyb3IiLCAibWVzc2FnZSI6ICJIYWNrZWQifV0=.bad")
     assert "Hacked" not in (await client.get("/")).text
     client.cookies.delete(FLASH_COOKIE)
+
+
+async def test_links_are_never_built_from_a_forged_host(client, missions):
+    """Links in mail are built from the request's host: a forged Host header must not
+    make a password-reset link point at the attacker's site."""
+    token = await csrf_token(client, "/sudan/password/forgot")
+    r = await client.post("/sudan/password/forgot", headers={"host": "evil.example"},
+                          data={"email": "admin@sudan.demo", "_csrf_token": token})
+    assert r.status_code == 400

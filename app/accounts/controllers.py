@@ -18,15 +18,16 @@ from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
-from app.web.links import absolute_url
+from app.web.links import public_base
 from app.web.templating import page
 from tenants.context import TenantContext
 
 
 def _links(request: Request, tenant: TenantContext):
+    base = public_base(request)  # checked before anything is written or looked up
     return {
-        "verify": lambda token: absolute_url(request, f"/{tenant.slug}/verify/{token}"),
-        "reset": lambda token: absolute_url(request, f"/{tenant.slug}/password/reset/{token}"),
+        "verify": lambda token: f"{base}/{tenant.slug}/verify/{token}",
+        "reset": lambda token: f"{base}/{tenant.slug}/password/reset/{token}",
     }
 
 
@@ -61,15 +62,26 @@ async def sign_up(request: Request, tenant: CurrentTenant, db: Db, actor: Curren
     return page(request, "accounts/check_mail.html", email=form.email.strip().lower())
 
 
-@get("/verify/{token:str}", name="verify_email")
+@get("/verify/{token:str}", name="confirm_email_form")
+async def confirm_email_form(request: Request, tenant: CurrentTenant, db: Db,
+                             token: FromPath[str]) -> Response:
+    """Opening the link shows a button; only pressing it confirms the address."""
+    try:
+        user = await services.check_verification_token(db, tenant, token)
+    except TokenInvalid as exc:
+        return page(request, "accounts/link_problem.html", status_code=exc.status,
+                    message=exc.message, resend=True)
+    return page(request, "accounts/confirm_email.html", token=token, email=user.email)
+
+
+@post("/verify/{token:str}", name="verify_email")
 async def verify_email(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                        token: FromPath[str]) -> Response:
     try:
         await services.verify_email(db, tenant, token, actor)
     except TokenInvalid as exc:
         return page(request, "accounts/link_problem.html", status_code=exc.status,
-                    message=exc.message,
-                    resend=True)
+                    message=exc.message, resend=True)
     return flash(request, Redirect(f"/{tenant.slug}/sign-in", status_code=303), "success",
                  _("Your email address is confirmed. You can sign in now."))
 
@@ -191,6 +203,6 @@ async def change_password(request: Request, tenant: CurrentTenant, db: Db, actor
     return response
 
 
-ACCOUNT_ROUTES = [sign_up_form, sign_up, verify_email, resend_verification, sign_in_form, sign_in,
+ACCOUNT_ROUTES = [sign_up_form, sign_up, confirm_email_form, verify_email, resend_verification, sign_in_form, sign_in,
                   sign_out, forgot_password_form, forgot_password, reset_password_form,
                   reset_password, my_account, change_password]

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.identity import Actor
@@ -120,6 +120,8 @@ async def accept_invitation(db: AsyncSession, tenant: TenantContext, token: str,
         errors = {}
         if not account.name.strip():
             errors["name"] = _("Enter your full name.")
+        elif len(account.name) > 200:
+            errors["name"] = _("Use at most %(n)s characters.") % {"n": 200}
         if problem := password_problem(account.password, invitation.email, account.name):
             errors["password"] = problem
         elif account.password != account.password_confirm:
@@ -185,6 +187,9 @@ async def get_membership(db: AsyncSession, tenant: TenantContext,
 async def _is_last_admin(db: AsyncSession, tenant: TenantContext, membership: Membership) -> bool:
     if membership.role != "mission_admin":
         return False
+    # Two admins removing each other at once: the second waits and sees the first's change.
+    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                     {"key": f"mission-admins:{tenant.id}"})
     admins = await db.scalar(select(func.count()).select_from(Membership).where(
         Membership.tenant_id == tenant.id, Membership.role == "mission_admin",
         Membership.status == "active"))
@@ -195,6 +200,9 @@ async def change_role(db: AsyncSession, tenant: TenantContext, actor: Actor,
                       membership: Membership, role: str) -> None:
     if role not in ROLES:
         raise FormErrors({"role": _("Choose one of the roles listed.")})
+    if role == "partner_user" and membership.partner_agency_id is None:
+        raise FormErrors({"role": _("Partner agency users are invited with their partner "
+                                    "agency: send an invitation instead.")})
     if role != "mission_admin" and await _is_last_admin(db, tenant, membership):
         raise FormErrors({"role": _("The mission needs at least one administrator.")})
     before = membership.role

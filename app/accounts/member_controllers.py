@@ -18,7 +18,7 @@ from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
-from app.web.links import absolute_url
+from app.web.links import public_base
 from app.web.templating import page
 from tenants.context import TenantContext
 
@@ -34,7 +34,8 @@ async def _members_page(request: Request, tenant: TenantContext, db, errors=None
 
 
 def invitation_link(request: Request, tenant: TenantContext):
-    return lambda token: absolute_url(request, f"/{tenant.slug}/invitations/{token}")
+    base = public_base(request)
+    return lambda token: f"{base}/{tenant.slug}/invitations/{token}"
 
 
 @get("/admin/members", name="members", guards=[requires(MEMBERS_MANAGE)])

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.identity import Actor
@@ -150,6 +150,19 @@ def _as(actor: Actor, user: User) -> Actor:
     return Actor(user_id=user.id, email=user.email, name=user.name, ip=actor.ip)
 
 
+MAX_LINKS_PER_HOUR = 5
+
+
+async def _too_many_links(db: AsyncSession, tenant: TenantContext, user: User,
+                          purpose: str) -> bool:
+    """Resending links is capped per account, so nobody can flood someone's mailbox."""
+    sent = await db.scalar(select(func.count()).select_from(OneTimeToken).where(
+        OneTimeToken.tenant_id == tenant.id, OneTimeToken.user_id == user.id,
+        OneTimeToken.purpose == purpose,
+        OneTimeToken.created_at > now() - timedelta(hours=1)))
+    return sent >= MAX_LINKS_PER_HOUR
+
+
 async def _issue_token(db: AsyncSession, tenant: TenantContext, user: User, purpose: str) -> str:
     # A new link replaces any earlier unused one for the same purpose.
     await db.execute(update(OneTimeToken).where(
@@ -180,6 +193,12 @@ async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpos
     return user
 
 
+async def check_verification_token(db: AsyncSession, tenant: TenantContext, token: str) -> User:
+    """Raises TokenInvalid with the reason; does not use the link up (a mail scanner that
+    opens links must not confirm an address for someone else)."""
+    return await _use_token(db, tenant, token, "verify_email", consume=False)
+
+
 async def verify_email(db: AsyncSession, tenant: TenantContext, token: str, actor: Actor) -> User:
     user = await _use_token(db, tenant, token, "verify_email")
     user.email_verified_at = user.email_verified_at or now()
@@ -192,7 +211,8 @@ async def resend_verification(db: AsyncSession, tenant: TenantContext, email: st
                               verify_link) -> None:
     """Silently does nothing for unknown or verified addresses (no account oracle)."""
     user = await user_by_email(db, email)
-    if user is None or user.email_verified_at is not None or user.status != "active":
+    if user is None or user.email_verified_at is not None or user.status != "active" \
+            or await _too_many_links(db, tenant, user, "verify_email"):
         return
     token = await _issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
@@ -221,13 +241,20 @@ async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, pass
     per account and per IP, and a locked-out account is refused before the password is
     even checked."""
     email = normalise_email(email)
+    if email_problem(email):  # not an address at all: no account, nothing to count
+        raise SignInRefused(_("The email address or password is not right."), "invalid")
+    # One sign-in per account at a time, so parallel guesses cannot all pass the count.
+    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                     {"key": f"sign-in:{email}"})
     if (wait := await _minutes_to_wait(db, email, actor.ip)) is not None:
         raise SignInRefused(ngettext("Too many failed attempts. Try again in %(n)s minute.",
                                      "Too many failed attempts. Try again in %(n)s minutes.",
                                      wait) % {"n": wait}, "throttled")
     user = await user_by_email(db, email)
-    if user is None or not verify_password(user.password_hash, password) \
-            or user.status != "active":
+    # The password is always checked (against a dummy hash for unknown addresses), so the
+    # answer takes as long whether or not the account exists.
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or user.status != "active":
         db.add(SignInFailure(email=email, ip=actor.ip))
         record(db, tenant.id, Actor(email=email, ip=actor.ip), "account.sign_in_failed",
                "user", user.id if user else "", after={"email": email})
@@ -300,7 +327,8 @@ async def request_password_reset(db: AsyncSession, tenant: TenantContext, email:
                                  actor: Actor, reset_link) -> None:
     """Mails a reset link if the account exists; says nothing either way (no oracle)."""
     user = await user_by_email(db, email)
-    if user is None or user.status != "active":
+    if user is None or user.status != "active" \
+            or await _too_many_links(db, tenant, user, "reset_password"):
         return
     token = await _issue_token(db, tenant, user, "reset_password")
     queue_mail(db, tenant, user.email, "reset_password",

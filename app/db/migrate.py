@@ -49,6 +49,8 @@ async def downgrade(owner_url: URL, revision: str = "base") -> None:
 
 # Tables the runtime role may add to but never change: the audit trail.
 APPEND_ONLY_TABLES = ("audit_events",)
+# The one door through which the runtime role may change audit events (erasure).
+RUNTIME_FUNCTIONS = ("erase_person_from_audit(uuid, text, text, text[])",)
 
 
 async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
@@ -63,6 +65,9 @@ async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
             # The runtime role may read the schema version (health check), never change it.
             await conn.execute(text(
                 f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}"))
+            for function in RUNTIME_FUNCTIONS:
+                if await conn.scalar(text("SELECT to_regprocedure(:f)"), {"f": function}):
+                    await conn.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {role}"))
             for table in APPEND_ONLY_TABLES:
                 if await conn.scalar(text("SELECT to_regclass(:t)"), {"t": table}):
                     await conn.execute(text(

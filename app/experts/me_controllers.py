@@ -4,9 +4,10 @@ per page. Every step works as a plain HTML form; htmx (when present) swaps just 
 from __future__ import annotations
 
 import re
+import time
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 from sqlalchemy import select
@@ -21,7 +22,8 @@ from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducat
                                 ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
 from app.experts.profile_form import STEPS, fold
 from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
-                                  completeness, current_notice, own_profile, set_consents)
+                                  completeness, current_notice, lock_profile, own_profile,
+                                  set_consents)
 from app.experts.states import EXPERT, allowed_actions
 from app.i18n import gettext as _
 from app.storage import storage_for
@@ -121,7 +123,9 @@ async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, act
     if step not in STEPS or step == "cv":
         raise NotFoundException()
     form = await request.form()
-    profile = await own_profile(db, tenant, actor, create=True)
+    if any(not isinstance(v, str) for _key, v in form.multi_items()):
+        raise ValidationException(_("This form takes text only."))
+    profile = await lock_profile(db, await own_profile(db, tenant, actor, create=True))
     if form.get("add_row") in ("lang", "edu", "work", "window"):
         return await _step_page(request, tenant, db, actor, profile, step, posted=form,
                                 extra_row=form.get("add_row"))
@@ -175,21 +179,36 @@ async def profile_action(request: Request, tenant: CurrentTenant, db: Db, actor:
                  messages.get(action, _("Saved.")))
 
 
+# Folded labels of each mission's vocabulary, kept a minute: suggestions run on every
+# keystroke and a vocabulary imported from ESCO has thousands of skills in several languages.
+_SUGGESTION_CACHE: dict = {}
+SUGGESTION_CACHE_SECONDS = 60
+
+
+async def _suggestion_index(db, tenant: TenantContext) -> list[tuple[list[str], Skill]]:
+    cached = _SUGGESTION_CACHE.get(tenant.id)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    index = [([fold(label) for label in (*skill.names.values(), *skill.synonyms)], skill)
+             for skill in await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id,
+                                                               Skill.source != "free"))]
+    _SUGGESTION_CACHE[tenant.id] = (time.monotonic() + SUGGESTION_CACHE_SECONDS, index)
+    return index
+
+
 @get("/me/skills/suggest", name="skill_suggestions", guards=OWN)
 async def skill_suggestions(request: Request, tenant: CurrentTenant, db: Db,
                             new_skills: FromQuery[str] = "") -> Response:
     """<option>s for the skills datalist as the expert types (htmx sends the field as is;
     the part after the last comma is what is being typed)."""
     needle = fold(re.split(r"[,;،\n]", new_skills)[-1])[:60]
-    found = []
+    found: list[str] = []
     if len(needle) >= 2:
-        for skill in await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id,
-                                                          Skill.source != "free")):
-            labels = [*skill.names.values(), *skill.synonyms]
-            if any(needle in fold(label) for label in labels):
+        for labels, skill in await _suggestion_index(db, tenant):
+            if any(needle in label for label in labels):
                 found.append(skill.display_name(request.state.locale))
-            if len(found) >= 20:
-                break
+                if len(found) >= 20:
+                    break
     return page(request, "experts/_skill_options.html", options=sorted(found))
 
 

@@ -109,7 +109,11 @@ async def export_data(db: AsyncSession, tenant: TenantContext, actor: Actor,
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("my-data.json", json.dumps(data, ensure_ascii=False, indent=2))
         for doc in documents:
-            archive.writestr(f"documents/{doc.kind}-{doc.filename}", await storage.get(doc.storage_key))
+            try:
+                content = await storage.get(doc.storage_key)
+            except FileNotFoundError:  # the copy says so rather than failing whole
+                content = b"This file is missing from the portal's storage."
+            archive.writestr(f"documents/{doc.kind}-{doc.filename}", content)
     record(db, tenant.id, actor, "account.data_exported", "user", actor.user_id)
     await db.commit()
     return buffer.getvalue()
@@ -157,16 +161,20 @@ async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor
                                       (Invitation, Invitation.email)):
                     await db.execute(delete(model).where(model.tenant_id == tenant.id,
                                                          column == email))
-                await db.execute(text("SELECT erase_person_from_audit(:user, :email, :label)"),
-                                 {"user": user_id, "email": email, "label": label})
-                record(db, tenant.id, Actor(ip=actor.ip), "account.erased", "expert_profile",
+                # Events about the profile itself (uploads, reviews) lose their personal keys.
+                objects = [str(profile.id)] if profile else []
+                await db.execute(
+                    text("SELECT erase_person_from_audit(:user, :email, :label, :objects)"),
+                    {"user": user_id, "email": email, "label": label, "objects": objects})
+                record(db, tenant.id, Actor(), "account.erased", "expert_profile",
                        profile.id if profile else "", after={"label": label})
                 await db.commit()
+        for key in files:  # after the mission's commit: a failed erasure keeps its files
+            await storage.delete(key)
+        files = []
     async with session_factory() as db:
         # Memberships, sessions, one-time links and linked sign-ins go with the account.
         await db.execute(delete(SignInFailure).where(SignInFailure.email == email))
         await db.execute(delete(User).where(User.id == user_id))
         await db.commit()
-    for key in files:  # after the commit: a failed erasure never loses the files first
-        await storage.delete(key)
     return touched

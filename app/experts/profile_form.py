@@ -17,6 +17,7 @@ from app.experts.models import (AVAILABILITY_KINDS, EDUCATION_LEVELS, GENDERS, L
                                 MODALITIES, ExpertAvailability, ExpertEducation, ExpertLanguage,
                                 ExpertProfile, ExpertSkill, ExpertWork, Skill)
 from app.experts.services import ProfileActionRefused
+from app.experts.states import EXPERT, next_state
 from app.i18n import gettext as _
 from app.web.forms import FieldErrors, rows
 from app.web.reference import country_codes, language_codes
@@ -36,8 +37,10 @@ def _check_editable(profile: ExpertProfile) -> None:
 async def _done(db: AsyncSession, tenant: TenantContext, actor: Actor, profile: ExpertProfile,
                 step: str) -> None:
     profile.updated_at = now()
+    before = profile.status
+    profile.status = next_state(before, "edit", EXPERT) or before
     record(db, tenant.id, actor, "expert_profile.edited", "expert_profile", profile.id,
-           after={"step": step})
+           before={"status": before}, after={"step": step, "status": profile.status})
     await db.commit()
 
 

@@ -45,12 +45,17 @@ async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
     profile = await db.scalar(select(ExpertProfile).where(
         ExpertProfile.tenant_id == tenant.id, ExpertProfile.user_id == actor.user_id))
     if profile is None and create:
-        profile = ExpertProfile(tenant_id=tenant.id, user_id=actor.user_id,
-                                number=await _next_number(db, tenant), status="draft",
-                                full_name=actor.name, sectors=[], updated_at=now())
-        db.add(profile)
-        record(db, tenant.id, actor, "expert_profile.created", "expert_profile", None)
-        await db.flush()
+        number = await _next_number(db, tenant)
+        # The numbering lock also serialises two first visits at once: look again under it.
+        profile = await db.scalar(select(ExpertProfile).where(
+            ExpertProfile.tenant_id == tenant.id, ExpertProfile.user_id == actor.user_id))
+        if profile is None:
+            profile = ExpertProfile(tenant_id=tenant.id, user_id=actor.user_id, number=number,
+                                    status="draft", full_name=actor.name, sectors=[],
+                                    updated_at=now())
+            db.add(profile)
+            await db.flush()
+            record(db, tenant.id, actor, "expert_profile.created", "expert_profile", profile.id)
         await db.commit()
     return profile
 
@@ -84,11 +89,21 @@ async def get_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
 # --- life cycle ----------------------------------------------------------------------------
 
 def _who(actor: Actor, profile: ExpertProfile, action: str) -> str | None:
-    if profile.user_id is not None and profile.user_id == actor.user_id and actor.can(PROFILE_OWN):
-        return EXPERT
+    if profile.user_id is not None and profile.user_id == actor.user_id:
+        # An expert later made staff still never vets their own profile.
+        return EXPERT if actor.can(PROFILE_OWN) else None
     if actor.can(EXPERTS_VET):
         return STAFF
     return None
+
+
+async def lock_profile(db: AsyncSession, profile: ExpertProfile) -> ExpertProfile:
+    """Hold the profile row until commit and re-read it: two clicks or two reviewers at
+    once act one after the other, each on the state the other left."""
+    await db.execute(select(ExpertProfile.id).where(ExpertProfile.id == profile.id)
+                     .with_for_update())
+    await db.refresh(profile)
+    return profile
 
 
 async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -97,6 +112,7 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
     """Move the profile through its life cycle (states.TRANSITIONS), audit it and tell the
     people concerned by mail: the expert when staff act, the vetting staff when an expert
     submits."""
+    profile = await lock_profile(db, profile)
     who = _who(actor, profile, action)
     target = next_state(profile.status, action, who) if who else None
     if target is None:
@@ -132,7 +148,7 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
                     Membership.role.in_(VETTING_ROLES), User.status == "active")):
             queue_mail(db, tenant, reviewer.email, "profile_submitted",
                        reviewer.preferred_locale or tenant.default_locale, name=reviewer.name,
-                       number=profile.number, expert=profile.full_name, link=review_link)
+                       number=profile.number, link=review_link)
     await db.commit()
     return profile
 

@@ -43,6 +43,8 @@ async def add_skill(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
     if sector and sector not in {s.code for s in await list_sectors(db, tenant)}:
         errors["sector"] = _("Choose one of the options listed.")
     synonyms = [s.strip() for s in re.split(r"[,;،\n]", form.get("synonyms", "")) if s.strip()]
+    if any(len(s) > 200 for s in synonyms):
+        errors["synonyms"] = _("Use at most %(n)s characters.") % {"n": 200}
     code = slugify(name)
     if not errors and await db.scalar(select(Skill.id).where(Skill.tenant_id == tenant.id,
                                                              Skill.code == code)):

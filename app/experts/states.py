@@ -20,6 +20,8 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("verified", "withdraw"): ("withdrawn", EXPERT),
     ("inactive", "withdraw"): ("withdrawn", EXPERT),
     ("withdrawn", "rejoin"): ("draft", EXPERT),
+    # A verified profile that its expert changes is checked again before matching uses it.
+    ("verified", "edit"): ("submitted", EXPERT),
 }
 # Actions whose reason is shown to the expert and must be given.
 NEEDS_REASON = frozenset({"reject", "request_changes", "deactivate"})

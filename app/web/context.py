@@ -58,7 +58,7 @@ async def resolve_actor(request: Request, tenant: TenantContext | None) -> Actor
 
 def _needs_no_context(scope: Scope) -> bool:
     # Static files and the health check need neither a mission nor a user.
-    return scope["path"].startswith(("/static/", "/healthz"))
+    return scope["path"].startswith("/static/") or scope["path"] == "/healthz"
 
 
 class RequestContextMiddleware(ASGIMiddleware):

@@ -33,6 +33,8 @@ async def register_and_sign_in(page, portal_url, email):
         await page.wait_for_timeout(250)
     assert link, "no verification mail"
     await page.goto(portal_url + link)
+    await page.get_by_role("button", name="Confirm my address").click()
+    await page.wait_for_url("**/sudan/sign-in")
     await page.fill("#f-email", email)
     await page.fill("#f-password", PASSWORD)
     await page.click("button.primary")
