@@ -162,6 +162,15 @@ def portal(database, settings):
     return run
 
 
+@pytest.fixture
+def in_english(client):
+    """For modules that assert English messages (Sudan's default language is Arabic):
+    `pytestmark = pytest.mark.usefixtures("in_english")`."""
+    speak(client, "en")
+    yield
+    speak(client, None)
+
+
 def speak(client: AsyncTestClient, locale: str | None) -> None:
     """Choose the interface language as the language switcher does (None: no choice)."""
     for cookie in [c for c in client.cookies.jar if c.name == "lang"]:

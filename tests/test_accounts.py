@@ -14,15 +14,12 @@ from app.audit.models import AuditEvent
 from tenants.context import tenant_scope
 from tests.accounts_helpers import (PASSWORD, current_session, link_in, mails_to, make_user,
                                     sign_in, sign_out, use_session)
-from tests.conftest import csrf_token, speak
+from tests.conftest import csrf_token
 
 NEW_PASSWORD = "blue lantern harbour 7"
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    """Messages are asserted in English; Sudan's default language is Arabic."""
-    speak(client, "en")
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 async def _sign_up(client, tenant, email, password=PASSWORD, name="Amal Osman", **extra):

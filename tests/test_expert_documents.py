@@ -21,7 +21,7 @@ from app.experts.models import ExpertDocument, ExpertProfile
 from app.storage import LocalDiskStorage
 from tenants.context import tenant_scope
 from tests.accounts_helpers import add_membership, make_user, sign_in, use_session
-from tests.conftest import csrf_token, speak
+from tests.conftest import csrf_token
 from tests.documents_helpers import malformed_files, minimal_docx, minimal_pdf
 
 MALFORMED = ["empty", "text renamed .pdf", "truncated pdf", "png", "exe renamed .docx",
@@ -29,11 +29,7 @@ MALFORMED = ["empty", "text renamed .pdf", "truncated pdf", "png", "exe renamed 
              "zip with too many entries", "zip bomb", "macro-enabled word .docm"]
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    speak(client, "en")
-    yield
-    speak(client, None)
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture(scope="module")

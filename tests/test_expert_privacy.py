@@ -19,15 +19,13 @@ from app.experts.services import get_profile
 from app.storage import LocalDiskStorage, new_key
 from tenants.context import tenant_scope
 from tests.accounts_helpers import (PASSWORD, add_membership, make_user, sign_in, use_session)
-from tests.conftest import csrf_token, speak
+from tests.conftest import csrf_token
 from tests.test_expert_profile import fill_profile, post_step
 
 CV_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    speak(client, "en")
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 async def _with_cv(session_factory, settings, tenant, profile):

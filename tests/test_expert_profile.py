@@ -12,16 +12,14 @@ from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocumen
                                 ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
-from tests.conftest import csrf_token, speak
+from tests.conftest import csrf_token
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
 LATER = (date.today() + timedelta(days=120)).isoformat()
 PAST = (date.today() - timedelta(days=30)).isoformat()
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    speak(client, "en")
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

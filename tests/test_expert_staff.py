@@ -16,13 +16,11 @@ from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
 from app.accounts.services import now
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
-from tests.conftest import csrf_token, speak
+from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    speak(client, "en")
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

@@ -15,12 +15,10 @@ from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tests.accounts_helpers import (PASSWORD, link_in, mails_to, make_user,
                                     sign_in, use_session)
-from tests.conftest import csrf_token, speak
+from tests.conftest import csrf_token
 
 
-@pytest.fixture(autouse=True)
-def in_english(client):
-    speak(client, "en")
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture(scope="module")
