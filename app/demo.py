@@ -1,7 +1,8 @@
 """Demo content for `portal seed-demo` and the first `portal run`: both missions from their
-mission files, demo accounts to sign in with, and a few hundred experts per mission
-(app.experts.demo). Idempotent: every step upserts by a
-stable key (mission slug, sector/partner code, email address)."""
+mission files, demo accounts to sign in with, a few hundred experts per mission
+(app.experts.demo), and host institutions with their assignment requests
+(app.institutions.demo). Idempotent: every step upserts by a stable key (mission slug,
+sector/partner code, email address, institution name)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
 from app.accounts.services import now
 from app.experts.demo import seed_demo_experts
+from app.institutions.demo import seed_demo_institutions
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
@@ -24,6 +26,8 @@ MISSION_ACCOUNTS = [
     ("admin", "Mission Administrator", "mission_admin", None),
     ("officer", "Programme Officer", "staff", None),
     ("partner", "UNHCR Focal Person", "partner_user", "unhcr"),
+    # Linked to the mission's water institution by seed_demo_institutions, which runs later.
+    ("focal", "Institution Focal Point", "institution_focal_point", None),
 ]
 
 
@@ -62,4 +66,5 @@ async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[s
                                       partner_agency_id=partner_id, status="active"))
                     await db.commit()
         await seed_demo_experts(session_factory, context)
+        await seed_demo_institutions(session_factory, context)
     return seeded

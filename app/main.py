@@ -23,6 +23,7 @@ from app.db.session import create_engine, create_session_factory
 from app.accounts.controllers import ACCOUNT_ROUTES
 from app.accounts.member_controllers import MEMBER_ROUTES
 from app.accounts.sso_controllers import SSO_ROUTES
+from app.assignment_requests.controllers import REQUEST_ROUTES
 from app.audit.controllers import audit_trail
 from app.experts.cv_controllers import CV_ROUTES
 from app.experts.me_controllers import ME_ROUTES
@@ -30,6 +31,7 @@ from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
 from app.notifications.controllers import dev_mail
 from app.notifications.delivery import run_mail_worker, transport_for
 from app.platform.controllers import platform_router
+from app.institutions.controllers import INSTITUTION_ROUTES
 from app.home.controllers import choose_language, healthz, landing, mission_home
 from app.partners.controllers import partner_detail, partner_list
 from app.web.context import (MISSION_PARAM, RequestContextMiddleware, provide_actor,
@@ -47,7 +49,8 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 
 # Every page of a mission lives under /<mission slug>/.
 MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
-                  *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES]
+                  *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
+                  *REQUEST_ROUTES]
 
 
 def create_app(database_url: URL, settings: Settings | None = None,

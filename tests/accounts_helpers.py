@@ -20,7 +20,8 @@ PASSWORD = "river delta mango 42"
 
 async def make_user(session_factory, tenant: TenantContext | None, role: str | None,
                     email: str | None = None, platform_admin: bool = False,
-                    partner_agency_id: uuid.UUID | None = None) -> User:
+                    partner_agency_id: uuid.UUID | None = None,
+                    host_institution_id: uuid.UUID | None = None) -> User:
     email = email or f"{role or 'user'}-{uuid.uuid4().hex[:8]}@example.org"
     async with session_factory() as db:
         user = User(email=email, name=f"Test {role or 'user'}", preferred_locale="en",
@@ -32,7 +33,8 @@ async def make_user(session_factory, tenant: TenantContext | None, role: str | N
         with tenant_scope(tenant):
             async with session_factory() as db:
                 db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role,
-                                  status="active", partner_agency_id=partner_agency_id))
+                                  status="active", partner_agency_id=partner_agency_id,
+                                  host_institution_id=host_institution_id))
                 await db.commit()
     return user
 

@@ -13,7 +13,8 @@ from app.accounts.identity import Actor
 from app.accounts.models import User
 from app.accounts.roles import permissions_for
 from app.accounts.services import now
-from app.experts.documents import MB, save_cv
+from app.documents import MB
+from app.experts.documents import save_cv
 from app.experts.services import own_profile
 from app.storage import LocalDiskStorage
 from tenants.context import TenantContext, tenant_scope

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Invitation, Membership, OneTimeToken, User
 from app.experts.models import Skill
+from tests.request_helpers import a_host_institution, an_assignment_request
 from app.accounts.services import new_token, now
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext, tenant_scope
@@ -94,6 +95,7 @@ class IsolationCase:
     factory: ObjectFactory
     method: str = "GET"
     role: str | None = None  # None: anonymous
+    fixed: tuple[tuple[str, str], ...] = ()  # other path parameters, e.g. (("step", "terms"),)
 
 
 M = "/{mission_slug:str}"
@@ -136,6 +138,24 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "skill_id", a_free_skill_tag, "POST", "staff"),
     f"{M}/experts/{{profile_id:uuid}}/cv": IsolationCase(
         "profile_id", an_expert_profile_with_a_cv, "GET", "staff"),
+    f"{M}/institutions/{{institution_id:uuid}}": IsolationCase(
+        "institution_id", a_host_institution, "GET", "staff"),
+    f"{M}/institutions/{{institution_id:uuid}}/edit": IsolationCase(
+        "institution_id", a_host_institution, "GET", "staff"),
+    f"{M}/institutions/{{institution_id:uuid}}/action": IsolationCase(
+        "institution_id", a_host_institution, "POST", "staff"),
+    f"{M}/institutions/{{institution_id:uuid}}/focal-points": IsolationCase(
+        "institution_id", a_host_institution, "POST", "staff"),
+    f"{M}/requests/{{request_id:uuid}}": IsolationCase(
+        "request_id", an_assignment_request, "GET", "staff"),
+    f"{M}/requests/{{request_id:uuid}}/edit/{{step:str}}": IsolationCase(
+        "request_id", an_assignment_request, "GET", "staff", (("step", "terms"),)),
+    f"{M}/requests/{{request_id:uuid}}/document": IsolationCase(
+        "request_id", an_assignment_request, "GET", "staff"),
+    f"{M}/requests/{{request_id:uuid}}/document/file": IsolationCase(
+        "request_id", an_assignment_request, "GET", "staff"),
+    f"{M}/requests/{{request_id:uuid}}/action": IsolationCase(
+        "request_id", an_assignment_request, "POST", "staff"),
 }
 
 
@@ -158,8 +178,8 @@ async def assert_tenant_isolated(client: AsyncTestClient, path: str, case: Isola
                                  own: TenantContext, own_id: object, other_id: object) -> None:
     """The mission's own object answers; another mission's object answers 404 there."""
     mine = await request(client, case.method, fill(path, mission_slug=own.slug,
-                                                   **{case.param: own_id}))
+                                                   **dict(case.fixed), **{case.param: own_id}))
     assert mine.status_code != 404 and mine.status_code < 500, (path, mine.status_code)
     theirs = await request(client, case.method, fill(path, mission_slug=own.slug,
-                                                     **{case.param: other_id}))
+                                                     **dict(case.fixed), **{case.param: other_id}))
     assert theirs.status_code == 404, (path, theirs.status_code)

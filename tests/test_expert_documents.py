@@ -15,8 +15,8 @@ from app.accounts.roles import permissions_for
 from app.accounts.services import FormErrors
 from app.audit.models import AuditEvent
 from app.config import PROJECT_ROOT
-from app.experts.documents import (DOCX, MB, PDF, clean_filename, content_disposition, save_cv,
-                                   validate_cv)
+from app.documents import DOCX, MB, PDF, clean_filename, content_disposition
+from app.experts.documents import save_cv, validate_cv
 from app.experts.models import ExpertDocument, ExpertProfile
 from app.storage import LocalDiskStorage
 from tenants.context import tenant_scope
@@ -101,7 +101,7 @@ def test_kept_file_names_are_safe():
     assert clean_filename("C:\\Users\\amna\\My CV.pdf", ".pdf") == "My CV.pdf"
     assert clean_filename("../../etc/passwd", ".pdf") == "passwd.pdf"
     assert clean_filename("cv\x00\r\n.docx", ".docx") == "cv.docx"
-    assert clean_filename("", ".pdf") == "cv.pdf"
+    assert clean_filename("", ".pdf", default="cv") == "cv.pdf"
     assert clean_filename("resume.pdf", ".docx") == "resume.pdf.docx"
     long = clean_filename("a" * 500 + ".pdf", ".pdf")
     assert len(long) == 200 and long.endswith(".pdf")

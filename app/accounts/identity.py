@@ -17,6 +17,7 @@ class Actor:
     role: str | None = None              # the role in the current mission, if any
     membership_id: uuid.UUID | None = None
     partner_agency_id: uuid.UUID | None = None
+    host_institution_id: uuid.UUID | None = None  # a focal point's institution
     ip: str = ""
     permissions: frozenset[str] = field(default_factory=frozenset)
 
@@ -41,5 +42,6 @@ def make_actor(user, membership, ip: str) -> Actor:
         is_platform_admin=user.is_platform_admin, role=role,
         membership_id=membership.id if membership is not None else None,
         partner_agency_id=membership.partner_agency_id if membership is not None else None,
+        host_institution_id=membership.host_institution_id if membership is not None else None,
         ip=ip, permissions=permissions_for(role, user.is_platform_admin),
     )

@@ -19,6 +19,7 @@ from app.accounts.services import (FormErrors, TokenInvalid, email_problem, hash
                                    membership_of, new_token, normalise_email, now, user_by_email)
 from app.audit.services import record
 from app.i18n import gettext as _
+from app.institutions.models import HostInstitution
 from app.notifications.services import queue_mail
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext
@@ -26,30 +27,46 @@ from tenants.context import TenantContext
 INVITATION_LIFETIME = timedelta(days=7)
 
 
-async def _partner_of_mission(db: AsyncSession, tenant: TenantContext,
-                              partner_id: str | uuid.UUID | None) -> PartnerAgency | None:
-    if not partner_id:
-        return None
+def _uuid(raw: str | uuid.UUID | None) -> uuid.UUID | None:
+    if not raw or isinstance(raw, uuid.UUID):
+        return raw or None
     try:
-        pid = partner_id if isinstance(partner_id, uuid.UUID) else uuid.UUID(str(partner_id))
+        return uuid.UUID(str(raw))
     except ValueError:
         return None
-    return await db.scalar(select(PartnerAgency).where(
-        PartnerAgency.tenant_id == tenant.id, PartnerAgency.id == pid))
+
+
+async def _of_mission(db: AsyncSession, tenant: TenantContext, model,
+                      raw_id: str | uuid.UUID | None):
+    """The mission's partner agency or host institution with this id, or None."""
+    object_id = _uuid(raw_id)
+    if object_id is None:
+        return None
+    return await db.scalar(select(model).where(model.tenant_id == tenant.id,
+                                               model.id == object_id))
 
 
 async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: str, role: str,
-                 partner_agency_id: str | None, link) -> Invitation:
-    """Create an invitation (replacing any pending one for the same address) and mail it."""
+                 partner_agency_id: str | None, link,
+                 host_institution_id: str | uuid.UUID | None = None) -> Invitation:
+    """Create an invitation (replacing any pending one for the same address) and mail it.
+    Partner agency users come with their agency, focal points with their institution."""
     email = normalise_email(email)
     errors: dict[str, str] = {}
     if problem := email_problem(email):
         errors["email"] = problem
     if role not in INVITABLE_ROLES:
         errors["role"] = _("Choose one of the roles listed.")
-    partner = await _partner_of_mission(db, tenant, partner_agency_id)
+    partner = await _of_mission(db, tenant, PartnerAgency, partner_agency_id)
     if role == "partner_user" and partner is None:
         errors["partner_agency_id"] = _("Choose the partner agency this person works for.")
+    institution = await _of_mission(db, tenant, HostInstitution, host_institution_id)
+    if role == "institution_focal_point":
+        if institution is None:
+            errors["host_institution_id"] = _("Choose the host institution this person works for.")
+        elif institution.status != "approved":
+            errors["host_institution_id"] = _("Approve the institution before inviting its "
+                                              "focal points.")
     if not errors:
         existing = await user_by_email(db, email)
         if existing and await membership_of(db, tenant, existing.id):
@@ -66,6 +83,8 @@ async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: s
     invitation = Invitation(tenant_id=tenant.id, email=email, role=role,
                             partner_agency_id=partner.id if partner and role == "partner_user"
                             else None,
+                            host_institution_id=institution.id
+                            if institution and role == "institution_focal_point" else None,
                             token_hash=digest, invited_by_id=actor.user_id,
                             expires_at=now() + INVITATION_LIFETIME)
     db.add(invitation)
@@ -74,7 +93,9 @@ async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: s
                inviter=actor.name or actor.email, role=role, link=link(token))
     record(db, tenant.id, actor, "invitation.created", "invitation", invitation.id,
            after={"email": email, "role": role,
-                  "partner_agency": partner.short_name or partner.name if partner else None})
+                  "partner_agency": partner.short_name or partner.name if partner else None,
+                  "host_institution": institution.name
+                  if institution and role == "institution_focal_point" else None})
     await db.commit()
     return invitation
 
@@ -144,6 +165,7 @@ async def accept_invitation(db: AsyncSession, tenant: TenantContext, token: str,
         db.add(membership)
     membership.role, membership.status = invitation.role, "active"
     membership.partner_agency_id = invitation.partner_agency_id
+    membership.host_institution_id = invitation.host_institution_id
     invitation.accepted_at = now()
     acting = Actor(user_id=user.id, email=user.email, name=user.name, ip=actor.ip)
     record(db, tenant.id, acting, "invitation.accepted", "invitation", invitation.id,
@@ -157,17 +179,23 @@ class MemberRow:
     membership: Membership
     user: User
     partner: PartnerAgency | None
+    institution: HostInstitution | None
 
 
-async def list_members(db: AsyncSession, tenant: TenantContext) -> list[MemberRow]:
-    rows = await db.execute(
-        select(Membership, User, PartnerAgency)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(PartnerAgency, PartnerAgency.id == Membership.partner_agency_id)
-        .where(Membership.tenant_id == tenant.id, Membership.status == "active",
-               Membership.role != "expert")
-        .order_by(Membership.role, User.name))
-    return [MemberRow(m, u, p) for m, u, p in rows]
+async def list_members(db: AsyncSession, tenant: TenantContext,
+                       institution_id: uuid.UUID | None = None) -> list[MemberRow]:
+    """The mission's people other than experts (or one institution's focal points)."""
+    query = (select(Membership, User, PartnerAgency, HostInstitution)
+             .join(User, User.id == Membership.user_id)
+             .outerjoin(PartnerAgency, PartnerAgency.id == Membership.partner_agency_id)
+             .outerjoin(HostInstitution, HostInstitution.id == Membership.host_institution_id)
+             .where(Membership.tenant_id == tenant.id, Membership.status == "active",
+                    Membership.role != "expert"))
+    if institution_id is not None:
+        query = query.where(Membership.host_institution_id == institution_id,
+                            Membership.role == "institution_focal_point")
+    rows = await db.execute(query.order_by(Membership.role, User.name))
+    return [MemberRow(m, u, p, i) for m, u, p, i in rows]
 
 
 async def pending_invitations(db: AsyncSession, tenant: TenantContext) -> list[Invitation]:
@@ -203,12 +231,17 @@ async def change_role(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if role == "partner_user" and membership.partner_agency_id is None:
         raise FormErrors({"role": _("Partner agency users are invited with their partner "
                                     "agency: send an invitation instead.")})
+    if role == "institution_focal_point" and membership.host_institution_id is None:
+        raise FormErrors({"role": _("Focal points are invited with their institution: send "
+                                    "an invitation instead.")})
     if role != "mission_admin" and await _is_last_admin(db, tenant, membership):
         raise FormErrors({"role": _("The mission needs at least one administrator.")})
     before = membership.role
     membership.role = role
     if role != "partner_user":
         membership.partner_agency_id = None
+    if role != "institution_focal_point":
+        membership.host_institution_id = None
     record(db, tenant.id, actor, "membership.role_changed", "membership", membership.id,
            before={"role": before}, after={"role": role})
     await db.commit()

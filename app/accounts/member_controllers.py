@@ -14,6 +14,7 @@ from app.accounts.invitations import NewAccount
 from app.accounts.roles import INVITABLE_ROLES, MEMBERS_MANAGE, ROLES
 from app.accounts.services import FormErrors, TokenInvalid
 from app.i18n import gettext as _
+from app.institutions.services import list_institutions
 from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
@@ -29,6 +30,7 @@ async def _members_page(request: Request, tenant: TenantContext, db, errors=None
                 members=await invitations.list_members(db, tenant),
                 pending=await invitations.pending_invitations(db, tenant),
                 partner_agencies=await list_partner_agencies(db, tenant),
+                institutions=await list_institutions(db, tenant, status="approved"),
                 invitable_roles=INVITABLE_ROLES, roles=ROLES,
                 errors=errors or {}, form=form or {})
 
@@ -49,7 +51,8 @@ async def invite_member(request: Request, tenant: CurrentTenant, db: Db, actor: 
     try:
         invitation = await invitations.invite(
             db, tenant, actor, data.get("email", ""), data.get("role", ""),
-            data.get("partner_agency_id"), invitation_link(request, tenant))
+            data.get("partner_agency_id"), invitation_link(request, tenant),
+            host_institution_id=data.get("host_institution_id"))
     except FormErrors as exc:
         await db.rollback()
         return await _members_page(request, tenant, db, exc.errors, data, status_code=400)

@@ -37,6 +37,9 @@ class Membership(TenantScoped, Base):
     role: Mapped[str] = mapped_column(String(32))
     partner_agency_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("partner_agencies.id", ondelete="SET NULL"))
+    # A focal point's institution (role institution_focal_point).
+    host_institution_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("host_institutions.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="active")
 
 
@@ -91,6 +94,8 @@ class Invitation(TenantScoped, Base):
     role: Mapped[str] = mapped_column(String(32))
     partner_agency_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("partner_agencies.id", ondelete="CASCADE"))
+    host_institution_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("host_institutions.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))

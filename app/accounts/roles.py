@@ -15,11 +15,16 @@ SSO_CONFIGURE = "sso.configure"      # set up the mission's single sign-on provi
 PROFILE_OWN = "profile.own"          # an expert: keep one's own profile, consent, data
 EXPERTS_VIEW = "experts.view"        # staff: read the registry and profiles, export it
 EXPERTS_VET = "experts.vet"          # staff: verify, reject, ask changes; notes; skills
+INSTITUTIONS_MANAGE = "institutions.manage"  # staff: create, approve, suspend institutions
+REQUESTS_MANAGE = "requests.manage"  # staff: every request of the mission, its life cycle
+REQUESTS_VIEW = "requests.view"      # write and follow requests: a focal point their institution's,
+#                                      staff (who also hold REQUESTS_MANAGE) every request
 
-_STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET})
+_STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
+                    REQUESTS_VIEW, REQUESTS_MANAGE})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN}),
-    "institution_focal_point": frozenset({ACCOUNT_OWN}),
+    "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW}),
     "partner_user": frozenset({ACCOUNT_OWN}),
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE},

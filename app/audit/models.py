@@ -11,7 +11,9 @@ from app.db.base import Base, TenantScoped
 
 class AuditEvent(TenantScoped, Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_tenant_id_created_at", "tenant_id", "created_at"),)
+    __table_args__ = (Index("ix_audit_events_tenant_id_created_at", "tenant_id", "created_at"),
+                      # An object's history (a request's timeline) is read by its id.
+                      Index("ix_audit_events_tenant_id_object_id", "tenant_id", "object_id"))
 
     actor_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,42 +4,33 @@ and staff downloading an expert's CV. Uploads are plain multipart forms (no Java
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Response
-from litestar.utils.scope.state import ScopeState
 
-from app.accounts.identity import Actor
 from app.accounts.roles import EXPERTS_VIEW, PROFILE_OWN
 from app.accounts.services import FormErrors
-from app.config import get_settings
-from app.experts.documents import MB, content_disposition, current_cv, read_cv, save_cv
+from app.documents import MB, download
+from app.experts.documents import current_cv, read_cv, save_cv
 from app.experts.models import ExpertDocument, ExpertProfile
 from app.experts.profile_form import STEPS
 from app.experts.services import completeness, get_profile, own_profile
 from app.i18n import gettext as _
+from app.i18n import gettext_noop
 from app.storage import storage_for
 from app.web.deps import CurrentActor, CurrentTenant, Db
-from app.web.errors import error_response, sign_in_required_handler
 from app.web.flash import flash
-from app.web.guards import SignInRequired, requires
+from app.web.guards import requires
 from app.web.templating import page
+from app.web.uploads import BODY_LIMIT, MultipartForm, upload_too_large
 from tenants.context import TenantContext
 
 OWN = [requires(PROFILE_OWN)]
-MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-# Litestar needs the body limit when the route is built, before any app settings exist.
-# It leaves room above the CV limit for the form around the file, so a file somewhat over
-# the limit still reaches validate_cv and is refused next to the field; anything bigger is
-# cut off while it streams in (see _too_large).
-BODY_LIMIT = (get_settings().max_upload_mb + 2) * MB
 
 
 def _max_bytes(request: Request) -> int:
@@ -70,26 +61,7 @@ async def _cv_page(request: Request, tenant: TenantContext, db, profile: ExpertP
 
 
 def _download(document: ExpertDocument, data: bytes) -> Response:
-    return Response(content=data, media_type=document.content_type, headers={
-        "Content-Disposition": content_disposition(document.filename),
-        # Personal data: never kept by shared caches or the browser's disk cache.
-        "Cache-Control": "private, no-store",
-    })
-
-
-def _too_large(request: Request, exc: RequestEntityTooLarge) -> Response:
-    """The body went over BODY_LIMIT while streaming in, before the handler (and even the
-    CSRF check) ran: answer 413 with the reason instead of a bare error page."""
-    actor: Actor | None = getattr(request.state, "actor", None)
-    if actor is None or not actor.signed_in:
-        return sign_in_required_handler(request, SignInRequired())
-    if not actor.can(PROFILE_OWN):
-        return error_response(request, 403)
-    # The CSRF middleware stopped before recording the token; the page's form needs it.
-    cookie = request.app.csrf_config.cookie_name
-    ScopeState.from_scope(request.scope).csrf_token = request.cookies.get(cookie, "")
-    return page(request, "experts/cv_too_large.html", status_code=413,
-                max_mb=request.app.state.settings.max_upload_mb)
+    return download(document.filename, document.content_type, data)
 
 
 @get("/me/profile/cv", name="cv_step", guards=OWN)
@@ -100,7 +72,7 @@ async def cv_step(request: Request, tenant: CurrentTenant, db: Db,
 
 
 @post("/me/profile/cv", name="upload_cv", guards=OWN, request_max_body_size=BODY_LIMIT,
-      exception_handlers={RequestEntityTooLarge: _too_large})
+      exception_handlers={RequestEntityTooLarge: upload_too_large(PROFILE_OWN, "cv", gettext_noop("My CV"))})
 async def upload_cv(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                     data: MultipartForm) -> Response:
     profile = await own_profile(db, tenant, actor, create=True)

@@ -7,7 +7,7 @@ import re
 import time
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 from sqlalchemy import select
@@ -30,7 +30,7 @@ from app.storage import storage_for
 from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
-from app.web.forms import rows
+from app.web.forms import rows, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import countries, languages
@@ -122,9 +122,7 @@ async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, act
                             step: FromPath[str]) -> Response:
     if step not in STEPS or step == "cv":
         raise NotFoundException()
-    form = await request.form()
-    if any(not isinstance(v, str) for _key, v in form.multi_items()):
-        raise ValidationException(_("This form takes text only."))
+    form = await text_form(request)
     profile = await lock_profile(db, await own_profile(db, tenant, actor, create=True))
     if form.get("add_row") in ("lang", "edu", "work", "window"):
         return await _step_page(request, tenant, db, actor, profile, step, posted=form,

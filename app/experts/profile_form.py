@@ -139,15 +139,25 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9\u0600-\u06ff]+", "-", fold(text)).strip("-")[:100] or "skill"
 
 
+async def skill_index(db: AsyncSession, tenant: TenantContext) -> dict[str, Skill]:
+    """Every name, synonym and code of the mission's skills, folded, to its skill."""
+    index: dict[str, Skill] = {}
+    for skill in await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id)):
+        for label in [*skill.names.values(), *skill.synonyms, skill.code]:
+            index.setdefault(fold(label), skill)
+    return index
+
+
+def split_skill_names(raw: str) -> list[str]:
+    """Skills typed in one box, separated by commas, semicolons or lines."""
+    return [n.strip() for n in re.split(r"[,\n;،]", raw) if n.strip()]
+
+
 async def resolve_skills(db: AsyncSession, tenant: TenantContext, names: list[str],
                          locale: str) -> list[Skill]:
     """Vocabulary skills matching the typed names (any language or synonym); a name that
     matches nothing becomes a free tag that staff can later merge into the vocabulary."""
-    vocabulary = list(await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id)))
-    index: dict[str, Skill] = {}
-    for skill in vocabulary:
-        for label in [*skill.names.values(), *skill.synonyms, skill.code]:
-            index.setdefault(fold(label), skill)
+    index = await skill_index(db, tenant)
     found: list[Skill] = []
     for name in names:
         skill = index.get(fold(name))
@@ -179,7 +189,7 @@ async def save_expertise(db, tenant, actor, profile, form, locale: str) -> Field
                            required=True)
     summary = errors.text("summary", form.get("summary", "").strip(), 3000)
     kept_ids = set(form.getall("skill_ids", []))
-    typed = [n.strip() for n in re.split(r"[,\n;،]", form.get("new_skills", "")) if n.strip()]
+    typed = split_skill_names(form.get("new_skills", ""))
     if any(len(n) > 120 for n in typed):
         errors["new_skills"] = _("Use at most %(n)s characters.") % {"n": 120}
     if len(typed) > 30:

@@ -3,8 +3,6 @@ export. Filters are structured values; user text only ever reaches SQL as a boun
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.experts.models import (PROFILE_STATUSES, ExpertAvailability, ExpertConsent,
                                 ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
+from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 
 PAGE_SIZE = 25
@@ -78,12 +77,6 @@ async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
     return list(rows), total or 0
 
 
-def _cell(value) -> str:
-    """Spreadsheet programs run cells that start with = + - @ as formulas: neutralise them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 EXPORT_COLUMNS = ["number", "status", "full_name", "email", "phone", "gender", "birth_year",
                   "nationality", "residence_country", "residence_city", "sectors", "languages",
                   "skills", "years_experience", "modality", "min_weeks", "max_weeks",
@@ -115,10 +108,7 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, flt: RegistryFilte
             select(ExpertSkill.profile_id, Skill).join(Skill, Skill.id == ExpertSkill.skill_id)
             .where(ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id.in_(ids)))).all():
         skills.setdefault(profile_id, []).append(skill.display_name(locale))
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    lines = []
     for profile, email in rows:
         values = {
             "number": profile.number, "status": profile.status, "full_name": profile.full_name,
@@ -132,5 +122,5 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, flt: RegistryFilte
             "min_weeks": profile.min_weeks, "max_weeks": profile.max_weeks,
             "updated_at": profile.updated_at.isoformat() if profile.updated_at else "",
         }
-        writer.writerow([_cell(values[c]) for c in EXPORT_COLUMNS])
-    return out.getvalue(), len(rows), left_out or 0
+        lines.append([values[c] for c in EXPORT_COLUMNS])
+    return csv_text(EXPORT_COLUMNS, lines), len(rows), left_out or 0

@@ -52,6 +52,12 @@ def gettext(message: str) -> str:
     return translations(current_locale()).gettext(message)
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogues where it cannot be translated yet (at import
+    time); whoever shows it translates it then with gettext."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale()).ngettext(singular, plural, n)
 

@@ -6,7 +6,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from litestar import Request
+from litestar.exceptions import ValidationException
+
 from app.i18n import gettext as _
+
+async def text_form(request: Request):
+    """The posted form with every value (repeated ones too, via getall); a form of ours
+    never sends files here, so one that does is refused (400)."""
+    form = await request.form()
+    if any(not isinstance(v, str) for _key, v in form.multi_items()):
+        raise ValidationException(_("This form takes text only."))
+    return form
+
 
 ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>\d{1,3})-(?P<field>[a-z_]+)$")
 MAX_ROWS = 50

@@ -14,6 +14,7 @@ from litestar import Request
 from litestar.response import Template
 
 from app.accounts.identity import Actor
+from app.assignment_requests.labels import status_label as request_status_label
 from app.config import PROJECT_ROOT
 from app.i18n import (DEFAULT_LOCALE, SUPPORTED_LOCALES, gettext, language_name, ngettext,
                       set_locale, text_direction)
@@ -33,7 +34,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update(language_name=language_name)
+    env.globals.update(language_name=language_name,
+                       request_status_label=request_status_label)
     return env
 
 

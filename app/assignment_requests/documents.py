@@ -1,0 +1,82 @@
+"""The request's terms of reference as a file: checked like a CV (app.documents), stored
+through the document storage, one per request (a new upload replaces the old one)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.identity import Actor
+from app.accounts.services import FormErrors, now
+from app.assignment_requests.form import check_editable
+from app.assignment_requests.models import AssignmentRequest, RequestDocument
+from app.assignment_requests.services import RequestActionRefused, terms_document
+from app.audit.services import record
+from app.documents import clean_filename, validate_document
+from app.i18n import gettext as _
+from app.storage import DocumentStorage, new_key
+from tenants.context import TenantContext
+
+log = logging.getLogger(__name__)
+
+
+async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                              request: AssignmentRequest, filename: str, data: bytes,
+                              storage: DocumentStorage, *, max_bytes: int) -> RequestDocument:
+    """Store the file and make it the request's terms of reference. The bytes are written
+    first and the row committed after (the file is removed again if that fails); the
+    previous file goes only once the new one is committed."""
+    try:
+        check_editable(actor, request)
+    except RequestActionRefused as exc:
+        raise FormErrors({"document": exc.message}) from None
+    content_type, extension = validate_document(
+        data, max_bytes, "document",
+        _("Upload the terms of reference as a PDF or Word (.docx) document."))
+    name = clean_filename(filename, extension, default="terms-of-reference")
+    digest = hashlib.sha256(data).hexdigest()
+    key = new_key(tenant.id, "tor", extension)
+    await storage.put(key, data)
+    try:
+        previous = list(await db.scalars(select(RequestDocument).where(
+            RequestDocument.tenant_id == tenant.id, RequestDocument.request_id == request.id)))
+        old_keys = [doc.storage_key for doc in previous]
+        for doc in previous:
+            await db.delete(doc)
+        document = RequestDocument(tenant_id=tenant.id, request_id=request.id, filename=name,
+                                   content_type=content_type, size=len(data), sha256=digest,
+                                   storage_key=key)
+        db.add(document)
+        request.updated_at = now()
+        record(db, tenant.id, actor, "assignment_request.document_uploaded",
+               "assignment_request", request.id,
+               after={"filename": name, "size": len(data), "sha256": digest})
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        await storage.delete(key)
+        raise
+    for old_key in old_keys:
+        try:
+            await storage.delete(old_key)
+        except OSError:
+            log.warning("could not remove replaced terms of reference %s", old_key,
+                        exc_info=True)
+    return document
+
+
+async def read_terms_document(db: AsyncSession, tenant: TenantContext,
+                              request: AssignmentRequest,
+                              storage: DocumentStorage) -> tuple[RequestDocument, bytes] | None:
+    document = await terms_document(db, tenant, request)
+    if document is None:
+        return None
+    try:
+        return document, await storage.get(document.storage_key)
+    except FileNotFoundError:
+        log.error("terms of reference %s has no stored file (%s)", document.id,
+                  document.storage_key)
+        return None

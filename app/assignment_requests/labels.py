@@ -1,0 +1,34 @@
+"""Labels of assignment requests' coded values, in the reader's language."""
+
+from __future__ import annotations
+
+from app.i18n import gettext as _
+
+
+def statuses() -> list[tuple[str, str]]:
+    return [("draft", _("Draft")), ("submitted", _("Submitted to the mission")),
+            ("open", _("Open for matching")), ("shortlisting", _("Shortlisting")),
+            ("filled", _("Filled")), ("closed", _("Closed")), ("rejected", _("Not accepted")),
+            ("cancelled", _("Cancelled"))]
+
+
+def status_label(status: str) -> str:
+    """For templates and mail, in the language being rendered."""
+    return dict(statuses()).get(status, status)
+
+
+def priorities() -> list[tuple[str, str]]:
+    return [("low", _("Low")), ("normal", _("Normal")), ("high", _("High")),
+            ("urgent", _("Urgent"))]
+
+
+def actions() -> dict[str, str]:
+    return {"submit": _("Submit to the mission"), "open": _("Approve and open for matching"),
+            "request_changes": _("Send back for changes"), "reject": _("Reject"),
+            "start_shortlisting": _("Start shortlisting"), "reopen": _("Back to matching"),
+            "fill": _("Mark as filled"), "close": _("Close"), "cancel": _("Cancel the request")}
+
+
+def steps() -> list[tuple[str, str]]:
+    return [("terms", _("Terms of reference")), ("profile", _("Expert wanted")),
+            ("logistics", _("Dates and logistics")), ("document", _("Attachment"))]

@@ -1,0 +1,1 @@
+"""Host institutions: the ministries, agencies, universities and NGOs that ask for experts."""
