@@ -1,4 +1,4 @@
-"""The `portal` command: run, migrate, tenants, seed-demo, skills."""
+"""The `portal` command: run, worker, migrate, reindex, tenants, seed-demo, skills."""
 
 from __future__ import annotations
 
@@ -83,6 +83,9 @@ def run(host: str | None, port: int | None) -> None:
                 empty = not await session.scalar(select(func.count()).select_from(Tenant))
             if empty:
                 click.echo(f"Empty database: seeding demo data ({', '.join(await seed_demo(factory))}).")
+            if empty or search_index_missing(settings):
+                click.echo("Building the search index from the database.")
+                await reindex_missions(factory, None)
         finally:
             await engine.dispose()
         return urls
@@ -105,26 +108,82 @@ def run(host: str | None, port: int | None) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run the background workers (mail) on their own, for deployments with several web
-    processes started with `portal run` elsewhere or another ASGI server."""
+    """Run the background workers (mail, search index) on their own, for deployments with
+    several web processes started with `portal run` elsewhere or another ASGI server."""
+    from app.main import search_backend
     from app.notifications.delivery import run_mail_worker, transport_for
+    from app.search.sync import run_index_worker
 
     settings = get_settings()
 
     async def go() -> None:
         urls = await prepare_database()
         engine = create_engine(urls.app)
+        backend = search_backend(settings)
         try:
-            click.echo("Mail worker running (Ctrl-C to stop).")
-            await run_mail_worker(create_session_factory(engine), transport_for(settings),
-                                  settings.mail_from)
+            click.echo("Mail and search index workers running (Ctrl-C to stop).")
+            factory = create_session_factory(engine)
+            await asyncio.gather(
+                run_mail_worker(factory, transport_for(settings), settings.mail_from),
+                run_index_worker(factory, backend))
         finally:
+            await backend.close()
             await engine.dispose()
 
     try:
         run_async(go())
     except KeyboardInterrupt:
         click.echo("Worker stopped.")
+
+
+def search_index_missing(settings) -> bool:
+    """A fresh embedded index (new machine, or var/search deleted) must be filled."""
+    from app.search.outbox import EXPERTS
+    return settings.search_backend == "embedded" and not (settings.search_dir / EXPERTS).exists()
+
+
+async def reindex_missions(factory, slug: str | None) -> int:
+    """Rebuild the search index of one mission (or all) from PostgreSQL, with a progress bar."""
+    from app.main import search_backend
+    from app.search.sync import ensure_indexes, reindex
+    from tenants.provisioning import all_tenants
+
+    async with factory() as session:
+        missions = [t for t in await all_tenants(session) if slug in (None, t.slug)]
+    if slug and not missions:
+        raise ProvisioningError(f"no mission with slug {slug!r}")
+    backend = search_backend(get_settings())
+    total = 0
+    try:
+        await ensure_indexes(backend)
+        for mission in missions:
+            with click.progressbar(length=1, label=f"Indexing {mission.slug}",
+                                   show_pos=True) as bar:
+                def progress(done: int, of: int) -> None:
+                    bar.length = of
+                    bar.update(done - bar.pos)
+                total += await reindex(factory, backend, mission, progress=progress)
+    finally:
+        await backend.close()
+    return total
+
+
+@main.command("reindex")
+@click.option("--tenant", "slug", default=None, help="Only this mission (slug), e.g. sudan.")
+def reindex_cmd(slug: str | None) -> None:
+    """Rebuild the search index from PostgreSQL (the source of truth): every expert profile
+    and assignment request of the mission(s), in batches, with a progress bar."""
+
+    async def go() -> int:
+        urls = await prepare_database()
+        engine = create_engine(urls.app)
+        try:
+            return await reindex_missions(create_session_factory(engine), slug)
+        finally:
+            await engine.dispose()
+
+    total = run_async(go())
+    click.echo(f"Search index rebuilt: {total:,} objects.")
 
 
 @main.command("migrate")

@@ -46,6 +46,12 @@ class Settings:
     max_upload_mb: int = 5
     session_idle_minutes: int = 120
     session_max_hours: int = 12
+    # Search: "embedded" (Tantivy, files under search_root or var/search) or "meilisearch".
+    search_backend: str = "embedded"
+    search_root: str = ""
+    meili_url: str = ""
+    meili_key: str = ""
+    meili_index_prefix: str = ""
 
     @property
     def embedded_database(self) -> bool:
@@ -70,6 +76,10 @@ class Settings:
     @property
     def documents_dir(self) -> Path:
         return Path(self.documents_root) if self.documents_root else self.var_dir / "documents"
+
+    @property
+    def search_dir(self) -> Path:
+        return Path(self.search_root) if self.search_root else self.var_dir / "search"
 
 
 def load_settings() -> Settings:
@@ -96,6 +106,11 @@ def load_settings() -> Settings:
         max_upload_mb=int(env.get("MAX_UPLOAD_MB") or 5),
         session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 120),
         session_max_hours=int(env.get("SESSION_MAX_HOURS") or 12),
+        search_backend=(env.get("SEARCH_BACKEND") or "embedded").strip().lower(),
+        search_root=env.get("SEARCH_DIR", ""),
+        meili_url=env.get("MEILI_URL", ""),
+        meili_key=env.get("MEILI_KEY", ""),
+        meili_index_prefix=env.get("MEILI_INDEX_PREFIX", ""),
     )
 
 

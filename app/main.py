@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -28,8 +29,13 @@ from app.audit.controllers import audit_trail
 from app.experts.cv_controllers import CV_ROUTES
 from app.experts.me_controllers import ME_ROUTES
 from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
+from app.matching.controllers import MATCHING_ROUTES
+from app.matching.participant_controllers import PARTICIPANT_ROUTES
+from app.matching.search_controllers import SEARCH_ROUTES
 from app.notifications.controllers import dev_mail
 from app.notifications.delivery import run_mail_worker, transport_for
+from app.search.sync import ensure_indexes, run_index_worker
+from search_index import SearchUnavailable, open_backend
 from app.platform.controllers import platform_router
 from app.institutions.controllers import INSTITUTION_ROUTES
 from app.home.controllers import choose_language, healthz, landing, mission_home
@@ -39,6 +45,17 @@ from app.web.context import (MISSION_PARAM, RequestContextMiddleware, provide_ac
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.security import security_headers
 from app.web.templating import environment
+
+log = logging.getLogger(__name__)
+
+
+def search_backend(settings: Settings):
+    return open_backend(settings.search_backend, settings.search_dir, settings.meili_url,
+                        settings.meili_key, settings.meili_index_prefix)
+
+
+def provide_search(state: State):
+    return state.search
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -50,7 +67,7 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 # Every page of a mission lives under /<mission slug>/.
 MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
-                  *REQUEST_ROUTES]
+                  *REQUEST_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES]
 
 
 def create_app(database_url: URL, settings: Settings | None = None,
@@ -63,17 +80,25 @@ def create_app(database_url: URL, settings: Settings | None = None,
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         engine = create_engine(database_url, pool_size=10, max_overflow=10)
         app.state.session_factory = create_session_factory(engine)
-        worker = None
+        app.state.search = search_backend(settings)
+        try:
+            await ensure_indexes(app.state.search)
+        except SearchUnavailable as exc:  # pages fall back; the worker sets it up later
+            log.warning("search engine not ready at start: %s", exc)
+        workers = []
         if run_workers:
-            worker = asyncio.create_task(run_mail_worker(
-                app.state.session_factory, transport_for(settings), settings.mail_from))
+            workers = [asyncio.create_task(run_mail_worker(
+                app.state.session_factory, transport_for(settings), settings.mail_from)),
+                asyncio.create_task(run_index_worker(app.state.session_factory,
+                                                     app.state.search))]
         try:
             yield
         finally:
-            if worker:
+            for worker in workers:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            await app.state.search.close()
             await engine.dispose()
 
     mission_router = Router(
@@ -89,6 +114,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
                                        name="static"),
         ],
         dependencies={"db": Provide(provide_db),
+                      "search": Provide(provide_search, sync_to_thread=False),
                       "actor": Provide(provide_actor, sync_to_thread=False)},
         middleware=[RequestContextMiddleware()],
         lifespan=[lifespan],

@@ -31,6 +31,7 @@ from app.db import migrate, server
 from app.db.server import DatabaseUrls
 from app.db.session import create_engine, create_session_factory
 from app.main import create_app
+from app.search.sync import drain
 from tenants.context import TenantContext
 from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
 
@@ -50,7 +51,7 @@ atexit.register(shutil.rmtree, TEST_DOCUMENTS_DIR, ignore_errors=True)
 def base_test_settings() -> Settings:
     return replace(load_settings(), database_url=external_server_url(), debug=True,
                    secret_key="test-secret-key", documents_root=str(TEST_DOCUMENTS_DIR),
-                   allowed_hosts=("testserver.local",))
+                   allowed_hosts=("testserver.local",), search_backend="embedded")
 
 
 @pytest.fixture(scope="session")
@@ -127,8 +128,23 @@ async def missions(session_factory) -> dict[str, TenantContext]:
 
 
 @pytest.fixture(scope="module")
-def app(database: TestDatabase, settings: Settings) -> Litestar:
-    return create_app(database.urls.app, settings)
+def search_dir(tmp_path_factory) -> Path:
+    """The module's own search index: the module's database is its own too."""
+    return tmp_path_factory.mktemp("search")
+
+
+@pytest.fixture(scope="module")
+def app(database: TestDatabase, settings: Settings, search_dir: Path) -> Litestar:
+    return create_app(database.urls.app, replace(settings, search_root=str(search_dir)))
+
+
+@pytest.fixture(scope="module")
+def index_now(app: Litestar, client, session_factory):
+    """Drain the search outbox into the module's index, as the index worker would (with
+    the tests' own connections: the app's pool belongs to the client's event loop)."""
+    async def drain_outbox() -> int:
+        return await drain(session_factory, app.state.search)
+    return drain_outbox
 
 
 @pytest.fixture(scope="module")
@@ -148,12 +164,13 @@ def random_uuid() -> uuid.UUID:
 
 
 @pytest.fixture(scope="module")
-def portal(database, settings):
+def portal(database, settings, search_dir):
     """Run the `portal` command as a user would: a subprocess on the module's database."""
     env = {**os.environ,
            "DATABASE_URL": database.admin.render_as_string(hide_password=False),
            "DATABASE_NAME": database.name, "PORTAL_VAR_DIR": str(settings.var_dir),
-           "DOCUMENTS_DIR": str(settings.documents_dir)}
+           "DOCUMENTS_DIR": str(settings.documents_dir), "SEARCH_DIR": str(search_dir),
+           "SEARCH_BACKEND": "embedded"}
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env,

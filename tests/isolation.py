@@ -18,9 +18,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Invitation, Membership, OneTimeToken, User
+from app.accounts.models import Invitation, Membership, OneTimeToken, User, UserSession
+from app.matching.models import SavedSearch
 from app.experts.models import Skill
-from tests.request_helpers import a_host_institution, an_assignment_request
+from tests.request_helpers import (a_host_institution, a_shared_shortlist_entry,
+                                   an_assignment_request, an_invitation_of_the_signed_in_expert,
+                                   an_open_assignment_request)
 from app.accounts.services import new_token, now
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext, tenant_scope
@@ -108,6 +111,24 @@ async def a_free_skill_tag(db: AsyncSession, tenant: TenantContext) -> uuid.UUID
     return tag.id
 
 
+async def a_saved_search(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    """A saved search of the person who signed in last. Saved searches are their owner's
+    only (anybody else gets 404, even in the same mission), and the harness signs its
+    acting person in right before it makes the objects: so the mission's own object is the
+    actor's, and a 404 can only come from the other mission. (Where nobody signed in yet,
+    a new person owns it.)"""
+    with tenant_scope(tenant):
+        owner_id = await db.scalar(select(UserSession.user_id).order_by(
+            UserSession.created_at.desc()).limit(1))
+        if owner_id is None:
+            owner_id = (await _a_user(db)).id
+        saved = SavedSearch(tenant_id=tenant.id, user_id=owner_id, name="Isolation search",
+                            query="q=water")
+        db.add(saved)
+        await db.commit()
+    return saved.id
+
+
 # route path (as Litestar lists it) -> how to probe it
 ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/partners/{{partner_id:uuid}}": IsolationCase("partner_id", a_partner_agency),
@@ -156,11 +177,36 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "request_id", an_assignment_request, "GET", "staff"),
     f"{M}/requests/{{request_id:uuid}}/action": IsolationCase(
         "request_id", an_assignment_request, "POST", "staff"),
+    # Staff's POST (add to the shortlist) and the institution's page share this path.
+    f"{M}/requests/{{request_id:uuid}}/shortlist": IsolationCase(
+        "request_id", an_assignment_request, "GET", "staff"),
+    # Staff may see the shortlist but not choose (403): the other mission's ids stay 404.
+    f"{M}/requests/{{request_id:uuid}}/selection/{{entry_id:uuid}}": IsolationCase(
+        "entry_id", a_shared_shortlist_entry, "POST", "staff"),
+    f"{M}/me/invitations/{{entry_id:uuid}}": IsolationCase(
+        "entry_id", an_invitation_of_the_signed_in_expert, "GET", "expert"),
+    f"{M}/me/invitations/{{entry_id:uuid}}/terms": IsolationCase(
+        "entry_id", an_invitation_of_the_signed_in_expert, "GET", "expert"),
+    f"{M}/me/requests/{{request_id:uuid}}/interest": IsolationCase(
+        "request_id", an_open_assignment_request, "POST", "expert"),
+    f"{M}/requests/{{request_id:uuid}}/matches": IsolationCase(
+        "request_id", an_open_assignment_request, "GET", "staff"),
+    f"{M}/requests/{{request_id:uuid}}/shortlist/share": IsolationCase(
+        "request_id", an_open_assignment_request, "POST", "staff"),
+    f"{M}/requests/{{request_id:uuid}}/shortlist/{{entry_id:uuid}}/{{action:str}}": IsolationCase(
+        "entry_id", a_shared_shortlist_entry, "POST", "staff", (("action", "invite"),)),
+    f"{M}/search/saved/{{saved_id:uuid}}/delete": IsolationCase(
+        "saved_id", a_saved_search, "POST", "staff"),
 }
 
 
 def fill(path: str, **params: object) -> str:
+    """The path with its parameters. A factory may make an object that lives inside another
+    (a request's shortlist entry) and return both ids as a dict: each one is filled."""
     for name, value in params.items():
+        if isinstance(value, dict):
+            path = fill(path, **value)
+            continue
         for kind in ("uuid", "str"):
             path = path.replace("{" + name + ":" + kind + "}", str(value))
     return path

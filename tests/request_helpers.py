@@ -14,8 +14,11 @@ from app.accounts.roles import permissions_for
 from app.assignment_requests.documents import save_terms_document
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.documents import MB
-from app.experts.models import Skill
+from app.accounts.models import User, UserSession
+from app.accounts.services import now
+from app.experts.models import ExpertProfile, Skill
 from app.institutions.models import HostInstitution
+from app.matching.models import ShortlistEntry
 from tenants.context import TenantContext, tenant_scope
 from tests.conftest import base_test_settings
 from tests.documents_helpers import app_storage, minimal_pdf
@@ -78,3 +81,85 @@ async def an_assignment_request(db: AsyncSession, tenant: TenantContext) -> uuid
                                   minimal_pdf("Terms of reference"), app_storage(),
                                   max_bytes=base_test_settings().max_upload_mb * MB)
     return request.id
+
+
+# --- shortlist entries (tests/isolation.py) -------------------------------------------------
+
+async def _set_request(db: AsyncSession, tenant: TenantContext, request_id: uuid.UUID,
+                       **changes) -> AssignmentRequest:
+    with tenant_scope(tenant):
+        request = await db.scalar(select(AssignmentRequest).where(
+            AssignmentRequest.tenant_id == tenant.id, AssignmentRequest.id == request_id))
+        for key, value in changes.items():
+            setattr(request, key, value)
+        await db.commit()
+    return request
+
+
+async def an_open_assignment_request(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    """A complete request open for matching (experts may say they are interested)."""
+    return (await _set_request(db, tenant, await an_assignment_request(db, tenant),
+                               status="open", opened_at=now())).id
+
+
+async def _profile_of(db: AsyncSession, tenant: TenantContext,
+                      user_id: uuid.UUID | None) -> ExpertProfile:
+    """The user's verified expert profile in the mission (made if missing; a new person's
+    when no user is given)."""
+    with tenant_scope(tenant):
+        if user_id is None:
+            user = User(email=f"expert-{uuid.uuid4().hex[:10]}@example.org", name="Listed Expert",
+                        status="active", email_verified_at=now())
+            db.add(user)
+            await db.flush()
+            user_id = user.id
+        profile = await db.scalar(select(ExpertProfile).where(
+            ExpertProfile.tenant_id == tenant.id, ExpertProfile.user_id == user_id))
+        if profile is None:
+            number = (await db.scalar(select(func.max(ExpertProfile.number)).where(
+                ExpertProfile.tenant_id == tenant.id)) or 0) + 1
+            profile = ExpertProfile(tenant_id=tenant.id, user_id=user_id, number=number,
+                                    status="verified", full_name="Listed Expert",
+                                    sectors=["water_management"], updated_at=now())
+            db.add(profile)
+        await db.commit()
+    return profile
+
+
+async def an_invitation_of_the_signed_in_expert(db: AsyncSession,
+                                                tenant: TenantContext) -> uuid.UUID:
+    """An invitation (a shortlist entry, status invited) to a request with its terms of
+    reference attached, for the person who signed in last: an expert sees only their own
+    invitations (anybody else's is 404, even in the same mission), and the isolation
+    harness signs its acting person in right before it makes the objects, so the
+    mission's own object is the actor's and a 404 can only come from the other mission
+    (the same approach as tests/isolation.py a_saved_search)."""
+    with tenant_scope(tenant):
+        user_id = await db.scalar(select(UserSession.user_id).order_by(
+            UserSession.created_at.desc()).limit(1))
+        await db.commit()
+    profile = await _profile_of(db, tenant, user_id)
+    request = await _set_request(db, tenant, await an_assignment_request(db, tenant),
+                                 status="shortlisting", opened_at=now())
+    with tenant_scope(tenant):
+        entry = ShortlistEntry(tenant_id=tenant.id, request_id=request.id,
+                               profile_id=profile.id, status="invited", explanation={},
+                               invited_at=now())
+        db.add(entry)
+        await db.commit()
+    return entry.id
+
+
+async def a_shared_shortlist_entry(db: AsyncSession, tenant: TenantContext) -> dict:
+    """A request being shortlisted, its list shared with the institution, and one proposed
+    expert on it: both path ids ({"request_id": ..., "entry_id": ...})."""
+    request = await _set_request(db, tenant, await an_assignment_request(db, tenant),
+                                 status="shortlisting", opened_at=now(),
+                                 shortlist_shared_at=now())
+    profile = await _profile_of(db, tenant, None)
+    with tenant_scope(tenant):
+        entry = ShortlistEntry(tenant_id=tenant.id, request_id=request.id,
+                               profile_id=profile.id, status="proposed", explanation={})
+        db.add(entry)
+        await db.commit()
+    return {"request_id": request.id, "entry_id": entry.id}

@@ -105,6 +105,28 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/requests/{{request_id:uuid}}/document"): FOCAL_POINTS_AND_STAFF,
     ("GET", f"{M}/requests/{{request_id:uuid}}/document/file"): FOCAL_POINTS_AND_STAFF,
     ("POST", f"{M}/requests/{{request_id:uuid}}/action"): FOCAL_POINTS_AND_STAFF,
+    # The shortlist as the institution sees it (another institution's focal point: 404,
+    # tests/test_shortlist_pages.py); the choice is the institution's alone (staff: 403).
+    ("GET", f"{M}/requests/{{request_id:uuid}}/shortlist"): FOCAL_POINTS_AND_STAFF,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/selection/{{entry_id:uuid}}"):
+        frozenset({"institution_focal_point"}),
+    # One's own invitations only: another expert's is 404.
+    ("GET", f"{M}/me/invitations"): EXPERTS,
+    ("GET", f"{M}/me/invitations/{{entry_id:uuid}}"): EXPERTS,
+    ("POST", f"{M}/me/invitations/{{entry_id:uuid}}"): EXPERTS,
+    ("GET", f"{M}/me/invitations/{{entry_id:uuid}}/terms"): EXPERTS,
+    ("GET", f"{M}/me/requests"): EXPERTS,
+    ("POST", f"{M}/me/requests/{{request_id:uuid}}/interest"): EXPERTS,
+    ("GET", f"{M}/requests/{{request_id:uuid}}/matches"): STAFF,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist"): STAFF,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist/share"): STAFF,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist/{{entry_id:uuid}}/{{action:str}}"): STAFF,
+    ("GET", f"{M}/search"): STAFF,
+    ("POST", f"{M}/search/saved"): STAFF,
+    # One's own saved searches only: another person's is 404 (tests/test_registry_search.py).
+    ("POST", f"{M}/search/saved/{{saved_id:uuid}}/delete"): STAFF,
+    ("GET", f"{M}/admin/matching"): ADMINS,
+    ("POST", f"{M}/admin/matching"): ADMINS,
     ("GET", "/admin"): HQ,
     ("POST", "/admin/missions"): HQ,
     ("POST", "/admin/missions/{slug:str}/status"): HQ,

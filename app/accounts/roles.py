@@ -19,6 +19,7 @@ INSTITUTIONS_MANAGE = "institutions.manage"  # staff: create, approve, suspend i
 REQUESTS_MANAGE = "requests.manage"  # staff: every request of the mission, its life cycle
 REQUESTS_VIEW = "requests.view"      # write and follow requests: a focal point their institution's,
 #                                      staff (who also hold REQUESTS_MANAGE) every request
+MATCHING_CONFIGURE = "matching.configure"  # mission admin: the weights of the matching criteria
 
 _STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
                     REQUESTS_VIEW, REQUESTS_MANAGE})
@@ -27,7 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW}),
     "partner_user": frozenset({ACCOUNT_OWN}),
     "staff": _STAFF,
-    "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE},
+    "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE},
 }
 # HQ oversees every mission with a mission admin's rights, plus the platform pages.
 PLATFORM_ADMIN_PERMISSIONS = PERMISSIONS["mission_admin"] | {PLATFORM_ADMIN}

@@ -17,7 +17,8 @@ from app.assignment_requests.services import (RequestActionRefused, acting_as,
 from app.assignment_requests.states import EDITABLE
 from app.audit.services import record
 from app.experts.models import EDUCATION_LEVELS, LANGUAGE_LEVELS, MODALITIES
-from app.experts.profile_form import fold, resolve_skills, skill_index, split_skill_names
+from app.experts.profile_form import resolve_skills, skill_index, split_skill_names
+from search_index.text import fold
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
 from app.web.forms import FieldErrors, rows

@@ -262,7 +262,7 @@ async def missing_parts(db: AsyncSession, tenant: TenantContext,
     return [name for name, ok in parts if not ok]
 
 
-async def _focal_points(db: AsyncSession, tenant: TenantContext,
+async def focal_points(db: AsyncSession, tenant: TenantContext,
                         institution_id: uuid.UUID) -> list[User]:
     return list(await db.scalars(
         select(User).join(Membership, Membership.user_id == User.id).where(
@@ -309,7 +309,7 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
     record(db, tenant.id, actor, f"assignment_request.{action}", "assignment_request",
            request.id, before={"status": before},
            after={"status": target, "reason": reason or None})
-    people = await (_focal_points(db, tenant, request.institution_id) if who == STAFF
+    people = await (focal_points(db, tenant, request.institution_id) if who == STAFF
                     else _staff(db, tenant))
     for person in people:
         if person.id == actor.user_id:

@@ -10,6 +10,8 @@ from app.experts.models import (ConsentNotice, ExpertAvailability, ExpertConsent
                                 ExpertDocument, ExpertEducation, ExpertLanguage, ExpertNote,
                                 ExpertProfile, ExpertSkill, ExpertWork, Skill)
 from app.institutions.models import HostInstitution  # noqa: F401
+from app.search.models import SearchOutbox  # noqa: F401
+from app.matching.models import Assignment, SavedSearch, ShortlistEntry  # noqa: F401
 from app.notifications.models import OutboxMail  # noqa: F401
 from app.partners.models import PartnerAgency  # noqa: F401
 from tenants.models import Sector, Tenant  # noqa: F401

@@ -20,7 +20,8 @@ from app.accounts.services import now
 from app.experts import labels, privacy
 from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducation,
                                 ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
-from app.experts.profile_form import STEPS, fold
+from app.experts.profile_form import STEPS
+from search_index.text import fold
 from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
                                   completeness, current_notice, lock_profile, own_profile,
                                   set_consents)

@@ -4,7 +4,6 @@ anything is written: a step either saves completely or not at all."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 from sqlalchemy import delete, select
@@ -20,6 +19,7 @@ from app.experts.services import ProfileActionRefused
 from app.experts.states import EXPERT, next_state
 from app.i18n import gettext as _
 from app.web.forms import FieldErrors, rows
+from search_index.text import fold
 from app.web.reference import country_codes, language_codes
 from tenants.context import TenantContext
 from tenants.services import list_sectors
@@ -127,12 +127,6 @@ async def save_background(db, tenant, actor, profile, form) -> FieldErrors:
     db.add_all(ExpertWork(tenant_id=tenant.id, profile_id=profile.id, **w) for w in work)
     await _done(db, tenant, actor, profile, "background")
     return errors
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form, so 'Gestao' finds 'Gestão' (Arabic is kept)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def slugify(text: str) -> str:

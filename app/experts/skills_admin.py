@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.identity import Actor
 from app.audit.services import record
 from app.experts.models import ExpertSkill, Skill
-from app.experts.profile_form import fold, slugify
+from app.experts.profile_form import slugify
+from search_index.text import fold
 from app.i18n import gettext as _
+from app.search.outbox import EXPERTS, enqueue
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
@@ -79,6 +81,9 @@ async def merge_free_tag(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if fold(label) not in {fold(s) for s in target.synonyms}:
         target.synonyms = [*target.synonyms, label]
     await db.delete(tag)  # remaining duplicate links go with it (ON DELETE CASCADE)
+    # The links moved by a bulk statement: the profiles' search documents must follow.
+    enqueue(db, tenant.id, EXPERTS, await db.scalars(select(ExpertSkill.profile_id).where(
+        ExpertSkill.tenant_id == tenant.id, ExpertSkill.skill_id == target.id)))
     record(db, tenant.id, actor, "skill.merged", "skill", target.id,
            before={"tag": label}, after={"into": target.code})
     await db.commit()

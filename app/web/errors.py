@@ -56,6 +56,9 @@ def error_response(request: Request, status: int, detail: str | None = None) -> 
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code >= 500:  # Litestar's own 500s (e.g. a dependency failing its type)
+        log.error("error %s on %s %s", exc.status_code, request.method, request.url.path,
+                  exc_info=exc)
     detail = None
     if exc.status_code == 403 and "CSRF" in (exc.detail or ""):
         detail = _("The form had expired. Reload the page and send it again.")

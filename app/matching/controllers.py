@@ -1,0 +1,175 @@
+"""Staff's matching workspace for one request: the ranked candidates with their
+explanations, facet filters and search within the results (htmx swaps only the list), and
+the shortlist with its actions (invite, remove, share with the institution, confirm)."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Response
+
+from app.accounts.roles import REQUESTS_MANAGE
+from app.assignment_requests.services import focal_points, get_request
+from app.experts import labels as expert_labels
+from app.i18n import gettext as _
+from app.matching import shortlist
+from app.matching.scoring import CRITERIA
+from app.matching.services import (MatchFilters, candidate_facts, explain, find_candidates,
+                                   mission_weights, request_facts)
+from app.matching.scoring import score as score_candidate
+from app.search.documents import expert_documents
+from app.web.deps import CurrentActor, CurrentTenant, Db, Search
+from app.web.flash import flash
+from app.web.forms import text_form
+from app.web.guards import requires
+from app.web.links import absolute_url
+from app.web.reference import country_name, language_label
+from app.web.templating import page
+from tenants.services import list_sectors
+
+MANAGE = [requires(REQUESTS_MANAGE)]
+
+
+def _filters(params) -> MatchFilters:
+    return MatchFilters(sector=params.get("sector", "")[:64],
+                        language=params.get("language", "")[:3],
+                        country=params.get("country", "")[:2],
+                        modality=params.get("modality", "")[:16],
+                        q=params.get("q", "").strip()[:100])
+
+
+def criterion_labels() -> dict[str, str]:
+    return {"required_skills": _("Required skills"), "desired_skills": _("Desired skills"),
+            "sector": _("Sector"), "languages": _("Languages"),
+            "availability": _("Availability"), "experience": _("Experience"),
+            "modality_location": _("Modality and location"),
+            "evaluations": _("Past evaluations")}
+
+
+def _workspace_url(tenant, request_id) -> str:
+    return f"/{tenant.slug}/requests/{request_id}/matches"
+
+
+async def _workspace(request: Request, tenant, db, search, actor, assignment, errors=None,
+                     status_code: int = 200) -> Response:
+    locale = request.state.locale
+    flt = _filters(request.query_params)
+    matches = await find_candidates(db, tenant, search, assignment, flt, locale)
+    listed = await shortlist.entries(db, tenant, assignment)
+    on_list = {entry.profile_id for entry, _profile in listed}
+    sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    return page(request, "matching/workspace.html", status_code=status_code,
+                assignment=assignment, matches=matches, flt=flt, listed=listed,
+                on_list=on_list, errors=errors or {}, sector_names=sectors,
+                criterion_labels=criterion_labels(), criteria=CRITERIA,
+                modality_names=dict(expert_labels.modalities()),
+                level_names=dict(expert_labels.language_levels()),
+                language_label=lambda code: language_label(code, locale),
+                country_name=lambda code: country_name(code, locale),
+                query=urlencode([(k, v) for k, v in request.query_params.items() if v]),
+                status_names=shortlist_status_labels())
+
+
+def shortlist_status_labels() -> dict[str, str]:
+    return {"proposed": _("Proposed"), "interested": _("Interested (asked by the expert)"),
+            "invited": _("Invited"), "accepted": _("Accepted"), "declined": _("Declined"),
+            "selected": _("Selected"), "not_selected": _("Not selected")}
+
+
+@get("/requests/{request_id:uuid}/matches", name="request_matches", guards=MANAGE)
+async def request_matches(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                          search: Search, request_id: FromPath[uuid.UUID]) -> Response:
+    assignment = await get_request(db, tenant, actor, request_id)
+    return await _workspace(request, tenant, db, search, actor, assignment)
+
+
+def _back(request: Request, tenant, request_id, anchor: str = "shortlist") -> str:
+    """Back to the workspace with the filters the form was posted from."""
+    referer = request.headers.get("referer", "")
+    base = _workspace_url(tenant, request_id)
+    query = referer.partition("?")[2] if referer.partition("?")[0].endswith(base) else ""
+    return f"{base}{'?' + query if query else ''}#{anchor}"
+
+
+@post("/requests/{request_id:uuid}/shortlist", name="shortlist_add", guards=MANAGE)
+async def shortlist_add(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        search: Search, request_id: FromPath[uuid.UUID]) -> Response:
+    assignment = await get_request(db, tenant, actor, request_id)
+    form = await text_form(request)
+    try:
+        profile_id = uuid.UUID(form.get("profile_id", ""))
+    except ValueError:
+        return await _workspace(request, tenant, db, search, actor, assignment,
+                                {"shortlist": _("Choose an expert from the list.")}, 400)
+    # The score and its reasons as they are now, kept with the entry.
+    facts, skill_names, _words = await request_facts(db, tenant, assignment,
+                                                     request.state.locale)
+    document = (await expert_documents(db, tenant, [profile_id])).get(profile_id)
+    score, explanation = None, {}
+    if document:
+        result = score_candidate(facts, candidate_facts(document),
+                                 await mission_weights(db, tenant))
+        score, explanation = result.total, explain(result, skill_names)
+    try:
+        await shortlist.add(db, tenant, actor, assignment, profile_id,
+                            form.get("note", ""), score, explanation)
+    except shortlist.ShortlistRefused as exc:
+        await db.rollback()
+        assignment = await get_request(db, tenant, actor, request_id)
+        return await _workspace(request, tenant, db, search, actor, assignment,
+                                {"shortlist": exc.message}, 400)
+    return flash(request, Redirect(_back(request, tenant, request_id), status_code=303),
+                 "success", _("Added to the shortlist."))
+
+
+@post("/requests/{request_id:uuid}/shortlist/{entry_id:uuid}/{action:str}",
+      name="shortlist_action", guards=MANAGE)
+async def shortlist_action(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                           search: Search, request_id: FromPath[uuid.UUID],
+                           entry_id: FromPath[uuid.UUID], action: FromPath[str]) -> Response:
+    if action not in ("invite", "remove", "confirm"):
+        raise NotFoundException()
+    assignment = await get_request(db, tenant, actor, request_id, lock=True)
+    entry = await shortlist.get_entry(db, tenant, assignment, entry_id, lock=True)
+    expert_link = absolute_url(request, f"/{tenant.slug}/me/invitations/{entry.id}")
+    try:
+        if action == "invite":
+            await shortlist.invite(db, tenant, actor, assignment, entry, expert_link)
+            message = _("Invitation sent to the expert.")
+        elif action == "remove":
+            await shortlist.remove(db, tenant, actor, assignment, entry)
+            message = _("Removed from the shortlist.")
+        else:
+            await shortlist.confirm(db, tenant, actor, assignment, entry, expert_link)
+            message = _("Selection confirmed: the assignment is created.")
+    except shortlist.ShortlistRefused as exc:
+        await db.rollback()
+        assignment = await get_request(db, tenant, actor, request_id)
+        return await _workspace(request, tenant, db, search, actor, assignment,
+                                {"shortlist": exc.message}, 400)
+    return flash(request, Redirect(_back(request, tenant, request_id), status_code=303),
+                 "success", message)
+
+
+@post("/requests/{request_id:uuid}/shortlist/share", name="shortlist_share", guards=MANAGE)
+async def shortlist_share(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                          search: Search, request_id: FromPath[uuid.UUID]) -> Response:
+    assignment = await get_request(db, tenant, actor, request_id, lock=True)
+    try:
+        await shortlist.share(db, tenant, actor, assignment,
+                              absolute_url(request, f"/{tenant.slug}/requests/{request_id}/shortlist"),
+                              await focal_points(db, tenant, assignment.institution_id))
+    except shortlist.ShortlistRefused as exc:
+        await db.rollback()
+        assignment = await get_request(db, tenant, actor, request_id)
+        return await _workspace(request, tenant, db, search, actor, assignment,
+                                {"shortlist": exc.message}, 400)
+    return flash(request, Redirect(_back(request, tenant, request_id), status_code=303),
+                 "success", _("The institution's focal points can now see the shortlist."))
+
+
+MATCHING_ROUTES = [request_matches, shortlist_add, shortlist_action, shortlist_share]

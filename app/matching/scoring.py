@@ -1,0 +1,196 @@
+"""Scoring a candidate against a request: pure functions, no database, no engine.
+
+Each criterion gives a value from 0 to 1 and the facts that explain it; the score is the
+weighted mean of the criteria that apply (a request with no desired skills, or an expert
+with no past evaluations, leaves that criterion out rather than counting it as zero),
+shown as 0–100. Weights are mission settings (DEFAULT_WEIGHTS until a mission admin
+changes them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
+CRITERIA = ("required_skills", "desired_skills", "sector", "languages", "availability",
+            "experience", "modality_location", "evaluations")
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "required_skills": 35, "desired_skills": 10, "sector": 10, "languages": 15,
+    "availability": 15, "experience": 10, "modality_location": 5, "evaluations": 10,
+}
+MAX_WEIGHT = 100
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    required_skills: frozenset[str]          # skill ids
+    desired_skills: frozenset[str]
+    sector: str | None
+    languages: tuple[tuple[str, str], ...]   # (language, minimum level)
+    window: tuple[date, date] | None         # earliest start .. latest start + duration
+    duration_days: int
+    min_years: int | None
+    modality: str | None
+    city: str = ""
+    country: str = ""                        # the mission's country
+
+
+@dataclass(frozen=True)
+class CandidateFacts:
+    skills: frozenset[str]
+    sectors: frozenset[str]
+    languages: dict[str, str]                # language -> level
+    periods: tuple[tuple[date, date], ...]   # free periods
+    years: int | None
+    modality: str | None
+    city: str = ""
+    country: str = ""
+    evaluation: float | None = None          # mean of past evaluations, 0..1
+
+
+@dataclass
+class Criterion:
+    name: str
+    value: float | None                      # 0..1; None: does not apply
+    weight: int
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass
+class Score:
+    total: int                               # 0..100
+    criteria: list[Criterion]
+
+    def criterion(self, name: str) -> Criterion:
+        return next(c for c in self.criteria if c.name == name)
+
+
+def _coverage(wanted: frozenset[str], has: frozenset[str]) -> tuple[float | None, dict]:
+    if not wanted:
+        return None, {"matched": [], "missing": []}
+    matched = sorted(wanted & has)
+    return len(matched) / len(wanted), {"matched": matched, "missing": sorted(wanted - has)}
+
+
+def _level(level: str | None) -> int:
+    return LEVELS.index(level) if level in LEVELS else -1
+
+
+def languages_fit(required, spoken: dict[str, str]) -> tuple[float | None, dict]:
+    """Each required language: 1 at or above the minimum level, a part below it, 0 when the
+    expert does not speak it."""
+    if not required:
+        return None, {"languages": []}
+    values, detail = [], []
+    for language, minimum in required:
+        level = spoken.get(language)
+        if level is None:
+            value = 0.0
+        elif _level(level) >= _level(minimum):
+            value = 1.0
+        else:
+            value = (_level(level) + 1) / (_level(minimum) + 1)
+        values.append(value)
+        detail.append({"language": language, "minimum": minimum, "level": level,
+                       "meets": value == 1.0})
+    return sum(values) / len(values), {"languages": detail}
+
+
+def overlap_days(periods, window: tuple[date, date]) -> int:
+    start, end = window
+    days = 0
+    for free_from, free_to in sorted(periods):   # a day in two periods counts once
+        first, last = max(start, free_from), min(end, free_to)
+        if last >= first:
+            days += (last - first).days + 1
+            start = last + timedelta(days=1)
+    return days
+
+
+def availability_fit(periods, window, duration_days: int) -> tuple[float | None, dict]:
+    """The share of the assignment's length the expert is free within the work window."""
+    if window is None or duration_days <= 0:
+        return None, {"overlap_days": None}
+    days = overlap_days(periods, window)
+    return min(1.0, days / duration_days), {"overlap_days": days, "needed_days": duration_days}
+
+
+def experience_fit(years: int | None, minimum: int | None) -> tuple[float | None, dict]:
+    if minimum is None or minimum <= 0:
+        return None, {"years": years, "minimum": minimum}
+    if years is None:
+        return 0.0, {"years": None, "minimum": minimum}
+    return min(1.0, years / minimum), {"years": years, "minimum": minimum}
+
+
+# How well an expert's way of working suits the request's modality.
+MODALITY_FIT = {
+    ("on_site", "on_site"): 1.0, ("on_site", "hybrid"): 1.0, ("on_site", "remote"): 0.3,
+    ("hybrid", "on_site"): 1.0, ("hybrid", "hybrid"): 1.0, ("hybrid", "remote"): 0.6,
+    ("remote", "on_site"): 0.8, ("remote", "hybrid"): 1.0, ("remote", "remote"): 1.0,
+}
+
+
+def modality_location_fit(request: RequestFacts,
+                          candidate: CandidateFacts) -> tuple[float | None, dict]:
+    """Modality first; for work on site, living in the mission's country (or the city)
+    helps a little: diaspora experts mostly live abroad, so it never weighs much."""
+    if request.modality is None:
+        return None, {}
+    modality = MODALITY_FIT.get((request.modality, candidate.modality or ""), 0.5)
+    if request.modality == "remote":
+        return modality, {"modality": candidate.modality, "local": None}
+    same_city = bool(request.city) and candidate.city.strip().casefold() \
+        == request.city.strip().casefold()
+    same_country = bool(request.country) and candidate.country == request.country
+    local = 1.0 if same_city else 0.8 if same_country else 0.6
+    return 0.8 * modality + 0.2 * local, {"modality": candidate.modality,
+                                          "local": same_city or same_country}
+
+
+def score(request: RequestFacts, candidate: CandidateFacts,
+          weights: dict[str, int] | None = None) -> Score:
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    found = {
+        "required_skills": _coverage(request.required_skills, candidate.skills),
+        "desired_skills": _coverage(request.desired_skills, candidate.skills),
+        "sector": ((1.0 if request.sector in candidate.sectors else 0.0), {})
+        if request.sector else (None, {}),
+        "languages": languages_fit(request.languages, candidate.languages),
+        "availability": availability_fit(candidate.periods, request.window,
+                                         request.duration_days),
+        "experience": experience_fit(candidate.years, request.min_years),
+        "modality_location": modality_location_fit(request, candidate),
+        "evaluations": (None if candidate.evaluation is None
+                        else max(0.0, min(1.0, candidate.evaluation)),
+                        {"evaluation": candidate.evaluation}),
+    }
+    criteria = [Criterion(name, found[name][0], weights[name], found[name][1])
+                for name in CRITERIA]
+    counted = [c for c in criteria if c.value is not None and c.weight > 0]
+    weight_sum = sum(c.weight for c in counted)
+    total = round(100 * sum(c.value * c.weight for c in counted) / weight_sum) if weight_sum else 0
+    return Score(total=total, criteria=criteria)
+
+
+def rank_key(result_score: Score, relevance: float, number: int) -> tuple:
+    """Best first: score, then required-skill coverage, then the engine's text relevance,
+    then the older profile (lower number) so equal candidates keep a stable order."""
+    required = result_score.criterion("required_skills").value
+    return (-result_score.total, -(required if required is not None else 0.0), -relevance,
+            number)
+
+
+def duration_days(weeks: int | None) -> int:
+    return int(timedelta(weeks=weeks).days) if weeks else 0
+
+
+def clean_weights(raw: dict) -> dict[str, int]:
+    """The mission's saved weights, every criterion present, each 0..MAX_WEIGHT."""
+    weights = dict(DEFAULT_WEIGHTS)
+    for name in CRITERIA:
+        try:
+            weights[name] = max(0, min(MAX_WEIGHT, int(raw.get(name, weights[name]))))
+        except (TypeError, ValueError, OverflowError):
+            pass
+    return weights

@@ -1,0 +1,205 @@
+"""What the search engine holds, built from PostgreSQL: the index settings and, for a batch
+of ids, the document of each expert profile and assignment request (or None: the object
+must leave the index).
+
+An expert is in the index only while their profile is not withdrawn or erased and they
+consent to matching; status and the other consents are fields that searches filter on."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.assignment_requests.models import (AssignmentRequest, RequestLanguage, RequestSkill)
+from app.experts.models import (LANGUAGE_LEVELS, ExpertAvailability, ExpertConsent,
+                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
+                                ExpertWork, Skill)
+from app.institutions.models import HostInstitution
+from app.search.outbox import EXPERTS, REQUESTS
+from search_index import IndexSettings
+from tenants.context import TenantContext
+
+EXPERT_INDEX = IndexSettings(
+    searchable=("skills", "summary", "experience", "name"),
+    keywords=("status", "sectors", "skill_ids", "languages", "language_levels", "country",
+              "nationality", "modality", "available_months", "shares_profile"),
+    numbers=("number", "years", "education"),
+    stored=("availability", "city", "min_weeks", "max_weeks", "evaluation"),
+)
+REQUEST_INDEX = IndexSettings(
+    searchable=("title", "skills", "text"),
+    keywords=("status", "sector", "skill_ids", "languages", "language_levels", "modality",
+              "institution_id", "months"),
+    numbers=("number", "experts_wanted"),
+    stored=("institution", "earliest_start", "latest_start", "duration_weeks", "city"),
+)
+INDEXES = {EXPERTS: EXPERT_INDEX, REQUESTS: REQUEST_INDEX}
+# A profile stays out of the engine in these states (the expert left or was erased).
+NOT_INDEXED = frozenset({"withdrawn"})
+MAX_MONTHS = 36
+
+
+def levels_up_to(language: str, level: str) -> list[str]:
+    """'en:B2' for a B2 speaker also says A1..B1: a filter for 'at least B1' is then one
+    exact value ('en:B1') that every stronger speaker carries."""
+    if level not in LANGUAGE_LEVELS:
+        return []
+    return [f"{language}:{lvl}" for lvl in LANGUAGE_LEVELS[:LANGUAGE_LEVELS.index(level) + 1]]
+
+
+def months_between(start: date, end: date) -> list[str]:
+    """'YYYY-MM' of every month the period touches (at most MAX_MONTHS)."""
+    months, current = [], date(start.year, start.month, 1)
+    while current <= end and len(months) < MAX_MONTHS:
+        months.append(f"{current.year:04d}-{current.month:02d}")
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def free_periods(windows: list[ExpertAvailability]) -> list[tuple[date, date]]:
+    """The days an expert is available: their available windows minus the periods they
+    said they are not, merged and in order."""
+    periods = sorted((w.starts_on, w.ends_on) for w in windows if w.kind == "available")
+    for blocked in (w for w in windows if w.kind == "unavailable"):
+        cut = []
+        for start, end in periods:
+            if blocked.ends_on < start or blocked.starts_on > end:
+                cut.append((start, end))
+                continue
+            if blocked.starts_on > start:
+                cut.append((start, blocked.starts_on - timedelta(days=1)))
+            if blocked.ends_on < end:
+                cut.append((blocked.ends_on + timedelta(days=1), end))
+        periods = cut
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(periods):
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def skill_texts(skill: Skill) -> list[str]:
+    """Every way a skill is written: its names in all languages and its synonyms."""
+    return list(dict.fromkeys([*skill.names.values(), *skill.synonyms]))
+
+
+async def _rows(db: AsyncSession, model, tenant: TenantContext, key, ids) -> dict:
+    grouped: dict[uuid.UUID, list] = {}
+    for row in await db.scalars(select(model).where(model.tenant_id == tenant.id,
+                                                    key.in_(ids))):
+        grouped.setdefault(getattr(row, key.key), []).append(row)
+    return grouped
+
+
+async def expert_documents(db: AsyncSession, tenant: TenantContext,
+                           ids: list[uuid.UUID]) -> dict[uuid.UUID, dict | None]:
+    profiles = {p.id: p for p in await db.scalars(select(ExpertProfile).where(
+        ExpertProfile.tenant_id == tenant.id, ExpertProfile.id.in_(ids)))}
+    languages = await _rows(db, ExpertLanguage, tenant, ExpertLanguage.profile_id, ids)
+    windows = await _rows(db, ExpertAvailability, tenant, ExpertAvailability.profile_id, ids)
+    education = await _rows(db, ExpertEducation, tenant, ExpertEducation.profile_id, ids)
+    work = await _rows(db, ExpertWork, tenant, ExpertWork.profile_id, ids)
+    consents: dict[uuid.UUID, set[str]] = {}
+    for consent in await db.scalars(select(ExpertConsent).where(
+            ExpertConsent.tenant_id == tenant.id, ExpertConsent.profile_id.in_(ids),
+            ExpertConsent.withdrawn_at.is_(None))):
+        consents.setdefault(consent.profile_id, set()).add(consent.purpose)
+    skills: dict[uuid.UUID, list[Skill]] = {}
+    for profile_id, skill in (await db.execute(
+            select(ExpertSkill.profile_id, Skill).join(Skill, Skill.id == ExpertSkill.skill_id)
+            .where(ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id.in_(ids)))).all():
+        skills.setdefault(profile_id, []).append(skill)
+    documents: dict[uuid.UUID, dict | None] = {}
+    for profile_id in ids:
+        profile = profiles.get(profile_id)
+        if profile is None or profile.erased_at or profile.status in NOT_INDEXED \
+                or "matching" not in consents.get(profile_id, set()):
+            documents[profile_id] = None
+            continue
+        periods = free_periods(windows.get(profile_id, []))
+        documents[profile_id] = {
+            "id": str(profile.id), "number": profile.number, "name": profile.full_name,
+            "status": profile.status, "summary": profile.summary,
+            "skills": [text for s in skills.get(profile_id, []) for text in skill_texts(s)],
+            "skill_ids": [str(s.id) for s in skills.get(profile_id, [])],
+            "experience": [*(f"{w.title} — {w.employer}" for w in work.get(profile_id, [])),
+                           *(e.field for e in education.get(profile_id, []))],
+            "sectors": list(profile.sectors),
+            "languages": [lang.language for lang in languages.get(profile_id, [])],
+            "language_levels": [value for lang in languages.get(profile_id, [])
+                                for value in levels_up_to(lang.language, lang.level)],
+            "country": profile.residence_country, "nationality": profile.nationality,
+            "city": profile.residence_city, "modality": profile.modality,
+            "years": profile.years_experience,
+            "education": max((int(e.level) for e in education.get(profile_id, [])),
+                             default=None),
+            "available_months": sorted({m for start, end in periods
+                                        for m in months_between(start, end)}),
+            "availability": [[start.isoformat(), end.isoformat()] for start, end in periods],
+            "min_weeks": profile.min_weeks, "max_weeks": profile.max_weeks,
+            "shares_profile": "yes" if "share_with_institutions" in consents.get(
+                profile_id, set()) else "no",
+            "evaluation": None,  # past assignments' evaluations arrive with assignments
+        }
+    return documents
+
+
+def work_window(request: AssignmentRequest) -> tuple[date, date] | None:
+    """From the earliest start to the latest start plus the duration: when the expert
+    would be needed."""
+    if not (request.earliest_start and request.latest_start and request.duration_weeks):
+        return None
+    return request.earliest_start, request.latest_start + timedelta(weeks=request.duration_weeks)
+
+
+async def request_documents(db: AsyncSession, tenant: TenantContext,
+                            ids: list[uuid.UUID]) -> dict[uuid.UUID, dict | None]:
+    requests = {r.id: r for r in await db.scalars(select(AssignmentRequest).where(
+        AssignmentRequest.tenant_id == tenant.id, AssignmentRequest.id.in_(ids)))}
+    institutions = {i.id: i for i in await db.scalars(select(HostInstitution).where(
+        HostInstitution.tenant_id == tenant.id,
+        HostInstitution.id.in_({r.institution_id for r in requests.values()})))}
+    languages = await _rows(db, RequestLanguage, tenant, RequestLanguage.request_id, ids)
+    skills: dict[uuid.UUID, list[tuple[Skill, bool]]] = {}
+    for request_id, required, skill in (await db.execute(
+            select(RequestSkill.request_id, RequestSkill.required, Skill)
+            .join(Skill, Skill.id == RequestSkill.skill_id)
+            .where(RequestSkill.tenant_id == tenant.id, RequestSkill.request_id.in_(ids)))).all():
+        skills.setdefault(request_id, []).append((skill, required))
+    documents: dict[uuid.UUID, dict | None] = {}
+    for request_id in ids:
+        request = requests.get(request_id)
+        if request is None or request.status == "draft":
+            documents[request_id] = None
+            continue
+        window = work_window(request)
+        institution = institutions.get(request.institution_id)
+        documents[request_id] = {
+            "id": str(request.id), "number": request.number, "title": request.title,
+            "status": request.status,
+            "skills": [text for s, _ in skills.get(request_id, []) for text in skill_texts(s)],
+            "skill_ids": [str(s.id) for s, _ in skills.get(request_id, [])],
+            "text": "\n".join(filter(None, [request.objectives, request.tasks,
+                                            request.background, request.expected_outputs])),
+            "sector": request.sector, "modality": request.modality,
+            "languages": [lang.language for lang in languages.get(request_id, [])],
+            "language_levels": [f"{lang.language}:{lang.min_level}"
+                                for lang in languages.get(request_id, [])],
+            "institution_id": str(request.institution_id),
+            "institution": institution.name if institution else "",
+            "months": months_between(*window) if window else [],
+            "experts_wanted": request.experts_wanted,
+            "earliest_start": request.earliest_start.isoformat() if request.earliest_start
+            else None,
+            "latest_start": request.latest_start.isoformat() if request.latest_start else None,
+            "duration_weeks": request.duration_weeks, "city": request.city,
+        }
+    return documents
+
+
+BUILDERS = {EXPERTS: expert_documents, REQUESTS: request_documents}

@@ -1,0 +1,149 @@
+"""Draining the search outbox into the engine, and rebuilding an index from PostgreSQL.
+
+The worker takes a batch of outbox rows per mission (SKIP LOCKED: several workers never
+take the same rows), builds the documents from the database as they are now, sends the
+upserts and deletions, and removes the rows only after the engine accepted them. When
+the engine is down the rows stay, with a growing delay before the next attempt: nothing
+is lost, and the next drain after the engine is back catches up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.experts.models import ExpertProfile
+from app.assignment_requests.models import AssignmentRequest
+from app.search.documents import BUILDERS, INDEXES
+from app.search.models import SearchOutbox
+from app.search.outbox import EXPERTS, REQUESTS
+from search_index import SearchBackend, SearchUnavailable
+from tenants.context import TenantContext, tenant_scope
+from tenants.provisioning import all_tenants
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+async def ensure_indexes(backend: SearchBackend) -> None:
+    for name, settings in INDEXES.items():
+        await backend.configure(name, settings)
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
+
+
+async def _send(backend: SearchBackend, tenant: TenantContext, index: str,
+                documents: dict[uuid.UUID, dict | None]) -> None:
+    await backend.upsert(index, str(tenant.id), [d for d in documents.values() if d])
+    await backend.delete(index, str(tenant.id),
+                         [str(i) for i, d in documents.items() if d is None])
+
+
+async def drain_tenant(db: AsyncSession, backend: SearchBackend, tenant: TenantContext,
+                       batch: int = 500) -> int:
+    """One batch of one mission's outbox; returns how many objects were brought up to date."""
+    now = datetime.now(UTC)
+    rows = list(await db.scalars(
+        select(SearchOutbox)
+        .where(SearchOutbox.tenant_id == tenant.id,
+               (SearchOutbox.next_attempt_at.is_(None)) | (SearchOutbox.next_attempt_at <= now))
+        .order_by(SearchOutbox.created_at).limit(batch)
+        .with_for_update(skip_locked=True)))
+    if not rows:
+        return 0
+    done = 0
+    for index in (EXPERTS, REQUESTS):
+        ids = list({row.object_id for row in rows if row.index == index})
+        if not ids:
+            continue
+        documents = await BUILDERS[index](db, tenant, ids)
+        try:
+            await _send(backend, tenant, index, documents)
+        except SearchUnavailable as exc:
+            for row in rows:
+                if row.index == index:
+                    row.attempts += 1
+                    row.next_attempt_at = now + backoff(row.attempts)
+                    row.last_error = str(exc)[:2000]
+            log.warning("search engine refused %d %s of %s: %s", len(ids), index, tenant.slug,
+                        exc)
+            continue
+        await db.execute(delete(SearchOutbox).where(
+            SearchOutbox.id.in_([row.id for row in rows if row.index == index])))
+        done += len(ids)
+    await db.commit()
+    return done
+
+
+async def drain(session_factory: async_sessionmaker[AsyncSession], backend: SearchBackend,
+                batch: int = 500) -> int:
+    """Everything due in every mission's outbox, batch after batch."""
+    async with session_factory() as db:
+        tenants = await all_tenants(db)
+    total = 0
+    for tenant in tenants:
+        with tenant_scope(tenant):
+            while True:
+                async with session_factory() as db:
+                    done = await drain_tenant(db, backend, tenant, batch)
+                total += done
+                if done < batch:
+                    break
+    return total
+
+
+async def pending(session_factory: async_sessionmaker[AsyncSession],
+                  tenant: TenantContext) -> int:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            return await db.scalar(select(func.count()).select_from(SearchOutbox).where(
+                SearchOutbox.tenant_id == tenant.id)) or 0
+
+
+async def run_index_worker(session_factory, backend: SearchBackend, interval: float = 1.0) -> None:
+    """Forever: drain, sleep, repeat. A failing round is logged and retried next round
+    (including setting the indexes up, when the engine was down at start)."""
+    configured = False
+    while True:
+        try:
+            if not configured:
+                await ensure_indexes(backend)
+                configured = True
+            await drain(session_factory, backend)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001
+            log.exception("index worker round failed")
+        await asyncio.sleep(interval)
+
+
+async def reindex(session_factory: async_sessionmaker[AsyncSession], backend: SearchBackend,
+                  tenant: TenantContext, batch: int = 1000,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the mission's documents in both indexes from PostgreSQL. progress(done,
+    total) is called after every batch."""
+    models = {EXPERTS: ExpertProfile, REQUESTS: AssignmentRequest}
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            ids = {index: list(await db.scalars(select(model.id).where(
+                model.tenant_id == tenant.id).order_by(model.id)))
+                for index, model in models.items()}
+        total, done = sum(len(v) for v in ids.values()), 0
+        for index in models:
+            await backend.drop_tenant(index, str(tenant.id))
+            for start in range(0, len(ids[index]), batch):
+                chunk = ids[index][start:start + batch]
+                async with session_factory() as db:
+                    documents = await BUILDERS[index](db, tenant, chunk)
+                await _send(backend, tenant, index, documents)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+    return total

@@ -1,0 +1,254 @@
+"""The embedded backend: Tantivy in the portal's process, one index directory per index
+under var/search/. Text is folded in Python (search_index.text.fold) before Tantivy sees
+it, so accents and Arabic variants match the same way on both sides; Tantivy adds word
+splitting, lower-casing and ASCII folding.
+
+Writes take the index's writer lock only for one batch, so `portal worker` and `portal
+reindex` can share an index directory with `portal run`; readers see a commit after
+reload() here, or about a second later in another process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from search_index.model import (Filter, Hit, IndexSettings, SearchQuery, SearchResult,
+                                SearchUnavailable)
+from search_index.text import fold, highlight, typo_budget, words
+
+TENANT, ID, SOURCE = "tenant_id", "id", "_source"
+FOLDED = "folded"
+# Boosts of the searchable fields, most important first; further fields get the last one.
+FIELD_BOOSTS = (3.0, 2.0, 1.5, 1.0)
+MAX_FACET_VALUES = 100
+WRITER_HEAP = 50_000_000
+INT_MIN, INT_MAX = -(2**62), 2**62
+
+
+def _analyzer():
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()).build())
+
+
+class _Index:
+    def __init__(self, path: Path, settings: IndexSettings):
+        self.settings = settings
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field(ID, stored=True, tokenizer_name="raw", fast=True)
+        builder.add_text_field(TENANT, stored=False, tokenizer_name="raw", fast=True)
+        for name in settings.searchable:
+            builder.add_text_field(name, stored=False, tokenizer_name=FOLDED)
+        for name in settings.keywords:
+            builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
+        for name in settings.numbers:
+            builder.add_integer_field(name, stored=False, indexed=True, fast=True)
+        builder.add_bytes_field(SOURCE, stored=True, indexed=False)
+        self.schema = builder.build()
+        path.mkdir(parents=True, exist_ok=True)
+        fingerprint = path / "settings.json"
+        wanted = json.dumps({"searchable": settings.searchable, "keywords": settings.keywords,
+                             "numbers": settings.numbers}, sort_keys=True)
+        reuse = tantivy.Index.exists(str(path)) and fingerprint.exists() \
+            and fingerprint.read_text() == wanted
+        if tantivy.Index.exists(str(path)) and not reuse:
+            # The fields changed: the old files cannot serve the new schema. The index is a
+            # copy of PostgreSQL; `portal reindex` fills it again.
+            for child in path.iterdir():
+                if child.is_file():
+                    child.unlink()
+        self.index = tantivy.Index(self.schema, path=str(path), reuse=reuse)
+        self.index.register_tokenizer(FOLDED, _analyzer())
+        fingerprint.write_text(wanted)
+        self.lock = threading.Lock()  # one writer at a time within this process
+        self.synonyms = {fold(k): [words(v) for v in vs] for k, vs in settings.synonyms.items()}
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _document(self, tenant_id: str, doc: dict[str, Any]) -> tantivy.Document:
+        values: dict[str, Any] = {ID: str(doc[ID]), TENANT: tenant_id}
+        for name in self.settings.searchable:
+            text = doc.get(name)
+            if text:
+                values[name] = [fold(t) for t in text] if isinstance(text, list) else fold(text)
+        for name in self.settings.keywords:
+            value = doc.get(name)
+            if value is not None and value != []:
+                values[name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+        for name in self.settings.numbers:
+            if doc.get(name) is not None:
+                values[name] = int(doc[name])
+        source = {k: v for k, v in doc.items() if k in self.settings.fields or k == ID}
+        document = tantivy.Document.from_dict(values, self.schema)
+        document.add_bytes(SOURCE, json.dumps(source, default=str).encode())
+        return document
+
+    def _tenant_doc(self, tenant_id: str, doc_id: str):
+        return tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, TENANT, tenant_id)),
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, ID, doc_id))])
+
+    def write(self, tenant_id: str, upserts: list[dict], deletes: list[str],
+              drop_tenant: bool = False) -> None:
+        with self.lock:
+            try:
+                writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            except ValueError as exc:  # another process holds the writer lock
+                raise SearchUnavailable(f"index busy: {exc}") from exc
+            try:
+                if drop_tenant:
+                    writer.delete_documents_by_query(
+                        tantivy.Query.term_query(self.schema, TENANT, tenant_id))
+                for doc_id in [*deletes, *(str(d[ID]) for d in upserts)]:
+                    # By tenant and id together: a document id of another tenant is untouched.
+                    writer.delete_documents_by_query(self._tenant_doc(tenant_id, doc_id))
+                for doc in upserts:
+                    writer.add_document(self._document(tenant_id, doc))
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                writer.rollback()
+                raise
+        self.index.reload()
+
+    # --- searching ----------------------------------------------------------------------
+
+    def _word_query(self, word: str, prefix: bool):
+        """One query word: exact (scored by BM25) or within its typo budget, in any
+        searchable field, more important fields weighing more; synonyms count too."""
+        alternatives = []
+        for i, name in enumerate(self.settings.searchable):
+            boost = FIELD_BOOSTS[min(i, len(FIELD_BOOSTS) - 1)]
+            exact = tantivy.Query.term_query(self.schema, name, word)
+            budget = typo_budget(word)
+            if budget or prefix:
+                fuzzy = tantivy.Query.fuzzy_term_query(self.schema, name, word, distance=budget,
+                                                       transposition_cost_one=True, prefix=prefix)
+                alternatives.append(tantivy.Query.boost_query(
+                    tantivy.Query.disjunction_max_query([exact, tantivy.Query.boost_query(
+                        fuzzy, 0.5)]), boost))
+            else:
+                alternatives.append(tantivy.Query.boost_query(exact, boost))
+            for synonym in self.synonyms.get(word, []):
+                phrase = [(tantivy.Occur.Must, tantivy.Query.term_query(self.schema, name, w))
+                          for w in synonym]
+                alternatives.append(tantivy.Query.boost_query(
+                    tantivy.Query.boolean_query(phrase), boost * 0.9))
+        return tantivy.Query.disjunction_max_query(alternatives, tie_breaker=0.1)
+
+    def _filter_query(self, flt: Filter):
+        if flt.field in self.settings.numbers:
+            low = flt.value if flt.op == "gte" else INT_MIN
+            high = flt.value if flt.op == "lte" else INT_MAX
+            if flt.op in ("gte", "lte"):
+                return tantivy.Query.range_query(self.schema, flt.field, tantivy.FieldType.Integer,
+                                                 int(low), int(high))
+            values = flt.value if flt.op in ("in", "not_in") else [flt.value]
+            return tantivy.Query.boolean_query([
+                (tantivy.Occur.Should, tantivy.Query.range_query(
+                    self.schema, flt.field, tantivy.FieldType.Integer, int(v), int(v)))
+                for v in values])
+        if flt.field not in self.settings.keywords:
+            raise ValueError(f"{flt.field!r} is not a keyword or number field of this index")
+        if flt.op in ("gte", "lte"):
+            raise ValueError(f"{flt.op} works on number fields only")
+        if flt.op == "eq":
+            return tantivy.Query.term_query(self.schema, flt.field, str(flt.value))
+        return tantivy.Query.term_set_query(self.schema, flt.field, [str(v) for v in flt.value])
+
+    def search(self, tenant_id: str, query: SearchQuery) -> SearchResult:
+        clauses = [(tantivy.Occur.Must, tantivy.Query.const_score_query(
+            tantivy.Query.term_query(self.schema, TENANT, tenant_id), 0.0))]
+        query_words = words(query.text, drop_stopwords=query.matching == "any")
+        if query_words:
+            occur = tantivy.Occur.Must if query.matching == "all" else tantivy.Occur.Should
+            text = tantivy.Query.boolean_query([
+                (occur, self._word_query(w, prefix=query.matching == "all"
+                                         and i == len(query_words) - 1))
+                for i, w in enumerate(query_words)])
+            clauses.append((tantivy.Occur.Must, text))
+        for flt in query.filters:
+            occur = tantivy.Occur.MustNot if flt.op == "not_in" else tantivy.Occur.Must
+            clauses.append((occur, tantivy.Query.const_score_query(self._filter_query(flt), 0.0)))
+        if not query_words:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        tantivy_query = tantivy.Query.boolean_query(clauses)
+        searcher = self.index.searcher()
+        if query.sort:
+            field, descending = query.sort
+            if field not in self.settings.numbers:
+                raise ValueError(f"{field!r} is not a number field of this index")
+            result = searcher.search(tantivy_query, limit=query.limit, offset=query.offset,
+                                     count=True, order_by_field=field,
+                                     order=tantivy.Order.Desc if descending else tantivy.Order.Asc)
+        else:
+            result = searcher.search(tantivy_query, limit=query.limit, offset=query.offset,
+                                     count=True)
+        hits = []
+        for score, address in result.hits:
+            stored = searcher.doc(address)
+            document = json.loads(bytes(stored[SOURCE][0]))
+            marks = {}
+            for name in query.highlight:
+                value = document.get(name)
+                text = " · ".join(value) if isinstance(value, list) else value
+                marked = highlight(text or "", query_words, prefix_last=query.matching == "all")
+                if marked:
+                    marks[name] = marked
+            hits.append(Hit(id=document[ID], score=float(score) if not query.sort else 0.0,
+                            document=document, highlights=marks))
+        facets = {}
+        if query.facets:
+            unknown = set(query.facets) - set(self.settings.keywords)
+            if unknown:
+                raise ValueError(f"not keyword fields: {sorted(unknown)}")
+            aggregated = searcher.aggregate(tantivy_query, {
+                name: {"terms": {"field": name, "size": MAX_FACET_VALUES}}
+                for name in query.facets})
+            facets = {name: {b["key"]: b["doc_count"] for b in aggregated[name]["buckets"]}
+                      for name in query.facets}
+        return SearchResult(hits=hits, total=result.count, facets=facets)
+
+
+class EmbeddedSearch:
+    """SearchBackend on Tantivy. Calls run in a worker thread: Tantivy releases the GIL
+    while it searches, so the event loop keeps serving other requests."""
+
+    name = "embedded"
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.indexes: dict[str, _Index] = {}
+
+    def _index(self, name: str) -> _Index:
+        try:
+            return self.indexes[name]
+        except KeyError:
+            raise SearchUnavailable(f"index {name!r} is not configured") from None
+
+    async def configure(self, index: str, settings: IndexSettings) -> None:
+        if index not in self.indexes or self.indexes[index].settings != settings:
+            self.indexes[index] = await asyncio.to_thread(_Index, self.directory / index, settings)
+
+    async def upsert(self, index: str, tenant_id: str, documents: list[dict[str, Any]]) -> None:
+        if documents:
+            await asyncio.to_thread(self._index(index).write, str(tenant_id), documents, [])
+
+    async def delete(self, index: str, tenant_id: str, ids: list[str]) -> None:
+        if ids:
+            await asyncio.to_thread(self._index(index).write, str(tenant_id), [],
+                                    [str(i) for i in ids])
+
+    async def search(self, index: str, tenant_id: str, query: SearchQuery) -> SearchResult:
+        return await asyncio.to_thread(self._index(index).search, str(tenant_id), query)
+
+    async def drop_tenant(self, index: str, tenant_id: str) -> None:
+        await asyncio.to_thread(self._index(index).write, str(tenant_id), [], [],
+                                drop_tenant=True)
+
+    async def close(self) -> None:
+        self.indexes.clear()

@@ -1,0 +1,267 @@
+"""Matching end to end on the real embedded engine: the outbox keeps the index in step
+(also across an engine outage), hard filters, ranking and explanations, the tenant
+filter, the PostgreSQL fallback, and the shortlist race."""
+
+from __future__ import annotations
+
+import asyncio
+import pytest
+import tantivy
+from sqlalchemy import func, select
+
+from app.accounts.identity import Actor
+from app.accounts.roles import permissions_for
+from app.accounts.services import now
+from app.assignment_requests.models import RequestLanguage, RequestSkill
+from app.experts.models import ExpertConsent, Skill
+from app.matching import shortlist
+from app.matching.models import Assignment, ShortlistEntry
+from app.matching.services import MatchFilters, find_candidates
+from app.search.models import SearchOutbox
+from app.search.outbox import EXPERTS
+from search_index import SearchQuery
+from search_index.meili import MeiliSearch
+from tenants.context import tenant_scope
+from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.expert_helpers import complete_profile
+from tests.request_helpers import make_institution, make_request
+
+pytestmark = pytest.mark.usefixtures("in_english")
+
+STAFF = Actor(email="officer@example.org", name="Officer", role="staff",
+              permissions=permissions_for("staff", False))
+
+
+async def skill_id(session_factory, tenant, code: str):
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            return await db.scalar(select(Skill.id).where(Skill.tenant_id == tenant.id,
+                                                          Skill.code == code))
+
+
+async def open_request(session_factory, tenant, **changes):
+    async with session_factory() as db:
+        institution = await make_institution(db, tenant)
+        request = await make_request(db, tenant, institution.id, status="open")
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            row = await db.get(type(request), request.id)
+            for key, value in changes.items():
+                setattr(row, key, value)
+            await db.commit()
+            return row
+
+
+async def outbox_size(session_factory, tenant) -> int:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            return await db.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+
+
+async def test_changes_reach_the_index_through_the_outbox(app, missions, session_factory,
+                                                          index_now):
+    sudan = missions["sudan"]
+    _user, profile = await complete_profile(session_factory, sudan, status="verified",
+                                            name="Amna Outbox", skill_code="teacher_training")
+    assert await outbox_size(session_factory, sudan) >= 1
+    await index_now()
+    assert await outbox_size(session_factory, sudan) == 0
+    found = await app.state.search.search(EXPERTS, str(sudan.id), SearchQuery(text="amna outbox"))
+    assert [hit.id for hit in found.hits] == [str(profile.id)]
+    # Withdrawing consent to matching takes the profile out on the next drain.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            consent = await db.scalar(select(ExpertConsent).where(
+                ExpertConsent.profile_id == profile.id, ExpertConsent.purpose == "matching"))
+            consent.withdrawn_at = now()
+            await db.commit()
+    await index_now()
+    found = await app.state.search.search(EXPERTS, str(sudan.id), SearchQuery(text="amna outbox"))
+    assert found.hits == []
+
+
+async def test_nothing_is_lost_while_the_engine_is_down(app, missions, session_factory,
+                                                        index_now, search_dir):
+    """Another process holding the index's writer lock makes the engine refuse writes:
+    the outbox keeps the change until the engine takes it."""
+    sudan = missions["sudan"]
+    await index_now()
+    index = tantivy.Index.open(str(search_dir / EXPERTS))
+    blocker = index.writer(heap_size=15_000_000, num_threads=1)
+    try:
+        _user, profile = await complete_profile(session_factory, sudan, status="verified",
+                                                name="Bakhita Outage")
+        await index_now()
+        assert await outbox_size(session_factory, sudan) >= 1
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                rows = list(await db.scalars(select(SearchOutbox)))
+                assert all(r.attempts == 1 and "busy" in r.last_error for r in rows)
+                for row in rows:
+                    row.next_attempt_at = None  # the backoff has passed
+                await db.commit()
+    finally:
+        blocker.rollback()
+        del blocker
+    await index_now()
+    assert await outbox_size(session_factory, sudan) == 0
+    found = await app.state.search.search(EXPERTS, str(sudan.id), SearchQuery(text="bakhita"))
+    assert [hit.id for hit in found.hits] == [str(profile.id)]
+
+
+async def test_hard_filters_ranking_and_explanation(app, missions, session_factory, index_now):
+    sudan = missions["sudan"]
+    training = await skill_id(session_factory, sudan, "teacher_training")
+    request = await open_request(session_factory, sudan, sector="education",
+                                 min_years_experience=10)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(RequestSkill.__table__.delete().where(
+                RequestSkill.request_id == request.id))
+            await db.execute(RequestLanguage.__table__.delete().where(
+                RequestLanguage.request_id == request.id))
+            db.add(RequestSkill(tenant_id=sudan.id, request_id=request.id, skill_id=training,
+                                required=True))
+            db.add(RequestLanguage(tenant_id=sudan.id, request_id=request.id, language="en",
+                                   min_level="B2"))
+            await db.commit()
+    _u, strong = await complete_profile(session_factory, sudan, status="verified",
+                                        name="Strong Match", language=("en", "C2"))
+    _u, other_sector = await complete_profile(session_factory, sudan, status="verified",
+                                              name="Other Sector", language=("en", "C1"),
+                                              sector="health")
+    _u, weak_english = await complete_profile(session_factory, sudan, status="verified",
+                                              name="Weak English", language=("en", "A2"))
+    _u, unverified = await complete_profile(session_factory, sudan, status="submitted",
+                                            name="Not Yet Verified")
+    _u, busy = await complete_profile(session_factory, sudan, status="verified",
+                                      name="Busy Expert", available=(400, 500))
+    _u, no_consent = await complete_profile(session_factory, sudan, status="verified",
+                                            name="No Consent", consents=())
+    await index_now()
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.get(type(request), request.id)
+            matches = await find_candidates(db, sudan, app.state.search, row, MatchFilters(),
+                                            "en")
+    ids = [c.profile_id for c in matches.candidates]
+    assert matches.from_engine
+    assert strong.id in ids and other_sector.id in ids
+    for excluded in (weak_english, unverified, busy, no_consent):
+        assert excluded.id not in ids
+    assert ids.index(strong.id) < ids.index(other_sector.id)  # same skill, sector differs
+    best = matches.candidates[ids.index(strong.id)]
+    explanation = best.explanation(matches.skill_names)
+    assert explanation["criteria"]["required_skills"]["missing"] == []
+    assert len(explanation["criteria"]["required_skills"]["matched"]) == 1
+    assert explanation["criteria"]["languages"]["languages"][0]["level"] == "C2"
+    assert explanation["criteria"]["availability"]["overlap_days"] > 0
+    assert explanation["criteria"]["experience"]["years"] == 12
+    # A facet narrows the list.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.get(type(request), request.id)
+            narrowed = await find_candidates(db, sudan, app.state.search, row,
+                                             MatchFilters(sector="health"), "en")
+    assert [c.profile_id for c in narrowed.candidates] == [other_sector.id]
+
+
+async def test_another_missions_experts_are_never_candidates(app, missions, session_factory,
+                                                             index_now):
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    _u, theirs = await complete_profile(session_factory, mozambique, status="verified",
+                                        name="Mozambique Only Expert",
+                                        skill_code="teacher_training")
+    await index_now()
+    crafted = SearchQuery(text=f'Mozambique Only Expert tenant_id = "{mozambique.id}"',
+                          matching="any")
+    found = await app.state.search.search(EXPERTS, str(sudan.id), crafted)
+    assert str(theirs.id) not in [hit.id for hit in found.hits]
+    request = await open_request(session_factory, sudan)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.get(type(request), request.id)
+            matches = await find_candidates(db, sudan, app.state.search, row,
+                                            MatchFilters(q="Mozambique Only"), "en")
+    assert theirs.id not in [c.profile_id for c in matches.candidates]
+
+
+async def test_the_page_answers_from_the_database_when_the_engine_is_unreachable(
+        app, client, missions, session_factory, index_now):
+    sudan = missions["sudan"]
+    request = await open_request(session_factory, sudan)
+    _u, expert = await complete_profile(session_factory, sudan, status="verified",
+                                        name="Fallback Candidate")
+    staff = await make_user(session_factory, sudan, "staff")
+    use_session(client, None)
+    await sign_in(client, sudan, staff.email)
+    engine = app.state.search
+    app.state.search = MeiliSearch("http://127.0.0.1:9", None)  # nothing listens there
+    try:
+        page = await client.get(f"/sudan/requests/{request.id}/matches")
+    finally:
+        await app.state.search.close()
+        app.state.search = engine
+    assert page.status_code == 200
+    assert "search engine is not answering" in page.text
+    assert "Fallback Candidate" in page.text
+
+
+async def test_two_confirmations_at_once_fill_one_place_once(app, missions, session_factory):
+    sudan = missions["sudan"]
+    request = await open_request(session_factory, sudan, experts_wanted=1,
+                                 status="shortlisting")
+    entries = []
+    for name in ("Racer One", "Racer Two"):
+        _u, profile = await complete_profile(session_factory, sudan, status="verified", name=name)
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                entry = ShortlistEntry(tenant_id=sudan.id, request_id=request.id,
+                                       profile_id=profile.id, status="accepted", explanation={})
+                db.add(entry)
+                await db.commit()
+                entries.append(entry.id)
+
+    async def confirm(entry_id):
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                row = await db.get(type(request), request.id)
+                entry = await db.get(ShortlistEntry, entry_id)
+                try:
+                    await shortlist.confirm(db, sudan, STAFF, row, entry, "http://x/")
+                    return "confirmed"
+                except shortlist.ShortlistRefused as exc:
+                    return exc.message
+
+    outcomes = await asyncio.gather(*(confirm(e) for e in entries))
+    # The second waits for the first, then finds the request filled.
+    assert sorted(outcomes) == ["This request is not open for selection any more.", "confirmed"]
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            assert await db.scalar(select(func.count()).select_from(Assignment).where(
+                Assignment.request_id == request.id)) == 1
+            row = await db.get(type(request), request.id)
+            assert row.status == "filled"
+
+
+async def test_portal_reindex_rebuilds_from_the_database(app, missions, session_factory, portal):
+    """Rows written around the outbox (a bulk load) reach the index through `portal reindex`."""
+    sudan = missions["sudan"]
+    _u, profile = await complete_profile(session_factory, sudan, status="verified",
+                                         name="Zeinab Bulkload")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(SearchOutbox.__table__.delete())
+            await db.commit()
+    result = await asyncio.to_thread(portal, "reindex", "--tenant", "sudan")
+    assert result.returncode == 0, result.stderr
+    assert "Search index rebuilt" in result.stdout
+    unknown = await asyncio.to_thread(portal, "reindex", "--tenant", "atlantis")
+    assert unknown.returncode != 0 and "atlantis" in unknown.stderr
+    for _attempt in range(30):  # another process committed: this reader reloads within ~1 s
+        found = await app.state.search.search(EXPERTS, str(sudan.id),
+                                              SearchQuery(text="zeinab bulkload"))
+        if found.hits:
+            break
+        await asyncio.sleep(0.2)
+    assert [hit.id for hit in found.hits] == [str(profile.id)]

@@ -1,0 +1,420 @@
+"""The pure scoring module: each criterion on its own (value and explanation facts), the
+weighted mean that leaves out criteria which do not apply, weights, totals and ties.
+No database, no engine."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from app.matching.scoring import (CRITERIA, DEFAULT_WEIGHTS, MAX_WEIGHT, MODALITY_FIT,
+                                  CandidateFacts, Criterion, RequestFacts, Score,
+                                  availability_fit, clean_weights, experience_fit,
+                                  languages_fit, modality_location_fit, overlap_days,
+                                  rank_key, score)
+
+MARCH = (date(2025, 3, 1), date(2025, 3, 31))   # 31 days, inclusive
+
+
+def d(day: int, month: int = 3) -> date:
+    return date(2025, month, day)
+
+
+def request(**overrides) -> RequestFacts:
+    """A request where every criterion applies; override what a test is about."""
+    facts = dict(required_skills={"r1", "r2"}, desired_skills={"d1", "d2"}, sector="health",
+                 languages=(("fr", "B2"),), window=MARCH, duration_days=20, min_years=5,
+                 modality="on_site", city="Dakar", country="SN")
+    facts.update(overrides)
+    for key in ("required_skills", "desired_skills"):
+        facts[key] = frozenset(facts[key])
+    return RequestFacts(**facts)
+
+
+def candidate(**overrides) -> CandidateFacts:
+    """A candidate perfect for request(); override what a test is about."""
+    facts = dict(skills={"r1", "r2", "d1", "d2"}, sectors={"health"}, languages={"fr": "C1"},
+                 periods=(MARCH,), years=10, modality="on_site", city="Dakar", country="SN",
+                 evaluation=1.0)
+    facts.update(overrides)
+    for key in ("skills", "sectors"):
+        facts[key] = frozenset(facts[key])
+    return CandidateFacts(**facts)
+
+
+def only(*names: str, **custom: int) -> dict[str, int]:
+    """Weights counting only the named criteria (weight 1, or as given)."""
+    return {name: custom.get(name, 1 if name in names else 0) for name in CRITERIA}
+
+
+def test_the_perfect_candidate_scores_100_with_every_criterion_present():
+    result = score(request(), candidate())
+    assert result.total == 100
+    assert [c.name for c in result.criteria] == list(CRITERIA)
+    assert all(c.value == 1.0 for c in result.criteria)
+    assert {c.name: c.weight for c in result.criteria} == DEFAULT_WEIGHTS
+
+
+# --- skills -----------------------------------------------------------------------------
+
+def test_required_skills_value_and_matched_missing_ids():
+    result = score(request(required_skills={"r1", "r2", "r3", "r4"}),
+                   candidate(skills={"r3", "r1", "x9"}))
+    required = result.criterion("required_skills")
+    assert required.value == 0.5
+    assert required.facts == {"matched": ["r1", "r3"], "missing": ["r2", "r4"]}
+
+
+def test_desired_skills_value_and_facts_are_separate_from_required():
+    result = score(request(required_skills={"r1"}, desired_skills={"d1", "d2", "d3"}),
+                   candidate(skills={"r1", "d2"}))
+    assert result.criterion("required_skills").value == 1.0
+    desired = result.criterion("desired_skills")
+    assert desired.value == pytest.approx(1 / 3)
+    assert desired.facts == {"matched": ["d2"], "missing": ["d1", "d3"]}
+
+
+def test_no_skills_at_all_and_no_skills_wanted():
+    result = score(request(), candidate(skills=set()))
+    assert result.criterion("required_skills").value == 0.0
+    assert result.criterion("required_skills").facts == {"matched": [],
+                                                         "missing": ["r1", "r2"]}
+    result = score(request(required_skills=set(), desired_skills=set()), candidate())
+    for name in ("required_skills", "desired_skills"):
+        assert result.criterion(name).value is None
+        assert result.criterion(name).facts == {"matched": [], "missing": []}
+
+
+# --- sector -----------------------------------------------------------------------------
+
+def test_sector_match_mismatch_and_not_asked():
+    assert score(request(), candidate(sectors={"education", "health"})) \
+        .criterion("sector").value == 1.0
+    assert score(request(), candidate(sectors={"education"})).criterion("sector").value == 0.0
+    assert score(request(sector=None), candidate()).criterion("sector").value is None
+    assert score(request(sector=""), candidate()).criterion("sector").value is None
+
+
+# --- languages --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("minimum", "level", "value"), [
+    ("B2", "B2", 1.0),                  # at the minimum
+    ("B2", "C1", 1.0),                  # above
+    ("C2", "native", 1.0),              # native is above C2
+    ("native", "C2", 6 / 7),            # ... so C2 is below a native minimum
+    ("B2", "A2", 2 / 4),                # below: (index + 1) / (minimum index + 1)
+    ("C1", "A1", 1 / 5),
+    ("B2", None, 0.0),                  # does not speak it
+])
+def test_one_language_at_above_below_and_missing(minimum, level, value):
+    spoken = {} if level is None else {"fr": level}
+    got, facts = languages_fit((("fr", minimum),), spoken)
+    assert got == pytest.approx(value)
+    assert facts == {"languages": [{"language": "fr", "minimum": minimum, "level": level,
+                                    "meets": value == 1.0}]}
+
+
+def test_languages_are_averaged_over_the_required_ones():
+    required = (("fr", "B2"), ("en", "C1"), ("wo", "A2"))
+    value, facts = languages_fit(required, {"fr": "native", "en": "B1", "de": "C2"})
+    assert value == pytest.approx((1.0 + 3 / 5 + 0.0) / 3)
+    assert [(f["language"], f["level"], f["meets"]) for f in facts["languages"]] == [
+        ("fr", "native", True), ("en", "B1", False), ("wo", None, False)]
+
+
+def test_no_language_required_does_not_apply():
+    assert languages_fit((), {"fr": "C2"}) == (None, {"languages": []})
+    assert score(request(languages=()), candidate()).criterion("languages").value is None
+
+
+# --- availability -----------------------------------------------------------------------
+
+def test_overlap_days_are_counted_inclusively_over_several_periods():
+    periods = ((d(20, 2), d(5)),        # partial: 1..5 March -> 5 days
+               (d(10), d(14)),          # inside: 5 days
+               (d(28), d(10, 4)),       # partial: 28..31 March -> 4 days
+               (d(1, 5), d(30, 5)))     # outside: 0
+    assert overlap_days(periods, MARCH) == 14
+    value, facts = availability_fit(periods, MARCH, 20)
+    assert value == pytest.approx(14 / 20)
+    assert facts == {"overlap_days": 14, "needed_days": 20}
+
+
+def test_overlap_single_days_on_the_window_edges_count_as_one_day():
+    assert overlap_days(((d(1), d(1)),), MARCH) == 1
+    assert overlap_days(((d(31), d(31)),), MARCH) == 1
+    assert overlap_days(((d(28, 2), d(28, 2)), (d(1, 4), d(1, 4))), MARCH) == 0
+
+
+def test_overlapping_free_periods_are_not_counted_twice():
+    # The profile form does not forbid overlapping "available" periods.
+    assert overlap_days(((d(1), d(10)), (d(5), d(15))), MARCH) == 15
+    assert overlap_days(((d(1), d(10)), (d(1), d(10))), MARCH) == 10
+    assert overlap_days(((d(5), d(15)), (d(1), d(31)), (d(2), d(3))), MARCH) == 31
+    value, facts = availability_fit(((d(1), d(10)), (d(1), d(10))), MARCH, 20)
+    assert (value, facts["overlap_days"]) == (0.5, 10)
+
+
+def test_availability_is_capped_at_one():
+    value, facts = availability_fit((MARCH,), MARCH, 20)
+    assert value == 1.0
+    assert facts == {"overlap_days": 31, "needed_days": 20}
+
+
+def test_no_free_period_in_the_window_is_zero():
+    assert availability_fit((), MARCH, 20) == (0.0, {"overlap_days": 0, "needed_days": 20})
+
+
+def test_availability_does_not_apply_without_a_window_or_a_duration():
+    assert availability_fit((MARCH,), None, 20) == (None, {"overlap_days": None})
+    assert availability_fit((MARCH,), MARCH, 0) == (None, {"overlap_days": None})
+    result = score(request(window=None), candidate(periods=()))
+    assert result.criterion("availability").value is None
+    assert result.total == 100
+
+
+def test_free_days_need_not_be_contiguous():
+    # Design: the criterion counts free days in the window, not one unbroken stretch.
+    periods = tuple((d(day), d(day)) for day in range(1, 31, 2))   # 15 separate days
+    assert availability_fit(periods, MARCH, 15)[0] == 1.0
+
+
+# --- experience -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("years", "value"), [(0, 0.0), (3, 0.6), (5, 1.0), (12, 1.0)])
+def test_experience_below_at_above_the_minimum(years, value):
+    assert experience_fit(years, 5) == (pytest.approx(value), {"years": years, "minimum": 5})
+
+
+def test_unknown_years_count_as_zero_not_as_missing():
+    # Design: an expert who did not say is scored 0 (unlike evaluations, left out).
+    assert experience_fit(None, 5) == (0.0, {"years": None, "minimum": 5})
+    assert score(request(), candidate(years=None)).criterion("experience").value == 0.0
+
+
+@pytest.mark.parametrize("minimum", [None, 0])
+def test_experience_does_not_apply_without_a_minimum(minimum):
+    assert experience_fit(7, minimum) == (None, {"years": 7, "minimum": minimum})
+
+
+# --- modality and location --------------------------------------------------------------
+
+@pytest.mark.parametrize("expert", ["on_site", "hybrid", "remote"])
+def test_remote_requests_use_the_table_and_ignore_location(expert):
+    for city, country in (("Dakar", "SN"), ("Paris", "FR"), ("", "")):
+        value, facts = modality_location_fit(request(modality="remote"),
+                                             candidate(modality=expert, city=city,
+                                                       country=country))
+        assert value == MODALITY_FIT[("remote", expert)]
+        assert facts == {"modality": expert, "local": None}
+
+
+def test_the_modality_table():
+    assert MODALITY_FIT == {
+        ("on_site", "on_site"): 1.0, ("on_site", "hybrid"): 1.0, ("on_site", "remote"): 0.3,
+        ("hybrid", "on_site"): 1.0, ("hybrid", "hybrid"): 1.0, ("hybrid", "remote"): 0.6,
+        ("remote", "on_site"): 0.8, ("remote", "hybrid"): 1.0, ("remote", "remote"): 1.0,
+    }
+
+
+@pytest.mark.parametrize("wanted", ["on_site", "hybrid"])
+@pytest.mark.parametrize("expert", ["on_site", "hybrid", "remote"])
+@pytest.mark.parametrize(("city", "country", "local", "is_local"), [
+    ("Dakar", "SN", 1.0, True),          # same city
+    (" dAKAR ", "SN", 1.0, True),        # city compared trimmed, case-insensitively
+    ("Thiès", "SN", 0.8, True),          # the mission's country, another city
+    ("Paris", "FR", 0.6, False),         # abroad
+])
+def test_work_on_site_mixes_modality_and_location(wanted, expert, city, country, local,
+                                                  is_local):
+    value, facts = modality_location_fit(request(modality=wanted),
+                                         candidate(modality=expert, city=city,
+                                                   country=country))
+    assert value == pytest.approx(0.8 * MODALITY_FIT[(wanted, expert)] + 0.2 * local)
+    assert facts == {"modality": expert, "local": is_local}
+
+
+def test_on_site_hand_values():
+    on_site = request(modality="on_site")
+    assert modality_location_fit(on_site, candidate())[0] == pytest.approx(1.0)
+    assert modality_location_fit(on_site, candidate(city="Thiès"))[0] == pytest.approx(0.96)
+    assert modality_location_fit(on_site, candidate(city="Lyon", country="FR"))[0] \
+        == pytest.approx(0.92)
+    assert modality_location_fit(on_site, candidate(modality="remote", city="Lyon",
+                                                    country="FR"))[0] \
+        == pytest.approx(0.8 * 0.3 + 0.2 * 0.6)
+
+
+def test_an_empty_request_city_or_country_never_makes_an_expert_local():
+    value, facts = modality_location_fit(request(city="", country=""),
+                                         candidate(city="", country=""))
+    assert value == pytest.approx(0.8 + 0.2 * 0.6)
+    assert facts["local"] is False
+
+
+def test_unknown_modalities():
+    # An expert with no modality (or an unknown pair) gets the neutral 0.5.
+    assert modality_location_fit(request(modality="remote"), candidate(modality=None)) \
+        == (0.5, {"modality": None, "local": None})
+    assert modality_location_fit(request(modality=None), candidate()) == (None, {})
+
+
+# --- evaluations ------------------------------------------------------------------------
+
+def test_evaluations_value_and_none_is_left_out():
+    assert score(request(), candidate(evaluation=0.4)).criterion("evaluations").facts \
+        == {"evaluation": 0.4}
+    result = score(request(), candidate(evaluation=None))
+    assert result.criterion("evaluations").value is None
+    assert result.total == 100       # not 100 * 100 / 110
+    assert score(request(), candidate(evaluation=0.0)).total == round(100 * 100 / 110)
+
+
+# --- criteria that do not apply ---------------------------------------------------------
+
+def test_a_request_without_desired_skills_lets_a_perfect_candidate_score_100():
+    result = score(request(desired_skills=set()), candidate(skills={"r1", "r2"}))
+    assert result.criterion("desired_skills").value is None
+    assert result.total == 100
+
+
+def test_not_applying_is_excluded_not_counted_as_zero():
+    weights = only("required_skills", "desired_skills")
+    assert score(request(desired_skills=set()), candidate(), weights).total == 100
+    assert score(request(), candidate(skills={"r1", "r2"}), weights).total == 50
+
+
+def test_nothing_applies_or_every_weight_is_zero_scores_zero():
+    bare = request(required_skills=set(), desired_skills=set(), sector=None, languages=(),
+                   window=None, min_years=None, modality=None)
+    assert score(bare, candidate(evaluation=None)).total == 0
+    assert score(request(), candidate(), only()).total == 0
+
+
+# --- weights ----------------------------------------------------------------------------
+
+def test_a_criterion_with_weight_zero_has_no_effect():
+    weights = {**DEFAULT_WEIGHTS, "sector": 0}
+    assert score(request(), candidate(sectors=set()), weights).total == 100
+    assert score(request(), candidate(sectors=set()), weights).criterion("sector").value == 0
+    weak = candidate(skills={"r1"}, years=2, evaluation=0.3)
+    assert score(request(), replace(weak, sectors=frozenset()), weights).total \
+        == score(request(), weak, weights).total
+
+
+def test_doubling_a_weight_moves_the_total_towards_that_criterion():
+    weak_sector = candidate(sectors=set())            # 0 on sector, 1 on the rest
+    assert score(request(), weak_sector).total == round(100 * 100 / 110)        # 91
+    assert score(request(), weak_sector, {"sector": 20}).total \
+        == round(100 * 100 / 120)                                                # 83
+    strong_sector = candidate(skills=set(), sectors={"health"}, languages={},
+                              periods=(), years=0, modality="remote", city="",
+                              country="", evaluation=0.0)
+    before = score(request(), strong_sector).total
+    after = score(request(), strong_sector, {"sector": 20}).total
+    assert after > before
+
+
+def test_partial_weights_are_completed_with_the_defaults():
+    result = score(request(), candidate(), {"sector": 40})
+    assert {c.name: c.weight for c in result.criteria} == {**DEFAULT_WEIGHTS, "sector": 40}
+
+
+def test_clean_weights():
+    assert clean_weights({}) == DEFAULT_WEIGHTS
+    cleaned = clean_weights({"required_skills": 250, "desired_skills": -3, "sector": "abc",
+                             "languages": None, "availability": "40", "experience": 12.9,
+                             "modality_location": [1], "bogus": 50})
+    assert cleaned == {**DEFAULT_WEIGHTS, "required_skills": MAX_WEIGHT, "desired_skills": 0,
+                       "availability": 40, "experience": 12}
+    assert list(cleaned) == list(CRITERIA)
+    assert clean_weights({"sector": 0})["sector"] == 0
+    assert DEFAULT_WEIGHTS["sector"] == 10          # the defaults are not modified
+
+
+# --- totals -----------------------------------------------------------------------------
+
+def test_a_total_by_hand():
+    result = score(request(), candidate(skills={"r1"},            # required 1/2 = 0.5
+                                        sectors={"health"},        # sector 1
+                                        languages={"fr": "B1"},    # (2+1)/(3+1) = 0.75
+                                        periods=((d(1), d(10)),),  # 10/20 = 0.5
+                                        years=3,                   # 3/5 = 0.6
+                                        modality="remote", city="Lyon", country="FR",
+                                        evaluation=0.8))
+    # desired 0/2 = 0; modality 0.8 * 0.3 + 0.2 * 0.6 = 0.36
+    values = {"required_skills": 0.5, "desired_skills": 0.0, "sector": 1.0,
+              "languages": 0.75, "availability": 0.5, "experience": 0.6,
+              "modality_location": 0.36, "evaluations": 0.8}
+    for name, value in values.items():
+        assert result.criterion(name).value == pytest.approx(value)
+    # 35*.5 + 10*0 + 10*1 + 15*.75 + 15*.5 + 10*.6 + 5*.36 + 10*.8 = 62.05; / 110 = .5641
+    assert result.total == 56
+    assert isinstance(result.total, int)
+
+
+def test_totals_are_ints_between_0_and_100():
+    worst = candidate(skills=set(), sectors=set(), languages={}, periods=(), years=None,
+                      modality=None, city="", country="", evaluation=0.0)
+    assert score(request(modality="remote"), replace(worst, modality="")).total == 2
+    for cand in (worst, candidate(), candidate(skills={"r2", "d1"}, years=4)):
+        for weights in (None, only("sector"), {"required_skills": 100}):
+            total = score(request(), cand, weights).total
+            assert isinstance(total, int) and 0 <= total <= 100
+
+
+def test_totals_round_with_python_round():
+    # round() rounds halves to even: 12.5 -> 12 (a consequence of round(), kept).
+    result = score(request(required_skills={f"r{i}" for i in range(8)}),
+                   candidate(skills={"r0"}), only("required_skills"))
+    assert result.criterion("required_skills").value == 0.125
+    assert result.total == 12
+
+
+# --- ties -------------------------------------------------------------------------------
+
+def fixed(total: int, required: float | None) -> Score:
+    return Score(total=total, criteria=[Criterion("required_skills", required, 35)])
+
+
+def test_rank_key_orders_by_total_then_coverage_then_relevance_then_number():
+    best = rank_key(fixed(80, 0.5), 0.1, 9)
+    assert rank_key(fixed(90, 0.0), 0.0, 99) < best                   # higher total
+    assert rank_key(fixed(80, 1.0), 0.0, 99) < best                   # more coverage
+    assert rank_key(fixed(80, 0.5), 0.9, 99) < best                   # more relevance
+    assert rank_key(fixed(80, 0.5), 0.1, 3) < best                    # lower number
+    assert rank_key(fixed(80, None), 0.0, 1) == rank_key(fixed(80, 0.0), 0.0, 1)
+
+
+def test_equal_totals_are_broken_by_required_coverage():
+    weights = only("required_skills", "desired_skills")
+    a = score(request(), candidate(skills={"r1", "d1", "d2"}), weights)     # .5 and 1
+    b = score(request(), candidate(skills={"r1", "r2", "d1"}), weights)     # 1 and .5
+    assert a.total == b.total == 75
+    assert rank_key(b, 0.0, 2) < rank_key(a, 0.9, 1)
+
+
+def test_sorting_candidates_is_deterministic():
+    req = request()
+    pool = {
+        1: (candidate(skills={"r1"}), 0.2),
+        2: (candidate(), 0.1),
+        3: (candidate(skills={"r1", "r2"}), 0.5),       # same total as 4, more relevance
+        4: (candidate(skills={"r1", "r2"}), 0.3),
+        5: (candidate(skills={"r1", "r2"}), 0.3),       # same as 4 but a higher number
+        6: (candidate(skills={"r2", "d1", "d2"}, evaluation=0.9), 0.9),
+    }
+    scored = [(number, score(req, cand), relevance)
+              for number, (cand, relevance) in pool.items()]
+    orders = {tuple(number for number, s, rel in sorted(perm,
+                                                        key=lambda r: rank_key(r[1], r[2],
+                                                                               r[0])))
+              for perm in itertools.permutations(scored)}
+    assert len(orders) == 1
+    order = orders.pop()
+    assert order[0] == 2 and order[1:4] == (3, 4, 5)
+    totals = [next(s.total for n, s, _ in scored if n == number) for number in order]
+    assert totals == sorted(totals, reverse=True)
