@@ -26,6 +26,7 @@ def _request_fk() -> Mapped[uuid.UUID]:
 class AssignmentRequest(TenantScoped, Base):
     __tablename__ = "assignment_requests"
     __table_args__ = (UniqueConstraint("tenant_id", "number"),
+                      UniqueConstraint("tenant_id", "external_ref"),
                       Index("ix_assignment_requests_tenant_id_status", "tenant_id", "status"),
                       Index("ix_assignment_requests_tenant_id_institution_id", "tenant_id",
                             "institution_id"))
@@ -62,6 +63,8 @@ class AssignmentRequest(TenantScoped, Base):
     shortlist_shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The row's reference in the spreadsheet it was imported from (re-import updates it).
+    external_ref: Mapped[str | None] = mapped_column(String(120))
 
 
 class RequestSkill(TenantScoped, Base):

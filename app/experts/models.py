@@ -30,6 +30,7 @@ class ExpertProfile(TenantScoped, Base):
     __tablename__ = "expert_profiles"
     __table_args__ = (UniqueConstraint("tenant_id", "user_id"),
                       UniqueConstraint("tenant_id", "number"),
+                      UniqueConstraint("tenant_id", "external_ref"),
                       Index("ix_expert_profiles_tenant_id_status", "tenant_id", "status"))
 
     # NULL once the expert's account is erased; the profile stays as "Expert #number".
@@ -55,6 +56,8 @@ class ExpertProfile(TenantScoped, Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The row's reference in the roster it was imported from: importing again updates it.
+    external_ref: Mapped[str | None] = mapped_column(String(120))
 
 
 class ExpertLanguage(TenantScoped, Base):

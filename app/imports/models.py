@@ -1,0 +1,40 @@
+"""One import of a file: checked first (preview with row-level errors), then run, with
+its progress, so the web page can poll it and a re-import can be traced."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, TenantScoped
+
+IMPORT_KINDS = ("experts", "requests")
+IMPORT_STATUSES = ("checked", "running", "done", "failed")
+
+
+class ImportBatch(TenantScoped, Base):
+    __tablename__ = "import_batches"
+    __table_args__ = (Index("ix_import_batches_tenant_id_created_at", "tenant_id", "created_at"),)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(300))  # the uploaded file, kept until run
+    status: Mapped[str] = mapped_column(String(16), default="checked")
+    # The state imported experts start in (submitted, or verified when staff vouch for it).
+    initial_status: Mapped[str] = mapped_column(String(16), default="submitted")
+    valid_only: Mapped[bool] = mapped_column(default=False)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    valid_rows: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"row": 3, "column": "languages", "reason": "..."}], the first few hundred
+    errors: Mapped[list] = mapped_column(JSONB, default=list)
+    failure: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
