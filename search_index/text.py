@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html import escape
 
 # Arabic letters written several ways: taa marbuta as haa, alif maqsura as yaa, the
@@ -56,7 +57,9 @@ def within_typos(candidate: str, word: str, budget: int, prefix: bool) -> bool:
         candidate = candidate[:len(word) + budget]
         return any(_distance(candidate[:n], word) <= budget
                    for n in range(max(0, len(word) - budget), len(candidate) + 1))
-    return _distance(candidate, word) <= budget
+    if abs(len(candidate) - len(word)) > budget:  # an edit changes the length by one at most
+        return False
+    return candidate == word if budget == 0 else _distance(candidate, word) <= budget
 
 
 def _distance(a: str, b: str) -> int:
@@ -84,12 +87,9 @@ def highlight(text: str, query_words: list[str], prefix_last: bool = True) -> st
     if not text or not query_words:
         return None
     out, last, found = [], 0, False
+    query_words = tuple(query_words)
     for match in WORD.finditer(text):
-        candidate = fold(match.group())
-        hit = any(candidate == w or within_typos(candidate, w, typo_budget(w),
-                                                 prefix_last and i == len(query_words) - 1)
-                  for i, w in enumerate(query_words))
-        if hit:
+        if _marked(match.group(), query_words, prefix_last):
             found = True
             out.append(escape(text[last:match.start()]))
             out.append(MARK_OPEN + escape(match.group()) + MARK_CLOSE)
@@ -98,6 +98,16 @@ def highlight(text: str, query_words: list[str], prefix_last: bool = True) -> st
         return None
     out.append(escape(text[last:]))
     return "".join(out)
+
+
+@lru_cache(maxsize=16_384)
+def _marked(word: str, query_words: tuple[str, ...], prefix_last: bool) -> bool:
+    """Whether a word of a text matches a query word. Cached: the same words come back in
+    every hit of a search (and the typo check is pure Python)."""
+    candidate = fold(word)
+    return any(candidate == w or within_typos(candidate, w, typo_budget(w),
+                                              prefix_last and i == len(query_words) - 1)
+               for i, w in enumerate(query_words))
 
 
 def mark_between(text: str, open_tag: str, close_tag: str) -> str:

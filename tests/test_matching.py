@@ -13,7 +13,8 @@ from app.accounts.identity import Actor
 from app.accounts.roles import permissions_for
 from app.accounts.services import now
 from app.assignment_requests.models import RequestLanguage, RequestSkill
-from app.experts.models import ExpertConsent, Skill
+from app.experts.models import ExpertConsent, ExpertProfile, Skill
+from app.experts.privacy import erase_account
 from app.matching import shortlist
 from app.matching.models import Assignment, ShortlistEntry
 from app.matching.services import MatchFilters, find_candidates
@@ -23,6 +24,7 @@ from search_index import SearchQuery
 from search_index.meili import MeiliSearch
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.documents_helpers import app_storage
 from tests.expert_helpers import complete_profile
 from tests.request_helpers import make_institution, make_request
 
@@ -265,3 +267,28 @@ async def test_portal_reindex_rebuilds_from_the_database(app, missions, session_
             break
         await asyncio.sleep(0.2)
     assert [hit.id for hit in found.hits] == [str(profile.id)]
+
+
+async def test_erasure_and_status_changes_reach_the_index(app, missions, session_factory,
+                                                          index_now):
+    sudan = missions["sudan"]
+    user, profile = await complete_profile(session_factory, sudan, status="verified",
+                                           name="Fatima Erasable")
+    _u, other = await complete_profile(session_factory, sudan, status="verified",
+                                       name="Fatima Deactivated")
+    await index_now()
+    found = await app.state.search.search(EXPERTS, str(sudan.id), SearchQuery(text="fatima"))
+    assert {hit.id for hit in found.hits} >= {str(profile.id), str(other.id)}
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.get(ExpertProfile, other.id)
+            row.status = "inactive"
+            await db.commit()
+    actor = Actor(user_id=user.id, email=user.email, name=user.name, role="expert",
+                  permissions=permissions_for("expert", False))
+    await erase_account(session_factory, actor, app_storage())
+    await index_now()
+    found = await app.state.search.search(EXPERTS, str(sudan.id), SearchQuery(text="fatima"))
+    assert str(profile.id) not in {hit.id for hit in found.hits}
+    [deactivated] = [hit for hit in found.hits if hit.id == str(other.id)]
+    assert deactivated.document["status"] == "inactive"  # kept, and matching filters it out

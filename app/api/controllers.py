@@ -1,0 +1,187 @@
+"""The read-only JSON API for integrators: /api/v1/<mission>/experts, /requests and a
+request's /matches, with an API token of that mission (Authorization: Bearer <token>).
+
+The mission comes from the URL (RequestContextMiddleware, as for the pages; an unknown
+mission is 404) and the caller from the token, in a guard that runs before anything else
+of the handler: no token, a malformed, unknown or revoked one is 401; a token of another
+mission is 404. Session cookies mean nothing here. The guard also writes the call's audit
+event, so calls refused for bad parameters (400) or unknown ids (404) are in the trail too.
+Every error is a JSON body (app.web.errors), never a page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from litestar import MediaType, Response, Router, get
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
+from litestar.params import Parameter
+
+from app.api import schemas, services
+from app.api.tokens import ApiAuthFailed, authenticate, record_call
+from app.web.context import MISSION_PARAM, client_ip, provide_tenant
+from app.web.deps import CurrentTenant, Db, Search
+
+API_PREFIX = "/api/v1"
+SCHEMA_PATH = f"{API_PREFIX}/schema"
+SECURITY_SCHEME = "apiToken"
+MAX_OFFSET = 2_147_483_647
+AUDITED_PARAM_LENGTH = 200  # the audit trail keeps this much of each parameter
+
+# Which object a path names, for the audit event.
+OBJECT_TYPES = {"profile_id": "expert_profile", "request_id": "assignment_request"}
+
+
+def _clean(value: str) -> str:
+    # PostgreSQL's JSONB refuses NUL; nobody needs more than this much of a parameter.
+    return value.replace("\x00", "\ufffd")[:AUDITED_PARAM_LENGTH]
+
+
+async def api_token_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Authenticates the token for the mission in the URL and audits the call."""
+    tenant = getattr(connection.state, "tenant", None)
+    if tenant is None:
+        raise NotFoundException()
+    header = connection.headers.get("authorization", "").strip()
+    if not header:
+        raise ApiAuthFailed("an API token is required: Authorization: Bearer <token>")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise ApiAuthFailed("use the header Authorization: Bearer <token>")
+    factory = connection.app.state.session_factory
+    path = connection.url.path
+    caller = await authenticate(factory, getattr(connection.state, "missions", []), tenant,
+                                value.strip(), client_ip(connection), path)
+    connection.state.api_caller = caller
+    params = {_clean(key): [_clean(v) for v in values][:10]
+              for key, values in list(connection.query_params.dict().items())[:20]}
+    object_type, object_id = "", ""
+    for name, kind in OBJECT_TYPES.items():
+        if name in connection.path_params:
+            object_type, object_id = kind, connection.path_params[name]
+    await record_call(factory, tenant, caller, handler.name or "api", path, params,
+                      object_type, object_id)
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+Lang = Annotated[Literal["en", "ar", "pt", "fr"], Parameter(
+    description="Language of skill names (falls back to English, then the skill's code).")]
+Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="Items to skip.")]
+Sector = Annotated[str | None, Parameter(
+    pattern=r"^[a-z0-9_]{1,64}$", description="A sector code of the mission, e.g. water_management.")]
+LanguageCode = Annotated[str | None, Parameter(
+    pattern=r"^[a-z]{2,3}$", description="An ISO 639-1 language code the expert speaks, e.g. ar.")]
+ExpertStatus = Literal["draft", "submitted", "verified", "inactive", "rejected"]
+RequestStatus = Literal["submitted", "open", "shortlisting", "filled", "closed", "rejected",
+                        "cancelled"]
+
+ERRORS = {
+    400: ResponseSpec(schemas.ErrorBody, description="A parameter is not valid.",
+                      generate_examples=False),
+    401: ResponseSpec(schemas.ErrorBody, description="No API token, or an unknown or revoked one.",
+                      generate_examples=False),
+    404: ResponseSpec(schemas.ErrorBody, generate_examples=False,
+                      description="No such mission or object, or the token belongs to another mission."),
+}
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+@get("/experts", name="api.experts.list", responses=ERRORS)
+async def api_experts(
+        tenant: CurrentTenant, db: Db,
+        limit: Annotated[int, Parameter(ge=1, le=100, description="Page size.")] = 20,
+        offset: Offset = 0, sector: Sector = None, language: LanguageCode = None,
+        status: Annotated[ExpertStatus | None, Parameter(
+            description="The profile's status in the registry.")] = None,
+        lang: Lang = "en") -> schemas.ExpertList:
+    """Experts of the mission who consent to matching, by number. Names only for those who
+    also consent to sharing their profile with host institutions; never contact details."""
+    return await services.list_experts(db, tenant, limit=limit, offset=offset, sector=sector,
+                                       language=language, status=status, locale=lang)
+
+
+@get("/experts/{profile_id:uuid}", name="api.experts.get", responses=ERRORS)
+async def api_expert(tenant: CurrentTenant, db: Db, profile_id: uuid.UUID,
+                     lang: Lang = "en") -> schemas.Expert:
+    """One expert (404 when they do not consent to matching, or are of another mission)."""
+    return await services.get_expert(db, tenant, profile_id, locale=lang)
+
+
+@get("/requests", name="api.requests.list", responses=ERRORS)
+async def api_requests(
+        tenant: CurrentTenant, db: Db,
+        limit: Annotated[int, Parameter(ge=1, le=100, description="Page size.")] = 20,
+        offset: Offset = 0,
+        status: Annotated[RequestStatus | None, Parameter(
+            description="The request's state (drafts are never listed).")] = None,
+        sector: Sector = None, lang: Lang = "en") -> schemas.RequestList:
+    """Assignment requests of the mission (every state but draft), by number."""
+    return await services.list_requests(db, tenant, limit=limit, offset=offset, status=status,
+                                        sector=sector, locale=lang)
+
+
+@get("/requests/{request_id:uuid}", name="api.requests.get", responses=ERRORS)
+async def api_request(tenant: CurrentTenant, db: Db, request_id: uuid.UUID,
+                      lang: Lang = "en") -> schemas.AssignmentRequest:
+    """One assignment request (404 for drafts and other missions' requests)."""
+    return await services.get_request(db, tenant, request_id, locale=lang)
+
+
+@get("/requests/{request_id:uuid}/matches", name="api.requests.matches", responses=ERRORS)
+async def api_request_matches(
+        tenant: CurrentTenant, db: Db, search: Search, request_id: uuid.UUID,
+        limit: Annotated[int, Parameter(ge=1, le=50, description="How many candidates.")] = 20,
+        lang: Lang = "en") -> schemas.Matches:
+    """The request's best candidates, ranked and explained exactly as the staff's matching
+    workspace shows them (same candidates, order, scores and per-criterion explanation)."""
+    return await services.request_matches(db, tenant, search, request_id, limit, locale=lang)
+
+
+API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches]
+
+
+def api_router() -> Router:
+    return Router(
+        path=f"{API_PREFIX}/{{{MISSION_PARAM}:str}}", route_handlers=API_ROUTES,
+        guards=[api_token_guard], include_in_schema=True, tags=["API v1"],
+        security=[SecurityRequirement({SECURITY_SCHEME: []})],
+        dependencies={"tenant": Provide(provide_tenant, sync_to_thread=False)},
+    )
+
+
+async def _schema_not_found_as_json(response: Response) -> Response:
+    # Litestar answers unknown paths under the schema with a small HTML page: not here.
+    if response.status_code == 404:
+        return Response({"error": {"status": 404, "message": "Not Found"}}, status_code=404,
+                        media_type=MediaType.JSON)
+    return response
+
+
+def openapi_config() -> OpenAPIConfig:
+    """The API's schema, as JSON at /api/v1/schema (and /api/v1/schema/openapi.json). Only
+    the API's routes are in it: the app sets include_in_schema=False for everything else."""
+    return OpenAPIConfig(
+        title="Diaspora Bridge API", version="1.0.0", path=SCHEMA_PATH,
+        description=(
+            "Read-only access to one mission's experts, assignment requests and matching "
+            "results. Authenticate with an API token created by a mission admin "
+            "(Authorization: Bearer <token>); a token works for its own mission only. "
+            "Experts appear only while they consent to matching, with their name only when "
+            "they consent to sharing their profile with host institutions; contact details "
+            "are never published. Errors: {\"error\": {\"status\": ..., \"message\": ...}}."),
+        render_plugins=[JsonRenderPlugin()], use_handler_docstrings=True,
+        openapi_router=Router(SCHEMA_PATH, route_handlers=[], include_in_schema=False,
+                              after_request=_schema_not_found_as_json),
+        components=Components(security_schemes={SECURITY_SCHEME: SecurityScheme(
+            type="http", scheme="bearer",
+            description="An API token of the mission, from /<mission>/admin/api-tokens.")}),
+    )

@@ -1,0 +1,285 @@
+"""What the JSON API answers, as typed models (the OpenAPI schema at /api/v1/schema is built
+from them), and the functions that fill them. `portal match --json` prints the same
+`Matches` through the same function, so the command line and the API cannot drift apart.
+
+Consent rule: an expert is in the API only while they consent to matching (the rule of the
+search index, app.search.documents.expert_documents: not withdrawn, not erased); their name
+only when they also consent to sharing their profile with host institutions. Contact
+details (email, phone), birth year, gender, city and free text (summary, work history)
+are never in the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from app.matching.services import Matches as FoundMatches
+from app.matching.services import candidate_facts
+
+
+class Struct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+# --- errors --------------------------------------------------------------------------------
+
+class ErrorDetail(Struct):
+    """One invalid parameter."""
+
+    key: str
+    source: str            # query, path, header
+    message: str
+
+
+class Error(Struct):
+    status: int
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorBody(Struct):
+    """Every error of the API: {"error": {"status": 404, "message": "..."}}."""
+
+    error: Error
+
+
+# --- experts -------------------------------------------------------------------------------
+
+class Skill(Struct):
+    id: uuid.UUID
+    code: str
+    name: str              # in the language asked for (?lang=), else English, else the code
+
+
+class Language(Struct):
+    language: str          # ISO 639-1
+    level: str             # CEFR A1..C2, or native
+
+
+class Period(Struct):
+    starts_on: date
+    ends_on: date
+
+
+class Expert(Struct):
+    """An expert's profile as integrators see it (see the consent rule above)."""
+
+    id: uuid.UUID
+    number: int
+    status: str
+    name: str | None       # null unless the expert consents to sharing their profile
+    shares_profile: bool
+    sectors: list[str]
+    skills: list[Skill]
+    languages: list[Language]
+    country: str | None    # of residence, ISO 3166
+    years_experience: int | None
+    education_level: int | None  # highest ISCED level
+    modality: str | None   # on_site, remote, hybrid
+    min_weeks: int | None
+    max_weeks: int | None
+    availability: list[Period]   # free periods (available windows minus unavailable ones)
+
+
+class ExpertList(Struct):
+    items: list[Expert]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- assignment requests -------------------------------------------------------------------
+
+class Institution(Struct):
+    id: uuid.UUID
+    name: str
+
+
+class RequestLanguage(Struct):
+    language: str
+    min_level: str
+
+
+class AssignmentRequest(Struct):
+    id: uuid.UUID
+    number: int
+    title: str
+    status: str
+    institution: Institution
+    sector: str | None
+    required_skills: list[Skill]
+    desired_skills: list[Skill]
+    languages: list[RequestLanguage]
+    modality: str | None
+    city: str
+    duration_weeks: int | None
+    earliest_start: date | None
+    latest_start: date | None
+    finish_by: date | None
+    experts_wanted: int
+    priority: str
+    submitted_at: datetime | None
+    opened_at: datetime | None
+
+
+class RequestList(Struct):
+    items: list[AssignmentRequest]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- matches -------------------------------------------------------------------------------
+
+class LanguageFit(Struct):
+    language: str
+    minimum: str
+    level: str | None      # null: the expert does not speak it
+    meets: bool
+
+
+class Criterion(Struct):
+    """One criterion of a candidate's score, as the matching workspace explains it. `value`
+    is 0..1 (null: the criterion does not apply to this request and is left out of the
+    score); the facts that belong to other criteria are null."""
+
+    value: float | None
+    weight: int
+    matched: list[str] | None = None        # required_skills, desired_skills: skill names
+    missing: list[str] | None = None
+    languages: list[LanguageFit] | None = None  # languages
+    overlap_days: int | None = None         # availability: free days in the work window
+    needed_days: int | None = None
+    years: int | None = None                # experience
+    minimum: int | None = None
+    modality: str | None = None             # modality_location
+    local: bool | None = None
+    evaluation: float | None = None         # evaluations
+
+
+class Explanation(Struct):
+    score: int
+    criteria: dict[str, Criterion]
+
+
+class Candidate(Struct):
+    rank: int
+    profile_id: uuid.UUID
+    number: int
+    name: str | None       # null unless the expert consents to sharing their profile
+    shares_profile: bool
+    score: int             # 0..100
+    country: str | None
+    years_experience: int | None
+    modality: str | None
+    explanation: Explanation
+
+
+class RequestRef(Struct):
+    id: uuid.UUID
+    number: int
+    title: str
+    status: str
+
+
+class Matches(Struct):
+    """The ranked candidates for a request, exactly as the staff's matching workspace ranks
+    and explains them (without its filters)."""
+
+    request: RequestRef
+    locale: str
+    total: int             # experts passing the hard filters
+    from_engine: bool      # false: the search engine was down and PostgreSQL answered
+    candidates: list[Candidate]
+
+
+# --- filling them --------------------------------------------------------------------------
+
+def skill_out(skill, locale: str) -> Skill:
+    return Skill(id=skill.id, code=skill.code, name=skill.display_name(locale))
+
+
+def shares_profile(document: dict) -> bool:
+    return document.get("shares_profile") == "yes"
+
+
+def expert_out(document: dict, skills: dict[str, Any], locale: str) -> Expert:
+    """From the expert's search document (which applies the consent rule) and the skills
+    of the mission by id."""
+    shared = shares_profile(document)
+    levels = candidate_facts(document).languages
+    return Expert(
+        id=uuid.UUID(document["id"]), number=document["number"], status=document["status"],
+        name=document.get("name") or None if shared else None, shares_profile=shared,
+        sectors=list(document.get("sectors") or []),
+        skills=sorted((skill_out(skills[s], locale) for s in document.get("skill_ids") or []
+                       if s in skills), key=lambda s: s.code),
+        languages=[Language(language=lang, level=level)
+                   for lang, level in sorted(levels.items())],
+        country=document.get("country"), years_experience=document.get("years"),
+        education_level=document.get("education"), modality=document.get("modality"),
+        min_weeks=document.get("min_weeks"), max_weeks=document.get("max_weeks"),
+        availability=[Period(starts_on=date.fromisoformat(a), ends_on=date.fromisoformat(b))
+                      for a, b in document.get("availability") or []])
+
+
+def request_out(request, institution, skills: list[tuple[Any, bool]], languages,
+                locale: str) -> AssignmentRequest:
+    """skills: (skill, required) pairs; languages: RequestLanguage rows."""
+    ordered = sorted(skills, key=lambda pair: pair[0].code)
+    return AssignmentRequest(
+        id=request.id, number=request.number, title=request.title, status=request.status,
+        institution=Institution(id=request.institution_id,
+                                name=institution.name if institution else ""),
+        sector=request.sector,
+        required_skills=[skill_out(s, locale) for s, required in ordered if required],
+        desired_skills=[skill_out(s, locale) for s, required in ordered if not required],
+        languages=[RequestLanguage(language=lang.language, min_level=lang.min_level)
+                   for lang in sorted(languages, key=lambda lang: lang.language)],
+        modality=request.modality, city=request.city or "",
+        duration_weeks=request.duration_weeks, earliest_start=request.earliest_start,
+        latest_start=request.latest_start, finish_by=request.finish_by,
+        experts_wanted=request.experts_wanted, priority=request.priority,
+        submitted_at=request.submitted_at, opened_at=request.opened_at)
+
+
+def criterion_out(facts: dict) -> Criterion:
+    languages = facts.get("languages")
+    return Criterion(
+        value=facts["value"], weight=facts["weight"], matched=facts.get("matched"),
+        missing=facts.get("missing"),
+        languages=None if languages is None else [LanguageFit(**lang) for lang in languages],
+        overlap_days=facts.get("overlap_days"), needed_days=facts.get("needed_days"),
+        years=facts.get("years"), minimum=facts.get("minimum"),
+        modality=facts.get("modality"), local=facts.get("local"),
+        evaluation=facts.get("evaluation"))
+
+
+def matches_out(request, found: FoundMatches, locale: str) -> Matches:
+    """The workspace's candidates (app.matching.services.find_candidates), in its order,
+    with its scores and explanations (Candidate.explanation); the text snippets it
+    highlights quote the profile's free text and are left out, like the free text itself."""
+    candidates = []
+    for rank, candidate in enumerate(found.candidates, start=1):
+        explained = candidate.explanation(found.skill_names)
+        shared = candidate.shares_profile
+        candidates.append(Candidate(
+            rank=rank, profile_id=candidate.profile_id, number=candidate.number,
+            name=candidate.name or None if shared else None, shares_profile=shared,
+            score=candidate.score.total, country=candidate.document.get("country"),
+            years_experience=candidate.document.get("years"),
+            modality=candidate.document.get("modality"),
+            explanation=Explanation(score=explained["score"], criteria={
+                name: criterion_out(facts) for name, facts in explained["criteria"].items()})))
+    return Matches(request=RequestRef(id=request.id, number=request.number,
+                                      title=request.title, status=request.status),
+                   locale=locale, total=found.total, from_engine=found.from_engine,
+                   candidates=candidates)
+
+
+def to_json(value: msgspec.Struct) -> bytes:
+    return msgspec.json.encode(value)

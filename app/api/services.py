@@ -1,0 +1,155 @@
+"""The API's reads, each scoped to one mission (and row-level security behind it).
+
+What an integrator may see is decided here, once:
+- experts: those the search index holds (consenting to matching, not withdrawn, not
+  erased; app.search.documents.expert_documents), any other expert is a 404;
+- assignment requests: every request of the mission except drafts (a draft is still the
+  institution's work in progress);
+- matches: find_candidates exactly as the staff's workspace calls it (no filters).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api import schemas
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.experts.models import ExpertConsent, ExpertLanguage, ExpertProfile, Skill
+from app.institutions.models import HostInstitution
+from app.matching.services import MatchFilters, find_candidates
+from app.search.documents import NOT_INDEXED, expert_documents
+from search_index import SearchBackend
+from tenants.context import TenantContext
+
+HIDDEN_REQUEST_STATUSES = ("draft",)
+
+
+def _listed_experts(tenant: TenantContext) -> list:
+    """The SQL side of expert_documents' rule, to count and page before building documents."""
+    return [ExpertProfile.tenant_id == tenant.id, ExpertProfile.erased_at.is_(None),
+            ExpertProfile.status.not_in(NOT_INDEXED),
+            exists().where(ExpertConsent.tenant_id == tenant.id,
+                           ExpertConsent.profile_id == ExpertProfile.id,
+                           ExpertConsent.purpose == "matching",
+                           ExpertConsent.withdrawn_at.is_(None))]
+
+
+async def _skills(db: AsyncSession, tenant: TenantContext, ids) -> dict[str, Skill]:
+    ids = {uuid.UUID(str(i)) for i in ids}
+    if not ids:
+        return {}
+    return {str(s.id): s for s in await db.scalars(select(Skill).where(
+        Skill.tenant_id == tenant.id, Skill.id.in_(ids)))}
+
+
+async def _expert_views(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID],
+                        locale: str) -> list[schemas.Expert]:
+    documents = await expert_documents(db, tenant, ids)
+    listed = [documents[i] for i in ids if documents.get(i)]
+    skills = await _skills(db, tenant, {s for doc in listed for s in doc.get("skill_ids") or []})
+    return [schemas.expert_out(doc, skills, locale) for doc in listed]
+
+
+async def list_experts(db: AsyncSession, tenant: TenantContext, *, limit: int, offset: int,
+                       sector: str | None = None, language: str | None = None,
+                       status: str | None = None, locale: str = "en") -> schemas.ExpertList:
+    conditions = _listed_experts(tenant)
+    if sector:
+        conditions.append(ExpertProfile.sectors.any(sector))
+    if language:
+        conditions.append(exists().where(ExpertLanguage.tenant_id == tenant.id,
+                                         ExpertLanguage.profile_id == ExpertProfile.id,
+                                         ExpertLanguage.language == language))
+    if status:
+        conditions.append(ExpertProfile.status == status)
+    total = await db.scalar(select(func.count()).select_from(ExpertProfile)
+                            .where(*conditions)) or 0
+    ids = list(await db.scalars(select(ExpertProfile.id).where(*conditions)
+                                .order_by(ExpertProfile.number).offset(offset).limit(limit)))
+    return schemas.ExpertList(items=await _expert_views(db, tenant, ids, locale), total=total,
+                              limit=limit, offset=offset)
+
+
+async def get_expert(db: AsyncSession, tenant: TenantContext, profile_id: uuid.UUID,
+                     locale: str = "en") -> schemas.Expert:
+    """The expert, or 404 when there is no such expert in this mission or they do not
+    consent to matching (not even whether they exist)."""
+    views = await _expert_views(db, tenant, [profile_id], locale)
+    if not views:
+        raise NotFoundException("no such expert")
+    return views[0]
+
+
+def _visible_requests(tenant: TenantContext) -> list:
+    return [AssignmentRequest.tenant_id == tenant.id,
+            AssignmentRequest.status.not_in(HIDDEN_REQUEST_STATUSES)]
+
+
+async def _request_views(db: AsyncSession, tenant: TenantContext,
+                         requests: list[AssignmentRequest],
+                         locale: str) -> list[schemas.AssignmentRequest]:
+    ids = [r.id for r in requests]
+    if not ids:
+        return []
+    institutions = {i.id: i for i in await db.scalars(select(HostInstitution).where(
+        HostInstitution.tenant_id == tenant.id,
+        HostInstitution.id.in_({r.institution_id for r in requests})))}
+    skills: dict[uuid.UUID, list[tuple[Skill, bool]]] = {}
+    for request_id, required, skill in (await db.execute(
+            select(RequestSkill.request_id, RequestSkill.required, Skill)
+            .join(Skill, Skill.id == RequestSkill.skill_id)
+            .where(RequestSkill.tenant_id == tenant.id, RequestSkill.request_id.in_(ids)))).all():
+        skills.setdefault(request_id, []).append((skill, required))
+    languages: dict[uuid.UUID, list[RequestLanguage]] = {}
+    for row in await db.scalars(select(RequestLanguage).where(
+            RequestLanguage.tenant_id == tenant.id, RequestLanguage.request_id.in_(ids))):
+        languages.setdefault(row.request_id, []).append(row)
+    return [schemas.request_out(r, institutions.get(r.institution_id), skills.get(r.id, []),
+                                languages.get(r.id, []), locale) for r in requests]
+
+
+async def list_requests(db: AsyncSession, tenant: TenantContext, *, limit: int, offset: int,
+                        status: str | None = None, sector: str | None = None,
+                        locale: str = "en") -> schemas.RequestList:
+    conditions = _visible_requests(tenant)
+    if status:
+        conditions.append(AssignmentRequest.status == status)
+    if sector:
+        conditions.append(AssignmentRequest.sector == sector)
+    total = await db.scalar(select(func.count()).select_from(AssignmentRequest)
+                            .where(*conditions)) or 0
+    rows = list(await db.scalars(select(AssignmentRequest).where(*conditions)
+                                 .order_by(AssignmentRequest.number)
+                                 .offset(offset).limit(limit)))
+    return schemas.RequestList(items=await _request_views(db, tenant, rows, locale),
+                               total=total, limit=limit, offset=offset)
+
+
+async def visible_request(db: AsyncSession, tenant: TenantContext,
+                          request_id: uuid.UUID) -> AssignmentRequest:
+    request = await db.scalar(select(AssignmentRequest).where(
+        *_visible_requests(tenant), AssignmentRequest.id == request_id))
+    if request is None:
+        raise NotFoundException("no such assignment request")
+    return request
+
+
+async def get_request(db: AsyncSession, tenant: TenantContext, request_id: uuid.UUID,
+                      locale: str = "en") -> schemas.AssignmentRequest:
+    request = await visible_request(db, tenant, request_id)
+    return (await _request_views(db, tenant, [request], locale))[0]
+
+
+async def request_matches(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
+                          request_id: uuid.UUID, limit: int,
+                          locale: str = "en") -> schemas.Matches:
+    """The request's ranked candidates as the workspace shows them (the API and `portal
+    match` both answer with this)."""
+    request = await visible_request(db, tenant, request_id)
+    found = await find_candidates(db, tenant, search, request, MatchFilters(), locale,
+                                  limit=limit)
+    return schemas.matches_out(request, found, locale)
