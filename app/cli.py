@@ -1,17 +1,18 @@
-"""The `portal` command: run, worker, migrate, reindex, tenants, seed-demo, skills."""
+"""The `portal` command: run, worker, migrate, reindex, tenants, seed-demo, skills, match."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import click
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import get_settings
 from app.db import migrate, server
@@ -33,15 +34,32 @@ async def prepare_database() -> DatabaseUrls:
 
 
 @asynccontextmanager
-async def app_session() -> AsyncIterator[AsyncSession]:
-    """A session as the runtime role, the same role (and RLS) the web app has."""
+async def app_sessions() -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions as the runtime role, the same role (and RLS) the web app has, for the
+    length of one command."""
     urls = await prepare_database()
     engine = create_engine(urls.app)
     try:
-        async with create_session_factory(engine)() as session:
-            yield session
+        yield create_session_factory(engine)
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def app_session() -> AsyncIterator[AsyncSession]:
+    async with app_sessions() as factory, factory() as session:
+        yield session
+
+
+async def mission_by_slug(factory: async_sessionmaker[AsyncSession], slug: str):
+    """The mission a command names (ProvisioningError, shown as the command's error, if none)."""
+    from tenants.provisioning import get_tenant_by_slug, to_context
+
+    async with factory() as session:
+        tenant = await get_tenant_by_slug(session, slug)
+    if tenant is None:
+        raise ProvisioningError(f"no mission with slug {slug!r}")
+    return to_context(tenant)
 
 
 def run_async(coro):
@@ -175,12 +193,8 @@ def reindex_cmd(slug: str | None) -> None:
     and assignment request of the mission(s), in batches, with a progress bar."""
 
     async def go() -> int:
-        urls = await prepare_database()
-        engine = create_engine(urls.app)
-        try:
-            return await reindex_missions(create_session_factory(engine), slug)
-        finally:
-            await engine.dispose()
+        async with app_sessions() as factory:
+            return await reindex_missions(factory, slug)
 
     total = run_async(go())
     click.echo(f"Search index rebuilt: {total:,} objects.")
@@ -205,12 +219,8 @@ def seed_demo_cmd() -> None:
     """Provision both missions and their demo content (idempotent)."""
 
     async def go() -> list[str]:
-        urls = await prepare_database()
-        engine = create_engine(urls.app)
-        try:
-            return await seed_demo(create_session_factory(engine))
-        finally:
-            await engine.dispose()
+        async with app_sessions() as factory:
+            return await seed_demo(factory)
 
     click.echo(f"Demo data in place for: {', '.join(run_async(go()))}.")
 
@@ -311,7 +321,6 @@ def skills_import(file: Path, slug: str, locale: str, source: str) -> None:
     if any row is invalid nothing is written."""
     from app.experts.skills_import import (SkillsImportError, check_options, import_skills,
                                            read_skills_file)
-    from tenants.provisioning import get_tenant_by_slug, to_context
 
     try:  # the whole file is checked before the database is even started
         check_options(locale, source)
@@ -320,24 +329,161 @@ def skills_import(file: Path, slug: str, locale: str, source: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
     async def go():
-        urls = await prepare_database()
-        engine = create_engine(urls.app)
-        try:
-            factory = create_session_factory(engine)
-            async with factory() as session:
-                tenant = await get_tenant_by_slug(session, slug)
-            if tenant is None:
-                raise ProvisioningError(f"no mission with slug {slug!r}")
+        async with app_sessions() as factory:
+            mission = await mission_by_slug(factory, slug)
             with click.progressbar(length=len(rows), label=f"Importing {len(rows):,} skills "
                                    f"into {slug}") as bar:
-                return await import_skills(factory, to_context(tenant), rows, locale, source,
+                return await import_skills(factory, mission, rows, locale, source,
                                            file_name=file.name, progress=bar.update)
-        finally:
-            await engine.dispose()
 
     result = run_async(go())
     click.echo(f"{result.total:,} skills in {slug}'s vocabulary from {file.name}: "
                f"{result.created:,} new, {result.updated:,} updated.")
+
+
+@main.command("match")
+@click.argument("request_ref", metavar="REQUEST_ID")
+@click.option("--tenant", "slug", required=True, help="Mission slug, e.g. sudan.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the JSON the API answers at /api/v1/<mission>/requests/<id>/matches.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 50),
+              help="How many candidates.")
+@click.option("--lang", default="en", show_default=True,
+              type=click.Choice(["en", "ar", "pt", "fr"]), help="Language of skill names.")
+def match_cmd(request_ref: str, slug: str, as_json: bool, limit: int, lang: str) -> None:
+    """The ranked candidates for an assignment request (its id, or its number), scored and
+    explained exactly as the matching workspace shows them."""
+    from litestar.exceptions import NotFoundException
+
+    from app.api.schemas import matches_text, to_json
+    from app.api.services import request_id_for, request_matches
+    from app.main import search_backend
+    from app.search.sync import ensure_indexes
+    from search_index import SearchUnavailable
+    from tenants.context import tenant_scope
+
+    async def go():
+        backend = search_backend(get_settings())
+        try:
+            try:
+                await ensure_indexes(backend)
+            except SearchUnavailable:  # then PostgreSQL answers, as on the workspace page
+                pass
+            async with app_sessions() as factory:
+                mission = await mission_by_slug(factory, slug)
+                with tenant_scope(mission):
+                    async with factory() as db:
+                        request_id = await request_id_for(db, mission, request_ref)
+                        return await request_matches(db, mission, backend, request_id, limit,
+                                                     lang)
+        finally:
+            await backend.close()
+
+    try:
+        matches = run_async(go())
+    except NotFoundException as exc:
+        raise click.ClickException(f"no assignment request {request_ref!r} in {slug} "
+                                   "(drafts are never matched)") from exc
+    if as_json:
+        click.echo(to_json(matches).decode())
+    else:
+        click.echo("\n".join(matches_text(matches)))
+
+
+@main.group("import")
+def import_group() -> None:
+    """Bring rosters in: experts and assignment requests from CSV, XLSX or JSON files
+    (the schema is in README.md; templates at /<mission>/imports)."""
+
+
+def _import_command(kind: str, statuses: tuple[str, ...], default_status: str) -> None:
+    @import_group.command(kind, help=f"Import {kind} from FILE (CSV, XLSX or JSON) into a "
+                          "mission. Re-importing the same file updates the same rows (by "
+                          "external_ref). If any row is invalid nothing is written, unless "
+                          "--valid-only.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--tenant", "slug", required=True, help="Mission slug, e.g. sudan.")
+    @click.option("--status", "initial_status", type=click.Choice(statuses),
+                  default=default_status, show_default=True,
+                  help="The state new rows start in.")
+    @click.option("--valid-only", is_flag=True,
+                  help="Import the valid rows and write the rejected ones to a CSV file.")
+    @click.option("--dry-run", is_flag=True, help="Check the file; write nothing.")
+    @click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path),
+                  default=None, help="Where to write the rejected rows (default: next to FILE).")
+    def command(file: Path, slug: str, initial_status: str, valid_only: bool, dry_run: bool,
+                rejected_path: Path | None) -> None:
+        _run_import(kind, file, slug, initial_status, valid_only, dry_run, rejected_path)
+
+
+def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_only: bool,
+                dry_run: bool, rejected_path: Path | None) -> None:
+    from app.accounts.identity import Actor
+    from app.imports.readers import ENCODING_NAMES, ImportFileError
+    from app.imports.services import Links, ignored_columns, read_upload, rejected_csv, run_import
+    from app.main import search_backend
+    from app.search.sync import drain, ensure_indexes
+
+    try:  # the whole file is read before the database is even started
+        source = read_upload(file.read_bytes(), kind)
+    except ImportFileError as exc:
+        raise click.ClickException(f"{file.name}: {exc.message}") from exc
+    encoding = f", {ENCODING_NAMES.get(source.encoding, source.encoding)}" \
+        if source.encoding else ""
+    click.echo(f"{file.name}: {source.format.upper()}{encoding}, {len(source.rows):,} rows.")
+    if ignored := ignored_columns(source, kind):
+        click.echo(f"Ignored columns (not in the {kind} schema): {', '.join(ignored)}")
+    settings = get_settings()
+    links = Links(settings.base_url or f"http://{settings.host}:{settings.port}")
+
+    async def go():
+        async with app_sessions() as factory:
+            tenant = await mission_by_slug(factory, slug)
+            with click.progressbar(length=max(1, len(source.rows)),
+                                   label=f"Importing {kind} into {slug}") as bar:
+                async def progress(n: int) -> None:
+                    bar.update(n)
+                outcome = await run_import(factory, tenant, Actor(email="portal import"),
+                                           source, kind, initial_status, valid_only,
+                                           links=links, dry_run=dry_run, progress=progress)
+            indexed = 0
+            if outcome.written:
+                backend = search_backend(settings)
+                try:  # searchable now, as the index worker of `portal run` would do
+                    await ensure_indexes(backend)
+                    indexed = await drain(factory, backend, batch=5000)
+                finally:
+                    await backend.close()
+            return outcome, indexed
+
+    outcome, indexed = run_async(go())
+    result = outcome.check
+    for error in result.errors[:50]:
+        click.echo(f"  row {error.row}, {error.column}: {error.reason}", err=True)
+    if len(result.errors) > 50:
+        click.echo(f"  ... and {len(result.errors) - 50:,} more", err=True)
+    rejected = len(result.rejected_rows)
+    if rejected:
+        target = rejected_path or file.with_name(f"{file.stem}.rejected.csv")
+        target.write_text(rejected_csv(result), encoding="utf-8")
+        click.echo(f"Rejected rows with their reasons: {target}")
+    if dry_run:
+        click.echo(f"Dry run, nothing written: {result.created:,} would be created, "
+                   f"{result.updated:,} updated, {rejected:,} rejected.")
+        if rejected and not valid_only:
+            sys.exit(1)
+        return
+    if not outcome.written:
+        reason = outcome.failure or ("some rows have errors (use --valid-only to import the "
+                                     "others)" if rejected else "no row to import")
+        raise click.ClickException(f"Nothing was imported: {reason}.")
+    click.echo(f"Imported {kind} into {slug}: {result.created:,} created, "
+               f"{result.updated:,} updated, {rejected:,} rejected; "
+               f"{indexed:,} search documents brought up to date.")
+
+
+_import_command("experts", ("submitted", "verified"), "submitted")
+_import_command("requests", ("draft", "submitted", "open"), "submitted")
 
 
 if __name__ == "__main__":

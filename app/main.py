@@ -24,8 +24,11 @@ from app.db.session import create_engine, create_session_factory
 from app.accounts.controllers import ACCOUNT_ROUTES
 from app.accounts.member_controllers import MEMBER_ROUTES
 from app.accounts.sso_controllers import SSO_ROUTES
+from app.api.admin_controllers import API_TOKEN_ROUTES
+from app.api.controllers import API_PREFIX, api_router, openapi_config
 from app.assignment_requests.controllers import REQUEST_ROUTES
 from app.audit.controllers import audit_trail
+from app.imports.controllers import IMPORT_ROUTES
 from app.experts.cv_controllers import CV_ROUTES
 from app.experts.me_controllers import ME_ROUTES
 from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
@@ -67,7 +70,8 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 # Every page of a mission lives under /<mission slug>/.
 MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
-                  *REQUEST_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES]
+                  *REQUEST_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
+                  *API_TOKEN_ROUTES]
 
 
 def create_app(database_url: URL, settings: Settings | None = None,
@@ -110,6 +114,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
     return Litestar(
         route_handlers=[
             landing, choose_language, healthz, mission_router, platform_router, dev_mail,
+            api_router(),
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"],
                                        name="static"),
         ],
@@ -121,7 +126,9 @@ def create_app(database_url: URL, settings: Settings | None = None,
         template_config=TemplateConfig(
             instance=JinjaTemplateEngine.from_environment(environment())),
         csrf_config=CSRFConfig(secret=secret_key, cookie_secure=not settings.debug,
-                               cookie_httponly=False, exclude=["^/healthz$"]),
+                               cookie_httponly=False,
+                               # The API is read-only and authenticated by a token, not a cookie.
+                               exclude=["^/healthz$", f"^{API_PREFIX}/"]),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers],
         state=State({
@@ -130,7 +137,9 @@ def create_app(database_url: URL, settings: Settings | None = None,
             "secure_cookies": not settings.debug,
             "migration_head": head_revision(),
         }),
-        # No OpenAPI pages for the HTML portal; the JSON API publishes its own schema.
-        openapi_config=None,
+        # No OpenAPI for the HTML portal: only the JSON API's routes (its router sets
+        # include_in_schema=True) are in the schema it publishes at /api/v1/schema.
+        include_in_schema=False,
+        openapi_config=openapi_config(),
         debug=False,
     )

@@ -26,9 +26,11 @@ from tests.request_helpers import (a_host_institution, a_shared_shortlist_entry,
                                    an_open_assignment_request)
 from app.accounts.services import new_token, now
 from app.partners.models import PartnerAgency
+from tests.api_helpers import an_api_token
 from tenants.context import TenantContext, tenant_scope
 from tests.conftest import csrf_token
 from tests.documents_helpers import an_expert_profile_with_a_cv
+from tests.import_helpers import an_import_batch
 from tests.sso_helpers import a_turned_off_identity_provider
 
 ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]
@@ -197,6 +199,18 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "entry_id", a_shared_shortlist_entry, "POST", "staff", (("action", "invite"),)),
     f"{M}/search/saved/{{saved_id:uuid}}/delete": IsolationCase(
         "saved_id", a_saved_search, "POST", "staff"),
+    # (The JSON API under /api/v1/<mission>/ takes tokens, not sessions: its own mission
+    # scoping, tokens and ids alike, is tested in tests/test_api.py.)
+    f"{M}/admin/api-tokens/{{token_id:uuid}}/revoke": IsolationCase(
+        "token_id", an_api_token, "POST", "mission_admin"),
+    # Staff's imports: a batch of another mission is not found, whichever page asks.
+    f"{M}/imports/{{batch_id:uuid}}": IsolationCase("batch_id", an_import_batch, "GET", "staff"),
+    f"{M}/imports/{{batch_id:uuid}}/progress": IsolationCase(
+        "batch_id", an_import_batch, "GET", "staff"),
+    f"{M}/imports/{{batch_id:uuid}}/run": IsolationCase(
+        "batch_id", an_import_batch, "POST", "staff"),
+    f"{M}/imports/{{batch_id:uuid}}/rejected.csv": IsolationCase(
+        "batch_id", an_import_batch, "GET", "staff"),
 }
 
 

@@ -4,6 +4,8 @@ A route missing from ACCESS fails the suite, so every new route states who may u
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from litestar.routes import HTTPRoute
 
@@ -22,6 +24,10 @@ EXPERTS = frozenset({"expert"})
 STAFF = frozenset({"staff", "mission_admin", "platform_admin"})
 FOCAL_POINTS_AND_STAFF = STAFF | {"institution_focal_point"}
 M = "/{mission_slug:str}"
+# The JSON API answers API tokens only (tests/test_api.py): a browser session, whoever holds
+# it, gets 401 with a JSON body there, like an anonymous caller.
+TOKEN_ONLY = "token only"
+A = "/api/v1/{mission_slug:str}"
 
 ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/"): EVERYONE,
@@ -125,8 +131,30 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/search/saved"): STAFF,
     # One's own saved searches only: another person's is 404 (tests/test_registry_search.py).
     ("POST", f"{M}/search/saved/{{saved_id:uuid}}/delete"): STAFF,
+    ("GET", f"{M}/imports"): STAFF,
+    ("POST", f"{M}/imports"): STAFF,
+    ("GET", f"{M}/imports/{{batch_id:uuid}}"): STAFF,
+    ("GET", f"{M}/imports/{{batch_id:uuid}}/progress"): STAFF,
+    ("POST", f"{M}/imports/{{batch_id:uuid}}/run"): STAFF,
+    ("GET", f"{M}/imports/{{batch_id:uuid}}/rejected.csv"): STAFF,
+    ("GET", f"{M}/imports/template/experts.csv"): STAFF,
+    ("GET", f"{M}/imports/template/experts.xlsx"): STAFF,
+    ("GET", f"{M}/imports/template/requests.csv"): STAFF,
+    ("GET", f"{M}/imports/template/requests.xlsx"): STAFF,
     ("GET", f"{M}/admin/matching"): ADMINS,
     ("POST", f"{M}/admin/matching"): ADMINS,
+    ("GET", f"{M}/admin/api-tokens"): ADMINS,
+    ("POST", f"{M}/admin/api-tokens"): ADMINS,
+    ("POST", f"{M}/admin/api-tokens/{{token_id:uuid}}/revoke"): ADMINS,
+    ("GET", f"{A}/experts"): TOKEN_ONLY,
+    ("GET", f"{A}/experts/{{profile_id:uuid}}"): TOKEN_ONLY,
+    ("GET", f"{A}/requests"): TOKEN_ONLY,
+    ("GET", f"{A}/requests/{{request_id:uuid}}"): TOKEN_ONLY,
+    ("GET", f"{A}/requests/{{request_id:uuid}}/matches"): TOKEN_ONLY,
+    # The API's OpenAPI schema is public (JSON; unknown paths under it are 404).
+    ("GET", "/api/v1/schema"): EVERYONE,
+    ("GET", "/api/v1/schema/openapi.json"): EVERYONE,
+    ("GET", "/api/v1/schema/{path:str}"): EVERYONE,
     ("GET", "/admin"): HQ,
     ("POST", "/admin/missions"): HQ,
     ("POST", "/admin/missions/{slug:str}/status"): HQ,
@@ -178,7 +206,15 @@ async def test_matrix(app, client, missions, session_factory, settings, people, 
         token = None if who == "anonymous" else await _session_token(
             session_factory, sudan, people[who], settings)
         use_session(client, token)
-        response = await request(client, method, fill(path, **params))
+        url = fill(path, **params)
+        if allowed == TOKEN_ONLY:
+            url = fill(url, profile_id=uuid.uuid4(), request_id=uuid.uuid4())
+        response = await request(client, method, url)
+        if allowed == TOKEN_ONLY:
+            if response.status_code != 401 or \
+                    not response.headers.get("content-type", "").startswith("application/json"):
+                failures.append((method, path, "expected 401 JSON", response.status_code))
+            continue
         denied_to_anonymous = response.status_code == 303 and "/sign-in?next=" in \
             response.headers.get("location", "")
         is_allowed = allowed == EVERYONE or who in allowed

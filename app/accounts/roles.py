@@ -20,15 +20,18 @@ REQUESTS_MANAGE = "requests.manage"  # staff: every request of the mission, its 
 REQUESTS_VIEW = "requests.view"      # write and follow requests: a focal point their institution's,
 #                                      staff (who also hold REQUESTS_MANAGE) every request
 MATCHING_CONFIGURE = "matching.configure"  # mission admin: the weights of the matching criteria
+IMPORTS_RUN = "imports.run"          # staff: import rosters of experts and requests from files
+API_TOKENS_MANAGE = "api.tokens"     # mission admin: create and revoke the mission's API tokens
 
 _STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
-                    REQUESTS_VIEW, REQUESTS_MANAGE})
+                    REQUESTS_VIEW, REQUESTS_MANAGE, IMPORTS_RUN})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN}),
     "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW}),
     "partner_user": frozenset({ACCOUNT_OWN}),
     "staff": _STAFF,
-    "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE},
+    "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
+                               API_TOKENS_MANAGE},
 }
 # HQ oversees every mission with a mission admin's rights, plus the platform pages.
 PLATFORM_ADMIN_PERMISSIONS = PERMISSIONS["mission_admin"] | {PLATFORM_ADMIN}

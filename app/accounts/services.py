@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.identity import Actor
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
+from app.accounts.roles import PERMISSIONS
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.audit.services import record
 from app.config import Settings
@@ -97,6 +98,19 @@ async def membership_of(db: AsyncSession, tenant: TenantContext,
         Membership.status == "active"))
 
 
+async def members_who_can(db: AsyncSession, tenant: TenantContext, permission: str,
+                          host_institution_id: uuid.UUID | None = None) -> list[User]:
+    """The mission's active people whose role grants the permission (optionally only the
+    focal points of one institution): who is told of a submitted profile or request."""
+    roles = [role for role, granted in PERMISSIONS.items() if permission in granted]
+    query = (select(User).join(Membership, Membership.user_id == User.id)
+             .where(Membership.tenant_id == tenant.id, Membership.status == "active",
+                    Membership.role.in_(roles), User.status == "active"))
+    if host_institution_id is not None:
+        query = query.where(Membership.host_institution_id == host_institution_id)
+    return list(await db.scalars(query))
+
+
 # --- sign-up and email verification ------------------------------------------------------
 
 @dataclass
@@ -172,6 +186,18 @@ async def _issue_token(db: AsyncSession, tenant: TenantContext, user: User, purp
     db.add(OneTimeToken(tenant_id=tenant.id, token_hash=digest, user_id=user.id, purpose=purpose,
                         expires_at=now() + TOKEN_LIFETIME[purpose]))
     return token
+
+
+def password_link_token(tenant: TenantContext, user_id: uuid.UUID,
+                        lifetime: timedelta) -> tuple[str, dict]:
+    """A password link for someone who has no password yet (an expert imported from a
+    roster): the same one-time reset_password link and page as a reset, valid longer.
+    Returns the token for the mail and the one_time_tokens row to insert (callers that
+    create many accounts at once insert the rows in bulk)."""
+    token, digest = new_token()
+    return token, dict(id=uuid.uuid4(), tenant_id=tenant.id, token_hash=digest,
+                       user_id=user_id, purpose="reset_password",
+                       expires_at=now() + lifetime, used_at=None)
 
 
 async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpose: str,

@@ -21,11 +21,11 @@ from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
-from litestar.params import Parameter
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.params import FromPath, Parameter
 
 from app.api import schemas, services
-from app.api.tokens import ApiAuthFailed, authenticate, record_call
+from app.api.tokens import ApiAuthFailed, authenticate_call
 from app.web.context import MISSION_PARAM, client_ip, provide_tenant
 from app.web.deps import CurrentTenant, Db, Search
 
@@ -55,19 +55,17 @@ async def api_token_guard(connection: ASGIConnection, handler: BaseRouteHandler)
     scheme, _sep, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiAuthFailed("use the header Authorization: Bearer <token>")
-    factory = connection.app.state.session_factory
-    path = connection.url.path
-    caller = await authenticate(factory, getattr(connection.state, "missions", []), tenant,
-                                value.strip(), client_ip(connection), path)
-    connection.state.api_caller = caller
     params = {_clean(key): [_clean(v) for v in values][:10]
               for key, values in list(connection.query_params.dict().items())[:20]}
     object_type, object_id = "", ""
     for name, kind in OBJECT_TYPES.items():
         if name in connection.path_params:
             object_type, object_id = kind, connection.path_params[name]
-    await record_call(factory, tenant, caller, handler.name or "api", path, params,
-                      object_type, object_id)
+    connection.state.api_caller = await authenticate_call(
+        connection.app.state.session_factory, getattr(connection.state, "missions", []),
+        tenant, value.strip(), ip=client_ip(connection), path=connection.url.path,
+        action=handler.name or "api", params=params, object_type=object_type,
+        object_id=object_id)
 
 
 # --- parameters ----------------------------------------------------------------------------
@@ -95,7 +93,8 @@ ERRORS = {
 
 # --- endpoints -----------------------------------------------------------------------------
 
-@get("/experts", name="api.experts.list", responses=ERRORS)
+@get("/experts", name="api.experts.list", responses=ERRORS, operation_id="listExperts",
+     summary="List experts")
 async def api_experts(
         tenant: CurrentTenant, db: Db,
         limit: Annotated[int, Parameter(ge=1, le=100, description="Page size.")] = 20,
@@ -109,14 +108,16 @@ async def api_experts(
                                        language=language, status=status, locale=lang)
 
 
-@get("/experts/{profile_id:uuid}", name="api.experts.get", responses=ERRORS)
-async def api_expert(tenant: CurrentTenant, db: Db, profile_id: uuid.UUID,
+@get("/experts/{profile_id:uuid}", name="api.experts.get", responses=ERRORS,
+     operation_id="getExpert", summary="Get an expert")
+async def api_expert(tenant: CurrentTenant, db: Db, profile_id: FromPath[uuid.UUID],
                      lang: Lang = "en") -> schemas.Expert:
     """One expert (404 when they do not consent to matching, or are of another mission)."""
     return await services.get_expert(db, tenant, profile_id, locale=lang)
 
 
-@get("/requests", name="api.requests.list", responses=ERRORS)
+@get("/requests", name="api.requests.list", responses=ERRORS, operation_id="listRequests",
+     summary="List assignment requests")
 async def api_requests(
         tenant: CurrentTenant, db: Db,
         limit: Annotated[int, Parameter(ge=1, le=100, description="Page size.")] = 20,
@@ -129,16 +130,18 @@ async def api_requests(
                                         sector=sector, locale=lang)
 
 
-@get("/requests/{request_id:uuid}", name="api.requests.get", responses=ERRORS)
-async def api_request(tenant: CurrentTenant, db: Db, request_id: uuid.UUID,
+@get("/requests/{request_id:uuid}", name="api.requests.get", responses=ERRORS,
+     operation_id="getRequest", summary="Get an assignment request")
+async def api_request(tenant: CurrentTenant, db: Db, request_id: FromPath[uuid.UUID],
                       lang: Lang = "en") -> schemas.AssignmentRequest:
     """One assignment request (404 for drafts and other missions' requests)."""
     return await services.get_request(db, tenant, request_id, locale=lang)
 
 
-@get("/requests/{request_id:uuid}/matches", name="api.requests.matches", responses=ERRORS)
+@get("/requests/{request_id:uuid}/matches", name="api.requests.matches", responses=ERRORS,
+     operation_id="getRequestMatches", summary="Ranked candidates for a request")
 async def api_request_matches(
-        tenant: CurrentTenant, db: Db, search: Search, request_id: uuid.UUID,
+        tenant: CurrentTenant, db: Db, search: Search, request_id: FromPath[uuid.UUID],
         limit: Annotated[int, Parameter(ge=1, le=50, description="How many candidates.")] = 20,
         lang: Lang = "en") -> schemas.Matches:
     """The request's best candidates, ranked and explained exactly as the staff's matching
@@ -153,7 +156,7 @@ def api_router() -> Router:
     return Router(
         path=f"{API_PREFIX}/{{{MISSION_PARAM}:str}}", route_handlers=API_ROUTES,
         guards=[api_token_guard], include_in_schema=True, tags=["API v1"],
-        security=[SecurityRequirement({SECURITY_SCHEME: []})],
+        security=[{SECURITY_SCHEME: []}],
         dependencies={"tenant": Provide(provide_tenant, sync_to_thread=False)},
     )
 

@@ -283,3 +283,32 @@ def matches_out(request, found: FoundMatches, locale: str) -> Matches:
 
 def to_json(value: msgspec.Struct) -> bytes:
     return msgspec.json.encode(value)
+
+
+def matches_text(matches: Matches) -> list[str]:
+    """`portal match` without --json: the ranked list with each candidate's main reasons."""
+    request = matches.request
+    lines = [f"Request #{request.number} ({request.status}): {request.title}"]
+    if not matches.from_engine:
+        lines.append("The search engine did not answer: candidates come from PostgreSQL "
+                     "(simpler retrieval, same scoring).")
+    lines.append(f"{matches.total} expert(s) pass the requirements; "
+                 f"{len(matches.candidates)} shown.")
+    for c in matches.candidates:
+        name = c.name or "(name not shared)"
+        lines.append(f"{c.rank:>3}. score {c.score:>3}  expert #{c.number}  {name}")
+        criteria = c.explanation.criteria
+        skills = criteria.get("required_skills")
+        if skills is not None and skills.value is not None:
+            lines.append(f"       required skills: matched {', '.join(skills.matched or []) or '-'}"
+                         f"; missing {', '.join(skills.missing or []) or '-'}")
+        languages = criteria.get("languages")
+        if languages is not None and languages.languages:
+            lines.append("       languages: " + ", ".join(
+                f"{fit.language} {fit.level or 'not spoken'} (at least {fit.minimum})"
+                for fit in languages.languages))
+        availability = criteria.get("availability")
+        if availability is not None and availability.value is not None:
+            lines.append(f"       availability: free {availability.overlap_days} day(s) in the "
+                         f"work window, {availability.needed_days} needed")
+    return lines

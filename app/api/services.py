@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import exists, func, select
+from sqlalchemy import any_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import schemas
@@ -59,7 +59,7 @@ async def list_experts(db: AsyncSession, tenant: TenantContext, *, limit: int, o
                        status: str | None = None, locale: str = "en") -> schemas.ExpertList:
     conditions = _listed_experts(tenant)
     if sector:
-        conditions.append(ExpertProfile.sectors.any(sector))
+        conditions.append(any_(ExpertProfile.sectors) == sector)
     if language:
         conditions.append(exists().where(ExpertLanguage.tenant_id == tenant.id,
                                          ExpertLanguage.profile_id == ExpertProfile.id,
@@ -136,6 +136,22 @@ async def visible_request(db: AsyncSession, tenant: TenantContext,
     if request is None:
         raise NotFoundException("no such assignment request")
     return request
+
+
+async def request_id_for(db: AsyncSession, tenant: TenantContext, reference: str) -> uuid.UUID:
+    """A request's id from its id or its number ("12" or "#12", as the pages show it)."""
+    reference = reference.strip().removeprefix("#")
+    try:
+        return uuid.UUID(reference)
+    except ValueError:
+        pass
+    if not reference.isdigit() or len(reference) > 9:
+        raise NotFoundException("no such assignment request")
+    request_id = await db.scalar(select(AssignmentRequest.id).where(
+        *_visible_requests(tenant), AssignmentRequest.number == int(reference)))
+    if request_id is None:
+        raise NotFoundException("no such assignment request")
+    return request_id
 
 
 async def get_request(db: AsyncSession, tenant: TenantContext, request_id: uuid.UUID,

@@ -120,57 +120,61 @@ class ApiCaller:
     actor: Actor          # anonymous as a person: a token is nobody's session
 
 
-async def _find(factory: async_sessionmaker[AsyncSession], mission: TenantContext,
-                digest: str) -> ApiToken | None:
-    with tenant_scope(mission):
-        async with factory() as db:
-            return await db.scalar(select(ApiToken).where(ApiToken.tenant_id == mission.id,
-                                                          ApiToken.token_hash == digest))
+async def _find(db: AsyncSession, mission: TenantContext, digest: str) -> ApiToken | None:
+    return await db.scalar(select(ApiToken).where(ApiToken.tenant_id == mission.id,
+                                                  ApiToken.token_hash == digest))
 
 
-async def authenticate(factory: async_sessionmaker[AsyncSession],
-                       missions: list[TenantContext], tenant: TenantContext, plain: str,
-                       ip: str, path: str) -> ApiCaller:
-    """The caller behind a presented token, for the mission in the URL. Unknown, malformed
-    or revoked: 401. A valid token of another mission: 404 (and that mission's audit trail
-    records where its token was tried)."""
-    named = mission_of(plain)
-    if named is None:
-        raise ApiAuthFailed("the API token is not valid")
-    digest = hash_token(plain)
-    owner = tenant if named == tenant.id else next((m for m in missions if m.id == named), None)
-    token = await _find(factory, owner, digest) if owner is not None else None
+def _valid(token: ApiToken | None) -> ApiToken:
     if token is None:
         raise ApiAuthFailed("the API token is not valid")
     if token.revoked_at is not None:
         raise ApiAuthFailed("the API token has been revoked")
-    actor = Actor(ip=ip)
-    if owner is not tenant:
-        with tenant_scope(owner):
-            async with factory() as db:
-                event = record(db, owner.id, actor, "api.other_mission", "api_token", token.id,
-                               after={"path": path, "mission": tenant.slug})
-                event.actor_label = token_label(token)
-                await db.commit()
-        raise NotFoundException("this token belongs to another mission")
-    return ApiCaller(token_id=token.id, name=token.name, prefix=token.prefix,
-                     label=token_label(token), actor=actor)
+    return token
 
 
-async def record_call(factory: async_sessionmaker[AsyncSession], tenant: TenantContext,
-                      caller: ApiCaller, action: str, path: str, params: dict,
-                      object_type: str = "", object_id: object = "") -> None:
-    """Every API call leaves an audit event (who: the token; what: the endpoint, the path and
-    its parameters), and the token's last use is noted at most once a minute."""
+async def _refuse_other_mission(factory: async_sessionmaker[AsyncSession], owner: TenantContext,
+                                tenant: TenantContext, digest: str, ip: str, path: str) -> None:
+    """A token naming another mission: 401 unless it is a valid token there; then 404 here,
+    and that mission's audit trail records where its token was tried."""
+    with tenant_scope(owner):
+        async with factory() as db:
+            token = _valid(await _find(db, owner, digest))
+            event = record(db, owner.id, Actor(ip=ip), "api.other_mission", "api_token",
+                           token.id, after={"path": path, "mission": tenant.slug})
+            event.actor_label = token_label(token)
+            await db.commit()
+    raise NotFoundException("this token belongs to another mission")
+
+
+async def authenticate_call(factory: async_sessionmaker[AsyncSession],
+                            missions: list[TenantContext], tenant: TenantContext, plain: str,
+                            *, ip: str, path: str, action: str, params: dict,
+                            object_type: str = "", object_id: object = "") -> ApiCaller:
+    """The caller behind a presented token, for the mission in the URL, and the call's audit
+    event (who: the token; what: the endpoint, the path and its parameters) in the same
+    transaction; the token's last use is noted at most once a minute. Unknown, malformed or
+    revoked: 401. A valid token of another mission: 404."""
+    named = mission_of(plain)
+    if named is None:
+        raise ApiAuthFailed("the API token is not valid")
+    digest = hash_token(plain)
+    if named != tenant.id:
+        owner = next((m for m in missions if m.id == named), None)
+        if owner is None:
+            raise ApiAuthFailed("the API token is not valid")
+        await _refuse_other_mission(factory, owner, tenant, digest, ip, path)
     with tenant_scope(tenant):
         async with factory() as db:
+            token = _valid(await _find(db, tenant, digest))
+            caller = ApiCaller(token_id=token.id, name=token.name, prefix=token.prefix,
+                               label=token_label(token), actor=Actor(ip=ip))
             event = record(db, tenant.id, caller.actor, action, object_type, object_id,
-                           after={"path": path, "params": params, "token_id": str(caller.token_id)})
+                           after={"path": path, "params": params,
+                                  "token_id": str(token.id)})
             event.actor_label = caller.label
-            token = await db.scalar(select(ApiToken).where(ApiToken.tenant_id == tenant.id,
-                                                           ApiToken.id == caller.token_id))
             moment = now()
-            if token is not None and (token.last_used_at is None
-                                      or moment - token.last_used_at >= LAST_USED_EVERY):
+            if token.last_used_at is None or moment - token.last_used_at >= LAST_USED_EVERY:
                 token.last_used_at = moment
             await db.commit()
+    return caller

@@ -14,9 +14,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.identity import Actor
-from app.accounts.models import Membership, User
-from app.accounts.roles import PERMISSIONS, REQUESTS_MANAGE, REQUESTS_VIEW
-from app.accounts.services import now
+from app.accounts.models import User
+from app.accounts.roles import REQUESTS_MANAGE, REQUESTS_VIEW
+from app.accounts.services import members_who_can, now
 from app.assignment_requests.models import (REQUEST_STATUSES, AssignmentRequest, RequestDocument,
                                             RequestLanguage, RequestSkill)
 from app.assignment_requests.states import INSTITUTION, NEEDS_REASON, STAFF, next_state
@@ -29,8 +29,6 @@ from app.notifications.services import queue_mail
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 
-# Who is told when an institution submits or cancels a request.
-STAFF_ROLES = tuple(role for role, perms in PERMISSIONS.items() if REQUESTS_MANAGE in perms)
 PAGE_SIZE = 50
 
 
@@ -263,19 +261,10 @@ async def missing_parts(db: AsyncSession, tenant: TenantContext,
 
 
 async def focal_points(db: AsyncSession, tenant: TenantContext,
-                        institution_id: uuid.UUID) -> list[User]:
-    return list(await db.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.tenant_id == tenant.id, Membership.status == "active",
-            Membership.role == "institution_focal_point",
-            Membership.host_institution_id == institution_id, User.status == "active")))
-
-
-async def _staff(db: AsyncSession, tenant: TenantContext) -> list[User]:
-    return list(await db.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.tenant_id == tenant.id, Membership.status == "active",
-            Membership.role.in_(STAFF_ROLES), User.status == "active")))
+                       institution_id: uuid.UUID) -> list[User]:
+    """The focal points of one institution (the only members who may follow its requests
+    without managing every request)."""
+    return await members_who_can(db, tenant, REQUESTS_VIEW, institution_id)
 
 
 async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -310,7 +299,7 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
            request.id, before={"status": before},
            after={"status": target, "reason": reason or None})
     people = await (focal_points(db, tenant, request.institution_id) if who == STAFF
-                    else _staff(db, tenant))
+                    else members_who_can(db, tenant, REQUESTS_MANAGE))
     for person in people:
         if person.id == actor.user_id:
             continue

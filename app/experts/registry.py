@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.experts.models import (PROFILE_STATUSES, ExpertAvailability, ExpertConsent,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
+                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
+                                ExpertWork, Skill)
+from app.imports.schema import EXPERT_COLUMNS, join_items
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 
@@ -77,17 +79,17 @@ async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
     return list(rows), total or 0
 
 
-EXPORT_COLUMNS = ["number", "status", "full_name", "email", "phone", "gender", "birth_year",
-                  "nationality", "residence_country", "residence_city", "sectors", "languages",
-                  "skills", "years_experience", "modality", "min_weeks", "max_weeks",
-                  "updated_at"]
+# The export writes the expert import schema (app/imports/schema.py): exporting the registry
+# and importing the file (into another mission, or after a loss) gives the same profiles.
+EXPORT_COLUMNS = [c.name for c in EXPERT_COLUMNS]
 
 
 async def export_csv(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
                      locale: str) -> tuple[str, int, int]:
-    """The filtered registry as CSV (UTF-8 with BOM, which Excel needs for Arabic). Only
-    experts who currently consent to the registry ('matching') are exported; returns the
-    text, the rows exported and the rows left out for lack of consent."""
+    """The filtered registry as CSV (UTF-8 with BOM, which Excel needs for Arabic), in the
+    import schema's columns and cell encodings. Only experts who currently consent to the
+    registry ('matching') are exported; returns the text, the rows exported and the rows
+    left out for lack of consent."""
     conds = _conditions(tenant, flt)
     consenting = exists().where(ExpertConsent.tenant_id == tenant.id,
                                 ExpertConsent.profile_id == ExpertProfile.id,
@@ -99,27 +101,59 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, flt: RegistryFilte
     left_out = await db.scalar(select(func.count()).select_from(ExpertProfile)
                                .where(*conds, ~consenting))
     ids = [p.id for p, _ in rows]
-    languages: dict = {}
-    for r in await db.scalars(select(ExpertLanguage).where(
-            ExpertLanguage.tenant_id == tenant.id, ExpertLanguage.profile_id.in_(ids))):
-        languages.setdefault(r.profile_id, []).append(f"{r.language}:{r.level}")
+
+    async def grouped(model, *order) -> dict:
+        out: dict = {}
+        for r in await db.scalars(select(model).where(model.tenant_id == tenant.id,
+                                                      model.profile_id.in_(ids))
+                                  .order_by(*order)):
+            out.setdefault(r.profile_id, []).append(r)
+        return out
+
+    languages = await grouped(ExpertLanguage, ExpertLanguage.language)
+    education = await grouped(ExpertEducation, ExpertEducation.year.desc().nulls_last(),
+                              ExpertEducation.field)
+    work = await grouped(ExpertWork, ExpertWork.started_on.desc(), ExpertWork.title)
+    windows = await grouped(ExpertAvailability, ExpertAvailability.starts_on,
+                            ExpertAvailability.kind)
+    consents = await grouped(ExpertConsent, ExpertConsent.purpose)
     skills: dict = {}
     for profile_id, skill in (await db.execute(
             select(ExpertSkill.profile_id, Skill).join(Skill, Skill.id == ExpertSkill.skill_id)
             .where(ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id.in_(ids)))).all():
         skills.setdefault(profile_id, []).append(skill.display_name(locale))
+
+    def day(value) -> str:
+        return value.isoformat() if value else ""
+
     lines = []
     for profile, email in rows:
+        pid = profile.id
         values = {
-            "number": profile.number, "status": profile.status, "full_name": profile.full_name,
-            "email": email, "phone": profile.phone, "gender": profile.gender,
-            "birth_year": profile.birth_year, "nationality": profile.nationality,
-            "residence_country": profile.residence_country,
-            "residence_city": profile.residence_city, "sectors": ";".join(profile.sectors),
-            "languages": ";".join(sorted(languages.get(profile.id, []))),
-            "skills": ";".join(sorted(skills.get(profile.id, []))),
-            "years_experience": profile.years_experience, "modality": profile.modality,
-            "min_weeks": profile.min_weeks, "max_weeks": profile.max_weeks,
+            "external_ref": profile.external_ref or str(profile.number),
+            "full_name": profile.full_name, "email": email, "phone": profile.phone,
+            "gender": profile.gender, "birth_year": profile.birth_year,
+            "nationality": profile.nationality, "residence_country": profile.residence_country,
+            "residence_city": profile.residence_city,
+            "languages": join_items([[r.language, r.level] for r in languages.get(pid, [])],
+                                    ":"),
+            "education": join_items([[e.level, e.field, e.institution, e.year or ""]
+                                     for e in education.get(pid, [])]),
+            "work_history": join_items([[w.title, w.employer, w.country or "",
+                                         day(w.started_on), day(w.ended_on), w.description]
+                                        for w in work.get(pid, [])]),
+            "sectors": join_items(profile.sectors),
+            "skills": join_items(sorted(skills.get(pid, []))),
+            "years_experience": profile.years_experience, "summary": profile.summary,
+            "modality": profile.modality, "min_weeks": profile.min_weeks,
+            "max_weeks": profile.max_weeks,
+            "availability": join_items([
+                f"{day(w.starts_on)}..{day(w.ends_on)}" if w.kind == "available"
+                else f"{w.kind}:{day(w.starts_on)}..{day(w.ends_on)}"
+                for w in windows.get(pid, [])]),
+            "consents": join_items(sorted({c.purpose for c in consents.get(pid, [])
+                                           if c.withdrawn_at is None})),
+            "number": profile.number, "status": profile.status,
             "updated_at": profile.updated_at.isoformat() if profile.updated_at else "",
         }
         lines.append([values[c] for c in EXPORT_COLUMNS])

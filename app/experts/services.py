@@ -12,9 +12,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.identity import Actor
-from app.accounts.models import Membership, User
-from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW, PERMISSIONS, PROFILE_OWN
-from app.accounts.services import now
+from app.accounts.models import User
+from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW, PROFILE_OWN
+from app.accounts.services import members_who_can, now
 from app.audit.services import record
 from app.experts.models import (CONSENT_PURPOSES, ConsentNotice, ExpertAvailability,
                                 ExpertConsent, ExpertDocument, ExpertEducation, ExpertLanguage,
@@ -23,10 +23,6 @@ from app.experts.states import EXPERT, NEEDS_REASON, STAFF, next_state
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
-
-
-# Who is told when an expert submits a profile for review.
-VETTING_ROLES = tuple(role for role, perms in PERMISSIONS.items() if EXPERTS_VET in perms)
 
 
 class ProfileActionRefused(Exception):
@@ -142,10 +138,7 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
                        user.preferred_locale or tenant.default_locale, name=user.name,
                        status=target, reason=reason)
     if action == "submit":
-        for reviewer in await db.scalars(
-                select(User).join(Membership, Membership.user_id == User.id).where(
-                    Membership.tenant_id == tenant.id, Membership.status == "active",
-                    Membership.role.in_(VETTING_ROLES), User.status == "active")):
+        for reviewer in await members_who_can(db, tenant, EXPERTS_VET):
             queue_mail(db, tenant, reviewer.email, "profile_submitted",
                        reviewer.preferred_locale or tenant.default_locale, name=reviewer.name,
                        number=profile.number, link=review_link)

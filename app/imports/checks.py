@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.experts.models import LANGUAGE_LEVELS
 from app.i18n import gettext as _
 from app.imports.schema import split_items
 from app.web.reference import country_codes, language_codes
-from search_index.text import fold
+from search_index.text import fold as _fold
+
+
+# The same skill, sector and language names come back in every row of a roster.
+fold = lru_cache(maxsize=65_536)(_fold)
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,10 @@ class RowError:
 
 def _options(values) -> str:
     return ", ".join(values)
+
+
+# JSON keys that name the same part: a request's languages carry their minimum level.
+ALIASES = {"level": "min_level"}
 
 
 class RowCheck:
@@ -57,7 +66,7 @@ class RowCheck:
         if isinstance(value, (list, dict)):
             self.fail(column, _("Give one value here, not a list."))
             return ""
-        return " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
+        return str(value).strip()
 
     def text(self, column: str, max_length: int, required: bool = False) -> str:
         value = self.raw(column)
@@ -141,7 +150,7 @@ class RowCheck:
         out = []
         for item in value:
             if isinstance(item, dict) and fields:
-                out.append([_plain(item.get(f)) for f in fields])
+                out.append([_plain(item.get(f, item.get(ALIASES.get(f, f)))) for f in fields])
             elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
                 out.extend(split_items(_plain(item), separator))
             else:

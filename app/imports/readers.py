@@ -148,6 +148,15 @@ def _checked(text: str) -> str:
     return text
 
 
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+def unneutralise(cell: str) -> str:
+    """The portal's CSV downloads put a ' before a cell starting with = + - @ (so that
+    spreadsheet programs do not run it as a formula): read such a cell as it was."""
+    return cell[1:] if cell.startswith(_NEUTRALISED) else cell
+
+
 def _delimiter(header_line: str) -> str:
     """Comma normally; Excel in many European locales writes ';', 'Unicode text' tabs."""
     counts = {d: header_line.count(d) for d in (",", ";", "\t")}
@@ -214,7 +223,7 @@ def read_csv(text: str, kind: str, encoding: str | None) -> SourceFile:
             continue  # a blank line: a blank row in the spreadsheet
         if len(source.rows) >= MAX_ROWS:
             raise _too_many()
-        cells = [c.strip() for c in cells]
+        cells = [unneutralise(c.strip()) for c in cells]
         values = {col: cells[i] if i < len(cells) else "" for i, col in enumerate(columns)
                   if col}
         source.rows.append(SourceRow(number, values, cells))
@@ -259,7 +268,8 @@ def read_xlsx(data: bytes, kind: str) -> SourceFile:
         rows = sheet.iter_rows(values_only=False)
         source = None
         for row in rows:
-            cells = [_cell_text(c.value) if hasattr(c, "value") else "" for c in row]
+            cells = [unneutralise(_cell_text(c.value)) if hasattr(c, "value") else ""
+                     for c in row]
             row_number = next((c.row for c in row if hasattr(c, "row")), None)
             if source is None:
                 if not any(cells):

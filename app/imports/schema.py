@@ -13,6 +13,7 @@ Cell encoding of multi-valued fields (CSV and XLSX):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 EXPERTS, REQUESTS = "experts", "requests"
@@ -24,6 +25,7 @@ DEFAULT_STATUS = {EXPERTS: "submitted", REQUESTS: "submitted"}
 MAX_ROWS = 50_000
 ITEM_SEPARATORS = (";", "\n", "؛")
 ESCAPED = frozenset({"\\", ";", "|", "\n", "؛"})
+_ITEMS = re.compile("[;\n؛]")
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,17 @@ def normalise_header(name: object) -> str:
 def split_items(raw: str, parts_separator: str | None = None) -> list[list[str]]:
     """A cell's items, each split into its parts; backslash escapes the next character.
     Empty items are dropped; parts are stripped."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "\\" not in text:  # the common case, without escapes: split at once
+        found = []
+        for item in _ITEMS.split(text):
+            parts = item.split(parts_separator) if parts_separator else [item]
+            if any(p.strip() for p in parts):
+                found.append([p.strip() for p in parts])
+        return found
     items: list[list[str]] = []
     parts: list[str] = []
     current: list[str] = []
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
     i = 0
     while i < len(text):
         char = text[i]

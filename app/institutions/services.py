@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import invitations
 from app.accounts.identity import Actor
-from app.accounts.models import Membership, User
-from app.accounts.roles import INSTITUTIONS_MANAGE, PERMISSIONS
-from app.accounts.services import (FormErrors, email_problem, membership_of, normalise_email,
-                                   now, user_by_email)
+from app.accounts.roles import INSTITUTIONS_MANAGE
+from app.accounts.services import (FormErrors, email_problem, members_who_can, membership_of,
+                                   normalise_email, now, user_by_email)
 from app.audit.services import record
 from app.i18n import gettext as _
 from app.institutions.models import INSTITUTION_KINDS, HostInstitution
@@ -34,9 +33,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("declined", "approve"): "approved",
 }
 NEEDS_REASON = frozenset({"decline", "suspend"})
-# Who is told of a new application.
-MANAGING_ROLES = tuple(role for role, perms in PERMISSIONS.items()
-                       if INSTITUTIONS_MANAGE in perms)
 # A public form must not become a mail cannon: one address may have this many applications
 # waiting at once.
 MAX_PENDING_PER_CONTACT = 1
@@ -160,19 +156,12 @@ async def apply(db: AsyncSession, tenant: TenantContext, actor: Actor, form,
     await db.flush()
     record(db, tenant.id, actor, "host_institution.applied", "host_institution", institution.id,
            after={"name": institution.name})
-    for person in await _managers(db, tenant):
+    for person in await members_who_can(db, tenant, INSTITUTIONS_MANAGE):
         queue_mail(db, tenant, person.email, "institution_applied",
                    person.preferred_locale or tenant.default_locale, name=person.name,
                    institution=institution.name, link=review_link(institution.id))
     await db.commit()
     return institution
-
-
-async def _managers(db: AsyncSession, tenant: TenantContext) -> list[User]:
-    return list(await db.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).where(
-            Membership.tenant_id == tenant.id, Membership.status == "active",
-            Membership.role.in_(MANAGING_ROLES), User.status == "active")))
 
 
 async def change_status(db: AsyncSession, tenant: TenantContext, actor: Actor,

@@ -87,6 +87,15 @@ async def request_matches(request: Request, tenant: CurrentTenant, db: Db, actor
     return await _workspace(request, tenant, db, search, actor, assignment)
 
 
+async def _refused(request: Request, tenant, db, search, actor, request_id,
+                   exc: shortlist.ShortlistRefused) -> Response:
+    """Nothing of the refused action is kept; the workspace says why."""
+    await db.rollback()
+    assignment = await get_request(db, tenant, actor, request_id)
+    return await _workspace(request, tenant, db, search, actor, assignment,
+                            {"shortlist": exc.message}, 400)
+
+
 def _back(request: Request, tenant, request_id, anchor: str = "shortlist") -> str:
     """Back to the workspace with the filters the form was posted from."""
     referer = request.headers.get("referer", "")
@@ -118,10 +127,7 @@ async def shortlist_add(request: Request, tenant: CurrentTenant, db: Db, actor: 
         await shortlist.add(db, tenant, actor, assignment, profile_id,
                             form.get("note", ""), score, explanation)
     except shortlist.ShortlistRefused as exc:
-        await db.rollback()
-        assignment = await get_request(db, tenant, actor, request_id)
-        return await _workspace(request, tenant, db, search, actor, assignment,
-                                {"shortlist": exc.message}, 400)
+        return await _refused(request, tenant, db, search, actor, request_id, exc)
     return flash(request, Redirect(_back(request, tenant, request_id), status_code=303),
                  "success", _("Added to the shortlist."))
 
@@ -147,10 +153,7 @@ async def shortlist_action(request: Request, tenant: CurrentTenant, db: Db, acto
             await shortlist.confirm(db, tenant, actor, assignment, entry, expert_link)
             message = _("Selection confirmed: the assignment is created.")
     except shortlist.ShortlistRefused as exc:
-        await db.rollback()
-        assignment = await get_request(db, tenant, actor, request_id)
-        return await _workspace(request, tenant, db, search, actor, assignment,
-                                {"shortlist": exc.message}, 400)
+        return await _refused(request, tenant, db, search, actor, request_id, exc)
     return flash(request, Redirect(_back(request, tenant, request_id), status_code=303),
                  "success", message)
 
@@ -164,10 +167,7 @@ async def shortlist_share(request: Request, tenant: CurrentTenant, db: Db, actor
                               absolute_url(request, f"/{tenant.slug}/requests/{request_id}/shortlist"),
                               await focal_points(db, tenant, assignment.institution_id))
     except shortlist.ShortlistRefused as exc:
-        await db.rollback()
-        assignment = await get_request(db, tenant, actor, request_id)
-        return await _workspace(request, tenant, db, search, actor, assignment,
-                                {"shortlist": exc.message}, 400)
+        return await _refused(request, tenant, db, search, actor, request_id, exc)
     return flash(request, Redirect(_back(request, tenant, request_id), status_code=303),
                  "success", _("The institution's focal points can now see the shortlist."))
 

@@ -23,6 +23,8 @@ from tenants.provisioning import active_tenants
 
 MISSION_PARAM = "mission_slug"
 SESSION_COOKIE = "session"
+# The JSON API authenticates with tokens (app/api): a session cookie means nothing there.
+API_PATHS = "/api/"
 
 
 def locale_for(request: Request, tenant: TenantContext | None) -> str:
@@ -78,7 +80,8 @@ class RequestContextMiddleware(ASGIMiddleware):
         request.state.missions = missions
         request.state.tenant = tenant
         request.state.locale = locale
-        request.state.actor = await resolve_actor(request, tenant)
+        request.state.actor = Actor(ip=client_ip(request)) \
+            if scope["path"].startswith(API_PATHS) else await resolve_actor(request, tenant)
         token = set_locale(locale)
         try:
             with tenant_scope(tenant):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from litestar import MediaType, Request, Response
 from litestar.response import Redirect
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.i18n import gettext as _
@@ -45,10 +46,35 @@ def _ensure_locale(request: Request) -> None:
         request.state.locale = locale_for(request, None)
 
 
+def json_error(status: int, message: str | None = None, details: list | None = None,
+               headers: dict | None = None) -> Response:
+    """{"error": {"status": 400, "message": "...", "details": [...]}} (app.api.schemas.ErrorBody)."""
+    error: dict = {"status": status, "message": message or _phrase(status)}
+    if details:
+        error["details"] = details
+    return Response({"error": error}, status_code=status, media_type=MediaType.JSON,
+                    headers=headers)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _parameter_errors(exc: HTTPException) -> list[dict]:
+    """Litestar's validation errors (which parameter, where, why) for a JSON client."""
+    if not isinstance(exc, ValidationException) or not isinstance(exc.extra, list):
+        return []
+    return [{"key": str(item.get("key", "")), "source": str(item.get("source", "")),
+             "message": str(item.get("message", ""))}
+            for item in exc.extra if isinstance(item, dict)]
+
+
 def error_response(request: Request, status: int, detail: str | None = None) -> Response:
     if _wants_json(request):
-        return Response({"status_code": status, "detail": detail or ""},
-                        status_code=status, media_type=MediaType.JSON)
+        return json_error(status, detail if status < 500 else None)
     _ensure_locale(request)
     title, explanation = _titles().get(status, _titles()[400 if status < 500 else 500])
     return page(request, "errors/error.html", status_code=status, status=status, title=title,
@@ -59,6 +85,11 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= 500:  # Litestar's own 500s (e.g. a dependency failing its type)
         log.error("error %s on %s %s", exc.status_code, request.method, request.url.path,
                   exc_info=exc)
+    if _wants_json(request):
+        details = _parameter_errors(exc)
+        message = "invalid parameters" if details else exc.detail if exc.status_code < 500 \
+            else None
+        return json_error(exc.status_code, message, details, headers=exc.headers)
     detail = None
     if exc.status_code == 403 and "CSRF" in (exc.detail or ""):
         detail = _("The form had expired. Reload the page and send it again.")

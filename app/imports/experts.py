@@ -1,0 +1,530 @@
+"""Importing experts: checking every row of a roster against the profile rules and the
+mission's data (sectors, skills vocabulary, existing experts and accounts), then writing the
+valid rows in bulk inside the caller's transaction.
+
+Who each row is:
+- a profile with the row's external_ref exists: it is updated, provided its expert has the
+  row's email address (a reference never moves a profile to another person);
+- otherwise, an account with the row's email exists: an expert of this mission without a
+  reference gets the reference and the row's data; someone without a role here becomes an
+  expert of the mission; anybody holding another role here is refused;
+- otherwise a new account (no password) with an expert membership and a profile is
+  created, and the person is mailed a one-time link to choose a password and confirm.
+
+Only the columns present in the file are written on update; an empty cell in a present
+column clears that part. Consent purposes are granted with source "imported_roster" against
+the mission's current notice version, never withdrawn by an import. Writes use Core
+statements (many rows per statement), so the search outbox rows are added here, one per
+profile, in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ARRAY, String, any_, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.identity import Actor
+from app.accounts.models import Membership, OneTimeToken, User
+from app.accounts.services import (email_problem, normalise_email, now,
+                                   password_link_token)
+from app.audit.models import AuditEvent
+from app.experts.models import (AVAILABILITY_KINDS, CONSENT_PURPOSES, EDUCATION_LEVELS, GENDERS,
+                                MODALITIES, ConsentNotice, ExpertAvailability, ExpertConsent,
+                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
+                                ExpertWork)
+from app.experts.profile_form import PHONE, skill_index
+from app.experts.services import _next_number
+from app.i18n import gettext as _
+from app.imports.checks import RowCheck, RowError, unknown_value
+from app.imports.readers import SourceFile, SourceRow
+from app.notifications.models import OutboxMail
+from app.notifications.services import render_mail
+from app.search.models import SearchOutbox
+from app.search.outbox import EXPERTS
+from search_index.text import fold
+from tenants.context import TenantContext
+from tenants.services import list_sectors
+
+# Imported experts confirm through a password link; a roster's people may take a while.
+CONFIRM_LINK_LIFETIME = timedelta(days=14)
+CHUNK = 1000
+CHILD_COLUMNS = {"languages": ExpertLanguage, "education": ExpertEducation,
+                 "work_history": ExpertWork, "skills": ExpertSkill,
+                 "availability": ExpertAvailability}
+PROFILE_FIELDS = ("full_name", "phone", "gender", "birth_year", "nationality",
+                  "residence_country", "residence_city", "years_experience", "summary",
+                  "modality", "min_weeks", "max_weeks", "sectors")
+# What an empty cell stores in the profile's NOT NULL columns.
+NOT_NULL = {"phone": "", "residence_city": "", "summary": "", "sectors": []}
+
+
+@dataclass
+class ExpertRecord:
+    row: int
+    ref: str
+    email: str
+    fields: dict                      # expert_profiles columns present in the file
+    languages: list[tuple[str, str]] = field(default_factory=list)
+    education: list[dict] = field(default_factory=list)
+    work_history: list[dict] = field(default_factory=list)
+    skills: list[uuid.UUID] = field(default_factory=list)
+    availability: list[dict] = field(default_factory=list)
+    consents: list[str] = field(default_factory=list)
+    # Decided against the database:
+    profile_id: uuid.UUID | None = None    # None: a new profile
+    user_id: uuid.UUID | None = None       # None: a new account
+    new_membership: bool = False
+    has_password: bool = False
+    attach_ref: bool = False               # an existing profile receives the reference
+
+
+@dataclass
+class Vocabulary:
+    sectors: dict[str, str]           # folded code or name -> code
+    skills: dict                      # folded name/synonym/code -> Skill
+    notice_version: int | None
+
+
+async def vocabulary(db: AsyncSession, tenant: TenantContext) -> Vocabulary:
+    sectors: dict[str, str] = {}
+    for sector in await list_sectors(db, tenant):
+        sectors[fold(sector.code)] = sector.code
+        for name in (sector.names or {}).values():
+            sectors.setdefault(fold(name), sector.code)
+    version = await db.scalar(select(func.max(ConsentNotice.version)).where(
+        ConsentNotice.tenant_id == tenant.id))
+    return Vocabulary(sectors, await skill_index(db, tenant), version)
+
+
+def check_row(row: SourceRow, present: set[str], vocab: Vocabulary) -> tuple[ExpertRecord | None,
+                                                                             list[RowError]]:
+    """The row as a record, or its errors (file-level rules only; the database is asked
+    later for the whole file at once)."""
+    c = RowCheck(row.number, row.values, present)
+    ref = c.text("external_ref", 120, required=True)
+    full_name = c.text("full_name", 200, required=True)
+    email = normalise_email(c.raw("email"))
+    if not email:
+        c.fail("email", _("This field is required."))
+    elif problem := email_problem(email):
+        c.fail("email", problem)
+    fields: dict = {"full_name": full_name}
+    if "phone" in present:
+        phone = c.text("phone", 40)
+        if phone and not PHONE.match(phone):
+            c.fail("phone", _("Enter a phone number with digits only, like +31 6 1234 5678."))
+        fields["phone"] = phone
+    if "gender" in present:
+        fields["gender"] = c.choice("gender", GENDERS)
+    if "birth_year" in present:
+        fields["birth_year"] = c.integer("birth_year", 1930, date.today().year - 18)
+    for column in ("nationality", "residence_country"):
+        if column in present:
+            fields[column] = c.country(column)
+    if "residence_city" in present:
+        fields["residence_city"] = c.text("residence_city", 120)
+    if "years_experience" in present:
+        fields["years_experience"] = c.integer("years_experience", 0, 60)
+    if "summary" in present:
+        fields["summary"] = c.text("summary", 3000)
+    if "modality" in present:
+        fields["modality"] = c.choice("modality", MODALITIES)
+    for column in ("min_weeks", "max_weeks"):
+        if column in present:
+            fields[column] = c.integer(column, 1, 104)
+    if fields.get("min_weeks") and fields.get("max_weeks") \
+            and fields["max_weeks"] < fields["min_weeks"]:
+        c.fail("max_weeks", _("The longest assignment cannot be shorter than the shortest."))
+    if "sectors" in present:
+        fields["sectors"] = c.sectors("sectors", vocab.sectors)
+    record = ExpertRecord(row=row.number, ref=ref, email=email, fields=fields)
+    if "languages" in present:
+        record.languages = c.languages("languages")
+    if "education" in present:
+        record.education = _education(c)
+    if "work_history" in present:
+        record.work_history = _work(c)
+    if "skills" in present:
+        record.skills = [s.id for s in c.skills("skills", vocab.skills)]
+    if "availability" in present:
+        record.availability = _availability(c)
+    record.consents = _consents(c) if "consents" in present else []
+    record.consents = record.consents or ["matching"]
+    return (record, []) if c.ok else (None, c.errors)
+
+
+def _education(c: RowCheck) -> list[dict]:
+    out = []
+    this_year = date.today().year
+    for parts in c.items("education", ("level", "field", "institution", "year"), "|"):
+        if len(parts) != 4 or not all(parts[:3]):
+            c.fail("education", _("Write each degree as level|field|institution|year, like "
+                                  "7|Water engineering|University of Khartoum|2012."))
+            return []
+        level, field_, institution, year = parts
+        if level not in EDUCATION_LEVELS:
+            c.fail("education", unknown_value(level, EDUCATION_LEVELS))
+            return []
+        if len(field_) > 200 or len(institution) > 200:
+            c.fail("education", _("Use at most %(n)s characters.") % {"n": 200})
+            return []
+        number = None
+        if year:
+            try:
+                number = int(year)
+            except ValueError:
+                c.fail("education", _("Enter a whole number."))
+                return []
+            if not 1950 <= number <= this_year:
+                c.fail("education", _("Enter a number from %(low)s to %(high)s.")
+                       % {"low": 1950, "high": this_year})
+                return []
+        out.append(dict(level=level, field=field_, institution=institution, year=number))
+    return out
+
+
+def _work(c: RowCheck) -> list[dict]:
+    out = []
+    today = date.today()
+    fields = ("title", "employer", "country", "started_on", "ended_on", "description")
+    for parts in c.items("work_history", fields, "|"):
+        parts = parts + [""] * (6 - len(parts)) if 4 <= len(parts) < 6 else parts
+        if len(parts) != 6 or not (parts[0] and parts[1] and parts[3]):
+            c.fail("work_history", _("Write each job as title|employer|country|start|end|"
+                                     "description, like Engineer|Vitens|NL|2015-03-01||."))
+            return []
+        title, employer, country, started, ended, description = parts
+        if len(title) > 200 or len(employer) > 200 or len(description) > 2000:
+            c.fail("work_history", _("Use at most %(n)s characters.")
+                   % {"n": 2000 if len(description) > 2000 else 200})
+            return []
+        country_code = c.country("work_history", country) if country else None
+        started_on = c.parse_day("work_history", started)
+        ended_on = c.parse_day("work_history", ended) if ended else None
+        if not c.ok:
+            return []
+        if started_on > today:
+            c.fail("work_history", _("A past job cannot start in the future."))
+            return []
+        if ended_on and ended_on < started_on:
+            c.fail("work_history", _("The end comes before the start."))
+            return []
+        out.append(dict(title=title, employer=employer, country=country_code,
+                        started_on=started_on, ended_on=ended_on, description=description))
+    return out
+
+
+def _availability(c: RowCheck) -> list[dict]:
+    out = []
+    value = c.values.get("availability")
+    if isinstance(value, list):  # JSON objects: {"kind", "starts_on", "ends_on"}
+        value = [f"{i.get('kind') or 'available'}:{i.get('starts_on') or ''}.."
+                 f"{i.get('ends_on') or ''}" if isinstance(i, dict) else i for i in value]
+        c.values = {**c.values, "availability": value}
+    for parts in c.items("availability", None, ":"):
+        kind = "available"
+        if len(parts) == 2:
+            kind, period = parts[0].lower(), parts[1]
+        elif len(parts) == 1:
+            period = parts[0]
+        else:
+            period = ""
+        if kind not in AVAILABILITY_KINDS or period.count("..") != 1:
+            c.fail("availability", _("Write each period as start..end, like "
+                                     "2027-01-01..2027-03-31 (unavailable:start..end for a "
+                                     "period away)."))
+            return []
+        start_raw, end_raw = (p.strip() for p in period.split(".."))
+        starts = c.parse_day("availability", start_raw)
+        ends = c.parse_day("availability", end_raw)
+        if not c.ok:
+            return []
+        if ends < starts:
+            c.fail("availability", _("The end comes before the start."))
+            return []
+        out.append(dict(kind=kind, starts_on=starts, ends_on=ends))
+    return out
+
+
+def _consents(c: RowCheck) -> list[str]:
+    out = []
+    for parts in c.items("consents"):
+        purpose = parts[0].lower()
+        if purpose not in CONSENT_PURPOSES:
+            c.fail("consents", unknown_value(parts[0], CONSENT_PURPOSES))
+            return []
+        if purpose not in out:
+            out.append(purpose)
+    return out
+
+
+# --- the database's view of the file ---------------------------------------------------------
+
+def _any(values: list, type_=String()):
+    return any_(cast(bindparam(None, values, type_=ARRAY(type_)), ARRAY(type_)))
+
+
+async def resolve(db: AsyncSession, tenant: TenantContext,
+                  records: list[ExpertRecord]) -> dict[int, RowError]:
+    """Decide for every record whether it creates or updates, and which account it is;
+    returns the rows that cannot be imported (row -> error). One query per table for the
+    whole file."""
+    refs = [r.ref for r in records]
+    emails = [r.email for r in records]
+    by_ref = {p.external_ref: p for p in (await db.execute(
+        select(ExpertProfile.id, ExpertProfile.external_ref, ExpertProfile.user_id,
+               ExpertProfile.erased_at)
+        .where(ExpertProfile.tenant_id == tenant.id,
+               ExpertProfile.external_ref == _any(refs)))).all()} if refs else {}
+    users = {u.email: u for u in (await db.execute(
+        select(User.id, User.email, User.status, User.password_hash.is_not(None).label("pw"))
+        .where(User.email == _any(emails)))).all()} if emails else {}
+    user_ids = [u.id for u in users.values()] + [p.user_id for p in by_ref.values()
+                                                  if p.user_id]
+    memberships, profiles_of_user, emails_of = {}, {}, {}
+    if user_ids:
+        memberships = {m.user_id: m for m in (await db.execute(
+            select(Membership.user_id, Membership.role, Membership.status).where(
+                Membership.tenant_id == tenant.id,
+                Membership.user_id == _any(user_ids, UUID(as_uuid=True))))).all()}
+        profiles_of_user = {p.user_id: p for p in (await db.execute(
+            select(ExpertProfile.id, ExpertProfile.user_id, ExpertProfile.external_ref,
+                   ExpertProfile.erased_at).where(
+                ExpertProfile.tenant_id == tenant.id,
+                ExpertProfile.user_id == _any(user_ids, UUID(as_uuid=True))))).all()}
+        emails_of = {u.id: u.email for u in (await db.execute(select(User.id, User.email).where(
+            User.id == _any(user_ids, UUID(as_uuid=True))))).all()}
+    refused: dict[int, RowError] = {}
+
+    def refuse(record: ExpertRecord, column: str, reason: str) -> None:
+        refused[record.row] = RowError(record.row, column, reason)
+
+    for record in records:
+        user = users.get(record.email)
+        profile = by_ref.get(record.ref)
+        if profile is not None:
+            if profile.erased_at is not None or profile.user_id is None:
+                refuse(record, "external_ref", _("This expert's personal data were erased: "
+                                                 "the row cannot be imported again."))
+            elif emails_of.get(profile.user_id) != record.email:
+                refuse(record, "email", _("This reference belongs to an expert with another "
+                                          "email address."))
+            else:
+                record.profile_id, record.user_id = profile.id, profile.user_id
+                record.has_password = bool(user and user.pw)
+            continue
+        if user is None:
+            continue  # a new account, membership and profile
+        if user.status != "active":
+            refuse(record, "email", _("This account is not active."))
+            continue
+        membership = memberships.get(user.id)
+        if membership is not None and (membership.role != "expert"
+                                       or membership.status != "active"):
+            refuse(record, "email", _("This email address belongs to a member of the mission "
+                                      "who is not an expert."))
+            continue
+        record.user_id, record.has_password = user.id, bool(user.pw)
+        record.new_membership = membership is None
+        own = profiles_of_user.get(user.id)
+        if own is not None:
+            if own.external_ref and own.external_ref != record.ref:
+                refuse(record, "email", _("This email address belongs to the expert with "
+                                          "reference %(ref)s.") % {"ref": own.external_ref})
+                continue
+            record.profile_id, record.attach_ref = own.id, True
+    return refused
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+@dataclass
+class WriteContext:
+    tenant: TenantContext
+    actor: Actor
+    initial_status: str
+    notice_version: int
+    present: set[str]
+    batch_id: uuid.UUID | None
+    confirm_link: Callable[[str], str]     # token -> link to choose a password
+    sign_in_link: str                       # for people who already have a password
+
+
+async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord],
+                progress: Callable[[int], Awaitable[None]] | None = None) -> tuple[int, int]:
+    """Write the checked records (created, updated) in the caller's transaction."""
+    tenant, moment = ctx.tenant, now()
+    created = updated = 0
+    number = None
+    for start in range(0, len(records), CHUNK):
+        chunk = records[start:start + CHUNK]
+        new = [r for r in chunk if r.profile_id is None]
+        if new and number is None:
+            number = await _next_number(db, tenant)  # the numbering lock, held until commit
+        users, members, profiles, mails, tokens = [], [], [], [], []
+        for record in new:
+            if record.user_id is None:
+                record.user_id = uuid.uuid4()
+                record.new_membership = True
+                users.append(dict(id=record.user_id, email=record.email,
+                                  name=record.fields["full_name"][:200],
+                                  preferred_locale=tenant.default_locale, password_hash=None,
+                                  status="active", email_verified_at=None,
+                                  is_platform_admin=False))
+            if record.new_membership:
+                members.append(dict(id=uuid.uuid4(), tenant_id=tenant.id,
+                                    user_id=record.user_id, role="expert", status="active",
+                                    partner_agency_id=None, host_institution_id=None))
+            record.profile_id = uuid.uuid4()
+            profiles.append(_new_profile(ctx, record, number, moment))
+            number += 1
+            link = ctx.sign_in_link
+            if not record.has_password:
+                token, values = password_link_token(tenant, record.user_id,
+                                                    CONFIRM_LINK_LIFETIME)
+                tokens.append(values)
+                link = ctx.confirm_link(token)
+            subject, body = render_mail("imported_expert", tenant.default_locale, tenant=tenant,
+                                        name=record.fields["full_name"], link=link,
+                                        has_password=record.has_password)
+            mails.append(dict(id=uuid.uuid4(), tenant_id=tenant.id, to_address=record.email,
+                              subject=subject, body=body, kind="imported_expert",
+                              status="pending", attempts=0, last_error=""))
+        if users:
+            await db.execute(insert(User.__table__), users)
+        if members:
+            await db.execute(insert(Membership.__table__), members)
+        if profiles:
+            await db.execute(insert(ExpertProfile.__table__), profiles)
+        new_ids = {id(r) for r in new}
+        old = [r for r in chunk if id(r) not in new_ids]
+        if old:
+            await _update_profiles(db, ctx, old, moment)
+        await _children(db, ctx, chunk, [r.profile_id for r in old])
+        await _consents_write(db, ctx, new, old, moment)
+        if tokens:
+            await db.execute(insert(OneTimeToken.__table__), tokens)
+        if mails:
+            await db.execute(insert(OutboxMail.__table__), mails)
+        await db.execute(insert(AuditEvent.__table__), [dict(
+            id=uuid.uuid4(), tenant_id=tenant.id, actor_id=ctx.actor.user_id,
+            actor_label=ctx.actor.label, action="expert_profile.imported",
+            object_type="expert_profile", object_id=str(r.profile_id), before={},
+            after={"external_ref": r.ref, "row": r.row, "created": id(r) in new_ids,
+                   "batch": str(ctx.batch_id) if ctx.batch_id else None},
+            ip=ctx.actor.ip) for r in chunk])
+        await db.execute(insert(SearchOutbox.__table__), [dict(
+            id=uuid.uuid4(), tenant_id=tenant.id, index=EXPERTS, object_id=r.profile_id)
+            for r in chunk])
+        created += len(new)
+        updated += len(old)
+        if progress is not None:
+            await progress(len(chunk))
+    return created, updated
+
+
+def _new_profile(ctx: WriteContext, record: ExpertRecord, number: int,
+                 moment: datetime) -> dict:
+    values = {name: NOT_NULL.get(name) for name in PROFILE_FIELDS}
+    values.update({k: v for k, v in record.fields.items() if v is not None})
+    verified = ctx.initial_status == "verified"
+    return dict(id=record.profile_id, tenant_id=ctx.tenant.id, user_id=record.user_id,
+                number=number, status=ctx.initial_status, status_reason="",
+                submitted_at=moment, verified_at=moment if verified else None,
+                updated_at=moment, erased_at=None, external_ref=record.ref, **values)
+
+
+async def _update_profiles(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord],
+                           moment: datetime) -> None:
+    table = ExpertProfile.__table__
+    columns = [c for c in PROFILE_FIELDS if c in ctx.present]
+    values = {c: bindparam(f"v_{c}") for c in columns}
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(
+        external_ref=bindparam("v_external_ref"), updated_at=bindparam("v_updated_at"),
+        **values)
+    await db.execute(statement, [dict(
+        b_id=r.profile_id, v_external_ref=r.ref, v_updated_at=moment,
+        **{f"v_{c}": r.fields.get(c) if r.fields.get(c) is not None else NOT_NULL.get(c)
+           for c in columns}) for r in records])
+
+
+async def _children(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord],
+                    updated_ids: list[uuid.UUID]) -> None:
+    tid = ctx.tenant.id
+    for column, model in CHILD_COLUMNS.items():
+        if column not in ctx.present:
+            continue
+        table = model.__table__
+        if updated_ids:
+            await db.execute(delete(table).where(
+                table.c.tenant_id == tid,
+                table.c.profile_id == _any(updated_ids, UUID(as_uuid=True))))
+        rows = []
+        for r in records:
+            if column == "languages":
+                rows += [dict(id=uuid.uuid4(), tenant_id=tid, profile_id=r.profile_id,
+                              language=code, level=level) for code, level in r.languages]
+            elif column == "skills":
+                rows += [dict(id=uuid.uuid4(), tenant_id=tid, profile_id=r.profile_id,
+                              skill_id=skill_id) for skill_id in r.skills]
+            else:
+                rows += [dict(id=uuid.uuid4(), tenant_id=tid, profile_id=r.profile_id, **item)
+                         for item in getattr(r, column)]
+        if rows:
+            await db.execute(insert(table), rows)
+
+
+async def _consents_write(db: AsyncSession, ctx: WriteContext, new: list[ExpertRecord],
+                          old: list[ExpertRecord], moment: datetime) -> None:
+    """Grant what the roster says the expert agreed to; what is already granted stays as it
+    is, and nothing is withdrawn (withdrawal is the expert's own act)."""
+    active: set[tuple[uuid.UUID, str]] = set()
+    if old:
+        active = {(c.profile_id, c.purpose) for c in (await db.execute(
+            select(ExpertConsent.profile_id, ExpertConsent.purpose).where(
+                ExpertConsent.tenant_id == ctx.tenant.id,
+                ExpertConsent.profile_id == _any([r.profile_id for r in old],
+                                                 UUID(as_uuid=True)),
+                ExpertConsent.withdrawn_at.is_(None)))).all()}
+    rows = [dict(id=uuid.uuid4(), tenant_id=ctx.tenant.id, profile_id=r.profile_id,
+                 purpose=purpose, notice_version=ctx.notice_version, source="imported_roster",
+                 granted_at=moment, withdrawn_at=None)
+            for r in (*new, *old) for purpose in r.consents
+            if (r.profile_id, purpose) not in active]
+    if rows:
+        await db.execute(insert(ExpertConsent.__table__), rows)
+
+
+def check_file(source: SourceFile, vocab: Vocabulary) -> tuple[list[ExpertRecord],
+                                                               list[RowError]]:
+    """Every row of the file on its own, then duplicates within the file."""
+    present = set(source.columns)
+    records, errors = [], []
+    first_ref: dict[str, int] = {}
+    first_email: dict[str, int] = {}
+    for row in source.rows:
+        record, row_errors = check_row(row, present, vocab)
+        ref = str(row.values.get("external_ref") or "").strip()
+        email = normalise_email(str(row.values.get("email") or ""))
+        if ref and ref in first_ref:
+            row_errors = [RowError(row.number, "external_ref",
+                                   _("The same reference as row %(row)s.")
+                                   % {"row": first_ref[ref]})]
+        elif email and email in first_email:
+            row_errors = [RowError(row.number, "email",
+                                   _("The same email address as row %(row)s.")
+                                   % {"row": first_email[email]})]
+        if ref:
+            first_ref.setdefault(ref, row.number)
+        if email:
+            first_email.setdefault(email, row.number)
+        if row_errors:
+            errors += row_errors
+        else:
+            records.append(record)
+    return records, errors

@@ -1,0 +1,322 @@
+"""Imports, start to end: read the file, check every row (the file's own rules, then the
+mission's data), and write the valid rows — all of them in one transaction, so a failure
+anywhere (a database constraint, a crash, a second import of the same references at the
+same time) leaves nothing half-saved.
+
+If any row is invalid nothing is written, unless the import was asked for the valid rows
+only; then exactly the valid rows are written (again all or nothing) and the rejected rows
+go to a CSV file with their reasons. Imports of one mission run one at a time (an advisory
+lock), and each is audited. The command line and the staff pages both call run_import();
+the pages keep their file and progress in an ImportBatch."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.accounts.identity import Actor
+from app.accounts.services import now
+from app.audit.services import record as audit
+from app.documents import clean_filename
+from app.i18n import gettext as _
+from app.imports import experts as expert_import
+from app.imports import requests as request_import
+from app.imports.checks import RowError
+from app.imports.models import ImportBatch
+from app.imports.readers import ImportFileError, SourceFile, SourceRow, read_file
+from app.imports.schema import (EXPERTS, INITIAL_STATUSES, import_columns,
+                                required_columns)
+from app.storage import DocumentStorage, new_key
+from app.web.csv_export import csv_text
+from tenants.context import TenantContext, tenant_scope
+
+log = logging.getLogger(__name__)
+MAX_STORED_ERRORS = 500  # in the batch, for the preview; the rejected-rows file has them all
+Progress = Callable[[int], Awaitable[None]]
+
+
+@dataclass
+class CheckResult:
+    kind: str
+    source: SourceFile
+    records: list = field(default_factory=list)     # valid rows, ready to write
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0                                 # planned (checked) or done (run)
+    updated: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.source.rows)
+
+    @property
+    def valid(self) -> int:
+        return len(self.records)
+
+    @property
+    def rejected_rows(self) -> list[SourceRow]:
+        bad = {e.row for e in self.errors}
+        return [r for r in self.source.rows if r.number in bad]
+
+
+@dataclass
+class Outcome:
+    check: CheckResult
+    written: bool                  # the valid rows were saved
+    failure: str = ""              # why nothing was saved, when it was not
+
+
+def check_columns(source: SourceFile, kind: str) -> None:
+    """Missing required columns are reported once, before any row."""
+    missing = [c for c in required_columns(kind) if c not in source.columns]
+    if missing:
+        raise ImportFileError(_("Missing required columns: %(columns)s.")
+                              % {"columns": ", ".join(missing)})
+
+
+def read_upload(data: bytes, kind: str) -> SourceFile:
+    source = read_file(data, kind)
+    check_columns(source, kind)
+    return source
+
+
+def ignored_columns(source: SourceFile, kind: str) -> list[str]:
+    known = set(import_columns(kind))
+    return [h for h, c in zip(source.header, source.columns) if c not in known]
+
+
+async def check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kind: str,
+                initial_status: str) -> CheckResult:
+    """Every row checked; the database is read, never written."""
+    vocab = await expert_import.vocabulary(db, tenant)
+    if kind == EXPERTS:
+        if vocab.notice_version is None:
+            raise ImportFileError(_("The mission has no data-protection notice yet, so consent "
+                                    "cannot be recorded. Provision the mission first."))
+        records, errors = expert_import.check_file(source, vocab)
+        refused = await expert_import.resolve(db, tenant, records)
+        new = sum(1 for r in records if r.row not in refused and r.profile_id is None)
+    else:
+        known = await request_import.institutions(db, tenant)
+        records, errors = request_import.check_file(source, vocab, known, initial_status)
+        refused = await request_import.resolve(db, tenant, records)
+        new = sum(1 for r in records if r.row not in refused and r.request_id is None)
+    errors = sorted(errors + list(refused.values()), key=lambda e: e.row)
+    records = [r for r in records if r.row not in refused]
+    return CheckResult(kind, source, records, errors, created=new, updated=len(records) - new)
+
+
+async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: TenantContext,
+                     actor: Actor, source: SourceFile, kind: str, initial_status: str,
+                     valid_only: bool, *, links: Links, batch_id: uuid.UUID | None = None,
+                     dry_run: bool = False, progress: Progress | None = None) -> Outcome:
+    """Check, then write the valid rows in one transaction (nothing if any row is invalid and
+    not valid_only, or on dry_run). progress(n) is told about every batch of n rows
+    written (and, before that, checked)."""
+    if initial_status not in INITIAL_STATUSES[kind]:
+        raise ValueError(f"initial status {initial_status!r} for {kind}")
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            # One import per mission at a time: the second waits, then sees the first's rows.
+            await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                             {"key": f"import:{tenant.id}"})
+            result = await check(db, tenant, source, kind, initial_status)
+            if dry_run or not result.records or (result.errors and not valid_only):
+                await db.rollback()
+                return Outcome(result, written=False)
+            try:
+                if kind == EXPERTS:
+                    vocab = await expert_import.vocabulary(db, tenant)
+                    ctx = expert_import.WriteContext(
+                        tenant, actor, initial_status, vocab.notice_version,
+                        set(source.columns), batch_id, links.confirm(tenant),
+                        links.sign_in(tenant))
+                    created, updated = await expert_import.write(db, ctx, result.records,
+                                                                 progress)
+                else:
+                    ctx = request_import.WriteContext(tenant, actor, initial_status,
+                                                      set(source.columns), batch_id)
+                    created, updated = await request_import.write(db, ctx, result.records,
+                                                                  progress)
+                audit(db, tenant.id, actor, f"import.{kind}", "import_batch", batch_id or "",
+                      after={"rows": result.total, "created": created, "updated": updated,
+                             "rejected": len(result.rejected_rows),
+                             "initial_status": initial_status, "valid_only": valid_only})
+                await db.commit()
+            except (IntegrityError, DBAPIError) as exc:
+                await db.rollback()
+                log.warning("import of %s into %s failed: %s", kind, tenant.slug, exc)
+                return Outcome(result, written=False, failure=database_failure(exc))
+            result.created, result.updated = created, updated
+            return Outcome(result, written=True)
+
+
+def database_failure(exc: Exception) -> str:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:300]
+    return _("The database refused the import, so nothing was saved: %(detail)s") \
+        % {"detail": detail}
+
+
+@dataclass
+class Links:
+    """Absolute links for the invitation mails: the portal's public address."""
+    base: str
+
+    def confirm(self, tenant: TenantContext) -> Callable[[str], str]:
+        return lambda token: f"{self.base}/{tenant.slug}/password/reset/{token}"
+
+    def sign_in(self, tenant: TenantContext) -> str:
+        return f"{self.base}/{tenant.slug}/sign-in?next=/{tenant.slug}/me"
+
+
+# --- the rejected rows -----------------------------------------------------------------------
+
+def rejected_csv(result: CheckResult) -> str:
+    """The rejected rows as written in the file, plus the row number and the reasons."""
+    reasons: dict[int, list[str]] = {}
+    for error in result.errors:
+        reasons.setdefault(error.row, []).append(f"{error.column}: {error.reason}")
+    header = ["row", *result.source.header, "error"]
+    lines = [[row.number, *(row.original + [""] * (len(result.source.header) - len(row.original))),
+              "; ".join(reasons.get(row.number, []))] for row in result.rejected_rows]
+    return csv_text(header, lines)
+
+
+def error_dicts(errors: list[RowError]) -> list[dict]:
+    return [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
+
+
+# --- batches (the staff pages) ---------------------------------------------------------------
+
+def rejected_key(batch: ImportBatch) -> str:
+    return f"{batch.storage_key}.rejected.csv"
+
+
+async def create_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                       storage: DocumentStorage, kind: str, filename: str, data: bytes,
+                       initial_status: str) -> ImportBatch:
+    """Read and check an uploaded file (ImportFileError when it cannot be read at all), keep
+    it for the run, and record the check as a batch the preview shows."""
+    source = read_upload(data, kind)
+    result = await check(db, tenant, source, kind, initial_status)
+    batch = ImportBatch(tenant_id=tenant.id, kind=kind, filename=clean_filename(filename, ""),
+                        storage_key=new_key(tenant.id, "imports", ".upload"), status="checked",
+                        initial_status=initial_status, valid_only=False,
+                        total_rows=result.total, valid_rows=result.valid, processed=0,
+                        created_count=result.created, updated_count=result.updated,
+                        errors=error_dicts(result.errors), failure="",
+                        created_by_id=actor.user_id)
+    await storage.put(batch.storage_key, data)
+    if result.errors:
+        await storage.put(rejected_key(batch), rejected_csv(result).encode("utf-8"))
+    db.add(batch)
+    await db.flush()
+    audit(db, tenant.id, actor, "import.checked", "import_batch", batch.id,
+          after={"kind": kind, "file": batch.filename, "rows": result.total,
+                 "valid": result.valid, "initial_status": initial_status})
+    await db.commit()
+    return batch
+
+
+async def get_batch(db: AsyncSession, tenant: TenantContext,
+                    batch_id: uuid.UUID) -> ImportBatch:
+    """The mission's batch, or 404 (another mission's id is simply not found)."""
+    batch = await db.scalar(select(ImportBatch).where(ImportBatch.tenant_id == tenant.id,
+                                                      ImportBatch.id == batch_id))
+    if batch is None:
+        raise NotFoundException()
+    return batch
+
+
+async def recent_batches(db: AsyncSession, tenant: TenantContext,
+                         limit: int = 20) -> list[ImportBatch]:
+    return list(await db.scalars(select(ImportBatch).where(ImportBatch.tenant_id == tenant.id)
+                                 .order_by(ImportBatch.created_at.desc()).limit(limit)))
+
+
+class RunRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      batch_id: uuid.UUID, valid_only: bool) -> ImportBatch:
+    """Mark the batch running (once: two clicks start one import) before the run starts."""
+    batch = await db.scalar(select(ImportBatch).where(
+        ImportBatch.tenant_id == tenant.id, ImportBatch.id == batch_id).with_for_update())
+    if batch is None:
+        raise NotFoundException()
+    if batch.status not in ("checked", "failed"):
+        raise RunRefused(_("This import has already run."))
+    if batch.valid_rows == 0:
+        raise RunRefused(_("No row of this file can be imported."))
+    if batch.errors and not valid_only:
+        raise RunRefused(_("Some rows have errors: correct the file and upload it again, or "
+                           "import the valid rows only."))
+    batch.status, batch.valid_only, batch.processed, batch.failure = "running", valid_only, 0, ""
+    audit(db, tenant.id, actor, "import.started", "import_batch", batch.id,
+          after={"kind": batch.kind, "valid_only": valid_only})
+    await db.commit()
+    return batch
+
+
+async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: DocumentStorage,
+                    tenant: TenantContext, actor: Actor, batch_id: uuid.UUID,
+                    links: Links) -> None:
+    """The background task behind the staff page: the rows are written in one transaction;
+    the progress counter is updated in short transactions of its own, so the page can poll
+    it while the import runs."""
+    with tenant_scope(tenant):
+        async def set_batch(**values) -> None:
+            async with session_factory() as db:
+                await db.execute(update(ImportBatch).where(
+                    ImportBatch.tenant_id == tenant.id, ImportBatch.id == batch_id)
+                    .values(**values))
+                await db.commit()
+
+        done = 0
+
+        async def progress(n: int) -> None:
+            nonlocal done
+            done += n
+            await set_batch(processed=done)
+
+        try:
+            async with session_factory() as db:
+                batch = await get_batch(db, tenant, batch_id)
+            data = await storage.get(batch.storage_key)
+            source = read_upload(data, batch.kind)
+            outcome = await run_import(session_factory, tenant, actor, source, batch.kind,
+                                       batch.initial_status, batch.valid_only, links=links,
+                                       batch_id=batch_id, progress=progress)
+            result = outcome.check
+            if result.errors:
+                await storage.put(rejected_key(batch), rejected_csv(result).encode("utf-8"))
+            failure = outcome.failure
+            if not outcome.written and not failure:
+                failure = _("Some rows have errors, so nothing was imported.") if result.errors \
+                    else _("No row of this file can be imported.")
+            await set_batch(status="done" if outcome.written else "failed",
+                            total_rows=result.total, valid_rows=result.valid,
+                            processed=result.valid if outcome.written else done,
+                            created_count=result.created if outcome.written else 0,
+                            updated_count=result.updated if outcome.written else 0,
+                            errors=error_dicts(result.errors), failure=failure,
+                            finished_at=now())
+            if outcome.written:
+                await storage.delete(batch.storage_key)
+        except ImportFileError as exc:
+            await set_batch(status="failed", failure=exc.message, finished_at=now())
+        except Exception as exc:  # noqa: BLE001 - the page must say it failed, not spin forever
+            log.exception("import batch %s failed", batch_id)
+            await set_batch(status="failed", finished_at=now(),
+                            failure=_("The import failed and nothing was saved: %(reason)s")
+                            % {"reason": str(exc)[:300]})
+

@@ -1,0 +1,187 @@
+"""How fast does a roster import? N expert rows (default 20,000) in a CSV file, imported the
+way `portal import experts` does it, then made searchable the way the index worker does.
+
+Starts a throw-away PostgreSQL the way the tests do (the embedded pgserver, or the server in
+TEST_DATABASE_URL / DATABASE_URL), builds the schema with the migrations, provisions the
+Sudan mission, generates the file (every row: languages with levels, two degrees, two
+jobs, sectors, skills of the vocabulary by name and synonym, availability windows,
+consents), and measures, as the runtime role (row-level security on):
+
+1. parse + validate: reading the CSV and checking every row (the file's rules, then the
+   mission's data: vocabulary, existing references and accounts), nothing written;
+2. write: the whole import in one transaction (accounts, memberships, profiles and their
+   parts, consents, password links, invitation mails, audit events, search outbox rows);
+   this includes checking the file again, as every run does;
+3. index: draining the search outbox into a fresh embedded (Tantivy) index, 5,000
+   documents a round, as `portal import` does at its end.
+
+    .venv/bin/python bench/imports.py [--experts 20000] [--backend embedded]
+
+Target (issue 7): 20,000 rows imported and searchable in under a minute on this machine.
+Prints figures; asserts nothing. Everything it created (database, index) is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from sqlalchemy import func, select  # noqa: E402
+
+from app.accounts.identity import Actor  # noqa: E402
+from app.config import load_settings  # noqa: E402
+from app.db import migrate, server  # noqa: E402
+from app.db.session import create_engine, create_session_factory  # noqa: E402
+from app.experts.models import ExpertProfile  # noqa: E402
+from app.imports.schema import import_columns  # noqa: E402
+from app.imports.services import Links, check, read_upload, run_import  # noqa: E402
+from app.search.sync import drain, ensure_indexes  # noqa: E402
+from search_index import SearchQuery, open_backend  # noqa: E402
+from tenants.context import tenant_scope  # noqa: E402
+from tenants.provisioning import MISSIONS_DIR, load_mission, provision_mission, to_context  # noqa: E402
+
+FIRST = ["Amira", "Mohamed", "Fatima", "Khalid", "Huda", "Omar", "Sara", "Yousif", "Nadia",
+         "Tarig", "Rania", "Hassan", "Samira", "Ibrahim", "Mariam", "محمد", "فاطمة", "أحمد"]
+LAST = ["Osman", "Ibrahim", "Eltayeb", "Bakri", "Mustafa", "Ali", "Abdalla", "Hamid",
+        "Elnour", "Suliman", "Gonçalves", "الطيب", "عثمان"]
+SECTOR_SKILLS = {
+    "water_management": ["Hydrology", "Water treatment", "irrigation", "water purification"],
+    "education": ["Curriculum development", "Teacher training", "تدريب المعلمين"],
+    "health": ["Public health", "epidemiology"],
+    "agriculture": ["Agronomy", "crop science"],
+    "corporate_governance": ["Corporate governance", "board governance"],
+    "project_management": ["Project management", "PRINCE2"],
+    "counter_trafficking": ["Identification of trafficking victims", "Criminal investigation"],
+    "disability_inclusion": ["Braille instruction"],
+    "media_development": ["Journalism training", "media training"],
+}
+COUNTRIES = ["NL", "GB", "DE", "SA", "AE", "QA", "US", "CA", "FR", "EG"]
+
+
+def roster(n: int, seed: int = 7) -> bytes:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(import_columns("experts"))
+    for i in range(n):
+        sectors = rng.sample(list(SECTOR_SKILLS), 1 + (rng.random() < 0.3))
+        skills = sorted({rng.choice(SECTOR_SKILLS[s]) for s in sectors for _ in range(2)})
+        country = rng.choice(COUNTRIES)
+        start = f"2027-{rng.randint(1, 6):02d}-01"
+        end = f"2027-{rng.randint(7, 12):02d}-28"
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
+        writer.writerow([
+            f"BENCH-{i:06d}", name, f"bench.{i}@roster.example.org",
+            f"+31 6 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
+            rng.choice(["female", "male"]), rng.randint(1960, 1995), "SD", country,
+            "Utrecht", f"ar:native; en:{rng.choice(['B1', 'B2', 'C1', 'C2'])}"
+            + ("; fr:A2" if rng.random() < 0.2 else ""),
+            f"6|Engineering|University of Khartoum|{rng.randint(1985, 2010)}; "
+            f"7|Water management|TU Delft|{rng.randint(2011, 2020)}",
+            f"Engineer|Company {i % 97}|{country}|2012-01-01|2018-12-31|Design and training; "
+            f"Lead engineer|Agency {i % 89}|{country}|2019-01-01||Programmes",
+            "; ".join(sectors), "; ".join(skills), rng.randint(3, 35),
+            f"{name}: experience in {', '.join(sectors)}.", rng.choice(["on_site", "hybrid",
+                                                                         "remote"]),
+            rng.choice([1, 2]), rng.choice([6, 8, 12]),
+            f"{start}..{end}" + ("; unavailable:2027-08-01..2027-08-14"
+                                 if rng.random() < 0.2 else ""),
+            "matching; share_with_institutions" if rng.random() < 0.7 else "matching",
+        ])
+    return out.getvalue().encode("utf-8")
+
+
+async def run(experts: int, backend_name: str) -> None:
+    external = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
+        settings = replace(load_settings(), var_dir=Path(tmp), database_url=external)
+        if external:
+            admin = server.to_asyncpg_url(external)
+        else:
+            import pgserver
+
+            admin = server.to_asyncpg_url(
+                pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete").get_uri())
+        name = f"bench_imports_{os.getpid()}"
+        urls = await server.bootstrap(admin, settings, database=name)
+        engine = create_engine(urls.app)
+        backend = open_backend(backend_name, Path(tmp) / "search", settings.meili_url,
+                               settings.meili_key, f"bench{os.getpid()}_")
+        try:
+            await migrate.upgrade(urls.owner, settings.database_app_role)
+            factory = create_session_factory(engine)
+            async with factory() as db:
+                tenant = to_context(await provision_mission(
+                    db, load_mission(MISSIONS_DIR / "sudan.toml")))
+                version = await db.scalar(select(func.version()))
+            await ensure_indexes(backend)
+            data = roster(experts)
+
+            started = time.perf_counter()
+            source = read_upload(data, "experts")
+            parsed = time.perf_counter()
+            with tenant_scope(tenant):
+                async with factory() as db:
+                    checked = await check(db, tenant, source, "experts", "verified")
+            validated = time.perf_counter()
+            assert not checked.errors, checked.errors[:5]
+
+            write_started = time.perf_counter()
+            outcome = await run_import(factory, tenant, Actor(email="bench"), source, "experts",
+                                       "verified", False, links=Links("http://bench.local"))
+            written = time.perf_counter()
+            assert outcome.written, outcome.failure
+            indexed = await drain(factory, backend, batch=5000)
+            drained = time.perf_counter()
+
+            hits = await backend.search("experts", str(tenant.id), SearchQuery(text="hydrology",
+                                                                                limit=5))
+            with tenant_scope(tenant):
+                async with factory() as db:
+                    total = await db.scalar(select(func.count()).select_from(ExpertProfile))
+        finally:
+            await backend.close()
+            await engine.dispose()
+            await server.drop_database(admin, name)
+
+    print(f"Import benchmark — {experts:,} expert rows ({len(data) / 1e6:.1f} MB CSV), "
+          f"{version.split(',')[0]}, {'external server' if external else 'embedded pgserver'}, "
+          f"{backend_name} search, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+
+    def line(label: str, seconds: float, rows: int) -> str:
+        return f"  {label:<44} {seconds:>7.2f} s {rows / seconds:>10,.0f} rows/s"
+
+    print(line("read CSV", parsed - started, experts))
+    print(line("validate (rows + the mission's data)", validated - parsed, experts))
+    print(line("parse + validate", validated - started, experts))
+    print(line("write (check again + one transaction)", written - write_started, experts))
+    print(line("index (drain the outbox)", drained - written, indexed))
+    total_seconds = (validated - started) + (drained - write_started)
+    print(line("total: file to searchable", total_seconds, experts))
+    print(f"  profiles in the mission: {total:,}; documents indexed: {indexed:,}; "
+          f"'hydrology' finds {hits.total:,}")
+    print(f"  target: under 60 s — {'met' if total_seconds < 60 else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experts", type=int, default=20_000)
+    parser.add_argument("--backend", default="embedded", choices=["embedded", "meilisearch"])
+    args = parser.parse_args()
+    asyncio.run(run(args.experts, args.backend))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,320 @@
+"""Importing rosters: the documented examples, the round trip with the registry export,
+re-imports that update instead of duplicating, consent and invitations, all-or-nothing
+writes, and imported experts found by search once the outbox is drained."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from app.accounts.models import Membership, OneTimeToken, User
+from app.assignment_requests.models import AssignmentRequest, RequestSkill
+from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertEducation,
+                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
+from app.notifications.models import OutboxMail
+from app.search.models import SearchOutbox
+from tenants.context import tenant_scope
+from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.expert_helpers import complete_profile
+from tests.import_helpers import (DOCS, count_profiles, csv_bytes, import_bytes,
+                                  wipe_profiles)
+from tests.request_helpers import make_institution
+
+pytestmark = pytest.mark.usefixtures("in_english")
+
+
+async def _profile(session_factory, tenant, ref: str) -> ExpertProfile:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            return await db.scalar(select(ExpertProfile).where(
+                ExpertProfile.tenant_id == tenant.id, ExpertProfile.external_ref == ref))
+
+
+async def _parts(session_factory, tenant, profile_id) -> dict:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            def rows(model):
+                return db.scalars(select(model).where(model.profile_id == profile_id))
+            skills = await db.scalars(select(Skill.code).join(
+                ExpertSkill, ExpertSkill.skill_id == Skill.id).where(
+                ExpertSkill.profile_id == profile_id))
+            return {
+                "languages": sorted((r.language, r.level) for r in await rows(ExpertLanguage)),
+                "skills": sorted(skills),
+                "availability": sorted((r.kind, r.starts_on, r.ends_on)
+                                       for r in await rows(ExpertAvailability)),
+                "education": sorted((r.level, r.field, r.institution, r.year)
+                                    for r in await rows(ExpertEducation)),
+                "work": sorted((r.title, r.employer, r.country, r.started_on, r.ended_on,
+                                r.description) for r in await rows(ExpertWork)),
+                "consents": sorted((r.purpose, r.source, r.notice_version)
+                                   for r in await rows(ExpertConsent)
+                                   if r.withdrawn_at is None),
+            }
+
+
+async def test_the_documented_examples_import_cleanly(session_factory, missions):
+    sudan = missions["sudan"]
+    outcome = await import_bytes(session_factory, sudan,
+                                 (DOCS / "experts-example.csv").read_bytes(), status="verified")
+    assert outcome.written and not outcome.check.errors, outcome.check.errors
+    assert (outcome.check.created, outcome.check.updated) == (3, 0)
+    outcome = await import_bytes(session_factory, sudan,
+                                 (DOCS / "experts-example.json").read_bytes())
+    assert outcome.written and not outcome.check.errors, outcome.check.errors
+    assert outcome.check.created == 2
+
+    amira = await _profile(session_factory, sudan, "SD-2019-0042")
+    assert amira.status == "verified" and amira.full_name == "Amira Hassan Osman"
+    assert amira.phone == "+31 6 1234 5678" and amira.sectors == ["water_management"]
+    parts = await _parts(session_factory, sudan, amira.id)
+    assert parts["languages"] == [("ar", "native"), ("en", "C1"), ("nl", "B2")]
+    assert parts["skills"] == ["hydrology", "irrigation_engineering", "water_treatment"]
+    assert parts["availability"] == [
+        ("available", date(2027, 1, 1), date(2027, 12, 31)),
+        ("unavailable", date(2027, 7, 1), date(2027, 8, 15))]
+    assert ("8", "Hydrology", "Delft University of Technology", 2012) in parts["education"]
+    assert ("Senior hydrologist", "Vitens", "NL", date(2015, 3, 1), None,
+            "Leak detection and network modelling") in parts["work"]
+    assert parts["consents"] == [("future_contact", "imported_roster", 1),
+                                 ("matching", "imported_roster", 1),
+                                 ("share_with_institutions", "imported_roster", 1)]
+    arabic = await _profile(session_factory, sudan, "SD-2020-0107")
+    assert arabic.full_name == "محمد عبد الله الطيب" and arabic.status == "verified"
+    assert "teacher_training" in (await _parts(session_factory, sudan, arabic.id))["skills"]
+    # An empty consents cell means the registry consent of the earlier roster.
+    fatima = await _profile(session_factory, sudan, "SD-2021-0311")
+    assert (await _parts(session_factory, sudan, fatima.id))["consents"] == [
+        ("matching", "imported_roster", 1)]
+    khalid = await _profile(session_factory, sudan, "SD-2022-0500")
+    assert khalid.status == "submitted" and khalid.sectors == ["corporate_governance",
+                                                               "project_management"]
+    assert (await _parts(session_factory, sudan, khalid.id))["skills"] == [
+        "corporate_governance", "project_management"]
+
+    # Each new expert: an account without a password, an expert membership, and a mail
+    # with a one-time link to choose a password (the reset link, valid for two weeks).
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            user = await db.scalar(select(User).where(User.email == "amira.osman@example.org"))
+            assert user.password_hash is None and user.name == "Amira Hassan Osman"
+            member = await db.scalar(select(Membership).where(Membership.user_id == user.id))
+            assert member.role == "expert" and member.status == "active"
+            token = await db.scalar(select(OneTimeToken).where(OneTimeToken.user_id == user.id))
+            assert token.purpose == "reset_password"
+            assert token.expires_at.date() >= date.today() + timedelta(days=13)
+            mail = await db.scalar(select(OutboxMail).where(
+                OutboxMail.to_address == "amira.osman@example.org"))
+            assert mail.kind == "imported_expert"
+            assert "/sudan/password/reset/" in mail.body
+            outbox = await db.scalar(select(SearchOutbox).where(
+                SearchOutbox.object_id == amira.id))
+            assert outbox is not None and outbox.index == "experts"
+
+    async with session_factory() as db:
+        for name in ("Ministry of Irrigation and Water Resources", "University of Khartoum"):
+            await make_institution(db, sudan, name=name)
+    outcome = await import_bytes(session_factory, sudan,
+                                 (DOCS / "requests-example.csv").read_bytes(), kind="requests")
+    assert outcome.written and not outcome.check.errors, outcome.check.errors
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            request = await db.scalar(select(AssignmentRequest).where(
+                AssignmentRequest.external_ref == "MOIWR-2027-01"))
+            assert request.status == "submitted" and request.priority == "high"
+            assert request.earliest_start == date(2027, 3, 1) and request.city == "Khartoum"
+            skills = list(await db.scalars(select(RequestSkill.required).where(
+                RequestSkill.request_id == request.id)))
+            assert sorted(skills) == [False, True, True]
+
+
+async def test_the_password_link_of_an_imported_expert_sets_a_password(client, session_factory,
+                                                                       missions):
+    sudan = missions["sudan"]
+    data = csv_bytes("external_ref,full_name,email",
+                     "LINK-1,Nadia Link,nadia.link@example.org")
+    assert (await import_bytes(session_factory, sudan, data)).written
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            mail = await db.scalar(select(OutboxMail).where(
+                OutboxMail.to_address == "nadia.link@example.org"))
+    path = mail.body.split("http://testserver.local", 1)[1].split()[0]
+    page = await client.get(path)
+    assert page.status_code == 200
+    token = client.cookies["csrftoken"]
+    r = await client.post(path, data={"password": "a long river of sand 7",
+                                      "password_confirm": "a long river of sand 7",
+                                      "_csrf_token": token}, follow_redirects=False)
+    assert r.status_code in (200, 303), r.text
+    assert (await sign_in(client, sudan, "nadia.link@example.org",
+                          "a long river of sand 7")).status_code == 303
+    use_session(client, None)
+
+
+async def test_reimporting_the_same_file_updates_instead_of_duplicating(session_factory,
+                                                                        missions):
+    sudan = missions["sudan"]
+    header = "external_ref,full_name,email,languages,skills,availability"
+    first = csv_bytes(header, "RE-1,Omar Again,omar.again@example.org,en:B2,Hydrology,"
+                              "2027-01-01..2027-02-01",
+                      "RE-2,Sara Again,sara.again@example.org,ar:native,Agronomy,")
+    assert (await import_bytes(session_factory, sudan, first)).written
+    again = await import_bytes(session_factory, sudan, first)
+    assert again.written and (again.check.created, again.check.updated) == (0, 2)
+    assert await count_profiles(session_factory, sudan, full_name="Omar Again") == 1
+    changed = csv_bytes(header, "RE-1,Omar Changed,omar.again@example.org,en:C2; fr:A2,"
+                                "Water treatment,2027-03-01..2027-04-01")
+    outcome = await import_bytes(session_factory, sudan, changed)
+    assert outcome.written and outcome.check.updated == 1
+    omar = await _profile(session_factory, sudan, "RE-1")
+    assert omar.full_name == "Omar Changed"
+    parts = await _parts(session_factory, sudan, omar.id)
+    assert parts["languages"] == [("en", "C2"), ("fr", "A2")]
+    assert parts["skills"] == ["water_treatment"]
+    assert parts["availability"] == [("available", date(2027, 3, 1), date(2027, 4, 1))]
+    assert parts["consents"] == [("matching", "imported_roster", 1)]  # granted once only
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            mails = list(await db.scalars(select(OutboxMail).where(
+                OutboxMail.to_address == "omar.again@example.org")))
+    assert len(mails) == 1  # invited once, when the profile was created
+
+    # A reference never moves a profile to another person.
+    stolen = csv_bytes(header, "RE-2,Sara Again,someone.else@example.org,,,")
+    outcome = await import_bytes(session_factory, sudan, stolen)
+    assert not outcome.written
+    assert [(e.row, e.column) for e in outcome.check.errors] == [(2, "email")]
+
+
+async def test_an_existing_expert_of_the_mission_gets_the_reference(session_factory, missions):
+    sudan = missions["sudan"]
+    user, profile = await complete_profile(session_factory, sudan, name="Already Here")
+    staff = await make_user(session_factory, sudan, "staff")
+    data = csv_bytes("external_ref,full_name,email,years_experience",
+                     f"OLD-1,Already Here,{user.email},20",
+                     f"OLD-2,A Staff Member,{staff.email},3")
+    outcome = await import_bytes(session_factory, sudan, data, valid_only=True)
+    assert outcome.written and (outcome.check.created, outcome.check.updated) == (0, 1)
+    assert [(e.row, e.column) for e in outcome.check.errors] == [(3, "email")]
+    updated = await _profile(session_factory, sudan, "OLD-1")
+    assert updated.id == profile.id and updated.years_experience == 20
+    assert updated.status == "submitted"  # an update keeps the profile's state
+
+    # Someone with an account (here in another mission) joins as an expert of this one and
+    # is told to sign in: they have a password already, no link to choose one.
+    elsewhere = await make_user(session_factory, missions["mozambique"], "expert")
+    outcome = await import_bytes(session_factory, sudan, csv_bytes(
+        "external_ref,full_name,email", f"OLD-3,Joins From Elsewhere,{elsewhere.email}"))
+    assert outcome.written and outcome.check.created == 1
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            member = await db.scalar(select(Membership).where(
+                Membership.user_id == elsewhere.id, Membership.tenant_id == sudan.id))
+            mail = await db.scalar(select(OutboxMail).where(
+                OutboxMail.to_address == elsewhere.email))
+            tokens = list(await db.scalars(select(OneTimeToken).where(
+                OneTimeToken.user_id == elsewhere.id)))
+    assert member.role == "expert" and "/sudan/sign-in?next=/sudan/me" in mail.body
+    assert tokens == []
+
+
+async def test_round_trip_through_the_registry_export(client, session_factory, missions):
+    """Export the registry, lose the profiles, import the export: the same registry."""
+    sudan = missions["sudan"]
+    source = csv_bytes(
+        "external_ref,full_name,email,phone,gender,birth_year,nationality,residence_country,"
+        "residence_city,languages,education,work_history,sectors,skills,years_experience,"
+        "summary,modality,min_weeks,max_weeks,availability,consents",
+        "RT-1,Round Trip One,rt.one@example.org,+31 6 1111 2222,female,1982,SD,NL,Delft,"
+        "ar:native; en:C1,7|Civil engineering\\; water|TU Delft|2010,"
+        "Engineer|Deltares|NL|2012-01-01|2020-12-31|Models \\| rivers; Lead|Arcadis|NL|2021-01-01||,"
+        "water_management; education,Hydrology; Teacher training,14,\"Rivers, dams\",hybrid,2,6,"
+        "2027-01-01..2027-06-30; unavailable:2027-02-01..2027-02-10,"
+        "matching; share_with_institutions",
+        "RT-2,=Formula Name,rt.two@example.org,,,,SD,GB,,en:B2,,,health,Public health,3,,"
+        "remote,,,2027-05-01..2027-05-31,matching")
+    assert (await import_bytes(session_factory, sudan, source)).written
+    before = {ref: await _parts(session_factory, sudan, (await _profile(
+        session_factory, sudan, ref)).id) for ref in ("RT-1", "RT-2")}
+    before_profiles = {ref: await _profile(session_factory, sudan, ref) for ref in before}
+
+    officer = await make_user(session_factory, sudan, "staff")
+    assert (await sign_in(client, sudan, officer.email)).status_code == 303
+    export = await client.get("/sudan/experts/export.csv?q=Round Trip")
+    export2 = await client.get("/sudan/experts/export.csv?q=Formula")
+    use_session(client, None)
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r["external_ref"] for r in rows] == ["RT-1"]
+    assert rows[0]["languages"] == "ar:native; en:C1"
+    assert rows[0]["availability"] == "2027-01-01..2027-06-30; unavailable:2027-02-01..2027-02-10"
+    assert rows[0]["education"] == "7|Civil engineering\\; water|TU Delft|2010"
+
+    await wipe_profiles(session_factory, sudan, ["RT-1", "RT-2"])
+    assert await count_profiles(session_factory, sudan, external_ref="RT-1") == 0
+    for content in (export.content, export2.content):
+        outcome = await import_bytes(session_factory, sudan, content)
+        assert outcome.written and not outcome.check.errors, outcome.check.errors
+    for ref, parts in before.items():
+        profile = await _profile(session_factory, sudan, ref)
+        assert await _parts(session_factory, sudan, profile.id) == parts
+        old = before_profiles[ref]
+        for name in ("full_name", "phone", "gender", "birth_year", "nationality",
+                     "residence_country", "residence_city", "years_experience", "summary",
+                     "modality", "min_weeks", "max_weeks", "sectors"):
+            assert getattr(profile, name) == getattr(old, name), name
+    assert (await _profile(session_factory, sudan, "RT-2")).full_name == "=Formula Name"
+
+
+async def test_a_database_failure_midway_saves_nothing(database, session_factory, missions):
+    """A row that passes every check but that the database refuses (a trigger stands for
+    any constraint) makes the whole import roll back, including the rows before it."""
+    import asyncpg
+
+    from app.db.server import asyncpg_dsn
+    sudan = missions["sudan"]
+    conn = await asyncpg.connect(asyncpg_dsn(database.urls.owner))
+    try:
+        await conn.execute("""
+            CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.full_name = 'Boom' THEN RAISE EXCEPTION 'no Boom here'; END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_boom BEFORE INSERT ON expert_profiles
+              FOR EACH ROW EXECUTE FUNCTION refuse_boom();""")
+        rows = [f"HALF-{i},Half Saved {i},half.{i}@example.org,en:B1" for i in range(1500)]
+        rows[1200] = "HALF-1200,Boom,half.1200@example.org,en:B1"
+        data = csv_bytes("external_ref,full_name,email,languages", *rows)
+        outcome = await import_bytes(session_factory, sudan, data)
+        assert not outcome.written and "no Boom here" in outcome.failure
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                assert await db.scalar(select(User).where(
+                    User.email == "half.1@example.org")) is None
+                assert await db.scalar(text(
+                    "SELECT count(*) FROM expert_profiles WHERE external_ref LIKE 'HALF-%'")) == 0
+    finally:
+        await conn.execute("DROP TRIGGER IF EXISTS refuse_boom ON expert_profiles; "
+                           "DROP FUNCTION IF EXISTS refuse_boom()")
+        await conn.close()
+
+
+async def test_imported_experts_are_searchable_after_draining(client, app, session_factory,
+                                                               missions, index_now):
+    sudan = missions["sudan"]
+    data = csv_bytes("external_ref,full_name,email,skills,sectors",
+                     "FIND-1,Zubeir Searchable,zubeir.searchable@example.org,Hydrology,"
+                     "water_management")
+    assert (await import_bytes(session_factory, sudan, data, status="verified")).written
+    await index_now()
+    officer = await make_user(session_factory, sudan, "staff")
+    assert (await sign_in(client, sudan, officer.email)).status_code == 303
+    page = await client.get("/sudan/search?q=Zubeir")
+    use_session(client, None)
+    profile = await _profile(session_factory, sudan, "FIND-1")
+    assert page.status_code == 200 and str(profile.id) in page.text
+    assert "<mark>Zubeir</mark>" in page.text

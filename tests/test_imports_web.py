@@ -1,0 +1,159 @@
+"""The staff import pages: upload, preview with row-level errors, the run in the background
+with its polled progress, valid rows only with the rejected rows, templates; another
+mission's batch is not found; only staff import."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.imports.models import ImportBatch
+from tenants.context import tenant_scope
+from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.conftest import csrf_token
+from tests.import_helpers import DOCS, count_profiles, csv_bytes
+
+pytestmark = pytest.mark.usefixtures("in_english")
+
+
+@pytest.fixture
+async def officer(client, missions, session_factory):
+    user = await make_user(session_factory, missions["sudan"], "staff")
+    assert (await sign_in(client, missions["sudan"], user.email)).status_code == 303
+    yield user
+    use_session(client, None)
+
+
+async def _upload(client, data: bytes, name="roster.csv", kind="experts", status="submitted"):
+    token = await csrf_token(client, "/sudan/imports")
+    return await client.post("/sudan/imports", data={"_csrf_token": token, "kind": kind,
+                                                     f"status_{kind}": status},
+                             files={"file": (name, data, "text/csv")}, follow_redirects=False)
+
+
+async def _wait_until_finished(client, path: str) -> str:
+    for _ in range(100):
+        fragment = await client.get(f"{path}/progress")
+        assert fragment.status_code == 200
+        if "hx-trigger" not in fragment.text:  # the fragment stops polling when it is over
+            return fragment.text
+        await asyncio.sleep(0.1)
+    raise AssertionError("the import did not finish")
+
+
+async def test_upload_preview_run_progress_done(client, missions, session_factory, officer):
+    page = await client.get("/sudan/imports")
+    assert page.status_code == 200 and "/sudan/imports/template/experts.xlsx" in page.text
+    uploaded = await _upload(client, (DOCS / "experts-example.csv").read_bytes().replace(
+        b"@example.org", b"@web.example.org").replace(b"SD-20", b"WEB-20"), status="verified")
+    assert uploaded.status_code == 303
+    path = uploaded.headers["location"]
+    preview = await client.get(path)
+    assert preview.status_code == 200
+    assert "UTF-8" in preview.text and "3 new, 0 updates" in preview.text
+    assert "disabled" not in preview.text.split('action="' + path + '/run"')[1].split("</form>")[0]
+    assert await count_profiles(session_factory, missions["sudan"],
+                                full_name="Amira Hassan Osman", external_ref="WEB-2019-0042") == 0
+
+    token = client.cookies["csrftoken"]
+    started = await client.post(f"{path}/run", data={"_csrf_token": token},
+                                follow_redirects=False)
+    assert started.status_code == 303 and started.headers["location"] == path
+    running = await client.get(path)
+    assert running.status_code == 200
+    final = await _wait_until_finished(client, path)
+    assert "The import is finished: 3 new, 0 updated, 0 rejected." in final
+    done = await client.get(path)
+    assert "The import is finished" in done.text and 'hx-trigger' not in done.text
+    profile_count = await count_profiles(session_factory, missions["sudan"],
+                                         external_ref="WEB-2019-0042", status="verified")
+    assert profile_count == 1
+    # A second click on the button starts nothing more.
+    again = await client.post(f"{path}/run", data={"_csrf_token": token}, follow_redirects=False)
+    assert again.status_code == 303
+    assert "already run" in (await client.get(path)).text
+    with tenant_scope(missions["sudan"]):
+        async with session_factory() as db:
+            actions = set(await db.scalars(select(AuditEvent.action).where(
+                AuditEvent.object_type == "import_batch")))
+    assert {"import.checked", "import.started", "import.experts"} <= actions
+
+
+async def test_errors_in_the_preview_then_valid_rows_only(client, missions, session_factory,
+                                                          officer):
+    data = csv_bytes("external_ref,full_name,email,languages",
+                     "WV-1,Web Valid,web.valid@example.org,en:B2",
+                     "WV-2,Web Invalid,web.invalid@example.org,en:Q9",
+                     "WV-3,Web Valid Too,web.valid.too@example.org,")
+    uploaded = await _upload(client, data)
+    path = uploaded.headers["location"]
+    preview = await client.get(path)
+    assert "<td>3</td><td>languages</td><td>Unknown level “Q9” for en" in preview.text
+    form = preview.text.split('action="' + path + '/run"')[1].split("</form>")[0]
+    assert "disabled" in form and "Import the 2 valid rows only" in form
+    token = client.cookies["csrftoken"]
+    refused = await client.post(f"{path}/run", data={"_csrf_token": token},
+                                follow_redirects=False)
+    assert refused.status_code == 303
+    assert "Some rows have errors" in (await client.get(path)).text
+    rejected = await client.get(f"{path}/rejected.csv")
+    rows = list(csv.DictReader(io.StringIO(rejected.content.decode("utf-8-sig"))))
+    assert [(r["row"], r["external_ref"]) for r in rows] == [("3", "WV-2")]
+
+    started = await client.post(f"{path}/run", data={"_csrf_token": token, "valid_only": "1"},
+                                follow_redirects=False)
+    assert started.status_code == 303
+    final = await _wait_until_finished(client, path)
+    assert "2 new, 0 updated, 1 rejected" in final and "rejected.csv" in final
+    assert await count_profiles(session_factory, missions["sudan"], full_name="Web Valid") == 1
+    assert await count_profiles(session_factory, missions["sudan"], full_name="Web Invalid") == 0
+    with tenant_scope(missions["sudan"]):
+        async with session_factory() as db:
+            batch = await db.scalar(select(ImportBatch).where(
+                ImportBatch.id == path.rsplit("/", 1)[1]))
+    assert (batch.status, batch.valid_only, batch.processed) == ("done", True, 2)
+
+
+async def test_unreadable_files_stay_on_the_upload_form(client, officer):
+    picture = await _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01", "a.csv")
+    assert picture.status_code == 400 and "it looks like a PNG file" in picture.text
+    missing = await _upload(client, csv_bytes("external_ref,name", "A,B"))
+    assert missing.status_code == 400 and "Missing required columns: full_name, email." \
+        in missing.text
+    no_file = await _upload(client, b"", kind="nonsense")
+    assert no_file.status_code == 400
+
+
+async def test_templates_name_the_columns(client, officer):
+    template = await client.get("/sudan/imports/template/experts.csv")
+    header = next(csv.reader(io.StringIO(template.content.decode("utf-8-sig"))))
+    assert header[:3] == ["external_ref", "full_name", "email"] and "status" not in header
+    workbook = openpyxl.load_workbook(io.BytesIO(
+        (await client.get("/sudan/imports/template/requests.xlsx")).content))
+    assert [c.value for c in workbook["requests"][1]][:3] == ["external_ref", "institution",
+                                                              "title"]
+    assert workbook["guide"]["A2"].value == "external_ref"
+
+
+async def test_another_missions_batch_is_not_found_and_only_staff_import(client, missions,
+                                                                         session_factory,
+                                                                         officer):
+    uploaded = await _upload(client, csv_bytes("external_ref,full_name,email",
+                                               "X-1,Cross Mission,cross@example.org"))
+    path = uploaded.headers["location"]
+    other = path.replace("/sudan/", "/mozambique/")
+    admin = await make_user(session_factory, missions["mozambique"], "mission_admin")
+    assert (await sign_in(client, missions["mozambique"], admin.email)).status_code == 303
+    assert (await client.get(other)).status_code == 404
+    assert (await client.get(f"{other}/progress")).status_code == 404
+    assert (await client.get(f"{other}/rejected.csv")).status_code == 404
+    expert = await make_user(session_factory, missions["sudan"], "expert")
+    assert (await sign_in(client, missions["sudan"], expert.email)).status_code == 303
+    assert (await client.get("/sudan/imports")).status_code == 403
+    assert (await client.get(path)).status_code == 403
