@@ -26,8 +26,11 @@ security on):
      as a page would call it;
    - raw query: the same SearchQuery (`match_query`, the function find_candidates builds
      it with) sent straight to `backend.search`.
-   The full match is split into PostgreSQL (request_facts, mission_weights), the engine
-   call, and the rest (scoring, sorting, explanations) by wrapping those calls.
+   The two take turns at going first (the second finds the engine's caches warm), and the
+   highlighter's word cache is emptied before each. The full match is split into
+   PostgreSQL (request_facts, mission_weights), the engine call, scoring and sorting, and
+   the explanations, by wrapping those calls; the garbage collector's pauses are counted
+   (--freeze-gc: gc.freeze() first, as a server could once started).
 
     .venv/bin/python bench/matching.py [--experts 100000] [--requests 50] [--backend embedded]
 
@@ -38,6 +41,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import math
 import os
 import platform
 import random
@@ -67,6 +72,7 @@ from app.search.models import SearchOutbox  # noqa: E402
 from app.search.outbox import EXPERTS  # noqa: E402
 from app.search.sync import ensure_indexes, reindex  # noqa: E402
 from search_index import open_backend  # noqa: E402
+from search_index import text as search_text  # noqa: E402
 from tenants.context import tenant_scope  # noqa: E402
 from tenants.models import Sector  # noqa: E402
 from tenants.provisioning import MISSIONS_DIR, load_mission, provision_mission, to_context  # noqa: E402
@@ -108,7 +114,7 @@ LANGUAGES = [("en", ("B1", "B2", "C1"), 6), ("ar", ("B2", "C1", "native"), 4),
 def pct(values: list[float], p: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def stats(values: list[float]) -> str:
@@ -130,6 +136,39 @@ def memory() -> str:
 
 def directory_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def forget_highlights() -> None:
+    """Empty the embedded backend's cache of highlighted words (search_index.text), so
+    that neither measurement profits from the other having just run the same query."""
+    cache_clear = getattr(getattr(search_text, "_marked", None), "cache_clear", None)
+    if cache_clear:
+        cache_clear()
+
+
+class Collections:
+    """Time the cyclic garbage collector stops the process for, per generation."""
+
+    def __init__(self):
+        self.seconds = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] += time.perf_counter() - self._started
+            self.count[info["generation"]] += 1
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds)
+
+    def line(self, matches: int) -> str:
+        return (f"{sum(self.count)} collections ({self.count[2]} full), "
+                f"{sum(self.seconds) * 1000:.0f} ms in all, {self.seconds[2] * 1000:.0f} ms "
+                f"in full ones, {sum(self.seconds) * 1000 / matches:.2f} ms per match")
 
 
 class Sections:
@@ -200,7 +239,10 @@ async def make_requests(db, tenant, rng: random.Random, n: int) -> list:
         pool = own + others  # the sector's skills first
         required = pool[:rng.randint(1, 4)]
         desired = pool[len(required):len(required) + rng.randint(0, 2)]
-        languages = rng.sample(LANGUAGES, k=min(len(LANGUAGES), rng.choice((0, 1, 1, 1, 2))))
+        languages, left = [], list(LANGUAGES)
+        for _ in range(rng.choice((0, 1, 1, 1, 2))):  # by weight, without repeating
+            languages.append(rng.choices(left, weights=[w for *_rest, w in left])[0])
+            left.remove(languages[-1])
         earliest = today + timedelta(days=rng.randint(10, 120))
         request = AssignmentRequest(
             tenant_id=tenant.id, institution_id=institution.id, number=number, status="open",
@@ -230,18 +272,19 @@ async def make_requests(db, tenant, rng: random.Random, n: int) -> list:
 # --- the run -------------------------------------------------------------------------------------
 
 async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, workers: int,
-              seed: int) -> None:
+              seed: int, freeze_gc: bool) -> None:
     external = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
     out: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp:
         settings = replace(load_settings(), var_dir=Path(tmp), database_url=external)
+        pg = None
         if external:
             admin = server.to_asyncpg_url(external)
         else:
             import pgserver
 
-            admin = server.to_asyncpg_url(
-                pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete").get_uri())
+            pg = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete")
+            admin = server.to_asyncpg_url(pg.get_uri())
         name = f"bench_matching_{os.getpid()}"
         started = time.perf_counter()
         urls = await server.bootstrap(admin, settings, database=name)
@@ -290,8 +333,9 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
                 async with factory() as db:
                     request_ids = await make_requests(db, tenant, rng, n_requests)
                     skill_rows = await db.scalar(select(func.count()).select_from(RequestSkill))
-                    language_rows = await db.scalar(select(func.count())
-                                                    .select_from(RequestLanguage))
+                    wanted = dict((await db.execute(
+                        select(RequestLanguage.language, func.count())
+                        .group_by(RequestLanguage.language).order_by(func.count().desc()))).all())
                     await db.execute(delete(SearchOutbox).where(
                         SearchOutbox.tenant_id == tenant.id))
                     await db.commit()
@@ -309,14 +353,23 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
             full, raw, database, engine_time, rest, explaining = [], [], [], [], [], []
             totals, shown, sorted_by_score, fallbacks = [], [], True, 0
             tid = str(tenant.id)
+            gc_full, gc_raw = [], []
+            tracked = len(gc.get_objects())
+            if freeze_gc:  # what a server can do once started: older objects are never scanned
+                gc.collect()
+                gc.freeze()
+            collections = Collections()
+            gc.callbacks.append(collections)
             try:
                 with tenant_scope(tenant):
                     schedule = [(0, rid) for rid in request_ids[:WARM_UP]] + \
                         [(r, rid) for r in range(1, rounds + 1) for rid in request_ids]
-                    for round_, rid in schedule:
+                    async def full_match(rid):
                         async with factory() as db:
                             request = await db.get(AssignmentRequest, rid)  # as the page does
                             sections.take()
+                            forget_highlights()
+                            g0 = collections.total
                             t0 = time.perf_counter()
                             matches = await find_candidates(db, tenant, timed_backend, request,
                                                             MatchFilters(), "en", limit=LIMIT)
@@ -324,18 +377,40 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
                             explained = [c.explanation(matches.skill_names)
                                          for c in matches.candidates]
                             t2 = time.perf_counter()
-                        in_db, in_engine = sections.take()
-                        t3 = time.perf_counter()
+                            g1 = collections.total
+                        return matches, explained, t2 - t0, t2 - t1, g1 - g0
+
+                    async def raw_query(rid):
+                        forget_highlights()
+                        g0 = collections.total
+                        t0 = time.perf_counter()
                         await backend.search(EXPERTS, tid, queries[rid])
-                        t4 = time.perf_counter()
+                        t1 = time.perf_counter()
+                        return t1 - t0, collections.total - g0
+
+                    for round_, rid in schedule:
+                        # Taking turns at going first: whichever runs second finds the
+                        # engine's caches warm for that query.
+                        if round_ % 2:
+                            raw_seconds, raw_gc = await raw_query(rid)
+                            matches, explained, seconds, explain_seconds, full_gc = \
+                                await full_match(rid)
+                            in_db, in_engine = sections.take()
+                        else:
+                            matches, explained, seconds, explain_seconds, full_gc = \
+                                await full_match(rid)
+                            in_db, in_engine = sections.take()
+                            raw_seconds, raw_gc = await raw_query(rid)
                         if not round_:
                             continue  # warm-up
-                        full.append(t2 - t0)
-                        raw.append(t4 - t3)
+                        full.append(seconds)
+                        raw.append(raw_seconds)
+                        gc_full.append(full_gc)
+                        gc_raw.append(raw_gc)
                         database.append(in_db)
                         engine_time.append(in_engine)
-                        explaining.append(t2 - t1)
-                        rest.append(t1 - t0 - in_db - in_engine)
+                        explaining.append(explain_seconds)
+                        rest.append(seconds - explain_seconds - in_db - in_engine)
                         if round_ == 1:
                             totals.append(matches.total)
                             shown.append(len(explained))
@@ -343,12 +418,17 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
                             sorted_by_score &= scores == sorted(scores, reverse=True)
                         fallbacks += not matches.from_engine
             finally:
+                gc.callbacks.remove(collections)
                 matching.request_facts, matching.mission_weights = originals
             mem_matched = memory()
         finally:
             await backend.close()
             await engine.dispose()
-            await server.drop_database(admin, name)
+            try:
+                await server.drop_database(admin, name)
+            finally:
+                if pg is not None:  # before its directory goes, or the server outlives it
+                    pg.cleanup()
 
     n = len(full)
     mean = lambda values: sum(values) / len(values)  # noqa: E731
@@ -366,10 +446,10 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
         f"{build:.1f} s = {indexed / build:,.0f} docs/s"
         + (f", {on_disk / 2**20:,.0f} MB on disk" if on_disk else ""),
         f"  memory after building the index: {mem_indexed}",
-        f"  requests: {n_requests} open ({skill_rows} skill rows, {language_rows} language "
-        f"rows), {WARM_UP} warm-up matches, then {rounds} rounds = {n} timed matches each",
+        f"  requests: {n_requests} open ({skill_rows} skill rows; languages required: "
+        f"{', '.join(f'{k} {v}' for k, v in wanted.items()) or 'none'}), {WARM_UP} warm-up matches, then {rounds} rounds = {n} timed matches each",
         f"  candidates passing the hard filters: mean {mean(totals):,.0f} "
-        f"(min {min(totals):,}, max {max(totals):,}); shown {mean(shown):.1f} of "
+        f"(min {min(totals):,}, max {max(totals):,}, {totals.count(0)} requests with none); shown {mean(shown):.1f} of "
         f"limit {LIMIT}; engine pool {matching.CANDIDATE_POOL}; ranked by score: "
         f"{'yes' if sorted_by_score else 'NO'}"
         + (f"; {fallbacks} matches answered by PostgreSQL, the engine failed" if fallbacks
@@ -382,6 +462,13 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
         f"{mean(database) * 1000:.2f} ms, engine {mean(engine_time) * 1000:.2f} ms, "
         f"scoring + sorting {mean(rest) * 1000:.2f} ms, explanations "
         f"{mean(explaining) * 1000:.2f} ms",
+        f"  garbage collector during matching: "
+        f"{tracked:,} objects tracked at the start{' (then frozen)' * freeze_gc}; over {len(schedule) * 2} calls (warm-up, "
+        f"full and raw): {collections.line(len(schedule) * 2)}",
+        f"    full match without its GC pauses: "
+        f"{stats([f - g for f, g in zip(full, gc_full)])}",
+        f"    raw query without its GC pauses:  "
+        f"{stats([r - g for r, g in zip(raw, gc_raw)])}",
         f"  memory after matching: {mem_matched}",
         f"  {TARGET}",
     ]
@@ -397,9 +484,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed passes over the requests")
     parser.add_argument("--workers", type=int, default=2, help="generate_experts connections")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--freeze-gc", action="store_true",
+                        help="gc.collect() and gc.freeze() before matching, as a server could "
+                             "after start-up")
     args = parser.parse_args()
     asyncio.run(run(args.experts, args.requests, args.backend, args.rounds, args.workers,
-                    args.seed))
+                    args.seed, args.freeze_gc))
 
 
 if __name__ == "__main__":

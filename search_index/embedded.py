@@ -117,14 +117,17 @@ class _Index:
 
     # --- searching ----------------------------------------------------------------------
 
-    def _word_query(self, word: str, prefix: bool):
-        """One query word: exact (scored by BM25) or within its typo budget, in any
-        searchable field, more important fields weighing more; synonyms count too."""
+    def _word_query(self, word: str, prefix: bool, fields: tuple[str, ...], typos: bool):
+        """One query word: exact (scored by BM25) or within its typo budget, in the
+        searchable fields asked for, more important fields weighing more; synonyms count
+        too."""
         alternatives = []
         for i, name in enumerate(self.settings.searchable):
+            if fields and name not in fields:
+                continue
             boost = FIELD_BOOSTS[min(i, len(FIELD_BOOSTS) - 1)]
             exact = tantivy.Query.term_query(self.schema, name, word)
-            budget = typo_budget(word)
+            budget = typo_budget(word) if typos else 0
             if budget or prefix:
                 fuzzy = tantivy.Query.fuzzy_term_query(self.schema, name, word, distance=budget,
                                                        transposition_cost_one=True, prefix=prefix)
@@ -166,9 +169,13 @@ class _Index:
         query_words = words(query.text, drop_stopwords=query.matching == "any")
         if query_words:
             occur = tantivy.Occur.Must if query.matching == "all" else tantivy.Occur.Should
+            unknown = set(query.search_in) - set(self.settings.searchable)
+            if unknown:
+                raise ValueError(f"not searchable fields: {sorted(unknown)}")
             text = tantivy.Query.boolean_query([
-                (occur, self._word_query(w, prefix=query.matching == "all"
-                                         and i == len(query_words) - 1))
+                (occur, self._word_query(w, query.matching == "all"
+                                         and i == len(query_words) - 1,
+                                         query.search_in, query.typos))
                 for i, w in enumerate(query_words)])
             clauses.append((tantivy.Occur.Must, text))
         for flt in query.filters:

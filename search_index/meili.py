@@ -147,6 +147,7 @@ class MeiliSearch:
                 sort=[f"{query.sort[0]}:{'desc' if query.sort[1] else 'asc'}"]
                 if query.sort else None,
                 matching_strategy="all" if query.matching == "all" else "last",
+                attributes_to_search_on=list(query.search_in) or None,
                 show_ranking_score=True)
         except ENGINE_ERRORS as exc:
             raise SearchUnavailable(str(exc)) from exc

@@ -61,6 +61,16 @@ class SearchQuery:
     # 'all': every word must match (search as you type); 'any': the more words the better
     # (matching: a request's whole text against profiles).
     matching: Literal["all", "any"] = "all"
+    search_in: tuple[str, ...] = ()               # searchable fields to look in; () all of them
+    # Forgive typos (words typed by a person). False is a hint for text that is written
+    # with care, like a request's skills from the vocabulary: an engine that can skips the
+    # (costly) fuzzy matching.
+    typos: bool = True
+    MAX_LIMIT = 1000
+
+    def __post_init__(self):
+        if not 1 <= self.limit <= self.MAX_LIMIT or self.offset < 0:
+            raise ValueError(f"limit must be 1..{self.MAX_LIMIT} and offset >= 0")
 
 
 @dataclass

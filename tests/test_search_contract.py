@@ -530,3 +530,22 @@ async def test_embedded_index_survives_a_restart_and_rebuilds_on_new_settings(tm
     await after.configure("experts", changed)
     assert (await after.search("experts", "A", SearchQuery(text="rivers"))).total == 1
     await after.close()
+
+
+async def test_search_in_looks_only_in_the_fields_asked(seeded: Engine):
+    assert await seeded.ids("A", "mapping", search_in=("title",)) == ["3"]
+    assert await seeded.ids("A", "mapping", search_in=("summary",)) == []
+    assert await seeded.ids("A", "cities", search_in=("summary",)) == ["3"]
+
+
+async def test_without_typos_words_match_as_written(seeded: Engine):
+    assert await seeded.ids("A", "hydrolgy") == ["1"]
+    if seeded.backend.name == "embedded":  # a hint: Meilisearch has no per-query switch
+        assert await seeded.ids("A", "hydrolgy", typos=False) == []
+    assert await seeded.ids("A", "hydrology", typos=False) == ["1"]
+
+
+@pytest.mark.parametrize("limit, offset", [(0, 0), (-1, 0), (1001, 0), (10, -1)])
+def test_query_limits_are_checked_before_any_engine_sees_them(limit, offset):
+    with pytest.raises(ValueError):
+        SearchQuery(text="x", limit=limit, offset=offset)

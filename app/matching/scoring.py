@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
+from app.experts.models import LANGUAGE_LEVELS as LEVELS
+
 CRITERIA = ("required_skills", "desired_skills", "sector", "languages", "availability",
             "experience", "modality_location", "evaluations")
 DEFAULT_WEIGHTS: dict[str, int] = {
@@ -72,8 +73,11 @@ def _coverage(wanted: frozenset[str], has: frozenset[str]) -> tuple[float | None
     return len(matched) / len(wanted), {"matched": matched, "missing": sorted(wanted - has)}
 
 
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
 def _level(level: str | None) -> int:
-    return LEVELS.index(level) if level in LEVELS else -1
+    return LEVEL_RANK.get(level, -1)
 
 
 def languages_fit(required, spoken: dict[str, str]) -> tuple[float | None, dict]:
@@ -84,12 +88,13 @@ def languages_fit(required, spoken: dict[str, str]) -> tuple[float | None, dict]
     values, detail = [], []
     for language, minimum in required:
         level = spoken.get(language)
+        has, needs = _level(level), _level(minimum)
         if level is None:
             value = 0.0
-        elif _level(level) >= _level(minimum):
+        elif has >= needs:
             value = 1.0
         else:
-            value = (_level(level) + 1) / (_level(minimum) + 1)
+            value = (has + 1) / (needs + 1)
         values.append(value)
         detail.append({"language": language, "minimum": minimum, "level": level,
                        "meets": value == 1.0})

@@ -33,6 +33,7 @@ CANDIDATE_POOL = 200
 FACETS = ("sectors", "languages", "country", "modality")
 # Skills are shown as matched and missing; snippets show where the rest of the text matched.
 HIGHLIGHTED = ("summary", "experience")
+MATCHED_FIELDS = ("skills", "summary", "experience")
 
 
 @dataclass
@@ -120,12 +121,9 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
 
 def candidate_facts(document: dict) -> CandidateFacts:
     """A profile's search document (app.search.documents) as scoring sees it."""
-    levels: dict[str, str] = {}
-    for value in document.get("language_levels") or []:  # every level up to the highest
-        language, _, level = value.partition(":")
-        if level in LANGUAGE_LEVELS and (language not in levels or LANGUAGE_LEVELS.index(level)
-                                         > LANGUAGE_LEVELS.index(levels[language])):
-            levels[language] = level
+    # Every level up to the expert's own, lowest first (documents.levels_up_to): the last
+    # value of each language is the expert's level.
+    levels = dict(value.split(":", 1) for value in document.get("language_levels") or ())
     return CandidateFacts(
         skills=frozenset(document.get("skill_ids") or []),
         sectors=frozenset(document.get("sectors") or []), languages=levels,
@@ -158,10 +156,16 @@ def _ranked(facts: RequestFacts, weights, scored: list[tuple[dict, float, dict]]
 
 def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters) -> SearchQuery:
     """What the engine is asked for a request (request_facts gives facts and words)."""
-    return SearchQuery(
-        text=filters.q or " ".join(words), matching="all" if filters.q else "any",
-        filters=hard_filters(facts) + filters.engine_filters(), facets=FACETS,
-        limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
+    if filters.q:  # staff typing within the results: every word, typos forgiven, names too
+        return SearchQuery(text=filters.q, matching="all",
+                           filters=hard_filters(facts) + filters.engine_filters(),
+                           facets=FACETS, limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
+    # The request's own words (its title and vocabulary skills): any of them, spelled as
+    # written, in what experts say they can do (not in their names).
+    return SearchQuery(text=" ".join(words), matching="any", typos=False,
+                       search_in=MATCHED_FIELDS,
+                       filters=hard_filters(facts) + filters.engine_filters(), facets=FACETS,
+                       limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
 
 
 async def find_candidates(db: AsyncSession, tenant: TenantContext, search: SearchBackend,

@@ -44,7 +44,8 @@ MAX_MONTHS = 36
 
 def levels_up_to(language: str, level: str) -> list[str]:
     """'en:B2' for a B2 speaker also says A1..B1: a filter for 'at least B1' is then one
-    exact value ('en:B1') that every stronger speaker carries."""
+    exact value ('en:B1') that every stronger speaker carries. Lowest first, so the last
+    one is the speaker's level (matching reads it so)."""
     if level not in LANGUAGE_LEVELS:
         return []
     return [f"{language}:{lvl}" for lvl in LANGUAGE_LEVELS[:LANGUAGE_LEVELS.index(level) + 1]]
