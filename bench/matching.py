@@ -30,7 +30,7 @@ security on):
    highlighter's word cache is emptied before each. The full match is split into
    PostgreSQL (request_facts, mission_weights), the engine call, scoring and sorting, and
    the explanations, by wrapping those calls; the garbage collector's pauses are counted
-   (--freeze-gc: gc.freeze() first, as a server could once started).
+   (gc.freeze() first, as the portal does once started; --no-freeze-gc to see without).
 
     .venv/bin/python bench/matching.py [--experts 100000] [--requests 50] [--backend embedded]
 
@@ -355,7 +355,7 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
             tid = str(tenant.id)
             gc_full, gc_raw = [], []
             tracked = len(gc.get_objects())
-            if freeze_gc:  # what a server can do once started: older objects are never scanned
+            if freeze_gc:  # as the portal does once started: older objects are never scanned
                 gc.collect()
                 gc.freeze()
             collections = Collections()
@@ -484,9 +484,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed passes over the requests")
     parser.add_argument("--workers", type=int, default=2, help="generate_experts connections")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--freeze-gc", action="store_true",
-                        help="gc.collect() and gc.freeze() before matching, as a server could "
-                             "after start-up")
+    parser.add_argument("--no-freeze-gc", dest="freeze_gc", action="store_false",
+                        help="skip gc.collect() and gc.freeze() before matching (the portal "
+                             "does both once started, app.main)")
     args = parser.parse_args()
     asyncio.run(run(args.experts, args.requests, args.backend, args.rounds, args.workers,
                     args.seed, args.freeze_gc))
