@@ -17,23 +17,15 @@ import argparse
 import asyncio
 import os
 import platform
-import sys
-import tempfile
 import time
-from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+from scratch_database import scratch_database  # sets the import path to the project
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from app.config import load_settings  # noqa: E402
-from app.db import migrate, server  # noqa: E402
-from app.db.session import create_engine, create_session_factory  # noqa: E402
-from app.experts.demo import GenerationResult, demo_password_hash, generate_experts  # noqa: E402
-from app.experts.models import ExpertProfile  # noqa: E402
-from tenants.context import tenant_scope  # noqa: E402
-from tenants.provisioning import MISSIONS_DIR, load_mission, provision_mission, to_context  # noqa: E402
+from app.experts.demo import GenerationResult, demo_password_hash, generate_experts
+from app.experts.models import ExpertProfile
+from tenants.context import tenant_scope
 
 
 def line(label: str, r: GenerationResult) -> str:
@@ -43,43 +35,23 @@ def line(label: str, r: GenerationResult) -> str:
 
 
 async def run(experts: int, baseline: int, workers: int) -> None:
-    external = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    with tempfile.TemporaryDirectory(prefix="bench-experts-") as tmp:
-        settings = replace(load_settings(), var_dir=Path(tmp), database_url=external)
-        if external:
-            admin = server.to_asyncpg_url(external)
-        else:
-            import pgserver
+    started = time.perf_counter()
+    async with scratch_database("experts") as scratch:
+        urls, tenant, version = scratch.urls, scratch.tenant, scratch.server_version
+        external = scratch.external
+        setup = time.perf_counter() - started
+        password_hash = demo_password_hash()  # not part of what is measured
 
-            admin = server.to_asyncpg_url(
-                pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete").get_uri())
-        name = f"bench_experts_{os.getpid()}"
-        started = time.perf_counter()
-        urls = await server.bootstrap(admin, settings, database=name)
-        engine = create_engine(urls.app)
-        try:
-            await migrate.upgrade(urls.owner, settings.database_app_role)
-            factory = create_session_factory(engine)
-            async with factory() as db:
-                tenant = to_context(await provision_mission(
-                    db, load_mission(MISSIONS_DIR / "sudan.toml")))
-                version = await db.scalar(select(func.version()))
-            setup = time.perf_counter() - started
-            password_hash = demo_password_hash()  # not part of what is measured
-
-            # Same size, both methods, so the ratio compares like with like.
-            slow = await generate_experts(urls.app, tenant, baseline, seed=1,
-                                          method="executemany", password_hash=password_hash)
-            fast = await generate_experts(urls.app, tenant, baseline, seed=2,
-                                          password_hash=password_hash)
-            big = await generate_experts(urls.app, tenant, experts, seed=3, workers=workers,
-                                         password_hash=password_hash)
-            with tenant_scope(tenant):
-                async with factory() as db:
-                    total = await db.scalar(select(func.count()).select_from(ExpertProfile))
-        finally:
-            await engine.dispose()
-            await server.drop_database(admin, name)
+        # Same size, both methods, so the ratio compares like with like.
+        slow = await generate_experts(urls.app, tenant, baseline, seed=1,
+                                      method="executemany", password_hash=password_hash)
+        fast = await generate_experts(urls.app, tenant, baseline, seed=2,
+                                      password_hash=password_hash)
+        big = await generate_experts(urls.app, tenant, experts, seed=3, workers=workers,
+                                     password_hash=password_hash)
+        with tenant_scope(tenant):
+            async with scratch.factory() as db:
+                total = await db.scalar(select(func.count()).select_from(ExpertProfile))
 
     print(f"Expert generation benchmark — {version.split(',')[0]}, "
           f"{'external server' if external else 'embedded pgserver'}, "

@@ -30,27 +30,19 @@ import io
 import os
 import platform
 import random
-import sys
-import tempfile
 import time
-from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+from scratch_database import scratch_database  # sets the import path to the project
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from app.accounts.identity import Actor  # noqa: E402
-from app.config import load_settings  # noqa: E402
-from app.db import migrate, server  # noqa: E402
-from app.db.session import create_engine, create_session_factory  # noqa: E402
-from app.experts.models import ExpertProfile  # noqa: E402
-from app.imports.schema import import_columns  # noqa: E402
-from app.imports.services import Links, check, read_upload, run_import  # noqa: E402
-from app.search.sync import drain, ensure_indexes  # noqa: E402
-from search_index import SearchQuery, open_backend  # noqa: E402
-from tenants.context import tenant_scope  # noqa: E402
-from tenants.provisioning import MISSIONS_DIR, load_mission, provision_mission, to_context  # noqa: E402
+from app.accounts.identity import Actor
+from app.experts.models import ExpertProfile
+from app.imports.schema import import_columns
+from app.imports.services import Links, check, read_upload, run_import
+from app.search.sync import drain, ensure_indexes
+from search_index import SearchQuery, open_backend
+from tenants.context import tenant_scope
 
 FIRST = ["Amira", "Mohamed", "Fatima", "Khalid", "Huda", "Omar", "Sara", "Yousif", "Nadia",
          "Tarig", "Rania", "Hassan", "Samira", "Ibrahim", "Mariam", "محمد", "فاطمة", "أحمد"]
@@ -104,28 +96,12 @@ def roster(n: int, seed: int = 7) -> bytes:
 
 
 async def run(experts: int, backend_name: str) -> None:
-    external = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    with tempfile.TemporaryDirectory(prefix="bench-imports-") as tmp:
-        settings = replace(load_settings(), var_dir=Path(tmp), database_url=external)
-        if external:
-            admin = server.to_asyncpg_url(external)
-        else:
-            import pgserver
-
-            admin = server.to_asyncpg_url(
-                pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete").get_uri())
-        name = f"bench_imports_{os.getpid()}"
-        urls = await server.bootstrap(admin, settings, database=name)
-        engine = create_engine(urls.app)
-        backend = open_backend(backend_name, Path(tmp) / "search", settings.meili_url,
+    async with scratch_database("imports") as scratch:
+        settings, factory, tenant = scratch.settings, scratch.factory, scratch.tenant
+        version, external = scratch.server_version, scratch.external
+        backend = open_backend(backend_name, scratch.directory / "search", settings.meili_url,
                                settings.meili_key, f"bench{os.getpid()}_")
         try:
-            await migrate.upgrade(urls.owner, settings.database_app_role)
-            factory = create_session_factory(engine)
-            async with factory() as db:
-                tenant = to_context(await provision_mission(
-                    db, load_mission(MISSIONS_DIR / "sudan.toml")))
-                version = await db.scalar(select(func.version()))
             await ensure_indexes(backend)
             data = roster(experts)
 
@@ -153,8 +129,6 @@ async def run(experts: int, backend_name: str) -> None:
                     total = await db.scalar(select(func.count()).select_from(ExpertProfile))
         finally:
             await backend.close()
-            await engine.dispose()
-            await server.drop_database(admin, name)
 
     print(f"Import benchmark — {experts:,} expert rows ({len(data) / 1e6:.1f} MB CSV), "
           f"{version.split(',')[0]}, {'external server' if external else 'embedded pgserver'}, "

@@ -47,23 +47,17 @@ import os
 import platform
 import random
 import resource
-import sys
-import tempfile
 import time
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+from scratch_database import scratch_database  # sets the import path to the project
 
 from sqlalchemy import delete, func, select  # noqa: E402
 
 import app.matching.services as matching  # noqa: E402
 from app.assignment_requests.models import (AssignmentRequest, RequestLanguage,  # noqa: E402
                                             RequestSkill)
-from app.config import load_settings  # noqa: E402
-from app.db import migrate, server  # noqa: E402
-from app.db.session import create_engine, create_session_factory  # noqa: E402
 from app.experts.demo import demo_password_hash, generate_experts  # noqa: E402
 from app.experts.models import ExpertConsent, ExpertProfile, Skill  # noqa: E402
 from app.institutions.models import HostInstitution  # noqa: E402
@@ -75,7 +69,6 @@ from search_index import open_backend  # noqa: E402
 from search_index import text as search_text  # noqa: E402
 from tenants.context import tenant_scope  # noqa: E402
 from tenants.models import Sector  # noqa: E402
-from tenants.provisioning import MISSIONS_DIR, load_mission, provision_mission, to_context  # noqa: E402
 
 TARGET = "target: full match p95 < 50 ms, re-ranking overhead < 1.5x the raw query"
 WARM_UP = 5
@@ -273,31 +266,14 @@ async def make_requests(db, tenant, rng: random.Random, n: int) -> list:
 
 async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, workers: int,
               seed: int, freeze_gc: bool) -> None:
-    external = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
     out: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp:
-        settings = replace(load_settings(), var_dir=Path(tmp), database_url=external)
-        pg = None
-        if external:
-            admin = server.to_asyncpg_url(external)
-        else:
-            import pgserver
-
-            pg = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="delete")
-            admin = server.to_asyncpg_url(pg.get_uri())
-        name = f"bench_matching_{os.getpid()}"
-        started = time.perf_counter()
-        urls = await server.bootstrap(admin, settings, database=name)
-        engine = create_engine(urls.app)
-        backend = open_backend(backend_kind, Path(tmp) / "search", settings.meili_url,
+    started = time.perf_counter()
+    async with scratch_database("matching") as scratch:
+        settings, urls, factory = scratch.settings, scratch.urls, scratch.factory
+        tenant, version, external = scratch.tenant, scratch.server_version, scratch.external
+        backend = open_backend(backend_kind, scratch.directory / "search", settings.meili_url,
                                settings.meili_key, index_prefix=f"bench_{os.getpid()}_")
         try:
-            await migrate.upgrade(urls.owner, settings.database_app_role)
-            factory = create_session_factory(engine)
-            async with factory() as db:
-                tenant = to_context(await provision_mission(
-                    db, load_mission(MISSIONS_DIR / "sudan.toml")))
-                version = await db.scalar(select(func.version()))
             setup = time.perf_counter() - started
 
             # 1. the registry
@@ -325,7 +301,8 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
             indexed = await reindex(factory, backend, tenant)
             build = time.perf_counter() - started
             mem_indexed = memory()
-            on_disk = directory_size(Path(tmp) / "search") if backend_kind == "embedded" else 0
+            on_disk = directory_size(scratch.directory / "search") \
+                if backend_kind == "embedded" else 0
 
             # 3. the requests
             rng = random.Random(seed)
@@ -423,12 +400,6 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
             mem_matched = memory()
         finally:
             await backend.close()
-            await engine.dispose()
-            try:
-                await server.drop_database(admin, name)
-            finally:
-                if pg is not None:  # before its directory goes, or the server outlives it
-                    pg.cleanup()
 
     n = len(full)
     mean = lambda values: sum(values) / len(values)  # noqa: E731

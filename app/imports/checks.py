@@ -30,6 +30,21 @@ class RowError:
         return asdict(self)
 
 
+class FirstSeen:
+    """Values a file may hold only once (references, email addresses): the row each was
+    first seen on, and the error for a later row repeating it."""
+
+    def __init__(self, column: str, message: str):
+        self.column, self.message, self.rows = column, message, {}
+
+    def repeated(self, row: int, value: str) -> RowError | None:
+        if not value:
+            return None
+        first = self.rows.setdefault(value, row)
+        return None if first == row else RowError(row, self.column,
+                                                   self.message % {"row": first})
+
+
 def _options(values) -> str:
     return ", ".join(values)
 

@@ -40,7 +40,7 @@ from app.experts.models import (AVAILABILITY_KINDS, CONSENT_PURPOSES, EDUCATION_
 from app.experts.profile_form import PHONE, skill_index
 from app.experts.services import _next_number
 from app.i18n import gettext as _
-from app.imports.checks import RowCheck, RowError, unknown_value
+from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
 from app.notifications.models import OutboxMail
 from app.notifications.services import render_mail
@@ -505,24 +505,15 @@ def check_file(source: SourceFile, vocab: Vocabulary) -> tuple[list[ExpertRecord
     """Every row of the file on its own, then duplicates within the file."""
     present = set(source.columns)
     records, errors = [], []
-    first_ref: dict[str, int] = {}
-    first_email: dict[str, int] = {}
+    refs = FirstSeen("external_ref", _("The same reference as row %(row)s."))
+    emails = FirstSeen("email", _("The same email address as row %(row)s."))
     for row in source.rows:
         record, row_errors = check_row(row, present, vocab)
-        ref = str(row.values.get("external_ref") or "").strip()
-        email = normalise_email(str(row.values.get("email") or ""))
-        if ref and ref in first_ref:
-            row_errors = [RowError(row.number, "external_ref",
-                                   _("The same reference as row %(row)s.")
-                                   % {"row": first_ref[ref]})]
-        elif email and email in first_email:
-            row_errors = [RowError(row.number, "email",
-                                   _("The same email address as row %(row)s.")
-                                   % {"row": first_email[email]})]
-        if ref:
-            first_ref.setdefault(ref, row.number)
-        if email:
-            first_email.setdefault(email, row.number)
+        same_ref = refs.repeated(row.number, str(row.values.get("external_ref") or "").strip())
+        same_email = emails.repeated(row.number,
+                                     normalise_email(str(row.values.get("email") or "")))
+        if same_ref or same_email:
+            row_errors = [same_ref or same_email]
         if row_errors:
             errors += row_errors
         else:

@@ -27,7 +27,7 @@ from app.assignment_requests.states import EDITABLE, STAFF
 from app.audit.services import record as audit
 from app.experts.models import EDUCATION_LEVELS, MODALITIES
 from app.i18n import gettext as _
-from app.imports.checks import RowCheck, RowError
+from app.imports.checks import FirstSeen, RowCheck, RowError
 from app.imports.experts import Vocabulary
 from app.imports.readers import SourceFile, SourceRow
 from app.institutions.models import HostInstitution
@@ -140,16 +140,13 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary, known: Insti
 def check_file(source: SourceFile, vocab: Vocabulary, known: Institutions,
                initial_status: str) -> tuple[list[RequestRecord], list[RowError]]:
     present = set(source.columns)
-    records, errors, first_ref = [], [], {}
+    records, errors = [], []
+    refs = FirstSeen("external_ref", _("The same reference as row %(row)s."))
     for row in source.rows:
         record, row_errors = check_row(row, present, vocab, known, initial_status)
-        ref = str(row.values.get("external_ref") or "").strip()
-        if ref and ref in first_ref:
-            row_errors = [RowError(row.number, "external_ref",
-                                   _("The same reference as row %(row)s.")
-                                   % {"row": first_ref[ref]})]
-        if ref:
-            first_ref.setdefault(ref, row.number)
+        same_ref = refs.repeated(row.number, str(row.values.get("external_ref") or "").strip())
+        if same_ref:
+            row_errors = [same_ref]
         if row_errors:
             errors += row_errors
         else:
