@@ -6,12 +6,16 @@ start with the mission's id, so one mission's files can be listed or removed tog
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
 
 from app.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 class DocumentStorage(Protocol):
@@ -52,3 +56,24 @@ def new_key(tenant_id: uuid.UUID, kind: str, extension: str) -> str:
 
 def storage_for(settings: Settings) -> DocumentStorage:
     return LocalDiskStorage(settings.documents_dir)
+
+
+async def store_replacing(db, storage: DocumentStorage, key: str, data: bytes,
+                          save_rows: Callable[[], Awaitable[list[str]]]) -> None:
+    """Write the bytes first, then let save_rows write and commit the database rows and
+    return the keys of the files they replace. If the rows fail, the new file is removed
+    again; the old files go only once the new rows are committed, so a failure at any
+    point leaves one complete document."""
+    await storage.put(key, data)
+    try:
+        old_keys = await save_rows()
+    except BaseException:
+        await db.rollback()
+        await storage.delete(key)
+        raise
+    for old_key in old_keys:
+        try:
+            await storage.delete(old_key)
+        except OSError:
+            # The new document is saved; a leftover old file is only disk space.
+            log.warning("could not remove replaced file %s", old_key, exc_info=True)

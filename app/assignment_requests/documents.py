@@ -17,7 +17,7 @@ from app.assignment_requests.services import RequestActionRefused, terms_documen
 from app.audit.services import record
 from app.documents import clean_filename, validate_document
 from app.i18n import gettext as _
-from app.storage import DocumentStorage, new_key
+from app.storage import DocumentStorage, new_key, store_replacing
 from tenants.context import TenantContext
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,8 @@ log = logging.getLogger(__name__)
 async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Actor,
                               request: AssignmentRequest, filename: str, data: bytes,
                               storage: DocumentStorage, *, max_bytes: int) -> RequestDocument:
-    """Store the file and make it the request's terms of reference. The bytes are written
-    first and the row committed after (the file is removed again if that fails); the
-    previous file goes only once the new one is committed."""
+    """Store the file and make it the request's terms of reference, replacing the previous
+    one (app.storage.store_replacing: a failure at any point leaves one complete file)."""
     try:
         check_editable(actor, request)
     except RequestActionRefused as exc:
@@ -39,11 +38,12 @@ async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Ac
     name = clean_filename(filename, extension, default="terms-of-reference")
     digest = hashlib.sha256(data).hexdigest()
     key = new_key(tenant.id, "tor", extension)
-    await storage.put(key, data)
-    try:
+    document = None
+
+    async def save_rows() -> list[str]:
+        nonlocal document
         previous = list(await db.scalars(select(RequestDocument).where(
             RequestDocument.tenant_id == tenant.id, RequestDocument.request_id == request.id)))
-        old_keys = [doc.storage_key for doc in previous]
         for doc in previous:
             await db.delete(doc)
         document = RequestDocument(tenant_id=tenant.id, request_id=request.id, filename=name,
@@ -55,16 +55,9 @@ async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Ac
                "assignment_request", request.id,
                after={"filename": name, "size": len(data), "sha256": digest})
         await db.commit()
-    except BaseException:
-        await db.rollback()
-        await storage.delete(key)
-        raise
-    for old_key in old_keys:
-        try:
-            await storage.delete(old_key)
-        except OSError:
-            log.warning("could not remove replaced terms of reference %s", old_key,
-                        exc_info=True)
+        return [doc.storage_key for doc in previous]
+
+    await store_replacing(db, storage, key, data, save_rows)
     return document
 
 

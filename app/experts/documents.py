@@ -16,7 +16,7 @@ from app.documents import clean_filename, validate_document
 from app.experts.models import ExpertDocument, ExpertProfile
 from app.experts.profile_form import EDITABLE
 from app.i18n import gettext as _
-from app.storage import DocumentStorage, new_key
+from app.storage import DocumentStorage, new_key, store_replacing
 from tenants.context import TenantContext
 
 log = logging.getLogger(__name__)
@@ -38,19 +38,18 @@ async def current_cv(db: AsyncSession, tenant: TenantContext,
 async def save_cv(db: AsyncSession, tenant: TenantContext, actor: Actor, profile: ExpertProfile,
                   filename: str, data: bytes, storage: DocumentStorage, *,
                   max_bytes: int) -> ExpertDocument:
-    """Check the file, store it and make it the profile's CV, replacing the previous one.
-
-    The bytes are written first and the row committed after; if the database refuses, the
-    new file is removed again. The old file is removed only once the new CV is committed,
-    so a failure at any point leaves the expert with one complete CV."""
+    """Check the file, store it and make it the profile's CV, replacing the previous one
+    (app.storage.store_replacing: a failure at any point leaves one complete CV)."""
     if profile.status not in EDITABLE:
         raise FormErrors({"cv": _("A withdrawn profile cannot be edited. Rejoin first.")})
     content_type, extension = validate_cv(filename, data, max_bytes)
     name = clean_filename(filename, extension, default="cv")
     digest = hashlib.sha256(data).hexdigest()
     key = new_key(tenant.id, "cv", extension)
-    await storage.put(key, data)
-    try:
+    document = None
+
+    async def save_rows() -> list[str]:
+        nonlocal document
         # Two uploads at once for the same profile must not both keep their row.
         await db.execute(select(ExpertProfile.id).where(
             ExpertProfile.tenant_id == tenant.id, ExpertProfile.id == profile.id)
@@ -58,7 +57,6 @@ async def save_cv(db: AsyncSession, tenant: TenantContext, actor: Actor, profile
         previous = list(await db.scalars(select(ExpertDocument).where(
             ExpertDocument.tenant_id == tenant.id, ExpertDocument.profile_id == profile.id,
             ExpertDocument.kind == "cv")))
-        old_keys = [doc.storage_key for doc in previous]
         before = ({"filename": previous[0].filename, "size": previous[0].size,
                    "sha256": previous[0].sha256} if previous else None)
         for doc in previous:
@@ -73,17 +71,9 @@ async def save_cv(db: AsyncSession, tenant: TenantContext, actor: Actor, profile
                before=before, after={"filename": name, "size": len(data),
                                      "content_type": content_type, "sha256": digest})
         await db.commit()
-    except BaseException:
-        await db.rollback()
-        await storage.delete(key)
-        raise
-    for old_key in old_keys:
-        try:
-            await storage.delete(old_key)
-        except OSError:
-            # The new CV is saved; a leftover old file is only disk space, not an error
-            # for the expert.
-            log.warning("could not remove replaced CV file %s", old_key, exc_info=True)
+        return [doc.storage_key for doc in previous]
+
+    await store_replacing(db, storage, key, data, save_rows)
     return document
 
 
