@@ -14,6 +14,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import app.domains  # noqa: F401  (every domain's registrations, before any command runs)
 from app.config import get_settings
 from app.db import migrate, server
 from app.db.server import DatabaseUrls
@@ -418,7 +419,7 @@ def _import_command(kind: str, statuses: tuple[str, ...], default_status: str) -
 
 def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_only: bool,
                 dry_run: bool, rejected_path: Path | None) -> None:
-    from app.accounts.identity import Actor
+    from app.core.actor import Actor
     from app.imports.readers import ENCODING_NAMES, ImportFileError
     from app.imports.services import Links, ignored_columns, read_upload, rejected_csv, run_import
     from app.main import search_backend

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
-from app.accounts.services import now
+from app.core.clock import now
 from app.experts.demo import seed_demo_experts
 from app.institutions.demo import seed_demo_institutions
 from app.partners.models import PartnerAgency

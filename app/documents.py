@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from litestar.response import Response
 
-from app.accounts.services import FormErrors
+from app.core.errors import FormErrors
 from app.i18n import gettext as _
 
 MB = 1024 * 1024

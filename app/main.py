@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import app.domains  # noqa: F401  (every domain's registrations, before anything runs)
 from app.config import PROJECT_ROOT, Settings, get_settings, resolve_secret_key
 from app.db.migrate import head_revision
 from app.db.session import create_engine, create_session_factory
@@ -40,15 +41,17 @@ from app.notifications.controllers import dev_mail
 from app.notifications.delivery import run_mail_worker, transport_for
 from app.search.sync import ensure_indexes, run_index_worker
 from search_index import SearchUnavailable, open_backend
+from tenants.directory import MissionDirectory
+from tenants.provisioning import active_tenants
 from app.platform.controllers import platform_router
 from app.institutions.controllers import INSTITUTION_ROUTES
 from app.home.controllers import choose_language, healthz, landing, mission_home
 from app.partners.controllers import partner_detail, partner_list
-from app.web.context import (MISSION_PARAM, RequestContextMiddleware, provide_actor,
-                             provide_tenant)
+from app.accounts.context import RequestContextMiddleware
+from app.web.context import MISSION_PARAM, provide_actor, provide_tenant
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.security import security_headers
-from app.web.templating import environment
+from app.core.templates import environment
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         engine = create_engine(database_url, pool_size=10, max_overflow=10)
         app.state.session_factory = create_session_factory(engine)
+        app.state.missions = MissionDirectory(app.state.session_factory, active_tenants)
         app.state.search = search_backend(settings)
         try:
             await ensure_indexes(app.state.search)

@@ -36,7 +36,7 @@ from scratch_database import scratch_database  # sets the import path to the pro
 
 from sqlalchemy import func, select
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.experts.models import ExpertProfile
 from app.imports.schema import import_columns
 from app.imports.services import Links, check, read_upload, run_import

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
+import app.domains  # noqa: E402, F401  (every domain's tables and provisioning steps)
 from app.config import Settings, load_settings  # noqa: E402
 from app.db import migrate, server  # noqa: E402
 from app.db.server import DatabaseUrls  # noqa: E402

@@ -9,7 +9,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import app.db.models  # noqa: F401  (registers every table)
+import app.domains  # noqa: F401  (every table and registration)
 from app.db.base import Base
 
 config = context.config

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 import zoneinfo
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +19,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import SUPPORTED_LOCALES
-from app.experts.models import ConsentNotice, Skill
-from app.partners.models import PARTNER_KINDS, PartnerAgency
 from tenants.context import TenantContext, tenant_scope
+from tenants.directory import missions_changed
 from tenants.models import TENANT_STATUSES, Sector, Tenant
 
 MISSIONS_DIR = Path(__file__).parent / "missions"
@@ -92,22 +92,36 @@ class MissionSpec:
             zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             errors.append(f"time zone {self.time_zone!r}: not a known IANA time zone")
-        for p in self.partner_agencies:
-            if p.kind not in PARTNER_KINDS:
-                errors.append(f"partner agency {p.code!r}: kind {p.kind!r} is not one of "
-                              f"{', '.join(PARTNER_KINDS)}")
         codes = [s.code for s in self.sectors]
         if len(codes) != len(set(codes)):
             errors.append("sectors: codes must be unique")
-        for skill in self.skills:
-            if skill.sector and skill.sector not in codes:
-                errors.append(f"skill {skill.code!r}: sector {skill.sector!r} is not a sector "
-                              "of this mission")
-        unknown_notice = [loc for loc in self.consent_texts if loc not in SUPPORTED_LOCALES]
-        if unknown_notice:
-            errors.append(f"consent notice: unknown languages {unknown_notice}")
+        for step in _STEPS:
+            errors.extend(step.check(self))
         if errors:
             raise ProvisioningError("; ".join(errors))
+
+
+@dataclass(frozen=True)
+class ProvisioningStep:
+    """A domain's part of a mission file (its partner agencies, its skills, ...): the domain
+    registers it, so the tenants package writes no domain's tables itself."""
+    sections: tuple[str, ...]     # the MissionSpec fields this step owns
+    check: Callable[[MissionSpec], list[str]]
+    apply: Callable[[AsyncSession, Tenant, MissionSpec], Awaitable[None]]
+
+
+_STEPS: list[ProvisioningStep] = []
+
+
+def provisioning_step(step: ProvisioningStep) -> None:
+    _STEPS.append(step)
+
+
+def _unowned_sections(spec: MissionSpec) -> list[str]:
+    """Sections with content that no registered step would write (a domain not imported)."""
+    owned = {section for step in _STEPS for section in step.sections}
+    return [name for name in ("partner_agencies", "skills", "consent_texts")
+            if getattr(spec, name) and name not in owned]
 
 
 def load_mission(path: Path) -> MissionSpec:
@@ -162,12 +176,15 @@ async def create_tenant(session: AsyncSession, spec: MissionSpec) -> Tenant:
                     locales=spec.locales, time_zone=spec.time_zone, status="active", settings={})
     session.add(tenant)
     await session.commit()
+    missions_changed()
     return tenant
 
 
 async def provision_mission(session: AsyncSession, spec: MissionSpec) -> Tenant:
     """Create or update a mission and its configuration from its spec (status is kept)."""
     spec.validate()
+    if unowned := _unowned_sections(spec):  # a programming error: import app.domains first
+        raise RuntimeError(f"no domain registered a provisioning step for {unowned}")
     tenant = await get_tenant_by_slug(session, spec.slug)
     if tenant is None:
         tenant = Tenant(slug=spec.slug, status="active", settings={})
@@ -177,7 +194,7 @@ async def provision_mission(session: AsyncSession, spec: MissionSpec) -> Tenant:
     tenant.default_locale, tenant.locales = spec.default_locale, spec.locales
     await session.commit()
 
-    # Sectors and partner agencies are row-level secured: write them as the mission.
+    # Sectors and the domains' rows are row-level secured: write them as the mission.
     with tenant_scope(to_context(tenant)):
         for position, sector in enumerate(spec.sectors):
             stmt = insert(Sector).values(tenant_id=tenant.id, code=sector.code,
@@ -185,29 +202,10 @@ async def provision_mission(session: AsyncSession, spec: MissionSpec) -> Tenant:
             await session.execute(stmt.on_conflict_do_update(
                 index_elements=["tenant_id", "code"],
                 set_={"names": stmt.excluded.names, "position": stmt.excluded.position}))
-        for partner in spec.partner_agencies:
-            stmt = insert(PartnerAgency).values(
-                tenant_id=tenant.id, code=partner.code, name=partner.name,
-                short_name=partner.short_name, kind=partner.kind)
-            await session.execute(stmt.on_conflict_do_update(
-                index_elements=["tenant_id", "code"],
-                set_={"name": stmt.excluded.name, "short_name": stmt.excluded.short_name,
-                      "kind": stmt.excluded.kind}))
-        for skill in spec.skills:
-            stmt = insert(Skill).values(tenant_id=tenant.id, code=skill.code, names=skill.names,
-                                        synonyms=skill.synonyms, sector=skill.sector,
-                                        source="mission")
-            await session.execute(stmt.on_conflict_do_update(
-                index_elements=["tenant_id", "code"],
-                set_={"names": stmt.excluded.names, "synonyms": stmt.excluded.synonyms,
-                      "sector": stmt.excluded.sector}))
-        for locale, text in spec.consent_texts.items():
-            stmt = insert(ConsentNotice).values(tenant_id=tenant.id, version=spec.consent_version,
-                                                locale=locale, text=text.strip())
-            await session.execute(stmt.on_conflict_do_update(
-                index_elements=["tenant_id", "version", "locale"],
-                set_={"text": stmt.excluded.text}))
+        for step in _STEPS:
+            await step.apply(session, tenant, spec)
         await session.commit()
+    missions_changed()
     return tenant
 
 
@@ -219,6 +217,7 @@ async def set_tenant_status(session: AsyncSession, slug: str, status: str) -> Te
         raise ProvisioningError(f"no mission with slug {slug!r}")
     tenant.status = status
     await session.commit()
+    missions_changed()
     return tenant
 
 

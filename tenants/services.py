@@ -1,4 +1,4 @@
-"""Reading a mission's configuration (sectors) for pages and forms."""
+"""Reading a mission's configuration (sectors, settings) for pages, forms and services."""
 
 from __future__ import annotations
 
@@ -6,9 +6,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenants.context import TenantContext
-from tenants.models import Sector
+from tenants.models import Sector, Tenant
 
 
 async def list_sectors(db: AsyncSession, tenant: TenantContext) -> list[Sector]:
     return list(await db.scalars(
         select(Sector).where(Sector.tenant_id == tenant.id).order_by(Sector.position)))
+
+
+async def get_mission(db: AsyncSession, tenant: TenantContext, for_update: bool = False) -> Tenant:
+    """The current mission's own row (its settings), locked for a change when asked."""
+    query = select(Tenant).where(Tenant.id == tenant.id)
+    row = await db.scalar(query.with_for_update() if for_update else query)
+    if row is None:  # resolved by the request a moment ago: deleted since
+        raise LookupError(f"mission {tenant.slug!r} is gone")
+    return row

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
-from app.accounts.services import now
+from app.core.clock import now
 from app.notifications.models import OutboxMail
 from tenants.context import TenantContext, tenant_scope
 from tests.conftest import csrf_token

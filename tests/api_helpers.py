@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.accounts.identity import Actor
-from app.accounts.roles import permissions_for
-from app.accounts.services import now
+from app.core.actor import Actor
+from app.core.roles import permissions_for
+from app.core.clock import now
 from app.api.tokens import create_token
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.experts.models import Skill

@@ -9,10 +9,10 @@ import zipfile
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.accounts.models import User
-from app.accounts.roles import permissions_for
-from app.accounts.services import now
+from app.core.roles import permissions_for
+from app.core.clock import now
 from app.documents import MB
 from app.experts.documents import save_cv
 from app.experts.services import own_profile

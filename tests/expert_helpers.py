@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.accounts.services import now
+from app.core.clock import now
 from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,
                                 ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
 from sqlalchemy import func, select

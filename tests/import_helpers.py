@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.experts.models import ExpertProfile
 from app.imports.services import Links, Outcome, read_upload, run_import
 from tenants.context import TenantContext, tenant_scope

@@ -24,7 +24,8 @@ from app.experts.models import Skill
 from tests.request_helpers import (a_host_institution, a_shared_shortlist_entry,
                                    an_assignment_request, an_invitation_of_the_signed_in_expert,
                                    an_open_assignment_request)
-from app.accounts.services import new_token, now
+from app.core.clock import now
+from app.core.tokens import new_token
 from app.partners.models import PartnerAgency
 from tests.api_helpers import an_api_token
 from tenants.context import TenantContext, tenant_scope

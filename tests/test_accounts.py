@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.accounts.models import OneTimeToken, User, UserSession
-from app.accounts.services import hash_token
+from app.core.tokens import hash_token
 from app.audit.models import AuditEvent
 from tenants.context import tenant_scope
 from tests.accounts_helpers import (PASSWORD, current_session, link_in, mails_to, make_user,

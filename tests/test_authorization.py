@@ -9,7 +9,7 @@ import uuid
 import pytest
 from litestar.routes import HTTPRoute
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.accounts.services import start_session
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, use_session

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.identity import Actor
-from app.accounts.roles import permissions_for
-from app.accounts.services import FormErrors
+from app.core.actor import Actor
+from app.core.roles import permissions_for
+from app.core.errors import FormErrors
 from app.audit.models import AuditEvent
 from app.config import PROJECT_ROOT
 from app.documents import DOCX, MB, PDF, clean_filename, content_disposition

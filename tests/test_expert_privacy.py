@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from sqlalchemy import select
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.db.base import Base
 from app.db.server import asyncpg_dsn
 from app.experts.models import ExpertDocument, ExpertNote, ExpertProfile

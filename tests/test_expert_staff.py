@@ -14,7 +14,7 @@ from app.accounts.models import Membership
 from app.audit.models import AuditEvent
 from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
 from app.imports.schema import EXPERT_COLUMNS
-from app.accounts.services import now
+from app.core.clock import now
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token

@@ -9,9 +9,9 @@ import pytest
 import tantivy
 from sqlalchemy import func, select
 
-from app.accounts.identity import Actor
-from app.accounts.roles import permissions_for
-from app.accounts.services import now
+from app.core.actor import Actor
+from app.core.roles import permissions_for
+from app.core.clock import now
 from app.assignment_requests.models import RequestLanguage, RequestSkill
 from app.experts.models import ExpertConsent, ExpertProfile, Skill
 from app.experts.privacy import erase_account

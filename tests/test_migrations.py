@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import app.db.models  # noqa: F401
+import app.domains  # noqa: F401  (every table and registration)
 from app.db import migrate, server
 from app.db.base import Base
 from app.db.session import create_engine

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlalchemy import select
 
-from app.accounts.services import now
+from app.core.clock import now
 from app.assignment_requests.models import RequestSkill
 from app.audit.models import AuditEvent
 from app.experts.models import ExpertConsent, ExpertProfile, Skill

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.identity import Actor
-from app.accounts.roles import permissions_for
+from app.core.actor import Actor
+from app.core.roles import permissions_for
 from app.assignment_requests.documents import save_terms_document
 from app.assignment_requests.models import AssignmentRequest
 from app.documents import MB

@@ -14,7 +14,7 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
 from app.accounts import sso
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.accounts.models import Membership, User
 from app.accounts.sso_models import IdentityProvider, SsoLoginState, UserIdentity
 from app.audit.models import AuditEvent

@@ -8,8 +8,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
 from app.accounts import services
-from app.accounts.roles import ACCOUNT_OWN
-from app.accounts.services import FormErrors, SignInRefused, SignUp, TokenInvalid
+from app.core.roles import ACCOUNT_OWN
+from app.accounts.services import SignInRefused, SignUp, TokenInvalid
+from app.core.errors import FormErrors
 from app.accounts.sso import list_enabled_providers
 from app.home.controllers import safe_next
 from app.i18n import language_name

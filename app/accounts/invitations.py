@@ -11,12 +11,15 @@ from datetime import timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.locks import lock_until_commit
+from app.core.actor import Actor
 from app.accounts.models import Invitation, Membership, User
 from app.accounts.passwords import hash_password, password_problem
-from app.accounts.roles import INVITABLE_ROLES, ROLES
-from app.accounts.services import (FormErrors, TokenInvalid, email_problem, hash_token,
-                                   membership_of, new_token, normalise_email, now, user_by_email)
+from app.core.roles import INVITABLE_ROLES, ROLES
+from app.accounts.services import TokenInvalid, email_problem, membership_of, normalise_email, user_by_email
+from app.core.clock import now
+from app.core.errors import FormErrors
+from app.core.tokens import hash_token, new_token
 from app.audit.services import record
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
@@ -216,8 +219,7 @@ async def _is_last_admin(db: AsyncSession, tenant: TenantContext, membership: Me
     if membership.role != "mission_admin":
         return False
     # Two admins removing each other at once: the second waits and sees the first's change.
-    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                     {"key": f"mission-admins:{tenant.id}"})
+    await lock_until_commit(db, f"mission-admins:{tenant.id}")
     admins = await db.scalar(select(func.count()).select_from(Membership).where(
         Membership.tenant_id == tenant.id, Membership.role == "mission_admin",
         Membership.status == "active"))

@@ -11,8 +11,9 @@ from litestar.response import Redirect, Response
 
 from app.accounts import invitations
 from app.accounts.invitations import NewAccount
-from app.accounts.roles import INVITABLE_ROLES, MEMBERS_MANAGE, ROLES
-from app.accounts.services import FormErrors, TokenInvalid
+from app.core.roles import INVITABLE_ROLES, MEMBERS_MANAGE, ROLES
+from app.accounts.services import TokenInvalid
+from app.core.errors import FormErrors
 from app.i18n import gettext as _
 from app.institutions.services import list_institutions
 from app.partners.services import list_partner_agencies

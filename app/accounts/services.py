@@ -13,14 +13,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.locks import lock_until_commit
+from app.core.actor import Actor, make_actor
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
-from app.accounts.roles import PERMISSIONS
+from app.core.roles import PERMISSIONS
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.audit.services import record
+from app.core.clock import now
+from app.core.errors import FormErrors, Refusal
+from app.core.tokens import hash_token, new_token
 from app.config import Settings
 from app.i18n import SUPPORTED_LOCALES
 from app.i18n import gettext as _
@@ -37,44 +41,20 @@ MAX_FAILURES_PER_IP = 20
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-class FormErrors(Exception):
-    """Field -> message, shown next to the fields; nothing was saved."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
-
-
-class SignInRefused(Exception):
+class SignInRefused(Refusal):
     """reason: 'invalid' (wrong email or password), 'throttled' or 'unverified'."""
 
     def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, status=429 if reason == "throttled" else 400)
         self.reason = reason
 
 
-class TokenInvalid(Exception):
+class TokenInvalid(Refusal):
     """A link that cannot be used. status 404: unknown here (e.g. another mission's link);
     400: known but expired, used or withdrawn."""
 
     def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
+        super().__init__(message, status=status)
 
 
 def normalise_email(email: str) -> str:
@@ -270,8 +250,7 @@ async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, pass
     if email_problem(email):  # not an address at all: no account, nothing to count
         raise SignInRefused(_("The email address or password is not right."), "invalid")
     # One sign-in per account at a time, so parallel guesses cannot all pass the count.
-    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                     {"key": f"sign-in:{email}"})
+    await lock_until_commit(db, f"sign-in:{email}")
     if (wait := await _minutes_to_wait(db, email, actor.ip)) is not None:
         raise SignInRefused(ngettext("Too many failed attempts. Try again in %(n)s minute.",
                                      "Too many failed attempts. Try again in %(n)s minutes.",
@@ -309,23 +288,30 @@ async def start_session(db: AsyncSession, tenant: TenantContext, user: User, act
     return token
 
 
-async def session_user(db: AsyncSession, token: str, settings: Settings) -> User | None:
-    """The signed-in user for a session cookie, or None if unknown, revoked or expired."""
-    row = (await db.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == hash_token(token)))).first()
+async def actor_for_session(db: AsyncSession, tenant: TenantContext | None, token: str,
+                            settings: Settings, ip: str) -> Actor:
+    """Who is acting, from a session cookie: the user and their role in the mission in one
+    query (anonymous if the session is unknown, revoked, idle or expired). The caller runs
+    this inside the mission's tenant scope, which row-level security needs for memberships."""
+    query = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+             .where(UserSession.token_hash == hash_token(token)))
+    if tenant is not None:
+        query = query.add_columns(Membership).outerjoin(Membership, and_(
+            Membership.user_id == User.id, Membership.tenant_id == tenant.id,
+            Membership.status == "active"))
+    row = (await db.execute(query)).first()
     if row is None:
-        return None
-    session, user = row
+        return Actor(ip=ip)
+    session, user, membership = row if tenant is not None else (*row, None)
     moment = now()
     idle_limit = timedelta(minutes=settings.session_idle_minutes)
     if (session.revoked_at is not None or session.expires_at <= moment
             or session.last_seen_at + idle_limit <= moment or user.status != "active"):
-        return None
+        return Actor(ip=ip)
     if moment - session.last_seen_at >= TOUCH_EVERY:
         session.last_seen_at = moment
         await db.commit()
-    return user
+    return make_actor(user, membership, ip)
 
 
 async def end_session(db: AsyncSession, token: str) -> None:

@@ -36,10 +36,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.accounts.models import Membership, User
-from app.accounts.services import (FormErrors, email_problem, hash_token, normalise_email, now,
-                                   user_by_email)
+from app.accounts.services import email_problem, normalise_email, user_by_email
+from app.core.clock import now
+from app.core.errors import FormErrors, Refusal
+from app.core.tokens import hash_token
 from app.accounts.sso_models import SSO_ROLES, IdentityProvider, SsoLoginState, UserIdentity
 from app.audit.services import record
 from app.config import Settings, resolve_secret_key
@@ -69,19 +71,16 @@ DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 MAX_DOMAINS = 20
 
 
-class SsoRefused(Exception):
+class SsoRefused(Refusal):
     """A sign-in that cannot go on. `message` is for the person, `reason` for the audit."""
 
     status = 400
 
     def __init__(self, message: str, reason: str, status: int | None = None,
                  detail: str = ""):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, status=status)
         self.reason = reason
         self.detail = detail
-        if status is not None:
-            self.status = status
 
 
 class ProviderUnavailable(SsoRefused):
@@ -90,25 +89,25 @@ class ProviderUnavailable(SsoRefused):
     status = 502
 
 
-class ProviderDisabled(Exception):
+class ProviderDisabled(Refusal):
     """The mission admin turned this provider off: back to the sign-in form."""
 
     def __init__(self, name: str):
-        super().__init__(name)
-        self.message = _("Signing in with %(name)s is turned off in this mission. Sign in "
-                         "with your password, or ask the mission administrator.") % {"name": name}
+        super().__init__(_("Signing in with %(name)s is turned off in this mission. Sign in "
+                         "with your password, or ask the mission administrator.") % {"name": name})
 
 
-class SignInNotStarted(Exception):
+class SignInNotStarted(Refusal):
     """The callback was opened without any sign-in answer (a bookmark, the back button)."""
 
+    status = 400
+
     def __init__(self, name: str):
-        super().__init__(name)
-        self.message = _("The sign-in with %(name)s did not finish. Please try again.") \
-            % {"name": name}
+        super().__init__(_("The sign-in with %(name)s did not finish. Please try again.")
+                         % {"name": name})
 
 
-class DiscoveryFailed(Exception):
+class DiscoveryFailed(Refusal):
     """The issuer's OpenID configuration could not be used; the message says why."""
 
 

@@ -12,8 +12,8 @@ from litestar.response import Redirect, Response
 
 from app.accounts import services, sso
 from app.accounts.controllers import _set_session_cookie
-from app.accounts.roles import SSO_CONFIGURE
-from app.accounts.services import FormErrors
+from app.core.roles import SSO_CONFIGURE
+from app.core.errors import FormErrors
 from app.accounts.sso import ProviderDisabled, ProviderForm, SignInNotStarted, SsoRefused
 from app.accounts.sso_models import SSO_ROLES, IdentityProvider
 from app.home.controllers import safe_next

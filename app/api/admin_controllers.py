@@ -9,8 +9,8 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.accounts.roles import API_TOKENS_MANAGE
-from app.accounts.services import FormErrors
+from app.core.roles import API_TOKENS_MANAGE
+from app.core.errors import FormErrors
 from app.api import tokens
 from app.api.controllers import API_PREFIX, SCHEMA_PATH
 from app.i18n import gettext as _

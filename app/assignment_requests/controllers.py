@@ -16,8 +16,8 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.accounts.roles import REQUESTS_MANAGE, REQUESTS_VIEW
-from app.accounts.services import FormErrors
+from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
+from app.core.errors import FormErrors
 from app.assignment_requests import form as request_form
 from app.assignment_requests import labels, services
 from app.assignment_requests.documents import read_terms_document, save_terms_document

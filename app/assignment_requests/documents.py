@@ -9,8 +9,9 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
-from app.accounts.services import FormErrors, now
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors
 from app.assignment_requests.form import check_editable
 from app.assignment_requests.models import AssignmentRequest, RequestDocument
 from app.assignment_requests.services import RequestActionRefused, terms_document

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
-from app.accounts.services import now
+from app.core.actor import Actor
+from app.core.clock import now
 from app.assignment_requests.models import (PRIORITIES, AssignmentRequest, RequestLanguage,
                                             RequestSkill)
 from app.assignment_requests.services import (RequestActionRefused, acting_as,
@@ -21,8 +21,7 @@ from app.experts.profile_form import resolve_skills, skill_index, split_skill_na
 from search_index.text import fold
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
-from app.web.forms import FieldErrors, rows
-from app.web.reference import language_codes
+from app.web.forms import FieldErrors, language_rows
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
@@ -121,16 +120,7 @@ async def save_profile(db, tenant, actor, request, form, locale: str) -> FieldEr
                                form.get("min_years_experience", "").strip(), 0, 50)
     education = errors.choice("education_level", form.get("education_level", ""),
                               EDUCATION_LEVELS)
-    languages, seen = [], set()
-    for i, row in rows(form, "lang"):
-        code = errors.choice(f"lang-{i}-language", row.get("language", ""), language_codes(),
-                             required=True)
-        level = errors.choice(f"lang-{i}-min_level", row.get("min_level", ""), LANGUAGE_LEVELS,
-                              required=True)
-        if code and code in seen:
-            errors[f"lang-{i}-language"] = _("This language is already listed.")
-        seen.add(code)
-        languages.append((code, level))
+    languages = language_rows(errors, form, "min_level", LANGUAGE_LEVELS)
     if errors:
         return errors
     required = await resolve_skills(db, tenant, required_names, locale)

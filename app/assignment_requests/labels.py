@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.core.templates import template_global
 from app.i18n import gettext as _
 
 
@@ -15,6 +16,9 @@ def statuses() -> list[tuple[str, str]]:
 def status_label(status: str) -> str:
     """For templates and mail, in the language being rendered."""
     return dict(statuses()).get(status, status)
+
+
+template_global("request_status_label", status_label)
 
 
 def priorities() -> list[tuple[str, str]]:

@@ -13,10 +13,13 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.errors import Refusal
+from app.core.numbering import next_number
+from app.core.actor import Actor
 from app.accounts.models import User
-from app.accounts.roles import REQUESTS_MANAGE, REQUESTS_VIEW
-from app.accounts.services import members_who_can, now
+from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
+from app.accounts.services import members_who_can
+from app.core.clock import now
 from app.assignment_requests.models import (REQUEST_STATUSES, AssignmentRequest, RequestDocument,
                                             RequestLanguage, RequestSkill)
 from app.assignment_requests.states import INSTITUTION, NEEDS_REASON, STAFF, next_state
@@ -32,10 +35,11 @@ from tenants.context import TenantContext
 PAGE_SIZE = 50
 
 
-class RequestActionRefused(Exception):
+class RequestActionRefused(Refusal):
+    """A request move that is refused; `field` is the form field the message belongs to."""
+
     def __init__(self, message: str, field_name: str = "reason"):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, errors={field_name: message})
         self.field = field_name
 
 
@@ -194,14 +198,6 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, flt: QueueFilter,
 
 # --- creating --------------------------------------------------------------------------------
 
-async def _next_number(db: AsyncSession, tenant: TenantContext) -> int:
-    # Serialise numbering per mission: two new requests at once never share a number.
-    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                     {"key": f"request-number:{tenant.id}"})
-    current = await db.scalar(select(func.max(AssignmentRequest.number)).where(
-        AssignmentRequest.tenant_id == tenant.id))
-    return (current or 0) + 1
-
 
 async def institution_for_new_request(db: AsyncSession, tenant: TenantContext, actor: Actor,
                                       raw_id: str | None) -> HostInstitution:
@@ -231,7 +227,7 @@ async def institution_for_new_request(db: AsyncSession, tenant: TenantContext, a
 
 async def create_request(db: AsyncSession, tenant: TenantContext, actor: Actor,
                          institution: HostInstitution, fields: dict) -> AssignmentRequest:
-    number = await _next_number(db, tenant)
+    number = await next_number(db, tenant, AssignmentRequest.number)
     request = AssignmentRequest(tenant_id=tenant.id, institution_id=institution.id,
                                 number=number, status="draft", created_by_id=actor.user_id,
                                 updated_at=now(), **fields)

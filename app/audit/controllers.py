@@ -6,7 +6,7 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Response
 
-from app.accounts.roles import AUDIT_VIEW
+from app.core.roles import AUDIT_VIEW
 from app.audit.services import AuditFilter, distinct_actions, list_events
 from app.i18n import gettext as _
 from app.web.deps import CurrentTenant, Db

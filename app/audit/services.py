@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.audit.models import AuditEvent
 from tenants.context import TenantContext
 

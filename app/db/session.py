@@ -15,7 +15,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
-from app.search.outbox import track_indexed_changes
 from tenants.context import current_tenant_id
 
 _SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant_id, true)")
@@ -29,10 +28,6 @@ class TenantSession(Session):
 def _scope_transaction_to_tenant(session: Session, transaction, connection) -> None:
     tenant_id: uuid.UUID | None = current_tenant_id()
     connection.execute(_SET_TENANT, {"tenant_id": str(tenant_id) if tenant_id else ""})
-
-
-# Changes to indexed objects leave a row in the search outbox, in the same transaction.
-event.listen(TenantSession, "before_flush", track_indexed_changes)
 
 
 def create_engine(url: URL, **kwargs) -> AsyncEngine:

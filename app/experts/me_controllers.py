@@ -12,11 +12,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 from sqlalchemy import select
 
-from app.accounts.roles import PROFILE_OWN
+from app.core.roles import PROFILE_OWN
 from app.experts import profile_form
 from app.accounts.models import User
 from app.accounts.passwords import verify_password
-from app.accounts.services import now
+from app.core.clock import now
 from app.experts import labels, privacy
 from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducation,
                                 ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.accounts.models import Invitation, Membership, SignInFailure, User
-from app.accounts.services import now
+from app.core.clock import now
 from app.audit.models import AuditEvent
 from app.audit.services import record
 from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,

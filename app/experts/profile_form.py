@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
-from app.accounts.services import now
+from app.core.actor import Actor
+from app.core.clock import now
 from app.audit.services import record
 from app.experts.models import (AVAILABILITY_KINDS, EDUCATION_LEVELS, GENDERS, LANGUAGE_LEVELS,
                                 MODALITIES, ExpertAvailability, ExpertEducation, ExpertLanguage,
@@ -18,9 +18,9 @@ from app.experts.models import (AVAILABILITY_KINDS, EDUCATION_LEVELS, GENDERS, L
 from app.experts.services import ProfileActionRefused
 from app.experts.states import EXPERT, next_state
 from app.i18n import gettext as _
-from app.web.forms import FieldErrors, rows
+from app.web.forms import FieldErrors, language_rows, rows
 from search_index.text import fold
-from app.web.reference import country_codes, language_codes
+from app.web.reference import country_codes
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
@@ -71,16 +71,8 @@ async def save_personal(db, tenant, actor, profile, form) -> FieldErrors:
 
 async def save_languages(db, tenant, actor, profile, form) -> FieldErrors:
     _check_editable(profile)
-    errors, seen, keep = FieldErrors(), set(), []
-    for i, row in rows(form, "lang"):
-        code = errors.choice(f"lang-{i}-language", row.get("language", ""), language_codes(),
-                             required=True)
-        level = errors.choice(f"lang-{i}-level", row.get("level", ""), LANGUAGE_LEVELS,
-                              required=True)
-        if code and code in seen:
-            errors[f"lang-{i}-language"] = _("This language is already listed.")
-        seen.add(code)
-        keep.append((code, level))
+    errors = FieldErrors()
+    keep = language_rows(errors, form, "level", LANGUAGE_LEVELS)
     if not keep and not errors:
         errors["lang"] = _("Add at least one language.")
     if errors:

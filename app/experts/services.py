@@ -11,10 +11,13 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.errors import Refusal
+from app.core.numbering import next_number
+from app.core.actor import Actor
 from app.accounts.models import User
-from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW, PROFILE_OWN
-from app.accounts.services import members_who_can, now
+from app.core.roles import EXPERTS_VET, EXPERTS_VIEW, PROFILE_OWN
+from app.accounts.services import members_who_can
+from app.core.clock import now
 from app.audit.services import record
 from app.experts.models import (CONSENT_PURPOSES, ConsentNotice, ExpertAvailability,
                                 ExpertConsent, ExpertDocument, ExpertEducation, ExpertLanguage,
@@ -25,10 +28,8 @@ from app.notifications.services import queue_mail
 from tenants.context import TenantContext
 
 
-class ProfileActionRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ProfileActionRefused(Refusal):
+    """A profile move the life cycle or the actor's role does not allow."""
 
 
 # --- fetching ------------------------------------------------------------------------------
@@ -41,7 +42,7 @@ async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
     profile = await db.scalar(select(ExpertProfile).where(
         ExpertProfile.tenant_id == tenant.id, ExpertProfile.user_id == actor.user_id))
     if profile is None and create:
-        number = await _next_number(db, tenant)
+        number = await next_number(db, tenant, ExpertProfile.number)
         # The numbering lock also serialises two first visits at once: look again under it.
         profile = await db.scalar(select(ExpertProfile).where(
             ExpertProfile.tenant_id == tenant.id, ExpertProfile.user_id == actor.user_id))
@@ -55,14 +56,6 @@ async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
         await db.commit()
     return profile
 
-
-async def _next_number(db: AsyncSession, tenant: TenantContext) -> int:
-    # Serialise numbering per mission: two sign-ups at once never get the same number.
-    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                     {"key": f"expert-number:{tenant.id}"})
-    current = await db.scalar(select(func.max(ExpertProfile.number)).where(
-        ExpertProfile.tenant_id == tenant.id))
-    return (current or 0) + 1
 
 
 async def get_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,

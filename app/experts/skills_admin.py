@@ -10,21 +10,20 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors
+from app.core.actor import Actor
 from app.audit.services import record
-from app.experts.models import ExpertSkill, Skill
+from app.experts.models import ExpertProfile, ExpertSkill, Skill
 from app.experts.profile_form import slugify
 from search_index.text import fold
 from app.i18n import gettext as _
-from app.search.outbox import EXPERTS, enqueue
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
 
-class SkillErrors(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
+class SkillErrors(FormErrors):
+    """A vocabulary change refused field by field."""
 
 
 async def _skill(db: AsyncSession, tenant: TenantContext, skill_id: uuid.UUID) -> Skill:
@@ -81,9 +80,13 @@ async def merge_free_tag(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if fold(label) not in {fold(s) for s in target.synonyms}:
         target.synonyms = [*target.synonyms, label]
     await db.delete(tag)  # remaining duplicate links go with it (ON DELETE CASCADE)
-    # The links moved by a bulk statement: the profiles' search documents must follow.
-    enqueue(db, tenant.id, EXPERTS, await db.scalars(select(ExpertSkill.profile_id).where(
-        ExpertSkill.tenant_id == tenant.id, ExpertSkill.skill_id == target.id)))
+    # The links moved by a bulk statement, which the search outbox does not see: touching
+    # the profiles does, so their search documents follow.
+    for profile in await db.scalars(select(ExpertProfile).where(
+            ExpertProfile.tenant_id == tenant.id, ExpertProfile.id.in_(
+                select(ExpertSkill.profile_id).where(ExpertSkill.tenant_id == tenant.id,
+                                                     ExpertSkill.skill_id == target.id)))):
+        profile.updated_at = now()
     record(db, tenant.id, actor, "skill.merged", "skill", target.id,
            before={"tag": label}, after={"into": target.code})
     await db.commit()

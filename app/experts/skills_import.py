@@ -24,7 +24,8 @@ from sqlalchemy import String, literal_column
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.accounts.identity import Actor
+from app.core.errors import Refusal
+from app.core.actor import Actor
 from app.audit.services import record
 from app.experts.models import Skill
 from app.i18n import SUPPORTED_LOCALES
@@ -44,8 +45,10 @@ _OTHER_BOMS = [(codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
                (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")]
 
 
-class SkillsImportError(ValueError):
+class SkillsImportError(Refusal):
     """A file or option that cannot be imported; the message says what and where."""
+
+    status = 400
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Response
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.accounts.roles import EXPERTS_VET, EXPERTS_VIEW
+from app.core.roles import EXPERTS_VET, EXPERTS_VIEW
 from app.audit.services import record
 from app.experts import labels, registry, skills_admin
 from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducation,

@@ -17,8 +17,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 from litestar.utils.scope.state import ScopeState
 
-from app.accounts.identity import Actor
-from app.accounts.roles import IMPORTS_RUN
+from app.core.actor import Actor
+from app.core.roles import IMPORTS_RUN
 from app.documents import MB, download
 from app.i18n import gettext as _
 from app.imports import services

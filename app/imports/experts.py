@@ -28,17 +28,17 @@ from sqlalchemy import ARRAY, String, any_, bindparam, cast, delete, func, inser
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.accounts.models import Membership, OneTimeToken, User
-from app.accounts.services import (email_problem, normalise_email, now,
-                                   password_link_token)
+from app.accounts.services import email_problem, normalise_email, password_link_token
+from app.core.clock import now
 from app.audit.models import AuditEvent
 from app.experts.models import (AVAILABILITY_KINDS, CONSENT_PURPOSES, EDUCATION_LEVELS, GENDERS,
                                 MODALITIES, ConsentNotice, ExpertAvailability, ExpertConsent,
                                 ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
                                 ExpertWork)
 from app.experts.profile_form import PHONE, skill_index
-from app.experts.services import _next_number
+from app.core.numbering import next_number
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
@@ -365,7 +365,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         chunk = records[start:start + CHUNK]
         new = [r for r in chunk if r.profile_id is None]
         if new and number is None:
-            number = await _next_number(db, tenant)  # the numbering lock, held until commit
+            number = await next_number(db, tenant, ExpertProfile.number)  # the numbering lock, held until commit
         users, members, profiles, mails, tokens = [], [], [], [], []
         for record in new:
             if record.user_id is None:

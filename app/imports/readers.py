@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from app.core.errors import Refusal
 from app.i18n import gettext as _
 from app.imports.schema import MAX_ROWS, columns_of, join_items, normalise_header
 
@@ -27,12 +28,10 @@ MAX_XLSX_UNPACKED = 400 * MB
 MAX_XLSX_ENTRIES = 10_000
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Refusal):
     """The file as a whole cannot be read; the message says why (in the reader's language)."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    status = 400
 
 
 @dataclass

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
-from app.accounts.services import now
+from app.core.actor import Actor
+from app.core.clock import now
 from app.assignment_requests.form import check_dates
 from app.assignment_requests.models import (PRIORITIES, AssignmentRequest, RequestLanguage,
                                             RequestSkill)
-from app.assignment_requests.services import _next_number
+from app.core.numbering import next_number
 from app.assignment_requests.states import EDITABLE, STAFF
 from app.audit.services import record as audit
 from app.experts.models import EDUCATION_LEVELS, MODALITIES
@@ -204,7 +204,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[RequestRecord
             request = existing.get(record.request_id)
             if request is None:
                 if number is None:
-                    number = await _next_number(db, tenant)
+                    number = await next_number(db, tenant, AssignmentRequest.number)
                 request = AssignmentRequest(
                     tenant_id=tenant.id, institution_id=record.institution_id, number=number,
                     status=ctx.initial_status, created_by_id=ctx.actor.user_id,

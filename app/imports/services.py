@@ -21,8 +21,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.accounts.identity import Actor
-from app.accounts.services import now
+from app.core.errors import Refusal
+from app.core.locks import lock_until_commit
+from app.core.actor import Actor
+from app.core.clock import now
 from app.audit.services import record as audit
 from app.documents import clean_filename
 from app.i18n import gettext as _
@@ -124,8 +126,7 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
     with tenant_scope(tenant):
         async with session_factory() as db:
             # One import per mission at a time: the second waits, then sees the first's rows.
-            await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                             {"key": f"import:{tenant.id}"})
+            await lock_until_commit(db, f"import:{tenant.id}")
             result = await check(db, tenant, source, kind, initial_status)
             if dry_run or not result.records or (result.errors and not valid_only):
                 await db.rollback()
@@ -240,10 +241,8 @@ async def recent_batches(db: AsyncSession, tenant: TenantContext,
                                  .order_by(ImportBatch.created_at.desc()).limit(limit)))
 
 
-class RunRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class RunRefused(Refusal):
+    """An import that cannot start (already started, nothing valid to import)."""
 
 
 async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.accounts.models import Membership, User
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.assignment_requests.states import INSTITUTION, NEEDS_REASON, STAFF, next_state

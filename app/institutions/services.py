@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import invitations
-from app.accounts.identity import Actor
-from app.accounts.roles import INSTITUTIONS_MANAGE
-from app.accounts.services import (FormErrors, email_problem, members_who_can, membership_of,
-                                   normalise_email, now, user_by_email)
+from app.core.actor import Actor
+from app.core.roles import INSTITUTIONS_MANAGE
+from app.accounts.services import email_problem, members_who_can, membership_of, normalise_email, user_by_email
+from app.core.clock import now
+from app.core.errors import FormErrors
 from app.audit.services import record
 from app.i18n import gettext as _
 from app.institutions.models import INSTITUTION_KINDS, HostInstitution

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.accounts.roles import REQUESTS_MANAGE
+from app.core.roles import REQUESTS_MANAGE
 from app.assignment_requests.services import focal_points, get_request
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _

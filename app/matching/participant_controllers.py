@@ -22,8 +22,8 @@ from litestar.response import Redirect, Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
-from app.accounts.roles import PROFILE_OWN, REQUESTS_VIEW
+from app.core.actor import Actor
+from app.core.roles import PROFILE_OWN, REQUESTS_VIEW
 from app.assignment_requests.documents import read_terms_document
 from app.assignment_requests.models import AssignmentRequest, RequestSkill
 from app.assignment_requests.services import (acting_as, get_request, languages_of, skills_of,

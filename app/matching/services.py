@@ -14,18 +14,23 @@ from datetime import date
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.assignment_requests.models import AssignmentRequest
+from app.audit.services import record
+from app.core.actor import Actor
+from app.core.errors import FormErrors
+from app.i18n import gettext as _
 from app.assignment_requests.services import languages_of, skills_of
 from app.experts.models import (LANGUAGE_LEVELS, ExpertAvailability, ExpertConsent,
                                 ExpertLanguage, ExpertProfile, ExpertSkill)
-from app.matching.scoring import (CandidateFacts, RequestFacts, Score, clean_weights,
-                                  duration_days, rank_key, score)
+from app.matching.scoring import (CRITERIA, DEFAULT_WEIGHTS, CandidateFacts, RequestFacts,
+                                  Score, clean_weights, duration_days, rank_key, score)
 from app.search.documents import expert_documents, months_between, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
 from tenants.context import TenantContext
-from tenants.models import Tenant
+from tenants.services import get_mission
 
 log = logging.getLogger(__name__)
 # How many candidates the engine hands over for re-ranking.
@@ -96,8 +101,38 @@ def explain(result: Score, skill_names: dict[str, str],
 
 
 async def mission_weights(db: AsyncSession, tenant: TenantContext) -> dict[str, int]:
-    row = await db.get(Tenant, tenant.id)
-    return clean_weights((row.settings or {}).get("matching_weights", {}) if row else {})
+    row = await get_mission(db, tenant)
+    return clean_weights((row.settings or {}).get("matching_weights", {}))
+
+
+async def weights_are_customised(db: AsyncSession, tenant: TenantContext) -> bool:
+    return bool(((await get_mission(db, tenant)).settings or {}).get("matching_weights"))
+
+
+async def set_mission_weights(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                              weights: dict[str, int] | None) -> bool:
+    """The mission's weights of the matching criteria (None: back to the defaults), audited
+    with before and after. False when nothing changed. FormErrors when no criterion counts."""
+    if weights is not None and not any(weights.values()):
+        raise FormErrors({"form": _("At least one criterion must count: give it a weight "
+                                    "above 0.")})
+    row = await get_mission(db, tenant, for_update=True)
+    settings = dict(row.settings or {})
+    before = clean_weights(settings.get("matching_weights") or {})
+    if weights is None:
+        settings.pop("matching_weights", None)
+        after = dict(DEFAULT_WEIGHTS)
+    else:
+        settings["matching_weights"] = after = {name: weights[name] for name in CRITERIA}
+    if settings == (row.settings or {}):
+        await db.rollback()
+        return False
+    row.settings = settings      # a new dict: SQLAlchemy sees the JSONB change
+    flag_modified(row, "settings")
+    record(db, tenant.id, actor, "matching.weights_changed", "tenant", tenant.id,
+           before={"weights": before}, after={"weights": after, "defaults": weights is None})
+    await db.commit()
+    return True
 
 
 async def request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,

@@ -11,9 +11,10 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.identity import Actor
+from app.core.errors import Refusal
+from app.core.actor import Actor
 from app.accounts.models import User
-from app.accounts.services import now
+from app.core.clock import now
 from app.assignment_requests.models import AssignmentRequest
 from app.assignment_requests.services import acting_as
 from app.assignment_requests.states import INSTITUTION, MATCHABLE, STAFF, next_state
@@ -39,10 +40,8 @@ SHORTLIST_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 ACTIVE = frozenset({"proposed", "interested", "invited", "accepted"})
 
 
-class ShortlistRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ShortlistRefused(Refusal):
+    """A shortlist move its transition table or the actor's role does not allow."""
 
 
 def _move(entry: ShortlistEntry, action: str, who: str) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.templates import environment
 from app.i18n import reset_locale, set_locale
 from app.notifications.models import OutboxMail
-from app.web.templating import environment
 from tenants.context import TenantContext
 
 

@@ -6,8 +6,8 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
 from app.accounts import invitations
-from app.accounts.roles import PLATFORM_ADMIN
-from app.accounts.services import FormErrors
+from app.core.roles import PLATFORM_ADMIN
+from app.core.errors import FormErrors
 from app.audit.services import record
 from app.i18n import SUPPORTED_LOCALES, language_name
 from app.i18n import gettext as _

@@ -8,18 +8,19 @@ updates. A change and its outbox row commit or roll back together, so an update 
 lost, even when the engine is down.
 
 Bulk statements (update()/delete()) bypass the hook: services that use them also touch
-the parent object (updated_at), or call enqueue() themselves."""
+the parent object (updated_at)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertEducation,
                                 ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork)
+from app.db.session import TenantSession
 from app.search.models import SearchOutbox
 
 EXPERTS, REQUESTS = "experts", "requests"
@@ -53,8 +54,6 @@ def track_indexed_changes(session: Session, flush_context, instances) -> None:
         session.add(SearchOutbox(tenant_id=obj.tenant_id, index=found[0], object_id=found[1]))
 
 
-def enqueue(session, tenant_id: uuid.UUID, index: str,
-            object_ids: Iterable[uuid.UUID]) -> None:
-    """For changes made with bulk statements: reindex these objects (session: sync or async)."""
-    for object_id in set(object_ids):
-        session.add(SearchOutbox(tenant_id=tenant_id, index=index, object_id=object_id))
+# Registered here, not in app/db (which knows no domain): app/domains.py imports this module
+# wherever sessions are opened (web, worker, commands, tests).
+event.listen(TenantSession, "before_flush", track_indexed_changes)

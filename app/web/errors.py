@@ -10,6 +10,7 @@ from litestar.response import Redirect
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from app.core.errors import Refusal
 from app.i18n import gettext as _
 from app.web.context import locale_for
 from app.web.guards import SignInRequired, sign_in_url
@@ -31,6 +32,10 @@ def _titles() -> dict[int, tuple[str, str]]:
               _("The page or mission you asked for does not exist, or is no longer available.")),
         405: (_("This action is not possible here"),
               _("The page does not accept this kind of request.")),
+        409: (_("This is not possible at this stage"),
+              _("The record has changed or is not in a state that allows this.")),
+        422: (_("Please check what you entered"),
+              _("Some of what you entered cannot be used.")),
         429: (_("Too many attempts"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong on our side"),
               _("The problem has been recorded. Please try again in a few minutes.")),
@@ -104,6 +109,12 @@ def sign_in_required_handler(request: Request, exc: SignInRequired) -> Response:
     return Redirect(sign_in_url(request), status_code=303)
 
 
+def refusal_handler(request: Request, exc: Refusal) -> Response:
+    """A rule said no and the controller did not show it next to a field: the message on a
+    page of its own, with the refusal's status (nothing was written)."""
+    return error_response(request, exc.status, str(exc))
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -111,6 +122,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     SignInRequired: sign_in_required_handler,
+    Refusal: refusal_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,
 }

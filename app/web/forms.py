@@ -10,6 +10,7 @@ from litestar import Request
 from litestar.exceptions import ValidationException
 
 from app.i18n import gettext as _
+from app.web.reference import language_codes
 
 async def text_form(request: Request):
     """The posted form with every value (repeated ones too, via getall); a form of ours
@@ -83,3 +84,20 @@ class FieldErrors(dict):
             self[name] = _("Choose one of the options listed.")
             return None
         return raw
+
+
+def language_rows(errors: FieldErrors, form, level_field: str,
+                  levels) -> list[tuple[str | None, str | None]]:
+    """The 'lang-N-language' / 'lang-N-<level_field>' rows of a form as (language, level),
+    each checked against the language list and the levels, a language listed once."""
+    languages, seen = [], set()
+    for i, row in rows(form, "lang"):
+        code = errors.choice(f"lang-{i}-language", row.get("language", ""), language_codes(),
+                             required=True)
+        level = errors.choice(f"lang-{i}-{level_field}", row.get(level_field, ""), levels,
+                              required=True)
+        if code and code in seen:
+            errors[f"lang-{i}-language"] = _("This language is already listed.")
+        seen.add(code)
+        languages.append((code, level))
+    return languages

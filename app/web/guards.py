@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 
 
 class SignInRequired(NotAuthorizedException):

@@ -6,37 +6,14 @@ pending flash messages from here, so no handler assembles layout data itself.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 from litestar.response import Template
 
-from app.accounts.identity import Actor
-from app.assignment_requests.labels import status_label as request_status_label
-from app.config import PROJECT_ROOT
-from app.i18n import (DEFAULT_LOCALE, SUPPORTED_LOCALES, gettext, language_name, ngettext,
-                      set_locale, text_direction)
+from app.core.actor import Actor
+from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, set_locale, text_direction
 from app.web.flash import FLASH_COOKIE, clear_cookie, pending_flashes
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """The one Jinja environment, for pages and mail alike."""
-    env = Environment(
-        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
-        # HTML pages are escaped; plain-text mail (.txt) is not, or O'Brien becomes O&#39;Brien.
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-        undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update(language_name=language_name,
-                       request_status_label=request_status_label)
-    return env
 
 
 def layout_context(request: Request) -> dict[str, Any]:

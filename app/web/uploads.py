@@ -12,7 +12,7 @@ from litestar.params import Body
 from litestar.response import Response
 from litestar.utils.scope.state import ScopeState
 
-from app.accounts.identity import Actor
+from app.core.actor import Actor
 from app.config import get_settings
 from app.documents import MB
 from app.web.errors import error_response, sign_in_required_handler

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from app.accounts.roles import permissions_for
+from app.core.roles import permissions_for
 
 
 @dataclass(frozen=True)

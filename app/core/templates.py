@@ -1,0 +1,34 @@
+"""The one Jinja environment, for pages and mail alike. Domains add the label functions
+their templates need with `template_global` (app/domains.py imports them all)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app.config import PROJECT_ROOT
+from app.i18n import gettext, language_name, ngettext
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The one Jinja environment, for pages and mail alike."""
+    env = Environment(
+        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        # HTML pages are escaped; plain-text mail (.txt) is not, or O'Brien becomes O&#39;Brien.
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update(language_name=language_name)
+    return env
+
+
+def template_global(name: str, function: Callable[..., Any]) -> None:
+    environment().globals[name] = function

@@ -1,0 +1,26 @@
+"""Every domain, imported once, for what it registers with the layers below it:
+its tables (Base.metadata, for Alembic and the schema tests), its provisioning steps
+(tenants/provisioning.py), the search outbox's session hook (app/db/session.py's
+TenantSession) and the label functions templates and mail use (app/core/templates.py).
+
+The entry points import this module before they open a database: app/main.py, app/cli.py,
+migrations/env.py and the tests. Lower layers never import the domains themselves.
+"""
+
+import app.accounts.models
+import app.accounts.sso_models
+import app.api.models
+import app.assignment_requests.labels
+import app.assignment_requests.models
+import app.audit.models
+import app.experts.models
+import app.experts.provisioning
+import app.imports.models
+import app.institutions.models
+import app.matching.models
+import app.notifications.models
+import app.partners.models
+import app.partners.provisioning
+import app.search.models
+import app.search.outbox
+import tenants.models  # noqa: F401
