@@ -161,6 +161,27 @@ async def test_add_row_keeps_what_was_typed(client, expert):
     assert 'name="lang-1-language"' in r.text and 'name="lang-2-language"' not in r.text
 
 
+async def test_htmx_receives_only_the_step_form_block(client, expert):
+    """The same template serves the page and, for htmx, its step_form block alone."""
+    token = await csrf_token(client, "/sudan/me/profile/languages")
+    r = await client.post("/sudan/me/profile/languages",
+                          data={"lang-0-language": "fr", "lang-0-level": "B2", "add_row": "lang",
+                                "_csrf_token": token},
+                          headers={"HX-Request": "true", "HX-Target": "step-form"})
+    assert r.status_code == 200
+    assert r.text.lstrip().startswith('<section id="step-form">')
+    assert "<html" not in r.text and "site-header" not in r.text
+    # The block still has what the page's imports give it: the CSRF field and the rows.
+    assert 'name="_csrf_token"' in r.text and 'name="lang-1-language"' in r.text
+    assert "HX-Target" in r.headers["vary"]
+    # Aimed at an element that is no block of the page (or no htmx at all): the whole page.
+    whole = await client.post("/sudan/me/profile/languages",
+                              data={"lang-0-language": "fr", "lang-0-level": "B2",
+                                    "add_row": "lang", "_csrf_token": token},
+                              headers={"HX-Request": "true", "HX-Target": "no-such-block"})
+    assert "<html" in whole.text
+
+
 async def test_consent_withdrawal_takes_effect_at_once(client, missions, session_factory, expert):
     sudan = missions["sudan"]
     await post_step(client, "consent", {"purposes": ["matching", "share_with_institutions"]})

@@ -263,7 +263,7 @@ async def test_htmx_gets_the_results_block(client, missions, session_factory, in
                                         name="Htmxia Partialson")
     await index_now()
     partial = await client.get("/sudan/search", params={"q": "partialson"},
-                               headers={"HX-Request": "true"})
+                               headers={"HX-Request": "true", "HX-Target": "search-results"})
     assert partial.status_code == 200
     assert partial.text.lstrip().startswith('<section id="search-results"')
     assert "<html" not in partial.text and "site-header" not in partial.text
@@ -274,7 +274,7 @@ async def test_htmx_gets_the_results_block(client, missions, session_factory, in
     assert "HX-Request" in partial.headers.get("vary", "")
     # Going back in history (htmx's cache missed) needs the whole page.
     restored = await client.get("/sudan/search", params={"q": "partialson"},
-                                headers={"HX-Request": "true",
+                                headers={"HX-Request": "true", "HX-Target": "search-results",
                                          "HX-History-Restore-Request": "true"})
     assert "<html" in restored.text
     # Without htmx, the same URL is the whole page, with the live search wired up.
@@ -293,7 +293,7 @@ async def test_engine_down_points_to_the_registry(app, client, officer, monkeypa
     assert 'href="/sudan/experts?sector=education&amp;q=water"' in response.text
     assert "experts found" not in response.text
     htmx = await client.get("/sudan/search", params={"q": "water"},
-                            headers={"HX-Request": "true"})
+                            headers={"HX-Request": "true", "HX-Target": "search-results"})
     assert htmx.status_code == 200 and "search engine is not answering" in htmx.text
 
 

@@ -4,8 +4,8 @@ mission admin's matching weights. The rules are in app/matching/registry_search.
 app/matching/services.py.
 
 The search page is one GET form: it works without JavaScript, and with htmx the search box
-searches as one types (only the results block comes back; the facets and the "save this
-search" form follow out of band). When the engine does not answer, the page says so and
+searches as one types (only the page's results block comes back; its facets and "save this
+search" blocks follow out of band). When the engine does not answer, the page says so and
 points to the PostgreSQL registry (/<mission>/experts), which always works."""
 
 from __future__ import annotations
@@ -44,11 +44,6 @@ VIEW = [requires(EXPERTS_VIEW)]
 CONFIGURE = [requires(MATCHING_CONFIGURE)]
 
 
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" \
-        and request.headers.get("hx-history-restore-request") != "true"
-
-
 async def _search_page(request: Request, tenant, db, search, actor, params: MultiDict,
                        save_errors: dict | None = None, save_name: str = "",
                        status_code: int = 200) -> Response:
@@ -82,11 +77,8 @@ async def _search_page(request: Request, tenant, db, search, actor, params: Mult
         country_name=lambda code: country_name(code, locale),
         saved=await saved_searches(db, tenant, actor), save_errors=save_errors or {},
         save_name=save_name, max_saved=MAX_SAVED_PER_USER, max_saved_name=MAX_SAVED_NAME)
-    template = "matching/search_results.html" if _is_htmx(request) and not save_errors \
-        else "matching/search.html"
-    response = page(request, template, status_code=status_code, **context)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return page(request, "matching/search.html", status_code=status_code,
+                with_blocks=("search_facets", "saved_searches"), **context)
 
 
 @get("/search", name="expert_search", guards=VIEW)
