@@ -1,7 +1,7 @@
 """Demo content for `portal seed-demo` and the first `portal run`: both missions from their
 mission files, demo accounts to sign in with, a few hundred experts per mission
 (app.experts.demo), and host institutions with their assignment requests
-(app.institutions.demo). What the demo contains is data, under app/demo/data/ (read by
+(app.demo.institutions). What the demo contains is data, under app/demo/data/ (read by
 app.demo.content); the seeders write it. Idempotent: every step upserts by a stable key
 (mission slug, sector/partner code, email address, institution name)."""
 
@@ -14,7 +14,7 @@ from app.accounts.models import Membership, User
 from app.accounts.services import now
 from app.demo.content import accounts
 from app.experts.demo import demo_password_hash, seed_demo_experts
-from app.institutions.demo import seed_demo_institutions
+from app.demo.institutions import seed_demo_institutions
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
