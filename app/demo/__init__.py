@@ -1,6 +1,6 @@
 """Demo content for `portal seed-demo` and the first `portal run`: both missions from their
 mission files, demo accounts to sign in with, a few hundred experts per mission
-(app.experts.demo), and host institutions with their assignment requests
+(app.demo.experts), and host institutions with their assignment requests
 (app.demo.institutions). What the demo contains is data, under app/demo/data/ (read by
 app.demo.content); the seeders write it. Idempotent: every step upserts by a stable key
 (mission slug, sector/partner code, email address, institution name)."""
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts.models import Membership, User
 from app.accounts.services import now
 from app.demo.content import accounts
-from app.experts.demo import demo_password_hash, seed_demo_experts
+from app.demo.experts import demo_password_hash, seed_demo_experts
 from app.demo.institutions import seed_demo_institutions
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
