@@ -23,6 +23,7 @@ from app.institutions.models import INSTITUTION_KINDS, HostInstitution
 from app.notifications.models import OutboxMail
 from tenants.context import tenant_scope
 from tenants.models import Sector
+from tenants.provisioning import MISSIONS_DIR, load_mission
 from tests.accounts_helpers import sign_in, sign_out
 
 ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -219,6 +220,12 @@ def test_every_demo_request_fits_its_span(slug):
     institutions, requests = mission_demo(slug).institutions, mission_demo(slug).requests
     names = {i.name for i in institutions}
     assert len({i.key for i in institutions}) == len(institutions)
+    # The data files name the vocabulary by code: a typo would silently drop a skill.
+    mission = load_mission(MISSIONS_DIR / f"{slug}.toml")
+    sectors, skills = {s.code for s in mission.sectors}, {s.code for s in mission.skills}
+    assert all(set(i.sectors) <= sectors for i in institutions)
+    assert all(r.sector in sectors and set(r.required + r.desired) <= skills
+               for r in requests)
     assert sum(i.focal for i in institutions) == 1
     for r in requests:
         assert r.institution in names
