@@ -23,7 +23,7 @@ from scratch_database import scratch_database  # sets the import path to the pro
 
 from sqlalchemy import func, select
 
-from app.experts.demo import GenerationResult, demo_password_hash, generate_experts
+from expert_generator import GenerationResult, demo_password_hash, generate_experts
 from app.experts.models import ExpertProfile
 from tenants.context import tenant_scope
 

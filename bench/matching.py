@@ -58,13 +58,13 @@ from sqlalchemy import delete, func, select  # noqa: E402
 import app.matching.services as matching  # noqa: E402
 from app.assignment_requests.models import (AssignmentRequest, RequestLanguage,  # noqa: E402
                                             RequestSkill)
-from app.experts.demo import demo_password_hash, generate_experts  # noqa: E402
 from app.experts.models import ExpertConsent, ExpertProfile, Skill  # noqa: E402
 from app.institutions.models import HostInstitution  # noqa: E402
 from app.matching.services import MatchFilters, find_candidates, match_query  # noqa: E402
 from app.search.models import SearchOutbox  # noqa: E402
 from app.search.outbox import EXPERTS  # noqa: E402
 from app.search.sync import ensure_indexes, reindex  # noqa: E402
+from expert_generator import demo_password_hash, generate_experts  # noqa: E402
 from search_index import open_backend  # noqa: E402
 from search_index import text as search_text  # noqa: E402
 from tenants.context import tenant_scope  # noqa: E402

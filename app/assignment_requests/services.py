@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select, text
@@ -226,15 +226,21 @@ async def institution_for_new_request(db: AsyncSession, tenant: TenantContext, a
 
 
 async def create_request(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                         institution: HostInstitution, fields: dict) -> AssignmentRequest:
+                         institution: HostInstitution, fields: dict,
+                         at: datetime | None = None) -> AssignmentRequest:
+    """The new draft, numbered next in the mission. `at`: when it was created, for history
+    written afterwards (the demo's); default now."""
     number = await next_number(db, tenant, AssignmentRequest.number)
     request = AssignmentRequest(tenant_id=tenant.id, institution_id=institution.id,
                                 number=number, status="draft", created_by_id=actor.user_id,
-                                updated_at=now(), **fields)
+                                updated_at=at or now(), **fields)
+    if at is not None:
+        request.created_at = at
     db.add(request)
     await db.flush()
     record(db, tenant.id, actor, "assignment_request.created", "assignment_request", request.id,
-           after={"number": number, "institution": institution.name, "title": request.title})
+           after={"number": number, "institution": institution.name, "title": request.title},
+           at=at)
     return request
 
 
@@ -265,10 +271,13 @@ async def focal_points(db: AsyncSession, tenant: TenantContext,
 
 async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
                        request: AssignmentRequest, action: str, reason: str,
-                       link: str) -> AssignmentRequest:
+                       link: str, at: datetime | None = None,
+                       notify: bool = True) -> AssignmentRequest:
     """Move the request through its life cycle (states.TRANSITIONS), audit it and mail the
     people concerned: the institution's focal points when staff act, the mission's staff
-    when the institution acts. The caller passes the request locked (get_request(lock=True))."""
+    when the institution acts. The caller passes the request locked (get_request(lock=True)).
+    History written afterwards (the demo's) gives `at`, when the step happened, and
+    notify=False: nobody is mailed about the past."""
     who = acting_as(actor, request)
     target = next_state(request.status, action, who) if who else None
     if target is None:
@@ -284,18 +293,19 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
         institution = await db.get(HostInstitution, request.institution_id)
         if institution is None or institution.status != "approved":
             raise RequestActionRefused(_("Only an approved institution can submit requests."))
-    before = request.status
-    request.status, request.updated_at = target, now()
+    before, moment = request.status, at or now()
+    request.status, request.updated_at = target, moment
     request.status_reason = reason if action in NEEDS_REASON else ""
     if action == "submit":
-        request.submitted_at = now()
+        request.submitted_at = moment
     if target == "open" and request.opened_at is None:
-        request.opened_at = now()
+        request.opened_at = moment
     record(db, tenant.id, actor, f"assignment_request.{action}", "assignment_request",
            request.id, before={"status": before},
-           after={"status": target, "reason": reason or None})
-    people = await (focal_points(db, tenant, request.institution_id) if who == STAFF
-                    else members_who_can(db, tenant, REQUESTS_MANAGE))
+           after={"status": target, "reason": reason or None}, at=at)
+    people = [] if not notify else await (
+        focal_points(db, tenant, request.institution_id) if who == STAFF
+        else members_who_can(db, tenant, REQUESTS_MANAGE))
     for person in people:
         if person.id == actor.user_id:
             continue

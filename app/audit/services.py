@@ -17,10 +17,13 @@ from tenants.context import TenantContext
 
 def record(db: AsyncSession, tenant_id: uuid.UUID, actor: Actor, action: str,
            object_type: str = "", object_id: object = "", before: dict | None = None,
-           after: dict | None = None) -> AuditEvent:
+           after: dict | None = None, at: datetime | None = None) -> AuditEvent:
+    """`at`: when it happened, for history written afterwards (the demo's); default now."""
     event = AuditEvent(tenant_id=tenant_id, actor_id=actor.user_id, actor_label=actor.label,
                        action=action, object_type=object_type, object_id=str(object_id or ""),
                        before=before or {}, after=after or {}, ip=actor.ip)
+    if at is not None:
+        event.created_at = at
     db.add(event)
     return event
 

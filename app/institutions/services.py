@@ -5,6 +5,7 @@ session, the mission and the acting user; every change is audited in the same tr
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from litestar.exceptions import NotFoundException
@@ -100,18 +101,21 @@ async def _read_fields(db: AsyncSession, tenant: TenantContext, form,
 
 
 async def create_institution(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                             form) -> HostInstitution:
-    """Staff add an institution; it is approved at once."""
+                             form, at: datetime | None = None) -> HostInstitution:
+    """Staff add an institution; it is approved at once. `at`: when, for history written
+    afterwards (the demo's); default now."""
     errors = FieldErrors()
     fields = await _read_fields(db, tenant, form, errors)
     if errors:
         raise FormErrors(errors)
-    institution = HostInstitution(tenant_id=tenant.id, status="approved", approved_at=now(),
-                                  **fields)
+    institution = HostInstitution(tenant_id=tenant.id, status="approved",
+                                  approved_at=at or now(), **fields)
+    if at is not None:
+        institution.created_at = at
     db.add(institution)
     await db.flush()
     record(db, tenant.id, actor, "host_institution.created", "host_institution", institution.id,
-           after={"name": institution.name, "status": "approved"})
+           after={"name": institution.name, "status": "approved"}, at=at)
     await db.commit()
     return institution
 
@@ -132,9 +136,11 @@ async def update_institution(db: AsyncSession, tenant: TenantContext, actor: Act
 
 
 async def apply(db: AsyncSession, tenant: TenantContext, actor: Actor, form,
-                review_link: str) -> HostInstitution:
+                review_link, at: datetime | None = None,
+                notify: bool = True) -> HostInstitution:
     """The public application: the institution waits (pending) until staff approve it; the
-    person who applied is invited as its first focal point then."""
+    person who applied is invited as its first focal point then. History written afterwards
+    (the demo's) gives `at`, when it applied, and notify=False: staff are not mailed."""
     errors = FieldErrors()
     fields = await _read_fields(db, tenant, form, errors)
     contact_name = errors.text("contact_name", form.get("contact_name", "").strip(), 200,
@@ -153,11 +159,13 @@ async def apply(db: AsyncSession, tenant: TenantContext, actor: Actor, form,
     institution = HostInstitution(tenant_id=tenant.id, status="pending",
                                   contact_name=contact_name, contact_title=contact_title,
                                   contact_email=contact_email, **fields)
+    if at is not None:
+        institution.created_at = at
     db.add(institution)
     await db.flush()
     record(db, tenant.id, actor, "host_institution.applied", "host_institution", institution.id,
-           after={"name": institution.name})
-    for person in await members_who_can(db, tenant, INSTITUTIONS_MANAGE):
+           after={"name": institution.name}, at=at)
+    for person in await members_who_can(db, tenant, INSTITUTIONS_MANAGE) if notify else []:
         queue_mail(db, tenant, person.email, "institution_applied",
                    person.preferred_locale or tenant.default_locale, name=person.name,
                    institution=institution.name, link=review_link(institution.id))
@@ -167,9 +175,10 @@ async def apply(db: AsyncSession, tenant: TenantContext, actor: Actor, form,
 
 async def change_status(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         institution: HostInstitution, action: str, reason: str,
-                        invitation_link) -> HostInstitution:
+                        invitation_link, at: datetime | None = None) -> HostInstitution:
     """Approve, decline, suspend or reinstate. Approving an application invites its
-    contact person as the institution's first focal point."""
+    contact person as the institution's first focal point. `at`: when, for history written
+    afterwards (the demo's); default now."""
     await db.execute(select(HostInstitution.id).where(HostInstitution.id == institution.id)
                      .with_for_update())
     await db.refresh(institution)
@@ -184,10 +193,10 @@ async def change_status(db: AsyncSession, tenant: TenantContext, actor: Actor,
     institution.status = target
     institution.status_reason = reason if action in NEEDS_REASON else ""
     if target == "approved":
-        institution.approved_at = institution.approved_at or now()
+        institution.approved_at = institution.approved_at or at or now()
     record(db, tenant.id, actor, f"host_institution.{action}", "host_institution",
            institution.id, before={"status": before},
-           after={"status": target, "reason": reason or None})
+           after={"status": target, "reason": reason or None}, at=at)
     if action == "decline" and institution.contact_email:
         queue_mail(db, tenant, institution.contact_email, "institution_declined",
                    tenant.default_locale, name=institution.contact_name,

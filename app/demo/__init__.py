@@ -1,8 +1,9 @@
 """Demo content for `portal seed-demo` and the first `portal run`: both missions from their
 mission files, demo accounts to sign in with, a few hundred experts per mission
-(app.experts.demo), and host institutions with their assignment requests
-(app.institutions.demo). Idempotent: every step upserts by a stable key (mission slug,
-sector/partner code, email address, institution name)."""
+(app.demo.experts), and host institutions with their assignment requests
+(app.demo.institutions). What the demo contains is data, under app/demo/data/ (read by
+app.demo.content); the seeders write it. Idempotent: every step upserts by a stable key
+(mission slug, sector/partner code, email address, institution name)."""
 
 from __future__ import annotations
 
@@ -10,32 +11,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
-from app.accounts.passwords import hash_password
 from app.core.clock import now
-from app.experts.demo import seed_demo_experts
-from app.institutions.demo import seed_demo_institutions
+from app.demo.content import accounts
+from app.demo.experts import demo_password_hash, seed_demo_experts
+from app.demo.institutions import seed_demo_institutions
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
 
 # Shown in the README: for local demonstrations only, never on a shared server.
-DEMO_PASSWORD = "bridge demo 2026"
-HQ_ACCOUNT = ("hq@diaspora-bridge.demo", "HQ Administrator")
-# (email local part, name, role, partner agency code or None), per mission
-MISSION_ACCOUNTS = [
-    ("admin", "Mission Administrator", "mission_admin", None),
-    ("officer", "Programme Officer", "staff", None),
-    ("partner", "UNHCR Focal Person", "partner_user", "unhcr"),
-    # Linked to the mission's water institution by seed_demo_institutions, which runs later.
-    ("focal", "Institution Focal Point", "institution_focal_point", None),
-]
+DEMO_PASSWORD = accounts().password
 
 
 async def _user(db: AsyncSession, email: str, name: str, platform_admin: bool = False) -> User:
     user = await db.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, name=name, preferred_locale="en", status="active",
-                    password_hash=hash_password(DEMO_PASSWORD), email_verified_at=now(),
+                    password_hash=demo_password_hash(), email_verified_at=now(),
                     is_platform_admin=platform_admin)
         db.add(user)
         await db.commit()
@@ -43,17 +35,17 @@ async def _user(db: AsyncSession, email: str, name: str, platform_admin: bool = 
 
 
 async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[str]:
-    seeded = []
+    seeded, demo = [], accounts()
     async with session_factory() as db:
-        await _user(db, *HQ_ACCOUNT, platform_admin=True)
+        await _user(db, demo.hq_email, demo.hq_name, platform_admin=True)
     for path in mission_files():
         async with session_factory() as db:
             tenant = await provision_mission(db, load_mission(path))
             seeded.append(tenant.slug)
         context = to_context(tenant)
-        for local, name, role, partner_code in MISSION_ACCOUNTS:
+        for account in demo.mission:
             async with session_factory() as db:
-                user = await _user(db, f"{local}@{tenant.slug}.demo", name)
+                user = await _user(db, f"{account.local}@{tenant.slug}.demo", account.name)
             with tenant_scope(context):
                 async with session_factory() as db:
                     if await db.scalar(select(Membership).where(
@@ -61,8 +53,8 @@ async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[s
                         continue
                     partner_id = await db.scalar(select(PartnerAgency.id).where(
                         PartnerAgency.tenant_id == tenant.id,
-                        PartnerAgency.code == partner_code)) if partner_code else None
-                    db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role,
+                        PartnerAgency.code == account.partner)) if account.partner else None
+                    db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=account.role,
                                       partner_agency_id=partner_id, status="active"))
                     await db.commit()
         await seed_demo_experts(session_factory, context)

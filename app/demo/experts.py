@@ -1,47 +1,36 @@
-"""Demo and benchmark experts.
+"""Demo experts for `portal seed-demo` (and the first `portal run`): a few hundred realistic
+experts per mission, each with an account, a membership and a full profile, drawn from the
+material in app/demo/data/ (app.demo.content). Deterministic (expert k of a mission is drawn
+from its own seeded generator, so the vocabulary changing later never renames anyone) and
+idempotent (keyed by the demo email address; what exists is skipped). Written as the
+mission (row-level security, inside `tenant_scope`), one executemany per table.
 
-- `seed_demo_experts`: a few hundred realistic experts per mission for `portal seed-demo`
-  (and the first `portal run`), each with an account, a membership and a full profile.
-  Deterministic (expert k of a mission is drawn from its own seeded generator, so the
-  vocabulary changing later never renames anyone) and idempotent (keyed by the demo email
-  address; what exists is skipped).
-- `generate_experts`: N verified, consenting experts as fast as PostgreSQL takes them, for
-  benchmarks and load tests. Rows are streamed with COPY (bench/generate_experts.py).
-
-Both write as the mission (row-level security): the seed inside `tenant_scope`, the
-generator with `set_config('app.tenant_id', ..., true)` first in each transaction.
+The benchmarks' bulk generator (bench/expert_generator.py) draws its people with the same
+`draw_identity`, `diaspora_for` and `Vocabulary`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import json
-import os
 import random
 import re
-import time
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-import asyncpg
 from babel.core import Locale
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
-from app.db.server import asyncpg_dsn, to_asyncpg_url
-from app.experts import demo_data as data
+from app.demo.content import Diaspora, SectorText, accounts, diaspora
+from app.demo.content import expert_material as _m
 from app.experts.models import (ConsentNotice, ExpertAvailability, ExpertConsent,
                                 ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
                                 ExpertWork, Skill)
+from app.core.numbering import next_number
 from tenants.context import TenantContext, tenant_scope
 from tenants.models import Sector
 
@@ -52,9 +41,7 @@ DEMO_EMAIL_DOMAIN = "experts.demo"
 @lru_cache(maxsize=1)
 def demo_password_hash() -> str:
     """Argon2 is deliberately slow (~50 ms): hash the demo password once per process."""
-    from app.demo import DEMO_PASSWORD  # app.demo imports this module
-
-    return hash_password(DEMO_PASSWORD)
+    return hash_password(accounts().password)
 
 
 @lru_cache(maxsize=4096)
@@ -65,21 +52,20 @@ def ascii_fold(text_: str) -> str:
                                           if not unicodedata.combining(c)))
 
 
-def diaspora_for(tenant: TenantContext) -> data.Diaspora:
+def diaspora_for(tenant: TenantContext) -> Diaspora:
     """The mission's diaspora; a mission without its own material borrows Sudan's names
     but keeps its own nationality."""
-    known = data.DIASPORAS.get(tenant.slug)
+    known = diaspora(tenant.slug)
     if known is not None:
         return known
-    base = data.DIASPORAS["sudan"]
-    return data.Diaspora(**{**base.__dict__, "nationality": tenant.country_code})
+    return replace(diaspora("sudan"), nationality=tenant.country_code)
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
     return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
 
-def _digits(rng: random.Random, pattern: str) -> str:
+def fill_digits(rng: random.Random, pattern: str) -> str:
     template, count = _digit_template(pattern)
     return template.format(*f"{rng.randrange(10 ** count):0{count}d}")
 
@@ -99,7 +85,7 @@ class Identity:
     arabic_script: bool
 
 
-def draw_identity(rng: random.Random, diaspora: data.Diaspora) -> Identity:
+def draw_identity(rng: random.Random, diaspora: Diaspora) -> Identity:
     roll = rng.random()
     gender = "female" if roll < 0.42 else "male" if roll < 0.98 else "undisclosed"
     given = rng.choice(diaspora.female if gender == "female" else
@@ -174,15 +160,7 @@ STATUS_WEIGHTS = [("verified", 72), ("submitted", 12), ("draft", 9), ("inactive"
 MODALITY_WEIGHTS = [("on_site", 50), ("hybrid", 30), ("remote", 20)]
 ENGLISH_LEVELS = [("B1", 12), ("B2", 30), ("C1", 35), ("C2", 18), ("A2", 5)]
 SECOND_LEVELS = [("A2", 20), ("B1", 30), ("B2", 25), ("C1", 20), ("C2", 5)]
-# Portuguese job titles in the feminine, word by word (the pools list the masculine).
-FEMININE_PT = {"Engenheiro": "Engenheira", "Hidráulico": "Hidráulica", "Gestor": "Gestora",
-               "Hidrólogo": "Hidróloga", "universitário": "universitária",
-               "Assessor": "Assessora", "Director": "Directora", "Formador": "Formadora",
-               "Médico": "Médica", "Coordenador": "Coordenadora", "Enfermeiro": "Enfermeira",
-               "Agrónomo": "Agrónoma", "Secretário": "Secretária",
-               "Investigador": "Investigadora", "Procurador": "Procuradora",
-               "Instrutor": "Instrutora", "Professor": "Professora", "Editor": "Editora",
-               "Produtor": "Produtora", "Consultor": "Consultora"}
+
 
 
 def _title(pair: tuple[str, str], portuguese: bool, gender: str) -> str:
@@ -190,11 +168,11 @@ def _title(pair: tuple[str, str], portuguese: bool, gender: str) -> str:
         return pair[0]
     if gender != "female":
         return pair[1]
-    return " ".join(FEMININE_PT.get(word, word) for word in pair[1].split())
+    return " ".join(_m().feminine_pt.get(word, word) for word in pair[1].split())
 
 
-def _sector_text(code: str) -> data.SectorText:
-    return data.SECTORS.get(code, data.GENERIC_SECTOR)
+def _sector_text(code: str) -> SectorText:
+    return _m().sector(code)
 
 
 def _lower_first(s: str) -> str:
@@ -210,15 +188,15 @@ def _territories(locale: str) -> dict[str, str]:
     return dict(Locale.parse(locale).territories)
 
 
-def _languages(rng: random.Random, diaspora: data.Diaspora,
+def _languages(rng: random.Random, diaspora: Diaspora,
                residence: str) -> list[tuple[str, str]]:
     langs = {diaspora.native: "native"}
     if "en" not in langs:
-        english = [("C1", 40), ("C2", 35), ("B2", 25)] if data.RESIDENCE_LANGUAGE.get(
+        english = [("C1", 40), ("C2", 35), ("B2", 25)] if _m().residence_languages.get(
             residence) == "en" else ENGLISH_LEVELS
-        if data.RESIDENCE_LANGUAGE.get(residence) == "en" or rng.random() < 0.85:
+        if _m().residence_languages.get(residence) == "en" or rng.random() < 0.85:
             langs["en"] = _weighted(rng, english)
-    local = data.RESIDENCE_LANGUAGE.get(residence)
+    local = _m().residence_languages.get(residence)
     if local and local not in langs:
         langs[local] = _weighted(rng, [("A2", 10), ("B1", 25), ("B2", 30), ("C1", 25),
                                        ("C2", 10)])
@@ -252,8 +230,8 @@ def _skills(rng: random.Random, vocab: Vocabulary, sectors: list[str]) -> list[u
 
 
 def _university(rng: random.Random, countries: list[str]) -> tuple[str, str]:
-    options = [(name, cc) for cc in countries for name in data.UNIVERSITIES.get(cc, [])]
-    return rng.choice(options or [(n, "SD") for n in data.UNIVERSITIES["SD"]])
+    options = [(name, cc) for cc in countries for name in _m().universities.get(cc, [])]
+    return rng.choice(options or [(n, "SD") for n in _m().universities["SD"]])
 
 
 def _education(rng: random.Random, diaspora, sector: str, residence: str,
@@ -264,7 +242,7 @@ def _education(rng: random.Random, diaspora, sector: str, residence: str,
     first_year = min(this_year - 1,
                      birth_year + (rng.randint(20, 21) if short else rng.randint(22, 24)))
     def field_in(country: str) -> str:  # the degree's name in the university's language
-        return rng.choice(text_.fields)[1 if country in data.PORTUGUESE_COUNTRIES else 0]
+        return rng.choice(text_.fields)[1 if country in _m().portuguese_countries else 0]
 
     inst, cc = _university(rng, [diaspora.nationality])
     rows.append(dict(level="5" if short else "6", year=first_year, institution=inst,
@@ -287,8 +265,8 @@ def _work(rng: random.Random, diaspora, sector: str, residence: str, gender: str
     rows = []
     local = [e for e, cc in text_.employers_abroad if cc == residence]
     employer = rng.choice(local) if local and rng.random() < 0.75 \
-        else rng.choice(data.INTERNATIONAL)
-    pt = residence in data.PORTUGUESE_COUNTRIES
+        else rng.choice(_m().international_employers)
+    pt = residence in _m().portuguese_countries
     started = today - timedelta(days=rng.randint(200, 365 * max(1, min(years, 9))))
     rows.append(dict(title=_title(rng.choice(text_.titles), pt, gender), employer=employer,
                      country=residence, started_on=started, ended_on=None,
@@ -297,7 +275,7 @@ def _work(rng: random.Random, diaspora, sector: str, residence: str, gender: str
     career_start = date(today.year - years, rng.randint(1, 12), 1)
     ended = started - timedelta(days=rng.randint(30, 180))
     if home and rng.random() < 0.75 and ended > career_start:
-        pt_home = diaspora.nationality in data.PORTUGUESE_COUNTRIES
+        pt_home = diaspora.nationality in _m().portuguese_countries
         rows.append(dict(title=_title(rng.choice(text_.titles), pt_home, gender),
                          employer=rng.choice(home), country=diaspora.nationality,
                          started_on=career_start, ended_on=ended,
@@ -343,7 +321,7 @@ def _summary(ident: Identity, locale: str, title: str, years: int, sectors: list
             f"{weeks[0] if weeks[0] == weeks[1] else f'{weeks[0]} to {weeks[1]}'} weeks.")
 
 
-def build_demo_expert(slug: str, ordinal: int, diaspora: data.Diaspora, vocab: Vocabulary,
+def build_demo_expert(slug: str, ordinal: int, diaspora: Diaspora, vocab: Vocabulary,
                       now: datetime) -> DemoExpert:
     """Expert number `ordinal` of the mission's demo: the same person every time."""
     rng = random.Random(f"{slug}:expert:{ordinal}")
@@ -351,7 +329,7 @@ def build_demo_expert(slug: str, ordinal: int, diaspora: data.Diaspora, vocab: V
     email = f"{ident.email_local}.{ordinal}@{DEMO_EMAIL_DOMAIN}"
     today = now.date()
     residence = _weighted(rng, diaspora.residence)
-    city = rng.choice(data.CITIES.get(residence, [""]))
+    city = rng.choice(_m().cities.get(residence, [""]))
     years = rng.choice([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 18, 20, 22, 25, 28, 32])
     birth_year = today.year - years - rng.randint(22, 30)
     status = _weighted(rng, STATUS_WEIGHTS)
@@ -367,7 +345,7 @@ def build_demo_expert(slug: str, ordinal: int, diaspora: data.Diaspora, vocab: V
     works = _work(rng, diaspora, primary, residence, ident.gender, years, today)
     # The current job's title when it is in the summary's language, else one of the sector's.
     portuguese = locale == "pt"
-    title = works[0]["title"] if portuguese == (residence in data.PORTUGUESE_COUNTRIES) \
+    title = works[0]["title"] if portuguese == (residence in _m().portuguese_countries) \
         else _title(rng.choice(_sector_text(primary).titles), portuguese, ident.gender)
     summary = _summary(ident, locale, title, years, sectors, vocab, city, residence,
                        rng.choice(_sector_text(primary).achievements), modality,
@@ -387,11 +365,11 @@ def build_demo_expert(slug: str, ordinal: int, diaspora: data.Diaspora, vocab: V
         status=status, full_name=ident.name, gender=ident.gender, birth_year=birth_year,
         nationality=diaspora.nationality,
         phone="" if rng.random() < 0.08
-        else _digits(rng, data.PHONES.get(residence, "+## ### ### ###")),
+        else fill_digits(rng, _m().phones.get(residence, "+## ### ### ###")),
         residence_country=residence, residence_city=city, years_experience=years,
         summary="" if draft and rng.random() < 0.5 else summary, modality=modality,
         min_weeks=min_weeks, max_weeks=max_weeks, sectors=sectors,
-        status_reason=rng.choice(data.INACTIVE_REASONS) if status == "inactive" else "",
+        status_reason=rng.choice(_m().inactive_reasons) if status == "inactive" else "",
         created_at=created, submitted_at=submitted, verified_at=verified, updated_at=updated)
     expert = DemoExpert(identity=ident, email=email, locale=locale, profile=profile,
                         languages=_languages(rng, diaspora, residence))
@@ -438,11 +416,9 @@ async def seed_demo_experts(session_factory: async_sessionmaker[AsyncSession],
             if not todo:
                 return 0
 
-            # Same lock as a sign-up's numbering, so a live registration cannot collide.
-            await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                             {"key": f"expert-number:{tenant.id}"})
-            number = await db.scalar(select(func.max(ExpertProfile.number)).where(
-                ExpertProfile.tenant_id == tenant.id)) or 0
+            # A sign-up's numbering (it takes the mission's numbering lock, held until this
+            # transaction commits, so a live registration cannot collide); then one by one.
+            number = await next_number(db, tenant, ExpertProfile.number) - 1
             vocab = await load_vocabulary(db, tenant)
             now = datetime.now(UTC).replace(microsecond=0)
             rows: dict[type, list[dict]] = {m: [] for m in (
@@ -495,278 +471,3 @@ async def seed_demo_experts(session_factory: async_sessionmaker[AsyncSession],
             return created_profiles
 
 
-# --- bulk generation for benchmarks ------------------------------------------------------------
-
-# Column lists of what the generator writes; the rest take their defaults.
-BULK_COLUMNS = {
-    "users": ("id", "email", "name", "preferred_locale", "password_hash", "status",
-              "email_verified_at"),
-    "memberships": ("id", "tenant_id", "user_id", "role", "status"),
-    "expert_profiles": ("id", "tenant_id", "user_id", "number", "status", "full_name", "gender",
-                        "birth_year", "nationality", "phone", "residence_country",
-                        "residence_city", "years_experience", "summary", "modality",
-                        "min_weeks", "max_weeks", "sectors", "submitted_at", "verified_at",
-                        "updated_at"),
-    "expert_languages": ("id", "tenant_id", "profile_id", "language", "level"),
-    "expert_skills": ("id", "tenant_id", "profile_id", "skill_id"),
-    "expert_availability": ("id", "tenant_id", "profile_id", "kind", "starts_on", "ends_on"),
-    "expert_consents": ("id", "tenant_id", "profile_id", "purpose", "notice_version", "source",
-                        "granted_at"),
-}
-# Tables without row-level security (users are global): COPY straight in. PostgreSQL refuses
-# COPY FROM into a table with row-level security, so the others are COPYed into a temporary
-# staging table and moved with one INSERT ... SELECT, which the policy's WITH CHECK still sees.
-UNSECURED_TABLES = frozenset({"users"})
-
-
-@dataclass
-class GenerationResult:
-    experts: int
-    rows: dict[str, int]
-    seconds: float
-    method: str
-    first_number: int
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.rows.values())
-
-
-class BulkBuilder:
-    """Records for verified, consenting experts, in BULK_COLUMNS order, a chunk at a time.
-    One seeded generator across chunks, so the same seed gives the same experts."""
-
-    def __init__(self, tenant: TenantContext, vocab: Vocabulary, seed: int, first_number: int,
-                 password_hash: str, now: datetime):
-        self.tenant, self.vocab, self.password_hash, self.now = tenant, vocab, password_hash, now
-        self.rng = random.Random(seed)
-        self.diaspora = diaspora_for(tenant)
-        self.next_number = first_number
-        # Keys: a random prefix per run (UUID version 4 layout) and a counter. uuid4() per row
-        # costs more than building the rest of the row, and sequential keys append to the
-        # primary-key indexes instead of touching random pages.
-        prefix = os.urandom(8).hex()
-        self.next_id = map(f"{prefix[:12]}4{prefix[13:16]}8{{:015x}}".format,
-                           itertools.count(1)).__next__
-
-    def build(self, n: int) -> dict[str, list[tuple]]:
-        rng, diaspora, vocab, now = self.rng, self.diaspora, self.vocab, self.now
-        uuid4, tid, today = self.next_id, self.tenant.id, now.date()
-        out: dict[str, list[tuple]] = {t: [] for t in BULK_COLUMNS}
-        users, members, profiles = out["users"], out["memberships"], out["expert_profiles"]
-        langs, skills, avail, consents = (out["expert_languages"], out["expert_skills"],
-                                          out["expert_availability"], out["expert_consents"])
-        sector_codes = [c for c, _ in vocab.sectors]
-        all_skills = vocab.all_skills
-        residences = rng.choices([c for c, _ in diaspora.residence],
-                                 weights=[w for _, w in diaspora.residence], k=n)
-        domain = f"{self.tenant.slug}.{DEMO_EMAIL_DOMAIN}"
-        version = vocab.notice_version
-        for i in range(n):
-            number = self.next_number + i
-            ident = draw_identity(rng, diaspora)
-            uid, pid = uuid4(), uuid4()
-            residence = residences[i]
-            years = rng.randint(3, 32)
-            users.append((uid, f"{ident.email_local}.{number}@{domain}", ident.name,
-                          "ar" if ident.arabic_script else "en", self.password_hash, "active",
-                          now))
-            members.append((uuid4(), tid, uid, "expert", "active"))
-            sectors = rng.sample(sector_codes, 1 + (rng.random() < 0.35)) if sector_codes else []
-            profiles.append((
-                pid, tid, uid, number, "verified", ident.name, ident.gender,
-                today.year - years - rng.randint(22, 30), diaspora.nationality,
-                _digits(rng, data.PHONES.get(residence, "+## ### ### ###")), residence,
-                rng.choice(data.CITIES.get(residence, [""])), years,
-                f"{years} years of experience in {', '.join(sectors)}.",
-                rng.choice(("on_site", "on_site", "hybrid", "remote")), rng.choice((1, 2, 3, 4)),
-                rng.choice((4, 6, 8, 12, 26)), sectors, now, now, now))
-            langs.append((uuid4(), tid, pid, diaspora.native, "native"))
-            if diaspora.native != "en":
-                langs.append((uuid4(), tid, pid, "en", rng.choice(("B1", "B2", "C1", "C2"))))
-            local = data.RESIDENCE_LANGUAGE.get(residence)
-            if local and local not in (diaspora.native, "en") and rng.random() < 0.6:
-                langs.append((uuid4(), tid, pid, local, rng.choice(("A2", "B1", "B2", "C1"))))
-            picked: dict[uuid.UUID, None] = {}
-            for code in sectors:
-                pool = vocab.skills_by_sector.get(code) or all_skills
-                if pool:
-                    picked[rng.choice(pool)] = None
-                    if len(pool) > 1 and rng.random() < 0.5:
-                        picked[rng.choice(pool)] = None
-            skills += [(uuid4(), tid, pid, skill_id) for skill_id in picked]
-            start = today + timedelta(days=rng.randint(7, 150))
-            avail.append((uuid4(), tid, pid, "available", start,
-                          start + timedelta(days=rng.randint(28, 180))))
-            if rng.random() < 0.2:
-                off = start + timedelta(days=rng.randint(0, 20))
-                avail.append((uuid4(), tid, pid, "unavailable", off, off + timedelta(days=14)))
-            consents.append((uuid4(), tid, pid, "matching", version, "expert", now))
-            if rng.random() < 0.8:
-                consents.append((uuid4(), tid, pid, "share_with_institutions", version,
-                                 "expert", now))
-            if rng.random() < 0.5:
-                consents.append((uuid4(), tid, pid, "future_contact", version, "expert", now))
-        self.next_number += n
-        return out
-
-
-class CopyWriter:
-    """COPY, for the tables row-level security allows it on; through a temporary staging
-    table and one INSERT ... SELECT per chunk for the others."""
-
-    def __init__(self, conn: asyncpg.Connection):
-        self.conn = conn
-        self.staged: set[str] = set()
-
-    async def write(self, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
-        if not records:
-            return
-        if table in UNSECURED_TABLES:
-            await self.conn.copy_records_to_table(table, records=records, columns=columns)
-            return
-        stage, cols = f"_stage_{table}", ", ".join(columns)
-        if table not in self.staged:
-            await self.conn.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
-                                    f"SELECT {cols} FROM {table} WITH NO DATA")
-            self.staged.add(table)
-        await self.conn.copy_records_to_table(stage, records=records, columns=columns)
-        await self.conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}")
-        await self.conn.execute(f"TRUNCATE {stage}")
-
-
-class ExecutemanyWriter:
-    """The baseline benchmarks compare COPY with: one prepared INSERT, many parameter sets."""
-
-    def __init__(self, conn: asyncpg.Connection):
-        self.conn = conn
-
-    async def write(self, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
-        if records:
-            marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-            await self.conn.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", records)
-
-
-WRITERS = {"copy": CopyWriter, "executemany": ExecutemanyWriter}
-CHUNK = 5_000  # experts per chunk: ~50,000 rows
-
-
-async def _vocabulary_raw(conn: asyncpg.Connection, tenant: TenantContext) -> Vocabulary:
-    sectors = await conn.fetch("SELECT code, names FROM sectors WHERE tenant_id = $1 "
-                               "ORDER BY position, code", tenant.id)
-    skills = await conn.fetch("SELECT id, sector FROM skills WHERE tenant_id = $1 "
-                              "AND source = 'mission' ORDER BY code", tenant.id)
-    version = await conn.fetchval("SELECT max(version) FROM consent_notices WHERE tenant_id = $1",
-                                  tenant.id)
-    # A connection from SQLAlchemy's pool decodes JSONB; a bare asyncpg one returns text.
-    return Vocabulary.from_rows([(r["code"], r["names"] if isinstance(r["names"], dict)
-                                  else json.loads(r["names"])) for r in sectors],
-                                [(r["id"], r["sector"]) for r in skills], version)
-
-
-async def _write_all(conn: asyncpg.Connection, writer, builder: BulkBuilder,
-                     n: int) -> dict[str, int]:
-    """Build chunk k+1 in a thread while PostgreSQL ingests chunk k: the two cores work at
-    once (the thread holds the GIL, but the event loop only needs it to hand over data)."""
-    sizes = [min(CHUNK, n - done) for done in range(0, n, CHUNK)]
-    counts = dict.fromkeys(BULK_COLUMNS, 0)
-    pending = asyncio.ensure_future(asyncio.to_thread(builder.build, sizes[0])) if sizes else None
-    try:
-        for i in range(len(sizes)):
-            records = await pending
-            pending = asyncio.ensure_future(asyncio.to_thread(builder.build, sizes[i + 1])) \
-                if i + 1 < len(sizes) else None
-            for table, rows in records.items():  # parents first: BULK_COLUMNS order
-                await writer.write(table, BULK_COLUMNS[table], rows)
-                counts[table] += len(rows)
-    finally:
-        if pending is not None:  # a write failed: let the running build finish, drop it
-            await asyncio.gather(pending, return_exceptions=True)
-    return counts
-
-
-@asynccontextmanager
-async def _connection(target: str | URL | AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """An asyncpg connection: borrowed from the engine's pool, or opened from a URL."""
-    if isinstance(target, AsyncEngine):
-        async with target.connect() as sa_conn:
-            yield (await sa_conn.get_raw_connection()).driver_connection
-        return
-    conn = await asyncpg.connect(asyncpg_dsn(to_asyncpg_url(target)))
-    try:
-        yield conn
-    finally:
-        await conn.close()
-
-
-async def _scoped(conn: asyncpg.Connection, tenant: TenantContext) -> None:
-    await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant.id))
-
-
-async def generate_experts(target: str | URL | AsyncEngine, tenant: TenantContext, n: int,
-                           seed: int = 0, *, method: str = "copy", workers: int = 1,
-                           password_hash: str | None = None) -> GenerationResult:
-    """Create N verified, consenting experts of the mission.
-
-    `target`: a database URL (the owner's or the runtime role's; row-level security applies
-    to both) or an AsyncEngine whose pool lends the connections. `method` 'executemany' is
-    the slow baseline for benchmarks.
-
-    With one worker everything is one transaction: N experts or none. Most of the time goes
-    to PostgreSQL's foreign-key checks (about two per row), which one backend runs on one
-    core; `workers=2` splits the experts over two connections and transactions to use a
-    second core, at the price of atomicity: if one worker fails, the other's experts may
-    already be committed.
-
-    Numbers continue after the mission's highest, reserved under the same advisory lock
-    sign-ups take; email addresses carry the number, so calling again adds more experts.
-    """
-    if method not in WRITERS:
-        raise ValueError(f"method {method!r}: choose from {', '.join(WRITERS)}")
-    if n < 0 or workers < 1:
-        raise ValueError("n must be >= 0 and workers >= 1")
-    password_hash = password_hash or demo_password_hash()
-    started = time.perf_counter()
-    lock_key = f"expert-number:{tenant.id}"
-    now = datetime.now(UTC)
-    shares = [n // workers + (1 if i < n % workers else 0) for i in range(workers)]
-
-    async def work(conn: asyncpg.Connection, vocab: Vocabulary, first: int, index: int,
-                   count: int) -> dict[str, int]:
-        builder = BulkBuilder(tenant, vocab, seed * 1000 + index, first, password_hash, now)
-        return await _write_all(conn, WRITERS[method](conn), builder, count)
-
-    async with _connection(target) as conn:
-        if workers == 1:
-            async with conn.transaction():
-                await _scoped(conn, tenant)
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key)
-                first = 1 + await conn.fetchval("SELECT coalesce(max(number), 0) "
-                                                "FROM expert_profiles WHERE tenant_id = $1",
-                                                tenant.id)
-                counts = await work(conn, await _vocabulary_raw(conn, tenant), first, 0, n)
-        else:
-            # A session-level lock on the numbering key, held while the workers write: it
-            # excludes sign-ups' transaction-level lock on the same key just the same.
-            await conn.execute("SELECT pg_advisory_lock(hashtext($1))", lock_key)
-            try:
-                async with conn.transaction():
-                    await _scoped(conn, tenant)
-                    first = 1 + await conn.fetchval("SELECT coalesce(max(number), 0) "
-                                                    "FROM expert_profiles WHERE tenant_id = $1",
-                                                    tenant.id)
-                    vocab = await _vocabulary_raw(conn, tenant)
-
-                async def worker(index: int) -> dict[str, int]:
-                    async with _connection(target) as own, own.transaction():
-                        await _scoped(own, tenant)
-                        return await work(own, vocab, first + sum(shares[:index]), index,
-                                          shares[index])
-
-                results = await asyncio.gather(*(worker(i) for i in range(workers)))
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", lock_key)
-            counts = {t: sum(r[t] for r in results) for t in BULK_COLUMNS}
-    return GenerationResult(experts=n, rows=counts, seconds=time.perf_counter() - started,
-                            method=method, first_number=first)
