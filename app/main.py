@@ -37,8 +37,8 @@ from app.matching.controllers import MATCHING_ROUTES
 from app.matching.participant_controllers import PARTICIPANT_ROUTES
 from app.matching.search_controllers import SEARCH_ROUTES
 from app.notifications.controllers import dev_mail
-from app.notifications.delivery import run_mail_worker, transport_for
-from app.search.sync import ensure_indexes, run_index_worker
+from app.notifications.delivery import transport_for
+from app.search.sync import ensure_indexes
 from search_index import SearchUnavailable, open_backend
 from app.platform.controllers import platform_router
 from app.institutions.controllers import INSTITUTION_ROUTES
@@ -78,7 +78,7 @@ MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *
 def create_app(database_url: URL, settings: Settings | None = None,
                run_workers: bool = False) -> Litestar:
     """The web app, connected as the runtime role at database_url. With run_workers (one
-    process: `portal run`), the mail worker runs in-process beside the web server."""
+    process: `portal run`), one job worker (app.jobs) runs in-process beside the web server."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -94,16 +94,19 @@ def create_app(database_url: URL, settings: Settings | None = None,
         # garbage collector's full passes (they were most of the matching page's p95).
         gc.collect()
         gc.freeze()
-        workers = []
+        worker = None
         if run_workers:
-            workers = [asyncio.create_task(run_mail_worker(
-                app.state.session_factory, transport_for(settings), settings.mail_from)),
-                asyncio.create_task(run_index_worker(app.state.session_factory,
-                                                     app.state.search))]
+            from app.jobs.tasks import Runtime
+            from app.jobs.worker import run_worker
+
+            runtime = Runtime(app.state.session_factory, app.state.search,
+                              transport_for(settings), settings)
+            worker = asyncio.create_task(run_worker(database_url, runtime,
+                                                    shutdown_graceful_timeout=10.0))
         try:
             yield
         finally:
-            for worker in workers:
+            if worker is not None:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker

@@ -148,6 +148,23 @@ def index_now(app: Litestar, client, session_factory):
 
 
 @pytest.fixture(scope="module")
+def run_jobs(app: Litestar, client, database: TestDatabase, session_factory):
+    """Run the jobs that are due, as `portal worker` would, and return once none is left
+    (a burst: procrastinate's wait=False). `transport` and `search` replace the mail
+    transport and the search backend (a spy, a broken engine)."""
+    from app.jobs.tasks import Runtime
+    from app.jobs.worker import run_worker
+    from app.notifications.delivery import transport_for
+
+    async def run(transport=None, search=None) -> None:
+        settings = app.state.settings
+        runtime = Runtime(session_factory, search or app.state.search,
+                          transport or transport_for(settings), settings)
+        await run_worker(database.urls.app, runtime, wait=False)
+    return run
+
+
+@pytest.fixture(scope="module")
 async def client(app: Litestar, missions) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
         yield c
