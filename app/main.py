@@ -30,6 +30,7 @@ from app.api.controllers import API_PREFIX, api_router, openapi_config
 from app.assignment_requests.controllers import REQUEST_ROUTES
 from app.audit.controllers import audit_trail
 from app.imports.controllers import IMPORT_ROUTES
+from app.jobs.controllers import JOB_ROUTES
 from app.experts.cv_controllers import CV_ROUTES
 from app.experts.me_controllers import ME_ROUTES
 from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
@@ -72,7 +73,7 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
                   *REQUEST_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
-                  *API_TOKEN_ROUTES]
+                  *API_TOKEN_ROUTES, *JOB_ROUTES]
 
 
 def create_app(database_url: URL, settings: Settings | None = None,

@@ -1,6 +1,7 @@
 """Background jobs (app.jobs) on the real queue in PostgreSQL: a rolled-back change queues
 nothing; the mail and search jobs drain their mission's outbox in that mission's scope; a
-job that keeps failing is retried with growing waits and ends failed."""
+job that keeps failing is retried with growing waits and ends failed, where its mission's
+admins (and only theirs) see it and can retry it."""
 
 from __future__ import annotations
 
@@ -125,3 +126,84 @@ async def test_mail_and_search_jobs_drain_their_missions_outbox_in_its_scope(
         # Done jobs are deleted: the queue keeps what is waiting, running or failed.
         assert [j for j in await _jobs(session_factory, tenant)
                 if j["task_name"] != queue.SWEEP_OUTBOXES] == []
+
+
+async def _make_due(session_factory, job_id: int) -> None:
+    async with session_factory() as db:
+        await db.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() "
+                              "WHERE id = :id"), {"id": job_id})
+        await db.commit()
+
+
+@pytest.fixture
+async def admin(client, missions, session_factory):
+    user = await make_user(session_factory, missions["sudan"], "mission_admin")
+    assert (await sign_in(client, missions["sudan"], user.email)).status_code == 303
+    yield user
+    use_session(client, None)
+
+
+async def test_a_failing_job_is_retried_then_failed_and_its_admin_retries_it(
+        client, session_factory, missions, run_jobs, admin):
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            db.add(SearchOutbox(tenant_id=sudan.id, index=EXPERTS, object_id=uuid.uuid4()))
+            job_id = await queue.defer(db, queue.UPDATE_SEARCH_INDEX, sudan.id)
+            await db.commit()
+    with tenant_scope(mozambique):
+        async with session_factory() as db:
+            other_id = await queue.defer(db, queue.UPDATE_SEARCH_INDEX, mozambique.id)
+            await db.commit()
+    broken = SpySearch(RuntimeError("engine on fire"))
+    waits = []
+    runs = RETRY.max_attempts + 1  # the first run and the retries
+    for attempt in range(1, runs + 1):
+        await run_jobs(search=broken)
+        [job] = [j for j in await _jobs(session_factory, sudan) if j["id"] == job_id]
+        if attempt < runs:
+            assert (job["status"], job["attempts"]) == ("todo", attempt)
+            async with session_factory() as db:
+                waits.append(await db.scalar(text(
+                    "SELECT extract(epoch FROM scheduled_at - now()) FROM procrastinate_jobs "
+                    "WHERE id = :id"), {"id": job_id}))
+            await _make_due(session_factory, job_id)
+        else:
+            assert job["status"] == "failed"
+    # Exponential backoff: every wait about four times the one before.
+    assert all(later > 3 * earlier for earlier, later in zip(waits, waits[1:])), waits
+    assert waits[0] > 2
+
+    listing = await client.get("/sudan/admin/jobs")
+    assert listing.status_code == 200
+    assert f"#{job_id}" in listing.text and "Updating the search index" in listing.text
+    assert "Failed" in listing.text and f"/sudan/admin/jobs/{job_id}/retry" in listing.text
+    # Another mission's jobs never appear; its job ids are not found here.
+    assert f"#{other_id}" not in listing.text
+    token = await csrf_token(client, "/sudan/admin/jobs")
+    theirs = await client.post(f"/sudan/admin/jobs/{other_id}/retry",
+                               data={"_csrf_token": token}, follow_redirects=False)
+    assert theirs.status_code == 404
+
+    retried = await client.post(f"/sudan/admin/jobs/{job_id}/retry",
+                                data={"_csrf_token": token}, follow_redirects=False)
+    assert retried.status_code == 303
+    assert "queued again" in (await client.get("/sudan/admin/jobs")).text
+    [job] = [j for j in await _jobs(session_factory, sudan) if j["id"] == job_id]
+    assert job["status"] == "todo"
+    again = await client.post(f"/sudan/admin/jobs/{job_id}/retry",
+                              data={"_csrf_token": token}, follow_redirects=False)
+    assert again.status_code == 303
+    assert "Only a failed job" in (await client.get("/sudan/admin/jobs")).text
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            events = list(await db.scalars(select(AuditEvent).where(
+                AuditEvent.action == "job.retried")))
+    assert [(e.object_id, e.actor_id) for e in events] == [(str(job_id), admin.id)]
+
+    # Once the engine is back, the retried job goes through and leaves the queue.
+    await run_jobs(search=SpySearch())
+    assert [j for j in await _jobs(session_factory, sudan) if j["id"] == job_id] == []
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            assert await db.scalar(select(func.count()).select_from(SearchOutbox)) == 0
