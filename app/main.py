@@ -76,6 +76,12 @@ MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *
                   *API_TOKEN_ROUTES, *JOB_ROUTES]
 
 
+def _report_worker_end(task: asyncio.Task) -> None:
+    """The in-process job worker should run as long as the web server: say so if it ends."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the in-process job worker stopped", exc_info=task.exception())
+
+
 def create_app(database_url: URL, settings: Settings | None = None,
                run_workers: bool = False) -> Litestar:
     """The web app, connected as the runtime role at database_url. With run_workers (one
@@ -104,6 +110,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
                               transport_for(settings), settings)
             worker = asyncio.create_task(run_worker(database_url, runtime,
                                                     shutdown_graceful_timeout=10.0))
+            worker.add_done_callback(_report_worker_end)
         try:
             yield
         finally:

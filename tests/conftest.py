@@ -193,6 +193,7 @@ def portal(database, settings, search_dir):
         return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env,
                               capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL)
+    run.env = env  # for commands that keep running (portal worker)
     return run
 
 

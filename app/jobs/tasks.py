@@ -137,7 +137,7 @@ async def run_import(context: JobContext, tenant_id: str, batch_id: str, base_ur
 async def _due_work(db: AsyncSession, tenant: TenantContext) -> tuple[bool, bool]:
     moment = now()
     mail = await db.scalar(select(exists().where(
-        OutboxMail.status == "pending",
+        OutboxMail.tenant_id == tenant.id, OutboxMail.status == "pending",
         or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= moment))))
     search = await db.scalar(select(exists().where(
         SearchOutbox.tenant_id == tenant.id,
