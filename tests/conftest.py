@@ -140,7 +140,7 @@ def app(database: TestDatabase, settings: Settings, search_dir: Path) -> Litesta
 
 @pytest.fixture(scope="module")
 def index_now(app: Litestar, client, session_factory):
-    """Drain the search outbox into the module's index, as the index worker would (with
+    """Drain the search outbox into the module's index, as the search index job would (with
     the tests' own connections: the app's pool belongs to the client's event loop)."""
     async def drain_outbox() -> int:
         return await drain(session_factory, app.state.search)
