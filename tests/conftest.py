@@ -150,8 +150,9 @@ def index_now(app: Litestar, client, session_factory):
 @pytest.fixture(scope="module")
 def run_jobs(app: Litestar, client, database: TestDatabase, session_factory):
     """Run the jobs that are due, as `portal worker` would, and return once none is left
-    (a burst: procrastinate's wait=False). `transport` and `search` replace the mail
-    transport and the search backend (a spy, a broken engine)."""
+    (a burst: procrastinate's wait=False; without the periodic sweep, so that only the jobs
+    a test queued run). `transport` and `search` replace the mail transport and the search
+    backend (a spy, a broken engine)."""
     from app.jobs.tasks import Runtime
     from app.jobs.worker import run_worker
     from app.notifications.delivery import transport_for
@@ -160,7 +161,7 @@ def run_jobs(app: Litestar, client, database: TestDatabase, session_factory):
         settings = app.state.settings
         runtime = Runtime(session_factory, search or app.state.search,
                           transport or transport_for(settings), settings)
-        await run_worker(database.urls.app, runtime, wait=False)
+        await run_worker(database.urls.app, runtime, wait=False, periodic=False)
     return run
 
 

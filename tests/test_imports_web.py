@@ -139,6 +139,37 @@ async def test_errors_in_the_preview_then_valid_rows_only(client, missions, sess
     assert (batch.status, batch.valid_only, batch.processed) == ("done", True, 2)
 
 
+async def test_an_import_left_running_by_a_dead_worker_runs_again(client, missions,
+                                                                  session_factory, database,
+                                                                  officer, run_jobs):
+    """A worker killed in the middle of an import leaves its job `doing`: the sweep's check
+    for stalled jobs queues it again, and the next worker imports the file (all or
+    nothing, so running it again is safe)."""
+    from app.jobs.queue import jobs_app
+    from app.jobs.tasks import retry_stalled_jobs
+    from app.jobs.worker import connector
+
+    uploaded = await _upload(client, csv_bytes("external_ref,full_name,email",
+                                               "DW-1,Dead Worker,dead.worker@example.org"))
+    path = uploaded.headers["location"]
+    token = client.cookies["csrftoken"]
+    await client.post(f"{path}/run", data={"_csrf_token": token}, follow_redirects=False)
+    async with session_factory() as db:  # taken by a worker that then died (no heartbeat)
+        await db.execute(text(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL "
+            "WHERE task_name = 'imports.run' AND args ->> 'batch_id' = :batch"),
+            {"batch": path.rsplit("/", 1)[1]})
+        await db.commit()
+    await run_jobs()
+    assert (await _queued_import(session_factory, missions["sudan"], path))["status"] == "doing"
+    with jobs_app.replace_connector(connector(database.urls.app)) as app:
+        async with app.open_async():
+            assert await retry_stalled_jobs(app) == 1
+    final = await _wait_until_finished(client, path, run_jobs)
+    assert "The import is finished: 1 new, 0 updated, 0 rejected." in final
+    assert await count_profiles(session_factory, missions["sudan"], full_name="Dead Worker") == 1
+
+
 async def test_unreadable_files_stay_on_the_upload_form(client, officer):
     picture = await _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01", "a.csv")
     assert picture.status_code == 400 and "it looks like a PNG file" in picture.text

@@ -8,8 +8,8 @@ transaction; a rolled-back change asks for nothing.
 How the outboxes become jobs: `outboxes.sweep`, a periodic task every few seconds
 (procrastinate's cron takes a sixth field for seconds), looks in every mission for due
 outbox rows and defers that mission's `mail.send` / `search.update_index` job (in SQL, as
-app.jobs.queue.defer does, so it needs no more than a session). Every
-worker's scheduler offers the sweep, and procrastinate keeps one per tick. A queueing lock
+app.jobs.queue.defer does, so it needs no more than a session). Every worker's scheduler
+offers the sweep, and procrastinate keeps one per tick. A queueing lock
 keeps at most one waiting drain per mission and outbox, and a lock runs them one at a time.
 This is simpler than deferring a drain after every commit that wrote to an outbox (there
 are many such places) and it also picks up rows left behind by anything (a crash, a mail

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import procrastinate
+from procrastinate.periodic import PeriodicRegistry
 from sqlalchemy.engine import URL
 
 from app.db.server import asyncpg_dsn
@@ -26,16 +27,26 @@ def connector(database_url: URL, max_size: int = 4) -> procrastinate.PsycopgConn
 async def run_worker(database_url: URL, runtime: Runtime, *, concurrency: int = 1,
                      wait: bool = True, name: str = "portal",
                      install_signal_handlers: bool = False,
-                     shutdown_graceful_timeout: float | None = 30.0) -> None:
+                     shutdown_graceful_timeout: float | None = 30.0,
+                     periodic: bool = True) -> None:
     """Work the queue as the runtime role until cancelled (or, with wait=False, until no job
-    is due). Stopping waits up to shutdown_graceful_timeout for running jobs. Successful jobs are deleted (the sweep alone makes thousands a day); failed
-    ones stay, for the jobs page."""
+    is due). Stopping waits up to shutdown_graceful_timeout for running jobs. Successful
+    jobs are deleted (the sweep alone makes thousands a day); failed ones stay, for the jobs
+    page. periodic=False leaves the periodic sweep out (tests that run a burst and want only
+    the jobs they queued)."""
+    registry = jobs_app.periodic_registry
     with jobs_app.replace_connector(connector(database_url, max_size=concurrency + 3)) as app:
-        async with app.open_async():
-            await app.run_worker_async(
-                name=name, concurrency=concurrency, wait=wait, delete_jobs="successful",
-                install_signal_handlers=install_signal_handlers,
-                shutdown_graceful_timeout=shutdown_graceful_timeout, additional_context={"runtime": runtime},
-                # LISTEN/NOTIFY wakes the worker when a job is deferred; polling is the
-                # fallback (and what runs the retries whose time has come).
-                fetch_job_polling_interval=2.0)
+        if not periodic:
+            app.periodic_registry = PeriodicRegistry()
+        try:
+            async with app.open_async():
+                await app.run_worker_async(
+                    name=name, concurrency=concurrency, wait=wait, delete_jobs="successful",
+                    install_signal_handlers=install_signal_handlers,
+                    shutdown_graceful_timeout=shutdown_graceful_timeout,
+                    additional_context={"runtime": runtime},
+                    # LISTEN/NOTIFY wakes the worker when a job is deferred; polling is the
+                    # fallback (and what runs the retries whose time has come).
+                    fetch_job_polling_interval=2.0)
+        finally:
+            app.periodic_registry = registry
