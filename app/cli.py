@@ -126,12 +126,15 @@ def run(host: str | None, port: int | None) -> None:
 
 
 @main.command()
-def worker() -> None:
-    """Run the background workers (mail, search index) on their own, for deployments with
-    several web processes started with `portal run` elsewhere or another ASGI server."""
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="How many jobs this worker runs at the same time.")
+def worker(concurrency: int) -> None:
+    """Run a job worker (mail, search index, imports; app.jobs) on its own. Start any
+    number, on any machine that reaches the database; `portal run` runs one in-process."""
+    from app.jobs.tasks import Runtime
+    from app.jobs.worker import run_worker
     from app.main import search_backend
-    from app.notifications.delivery import run_mail_worker, transport_for
-    from app.search.sync import run_index_worker
+    from app.notifications.delivery import transport_for
 
     settings = get_settings()
 
@@ -140,11 +143,12 @@ def worker() -> None:
         engine = create_engine(urls.app)
         backend = search_backend(settings)
         try:
-            click.echo("Mail and search index workers running (Ctrl-C to stop).")
-            factory = create_session_factory(engine)
-            await asyncio.gather(
-                run_mail_worker(factory, transport_for(settings), settings.mail_from),
-                run_index_worker(factory, backend))
+            click.echo(f"Job worker running, {concurrency} at a time (Ctrl-C to stop).")
+            runtime = Runtime(create_session_factory(engine), backend, transport_for(settings),
+                              settings)
+            # procrastinate's signal handlers: SIGINT/SIGTERM let running jobs finish.
+            await run_worker(urls.app, runtime, concurrency=concurrency,
+                             install_signal_handlers=True)
         finally:
             await backend.close()
             await engine.dispose()
@@ -152,7 +156,8 @@ def worker() -> None:
     try:
         run_async(go())
     except KeyboardInterrupt:
-        click.echo("Worker stopped.")
+        pass
+    click.echo("Worker stopped.")
 
 
 def search_index_missing(settings) -> bool:
@@ -450,7 +455,7 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
             indexed = 0
             if outcome.written:
                 backend = search_backend(settings)
-                try:  # searchable now, as the index worker of `portal run` would do
+                try:  # searchable now, as the search index job would make it
                     await ensure_indexes(backend)
                     indexed = await drain(factory, backend, batch=5000)
                 finally:

@@ -31,6 +31,7 @@ from app.api.controllers import API_PREFIX, api_router, openapi_config
 from app.assignment_requests.controllers import REQUEST_ROUTES
 from app.audit.controllers import audit_trail
 from app.imports.controllers import IMPORT_ROUTES
+from app.jobs.controllers import JOB_ROUTES
 from app.experts.cv_controllers import CV_ROUTES
 from app.experts.me_controllers import ME_ROUTES
 from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
@@ -38,8 +39,8 @@ from app.matching.controllers import MATCHING_ROUTES
 from app.matching.participant_controllers import PARTICIPANT_ROUTES
 from app.matching.search_controllers import SEARCH_ROUTES
 from app.notifications.controllers import dev_mail
-from app.notifications.delivery import run_mail_worker, transport_for
-from app.search.sync import ensure_indexes, run_index_worker
+from app.notifications.delivery import transport_for
+from app.search.sync import ensure_indexes
 from search_index import SearchUnavailable, open_backend
 from tenants.directory import MissionDirectory
 from tenants.provisioning import active_tenants
@@ -75,13 +76,19 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
                   *REQUEST_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
-                  *API_TOKEN_ROUTES]
+                  *API_TOKEN_ROUTES, *JOB_ROUTES]
+
+
+def _report_worker_end(task: asyncio.Task) -> None:
+    """The in-process job worker should run as long as the web server: say so if it ends."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the in-process job worker stopped", exc_info=task.exception())
 
 
 def create_app(database_url: URL, settings: Settings | None = None,
                run_workers: bool = False) -> Litestar:
     """The web app, connected as the runtime role at database_url. With run_workers (one
-    process: `portal run`), the mail worker runs in-process beside the web server."""
+    process: `portal run`), one job worker (app.jobs) runs in-process beside the web server."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -98,16 +105,20 @@ def create_app(database_url: URL, settings: Settings | None = None,
         # garbage collector's full passes (they were most of the matching page's p95).
         gc.collect()
         gc.freeze()
-        workers = []
+        worker = None
         if run_workers:
-            workers = [asyncio.create_task(run_mail_worker(
-                app.state.session_factory, transport_for(settings), settings.mail_from)),
-                asyncio.create_task(run_index_worker(app.state.session_factory,
-                                                     app.state.search))]
+            from app.jobs.tasks import Runtime
+            from app.jobs.worker import run_worker
+
+            runtime = Runtime(app.state.session_factory, app.state.search,
+                              transport_for(settings), settings)
+            worker = asyncio.create_task(run_worker(database_url, runtime,
+                                                    shutdown_graceful_timeout=10.0))
+            worker.add_done_callback(_report_worker_end)
         try:
             yield
         finally:
-            for worker in workers:
+            if worker is not None:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker

@@ -1,5 +1,5 @@
 """How fast does a roster import? N expert rows (default 20,000) in a CSV file, imported the
-way `portal import experts` does it, then made searchable the way the index worker does.
+way `portal import experts` does it, then made searchable the way the search index job does.
 
 Starts a throw-away PostgreSQL the way the tests do (the embedded pgserver, or the server in
 TEST_DATABASE_URL / DATABASE_URL), builds the schema with the migrations, provisions the

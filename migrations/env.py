@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.domains  # noqa: F401  (every table and registration)
 from app.db.base import Base
+from app.jobs.queue import not_job_queue_table
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,7 +19,8 @@ target_metadata = Base.metadata
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      compare_type=True, transaction_per_migration=True)
+                      compare_type=True, transaction_per_migration=True,
+                      include_name=not_job_queue_table)
     with context.begin_transaction():
         context.run_migrations()
 

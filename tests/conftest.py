@@ -140,11 +140,29 @@ def app(database: TestDatabase, settings: Settings, search_dir: Path) -> Litesta
 
 @pytest.fixture(scope="module")
 def index_now(app: Litestar, client, session_factory):
-    """Drain the search outbox into the module's index, as the index worker would (with
+    """Drain the search outbox into the module's index, as the search index job would (with
     the tests' own connections: the app's pool belongs to the client's event loop)."""
     async def drain_outbox() -> int:
         return await drain(session_factory, app.state.search)
     return drain_outbox
+
+
+@pytest.fixture(scope="module")
+def run_jobs(app: Litestar, client, database: TestDatabase, session_factory):
+    """Run the jobs that are due, as `portal worker` would, and return once none is left
+    (a burst: procrastinate's wait=False; without the periodic sweep, so that only the jobs
+    a test queued run). `transport` and `search` replace the mail transport and the search
+    backend (a spy, a broken engine)."""
+    from app.jobs.tasks import Runtime
+    from app.jobs.worker import run_worker
+    from app.notifications.delivery import transport_for
+
+    async def run(transport=None, search=None) -> None:
+        settings = app.state.settings
+        runtime = Runtime(session_factory, search or app.state.search,
+                          transport or transport_for(settings), settings)
+        await run_worker(database.urls.app, runtime, wait=False, periodic=False)
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +194,7 @@ def portal(database, settings, search_dir):
         return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env,
                               capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL)
+    run.env = env  # for commands that keep running (portal worker)
     return run
 
 

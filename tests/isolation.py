@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Invitation, Membership, OneTimeToken, User, UserSession
+from app.jobs import queue as jobs
 from app.matching.models import SavedSearch
 from app.experts.models import Skill
 from tests.request_helpers import (a_host_institution, a_shared_shortlist_entry,
@@ -132,6 +133,17 @@ async def a_saved_search(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
     return saved.id
 
 
+async def a_failed_job(db: AsyncSession, tenant: TenantContext) -> int:
+    """A job of the mission that ended failed (the queue is global: the job names its
+    mission in its arguments)."""
+    with tenant_scope(tenant):
+        job_id = await jobs.defer(db, jobs.UPDATE_SEARCH_INDEX, tenant.id)
+        await db.execute(text("UPDATE procrastinate_jobs SET status = 'failed', attempts = 5 "
+                              "WHERE id = :id"), {"id": job_id})
+        await db.commit()
+    return job_id
+
+
 # route path (as Litestar lists it) -> how to probe it
 ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/partners/{{partner_id:uuid}}": IsolationCase("partner_id", a_partner_agency),
@@ -212,6 +224,9 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "batch_id", an_import_batch, "POST", "staff"),
     f"{M}/imports/{{batch_id:uuid}}/rejected.csv": IsolationCase(
         "batch_id", an_import_batch, "GET", "staff"),
+    # The job queue has no row-level security: another mission's job is not found all the same.
+    f"{M}/admin/jobs/{{job_id:int}}/retry": IsolationCase(
+        "job_id", a_failed_job, "POST", "mission_admin"),
 }
 
 
@@ -222,7 +237,7 @@ def fill(path: str, **params: object) -> str:
         if isinstance(value, dict):
             path = fill(path, **value)
             continue
-        for kind in ("uuid", "str"):
+        for kind in ("uuid", "str", "int"):
             path = path.replace("{" + name + ":" + kind + "}", str(value))
     return path
 

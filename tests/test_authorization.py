@@ -146,6 +146,8 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/admin/api-tokens"): ADMINS,
     ("POST", f"{M}/admin/api-tokens"): ADMINS,
     ("POST", f"{M}/admin/api-tokens/{{token_id:uuid}}/revoke"): ADMINS,
+    ("GET", f"{M}/admin/jobs"): ADMINS,
+    ("POST", f"{M}/admin/jobs/{{job_id:int}}/retry"): ADMINS,
     ("GET", f"{A}/experts"): TOKEN_ONLY,
     ("GET", f"{A}/experts/{{profile_id:uuid}}"): TOKEN_ONLY,
     ("GET", f"{A}/requests"): TOKEN_ONLY,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import func, select, text
 
 from app.accounts.models import Membership, User
+from app.notifications.models import OutboxMail
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tenants.models import Sector, Tenant
@@ -93,3 +98,33 @@ async def test_migrate_is_idempotent(portal, app_engine):
     async with app_engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM alembic_version")) == 1
         assert await conn.scalar(select(func.count()).select_from(Tenant)) >= 2
+
+
+async def test_worker_runs_the_queue_and_stops_gracefully(portal, session_factory, missions):
+    """`portal worker`: a mail written to the outbox leaves through the sweep and the mail
+    job; SIGTERM stops the worker cleanly."""
+    sudan = missions["sudan"]
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            db.add(OutboxMail(tenant_id=sudan.id, to_address="cli.worker@example.org",
+                              subject="Worker", body="Sent by portal worker.", kind="test"))
+            await db.commit()
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "worker", "--concurrency", "2"],
+                            env=portal.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, stdin=subprocess.DEVNULL)
+    status = None
+    try:
+        for _ in range(150):  # start-up, then a sweep every 2 s, then the mail job
+            with tenant_scope(sudan):
+                async with session_factory() as db:
+                    status = await db.scalar(select(OutboxMail.status).where(
+                        OutboxMail.to_address == "cli.worker@example.org"))
+            if status == "sent" or proc.poll() is not None:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert status == "sent", out
+    assert proc.returncode == 0, out
+    assert "Job worker running, 2 at a time" in out and "Worker stopped." in out

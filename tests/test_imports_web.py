@@ -1,5 +1,5 @@
-"""The staff import pages: upload, preview with row-level errors, the run in the background
-with its polled progress, valid rows only with the rejected rows, templates; another
+"""The staff import pages: upload, preview with row-level errors, the run as a background
+job (queued with the click, run by a worker started later) with its polled progress, valid rows only with the rejected rows, templates; another
 mission's batch is not found; only staff import."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import io
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.audit.models import AuditEvent
 from app.imports.models import ImportBatch
@@ -37,7 +37,21 @@ async def _upload(client, data: bytes, name="roster.csv", kind="experts", status
                              files={"file": (name, data, "text/csv")}, follow_redirects=False)
 
 
-async def _wait_until_finished(client, path: str) -> str:
+async def _queued_import(session_factory, tenant, path: str) -> dict:
+    """The job the click queued for the batch (in the database, not in the web process)."""
+    async with session_factory() as db:
+        rows = (await db.execute(text(
+            "SELECT status::text AS status, args FROM procrastinate_jobs "
+            "WHERE task_name = 'imports.run' AND args ->> 'batch_id' = :batch"),
+            {"batch": path.rsplit("/", 1)[1]})).all()
+    assert len(rows) == 1
+    job = dict(rows[0]._mapping)
+    assert job["args"]["tenant_id"] == str(tenant.id)
+    return job
+
+
+async def _wait_until_finished(client, path: str, run_jobs) -> str:
+    await run_jobs()  # a worker comes by (a burst: it stops once the queue is empty)
     for _ in range(100):
         fragment = await client.get(f"{path}/progress")
         assert fragment.status_code == 200
@@ -47,7 +61,8 @@ async def _wait_until_finished(client, path: str) -> str:
     raise AssertionError("the import did not finish")
 
 
-async def test_upload_preview_run_progress_done(client, missions, session_factory, officer):
+async def test_upload_preview_run_progress_done(client, missions, session_factory, officer,
+                                                run_jobs):
     page = await client.get("/sudan/imports")
     assert page.status_code == 200 and "/sudan/imports/template/experts.xlsx" in page.text
     uploaded = await _upload(client, (DOCS / "experts-example.csv").read_bytes().replace(
@@ -66,8 +81,12 @@ async def test_upload_preview_run_progress_done(client, missions, session_factor
                                 follow_redirects=False)
     assert started.status_code == 303 and started.headers["location"] == path
     running = await client.get(path)
-    assert running.status_code == 200
-    final = await _wait_until_finished(client, path)
+    assert running.status_code == 200 and "hx-trigger" in running.text
+    # No worker yet: the import waits in the queue, whatever happens to the web process.
+    assert (await _queued_import(session_factory, missions["sudan"], path))["status"] == "todo"
+    assert await count_profiles(session_factory, missions["sudan"],
+                                external_ref="WEB-2019-0042") == 0
+    final = await _wait_until_finished(client, path, run_jobs)
     assert "The import is finished: 3 new, 0 updated, 0 rejected." in final
     done = await client.get(path)
     assert "The import is finished" in done.text and 'hx-trigger' not in done.text
@@ -86,7 +105,7 @@ async def test_upload_preview_run_progress_done(client, missions, session_factor
 
 
 async def test_errors_in_the_preview_then_valid_rows_only(client, missions, session_factory,
-                                                          officer):
+                                                          officer, run_jobs):
     data = csv_bytes("external_ref,full_name,email,languages",
                      "WV-1,Web Valid,web.valid@example.org,en:B2",
                      "WV-2,Web Invalid,web.invalid@example.org,en:Q9",
@@ -109,7 +128,7 @@ async def test_errors_in_the_preview_then_valid_rows_only(client, missions, sess
     started = await client.post(f"{path}/run", data={"_csrf_token": token, "valid_only": "1"},
                                 follow_redirects=False)
     assert started.status_code == 303
-    final = await _wait_until_finished(client, path)
+    final = await _wait_until_finished(client, path, run_jobs)
     assert "2 new, 0 updated, 1 rejected" in final and "rejected.csv" in final
     assert await count_profiles(session_factory, missions["sudan"], full_name="Web Valid") == 1
     assert await count_profiles(session_factory, missions["sudan"], full_name="Web Invalid") == 0
@@ -118,6 +137,37 @@ async def test_errors_in_the_preview_then_valid_rows_only(client, missions, sess
             batch = await db.scalar(select(ImportBatch).where(
                 ImportBatch.id == path.rsplit("/", 1)[1]))
     assert (batch.status, batch.valid_only, batch.processed) == ("done", True, 2)
+
+
+async def test_an_import_left_running_by_a_dead_worker_runs_again(client, missions,
+                                                                  session_factory, database,
+                                                                  officer, run_jobs):
+    """A worker killed in the middle of an import leaves its job `doing`: the sweep's check
+    for stalled jobs queues it again, and the next worker imports the file (all or
+    nothing, so running it again is safe)."""
+    from app.jobs.queue import jobs_app
+    from app.jobs.tasks import retry_stalled_jobs
+    from app.jobs.worker import connector
+
+    uploaded = await _upload(client, csv_bytes("external_ref,full_name,email",
+                                               "DW-1,Dead Worker,dead.worker@example.org"))
+    path = uploaded.headers["location"]
+    token = client.cookies["csrftoken"]
+    await client.post(f"{path}/run", data={"_csrf_token": token}, follow_redirects=False)
+    async with session_factory() as db:  # taken by a worker that then died (no heartbeat)
+        await db.execute(text(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL "
+            "WHERE task_name = 'imports.run' AND args ->> 'batch_id' = :batch"),
+            {"batch": path.rsplit("/", 1)[1]})
+        await db.commit()
+    await run_jobs()
+    assert (await _queued_import(session_factory, missions["sudan"], path))["status"] == "doing"
+    with jobs_app.replace_connector(connector(database.urls.app)) as app:
+        async with app.open_async():
+            assert await retry_stalled_jobs(app) == 1
+    final = await _wait_until_finished(client, path, run_jobs)
+    assert "The import is finished: 1 new, 0 updated, 0 rejected." in final
+    assert await count_profiles(session_factory, missions["sudan"], full_name="Dead Worker") == 1
 
 
 async def test_unreadable_files_stay_on_the_upload_form(client, officer):

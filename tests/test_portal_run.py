@@ -77,6 +77,8 @@ def test_run_seeds_serves_stops_and_reuses(tmp_path):
     assert first.proc.returncode == 0, out
     assert "Empty database: seeding demo data" in out
     assert "Diaspora Bridge stopped." in out
+    assert "Starting worker on all queues" in out  # the in-process job worker (app.jobs)
+    assert "Traceback" not in out, out
     assert not postgres_running(data_dir), "the embedded PostgreSQL outlived portal run"
 
     second = Portal(tmp_path)

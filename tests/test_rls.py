@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.db.server import asyncpg_dsn
+from app.jobs.queue import JOB_QUEUE_TABLES
 from tenants.context import tenant_scope
 from tenants.models import Sector
 
@@ -118,3 +119,31 @@ async def test_every_tenant_scoped_table_is_protected(raw):
             "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
             "WHERE c.relname = $1", table)
         assert "tenant_id" in {r["attname"] for r in leading}, f"{table}: no index on tenant_id"
+
+
+# Tables without a tenant_id column, so without row-level security, each for a reason.
+GLOBAL_TABLES = {
+    "alembic_version": "the schema's version",
+    "tenants": "the missions themselves",
+    "users": "people are global; a membership gives them a role in a mission",
+    "user_sessions": "a person's sign-ins, whichever mission they chose",
+    "sign_in_failures": "throttling per account and per address, across missions",
+}
+# The job queue (procrastinate) is one queue for every mission: a job names its mission in
+# its arguments and runs in that mission's scope; the jobs page filters on it.
+JOB_QUEUE_EXEMPTIONS = {table: "the job queue" for table in JOB_QUEUE_TABLES}
+
+
+async def test_every_table_is_tenant_scoped_or_a_named_exemption(raw):
+    """A new table either has a tenant_id (and then the test above holds it to RLS) or is
+    named here, with its reason."""
+    rows = await raw.fetch(
+        "SELECT c.relname, c.relrowsecurity, EXISTS (SELECT 1 FROM pg_attribute a "
+        "WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped) AS scoped "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')")
+    unscoped = {r["relname"] for r in rows if not r["scoped"]}
+    exempt = {**GLOBAL_TABLES, **JOB_QUEUE_EXEMPTIONS}
+    assert unscoped == set(exempt), (sorted(unscoped - set(exempt)),
+                                     sorted(set(exempt) - unscoped))
+    assert not any(r["relrowsecurity"] for r in rows if r["relname"] in JOB_QUEUE_EXEMPTIONS)

@@ -22,6 +22,7 @@ REQUESTS_VIEW = "requests.view"      # write and follow requests: a focal point 
 MATCHING_CONFIGURE = "matching.configure"  # mission admin: the weights of the matching criteria
 IMPORTS_RUN = "imports.run"          # staff: import rosters of experts and requests from files
 API_TOKENS_MANAGE = "api.tokens"     # mission admin: create and revoke the mission's API tokens
+JOBS_MANAGE = "jobs.manage"          # mission admin: the mission's background jobs, retry failed ones
 
 _STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
                     REQUESTS_VIEW, REQUESTS_MANAGE, IMPORTS_RUN})
@@ -31,7 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "partner_user": frozenset({ACCOUNT_OWN}),
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
-                               API_TOKENS_MANAGE},
+                               API_TOKENS_MANAGE, JOBS_MANAGE},
 }
 # HQ oversees every mission with a mission admin's rights, plus the platform pages.
 PLATFORM_ADMIN_PERMISSIONS = PERMISSIONS["mission_admin"] | {PLATFORM_ADMIN}

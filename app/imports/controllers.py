@@ -1,11 +1,10 @@
 """Staff's import pages: upload a file (experts or assignment requests), a preview with the
-row-level errors, then the import itself as a background task of the web process, with a
+row-level errors, then the import itself as a background job (app.jobs), with a
 progress bar that htmx polls (a reload link without JavaScript); the rejected rows and the
 templates as downloads."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
 
@@ -166,19 +165,10 @@ async def run_import(request: Request, tenant: CurrentTenant, db: Db, actor: Cur
     valid_only = data.get("valid_only") == "1"
     links = services.Links(public_base(request))  # checked before anything starts
     try:
-        await services.start_batch(db, tenant, actor, batch_id, valid_only)
+        await services.start_batch(db, tenant, actor, batch_id, valid_only, links)
     except services.RunRefused as exc:
         return flash(request, Redirect(f"/{tenant.slug}/imports/{batch_id}", status_code=303),
                      "error", exc.message)
-    task = asyncio.create_task(services.run_batch(
-        request.app.state.session_factory, storage_for(request.app.state.settings), tenant,
-        actor, batch_id, links))
-    tasks = getattr(request.app.state, "import_tasks", None)
-    if tasks is None:
-        tasks = set()
-        request.app.state.import_tasks = tasks
-    tasks.add(task)  # keep a reference until it ends (the loop only holds weak ones)
-    task.add_done_callback(tasks.discard)
     return Redirect(f"/{tenant.slug}/imports/{batch_id}", status_code=303)
 
 

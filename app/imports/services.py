@@ -31,6 +31,7 @@ from app.i18n import gettext as _
 from app.imports import experts as expert_import
 from app.imports import requests as request_import
 from app.imports.checks import RowError
+from app.jobs import queue as jobs
 from app.imports.models import ImportBatch
 from app.imports.readers import ImportFileError, SourceFile, SourceRow, read_file
 from app.imports.schema import (EXPERTS, INITIAL_STATUSES, import_columns,
@@ -246,8 +247,10 @@ class RunRefused(Refusal):
 
 
 async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                      batch_id: uuid.UUID, valid_only: bool) -> ImportBatch:
-    """Mark the batch running (once: two clicks start one import) before the run starts."""
+                      batch_id: uuid.UUID, valid_only: bool, links: Links) -> ImportBatch:
+    """Mark the batch running (once: two clicks start one import) and queue the job that
+    runs it, in one transaction: the import waits in the database for a worker, through any
+    restart of the web process."""
     batch = await db.scalar(select(ImportBatch).where(
         ImportBatch.tenant_id == tenant.id, ImportBatch.id == batch_id).with_for_update())
     if batch is None:
@@ -262,6 +265,10 @@ async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
     batch.status, batch.valid_only, batch.processed, batch.failure = "running", valid_only, 0, ""
     audit(db, tenant.id, actor, "import.started", "import_batch", batch.id,
           after={"kind": batch.kind, "valid_only": valid_only})
+    await jobs.defer(db, jobs.RUN_IMPORT, tenant.id, lock=f"import:{batch.id}",
+                     batch_id=batch.id, base_url=links.base,
+                     actor_id=str(actor.user_id) if actor.user_id else None,
+                     actor_email=actor.email, actor_ip=actor.ip)
     await db.commit()
     return batch
 
@@ -269,9 +276,11 @@ async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
 async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: DocumentStorage,
                     tenant: TenantContext, actor: Actor, batch_id: uuid.UUID,
                     links: Links) -> None:
-    """The background task behind the staff page: the rows are written in one transaction;
-    the progress counter is updated in short transactions of its own, so the page can poll
-    it while the import runs."""
+    """The job behind the staff page (app.jobs.tasks.run_import): the rows are written in
+    one transaction; the progress counter is updated in short transactions of its own, so
+    the page can poll it while the import runs. A file or its rows that cannot be imported
+    end the batch failed, with the reason; an unexpected error does too, and is raised
+    again so that the job is retried (the import writes all or nothing)."""
     with tenant_scope(tenant):
         async def set_batch(**values) -> None:
             async with session_factory() as db:
@@ -290,6 +299,9 @@ async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: 
         try:
             async with session_factory() as db:
                 batch = await get_batch(db, tenant, batch_id)
+            if batch.status == "done":  # a retried job whose import went through
+                return
+            await set_batch(status="running", failure="", processed=0)
             data = await storage.get(batch.storage_key)
             source = read_upload(data, batch.kind)
             outcome = await run_import(session_factory, tenant, actor, source, batch.kind,
@@ -313,9 +325,10 @@ async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: 
                 await storage.delete(batch.storage_key)
         except ImportFileError as exc:
             await set_batch(status="failed", failure=exc.message, finished_at=now())
-        except Exception as exc:  # noqa: BLE001 - the page must say it failed, not spin forever
+        except Exception as exc:  # the page must say it failed, not spin forever
             log.exception("import batch %s failed", batch_id)
             await set_batch(status="failed", finished_at=now(),
                             failure=_("The import failed and nothing was saved: %(reason)s")
                             % {"reason": str(exc)[:300]})
+            raise
 

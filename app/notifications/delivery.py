@@ -1,9 +1,10 @@
 """Draining the outbox: SMTP when SMTP_URL is set, otherwise .eml files under var/mail/.
-Each mission's outbox is drained in that mission's scope (row-level security applies)."""
+Each mission's outbox is drained in that mission's scope (row-level security applies), by
+the `mail.send` job (app.jobs.tasks). A mail that cannot be sent is retried with its own
+backoff (attempts, next_attempt_at), so one bad address never holds up the others."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -73,7 +74,8 @@ def to_message(mail: OutboxMail, sender: str) -> EmailMessage:
     return message
 
 
-async def _drain_one_tenant(db: AsyncSession, transport, sender: str, batch: int) -> int:
+async def deliver_tenant(db: AsyncSession, transport, sender: str, batch: int = 50) -> int:
+    """One batch of the current mission's due mails; returns how many were sent."""
     now = datetime.now(UTC)
     mails = list(await db.scalars(
         select(OutboxMail)
@@ -110,17 +112,5 @@ async def deliver_pending(session_factory: async_sessionmaker[AsyncSession], tra
     for tenant in tenants:
         with tenant_scope(tenant):
             async with session_factory() as db:
-                sent += await _drain_one_tenant(db, transport, sender, batch)
+                sent += await deliver_tenant(db, transport, sender, batch)
     return sent
-
-
-async def run_mail_worker(session_factory, transport, sender: str, interval: float = 2.0) -> None:
-    """Forever: drain, sleep, repeat. A failing round is logged and retried next round."""
-    while True:
-        try:
-            await deliver_pending(session_factory, transport, sender)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001
-            log.exception("mail worker round failed")
-        await asyncio.sleep(interval)

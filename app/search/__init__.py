@@ -1,3 +1,3 @@
 """Keeping the search engine in step with PostgreSQL: the outbox written with every change
-to an indexed entity, the documents built from the database, the worker that drains the
-outbox and `portal reindex`."""
+to an indexed entity, the documents built from the database, the job that drains the
+outbox (app.jobs) and `portal reindex`."""

@@ -3,8 +3,8 @@
 A session hook (before_flush) looks at every object being written: an expert profile or
 anything hanging off one (languages, skills, availability, consents, education, work),
 an assignment request or its skills and languages. For each object touched it adds an
-outbox row naming the index and the id; the index worker turns those rows into engine
-updates. A change and its outbox row commit or roll back together, so an update is never
+outbox row naming the index and the id; the `search.update_index` job (app.jobs) turns
+those rows into engine updates. A change and its outbox row commit or roll back together, so an update is never
 lost, even when the engine is down.
 
 Bulk statements (update()/delete()) bypass the hook: services that use them also touch

@@ -1,14 +1,14 @@
 """Draining the search outbox into the engine, and rebuilding an index from PostgreSQL.
 
-The worker takes a batch of outbox rows per mission (SKIP LOCKED: several workers never
-take the same rows), builds the documents from the database as they are now, sends the
-upserts and deletions, and removes the rows only after the engine accepted them. When
+The `search.update_index` job (app.jobs.tasks) takes a batch of a mission's outbox rows
+(SKIP LOCKED: several workers never take the same rows), builds the documents from the
+database as they are now, sends the upserts and deletions, and removes the rows only after
+the engine accepted them. When
 the engine is down the rows stay, with a growing delay before the next attempt: nothing
 is lost, and the next drain after the engine is back catches up."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -105,23 +105,6 @@ async def pending(session_factory: async_sessionmaker[AsyncSession],
         async with session_factory() as db:
             return await db.scalar(select(func.count()).select_from(SearchOutbox).where(
                 SearchOutbox.tenant_id == tenant.id)) or 0
-
-
-async def run_index_worker(session_factory, backend: SearchBackend, interval: float = 1.0) -> None:
-    """Forever: drain, sleep, repeat. A failing round is logged and retried next round
-    (including setting the indexes up, when the engine was down at start)."""
-    configured = False
-    while True:
-        try:
-            if not configured:
-                await ensure_indexes(backend)
-                configured = True
-            await drain(session_factory, backend)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001
-            log.exception("index worker round failed")
-        await asyncio.sleep(interval)
 
 
 async def reindex(session_factory: async_sessionmaker[AsyncSession], backend: SearchBackend,
