@@ -15,7 +15,7 @@ from app.core.errors import FormErrors
 from app.experts import labels, privacy
 from app.experts.profile_form import STEPS
 from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
-                                  completeness, current_notice, lock_profile, own_profile)
+                                  completeness, current_notice, own_profile)
 from app.experts.states import EXPERT, allowed_actions
 from app.i18n import gettext as _
 from app.storage import storage_for
@@ -85,12 +85,12 @@ async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, act
     if step not in STEPS or step == "cv":
         raise NotFoundException()
     form = await text_form(request)
-    profile = await lock_profile(db, await own_profile(db, tenant, actor, create=True))
-    if form.get("add_row") in ("lang", "edu", "work", "window"):
+    if form.get("add_row") in ("lang", "edu", "work", "window"):  # nothing saved yet
+        profile = await own_profile(db, tenant, actor, create=True)
         return await _step_page(request, tenant, db, actor, profile, step, posted=form,
                                 extra_row=form.get("add_row"))
     try:
-        errors = await profile_form.save_step(db, tenant, actor, profile, step, form,
+        errors = await profile_form.save_step(db, tenant, actor, step, form,
                                               request.state.locale)
     except ProfileActionRefused as exc:
         errors = {"form": exc.message}

@@ -16,7 +16,8 @@ from app.audit.services import record
 from app.experts.models import (AVAILABILITY_KINDS, EDUCATION_LEVELS, GENDERS, LANGUAGE_LEVELS,
                                 MODALITIES, ExpertAvailability, ExpertDocument, ExpertEducation,
                                 ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
-from app.experts.services import ProfileActionRefused, current_notice, set_consents
+from app.experts.services import (ProfileActionRefused, current_notice, lock_profile,
+                                  own_profile, set_consents)
 from app.experts.states import EXPERT, next_state
 from app.i18n import gettext as _
 from app.web.forms import FieldErrors, language_rows, rows
@@ -263,10 +264,12 @@ async def stored_parts(db: AsyncSession, tenant: TenantContext, profile: ExpertP
     }
 
 
-async def save_step(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                    profile: ExpertProfile, step: str, form, locale: str) -> FieldErrors:
-    """Save one step of the form (the CV has its own page); the errors, field by field, if
-    it cannot be saved. The caller passes the profile locked (services.lock_profile)."""
+async def save_step(db: AsyncSession, tenant: TenantContext, actor: Actor, step: str, form,
+                    locale: str) -> FieldErrors:
+    """Save one step of the expert's own form (the CV has its own page); the errors, field
+    by field, if it cannot be saved. The profile is locked first: two tabs saving at once
+    write one after the other."""
+    profile = await lock_profile(db, await own_profile(db, tenant, actor, create=True))
     if step == "consent":
         # Consent is given to the notice the expert is reading now.
         notice = await current_notice(db, tenant, locale)
