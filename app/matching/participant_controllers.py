@@ -56,7 +56,7 @@ async def expert_invitations(request: Request, tenant: CurrentTenant, db: Db,
 async def _invitation_page(request: Request, tenant, db, actor, entry_id, errors=None,
                            status_code: int = 200, form=None) -> Response:
     locale = request.state.locale
-    shown = await participants.invitation(db, tenant, actor, entry_id, locale)
+    shown = await participants.invitation_for_expert(db, tenant, actor, entry_id, locale)
     return page(request, "matching/expert_invitation.html", status_code=status_code,
                 entry=shown.entry, assignment_request=shown.assignment_request,
                 institution=shown.institution, required=shown.required,

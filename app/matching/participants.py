@@ -104,7 +104,7 @@ async def own_invitations(db: AsyncSession, tenant: TenantContext, actor: Actor
 
 
 @dataclass
-class Invitation:
+class ShortlistInvitation:
     """One invitation as the expert reads it: the assignment request's terms and what they
     may answer now."""
 
@@ -120,12 +120,12 @@ class Invitation:
     can_decline: bool
 
 
-async def invitation(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                     entry_id: uuid.UUID, locale: str) -> Invitation:
+async def invitation_for_expert(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                                entry_id: uuid.UUID, locale: str) -> ShortlistInvitation:
     entry, assignment_request = await own_invitation(db, tenant, actor, entry_id)
     required, desired = await skills_of(db, tenant, assignment_request)
     sectors = await _sector_names(db, tenant, locale)
-    return Invitation(
+    return ShortlistInvitation(
         entry=entry, assignment_request=assignment_request,
         institution=await institution_of(db, tenant, assignment_request),
         required=required, desired=desired,
