@@ -16,7 +16,8 @@ from app.core.actor import Actor
 from app.accounts.models import Invitation, Membership, User
 from app.accounts.passwords import hash_password, password_problem
 from app.core.roles import INVITABLE_ROLES, ROLES
-from app.accounts.services import TokenInvalid, email_problem, membership_of, normalise_email, user_by_email
+from app.accounts.services import (TokenInvalid, email_problem, get_user, membership_of,
+                                   normalise_email, user_by_email)
 from app.core.clock import now
 from app.core.errors import FormErrors
 from app.core.tokens import hash_token, new_token
@@ -136,7 +137,7 @@ async def accept_invitation(db: AsyncSession, tenant: TenantContext, token: str,
         if actor.email != invitation.email:
             raise TokenInvalid(_("This invitation is for %(email)s. Sign out and open the link "
                                  "again, or sign in with that address.") % {"email": invitation.email})
-        user = await db.get(User, actor.user_id)
+        user = await get_user(db, actor.user_id)
     else:
         if await user_by_email(db, invitation.email):
             raise TokenInvalid(_("You already have an account. Sign in, then open the link again."))

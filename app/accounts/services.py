@@ -71,6 +71,12 @@ async def user_by_email(db: AsyncSession, email: str) -> User | None:
     return await db.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """A person by id. People are global (one may hold roles in several missions), so there
+    is no mission to scope to; what the caller may do with them is the caller's rule."""
+    return await db.scalar(select(User).where(User.id == user_id))
+
+
 async def membership_of(db: AsyncSession, tenant: TenantContext,
                         user_id: uuid.UUID) -> Membership | None:
     return await db.scalar(select(Membership).where(
@@ -193,7 +199,7 @@ async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpos
         raise TokenInvalid(_("This link has expired. Ask for a new one."))
     if consume:
         row.used_at = now()
-    user = await db.get(User, row.user_id)
+    user = await get_user(db, row.user_id)
     if user is None or user.status != "active":
         raise TokenInvalid(_("This account is not active."))
     return user
@@ -372,7 +378,7 @@ async def reset_password(db: AsyncSession, tenant: TenantContext, token: str, pa
 
 async def change_password(db: AsyncSession, tenant: TenantContext, actor: Actor, current: str,
                           password: str, password_confirm: str) -> User:
-    user = await db.get(User, actor.user_id)
+    user = await get_user(db, actor.user_id)
     if user is None or not verify_password(user.password_hash, current):
         raise FormErrors({"current_password": _("Your current password is not right.")})
     _check_new_password(user, password, password_confirm)

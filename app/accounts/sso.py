@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.accounts.models import Membership, User
-from app.accounts.services import email_problem, normalise_email, user_by_email
+from app.accounts.services import email_problem, get_user, normalise_email, user_by_email
 from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
 from app.core.tokens import hash_token
@@ -689,7 +689,7 @@ async def _provision(db: AsyncSession, tenant: TenantContext, provider: Identity
     identity = await db.scalar(select(UserIdentity).where(
         UserIdentity.tenant_id == tenant.id, UserIdentity.provider_id == provider.id,
         UserIdentity.subject == subject))
-    user = await db.get(User, identity.user_id) if identity else await user_by_email(db, email)
+    user = await get_user(db, identity.user_id) if identity else await user_by_email(db, email)
     if identity is None and user is not None and user.id != actor.user_id:
         raise SsoRefused(_("A portal account with %(email)s already exists. Sign in with its "
                            "password first, then choose “Sign in with %(name)s” again to "

@@ -24,12 +24,10 @@ from app.assignment_requests.documents import read_terms_document, save_terms_do
 from app.assignment_requests.models import REQUEST_STATUSES
 from app.assignment_requests.services import RequestActionRefused
 from app.assignment_requests.states import EDITABLE, allowed_actions
-from app.audit.services import record
 from app.documents import MB, download
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.i18n import gettext_noop
-from app.institutions.models import HostInstitution
 from app.institutions.services import list_institutions
 from app.storage import storage_for
 from app.web.deps import CurrentActor, CurrentTenant, Db
@@ -57,9 +55,8 @@ async def institution_dashboard(request: Request, tenant: CurrentTenant, db: Db,
                                 actor: CurrentActor) -> Response:
     if actor.can(REQUESTS_MANAGE):  # staff: their overview is the queue
         return Redirect(f"/{tenant.slug}/requests", status_code=303)
-    institution = await db.get(HostInstitution, actor.host_institution_id) \
-        if actor.host_institution_id else None
-    if institution is None or institution.tenant_id != tenant.id:
+    institution = await services.own_institution(db, tenant, actor)
+    if institution is None:
         # A focal point whose institution link was lost (e.g. the role changed by hand).
         return page(request, "assignment_requests/dashboard.html", institution=None,
                     requests=[])
@@ -119,10 +116,7 @@ async def request_export(request: Request, tenant: CurrentTenant, db: Db,
     flt = _queue_filter(request.query_params)
     if flt.errors:
         return await _queue_page(request, tenant, db, flt, [], 0, 1)
-    text, exported = await services.export_csv(db, tenant, flt, request.state.locale)
-    record(db, tenant.id, actor, "assignment_request.exported", "assignment_request", None,
-           after={"rows": exported, "filters": flt.applied()})
-    await db.commit()
+    text = await services.export_csv(db, tenant, actor, flt, request.state.locale)
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="requests-{tenant.slug}.csv"',
         "Cache-Control": "no-store"})
@@ -309,7 +303,7 @@ async def _request_page(request: Request, tenant, db, actor, assignment, errors=
     sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
     return page(request, "assignment_requests/detail.html", status_code=status_code,
                 assignment=assignment,
-                institution=await db.get(HostInstitution, assignment.institution_id),
+                institution=await services.institution_of(db, tenant, assignment),
                 required=required, desired=desired,
                 languages=await services.languages_of(db, tenant, assignment),
                 document=await services.terms_document(db, tenant, assignment),

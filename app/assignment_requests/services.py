@@ -69,6 +69,28 @@ async def get_request(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return request
 
 
+async def institution_of(db: AsyncSession, tenant: TenantContext,
+                         request: AssignmentRequest) -> HostInstitution:
+    """The institution a request is for. Whoever may see the request (get_request, or an
+    expert's invitation to it) may see its institution's name and details."""
+    institution = await db.scalar(select(HostInstitution).where(
+        HostInstitution.tenant_id == tenant.id, HostInstitution.id == request.institution_id))
+    if institution is None:
+        raise NotFoundException()
+    return institution
+
+
+async def own_institution(db: AsyncSession, tenant: TenantContext,
+                          actor: Actor) -> HostInstitution | None:
+    """A focal point's institution in this mission; None when the actor has none here (the
+    link lost, e.g. the role changed by hand)."""
+    if actor.host_institution_id is None:
+        return None
+    return await db.scalar(select(HostInstitution).where(
+        HostInstitution.tenant_id == tenant.id,
+        HostInstitution.id == actor.host_institution_id))
+
+
 async def institution_requests(db: AsyncSession, tenant: TenantContext,
                                institution_id: uuid.UUID) -> list[AssignmentRequest]:
     return list(await db.scalars(select(AssignmentRequest).where(
@@ -168,9 +190,10 @@ EXPORT_COLUMNS = ["number", "title", "institution", "status", "sector", "priorit
                   "languages", "submitted_at"]
 
 
-async def export_csv(db: AsyncSession, tenant: TenantContext, flt: QueueFilter,
-                     locale: str) -> tuple[str, int]:
-    """The filtered queue as CSV (every row, not just one page) and the number of rows."""
+async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor, flt: QueueFilter,
+                     locale: str) -> str:
+    """The filtered queue as CSV (every row, not just one page); the audit trail records who
+    took how many rows with which filters."""
     rows = list((await db.execute(_queue_query(tenant, flt)
                                   .order_by(AssignmentRequest.number))).all())
     ids = [request.id for request, _institution in rows]
@@ -193,7 +216,10 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, flt: QueueFilter,
               ";".join(sorted(languages.get(request.id, []))),
               request.submitted_at.isoformat() if request.submitted_at else ""]
              for request, institution in rows]
-    return csv_text(EXPORT_COLUMNS, lines), len(rows)
+    record(db, tenant.id, actor, "assignment_request.exported", "assignment_request", None,
+           after={"rows": len(rows), "filters": flt.applied()})
+    await db.commit()
+    return csv_text(EXPORT_COLUMNS, lines)
 
 
 # --- creating --------------------------------------------------------------------------------
@@ -290,8 +316,8 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
         if missing:
             raise RequestActionRefused(_("Complete these parts before you submit: %(parts)s.")
                                        % {"parts": ", ".join(missing)})
-        institution = await db.get(HostInstitution, request.institution_id)
-        if institution is None or institution.status != "approved":
+        institution = await institution_of(db, tenant, request)
+        if institution.status != "approved":
             raise RequestActionRefused(_("Only an approved institution can submit requests."))
     before, moment = request.status, at or now()
     request.status, request.updated_at = target, moment

@@ -3,28 +3,19 @@ per page. Every step works as a plain HTML form; htmx (when present) swaps just 
 
 from __future__ import annotations
 
-import re
-import time
-
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
-from sqlalchemy import select
 
 from app.core.roles import PROFILE_OWN
 from app.experts import profile_form
-from app.accounts.models import User
-from app.accounts.passwords import verify_password
 from app.core.clock import now
+from app.core.errors import FormErrors
 from app.experts import labels, privacy
-from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducation,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
 from app.experts.profile_form import STEPS
-from search_index.text import fold
 from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
-                                  completeness, current_notice, lock_profile, own_profile,
-                                  set_consents)
+                                  completeness, current_notice, own_profile)
 from app.experts.states import EXPERT, allowed_actions
 from app.i18n import gettext as _
 from app.storage import storage_for
@@ -36,39 +27,9 @@ from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import countries, languages
 from app.web.templating import page
-from tenants.context import TenantContext
 from tenants.services import list_sectors
 
 OWN = [requires(PROFILE_OWN)]
-
-
-async def _parts(db, tenant: TenantContext, profile: ExpertProfile) -> dict:
-    """The profile's rows as the form shows them (same shape as a posted form)."""
-    def where(model):
-        return select(model).where(model.tenant_id == tenant.id, model.profile_id == profile.id)
-
-    skills = list(await db.scalars(select(Skill).join(ExpertSkill, ExpertSkill.skill_id == Skill.id)
-                                   .where(ExpertSkill.tenant_id == tenant.id,
-                                          ExpertSkill.profile_id == profile.id)
-                                   .order_by(Skill.code)))
-    return {
-        "lang": [{"language": r.language, "level": r.level}
-                 for r in await db.scalars(where(ExpertLanguage).order_by(ExpertLanguage.created_at))],
-        "edu": [{"level": r.level, "field": r.field, "institution": r.institution,
-                 "year": str(r.year or "")}
-                for r in await db.scalars(where(ExpertEducation).order_by(ExpertEducation.created_at))],
-        "work": [{"title": r.title, "employer": r.employer, "country": r.country or "",
-                  "started_on": r.started_on.isoformat(),
-                  "ended_on": r.ended_on.isoformat() if r.ended_on else "",
-                  "description": r.description}
-                 for r in await db.scalars(where(ExpertWork).order_by(ExpertWork.started_on.desc()))],
-        "window": [{"kind": r.kind, "starts_on": r.starts_on.isoformat(),
-                    "ends_on": r.ends_on.isoformat()}
-                   for r in await db.scalars(where(ExpertAvailability)
-                                             .order_by(ExpertAvailability.starts_on))],
-        "skills": skills,
-        "cv": await db.scalar(where(ExpertDocument)),
-    }
 
 
 def _posted_rows(form, prefix: str, keep_blank: bool) -> list[dict]:
@@ -77,7 +38,7 @@ def _posted_rows(form, prefix: str, keep_blank: bool) -> list[dict]:
 
 async def _step_page(request: Request, tenant, db, actor, profile, step: str, errors=None,
                      posted=None, status_code: int = 200, extra_row: str | None = None):
-    parts = await _parts(db, tenant, profile)
+    parts = await profile_form.stored_parts(db, tenant, profile)
     if posted is not None:  # show what was typed, not what is stored
         for prefix in ("lang", "edu", "work", "window"):
             if any(k.startswith(prefix + "-") for k in posted.keys()):
@@ -124,27 +85,14 @@ async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, act
     if step not in STEPS or step == "cv":
         raise NotFoundException()
     form = await text_form(request)
-    profile = await lock_profile(db, await own_profile(db, tenant, actor, create=True))
-    if form.get("add_row") in ("lang", "edu", "work", "window"):
+    if form.get("add_row") in ("lang", "edu", "work", "window"):  # nothing saved yet
+        profile = await own_profile(db, tenant, actor, create=True)
         return await _step_page(request, tenant, db, actor, profile, step, posted=form,
                                 extra_row=form.get("add_row"))
     try:
-        if step == "consent":
-            notice = await current_notice(db, tenant, request.state.locale)
-            chosen = {p for p in form.getall("purposes", []) if p}
-            await set_consents(db, tenant, actor, profile, chosen, notice.version if notice else 1)
-            errors = {}
-        elif step == "expertise":
-            errors = await profile_form.save_expertise(db, tenant, actor, profile, form,
-                                                       request.state.locale)
-        else:
-            saver = {"personal": profile_form.save_personal,
-                     "languages": profile_form.save_languages,
-                     "background": profile_form.save_background,
-                     "availability": profile_form.save_availability}[step]
-            errors = await saver(db, tenant, actor, profile, form)
+        errors = await profile_form.save_step(db, tenant, actor, step, form,
+                                              request.state.locale)
     except ProfileActionRefused as exc:
-        await db.rollback()
         errors = {"form": exc.message}
     if errors:
         await db.rollback()  # nothing of a refused step is kept; reload what is stored
@@ -178,37 +126,13 @@ async def profile_action(request: Request, tenant: CurrentTenant, db: Db, actor:
                  messages.get(action, _("Saved.")))
 
 
-# Folded labels of each mission's vocabulary, kept a minute: suggestions run on every
-# keystroke and a vocabulary imported from ESCO has thousands of skills in several languages.
-_SUGGESTION_CACHE: dict = {}
-SUGGESTION_CACHE_SECONDS = 60
-
-
-async def _suggestion_index(db, tenant: TenantContext) -> list[tuple[list[str], Skill]]:
-    cached = _SUGGESTION_CACHE.get(tenant.id)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    index = [([fold(label) for label in (*skill.names.values(), *skill.synonyms)], skill)
-             for skill in await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id,
-                                                               Skill.source != "free"))]
-    _SUGGESTION_CACHE[tenant.id] = (time.monotonic() + SUGGESTION_CACHE_SECONDS, index)
-    return index
-
-
 @get("/me/skills/suggest", name="skill_suggestions", guards=OWN)
 async def skill_suggestions(request: Request, tenant: CurrentTenant, db: Db,
                             new_skills: FromQuery[str] = "") -> Response:
     """<option>s for the skills datalist as the expert types (htmx sends the field as is;
     the part after the last comma is what is being typed)."""
-    needle = fold(re.split(r"[,;،\n]", new_skills)[-1])[:60]
-    found: list[str] = []
-    if len(needle) >= 2:
-        for labels, skill in await _suggestion_index(db, tenant):
-            if any(needle in label for label in labels):
-                found.append(skill.display_name(request.state.locale))
-                if len(found) >= 20:
-                    break
-    return page(request, "experts/_skill_options.html", options=sorted(found))
+    return page(request, "experts/_skill_options.html", options=await profile_form.suggest_skills(
+        db, tenant, new_skills, request.state.locale))
 
 
 ME_ROUTES = [expert_home, profile_step, save_profile_step, profile_action, skill_suggestions]
@@ -240,20 +164,12 @@ async def delete_account_form(request: Request, tenant: CurrentTenant) -> Respon
 @post("/me/delete", name="delete_account", guards=OWN)
 async def delete_account(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                          data: FormData) -> Response:
-    """Erasure needs the password again (or, for single-sign-on accounts, the typed word),
-    so a stray click or a borrowed session cannot erase anyone."""
-    user = await db.get(User, actor.user_id)
-    if user.password_hash:
-        confirmed = verify_password(user.password_hash, data.get("password", ""))
-    else:
-        confirmed = data.get("confirm", "").strip().upper() in {"DELETE", _("DELETE")}
-    if not confirmed:
-        return page(request, "experts/delete.html", status_code=400, errors={
-            "password": _("Your password is not right.") if user.password_hash
-            else _("Type the word shown to confirm.")})
-    await db.close()
-    await privacy.erase_account(request.app.state.session_factory, actor,
-                                storage_for(request.app.state.settings))
+    try:
+        await privacy.erase_own_account(db, request.app.state.session_factory, actor,
+                                        storage_for(request.app.state.settings),
+                                        data.get("password", ""), data.get("confirm", ""))
+    except FormErrors as exc:
+        return page(request, "experts/delete.html", status_code=400, errors=exc.errors)
     response = flash(request, Redirect(f"/{tenant.slug}/", status_code=303), "success",
                      _("Your account and your personal data have been deleted."))
     response.delete_cookie(SESSION_COOKIE, path="/")

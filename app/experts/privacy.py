@@ -15,9 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.actor import Actor
 from app.accounts.models import Invitation, Membership, SignInFailure, User
+from app.accounts.passwords import verify_password
+from app.accounts.services import get_user
 from app.core.clock import now
+from app.core.errors import FormErrors
 from app.audit.models import AuditEvent
 from app.audit.services import record
+from app.i18n import gettext as _
 from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,
                                 ExpertEducation, ExpertLanguage, ExpertNote, ExpertProfile,
                                 ExpertSkill, ExpertWork, Skill)
@@ -66,7 +70,7 @@ async def export_data(db: AsyncSession, tenant: TenantContext, actor: Actor,
     """A zip with my-data.json (account, profile, every part of it, consent history, who has
     seen it) and the CV file itself. Staff's private notes are internal working notes and
     are not part of the copy."""
-    user = await db.get(User, actor.user_id)
+    user = await get_user(db, actor.user_id)
     profile = await db.scalar(select(ExpertProfile).where(
         ExpertProfile.tenant_id == tenant.id, ExpertProfile.user_id == actor.user_id))
     data: dict = {
@@ -119,6 +123,23 @@ async def export_data(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return buffer.getvalue()
 
 
+async def erase_own_account(db: AsyncSession, session_factory: async_sessionmaker[AsyncSession],
+                            actor: Actor, storage: DocumentStorage, password: str,
+                            confirm: str) -> int:
+    """The signed-in person erases their account. It needs the password again (or, for
+    single-sign-on accounts, the typed word), so a stray click or a borrowed session cannot
+    erase anyone: FormErrors otherwise. The request's session is closed first, because
+    erasure works mission by mission in sessions of its own."""
+    user = await get_user(db, actor.user_id)
+    if user.password_hash:
+        if not verify_password(user.password_hash, password):
+            raise FormErrors({"password": _("Your password is not right.")})
+    elif confirm.strip().upper() not in {"DELETE", _("DELETE")}:
+        raise FormErrors({"password": _("Type the word shown to confirm.")})
+    await db.close()
+    return await erase_account(session_factory, actor, storage)
+
+
 async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor: Actor,
                         storage: DocumentStorage) -> int:
     """Erase the person everywhere: in each mission (each in its own scope, audited there)
@@ -126,7 +147,7 @@ async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor
     experience) so assignments and statistics stay consistent; everything personal goes;
     then the account itself is deleted. Returns how many missions were touched."""
     async with session_factory() as db:
-        user = await db.get(User, actor.user_id)
+        user = await get_user(db, actor.user_id)
         if user is None:
             return 0
         email, user_id = user.email, user.id

@@ -4,6 +4,7 @@ anything is written: a step either saves completely or not at all."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 from sqlalchemy import delete, select
@@ -13,9 +14,10 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.audit.services import record
 from app.experts.models import (AVAILABILITY_KINDS, EDUCATION_LEVELS, GENDERS, LANGUAGE_LEVELS,
-                                MODALITIES, ExpertAvailability, ExpertEducation, ExpertLanguage,
-                                ExpertProfile, ExpertSkill, ExpertWork, Skill)
-from app.experts.services import ProfileActionRefused
+                                MODALITIES, ExpertAvailability, ExpertDocument, ExpertEducation,
+                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
+from app.experts.services import (ProfileActionRefused, current_notice, lock_profile,
+                                  own_profile, set_consents)
 from app.experts.states import EXPERT, next_state
 from app.i18n import gettext as _
 from app.web.forms import FieldErrors, language_rows, rows
@@ -229,3 +231,87 @@ async def save_availability(db, tenant, actor, profile, form) -> FieldErrors:
     profile.modality, profile.min_weeks, profile.max_weeks = modality, min_weeks, max_weeks
     await _done(db, tenant, actor, profile, "availability")
     return errors
+
+
+# --- the form as a whole ---------------------------------------------------------------------
+
+async def stored_parts(db: AsyncSession, tenant: TenantContext, profile: ExpertProfile) -> dict:
+    """The profile's rows as the form shows them (same shape as a posted form)."""
+    def where(model):
+        return select(model).where(model.tenant_id == tenant.id, model.profile_id == profile.id)
+
+    skills = list(await db.scalars(select(Skill).join(ExpertSkill, ExpertSkill.skill_id == Skill.id)
+                                   .where(ExpertSkill.tenant_id == tenant.id,
+                                          ExpertSkill.profile_id == profile.id)
+                                   .order_by(Skill.code)))
+    return {
+        "lang": [{"language": r.language, "level": r.level}
+                 for r in await db.scalars(where(ExpertLanguage).order_by(ExpertLanguage.created_at))],
+        "edu": [{"level": r.level, "field": r.field, "institution": r.institution,
+                 "year": str(r.year or "")}
+                for r in await db.scalars(where(ExpertEducation).order_by(ExpertEducation.created_at))],
+        "work": [{"title": r.title, "employer": r.employer, "country": r.country or "",
+                  "started_on": r.started_on.isoformat(),
+                  "ended_on": r.ended_on.isoformat() if r.ended_on else "",
+                  "description": r.description}
+                 for r in await db.scalars(where(ExpertWork).order_by(ExpertWork.started_on.desc()))],
+        "window": [{"kind": r.kind, "starts_on": r.starts_on.isoformat(),
+                    "ends_on": r.ends_on.isoformat()}
+                   for r in await db.scalars(where(ExpertAvailability)
+                                             .order_by(ExpertAvailability.starts_on))],
+        "skills": skills,
+        "cv": await db.scalar(where(ExpertDocument)),
+    }
+
+
+async def save_step(db: AsyncSession, tenant: TenantContext, actor: Actor, step: str, form,
+                    locale: str) -> FieldErrors:
+    """Save one step of the expert's own form (the CV has its own page); the errors, field
+    by field, if it cannot be saved. The profile is locked first: two tabs saving at once
+    write one after the other."""
+    profile = await lock_profile(db, await own_profile(db, tenant, actor, create=True))
+    if step == "consent":
+        # Consent is given to the notice the expert is reading now.
+        notice = await current_notice(db, tenant, locale)
+        chosen = {p for p in form.getall("purposes", []) if p}
+        await set_consents(db, tenant, actor, profile, chosen, notice.version if notice else 1)
+        return {}
+    if step == "expertise":
+        return await save_expertise(db, tenant, actor, profile, form, locale)
+    saver = {"personal": save_personal, "languages": save_languages,
+             "background": save_background, "availability": save_availability}[step]
+    return await saver(db, tenant, actor, profile, form)
+
+
+# Folded labels of each mission's vocabulary, kept a minute: suggestions run on every
+# keystroke and a vocabulary imported from ESCO has thousands of skills in several languages.
+_SUGGESTION_CACHE: dict = {}
+SUGGESTION_CACHE_SECONDS = 60
+MAX_SUGGESTIONS = 20
+
+
+async def _suggestion_index(db: AsyncSession,
+                            tenant: TenantContext) -> list[tuple[list[str], Skill]]:
+    cached = _SUGGESTION_CACHE.get(tenant.id)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    index = [([fold(label) for label in (*skill.names.values(), *skill.synonyms)], skill)
+             for skill in await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id,
+                                                               Skill.source != "free"))]
+    _SUGGESTION_CACHE[tenant.id] = (time.monotonic() + SUGGESTION_CACHE_SECONDS, index)
+    return index
+
+
+async def suggest_skills(db: AsyncSession, tenant: TenantContext, typed: str,
+                         locale: str) -> list[str]:
+    """Vocabulary skills whose name or synonym contains what is being typed (the part
+    after the last comma), in the reader's language, sorted."""
+    needle = fold(re.split(r"[,;،\n]", typed)[-1])[:60]
+    found: list[str] = []
+    if len(needle) >= 2:
+        for labels, skill in await _suggestion_index(db, tenant):
+            if any(needle in label for label in labels):
+                found.append(skill.display_name(locale))
+                if len(found) >= MAX_SUGGESTIONS:
+                    break
+    return sorted(found)

@@ -10,6 +10,8 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
+from app.audit.services import record
+from app.core.actor import Actor
 from app.experts.models import (PROFILE_STATUSES, ExpertAvailability, ExpertConsent,
                                 ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
                                 ExpertWork, Skill)
@@ -84,12 +86,12 @@ async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
 EXPORT_COLUMNS = [c.name for c in EXPERT_COLUMNS]
 
 
-async def export_csv(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
-                     locale: str) -> tuple[str, int, int]:
+async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                     flt: RegistryFilter, locale: str) -> tuple[str, int]:
     """The filtered registry as CSV (UTF-8 with BOM, which Excel needs for Arabic), in the
     import schema's columns and cell encodings. Only experts who currently consent to the
-    registry ('matching') are exported; returns the text, the rows exported and the rows
-    left out for lack of consent."""
+    registry ('matching') are exported; returns the text and the rows left out for lack of
+    consent. The audit trail records who took how many rows with which filters."""
     conds = _conditions(tenant, flt)
     consenting = exists().where(ExpertConsent.tenant_id == tenant.id,
                                 ExpertConsent.profile_id == ExpertProfile.id,
@@ -157,4 +159,8 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, flt: RegistryFilte
             "updated_at": profile.updated_at.isoformat() if profile.updated_at else "",
         }
         lines.append([values[c] for c in EXPORT_COLUMNS])
-    return csv_text(EXPORT_COLUMNS, lines), len(rows), left_out or 0
+    record(db, tenant.id, actor, "expert_registry.exported", "expert_profile", None,
+           after={"rows": len(rows), "left_out_without_consent": left_out or 0,
+                  "filters": {k: str(v) for k, v in vars(flt).items() if v and k != "errors"}})
+    await db.commit()
+    return csv_text(EXPORT_COLUMNS, lines), left_out or 0

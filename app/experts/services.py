@@ -11,21 +11,21 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Refusal
+from app.core.errors import FormErrors, Refusal
 from app.core.numbering import next_number
 from app.core.actor import Actor
-from app.accounts.models import User
 from app.core.roles import EXPERTS_VET, EXPERTS_VIEW, PROFILE_OWN
-from app.accounts.services import members_who_can
+from app.accounts.services import get_user, members_who_can
 from app.core.clock import now
 from app.audit.services import record
 from app.experts.models import (CONSENT_PURPOSES, ConsentNotice, ExpertAvailability,
                                 ExpertConsent, ExpertDocument, ExpertEducation, ExpertLanguage,
-                                ExpertProfile, ExpertSkill, ExpertWork)
-from app.experts.states import EXPERT, NEEDS_REASON, STAFF, next_state
+                                ExpertNote, ExpertProfile, ExpertSkill, ExpertWork, Skill)
+from app.experts.states import EXPERT, NEEDS_REASON, STAFF, allowed_actions, next_state
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
+from tenants.services import list_sectors
 
 
 class ProfileActionRefused(Refusal):
@@ -125,7 +125,7 @@ async def apply_action(db: AsyncSession, tenant: TenantContext, actor: Actor,
     record(db, tenant.id, actor, f"expert_profile.{action}", "expert_profile", profile.id,
            before={"status": before}, after={"status": target, "reason": reason or None})
     if who == STAFF and profile.user_id is not None:
-        user = await db.get(User, profile.user_id)
+        user = await get_user(db, profile.user_id)
         if user is not None:
             queue_mail(db, tenant, user.email, "profile_status",
                        user.preferred_locale or tenant.default_locale, name=user.name,
@@ -212,3 +212,79 @@ async def completeness(db: AsyncSession, tenant: TenantContext,
     done = sum(1 for _name, ok in parts if ok)
     return Completeness(percent=round(100 * done / len(parts)),
                         missing=[name for name, ok in parts if not ok])
+
+
+# --- staff's reading of a profile, and their notes ---------------------------------------------
+
+@dataclass
+class ProfileForStaff:
+    """A profile with all its parts and staff's private notes, as the vetting page shows it."""
+
+    profile: ExpertProfile
+    email: str
+    languages: list[ExpertLanguage]
+    education: list[ExpertEducation]
+    work: list[ExpertWork]
+    windows: list[ExpertAvailability]
+    documents: list[ExpertDocument]
+    notes: list[ExpertNote]
+    skills: list[Skill]
+    consents: dict[str, ExpertConsent]
+    actions: list[str]              # what this actor may do next with it
+    sectors: dict                   # code -> the mission's Sector
+
+
+async def profile_for_staff(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                            profile_id: uuid.UUID) -> ProfileForStaff:
+    """A profile the actor may read (get_profile: 404 otherwise, and the reading is
+    recorded) with its parts."""
+    profile = await get_profile(db, tenant, actor, profile_id)
+
+    async def rows_of(model, *order) -> list:
+        return list(await db.scalars(select(model).where(
+            model.tenant_id == tenant.id, model.profile_id == profile.id).order_by(*order)))
+
+    user = await get_user(db, profile.user_id) if profile.user_id else None
+    return ProfileForStaff(
+        profile=profile, email=user.email if user else "",
+        languages=await rows_of(ExpertLanguage, ExpertLanguage.language),
+        education=await rows_of(ExpertEducation, ExpertEducation.year.desc()),
+        work=await rows_of(ExpertWork, ExpertWork.started_on.desc()),
+        windows=await rows_of(ExpertAvailability, ExpertAvailability.starts_on),
+        documents=await rows_of(ExpertDocument, ExpertDocument.created_at),
+        notes=await rows_of(ExpertNote, ExpertNote.created_at),
+        skills=list(await db.scalars(select(Skill)
+                                     .join(ExpertSkill, ExpertSkill.skill_id == Skill.id)
+                                     .where(ExpertSkill.tenant_id == tenant.id,
+                                            ExpertSkill.profile_id == profile.id))),
+        consents=await active_consents(db, tenant, profile.id),
+        actions=allowed_actions(profile.status, STAFF) if actor.can(EXPERTS_VET) else [],
+        sectors={s.code: s for s in await list_sectors(db, tenant)})
+
+
+async def review_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                         profile_id: uuid.UUID, action: str, reason: str) -> ExpertProfile:
+    """Staff move a profile through its life cycle (ProfileActionRefused says why not)."""
+    profile = await get_profile(db, tenant, actor, profile_id)
+    return await apply_action(db, tenant, actor, profile, action, reason[:2000])
+
+
+NOTE_LENGTH = 5000
+
+
+async def add_note(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                   profile_id: uuid.UUID, body: str) -> ExpertNote:
+    """A private note of staff's on a profile (never shown to the expert or institutions).
+    An empty or too long note is refused before the profile is read, so a refused note
+    leaves one reading in the audit trail: the page shown again with the error."""
+    body = body.strip()
+    if not body or len(body) > NOTE_LENGTH:
+        raise FormErrors({"body": _("Write a note of at most %(n)s characters.")
+                          % {"n": NOTE_LENGTH}})
+    profile = await get_profile(db, tenant, actor, profile_id)
+    note = ExpertNote(tenant_id=tenant.id, profile_id=profile.id, author_id=actor.user_id,
+                      author_label=actor.name or actor.email, body=body)
+    db.add(note)
+    record(db, tenant.id, actor, "expert_profile.note_added", "expert_profile", profile.id)
+    await db.commit()
+    return note

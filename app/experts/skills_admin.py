@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import now
@@ -24,6 +25,25 @@ from tenants.services import list_sectors
 
 class SkillErrors(FormErrors):
     """A vocabulary change refused field by field."""
+
+
+@dataclass
+class Vocabulary:
+    skills: list[Skill]            # the mission's vocabulary (imported or added by staff)
+    free_tags: list[Skill]         # what experts typed that is not in it
+    usage: dict[uuid.UUID, int]    # skill id -> how many profiles list it
+    sectors: list
+
+
+async def vocabulary(db: AsyncSession, tenant: TenantContext) -> Vocabulary:
+    usage = dict((await db.execute(select(ExpertSkill.skill_id, func.count())
+                                   .where(ExpertSkill.tenant_id == tenant.id)
+                                   .group_by(ExpertSkill.skill_id))).all())
+    skills = list(await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id)
+                                   .order_by(Skill.source == "free", Skill.code).limit(2000)))
+    return Vocabulary(skills=[s for s in skills if s.source != "free"],
+                      free_tags=[s for s in skills if s.source == "free"], usage=usage,
+                      sectors=await list_sectors(db, tenant))
 
 
 async def _skill(db: AsyncSession, tenant: TenantContext, skill_id: uuid.UUID) -> Skill:

@@ -10,17 +10,12 @@ from urllib.parse import urlencode
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
-from sqlalchemy import func, select
 
-from app.accounts.models import User
+from app.core.errors import FormErrors
 from app.core.roles import EXPERTS_VET, EXPERTS_VIEW
-from app.audit.services import record
 from app.experts import labels, registry, skills_admin
-from app.experts.models import (ExpertAvailability, ExpertDocument, ExpertEducation,
-                                ExpertLanguage, ExpertNote, ExpertSkill, ExpertWork, Skill)
-from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
-                                  get_profile)
-from app.experts.states import STAFF, allowed_actions
+from app.experts.services import (ProfileActionRefused, add_note, profile_for_staff,
+                                  review_profile)
 from app.i18n import gettext as _
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
@@ -82,37 +77,21 @@ async def expert_export(request: Request, tenant: CurrentTenant, db: Db,
     flt = _filter(request.query_params)
     if flt.errors:
         return await _registry_page(request, tenant, db, flt, [], 0, 1)
-    text, exported, left_out = await registry.export_csv(db, tenant, flt, request.state.locale)
-    record(db, tenant.id, actor, "expert_registry.exported", "expert_profile", None,
-           after={"rows": exported, "left_out_without_consent": left_out,
-                  "filters": {k: str(v) for k, v in vars(flt).items() if v and k != "errors"}})
-    await db.commit()
+    text, left_out = await registry.export_csv(db, tenant, actor, flt, request.state.locale)
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="experts-{tenant.slug}.csv"',
         "X-Rows-Left-Out-Without-Consent": str(left_out), "Cache-Control": "no-store"})
 
 
-async def _profile_page(request: Request, tenant, db, actor, profile, errors=None,
+async def _profile_page(request: Request, tenant, db, actor, profile_id, errors=None,
                         status_code: int = 200) -> Response:
-    def rows_of(model, *order):
-        return db.scalars(select(model).where(model.tenant_id == tenant.id,
-                                              model.profile_id == profile.id).order_by(*order))
     locale = request.state.locale
-    user = await db.get(User, profile.user_id) if profile.user_id else None
-    skills = list(await db.scalars(select(Skill).join(ExpertSkill, ExpertSkill.skill_id == Skill.id)
-                                   .where(ExpertSkill.tenant_id == tenant.id,
-                                          ExpertSkill.profile_id == profile.id)))
-    return page(request, "experts/staff_profile.html", status_code=status_code, profile=profile,
-                email=user.email if user else "",
-                languages=list(await rows_of(ExpertLanguage, ExpertLanguage.language)),
-                education=list(await rows_of(ExpertEducation, ExpertEducation.year.desc())),
-                work=list(await rows_of(ExpertWork, ExpertWork.started_on.desc())),
-                windows=list(await rows_of(ExpertAvailability, ExpertAvailability.starts_on)),
-                documents=list(await rows_of(ExpertDocument, ExpertDocument.created_at)),
-                notes=list(await rows_of(ExpertNote, ExpertNote.created_at)),
-                skills=skills, consents=await active_consents(db, tenant, profile.id),
-                actions=allowed_actions(profile.status, STAFF) if actor.can(EXPERTS_VET) else [],
-                sectors={s.code: s for s in await list_sectors(db, tenant)},
+    shown = await profile_for_staff(db, tenant, actor, profile_id)
+    return page(request, "experts/staff_profile.html", status_code=status_code,
+                profile=shown.profile, email=shown.email, languages=shown.languages,
+                education=shown.education, work=shown.work, windows=shown.windows,
+                documents=shown.documents, notes=shown.notes, skills=shown.skills,
+                consents=shown.consents, actions=shown.actions, sectors=shown.sectors,
                 language_label=lambda code: language_label(code, locale),
                 country_name=lambda code: country_name(code, locale),
                 education_levels=dict(labels.education_levels()),
@@ -123,22 +102,19 @@ async def _profile_page(request: Request, tenant, db, actor, profile, errors=Non
 @get("/experts/{profile_id:uuid}", name="expert_profile", guards=VIEW)
 async def expert_profile(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                          profile_id: FromPath[uuid.UUID]) -> Response:
-    profile = await get_profile(db, tenant, actor, profile_id)
-    return await _profile_page(request, tenant, db, actor, profile)
+    return await _profile_page(request, tenant, db, actor, profile_id)
 
 
 @post("/experts/{profile_id:uuid}/action", name="expert_action", guards=VET)
 async def expert_action(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                         profile_id: FromPath[uuid.UUID], data: FormData) -> Response:
-    profile = await get_profile(db, tenant, actor, profile_id)
     try:
-        await apply_action(db, tenant, actor, profile, data.get("action", ""),
-                           data.get("reason", "")[:2000])
+        await review_profile(db, tenant, actor, profile_id, data.get("action", ""),
+                             data.get("reason", ""))
     except ProfileActionRefused as exc:
         await db.rollback()
-        profile = await get_profile(db, tenant, actor, profile_id)
-        return await _profile_page(request, tenant, db, actor, profile, {"reason": exc.message},
-                                   status_code=400)
+        return await _profile_page(request, tenant, db, actor, profile_id,
+                                   {"reason": exc.message}, status_code=400)
     return flash(request, Redirect(f"/{tenant.slug}/experts/{profile_id}", status_code=303),
                  "success", _("Saved."))
 
@@ -146,17 +122,11 @@ async def expert_action(request: Request, tenant: CurrentTenant, db: Db, actor: 
 @post("/experts/{profile_id:uuid}/notes", name="expert_note", guards=VET)
 async def expert_note(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                       profile_id: FromPath[uuid.UUID], data: FormData) -> Response:
-    profile = await get_profile(db, tenant, actor, profile_id)
-    body = data.get("body", "").strip()
-    if not body or len(body) > 5000:
-        return await _profile_page(request, tenant, db, actor, profile, {
-            "body": _("Write a note of at most %(n)s characters.") % {"n": 5000}},
-            status_code=400)
-    note = ExpertNote(tenant_id=tenant.id, profile_id=profile.id, author_id=actor.user_id,
-                      author_label=actor.name or actor.email, body=body)
-    db.add(note)
-    record(db, tenant.id, actor, "expert_profile.note_added", "expert_profile", profile.id)
-    await db.commit()
+    try:
+        await add_note(db, tenant, actor, profile_id, data.get("body", ""))
+    except FormErrors as exc:
+        return await _profile_page(request, tenant, db, actor, profile_id, exc.errors,
+                                   status_code=400)
     return flash(request, Redirect(f"/{tenant.slug}/experts/{profile_id}#notes", status_code=303),
                  "success", _("Note added."))
 
@@ -167,15 +137,10 @@ async def skills_vocabulary(request: Request, tenant: CurrentTenant, db: Db) -> 
 
 
 async def _skills_page(request, tenant, db, errors=None, form=None, status_code=200):
-    usage = dict((await db.execute(select(ExpertSkill.skill_id, func.count())
-                                   .where(ExpertSkill.tenant_id == tenant.id)
-                                   .group_by(ExpertSkill.skill_id))).all())
-    skills = list(await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id)
-                                   .order_by(Skill.source == "free", Skill.code).limit(2000)))
+    shown = await skills_admin.vocabulary(db, tenant)
     return page(request, "experts/skills.html", status_code=status_code,
-                vocabulary=[s for s in skills if s.source != "free"],
-                free_tags=[s for s in skills if s.source == "free"], usage=usage,
-                sectors=await list_sectors(db, tenant), errors=errors or {}, form=form or {})
+                vocabulary=shown.skills, free_tags=shown.free_tags, usage=shown.usage,
+                sectors=shown.sectors, errors=errors or {}, form=form or {})
 
 
 @post("/skills", name="add_skill", guards=VET)

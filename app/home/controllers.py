@@ -8,9 +8,8 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body
 from litestar.response import Redirect, Response
-from sqlalchemy import text
 
-from app.db.migrate import current_revision
+from app.home.services import database_health
 from app.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.partners.services import list_partner_agencies
@@ -56,15 +55,12 @@ async def choose_language(
 async def healthz(state: State) -> Response:
     """Is the database reachable, and is its schema at the migration head this code expects?"""
     head = state.migration_head
-    try:
-        async with state.session_factory() as session:
-            await session.execute(text("SELECT 1"))
-            current = await current_revision(session)
-    except Exception as exc:  # noqa: BLE001 - the point is to report any database failure
-        return Response({"status": "unavailable", "database": f"error: {exc.__class__.__name__}",
+    health = await database_health(state.session_factory)
+    if not health.reachable:
+        return Response({"status": "unavailable", "database": f"error: {health.error}",
                          "migrations": {"head": head, "current": None, "at_head": False}},
                         status_code=503)
-    ok = current == head
+    ok = health.at(head)
     return Response({"status": "ok" if ok else "degraded", "database": "ok",
-                     "migrations": {"head": head, "current": current, "at_head": ok}},
+                     "migrations": {"head": head, "current": health.current, "at_head": ok}},
                     status_code=200 if ok else 503)

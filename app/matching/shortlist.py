@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import Refusal
 from app.core.actor import Actor
 from app.accounts.models import User
+from app.accounts.services import get_user
 from app.core.clock import now
 from app.assignment_requests.models import AssignmentRequest
 from app.assignment_requests.services import acting_as
@@ -106,9 +107,17 @@ async def remove(db: AsyncSession, tenant: TenantContext, actor: Actor,
     await db.commit()
 
 
-async def _expert_user(db: AsyncSession, profile_id: uuid.UUID) -> tuple[ExpertProfile, User | None]:
-    profile = await db.get(ExpertProfile, profile_id)
-    user = await db.get(User, profile.user_id) if profile and profile.user_id else None
+async def _entry_profile(db: AsyncSession, tenant: TenantContext,
+                         entry: ShortlistEntry) -> ExpertProfile | None:
+    """The shortlisted expert's profile (the entry itself was fetched for the actor)."""
+    return await db.scalar(select(ExpertProfile).where(ExpertProfile.tenant_id == tenant.id,
+                                                       ExpertProfile.id == entry.profile_id))
+
+
+async def _expert_user(db: AsyncSession, tenant: TenantContext,
+                       entry: ShortlistEntry) -> tuple[ExpertProfile, User | None]:
+    profile = await _entry_profile(db, tenant, entry)
+    user = await get_user(db, profile.user_id) if profile and profile.user_id else None
     return profile, user
 
 
@@ -133,7 +142,7 @@ async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if request.status == "open":
         _set_request_status(db, tenant, actor, request, "start_shortlisting")
     entry.invited_at = now()
-    profile, user = await _expert_user(db, entry.profile_id)
+    profile, user = await _expert_user(db, tenant, entry)
     record(db, tenant.id, actor, "shortlist.invite", "assignment_request", request.id,
            after={"expert_number": profile.number})
     if user is not None:
@@ -147,7 +156,7 @@ async def respond(db: AsyncSession, tenant: TenantContext, actor: Actor,
                   request: AssignmentRequest, entry: ShortlistEntry, action: str,
                   reason: str) -> None:
     """The invited expert accepts or declines (a reason is asked for a decline)."""
-    profile = await db.get(ExpertProfile, entry.profile_id)
+    profile = await _entry_profile(db, tenant, entry)
     if profile is None or profile.user_id != actor.user_id:
         raise NotFoundException()
     if action not in ("accept", "decline"):
@@ -249,7 +258,7 @@ async def confirm(db: AsyncSession, tenant: TenantContext, actor: Actor,
                             slot=taken + 1, status="planned", confirmed_by_id=actor.user_id)
     db.add(assignment)
     await db.flush()
-    profile, user = await _expert_user(db, entry.profile_id)
+    profile, user = await _expert_user(db, tenant, entry)
     record(db, tenant.id, actor, "shortlist.confirm", "assignment_request", request.id,
            after={"expert_number": profile.number, "slot": assignment.slot})
     if user is not None:
@@ -264,7 +273,7 @@ async def confirm(db: AsyncSession, tenant: TenantContext, actor: Actor,
             told = other.status != "proposed"  # a proposed expert never heard of it
             other.status = "not_selected"
             if told and other_profile.user_id:
-                person = await db.get(User, other_profile.user_id)
+                person = await get_user(db, other_profile.user_id)
                 if person is not None:
                     queue_mail(db, tenant, person.email, "shortlist_not_selected",
                                person.preferred_locale or tenant.default_locale,

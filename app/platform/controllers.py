@@ -1,24 +1,20 @@
 from __future__ import annotations
 
 from litestar import Request, Router, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.accounts import invitations
 from app.core.roles import PLATFORM_ADMIN
 from app.core.errors import FormErrors
-from app.audit.services import record
 from app.i18n import SUPPORTED_LOCALES, language_name
 from app.i18n import gettext as _
+from app.platform import services
 from app.web.deps import CurrentActor, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.templating import page
-from tenants.context import tenant_scope
-from tenants.provisioning import (MissionSpec, ProvisioningError, create_tenant,
-                                  get_tenant_by_slug, list_tenants, set_tenant_status, to_context)
+from tenants.provisioning import MissionSpec, ProvisioningError, list_tenants
 
 
 async def _admin_page(request: Request, db, errors=None, form=None, status_code=200) -> Response:
@@ -41,55 +37,36 @@ async def create_mission(request: Request, db: Db, actor: CurrentActor,
                        default_locale=data.get("default_locale", ""), locales=locales,
                        time_zone=data.get("time_zone", "").strip())
     try:
-        tenant = await create_tenant(db, spec)
+        mission = await services.create_mission(db, actor, spec)
     except ProvisioningError as exc:
         await db.rollback()
         return await _admin_page(request, db, {"mission": str(exc)}, data, status_code=400)
-    context = to_context(tenant)
-    # The audit trail is per mission: the event is written in the new mission's scope.
-    with tenant_scope(context):
-        record(db, tenant.id, actor, "tenant.created", "tenant", tenant.id,
-               after={"slug": tenant.slug, "name": tenant.name})
-        await db.commit()
     return flash(request, Redirect("/admin", status_code=303), "success",
-                 _("Mission %(name)s created.") % {"name": context.name})
+                 _("Mission %(name)s created.") % {"name": mission.name})
 
 
 @post("/missions/{slug:str}/status", name="set_mission_status")
 async def set_mission_status(request: Request, db: Db, actor: CurrentActor, slug: FromPath[str],
                              data: FormData) -> Response:
-    status = data.get("status", "")
-    if await get_tenant_by_slug(db, slug) is None:
-        raise NotFoundException()
     try:
-        tenant = await set_tenant_status(db, slug, status)
+        await services.set_mission_status(db, actor, slug, data.get("status", ""))
     except ProvisioningError as exc:
         await db.rollback()
         return await _admin_page(request, db, {"mission": str(exc)}, status_code=400)
-    with tenant_scope(to_context(tenant)):
-        record(db, tenant.id, actor, f"tenant.{'suspended' if status == 'suspended' else 'activated'}",
-               "tenant", tenant.id, after={"status": status})
-        await db.commit()
     return flash(request, Redirect("/admin", status_code=303), "success", _("Mission updated."))
 
 
 @post("/missions/{slug:str}/mission-admins", name="appoint_mission_admin")
 async def appoint_mission_admin(request: Request, db: Db, actor: CurrentActor, slug: FromPath[str],
                                 data: FormData) -> Response:
-    tenant = await get_tenant_by_slug(db, slug)
-    if tenant is None:
-        raise NotFoundException()
-    context = to_context(tenant)
-    await db.commit()  # end the unscoped transaction: the invitation is written as the mission
-    with tenant_scope(context):
-        try:
-            await invitations.invite(
-                db, context, actor, data.get("email", ""), "mission_admin", None,
-                lambda token: absolute_url(request, f"/{context.slug}/invitations/{token}"))
-        except FormErrors as exc:
-            await db.rollback()
-            return await _admin_page(request, db, {"appoint": next(iter(exc.errors.values()))},
-                                     status_code=400)
+    try:
+        await services.appoint_mission_admin(
+            db, actor, slug, data.get("email", ""),
+            lambda token: absolute_url(request, f"/{slug}/invitations/{token}"))
+    except FormErrors as exc:
+        await db.rollback()
+        return await _admin_page(request, db, {"appoint": next(iter(exc.errors.values()))},
+                                 status_code=400)
     return flash(request, Redirect("/admin", status_code=303), "success",
                  _("Invitation sent to %(email)s.") % {"email": data.get("email", "").strip()})
 
