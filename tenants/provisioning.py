@@ -7,6 +7,7 @@ their stable codes, so running it twice changes nothing.
 from __future__ import annotations
 
 import re
+import uuid
 import tomllib
 import zoneinfo
 from collections.abc import Awaitable, Callable
@@ -160,6 +161,15 @@ def to_context(tenant: Tenant) -> TenantContext:
         country_code=tenant.country_code, default_locale=tenant.default_locale,
         locales=tuple(tenant.locales), time_zone=tenant.time_zone,
     )
+
+
+async def get_tenant_context(session: AsyncSession, tenant_id: uuid.UUID) -> TenantContext:
+    """A mission by id, suspended or not (a background job names its mission so); LookupError
+    when it no longer exists."""
+    tenant = await session.scalar(select(Tenant).where(Tenant.id == tenant_id))
+    if tenant is None:
+        raise LookupError(f"no mission {tenant_id}")
+    return to_context(tenant)
 
 
 async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:

@@ -45,8 +45,7 @@ from app.search.models import SearchOutbox
 from app.search.sync import drain_tenant, ensure_indexes
 from search_index import SearchBackend, SearchUnavailable
 from tenants.context import TenantContext, tenant_scope
-from tenants.models import Tenant
-from tenants.provisioning import all_tenants, to_context
+from tenants.provisioning import all_tenants, get_tenant_context
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +74,7 @@ def _runtime(context: JobContext) -> Runtime:
 
 async def _tenant(runtime: Runtime, tenant_id: str) -> TenantContext:
     async with runtime.session_factory() as db:
-        tenant = await db.get(Tenant, uuid.UUID(tenant_id))
-    if tenant is None:
-        raise LookupError(f"no mission {tenant_id}")
-    return to_context(tenant)
+        return await get_tenant_context(db, uuid.UUID(tenant_id))
 
 
 @jobs_app.task(name=SEND_MAIL, pass_context=True, retry=RETRY)
