@@ -221,16 +221,20 @@ def fill(path: str, **params: object) -> str:
         if isinstance(value, dict):
             path = fill(path, **value)
             continue
-        for kind in ("uuid", "str"):
+        for kind in ("uuid", "str", "path"):
             path = path.replace("{" + name + ":" + kind + "}", str(value))
     return path
 
 
-async def request(client: AsyncTestClient, method: str, url: str):
+async def request(client: AsyncTestClient, method: str, url: str,
+                  data: dict[str, str] | None = None):
+    """GET the url, or send the form `data` (by default a role, what the member pages ask
+    for) with the CSRF token."""
     if method == "GET":
         return await client.get(url, follow_redirects=False)
     token = await csrf_token(client, "/")
-    return await client.request(method, url, data={"_csrf_token": token, "role": "staff"},
+    form = {"role": "staff"} if data is None else data
+    return await client.request(method, url, data={**form, "_csrf_token": token},
                                 follow_redirects=False)
 
 
