@@ -21,10 +21,11 @@ PASSWORD = "river delta mango 42"
 async def make_user(session_factory, tenant: TenantContext | None, role: str | None,
                     email: str | None = None, platform_admin: bool = False,
                     partner_agency_id: uuid.UUID | None = None,
-                    host_institution_id: uuid.UUID | None = None) -> User:
+                    host_institution_id: uuid.UUID | None = None,
+                    name: str | None = None) -> User:
     email = email or f"{role or 'user'}-{uuid.uuid4().hex[:8]}@example.org"
     async with session_factory() as db:
-        user = User(email=email, name=f"Test {role or 'user'}", preferred_locale="en",
+        user = User(email=email, name=name or f"Test {role or 'user'}", preferred_locale="en",
                     password_hash=hash_password(PASSWORD), status="active",
                     email_verified_at=now(), is_platform_admin=platform_admin)
         db.add(user)
@@ -79,8 +80,10 @@ def use_session(client: AsyncTestClient, token: str | None) -> None:
         client.cookies.set("session", token, domain="testserver.local", path="/")
 
 
-async def add_membership(session_factory, tenant: TenantContext, user: User, role: str) -> None:
+async def add_membership(session_factory, tenant: TenantContext, user: User, role: str,
+                         host_institution_id: uuid.UUID | None = None) -> None:
     with tenant_scope(tenant):
         async with session_factory() as db:
-            db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role, status="active"))
+            db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role, status="active",
+                              host_institution_id=host_institution_id))
             await db.commit()
