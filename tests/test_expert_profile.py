@@ -22,14 +22,6 @@ PAST = (date.today() - timedelta(days=30)).isoformat()
 pytestmark = pytest.mark.usefixtures("in_english")
 
 
-@pytest.fixture
-async def expert(client, missions, session_factory):
-    user = await make_user(session_factory, missions["sudan"], "expert")
-    await sign_in(client, missions["sudan"], user.email)
-    yield user
-    use_session(client, None)
-
-
 async def post_step(client, step, data):
     token = await csrf_token(client, f"/sudan/me/profile/{step}")
     return await client.post(f"/sudan/me/profile/{step}", data={**data, "_csrf_token": token},

@@ -24,14 +24,6 @@ from tests.expert_helpers import complete_profile
 pytestmark = pytest.mark.usefixtures("in_english")
 
 
-@pytest.fixture
-async def officer(client, missions, session_factory):
-    user = await make_user(session_factory, missions["sudan"], "staff")
-    await sign_in(client, missions["sudan"], user.email)
-    yield user
-    use_session(client, None)
-
-
 async def _status(session_factory, tenant, profile_id):
     with tenant_scope(tenant):
         async with session_factory() as db:

@@ -24,14 +24,6 @@ from tests.request_helpers import make_institution
 pytestmark = pytest.mark.usefixtures("in_english")
 
 
-@pytest.fixture
-async def officer(client, missions, session_factory):
-    user = await make_user(session_factory, missions["sudan"], "staff")
-    await sign_in(client, missions["sudan"], user.email)
-    yield user
-    use_session(client, None)
-
-
 async def _institution(session_factory, tenant, status="approved", **fields) -> HostInstitution:
     """An institution written straight to the database, with any field set."""
     async with session_factory() as db:

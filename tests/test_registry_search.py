@@ -36,12 +36,6 @@ async def signed_in(client, session_factory, tenant, role="staff"):
     return user
 
 
-@pytest.fixture
-async def officer(client, missions, session_factory):
-    yield await signed_in(client, session_factory, missions["sudan"])
-    use_session(client, None)
-
-
 async def change_profile(session_factory, tenant, profile_id, **changes):
     with tenant_scope(tenant):
         async with session_factory() as db:
