@@ -29,13 +29,24 @@ async def _upload(client, data: bytes, name="roster.csv", kind="experts", status
 
 
 async def _wait_until_finished(client, path: str) -> str:
-    for _ in range(100):
-        fragment = await client.get(f"{path}/progress")
-        assert fragment.status_code == 200
-        if "hx-trigger" not in fragment.text:  # the fragment stops polling when it is over
-            return fragment.text
-        await asyncio.sleep(0.1)
-    raise AssertionError("the import did not finish")
+    """Wait for the import the page started (a task of the web process, kept in
+    app.state.import_tasks, on the test client's event loop), then read the progress
+    fragment once: it no longer asks to be polled."""
+    app = client.app
+
+    async def imports_done() -> bool:
+        running = set(getattr(app.state, "import_tasks", ()))
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=60)
+            return not pending
+        return True
+
+    assert await asyncio.to_thread(client.blocking_portal.call, imports_done), \
+        "the import did not finish within 60 s"
+    fragment = await client.get(f"{path}/progress")
+    assert fragment.status_code == 200
+    assert "hx-trigger" not in fragment.text  # the fragment stops polling when it is over
+    return fragment.text
 
 
 async def test_upload_preview_run_progress_done(client, missions, session_factory, officer):

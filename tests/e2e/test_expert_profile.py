@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import screenshot
+from tests.html import parse
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "river delta mango 42"
@@ -23,15 +24,17 @@ async def register_and_sign_in(page, portal_url, email):
     await page.fill("#f-password_confirm", PASSWORD)
     await page.click("button.primary")
     assert await page.get_by_role("heading", name="Check your email").is_visible()
-    link = None
-    for _ in range(40):  # the in-process mail worker writes the message within seconds
-        mail = httpx.get(portal_url + "/dev/mail").text
-        match = re.search(r"https?://[^/\s]+(/sudan/verify/[\w-]+)", mail)
-        if match and email in mail:
-            link = match.group(1)
-            break
-        await page.wait_for_timeout(250)
-    assert link, "no verification mail"
+    # The in-process mail worker writes the message within seconds: Playwright waits for
+    # the development mailbox to list it (asked from the page, same origin).
+    await page.wait_for_function(
+        """async (email) => (await (await fetch("/dev/mail")).text()).includes(email)""",
+        arg=email, polling=250, timeout=30_000)
+    mailbox = parse(httpx.get(portal_url + "/dev/mail").text)
+    [mail] = [card.css_first("pre").text() for card in mailbox.css("article.card")
+              if email in card.css_first("p.muted").text()]  # this person's mail only
+    match = re.search(r"https?://[^/\s]+(/sudan/verify/[\w-]+)", mail)
+    assert match, f"no verification link in the mail: {mail}"
+    link = match.group(1)
     await page.goto(portal_url + link)
     await page.get_by_role("button", name="Confirm my address").click()
     await page.wait_for_url("**/sudan/sign-in")
