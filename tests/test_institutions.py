@@ -19,6 +19,7 @@ from tenants.context import tenant_scope
 from tests.accounts_helpers import PASSWORD, link_in, mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token
 from tests.request_helpers import make_institution
+from tests.html import parse, select_text
 
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -285,7 +286,8 @@ async def test_decline_suspend_and_reinstate(client, missions, session_factory, 
     applied = await _institution(session_factory, sudan, "pending", name="Khartoum Chess Club",
                                  contact_name="Sara", contact_email=contact)
     no_reason = await _act(client, applied.id, "decline", "  ")
-    assert no_reason.status_code == 400 and "Say why" in no_reason.text
+    assert no_reason.status_code == 400
+    assert select_text(no_reason.text, "#f-reason ~ p.error").startswith("Say why")
     assert (await _load(session_factory, sudan, applied.id)).status == "pending"
     assert await mails_to(session_factory, sudan, contact) == []
     assert (await _act(client, applied.id, "decline",
@@ -299,14 +301,17 @@ async def test_decline_suspend_and_reinstate(client, missions, session_factory, 
 
     institution = await _institution(session_factory, sudan, "approved")
     no_reason = await _act(client, institution.id, "suspend")
-    assert no_reason.status_code == 400 and "Say why" in no_reason.text
+    assert no_reason.status_code == 400
+    assert select_text(no_reason.text, "#f-reason ~ p.error").startswith("Say why")
     assert (await _load(session_factory, sudan, institution.id)).status == "approved"
     assert (await _act(client, institution.id, "suspend", "Audit pending")).status_code == 303
     suspended = await _load(session_factory, sudan, institution.id)
     assert (suspended.status, suspended.status_reason) == ("suspended", "Audit pending")
     page = await client.get(f"/sudan/institutions/{institution.id}")
-    assert "Audit pending" in page.text and 'value="reinstate"' in page.text
-    assert 'value="suspend"' not in page.text
+    # The status line under the heading: the state, then the reason given.
+    assert select_text(page.text, "h1 + p") == "Status: Suspended — Audit pending"
+    assert [b.attributes["value"] for b in parse(page.text).css(
+        'form[action$="/action"] button[name=action]')] == ["reinstate"]
     assert (await _act(client, institution.id, "reinstate")).status_code == 303
     reinstated = await _load(session_factory, sudan, institution.id)
     assert (reinstated.status, reinstated.status_reason) == ("approved", "")
