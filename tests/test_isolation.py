@@ -127,6 +127,7 @@ class Canaries:
     institution_id: uuid.UUID      # Mozambique's canary institution
     request_id: uuid.UUID          # its open request
     home_institution_id: uuid.UUID  # a Sudanese institution for the focal point
+    objects: dict[str, uuid.UUID]  # Mozambique's canary objects by kind
 
 
 @pytest.fixture(scope="module")
@@ -173,13 +174,18 @@ async def canaries(missions, session_factory, index_now) -> Canaries:
     ids = [mozambique.id, institution.id, request_row.id, expert.id,
            member.id, tag.id, invitation.id, provider.id, token.id, batch.id]
     return Canaries(names=[CANARY], ids=[str(i) for i in ids], institution_id=institution.id,
-                    request_id=request_row.id, home_institution_id=home.id)
+                    request_id=request_row.id, home_institution_id=home.id,
+                    objects={"expert": expert.id, "institution": institution.id,
+                             "request": request_row.id, "batch": batch.id,
+                             "provider": provider.id, "skill": tag.id, "token": token.id,
+                             "invitation": invitation.id})
 
 
 async def _both_missions_actor(client, missions, session_factory, canaries: Canaries,
                                role: str):
     """Sign in to Sudan as a person with `role` in Sudan and in Mozambique, with their own
-    objects in Mozambique that carry the canary word."""
+    objects in Mozambique that carry the canary word (returned by kind)."""
+    own_objects = {}
     sudan, mozambique = missions["sudan"], missions["mozambique"]
     use_session(client, None)
     if role == "platform_admin":
@@ -196,16 +202,21 @@ async def _both_missions_actor(client, missions, session_factory, canaries: Cana
             own = await a_cv_for(db, mozambique, user)
             with tenant_scope(mozambique):
                 own.full_name, own.status = f"Self {CANARY}", "verified"
-                db.add(ShortlistEntry(tenant_id=mozambique.id, request_id=canaries.request_id,
-                                      profile_id=own.id, status="invited", explanation={},
-                                      invited_at=now()))
+                entry = ShortlistEntry(tenant_id=mozambique.id, request_id=canaries.request_id,
+                                       profile_id=own.id, status="invited", explanation={},
+                                       invited_at=now())
+                db.add(entry)
                 await db.commit()
+                own_objects["entry"] = entry.id
         if role in ("staff", "mission_admin"):
             with tenant_scope(mozambique):
-                db.add(SavedSearch(tenant_id=mozambique.id, user_id=user.id,
-                                   name=f"{CANARY} saved", query=f"q={CANARY}"))
+                saved = SavedSearch(tenant_id=mozambique.id, user_id=user.id,
+                                    name=f"{CANARY} saved", query=f"q={CANARY}")
+                db.add(saved)
                 await db.commit()
+                own_objects["saved"] = saved.id
     assert (await sign_in(client, sudan, user.email)).status_code == 303
+    return own_objects
 
 
 def readable(response) -> str:
@@ -282,3 +293,48 @@ async def test_the_canaries_show_in_their_own_mission(client, missions, session_
         assert response.status_code == 200, url
         assert CANARY.lower() in readable(response).lower(), url
     use_session(client, None)
+
+
+# Pages of one object, and the kind of canary object (or the actor's own in Mozambique) to
+# ask Sudan's address for.
+OBJECT_PAGES = {
+    ("GET", f"{MISSION_PREFIX}/experts/{{profile_id:uuid}}"): "expert",
+    ("GET", f"{MISSION_PREFIX}/experts/{{profile_id:uuid}}/cv"): "expert",
+    ("POST", f"{MISSION_PREFIX}/experts/{{profile_id:uuid}}/notes"): "expert",
+    ("GET", f"{MISSION_PREFIX}/institutions/{{institution_id:uuid}}"): "institution",
+    ("GET", f"{MISSION_PREFIX}/institutions/{{institution_id:uuid}}/edit"): "institution",
+    ("GET", f"{MISSION_PREFIX}/requests/{{request_id:uuid}}"): "request",
+    ("GET", f"{MISSION_PREFIX}/requests/{{request_id:uuid}}/matches"): "request",
+    ("GET", f"{MISSION_PREFIX}/requests/{{request_id:uuid}}/shortlist"): "request",
+    ("GET", f"{MISSION_PREFIX}/requests/{{request_id:uuid}}/document"): "request",
+    ("POST", f"{MISSION_PREFIX}/me/requests/{{request_id:uuid}}/interest"): "request",
+    ("GET", f"{MISSION_PREFIX}/imports/{{batch_id:uuid}}"): "batch",
+    ("GET", f"{MISSION_PREFIX}/imports/{{batch_id:uuid}}/rejected.csv"): "batch",
+    ("GET", f"{MISSION_PREFIX}/admin/sso/{{provider_id:uuid}}"): "provider",
+    ("POST", f"{MISSION_PREFIX}/skills/{{skill_id:uuid}}/promote"): "skill",
+    ("POST", f"{MISSION_PREFIX}/admin/api-tokens/{{token_id:uuid}}/revoke"): "token",
+    ("POST", f"{MISSION_PREFIX}/admin/invitations/{{invitation_id:uuid}}/revoke"): "invitation",
+    ("GET", f"{MISSION_PREFIX}/me/invitations/{{entry_id:uuid}}"): "entry",
+    ("POST", f"{MISSION_PREFIX}/search/saved/{{saved_id:uuid}}/delete"): "saved",
+}
+
+
+@pytest.mark.parametrize("role", [*ROLES, "platform_admin"])
+async def test_the_other_missions_canaries_are_not_found_here(
+        app, client, missions, session_factory, canaries, role):
+    """Mozambique's objects (and the actor's own there) at Sudan's addresses: 404 for every
+    role that may use the page."""
+    own = await _both_missions_actor(client, missions, session_factory, canaries, role)
+    objects = {**canaries.objects, **own}
+    asked = []
+    for (method, path), kind in OBJECT_PAGES.items():
+        allowed = ACCESS[(method, path)]
+        if not (allowed == EVERYONE or role in allowed) or kind not in objects:
+            continue
+        param = re.findall(r"\{(\w+):uuid\}", path)[0]
+        response = await request(client, method, fill(path, mission_slug="sudan",
+                                                      **{param: objects[kind]}))
+        asked.append((method, path, response.status_code))
+    use_session(client, None)
+    assert all(status == 404 for *_route, status in asked), asked
+    assert asked or role == "partner_user"  # partner users have no page of one object here
