@@ -17,6 +17,7 @@ from tests.accounts_helpers import link_in, mails_to, make_user, sign_in, use_se
 from tests.conftest import csrf_token
 from tests.documents_helpers import minimal_docx, minimal_pdf
 from tests.request_helpers import make_institution, make_request
+from tests.html import field_error, select_text
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -175,10 +176,12 @@ async def test_staff_write_a_request_on_an_institutions_behalf(client, missions,
     sudan = missions["sudan"]
     await as_user(client, sudan, people["staff"])
     missing = await post(client, "/sudan/requests/new", TERMS)
-    assert missing.status_code == 400 and "Choose the institution" in missing.text
+    assert missing.status_code == 400
+    assert field_error(missing.text, "institution_id").startswith("Choose the institution")
     suspended = await post(client, "/sudan/requests/new",
                            {**TERMS, "institution_id": str(people["suspended"].id)})
-    assert suspended.status_code == 400 and "approved" in suspended.text
+    assert suspended.status_code == 400
+    assert "approved" in field_error(suspended.text, "institution_id")
     created = await post(client, "/sudan/requests/new",
                          {**TERMS, "institution_id": str(people["health"].id)})
     assert created.status_code == 303
@@ -187,7 +190,8 @@ async def test_staff_write_a_request_on_an_institutions_behalf(client, missions,
     # Incomplete: submitting lists what is missing.
     refused = await post(client, f"/sudan/requests/{request_id}/action", {"action": "submit"},
                          page=f"/sudan/requests/{request_id}")
-    assert refused.status_code == 400 and "Dates and logistics" in refused.text
+    assert refused.status_code == 400
+    assert "Dates and logistics" in select_text(refused.text, ".flash-warning")
 
 
 def _logistics(**changes) -> dict:
@@ -291,7 +295,8 @@ async def test_reasons_are_required_and_shown_to_the_institution(client, mission
     await as_user(client, sudan, people["staff"])
     url, page = f"/sudan/requests/{request.id}/action", f"/sudan/requests/{request.id}"
     refused = await post(client, url, {"action": "request_changes", "reason": " "}, page=page)
-    assert refused.status_code == 400 and "Say why" in refused.text
+    assert refused.status_code == 400
+    assert field_error(refused.text, "reason").startswith("Say why")
     sent_back = await post(client, url, {"action": "request_changes",
                                          "reason": "Please add the number of trainees."}, page=page)
     assert sent_back.status_code == 303
