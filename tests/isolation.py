@@ -101,6 +101,9 @@ class IsolationCase:
     method: str = "GET"
     role: str | None = None  # None: anonymous
     fixed: tuple[tuple[str, str], ...] = ()  # other path parameters, e.g. (("step", "terms"),)
+    # The role may see the object but not do this (403 for the mission's own object): the
+    # other mission's object must still be not found rather than forbidden.
+    forbidden_here: bool = False
 
 
 M = "/{mission_slug:str}"
@@ -184,7 +187,7 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "request_id", an_assignment_request, "GET", "staff"),
     # Staff may see the shortlist but not choose (403): the other mission's ids stay 404.
     f"{M}/requests/{{request_id:uuid}}/selection/{{entry_id:uuid}}": IsolationCase(
-        "entry_id", a_shared_shortlist_entry, "POST", "staff"),
+        "entry_id", a_shared_shortlist_entry, "POST", "staff", forbidden_here=True),
     f"{M}/me/invitations/{{entry_id:uuid}}": IsolationCase(
         "entry_id", an_invitation_of_the_signed_in_expert, "GET", "expert"),
     f"{M}/me/invitations/{{entry_id:uuid}}/terms": IsolationCase(
@@ -244,6 +247,9 @@ async def assert_tenant_isolated(client: AsyncTestClient, path: str, case: Isola
     mine = await request(client, case.method, fill(path, mission_slug=own.slug,
                                                    **dict(case.fixed), **{case.param: own_id}))
     assert mine.status_code != 404 and mine.status_code < 500, (path, mine.status_code)
+    refused = mine.status_code in (401, 403) or "/sign-in?next=" in mine.headers.get("location", "")
+    assert refused == case.forbidden_here, (path, case.method, mine.status_code,
+                                            mine.headers.get("location"))
     theirs = await request(client, case.method, fill(path, mission_slug=own.slug,
                                                      **dict(case.fixed), **{case.param: other_id}))
     assert theirs.status_code == 404, (path, theirs.status_code)
