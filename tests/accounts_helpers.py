@@ -48,6 +48,20 @@ async def sign_in(client: AsyncTestClient, tenant: TenantContext, email: str,
                              follow_redirects=False)
 
 
+async def as_user(client: AsyncTestClient, tenant: TenantContext, user: User) -> None:
+    """Sign an existing person in, as a fresh browser would (any earlier session dropped)."""
+    use_session(client, None)
+    assert (await sign_in(client, tenant, user.email)).status_code == 303
+
+
+async def signed_in(client: AsyncTestClient, session_factory, tenant: TenantContext,
+                    role: str = "staff", **options) -> User:
+    """A new person with `role` in the mission (make_user's options), signed in."""
+    user = await make_user(session_factory, tenant, role, **options)
+    assert (await sign_in(client, tenant, user.email)).status_code == 303
+    return user
+
+
 async def sign_out(client: AsyncTestClient, tenant: TenantContext):
     token = await csrf_token(client, f"/{tenant.slug}/")
     return await client.post(f"/{tenant.slug}/sign-out", data={"_csrf_token": token},

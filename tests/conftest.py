@@ -204,13 +204,11 @@ async def signed_in_as(client, missions, session_factory):
     """Sign the client in as a new person with a role in a mission (Sudan unless told):
     `user = await signed_in_as("staff")`, with make_user's options (host_institution_id=...).
     Signed out again after the test."""
-    from tests.accounts_helpers import make_user, sign_in, use_session
+    from tests.accounts_helpers import signed_in, use_session
 
     async def sign_in_as(role: str, tenant: TenantContext | None = None, **options):
-        tenant = tenant or missions["sudan"]
-        user = await make_user(session_factory, tenant, role, **options)
-        assert (await sign_in(client, tenant, user.email)).status_code == 303
-        return user
+        return await signed_in(client, session_factory, tenant or missions["sudan"], role,
+                               **options)
     yield sign_in_as
     use_session(client, None)
 

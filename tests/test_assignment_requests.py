@@ -13,7 +13,7 @@ from app.assignment_requests.models import (AssignmentRequest, RequestDocument, 
                                             RequestSkill)
 from app.experts.models import Skill
 from tenants.context import tenant_scope
-from tests.accounts_helpers import link_in, mails_to, make_user, sign_in, use_session
+from tests.accounts_helpers import as_user, link_in, mails_to, make_user
 from tests.conftest import csrf_token
 from tests.documents_helpers import minimal_docx, minimal_pdf
 from tests.request_helpers import make_institution, make_request
@@ -54,11 +54,6 @@ async def people(session_factory, missions):
                                         host_institution_id=health.id),
         "staff": await make_user(session_factory, sudan, "staff"),
     }
-
-
-async def as_user(client, tenant, user):
-    use_session(client, None)
-    assert (await sign_in(client, tenant, user.email)).status_code == 303
 
 
 async def post(client, url: str, data: dict | list, page: str | None = None, files=None):

@@ -22,18 +22,12 @@ from app.matching.services import mission_weights
 from search_index import SearchUnavailable
 from tenants.context import tenant_scope
 from tenants.models import Tenant
-from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.accounts_helpers import sign_in, signed_in, use_session
 from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
 from tests.request_helpers import make_institution, make_request
 
 pytestmark = pytest.mark.usefixtures("in_english")
-
-
-async def signed_in(client, session_factory, tenant, role="staff"):
-    user = await make_user(session_factory, tenant, role)
-    assert (await sign_in(client, tenant, user.email)).status_code == 303
-    return user
 
 
 async def change_profile(session_factory, tenant, profile_id, **changes):

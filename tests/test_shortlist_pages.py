@@ -18,7 +18,7 @@ from app.experts.models import Skill
 from app.matching.models import Assignment, ShortlistEntry
 from search_index import SearchUnavailable
 from tenants.context import tenant_scope
-from tests.accounts_helpers import link_in, mails_to, make_user, sign_in, use_session
+from tests.accounts_helpers import as_user, link_in, mails_to, make_user, use_session
 from tests.conftest import base_test_settings, csrf_token
 from tests.documents_helpers import app_storage, minimal_pdf
 from tests.expert_helpers import complete_profile
@@ -29,11 +29,6 @@ pytestmark = pytest.mark.usefixtures("in_english")
 
 STAFF = Actor(email="officer@example.org", name="Officer", role="staff",
               permissions=permissions_for("staff", False))
-
-
-async def as_user(client, tenant, user):
-    use_session(client, None)
-    assert (await sign_in(client, tenant, user.email)).status_code == 303
 
 
 async def post(client, url: str, data: dict | None = None, page: str = "/sudan/"):
