@@ -164,7 +164,11 @@ async def canaries(missions, session_factory, index_now) -> Canaries:
                 issuer="https://login.example.org", client_id="portal",
                 client_secret_encrypted="(not used)", allowed_domains=["example.org"],
                 default_role="staff", existing_members_only=False, enabled=False)
-            db.add_all([tag, invitation, provider])
+            vocabulary = Skill(tenant_id=mozambique.id, code=f"zz_{CANARY.lower()}_hydrology",
+                               names={"en": f"{CANARY} hydrology",
+                                      "pt": f"Hidrologia {CANARY}"},
+                               synonyms=[], source="staff")
+            db.add_all([tag, vocabulary, invitation, provider])
             await db.commit()
             token, _plain = await create_token(db, mozambique, admin, f"{CANARY} dashboard")
             batch = await create_batch(
@@ -172,7 +176,7 @@ async def canaries(missions, session_factory, index_now) -> Canaries:
                 csv_bytes("external_ref,full_name,email", f"CM-1,Rowan {CANARY},"), "submitted")
     await index_now()  # the registry search would show Mozambique's expert if it leaked
     ids = [mozambique.id, institution.id, request_row.id, expert.id,
-           member.id, tag.id, invitation.id, provider.id, token.id, batch.id]
+           member.id, tag.id, vocabulary.id, invitation.id, provider.id, token.id, batch.id]
     return Canaries(names=[CANARY], ids=[str(i) for i in ids], institution_id=institution.id,
                     request_id=request_row.id, home_institution_id=home.id,
                     objects={"expert": expert.id, "institution": institution.id,
@@ -244,7 +248,10 @@ def filtered_pages(canaries: Canaries) -> list[str]:
             f"/sudan/requests?institution={canaries.institution_id}",
             f"/sudan/requests/export.csv?institution={canaries.institution_id}",
             f"/sudan/requests/new?institution={canaries.institution_id}",
-            "/sudan/search?q=Zanele", "/sudan/search?q=pipeline%20survey"]
+            "/sudan/search?q=Zanele", "/sudan/search?q=pipeline%20survey",
+            # a prefix of the canary word: a leak shows the whole word, the echo does not
+            "/sudan/experts?q=Canary", "/sudan/institutions?q=Canary", "/sudan/search?q=Canary",
+            "/sudan/me/skills/suggest?new_skills=canary"]
 
 
 @pytest.mark.parametrize("role", [*ROLES, "platform_admin"])
@@ -292,6 +299,10 @@ async def test_the_canaries_show_in_their_own_mission(client, missions, session_
         response = await client.get(url)
         assert response.status_code == 200, url
         assert CANARY.lower() in readable(response).lower(), url
+    expert = await make_user(session_factory, mozambique, "expert")
+    assert (await sign_in(client, mozambique, expert.email)).status_code == 303
+    suggested = await client.get("/mozambique/me/skills/suggest?new_skills=canary")
+    assert CANARY.lower() in suggested.text.lower()
     use_session(client, None)
 
 
