@@ -26,6 +26,7 @@ from tests.accounts_helpers import sign_in, signed_in, use_session
 from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
 from tests.request_helpers import make_institution, make_request
+from tests.html import field_error
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -174,8 +175,8 @@ async def test_bad_input_is_400_with_the_message_by_the_field(client, officer, p
                                                               message):
     response = await client.get("/sudan/search", params=params)
     assert response.status_code == 400
-    error = re.search(rf'<p class="error" id="e-{field}">([^<]*)</p>', response.text)
-    assert error and message in error.group(1), response.text[-3000:]
+    error = field_error(response.text, field)
+    assert error and message in error, response.text[-3000:]
 
 
 async def test_an_edited_page_number_is_not_an_error(client, officer):
