@@ -21,10 +21,11 @@ PASSWORD = "river delta mango 42"
 async def make_user(session_factory, tenant: TenantContext | None, role: str | None,
                     email: str | None = None, platform_admin: bool = False,
                     partner_agency_id: uuid.UUID | None = None,
-                    host_institution_id: uuid.UUID | None = None) -> User:
+                    host_institution_id: uuid.UUID | None = None,
+                    name: str | None = None) -> User:
     email = email or f"{role or 'user'}-{uuid.uuid4().hex[:8]}@example.org"
     async with session_factory() as db:
-        user = User(email=email, name=f"Test {role or 'user'}", preferred_locale="en",
+        user = User(email=email, name=name or f"Test {role or 'user'}", preferred_locale="en",
                     password_hash=hash_password(PASSWORD), status="active",
                     email_verified_at=now(), is_platform_admin=platform_admin)
         db.add(user)
@@ -45,6 +46,20 @@ async def sign_in(client: AsyncTestClient, tenant: TenantContext, email: str,
     return await client.post(f"/{tenant.slug}/sign-in",
                              data={"email": email, "password": password, "_csrf_token": token},
                              follow_redirects=False)
+
+
+async def as_user(client: AsyncTestClient, tenant: TenantContext, user: User) -> None:
+    """Sign an existing person in, as a fresh browser would (any earlier session dropped)."""
+    use_session(client, None)
+    assert (await sign_in(client, tenant, user.email)).status_code == 303
+
+
+async def signed_in(client: AsyncTestClient, session_factory, tenant: TenantContext,
+                    role: str = "staff", **options) -> User:
+    """A new person with `role` in the mission (make_user's options), signed in."""
+    user = await make_user(session_factory, tenant, role, **options)
+    assert (await sign_in(client, tenant, user.email)).status_code == 303
+    return user
 
 
 async def sign_out(client: AsyncTestClient, tenant: TenantContext):
@@ -79,8 +94,10 @@ def use_session(client: AsyncTestClient, token: str | None) -> None:
         client.cookies.set("session", token, domain="testserver.local", path="/")
 
 
-async def add_membership(session_factory, tenant: TenantContext, user: User, role: str) -> None:
+async def add_membership(session_factory, tenant: TenantContext, user: User, role: str,
+                         host_institution_id: uuid.UUID | None = None) -> None:
     with tenant_scope(tenant):
         async with session_factory() as db:
-            db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role, status="active"))
+            db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role, status="active",
+                              host_institution_id=host_institution_id))
             await db.commit()

@@ -213,3 +213,38 @@ def speak(client: AsyncTestClient, locale: str | None) -> None:
         client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
     if locale:
         client.cookies.set("lang", locale, domain="testserver.local", path="/")
+
+
+# --- people signed in -----------------------------------------------------------------------
+# (tests.accounts_helpers imports this module, so its helpers are imported where used.)
+
+@pytest.fixture
+async def signed_in_as(client, missions, session_factory):
+    """Sign the client in as a new person with a role in a mission (Sudan unless told):
+    `user = await signed_in_as("staff")`, with make_user's options (host_institution_id=...).
+    Signed out again after the test."""
+    from tests.accounts_helpers import signed_in, use_session
+
+    async def sign_in_as(role: str, tenant: TenantContext | None = None, **options):
+        return await signed_in(client, session_factory, tenant or missions["sudan"], role,
+                               **options)
+    yield sign_in_as
+    use_session(client, None)
+
+
+@pytest.fixture
+async def officer(signed_in_as):
+    """A programme officer (staff) of Sudan, signed in."""
+    return await signed_in_as("staff")
+
+
+@pytest.fixture
+async def expert(signed_in_as):
+    """An expert of Sudan (no profile yet), signed in."""
+    return await signed_in_as("expert")
+
+
+@pytest.fixture
+async def mission_admin(signed_in_as):
+    """A mission admin of Sudan, signed in."""
+    return await signed_in_as("mission_admin")

@@ -130,16 +130,22 @@ def app_storage() -> LocalDiskStorage:
     return LocalDiskStorage(base_test_settings().documents_dir)
 
 
-async def an_expert_profile_with_a_cv(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
-    """An expert's profile in `tenant` with a CV stored through the real service."""
-    user = User(email=f"cv-{uuid.uuid4().hex[:10]}@example.org", name="CV Test Expert",
-                status="active", email_verified_at=now())
-    db.add(user)
-    await db.commit()
+async def a_cv_for(db: AsyncSession, tenant: TenantContext, user: User):
+    """The person's expert profile in `tenant` (made if missing) with a CV stored through
+    the real service."""
     actor = Actor(user_id=user.id, email=user.email, name=user.name, role="expert",
                   permissions=permissions_for("expert", False))
     with tenant_scope(tenant):
         profile = await own_profile(db, tenant, actor, create=True)
         await save_cv(db, tenant, actor, profile, "cv.pdf", minimal_pdf(), app_storage(),
                       max_bytes=base_test_settings().max_upload_mb * MB)
-        return profile.id
+        return profile
+
+
+async def an_expert_profile_with_a_cv(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    """An expert's profile in `tenant` with a CV stored through the real service."""
+    user = User(email=f"cv-{uuid.uuid4().hex[:10]}@example.org", name="CV Test Expert",
+                status="active", email_verified_at=now())
+    db.add(user)
+    await db.commit()
+    return (await a_cv_for(db, tenant, user)).id

@@ -103,6 +103,9 @@ class IsolationCase:
     method: str = "GET"
     role: str | None = None  # None: anonymous
     fixed: tuple[tuple[str, str], ...] = ()  # other path parameters, e.g. (("step", "terms"),)
+    # The role may see the object but not do this (403 for the mission's own object): the
+    # other mission's object must still be not found rather than forbidden.
+    forbidden_here: bool = False
 
 
 M = "/{mission_slug:str}"
@@ -197,7 +200,7 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "request_id", an_assignment_request, "GET", "staff"),
     # Staff may see the shortlist but not choose (403): the other mission's ids stay 404.
     f"{M}/requests/{{request_id:uuid}}/selection/{{entry_id:uuid}}": IsolationCase(
-        "entry_id", a_shared_shortlist_entry, "POST", "staff"),
+        "entry_id", a_shared_shortlist_entry, "POST", "staff", forbidden_here=True),
     f"{M}/me/invitations/{{entry_id:uuid}}": IsolationCase(
         "entry_id", an_invitation_of_the_signed_in_expert, "GET", "expert"),
     f"{M}/me/invitations/{{entry_id:uuid}}/terms": IsolationCase(
@@ -237,16 +240,20 @@ def fill(path: str, **params: object) -> str:
         if isinstance(value, dict):
             path = fill(path, **value)
             continue
-        for kind in ("uuid", "str", "int"):
+        for kind in ("uuid", "str", "int", "path"):
             path = path.replace("{" + name + ":" + kind + "}", str(value))
     return path
 
 
-async def request(client: AsyncTestClient, method: str, url: str):
+async def request(client: AsyncTestClient, method: str, url: str,
+                  data: dict[str, str] | None = None):
+    """GET the url, or send the form `data` (by default a role, what the member pages ask
+    for) with the CSRF token."""
     if method == "GET":
         return await client.get(url, follow_redirects=False)
     token = await csrf_token(client, "/")
-    return await client.request(method, url, data={"_csrf_token": token, "role": "staff"},
+    form = {"role": "staff"} if data is None else data
+    return await client.request(method, url, data={**form, "_csrf_token": token},
                                 follow_redirects=False)
 
 
@@ -256,6 +263,9 @@ async def assert_tenant_isolated(client: AsyncTestClient, path: str, case: Isola
     mine = await request(client, case.method, fill(path, mission_slug=own.slug,
                                                    **dict(case.fixed), **{case.param: own_id}))
     assert mine.status_code != 404 and mine.status_code < 500, (path, mine.status_code)
+    refused = mine.status_code in (401, 403) or "/sign-in?next=" in mine.headers.get("location", "")
+    assert refused == case.forbidden_here, (path, case.method, mine.status_code,
+                                            mine.headers.get("location"))
     theirs = await request(client, case.method, fill(path, mission_slug=own.slug,
                                                      **dict(case.fixed), **{case.param: other_id}))
     assert theirs.status_code == 404, (path, theirs.status_code)

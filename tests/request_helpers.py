@@ -70,10 +70,13 @@ async def a_host_institution(db: AsyncSession, tenant: TenantContext) -> uuid.UU
     return (await make_institution(db, tenant)).id
 
 
-async def an_assignment_request(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
-    """A complete draft request with its terms of reference attached (through the service)."""
-    institution = await make_institution(db, tenant)
-    request = await make_request(db, tenant, institution.id)
+async def an_assignment_request(db: AsyncSession, tenant: TenantContext,
+                                institution_id: uuid.UUID | None = None) -> uuid.UUID:
+    """A complete draft request with its terms of reference attached (through the service),
+    of the given institution (a new one when none is given)."""
+    if institution_id is None:
+        institution_id = (await make_institution(db, tenant)).id
+    request = await make_request(db, tenant, institution_id)
     staff = Actor(email="staff@example.org", name="Staff", role="staff",
                   permissions=permissions_for("staff", False))
     with tenant_scope(tenant):
@@ -96,9 +99,11 @@ async def _set_request(db: AsyncSession, tenant: TenantContext, request_id: uuid
     return request
 
 
-async def an_open_assignment_request(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+async def an_open_assignment_request(db: AsyncSession, tenant: TenantContext,
+                                     institution_id: uuid.UUID | None = None) -> uuid.UUID:
     """A complete request open for matching (experts may say they are interested)."""
-    return (await _set_request(db, tenant, await an_assignment_request(db, tenant),
+    return (await _set_request(db, tenant, await an_assignment_request(db, tenant,
+                                                                       institution_id),
                                status="open", opened_at=now())).id
 
 
@@ -150,10 +155,13 @@ async def an_invitation_of_the_signed_in_expert(db: AsyncSession,
     return entry.id
 
 
-async def a_shared_shortlist_entry(db: AsyncSession, tenant: TenantContext) -> dict:
-    """A request being shortlisted, its list shared with the institution, and one proposed
-    expert on it: both path ids ({"request_id": ..., "entry_id": ...})."""
-    request = await _set_request(db, tenant, await an_assignment_request(db, tenant),
+async def a_shared_shortlist_entry(db: AsyncSession, tenant: TenantContext,
+                                   institution_id: uuid.UUID | None = None) -> dict:
+    """A request (of the given institution, else a new one) being shortlisted, its list
+    shared with the institution, and one proposed expert on it: both path ids
+    ({"request_id": ..., "entry_id": ...})."""
+    request = await _set_request(db, tenant, await an_assignment_request(db, tenant,
+                                                                         institution_id),
                                  status="shortlisting", opened_at=now(),
                                  shortlist_shared_at=now())
     profile = await _profile_of(db, tenant, None)

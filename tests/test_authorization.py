@@ -4,16 +4,25 @@ A route missing from ACCESS fails the suite, so every new route states who may u
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import pytest
 from litestar.routes import HTTPRoute
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
+from app.accounts.models import User
 from app.accounts.services import start_session
-from tenants.context import tenant_scope
+from tenants.context import TenantContext, tenant_scope
 from tests.accounts_helpers import make_user, use_session
+from tests.conftest import speak
+from tests.documents_helpers import a_cv_for
+from tests.html import select_all
 from tests.isolation import ISOLATION_CASES, fill, request
+from tests.request_helpers import make_institution
 
 ROLES = ("expert", "institution_focal_point", "partner_user", "staff", "mission_admin")
 EVERYONE = "everyone"
@@ -176,12 +185,137 @@ def test_every_route_has_a_row(app):
     assert not stale, f"ACCESS names routes that no longer exist: {stale}"
 
 
+# --- what each route needs to be reached ---------------------------------------------------
+#
+# An allowed role must reach the handler itself: a page (2xx), or a redirect that is not the
+# sign-in page (which is where refusals of the anonymous lead), or, only where the row says
+# the form is refused on purpose, the handler's own validation (400/422 with its message).
+# Never a not-found: every object in a path is a real one of the mission the role may use.
+
+@dataclass(frozen=True)
+class Probe:
+    form: dict[str, str] | Callable[[], dict[str, str]] | None = None  # None: isolation's default
+    # The form is refused on purpose (it would change what the other probes rely on, or
+    # needs a file): a 400/422 counts as reached when the page shows the refusal in `shows`.
+    invalid: bool = False
+    shows: str = ".error, .flash-error"  # a message next to a field, or for the whole form
+    # A redirect to the plain sign-in page that is the handler's own answer (not a refusal).
+    location: str | None = None
+    # An answer other than reaching a page, with the reason (e.g. a not-found handler).
+    status: int | None = None
+    # A state of the acting person the route needs: async (db, tenant, user) -> None.
+    state: Callable[[AsyncSession, TenantContext, User], Awaitable[None]] | None = None
+
+
+def unique_email() -> str:
+    return f"matrix-{uuid.uuid4().hex[:8]}@example.org"
+
+
+NEW_PASSWORD = {"password": "a fresh passphrase 2027", "password_confirm": "a fresh passphrase 2027"}
+INVALID = Probe(form={}, invalid=True)
+SIGN_IN = "/sudan/sign-in"
+
+
+async def a_verified_expert_with_a_cv(db: AsyncSession, tenant: TenantContext, user: User) -> None:
+    """The expert's own profile, verified, with a CV stored through the real service."""
+    profile = await a_cv_for(db, tenant, user)
+    with tenant_scope(tenant):
+        profile.status, profile.full_name = "verified", "Matrix Expert"
+        await db.commit()
+
+
+PROBES: dict[tuple[str, str], Probe] = {
+    # Litestar's own handler for unknown schema paths: a not-found is what it is for.
+    ("GET", "/api/v1/schema/{path:str}"): Probe(status=404),
+    ("POST", "/lang"): Probe(form={"lang": "en", "next": "/"}),
+    ("POST", f"{M}/sign-up"): INVALID,
+    ("POST", f"{M}/sign-in"): INVALID,
+    ("POST", f"{M}/verify/{{token:str}}"): Probe(form={}, location=SIGN_IN),
+    ("POST", f"{M}/password/forgot"): Probe(form=lambda: {"email": unique_email()}),
+    ("POST", f"{M}/password/reset/{{token:str}}"): Probe(form=NEW_PASSWORD, location=SIGN_IN),
+    # Anonymous: a new account joins (then signs in). Signed in as somebody else: the
+    # invitation says whom it is for.
+    ("POST", f"{M}/invitations/{{token:str}}"): Probe(
+        form={"name": "Invited Person", **NEW_PASSWORD}, location=SIGN_IN, invalid=True,
+        shows=".error-detail"),
+    ("POST", f"{M}/institutions/apply"): INVALID,
+    # A turned-off provider leads back to the sign-in page without contacting anyone.
+    ("GET", f"{M}/sso/{{provider_id:uuid}}/start"): Probe(location=SIGN_IN),
+    ("GET", f"{M}/sso/{{provider_id:uuid}}/callback"): Probe(location=SIGN_IN),
+    ("POST", f"{M}/account/password"): Probe(form={"current_password": "not it at all",
+                                                   **NEW_PASSWORD}, invalid=True),
+    ("GET", f"{M}/me/profile/cv/file"): Probe(state=a_verified_expert_with_a_cv),
+    ("POST", f"{M}/me/profile/cv"): INVALID,
+    ("POST", f"{M}/me/profile/{{step:str}}"): INVALID,
+    ("POST", f"{M}/me/delete"): Probe(form={"password": "not it at all"}, invalid=True),
+    ("POST", f"{M}/me/invitations/{{entry_id:uuid}}"): Probe(form={"action": "accept"}),
+    ("POST", f"{M}/me/requests/{{request_id:uuid}}/interest"): Probe(
+        form={}, state=a_verified_expert_with_a_cv),
+    ("POST", f"{M}/experts/{{profile_id:uuid}}/action"): Probe(form={"action": "verify"},
+                                                               invalid=True),
+    ("POST", f"{M}/experts/{{profile_id:uuid}}/notes"): Probe(form={"body": "References checked."}),
+    ("POST", f"{M}/skills"): Probe(form=lambda: {"name": f"Matrix skill {uuid.uuid4().hex[:6]}"}),
+    ("POST", f"{M}/skills/{{skill_id:uuid}}/merge"): INVALID,
+    ("POST", f"{M}/imports"): INVALID,
+    ("POST", f"{M}/institutions/new"): INVALID,
+    ("POST", f"{M}/institutions/{{institution_id:uuid}}/edit"): INVALID,
+    ("POST", f"{M}/institutions/{{institution_id:uuid}}/action"): Probe(
+        form={"action": "suspend", "reason": "Matrix check"}),
+    ("POST", f"{M}/institutions/{{institution_id:uuid}}/focal-points"): Probe(
+        form=lambda: {"email": unique_email()}),
+    ("POST", f"{M}/requests/new"): INVALID,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/edit/{{step:str}}"): INVALID,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/document"): INVALID,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/action"): Probe(form={"action": "submit"}),
+    # A draft is not open for matching: adding to its shortlist is refused with a reason.
+    ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist"): INVALID,
+    ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist/share"): Probe(form={}),
+    ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist/{{entry_id:uuid}}/{{action:str}}"):
+        Probe(form={}),
+    ("POST", f"{M}/requests/{{request_id:uuid}}/selection/{{entry_id:uuid}}"): Probe(
+        form={"chosen": "1"}),
+    ("POST", f"{M}/search/saved"): INVALID,
+    ("POST", f"{M}/search/saved/{{saved_id:uuid}}/delete"): Probe(form={}),
+    ("POST", f"{M}/admin/members"): INVALID,
+    ("POST", f"{M}/admin/members/{{membership_id:uuid}}/role"): Probe(form={"role": "staff"}),
+    ("POST", f"{M}/admin/members/{{membership_id:uuid}}/revoke"): Probe(form={}),
+    ("POST", f"{M}/admin/invitations/{{invitation_id:uuid}}/revoke"): Probe(form={}),
+    ("POST", f"{M}/admin/sso"): INVALID,
+    ("POST", f"{M}/admin/sso/{{provider_id:uuid}}"): INVALID,
+    ("POST", f"{M}/admin/matching"): INVALID,
+    ("POST", f"{M}/admin/api-tokens"): Probe(form={"name": "Matrix dashboard"}),
+    ("POST", f"{M}/admin/api-tokens/{{token_id:uuid}}/revoke"): Probe(form={}),
+    ("POST", f"{M}/imports/{{batch_id:uuid}}/run"): Probe(form={}),
+    ("POST", "/admin/missions"): INVALID,
+    ("POST", "/admin/missions/{slug:str}/status"): Probe(form={"status": "active"}),
+    ("POST", "/admin/missions/{slug:str}/mission-admins"): INVALID,
+}
+
+
+def test_every_probe_names_a_route():
+    stale = sorted(set(PROBES) - set(ACCESS))
+    assert not stale, f"PROBES names routes that ACCESS does not: {stale}"
+
+
+@dataclass
+class People:
+    users: dict[str, User]
+    institution_id: uuid.UUID  # the focal point's institution
+
+
 @pytest.fixture(scope="module")
-async def people(session_factory, missions):
-    """One user per role in Sudan (a platform admin with no membership at all)."""
-    users = {role: await make_user(session_factory, missions["sudan"], role) for role in ROLES}
+async def people(session_factory, missions) -> People:
+    """One user per role in Sudan (a platform admin with no membership at all); the focal
+    point speaks for an approved institution of the mission."""
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        institution = await make_institution(db, sudan, name="Matrix Water Authority")
+    users = {role: await make_user(session_factory, sudan, role,
+                                   host_institution_id=institution.id
+                                   if role == "institution_focal_point" else None)
+             for role in ROLES}
     users["platform_admin"] = await make_user(session_factory, None, None, platform_admin=True)
-    return users
+    return People(users, institution.id)
 
 
 async def _session_token(session_factory, tenant, user, settings) -> str:
@@ -195,23 +329,61 @@ def _params(path: str) -> dict:
             "step": "personal" if "/me/" in path else "terms", "action": "submit"}
 
 
+async def _objects(session_factory, tenant, path: str, who: str, people: People) -> dict:
+    """The route's objects, made in the mission: the focal point's are their institution's."""
+    if path not in ISOLATION_CASES:
+        return {}
+    case = ISOLATION_CASES[path]
+    kwargs = {}
+    if who == "institution_focal_point" and \
+            "institution_id" in inspect.signature(case.factory).parameters:
+        kwargs["institution_id"] = people.institution_id
+    async with session_factory() as db:
+        return {**dict(case.fixed), case.param: await case.factory(db, tenant, **kwargs)}
+
+
+def reached(response, probe: Probe) -> str | None:
+    """Why the response does not show the handler was reached (None: it was)."""
+    status, location = response.status_code, response.headers.get("location", "")
+    if probe.status is not None:
+        return None if status == probe.status else f"expected {probe.status}"
+    if 200 <= status < 300:
+        return None
+    if status in (301, 302, 303, 307, 308):
+        if "/sign-in?next=" in location:
+            return "sent to sign in"
+        if location.split("?")[0].rstrip("/").endswith("/sign-in") and probe.location is None:
+            return f"redirected to {location}"
+        return None
+    if status in (400, 422) and probe.invalid:
+        if not select_all(response.text, probe.shows):
+            return f"{status} without the handler's message ({probe.shows})"
+        return None
+    return "not reached"
+
+
 @pytest.mark.parametrize("who", ["anonymous", *ROLES, "platform_admin"])
 async def test_matrix(app, client, missions, session_factory, settings, people, who):
     sudan = missions["sudan"]
     failures = []
     for (method, path), allowed in sorted(ACCESS.items()):
-        params = _params(path)
-        if path in ISOLATION_CASES:
-            case = ISOLATION_CASES[path]
+        is_allowed = allowed == EVERYONE or who in allowed
+        probe = PROBES.get((method, path), Probe())
+        user = None if who == "anonymous" else people.users[who]
+        token = None if user is None else await _session_token(session_factory, sudan, user,
+                                                               settings)
+        # Objects after the session: those that belong to "the person who signed in last"
+        # (tests/isolation.py) are the actor's own.
+        params = {**_params(path), **await _objects(session_factory, sudan, path, who, people)}
+        if is_allowed and probe.state is not None and user is not None:
             async with session_factory() as db:
-                params[case.param] = await case.factory(db, sudan)
-        token = None if who == "anonymous" else await _session_token(
-            session_factory, sudan, people[who], settings)
+                await probe.state(db, sudan, user)
         use_session(client, token)
         url = fill(path, **params)
         if allowed == TOKEN_ONLY:
             url = fill(url, profile_id=uuid.uuid4(), request_id=uuid.uuid4())
-        response = await request(client, method, url)
+        form = probe.form() if callable(probe.form) else probe.form
+        response = await request(client, method, url, form if is_allowed else None)
         if allowed == TOKEN_ONLY:
             if response.status_code != 401 or \
                     not response.headers.get("content-type", "").startswith("application/json"):
@@ -219,13 +391,13 @@ async def test_matrix(app, client, missions, session_factory, settings, people, 
             continue
         denied_to_anonymous = response.status_code == 303 and "/sign-in?next=" in \
             response.headers.get("location", "")
-        is_allowed = allowed == EVERYONE or who in allowed
-        if is_allowed and (response.status_code in (401, 403) or denied_to_anonymous
-                           or response.status_code >= 500):
-            failures.append((method, path, "expected access", response.status_code))
+        if is_allowed and (problem := reached(response, probe)):
+            failures.append((method, path, problem, response.status_code,
+                             response.headers.get("location", "")))
         if not is_allowed:
             expected_ok = denied_to_anonymous if who == "anonymous" else response.status_code == 403
             if not expected_ok:
                 failures.append((method, path, "expected refusal", response.status_code))
     use_session(client, None)
-    assert not failures, failures
+    speak(client, None)
+    assert not failures, "\n".join(map(str, failures))

@@ -20,7 +20,7 @@ from app.experts.documents import save_cv, validate_cv
 from app.experts.models import ExpertDocument, ExpertProfile
 from app.storage import LocalDiskStorage
 from tenants.context import tenant_scope
-from tests.accounts_helpers import add_membership, make_user, sign_in, use_session
+from tests.accounts_helpers import add_membership, make_user, sign_in, signed_in, use_session
 from tests.conftest import csrf_token
 from tests.documents_helpers import malformed_files, minimal_docx, minimal_pdf
 
@@ -42,12 +42,6 @@ def broken_files() -> dict[str, tuple[str, bytes, str]]:
 def stored_files(settings) -> set[Path]:
     root = settings.documents_dir
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
-
-
-async def signed_in_expert(client, session_factory, tenant):
-    user = await make_user(session_factory, tenant, "expert")
-    assert (await sign_in(client, tenant, user.email)).status_code == 303
-    return user
 
 
 async def upload(client, tenant, filename: str, data: bytes, content_type="application/pdf"):
@@ -126,7 +120,7 @@ async def test_anonymous_visitors_are_sent_to_sign_in(client, missions):
 
 
 async def test_step_page_offers_the_upload_form(client, missions, session_factory):
-    await signed_in_expert(client, session_factory, missions["sudan"])
+    await signed_in(client, session_factory, missions["sudan"], "expert")
     response = await client.get("/sudan/me/profile/cv")
     assert response.status_code == 200
     assert 'enctype="multipart/form-data"' in response.text
@@ -138,7 +132,7 @@ async def test_step_page_offers_the_upload_form(client, missions, session_factor
 async def test_a_valid_cv_is_stored_outside_the_web_root_and_downloadable(
         client, missions, session_factory, settings):
     sudan = missions["sudan"]
-    user = await signed_in_expert(client, session_factory, sudan)
+    user = await signed_in(client, session_factory, sudan, "expert")
     before = stored_files(settings)
     pdf = minimal_pdf("Amna Osman, water engineer")
     response = await upload(client, sudan, "C:\\fakepath\\Amna CV.pdf", pdf)
@@ -176,7 +170,7 @@ async def test_a_valid_cv_is_stored_outside_the_web_root_and_downloadable(
 
 async def test_replacing_the_cv_removes_the_old_file(client, missions, session_factory, settings):
     sudan = missions["sudan"]
-    user = await signed_in_expert(client, session_factory, sudan)
+    user = await signed_in(client, session_factory, sudan, "expert")
     assert (await upload(client, sudan, "first.pdf", minimal_pdf("first"))).status_code == 303
     [first] = await cv_rows(session_factory, sudan, user.id)
     first_path = settings.documents_dir / first.storage_key
@@ -199,7 +193,7 @@ async def test_replacing_the_cv_removes_the_old_file(client, missions, session_f
 async def test_malformed_uploads_are_refused_and_nothing_is_stored(
         client, missions, session_factory, settings, broken_files, name):
     sudan = missions["sudan"]
-    user = await signed_in_expert(client, session_factory, sudan)
+    user = await signed_in(client, session_factory, sudan, "expert")
     before = stored_files(settings)
     filename, data, reason = broken_files[name]
     response = await upload(client, sudan, filename, data)
@@ -213,7 +207,7 @@ async def test_malformed_uploads_are_refused_and_nothing_is_stored(
 async def test_a_failed_replacement_keeps_the_previous_cv(client, missions, session_factory,
                                                           settings):
     sudan = missions["sudan"]
-    user = await signed_in_expert(client, session_factory, sudan)
+    user = await signed_in(client, session_factory, sudan, "expert")
     pdf = minimal_pdf("keep me")
     assert (await upload(client, sudan, "keep.pdf", pdf)).status_code == 303
     before = stored_files(settings)
@@ -228,7 +222,7 @@ async def test_a_failed_replacement_keeps_the_previous_cv(client, missions, sess
 async def test_a_cv_over_the_limit_is_refused_with_the_limit(client, missions, session_factory,
                                                              settings):
     sudan = missions["sudan"]
-    user = await signed_in_expert(client, session_factory, sudan)
+    user = await signed_in(client, session_factory, sudan, "expert")
     before = stored_files(settings)
     too_big = minimal_pdf() + b"%" * ((settings.max_upload_mb + 1) * MB)
     response = await upload(client, sudan, "big.pdf", too_big)
@@ -241,7 +235,7 @@ async def test_a_cv_over_the_limit_is_refused_with_the_limit(client, missions, s
 async def test_a_huge_upload_is_cut_off_with_a_clear_page(client, missions, session_factory,
                                                           settings):
     sudan = missions["sudan"]
-    user = await signed_in_expert(client, session_factory, sudan)
+    user = await signed_in(client, session_factory, sudan, "expert")
     before = stored_files(settings)
     huge = minimal_pdf() + b"%" * ((settings.max_upload_mb + 5) * MB)
     response = await upload(client, sudan, "huge.pdf", huge)
@@ -254,7 +248,7 @@ async def test_a_huge_upload_is_cut_off_with_a_clear_page(client, missions, sess
 
 async def test_no_file_chosen(client, missions, session_factory):
     sudan = missions["sudan"]
-    await signed_in_expert(client, session_factory, sudan)
+    await signed_in(client, session_factory, sudan, "expert")
     token = await csrf_token(client, "/sudan/me/profile/cv")
     response = await client.post("/sudan/me/profile/cv", data={"_csrf_token": token},
                                  files={"cv": ("", b"", "application/octet-stream")})
@@ -281,7 +275,7 @@ async def test_a_database_failure_leaves_no_file_behind(missions, session_factor
 
 async def test_staff_download_any_cv_of_their_mission_only(client, missions, session_factory):
     sudan, mozambique = missions["sudan"], missions["mozambique"]
-    expert = await signed_in_expert(client, session_factory, sudan)
+    expert = await signed_in(client, session_factory, sudan, "expert")
     pdf = minimal_pdf("for staff")
     assert (await upload(client, sudan, "cv.pdf", pdf)).status_code == 303
     profile = await profile_of(session_factory, sudan, expert.id)
@@ -315,11 +309,11 @@ async def test_staff_download_any_cv_of_their_mission_only(client, missions, ses
 
 async def test_other_experts_never_get_someone_elses_cv(client, missions, session_factory):
     sudan = missions["sudan"]
-    owner = await signed_in_expert(client, session_factory, sudan)
+    owner = await signed_in(client, session_factory, sudan, "expert")
     assert (await upload(client, sudan, "mine.pdf", minimal_pdf("mine"))).status_code == 303
     profile = await profile_of(session_factory, sudan, owner.id)
 
-    await signed_in_expert(client, session_factory, sudan)
+    await signed_in(client, session_factory, sudan, "expert")
     # Their own download serves only their own CV, and they have none.
     assert (await client.get("/sudan/me/profile/cv/file")).status_code == 404
     # The staff download is not for experts, whatever the id.

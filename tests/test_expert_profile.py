@@ -13,6 +13,7 @@ from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocumen
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token
+from tests.html import select_all, select_text
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
 LATER = (date.today() + timedelta(days=120)).isoformat()
@@ -22,12 +23,9 @@ PAST = (date.today() - timedelta(days=30)).isoformat()
 pytestmark = pytest.mark.usefixtures("in_english")
 
 
-@pytest.fixture
-async def expert(client, missions, session_factory):
-    user = await make_user(session_factory, missions["sudan"], "expert")
-    await sign_in(client, missions["sudan"], user.email)
-    yield user
-    use_session(client, None)
+def profile_status(body: str) -> str:
+    """The status the expert's space shows for their profile (My space, first card)."""
+    return select_text(body, "h1 + section.card > p > strong")
 
 
 async def post_step(client, step, data):
@@ -67,7 +65,7 @@ async def fill_profile(client):
 async def test_expert_fills_every_step_and_submits(client, missions, session_factory, expert):
     sudan = missions["sudan"]
     home = await client.get("/sudan/me")
-    assert home.status_code == 200 and "Draft" in home.text
+    assert home.status_code == 200 and profile_status(home.text) == "Draft"
     for step in ("personal", "languages", "background", "expertise", "availability", "consent"):
         assert (await client.get(f"/sudan/me/profile/{step}")).status_code == 200, step
     await fill_profile(client)
@@ -94,7 +92,9 @@ async def test_expert_fills_every_step_and_submits(client, missions, session_fac
             await db.commit()
     reviewer = await make_user(session_factory, sudan, "staff")
     ok = await client.post("/sudan/me/profile/action/submit", data={"_csrf_token": token})
-    assert "submitted" in ok.text
+    assert "Your profile is submitted. The mission will review it." in select_all(
+        ok.text, ".flash-success")
+    assert profile_status(ok.text) == "Submitted for review"
     assert (await _profile(session_factory, sudan, expert)).status == "submitted"
     [notice] = await mails_to(session_factory, sudan, reviewer.email)
     assert notice.kind == "profile_submitted" and f"/sudan/experts/{profile.id}" in notice.body

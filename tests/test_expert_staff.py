@@ -19,17 +19,15 @@ from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
+from tests.html import select_text, table_rows
 
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
 
-@pytest.fixture
-async def officer(client, missions, session_factory):
-    user = await make_user(session_factory, missions["sudan"], "staff")
-    await sign_in(client, missions["sudan"], user.email)
-    yield user
-    use_session(client, None)
+def reason_error(body: str) -> str:
+    """The message next to the review form's reason field."""
+    return select_text(body, "#f-reason ~ p.error")
 
 
 async def _status(session_factory, tenant, profile_id):
@@ -49,7 +47,9 @@ async def test_vetting_a_submitted_profile(client, missions, session_factory, of
     sudan = missions["sudan"]
     expert, profile = await complete_profile(session_factory, sudan, name="Khalid Osman")
     queue = await client.get("/sudan/experts?status=submitted")
-    assert "Khalid Osman" in queue.text
+    # name and status in the same row of the registry
+    assert ["Khalid Osman", "Submitted for review"] in [
+        row[1:3] for row in table_rows(queue.text, "table.data")]
     page = await client.get(f"/sudan/experts/{profile.id}")
     assert page.status_code == 200 and expert.email in page.text
     with tenant_scope(sudan):
@@ -60,14 +60,17 @@ async def test_vetting_a_submitted_profile(client, missions, session_factory, of
     assert viewed is not None and viewed.actor_id == officer.id
 
     no_reason = await _act(client, profile.id, "reject")
-    assert no_reason.status_code == 400 and "Say why" in no_reason.text
+    assert no_reason.status_code == 400
+    assert reason_error(no_reason.text).startswith("Say why")
     assert (await _act(client, profile.id, "request_changes", "Add your degree")).status_code == 303
     assert await _status(session_factory, sudan, profile.id) == "draft"
     mail = (await mails_to(session_factory, sudan, expert.email))[-1]
     assert mail.kind == "profile_status" and "Add your degree" in mail.body
     # A draft cannot be verified: the transition table refuses it.
     refused = await _act(client, profile.id, "verify")
-    assert refused.status_code == 400 and "not possible" in refused.text
+    assert refused.status_code == 400  # no review form for a draft: the refusal stands alone
+    assert select_text(refused.text, ".flash-error").startswith(
+        "This action is not possible for a profile in this state")
 
 
 async def test_verify_note_and_deactivate(client, missions, session_factory, officer):

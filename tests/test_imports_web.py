@@ -4,7 +4,6 @@ mission's batch is not found; only staff import."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 
@@ -15,19 +14,10 @@ from sqlalchemy import select, text
 from app.audit.models import AuditEvent
 from app.imports.models import ImportBatch
 from tenants.context import tenant_scope
-from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.conftest import csrf_token
 from tests.import_helpers import DOCS, count_profiles, csv_bytes
 
 pytestmark = pytest.mark.usefixtures("in_english")
-
-
-@pytest.fixture
-async def officer(client, missions, session_factory):
-    user = await make_user(session_factory, missions["sudan"], "staff")
-    assert (await sign_in(client, missions["sudan"], user.email)).status_code == 303
-    yield user
-    use_session(client, None)
 
 
 async def _upload(client, data: bytes, name="roster.csv", kind="experts", status="submitted"):
@@ -51,14 +41,13 @@ async def _queued_import(session_factory, tenant, path: str) -> dict:
 
 
 async def _wait_until_finished(client, path: str, run_jobs) -> str:
-    await run_jobs()  # a worker comes by (a burst: it stops once the queue is empty)
-    for _ in range(100):
-        fragment = await client.get(f"{path}/progress")
-        assert fragment.status_code == 200
-        if "hx-trigger" not in fragment.text:  # the fragment stops polling when it is over
-            return fragment.text
-        await asyncio.sleep(0.1)
-    raise AssertionError("the import did not finish")
+    """A worker comes by in a burst (it stops once the queue is empty), so the import is
+    over when it returns: the progress fragment no longer asks to be polled."""
+    await run_jobs()
+    fragment = await client.get(f"{path}/progress")
+    assert fragment.status_code == 200
+    assert "hx-trigger" not in fragment.text, "the import did not finish"
+    return fragment.text
 
 
 async def test_upload_preview_run_progress_done(client, missions, session_factory, officer,
@@ -192,18 +181,15 @@ async def test_templates_name_the_columns(client, officer):
 
 
 async def test_another_missions_batch_is_not_found_and_only_staff_import(client, missions,
-                                                                         session_factory,
-                                                                         officer):
+                                                                         officer, signed_in_as):
     uploaded = await _upload(client, csv_bytes("external_ref,full_name,email",
                                                "X-1,Cross Mission,cross@example.org"))
     path = uploaded.headers["location"]
     other = path.replace("/sudan/", "/mozambique/")
-    admin = await make_user(session_factory, missions["mozambique"], "mission_admin")
-    assert (await sign_in(client, missions["mozambique"], admin.email)).status_code == 303
+    await signed_in_as("mission_admin", missions["mozambique"])
     assert (await client.get(other)).status_code == 404
     assert (await client.get(f"{other}/progress")).status_code == 404
     assert (await client.get(f"{other}/rejected.csv")).status_code == 404
-    expert = await make_user(session_factory, missions["sudan"], "expert")
-    assert (await sign_in(client, missions["sudan"], expert.email)).status_code == 303
+    await signed_in_as("expert")
     assert (await client.get("/sudan/imports")).status_code == 403
     assert (await client.get(path)).status_code == 403

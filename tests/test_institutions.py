@@ -4,8 +4,6 @@ sees what, and a suspended institution's focal point kept from starting requests
 
 from __future__ import annotations
 
-import html
-import re
 import uuid
 
 import pytest
@@ -19,17 +17,10 @@ from tenants.context import tenant_scope
 from tests.accounts_helpers import PASSWORD, link_in, mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token
 from tests.request_helpers import make_institution
+from tests.html import field_error, parse, select_all, select_text
 
 
 pytestmark = pytest.mark.usefixtures("in_english")
-
-
-@pytest.fixture
-async def officer(client, missions, session_factory):
-    user = await make_user(session_factory, missions["sudan"], "staff")
-    await sign_in(client, missions["sudan"], user.email)
-    yield user
-    use_session(client, None)
 
 
 async def _institution(session_factory, tenant, status="approved", **fields) -> HostInstitution:
@@ -61,12 +52,6 @@ async def _one(session_factory, tenant, query):
     with tenant_scope(tenant):
         async with session_factory() as db:
             return await db.scalar(query)
-
-
-def _field_error(text: str, name: str) -> str | None:
-    """The message shown next to a field (the form macros' <p class="error" id="e-...">)."""
-    match = re.search(rf'<p class="error" id="e-{name}">(.*?)</p>', text, re.S)
-    return html.unescape(match.group(1)) if match else None
 
 
 def _application(**changes) -> dict:
@@ -130,7 +115,7 @@ async def test_an_institution_applies(client, missions, session_factory):
     # One waiting application per address: the form is not a way to mail staff at will.
     again = await _apply(client, _application(contact_email=data["contact_email"]))
     assert again.status_code == 400
-    assert "already waiting" in _field_error(again.text, "contact_email")
+    assert "already waiting" in field_error(again.text, "contact_email")
     assert await _count(session_factory, sudan, HostInstitution,
                         HostInstitution.contact_email == data["contact_email"].lower()) == 1
     assert len(await mails_to(session_factory, sudan, reviewer.email)) == 1
@@ -154,7 +139,7 @@ async def test_a_bad_application_is_refused_field_by_field(client, missions, ses
         data = _application(**changes)
         r = await _apply(client, data)
         assert r.status_code == 400, changes
-        assert message in (_field_error(r.text, field) or ""), (changes, field)
+        assert message in (field_error(r.text, field) or ""), (changes, field)
         assert await _count(session_factory, sudan, HostInstitution) == before, changes
         if data["name"]:  # what was typed is kept
             assert f'value="{data["name"]}"' in r.text
@@ -198,8 +183,8 @@ async def test_staff_add_and_edit_an_institution(client, missions, session_facto
         "name": "", "kind": "university", "sectors": ["education"],
         "website": "javascript:alert(1)", "_csrf_token": token})
     assert bad.status_code == 400
-    assert _field_error(bad.text, "name") == "This field is required."
-    assert "Enter a web address" in _field_error(bad.text, "website")
+    assert field_error(bad.text, "name") == "This field is required."
+    assert "Enter a web address" in field_error(bad.text, "website")
     assert await _count(session_factory, sudan, HostInstitution) == before
 
     added = await client.post("/sudan/institutions/new", data={
@@ -223,7 +208,7 @@ async def test_staff_add_and_edit_an_institution(client, missions, session_facto
     refused = await client.post(edit_path, data={
         "name": "University of Khartoum", "kind": "embassy", "sectors": ["education"],
         "city": "Omdurman", "_csrf_token": token})
-    assert refused.status_code == 400 and _field_error(refused.text, "kind")
+    assert refused.status_code == 400 and field_error(refused.text, "kind")
     assert (await _load(session_factory, sudan, institution_id)).city == "Khartoum"
     saved = await client.post(edit_path, data={
         "name": "University of Khartoum", "kind": "university", "sectors": ["education"],
@@ -293,7 +278,8 @@ async def test_decline_suspend_and_reinstate(client, missions, session_factory, 
     applied = await _institution(session_factory, sudan, "pending", name="Khartoum Chess Club",
                                  contact_name="Sara", contact_email=contact)
     no_reason = await _act(client, applied.id, "decline", "  ")
-    assert no_reason.status_code == 400 and "Say why" in no_reason.text
+    assert no_reason.status_code == 400
+    assert select_text(no_reason.text, "#f-reason ~ p.error").startswith("Say why")
     assert (await _load(session_factory, sudan, applied.id)).status == "pending"
     assert await mails_to(session_factory, sudan, contact) == []
     assert (await _act(client, applied.id, "decline",
@@ -307,14 +293,17 @@ async def test_decline_suspend_and_reinstate(client, missions, session_factory, 
 
     institution = await _institution(session_factory, sudan, "approved")
     no_reason = await _act(client, institution.id, "suspend")
-    assert no_reason.status_code == 400 and "Say why" in no_reason.text
+    assert no_reason.status_code == 400
+    assert select_text(no_reason.text, "#f-reason ~ p.error").startswith("Say why")
     assert (await _load(session_factory, sudan, institution.id)).status == "approved"
     assert (await _act(client, institution.id, "suspend", "Audit pending")).status_code == 303
     suspended = await _load(session_factory, sudan, institution.id)
     assert (suspended.status, suspended.status_reason) == ("suspended", "Audit pending")
     page = await client.get(f"/sudan/institutions/{institution.id}")
-    assert "Audit pending" in page.text and 'value="reinstate"' in page.text
-    assert 'value="suspend"' not in page.text
+    # The status line under the heading: the state, then the reason given.
+    assert select_text(page.text, "h1 + p") == "Status: Suspended — Audit pending"
+    assert [b.attributes["value"] for b in parse(page.text).css(
+        'form[action$="/action"] button[name=action]')] == ["reinstate"]
     assert (await _act(client, institution.id, "reinstate")).status_code == 303
     reinstated = await _load(session_factory, sudan, institution.id)
     assert (reinstated.status, reinstated.status_reason) == ("approved", "")
@@ -343,7 +332,7 @@ async def test_inviting_focal_points_from_the_institution_page(client, missions,
     assert invitation.host_institution_id == institution.id
     assert [m.kind for m in await mails_to(session_factory, sudan, email)] == ["invitation"]
     bad = await _invite_focal_point(client, institution.id, "nobody")
-    assert bad.status_code == 400 and "valid email address" in _field_error(bad.text, "email")
+    assert bad.status_code == 400 and "valid email address" in field_error(bad.text, "email")
 
     for status in ("suspended", "pending", "declined"):
         other = await _institution(session_factory, sudan, status)
@@ -437,7 +426,8 @@ async def test_a_suspended_institution_cannot_start_requests(client, missions, s
     start = await client.get("/sudan/requests/new", follow_redirects=False)
     assert start.status_code == 303 and start.headers["location"] == "/sudan/institution"
     shown = await client.get("/sudan/institution")
-    assert "Only an approved institution can make requests" in shown.text
+    assert any(message.startswith("Only an approved institution can make requests")
+               for message in select_all(shown.text, ".flash"))
     token = await csrf_token(client, "/sudan/institution")
     refused = await client.post("/sudan/requests/new", data={
         "title": "Train engineers", "objectives": "Reduce losses", "_csrf_token": token},

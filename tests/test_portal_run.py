@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 
 import httpx
 import psutil
@@ -27,35 +27,49 @@ def postgres_running(data_dir) -> bool:
 
 
 class Portal:
+    """`portal run` in a subprocess. Its output is read as it comes: uvicorn says "Uvicorn
+    running on ..." once it listens, which is the moment to start (no polling)."""
+
+    READY = "Uvicorn running on"
+
     def __init__(self, var_dir, debug: bool = False):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "DATABASE_NAME", "DOCUMENTS_DIR")}
         env["PORTAL_VAR_DIR"] = str(var_dir)
         env["PORTAL_DEBUG"] = "1" if debug else "0"
+        env["PYTHONUNBUFFERED"] = "1"
         self.env = env
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "run", "--port", str(self.port)], env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.lines: list[str] = []
+        self.ready = threading.Event()  # set when it listens, or when its output ends
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if self.READY in line:
+                self.ready.set()
+        self.ready.set()
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
 
     def wait_ready(self, timeout=60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"portal run exited early:\n{self.proc.stdout.read()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError("portal run did not become ready")
+        assert self.ready.wait(timeout), f"portal run did not listen within {timeout} s:\n{self.output}"
+        assert self.proc.poll() is None, f"portal run exited early:\n{self.output}"
+        assert httpx.get(self.url + "/healthz", timeout=10).status_code == 200, self.output
 
     def stop(self) -> str:
         self.proc.send_signal(signal.SIGTERM)
-        out, _ = self.proc.communicate(timeout=30)
-        return out
+        self.proc.wait(timeout=30)
+        self.reader.join(timeout=10)
+        return self.output
 
 
 def test_run_seeds_serves_stops_and_reuses(tmp_path):

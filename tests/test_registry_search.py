@@ -22,24 +22,13 @@ from app.matching.services import mission_weights
 from search_index import SearchUnavailable
 from tenants.context import tenant_scope
 from tenants.models import Tenant
-from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.accounts_helpers import sign_in, signed_in, use_session
 from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
 from tests.request_helpers import make_institution, make_request
+from tests.html import field_error
 
 pytestmark = pytest.mark.usefixtures("in_english")
-
-
-async def signed_in(client, session_factory, tenant, role="staff"):
-    user = await make_user(session_factory, tenant, role)
-    assert (await sign_in(client, tenant, user.email)).status_code == 303
-    return user
-
-
-@pytest.fixture
-async def officer(client, missions, session_factory):
-    yield await signed_in(client, session_factory, missions["sudan"])
-    use_session(client, None)
 
 
 async def change_profile(session_factory, tenant, profile_id, **changes):
@@ -186,8 +175,8 @@ async def test_bad_input_is_400_with_the_message_by_the_field(client, officer, p
                                                               message):
     response = await client.get("/sudan/search", params=params)
     assert response.status_code == 400
-    error = re.search(rf'<p class="error" id="e-{field}">([^<]*)</p>', response.text)
-    assert error and message in error.group(1), response.text[-3000:]
+    error = field_error(response.text, field)
+    assert error and message in error, response.text[-3000:]
 
 
 async def test_an_edited_page_number_is_not_an_error(client, officer):
