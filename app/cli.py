@@ -131,8 +131,8 @@ def run(host: str | None, port: int | None) -> None:
 def worker(concurrency: int) -> None:
     """Run a job worker (mail, search index, imports; app.jobs) on its own. Start any
     number, on any machine that reaches the database; `portal run` runs one in-process."""
-    from app.jobs.tasks import Runtime
-    from app.jobs.worker import run_worker
+    from app.tasks import Runtime
+    from app.worker import run_worker
     from app.main import search_backend
     from app.notifications.delivery import transport_for
 

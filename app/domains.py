@@ -1,7 +1,9 @@
 """Every domain, imported once, for what it registers with the layers below it:
 its tables (Base.metadata, for Alembic and the schema tests), its provisioning steps
 (tenants/provisioning.py), the search outbox's session hook (app/db/session.py's
-TenantSession) and the label functions templates and mail use (app/core/templates.py).
+TenantSession), the label functions templates and mail use (app/core/templates.py) and
+the hooks through which an earlier domain reaches a later one (the host institutions a
+membership names, the parts of an institution's page).
 
 The entry points import this module before they open a database: app/main.py, app/cli.py,
 migrations/env.py and the tests. Lower layers never import the domains themselves.
@@ -12,11 +14,13 @@ import app.accounts.sso_models
 import app.api.models
 import app.assignment_requests.labels
 import app.assignment_requests.models
+import app.assignment_requests.services
 import app.audit.models
 import app.experts.models
 import app.experts.provisioning
 import app.imports.models
 import app.institutions.models
+import app.institutions.services
 import app.matching.models
 import app.notifications.models
 import app.partners.models

@@ -29,7 +29,7 @@ from app.accounts.sso_controllers import SSO_ROUTES
 from app.api.admin_controllers import API_TOKEN_ROUTES
 from app.api.controllers import API_PREFIX, api_router, openapi_config
 from app.assignment_requests.controllers import REQUEST_ROUTES
-from app.audit.controllers import audit_trail
+from app.accounts.audit_controllers import audit_trail
 from app.imports.controllers import IMPORT_ROUTES
 from app.jobs.controllers import JOB_ROUTES
 from app.experts.cv_controllers import CV_ROUTES
@@ -38,7 +38,6 @@ from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
 from app.matching.controllers import MATCHING_ROUTES
 from app.matching.participant_controllers import PARTICIPANT_ROUTES
 from app.matching.search_controllers import SEARCH_ROUTES
-from app.notifications.controllers import dev_mail
 from app.notifications.delivery import transport_for
 from app.search.sync import ensure_indexes
 from search_index import SearchUnavailable, open_backend
@@ -46,7 +45,7 @@ from tenants.directory import MissionDirectory
 from tenants.provisioning import active_tenants
 from app.platform.controllers import platform_router
 from app.institutions.controllers import INSTITUTION_ROUTES
-from app.home.controllers import choose_language, healthz, landing, mission_home
+from app.home.controllers import choose_language, dev_mail, healthz, landing, mission_home
 from app.partners.controllers import partner_detail, partner_list
 from app.accounts.context import RequestContextMiddleware
 from app.web.context import MISSION_PARAM, provide_actor, provide_tenant
@@ -107,8 +106,8 @@ def create_app(database_url: URL, settings: Settings | None = None,
         gc.freeze()
         worker = None
         if run_workers:
-            from app.jobs.tasks import Runtime
-            from app.jobs.worker import run_worker
+            from app.tasks import Runtime
+            from app.worker import run_worker
 
             runtime = Runtime(app.state.session_factory, app.state.search,
                               transport_for(settings), settings)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.accounts.models import Membership
 from app.audit.models import AuditEvent
 from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
-from app.imports.schema import EXPERT_COLUMNS
+from app.core.roster_format import EXPERT_COLUMNS
 from app.core.clock import now
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
@@ -137,7 +137,7 @@ async def test_csv_export_respects_consent(client, missions, session_factory, of
     assert "'=HYPERLINK(\"http://x\")" in names  # a formula is never exported as a formula
     assert all(row["sectors"] == "health" for row in rows)
     assert rows[0]["languages"] == "en:C1" and rows[0]["skills"] == "Public health"
-    # The export writes the expert import schema (app/imports/schema.py), so exporting and
+    # The export writes the expert import schema (app/core/roster_format.py), so exporting and
     # importing round-trips (tests/test_imports.py); without a roster reference, the
     # profile's number stands in for one.
     assert list(rows[0]) == [c.name for c in EXPERT_COLUMNS]

@@ -256,7 +256,7 @@ async def test_the_command_line_imports_checks_and_writes_the_rejected_rows(port
 
 def test_the_readme_documents_every_column():
     from app.config import PROJECT_ROOT
-    from app.imports.schema import COLUMNS
+    from app.core.roster_format import COLUMNS
 
     readme = (PROJECT_ROOT / "README.md").read_text()
     section = readme.split("## Importing rosters", 1)[1].split("\n## ", 1)[0]

@@ -135,8 +135,8 @@ async def test_an_import_left_running_by_a_dead_worker_runs_again(client, missio
     for stalled jobs queues it again, and the next worker imports the file (all or
     nothing, so running it again is safe)."""
     from app.jobs.queue import jobs_app
-    from app.jobs.tasks import retry_stalled_jobs
-    from app.jobs.worker import connector
+    from app.tasks import retry_stalled_jobs
+    from app.worker import connector
 
     uploaded = await _upload(client, csv_bytes("external_ref,full_name,email",
                                                "DW-1,Dead Worker,dead.worker@example.org"))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEvent
 from app.jobs import queue
-from app.jobs.tasks import RETRY, sweep
+from app.tasks import RETRY, sweep
 from app.notifications.models import OutboxMail
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS

@@ -12,7 +12,7 @@ from app.core.roles import ACCOUNT_OWN
 from app.accounts.services import SignInRefused, SignUp, TokenInvalid
 from app.core.errors import FormErrors
 from app.accounts.sso import list_enabled_providers
-from app.home.controllers import safe_next
+from app.web.links import safe_next
 from app.i18n import language_name
 from app.i18n import gettext as _
 from app.web.context import SESSION_COOKIE

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.locks import lock_until_commit
 from app.core.actor import Actor
+from app.accounts.affiliations import HostInstitutionRef, host_institution, host_institutions
 from app.accounts.models import Invitation, Membership, User
 from app.accounts.passwords import hash_password, password_problem
 from app.core.roles import INVITABLE_ROLES, ROLES
@@ -23,7 +24,6 @@ from app.core.errors import FormErrors
 from app.core.tokens import hash_token, new_token
 from app.audit.services import record
 from app.i18n import gettext as _
-from app.institutions.models import HostInstitution
 from app.notifications.services import queue_mail
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext
@@ -42,7 +42,7 @@ def _uuid(raw: str | uuid.UUID | None) -> uuid.UUID | None:
 
 async def _of_mission(db: AsyncSession, tenant: TenantContext, model,
                       raw_id: str | uuid.UUID | None):
-    """The mission's partner agency or host institution with this id, or None."""
+    """The mission's partner agency with this id, or None."""
     object_id = _uuid(raw_id)
     if object_id is None:
         return None
@@ -64,7 +64,7 @@ async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: s
     partner = await _of_mission(db, tenant, PartnerAgency, partner_agency_id)
     if role == "partner_user" and partner is None:
         errors["partner_agency_id"] = _("Choose the partner agency this person works for.")
-    institution = await _of_mission(db, tenant, HostInstitution, host_institution_id)
+    institution = await host_institution(db, tenant, _uuid(host_institution_id))
     if role == "institution_focal_point":
         if institution is None:
             errors["host_institution_id"] = _("Choose the host institution this person works for.")
@@ -183,23 +183,25 @@ class MemberRow:
     membership: Membership
     user: User
     partner: PartnerAgency | None
-    institution: HostInstitution | None
+    institution: HostInstitutionRef | None
 
 
 async def list_members(db: AsyncSession, tenant: TenantContext,
                        institution_id: uuid.UUID | None = None) -> list[MemberRow]:
     """The mission's people other than experts (or one institution's focal points)."""
-    query = (select(Membership, User, PartnerAgency, HostInstitution)
+    query = (select(Membership, User, PartnerAgency)
              .join(User, User.id == Membership.user_id)
              .outerjoin(PartnerAgency, PartnerAgency.id == Membership.partner_agency_id)
-             .outerjoin(HostInstitution, HostInstitution.id == Membership.host_institution_id)
              .where(Membership.tenant_id == tenant.id, Membership.status == "active",
                     Membership.role != "expert"))
     if institution_id is not None:
         query = query.where(Membership.host_institution_id == institution_id,
                             Membership.role == "institution_focal_point")
-    rows = await db.execute(query.order_by(Membership.role, User.name))
-    return [MemberRow(m, u, p, i) for m, u, p, i in rows]
+    rows = (await db.execute(query.order_by(Membership.role, User.name))).all()
+    linked = {m.host_institution_id for m, _u, _p in rows if m.host_institution_id}
+    institutions = {i.id: i for i in await host_institutions(db, tenant, linked)} \
+        if linked else {}
+    return [MemberRow(m, u, p, institutions.get(m.host_institution_id)) for m, u, p in rows]
 
 
 async def pending_invitations(db: AsyncSession, tenant: TenantContext) -> list[Invitation]:

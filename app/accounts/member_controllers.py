@@ -15,7 +15,7 @@ from app.core.roles import INVITABLE_ROLES, MEMBERS_MANAGE, ROLES
 from app.accounts.services import TokenInvalid
 from app.core.errors import FormErrors
 from app.i18n import gettext as _
-from app.institutions.services import list_institutions
+from app.accounts.affiliations import host_institutions
 from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
@@ -31,7 +31,7 @@ async def _members_page(request: Request, tenant: TenantContext, db, errors=None
                 members=await invitations.list_members(db, tenant),
                 pending=await invitations.pending_invitations(db, tenant),
                 partner_agencies=await list_partner_agencies(db, tenant),
-                institutions=await list_institutions(db, tenant, status="approved"),
+                institutions=await host_institutions(db, tenant, status="approved"),
                 invitable_roles=INVITABLE_ROLES, roles=ROLES,
                 errors=errors or {}, form=form or {})
 

@@ -16,7 +16,7 @@ from app.core.roles import SSO_CONFIGURE
 from app.core.errors import FormErrors
 from app.accounts.sso import ProviderDisabled, ProviderForm, SignInNotStarted, SsoRefused
 from app.accounts.sso_models import SSO_ROLES, IdentityProvider
-from app.home.controllers import safe_next
+from app.web.links import safe_next
 from app.i18n import gettext as _
 from app.partners.services import list_partner_agencies
 from app.web.context import SESSION_COOKIE

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select, text
@@ -28,6 +29,7 @@ from app.audit.services import record
 from app.experts.models import Skill
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
+from app.institutions.services import institution_page_part
 from app.notifications.services import queue_mail
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext
@@ -97,6 +99,12 @@ async def institution_requests(db: AsyncSession, tenant: TenantContext,
         AssignmentRequest.tenant_id == tenant.id,
         AssignmentRequest.institution_id == institution_id)
         .order_by(AssignmentRequest.number.desc())))
+
+
+@institution_page_part
+async def _requests_on_institution_page(db: AsyncSession, tenant: TenantContext,
+                                        institution: HostInstitution) -> dict[str, Any]:
+    return {"requests": await institution_requests(db, tenant, institution.id)}
 
 
 async def skills_of(db: AsyncSession, tenant: TenantContext,

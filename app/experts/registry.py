@@ -15,7 +15,7 @@ from app.core.actor import Actor
 from app.experts.models import (PROFILE_STATUSES, ExpertAvailability, ExpertConsent,
                                 ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
                                 ExpertWork, Skill)
-from app.imports.schema import EXPERT_COLUMNS, join_items
+from app.core.roster_format import EXPERT_COLUMNS, join_items
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 
@@ -81,7 +81,7 @@ async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
     return list(rows), total or 0
 
 
-# The export writes the expert import schema (app/imports/schema.py): exporting the registry
+# The export writes the expert import schema (app/core/roster_format.py): exporting the registry
 # and importing the file (into another mission, or after a loss) gives the same profiles.
 EXPORT_COLUMNS = [c.name for c in EXPERT_COLUMNS]
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from email import policy
+from email.parser import BytesParser
 from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body
 from litestar.response import Redirect, Response
 
@@ -14,6 +16,7 @@ from app.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentTenant, Db
+from app.web.links import safe_next
 from app.web.templating import page
 from tenants.services import list_sectors
 
@@ -28,13 +31,6 @@ async def mission_home(request: Request, tenant: CurrentTenant, db: Db) -> Respo
     return page(request, "tenants/home.html",
                 sectors=await list_sectors(db, tenant),
                 partner_agencies=await list_partner_agencies(db, tenant))
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 @post("/lang", name="choose_language")
@@ -64,3 +60,18 @@ async def healthz(state: State) -> Response:
     return Response({"status": "ok" if ok else "degraded", "database": "ok",
                      "migrations": {"head": head, "current": health.current, "at_head": ok}},
                     status_code=200 if ok else 503)
+
+
+# Development only (PORTAL_DEBUG): the mail written to var/mail/, since nothing is sent.
+@get("/dev/mail", name="dev_mail")
+async def dev_mail(request: Request) -> Response:
+    settings = request.app.state.settings
+    if not settings.debug or settings.smtp_url:
+        raise NotFoundException()
+    files = sorted(settings.mail_dir.glob("*.eml"), reverse=True)[:50]
+    messages = []
+    for path in files:
+        msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        messages.append({"file": path.name, "to": msg["To"], "subject": msg["Subject"],
+                         "date": msg["Date"], "body": msg.get_body(("plain",)).get_content()})
+    return page(request, "notifications/dev_mail.html", messages=messages)

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.experts.models import LANGUAGE_LEVELS
 from app.i18n import gettext as _
-from app.imports.schema import split_items
+from app.core.roster_format import split_items
 from app.web.reference import country_codes, language_codes
 from search_index.text import fold as _fold
 

@@ -22,7 +22,7 @@ from app.documents import MB, download
 from app.i18n import gettext as _
 from app.imports import services
 from app.imports.readers import ENCODING_NAMES, ImportFileError, read_file
-from app.imports.schema import (DEFAULT_STATUS, EXPERTS, INITIAL_STATUSES, KINDS, REQUESTS,
+from app.core.roster_format import (DEFAULT_STATUS, EXPERTS, INITIAL_STATUSES, KINDS, REQUESTS,
                                 columns_of, import_columns)
 from app.storage import storage_for
 from app.web.csv_export import csv_text

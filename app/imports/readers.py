@@ -21,7 +21,7 @@ from typing import Any
 
 from app.core.errors import Refusal
 from app.i18n import gettext as _
-from app.imports.schema import MAX_ROWS, columns_of, join_items, normalise_header
+from app.core.roster_format import MAX_ROWS, columns_of, join_items, normalise_header
 
 MB = 1024 * 1024
 MAX_XLSX_UNPACKED = 400 * MB

@@ -34,7 +34,7 @@ from app.imports.checks import RowError
 from app.jobs import queue as jobs
 from app.imports.models import ImportBatch
 from app.imports.readers import ImportFileError, SourceFile, SourceRow, read_file
-from app.imports.schema import (EXPERTS, INITIAL_STATUSES, import_columns,
+from app.core.roster_format import (EXPERTS, INITIAL_STATUSES, import_columns,
                                 required_columns)
 from app.storage import DocumentStorage, new_key
 from app.web.csv_export import csv_text
@@ -276,7 +276,7 @@ async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
 async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: DocumentStorage,
                     tenant: TenantContext, actor: Actor, batch_id: uuid.UUID,
                     links: Links) -> None:
-    """The job behind the staff page (app.jobs.tasks.run_import): the rows are written in
+    """The job behind the staff page (app.tasks.run_import): the rows are written in
     one transaction; the progress counter is updated in short transactions of its own, so
     the page can poll it while the import runs. A file or its rows that cannot be imported
     end the batch failed, with the reason; an unexpected error does too, and is raised

@@ -13,7 +13,6 @@ from app.accounts import invitations
 from app.accounts.member_controllers import invitation_link
 from app.core.roles import INSTITUTIONS_MANAGE
 from app.core.errors import FormErrors
-from app.assignment_requests.services import institution_requests
 from app.i18n import gettext as _
 from app.institutions import labels, services
 from app.institutions.models import INSTITUTION_STATUSES
@@ -106,7 +105,7 @@ async def _institution_page(request: Request, tenant, db, actor, institution, er
     return page(request, "institutions/detail.html", status_code=status_code,
                 institution=institution, errors=errors or {}, form=form or {},
                 focal_points=await invitations.list_members(db, tenant, institution.id),
-                requests=await institution_requests(db, tenant, institution.id),
+                **await services.institution_page_context(db, tenant, institution),
                 actions=services.allowed_actions(institution.status),
                 kind_names=dict(labels.kinds()), status_names=dict(labels.statuses()),
                 sector_names={s.code: s.display_name(request.state.locale)

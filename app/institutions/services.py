@@ -5,6 +5,8 @@ session, the mission and the acting user; every change is audited in the same tr
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import invitations
 from app.core.actor import Actor
 from app.core.roles import INSTITUTIONS_MANAGE
+from app.accounts.affiliations import HostInstitutionRef, register_host_institutions
 from app.accounts.services import email_problem, members_who_can, membership_of, normalise_email, user_by_email
 from app.core.clock import now
 from app.core.errors import FormErrors
@@ -218,3 +221,40 @@ async def invite_focal_point(db: AsyncSession, tenant: TenantContext, actor: Act
                              institution: HostInstitution, email: str, invitation_link) -> None:
     await invitations.invite(db, tenant, actor, email, "institution_focal_point", None,
                              invitation_link, host_institution_id=institution.id)
+
+
+async def _host_institution_refs(db: AsyncSession, tenant: TenantContext,
+                                 ids: Collection[uuid.UUID] | None,
+                                 status: str) -> list[HostInstitutionRef]:
+    query = select(HostInstitution).where(HostInstitution.tenant_id == tenant.id)
+    if ids is not None:
+        query = query.where(HostInstitution.id.in_(list(ids)))
+    if status:
+        query = query.where(HostInstitution.status == status)
+    return [HostInstitutionRef(i.id, i.name, i.status)
+            for i in await db.scalars(query.order_by(HostInstitution.name))]
+
+
+# Accounts names a focal point's institution through this (app/accounts/affiliations.py).
+register_host_institutions(_host_institution_refs)
+
+
+# --- what later domains add to an institution's page ----------------------------------------
+
+# Its assignment requests, for one: a later domain registers a loader returning more of the
+# page's context (app/assignment_requests/services.py), so institutions never imports it.
+PagePart = Callable[[AsyncSession, TenantContext, HostInstitution], Awaitable[dict[str, Any]]]
+_page_parts: list[PagePart] = []
+
+
+def institution_page_part(loader: PagePart) -> PagePart:
+    _page_parts.append(loader)
+    return loader
+
+
+async def institution_page_context(db: AsyncSession, tenant: TenantContext,
+                                   institution: HostInstitution) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for loader in _page_parts:
+        context.update(await loader(db, tenant, institution))
+    return context

@@ -7,7 +7,7 @@ function procrastinate's defer calls (procrastinate_defer_jobs_v1) on the caller
 instead: the job is committed with the change, or rolled back with it.
 
 The App's connector is a placeholder until a worker opens it with the database's address
-(app.jobs.worker)."""
+(app.worker)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def not_job_queue_table(name: str | None, type_: str, parent_names: dict) -> boo
     return not (type_ == "table" and name in JOB_QUEUE_TABLES)
 
 jobs_app = procrastinate.App(connector=procrastinate.PsycopgConnector(),
-                             import_paths=["app.jobs.tasks"])
+                             import_paths=["app.tasks"])
 
 _DEFER = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :queueing_lock, "

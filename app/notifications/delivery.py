@@ -1,6 +1,6 @@
 """Draining the outbox: SMTP when SMTP_URL is set, otherwise .eml files under var/mail/.
 Each mission's outbox is drained in that mission's scope (row-level security applies), by
-the `mail.send` job (app.jobs.tasks). A mail that cannot be sent is retried with its own
+the `mail.send` job (app.tasks). A mail that cannot be sent is retried with its own
 backoff (attempts, next_attempt_at), so one bad address never holds up the others."""
 
 from __future__ import annotations

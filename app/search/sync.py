@@ -1,6 +1,6 @@
 """Draining the search outbox into the engine, and rebuilding an index from PostgreSQL.
 
-The `search.update_index` job (app.jobs.tasks) takes a batch of a mission's outbox rows
+The `search.update_index` job (app.tasks) takes a batch of a mission's outbox rows
 (SKIP LOCKED: several workers never take the same rows), builds the documents from the
 database as they are now, sends the upserts and deletions, and removes the rows only after
 the engine accepted them. When

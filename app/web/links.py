@@ -1,4 +1,5 @@
-"""Absolute links for mail: PORTAL_BASE_URL when set (behind a proxy), else the address
+"""Links: where to go back to after a form (only this site), and absolute links for
+mail: PORTAL_BASE_URL when set (behind a proxy), else the address
 the request came to, but only for a host the portal answers to: a forged Host header
 must never end up in a password-reset link."""
 
@@ -20,3 +21,10 @@ def public_base(request: Request) -> str:
 
 def absolute_url(request: Request, path: str) -> str:
     return public_base(request) + path
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

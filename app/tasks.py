@@ -59,7 +59,7 @@ MAIL_BATCH, SEARCH_BATCH = 50, 500
 @dataclass
 class Runtime:
     """What jobs need from the process that runs them; handed to the worker as its
-    additional context (app.jobs.worker)."""
+    additional context (app.worker)."""
 
     session_factory: async_sessionmaker[AsyncSession]
     search: SearchBackend

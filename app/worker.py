@@ -10,9 +10,9 @@ from procrastinate.periodic import PeriodicRegistry
 from sqlalchemy.engine import URL
 
 from app.db.server import asyncpg_dsn
-from app.jobs import tasks  # noqa: F401  (registers the tasks on jobs_app)
+from app import tasks  # noqa: F401  (registers the tasks on jobs_app)
 from app.jobs.queue import jobs_app
-from app.jobs.tasks import Runtime
+from app.tasks import Runtime
 
 log = logging.getLogger(__name__)
 
