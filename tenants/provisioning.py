@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.errors import Refusal
 from app.i18n import SUPPORTED_LOCALES
 from tenants.context import TenantContext, tenant_scope
 from tenants.directory import missions_changed
@@ -32,8 +33,10 @@ RESERVED_SLUGS = frozenset({"static", "healthz", "admin", "api", "lang", "auth",
 _COUNTRIES = frozenset(Locale("en").territories)
 
 
-class ProvisioningError(ValueError):
+class ProvisioningError(Refusal):
     """A mission definition that cannot be used; the message says which field and why."""
+
+    status = 400
 
 
 @dataclass

@@ -5,10 +5,16 @@ from __future__ import annotations
 from litestar import Request, get
 from litestar.response import Redirect
 
+from app.core.errors import FormErrors
+from app.matching.shortlist import ShortlistRefused
 from app.web.flash import FLASH_COOKIE, flash
 from app.web.security import HEADERS
+from sqlalchemy import text
+
+from tenants import directory
 from tenants.provisioning import set_tenant_status
 from tests.conftest import csrf_token, speak
+from tests.html import select_text
 
 
 async def test_landing_lists_active_missions(client):
@@ -139,6 +145,59 @@ async def test_unexpected_error_is_a_plain_500_page(app, client):
     assert r.status_code == 500
     assert "secret internals" not in r.text and "Traceback" not in r.text
     assert "Something went wrong" in r.text
+
+
+async def test_a_refusal_no_controller_shows_is_a_page_with_its_status(app, client):
+    """The one handler of app/web/errors.py: any Refusal a controller does not show next to
+    a field becomes a page with its message and status (409, 422, ...), never a 500."""
+    @get("/refused-for-test", sync_to_thread=False)
+    def refused() -> None:
+        raise ShortlistRefused("This is not possible at this stage.")
+
+    @get("/form-refused-for-test", sync_to_thread=False)
+    def form_refused() -> None:
+        raise FormErrors({"name": "Enter a name."})
+
+    app.register(refused)
+    app.register(form_refused)
+    r = await client.get("/refused-for-test")
+    assert r.status_code == 409
+    assert select_text(r.text, ".error-detail") == "This is not possible at this stage."
+    r = await client.get("/form-refused-for-test")
+    assert r.status_code == 422 and "Enter a name." in r.text
+
+
+async def test_a_mission_change_in_this_process_is_seen_at_once(client, session_factory):
+    """The cached mission list (tenants/directory.py) follows a suspension made here."""
+    assert (await client.get("/mozambique/")).status_code == 200  # cached now
+    async with session_factory() as db:
+        await set_tenant_status(db, "mozambique", "suspended")
+    try:
+        assert (await client.get("/mozambique/")).status_code == 404
+    finally:
+        async with session_factory() as db:
+            await set_tenant_status(db, "mozambique", "active")
+    assert (await client.get("/mozambique/")).status_code == 200
+
+
+async def test_another_process_change_is_seen_once_the_cache_ages(client, session_factory,
+                                                                  monkeypatch):
+    """A change no hook in this process heard of (another web process, a shell command) is
+    seen once the cached list is older than MAX_AGE_SECONDS."""
+    assert (await client.get("/mozambique/")).status_code == 200
+    suspend = text("UPDATE tenants SET status = :status WHERE slug = 'mozambique'")
+    async with session_factory() as db:
+        await db.execute(suspend, {"status": "suspended"})
+        await db.commit()
+    try:
+        assert (await client.get("/mozambique/")).status_code == 200  # still cached
+        monkeypatch.setattr(directory, "MAX_AGE_SECONDS", 0.0)
+        assert (await client.get("/mozambique/")).status_code == 404
+    finally:
+        async with session_factory() as db:
+            await db.execute(suspend, {"status": "active"})
+            await db.commit()
+    assert (await client.get("/mozambique/")).status_code == 200
 
 
 async def test_htmx_library_is_served(client):
