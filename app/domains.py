@@ -15,6 +15,9 @@ import app.api.models
 import app.assignment_requests.labels
 import app.assignment_requests.models
 import app.assignment_requests.services
+import app.assignments.labels
+import app.assignments.models
+import app.assignments.services
 import app.audit.models
 import app.experts.models
 import app.experts.provisioning

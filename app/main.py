@@ -29,6 +29,7 @@ from app.accounts.sso_controllers import SSO_ROUTES
 from app.api.admin_controllers import API_TOKEN_ROUTES
 from app.api.controllers import API_PREFIX, api_router, openapi_config
 from app.assignment_requests.controllers import REQUEST_ROUTES
+from app.assignments.controllers import ASSIGNMENT_ROUTES
 from app.accounts.audit_controllers import audit_trail
 from app.imports.controllers import IMPORT_ROUTES
 from app.jobs.controllers import JOB_ROUTES
@@ -74,7 +75,7 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 # Every page of a mission lives under /<mission slug>/.
 MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
-                  *REQUEST_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
+                  *REQUEST_ROUTES, *ASSIGNMENT_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
                   *API_TOKEN_ROUTES, *JOB_ROUTES]
 
 

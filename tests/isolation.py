@@ -29,6 +29,8 @@ from app.core.clock import now
 from app.core.tokens import new_token
 from app.partners.models import PartnerAgency
 from tests.api_helpers import an_api_token
+from tests.assignment_helpers import (a_checklist_item, an_assignment,
+                                      an_assignment_with_a_checklist_item)
 from tenants.context import TenantContext, tenant_scope
 from tests.conftest import csrf_token
 from tests.documents_helpers import an_expert_profile_with_a_cv
@@ -227,6 +229,17 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "batch_id", an_import_batch, "POST", "staff"),
     f"{M}/imports/{{batch_id:uuid}}/rejected.csv": IsolationCase(
         "batch_id", an_import_batch, "GET", "staff"),
+    # Assignments: the expert and the institution see their own; staff act on any.
+    f"{M}/assignments/{{assignment_id:uuid}}": IsolationCase(
+        "assignment_id", an_assignment, "GET", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/move": IsolationCase(
+        "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/plan": IsolationCase(
+        "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/checklist/{{item_id:uuid}}": IsolationCase(
+        "assignment_id", an_assignment_with_a_checklist_item, "POST", "staff"),
+    f"{M}/admin/checklist/{{item_id:uuid}}": IsolationCase(
+        "item_id", a_checklist_item, "POST", "mission_admin"),
     # The job queue has no row-level security: another mission's job is not found all the same.
     f"{M}/admin/jobs/{{job_id:int}}/retry": IsolationCase(
         "job_id", a_failed_job, "POST", "mission_admin"),

@@ -32,6 +32,8 @@ HQ = frozenset({"platform_admin"})
 EXPERTS = frozenset({"expert"})
 STAFF = frozenset({"staff", "mission_admin", "platform_admin"})
 FOCAL_POINTS_AND_STAFF = STAFF | {"institution_focal_point"}
+# An assignment's parties: its expert, its institution's focal points, and staff.
+ASSIGNMENT_PARTIES = FOCAL_POINTS_AND_STAFF | {"expert"}
 M = "/{mission_slug:str}"
 # The JSON API answers API tokens only (tests/test_api.py): a browser session, whoever holds
 # it, gets 401 with a JSON body there, like an anonymous caller.
@@ -155,6 +157,15 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/admin/api-tokens"): ADMINS,
     ("POST", f"{M}/admin/api-tokens"): ADMINS,
     ("POST", f"{M}/admin/api-tokens/{{token_id:uuid}}/revoke"): ADMINS,
+    ("GET", f"{M}/assignments"): ASSIGNMENT_PARTIES,
+    # Another expert's or another institution's assignment is 404 (tests/test_assignments.py).
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}"): ASSIGNMENT_PARTIES,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/move"): STAFF,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/plan"): STAFF,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/checklist/{{item_id:uuid}}"): STAFF,
+    ("GET", f"{M}/admin/checklist"): ADMINS,
+    ("POST", f"{M}/admin/checklist"): ADMINS,
+    ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): ADMINS,
     ("GET", f"{M}/admin/jobs"): ADMINS,
     ("POST", f"{M}/admin/jobs/{{job_id:int}}/retry"): ADMINS,
     ("GET", f"{A}/experts"): TOKEN_ONLY,
@@ -286,6 +297,14 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", f"{M}/admin/api-tokens"): Probe(form={"name": "Matrix dashboard"}),
     ("POST", f"{M}/admin/api-tokens/{{token_id:uuid}}/revoke"): Probe(form={}),
     ("POST", f"{M}/imports/{{batch_id:uuid}}/run"): Probe(form={}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/move"): Probe(form={"action": "contract"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/plan"): Probe(form={
+        "planned_start": "2027-03-01", "planned_end": "2027-04-15", "modality": "on_site",
+        "duty_station": "Khartoum"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/checklist/{{item_id:uuid}}"): Probe(
+        form={"done": "1"}),
+    ("POST", f"{M}/admin/checklist"): Probe(form=lambda: {"label": f"Matrix item {uuid.uuid4().hex[:6]}"}),
+    ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): Probe(form={"active": "1"}),
     ("POST", "/admin/missions"): INVALID,
     ("POST", "/admin/missions/{slug:str}/status"): Probe(form={"status": "active"}),
     ("POST", "/admin/missions/{slug:str}/mission-admins"): INVALID,

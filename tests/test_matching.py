@@ -16,7 +16,8 @@ from app.assignment_requests.models import RequestLanguage, RequestSkill
 from app.experts.models import ExpertConsent, ExpertProfile, Skill
 from app.experts.privacy import erase_account
 from app.matching import shortlist
-from app.matching.models import Assignment, ShortlistEntry
+from app.assignments.models import Assignment
+from app.matching.models import ShortlistEntry
 from app.matching.services import MatchFilters, find_candidates
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS
@@ -230,7 +231,8 @@ async def test_two_confirmations_at_once_fill_one_place_once(app, missions, sess
                 row = await db.get(type(request), request.id)
                 entry = await db.get(ShortlistEntry, entry_id)
                 try:
-                    await shortlist.confirm(db, sudan, STAFF, row, entry, "http://x/")
+                    await shortlist.confirm(db, sudan, STAFF, row, entry, "http://x/",
+                                            "The institution agreed by telephone.")
                     return "confirmed"
                 except shortlist.ShortlistRefused as exc:
                     return exc.message

@@ -15,7 +15,8 @@ from app.assignment_requests.documents import save_terms_document
 from app.assignment_requests.models import AssignmentRequest
 from app.documents import MB
 from app.experts.models import Skill
-from app.matching.models import Assignment, ShortlistEntry
+from app.assignments.models import Assignment
+from app.matching.models import ShortlistEntry
 from search_index import SearchUnavailable
 from tenants.context import tenant_scope
 from tests.accounts_helpers import as_user, link_in, mails_to, make_user, use_session

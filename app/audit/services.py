@@ -59,3 +59,11 @@ async def list_events(db: AsyncSession, tenant: TenantContext, flt: AuditFilter,
 async def distinct_actions(db: AsyncSession, tenant: TenantContext) -> list[str]:
     return list(await db.scalars(select(AuditEvent.action).where(
         AuditEvent.tenant_id == tenant.id).distinct().order_by(AuditEvent.action)))
+
+
+async def object_history(db: AsyncSession, tenant: TenantContext, object_type: str,
+                         object_id: object) -> list[AuditEvent]:
+    """One record's history from the audit trail, oldest first."""
+    return list(await db.scalars(select(AuditEvent).where(
+        AuditEvent.tenant_id == tenant.id, AuditEvent.object_type == object_type,
+        AuditEvent.object_id == str(object_id)).order_by(AuditEvent.created_at, AuditEvent.id)))

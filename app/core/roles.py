@@ -22,17 +22,22 @@ REQUESTS_VIEW = "requests.view"      # write and follow requests: a focal point 
 MATCHING_CONFIGURE = "matching.configure"  # mission admin: the weights of the matching criteria
 IMPORTS_RUN = "imports.run"          # staff: import rosters of experts and requests from files
 API_TOKENS_MANAGE = "api.tokens"     # mission admin: create and revoke the mission's API tokens
+ASSIGNMENTS_VIEW = "assignments.view"  # follow the assignments one takes part in: an expert
+#                                        their own, a focal point their institution's, staff all
+ASSIGNMENTS_MANAGE = "assignments.manage"  # staff: move assignments, plan them, tick preparation
+ASSIGNMENTS_CONFIGURE = "assignments.configure"  # mission admin: the preparation checklist
 JOBS_MANAGE = "jobs.manage"          # mission admin: the mission's background jobs, retry failed ones
 
 _STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
-                    REQUESTS_VIEW, REQUESTS_MANAGE, IMPORTS_RUN})
+                    REQUESTS_VIEW, REQUESTS_MANAGE, IMPORTS_RUN, ASSIGNMENTS_VIEW,
+                    ASSIGNMENTS_MANAGE})
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN}),
-    "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW}),
+    "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN, ASSIGNMENTS_VIEW}),
+    "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW, ASSIGNMENTS_VIEW}),
     "partner_user": frozenset({ACCOUNT_OWN}),
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
-                               API_TOKENS_MANAGE, JOBS_MANAGE},
+                               API_TOKENS_MANAGE, JOBS_MANAGE, ASSIGNMENTS_CONFIGURE},
 }
 # HQ oversees every mission with a mission admin's rights, plus the platform pages.
 PLATFORM_ADMIN_PERMISSIONS = PERMISSIONS["mission_admin"] | {PLATFORM_ADMIN}

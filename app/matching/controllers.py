@@ -150,7 +150,9 @@ async def shortlist_action(request: Request, tenant: CurrentTenant, db: Db, acto
             await shortlist.remove(db, tenant, actor, assignment, entry)
             message = _("Removed from the shortlist.")
         else:
-            await shortlist.confirm(db, tenant, actor, assignment, entry, expert_link)
+            form = await text_form(request)
+            await shortlist.confirm(db, tenant, actor, assignment, entry, expert_link,
+                                    form.get("override_reason", ""))
             message = _("Selection confirmed: the assignment is created.")
     except shortlist.ShortlistRefused as exc:
         return await _refused(request, tenant, db, search, actor, request_id, exc)

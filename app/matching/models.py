@@ -1,5 +1,5 @@
-"""The shortlist of a request, the assignments a confirmed selection creates, and staff's
-saved registry searches."""
+"""The shortlist of a request and staff's saved registry searches (the assignment a
+confirmed selection creates lives in app/assignments)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from app.db.base import Base, TenantScoped
 
 SHORTLIST_STATUSES = ("proposed", "interested", "invited", "accepted", "declined", "selected",
                       "not_selected")
-ASSIGNMENT_STATUSES = ("planned", "contracted", "in_progress", "completed", "evaluated",
-                       "cancelled")
 
 
 def _request_fk() -> Mapped[uuid.UUID]:
@@ -49,24 +47,6 @@ class ShortlistEntry(TenantScoped, Base):
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     response_reason: Mapped[str] = mapped_column(Text, default="")
     chosen_by_institution: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class Assignment(TenantScoped, Base):
-    """One expert on one request. The slot (1..experts wanted) is unique per request, so two
-    confirmations at once can never fill one place twice."""
-
-    __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("tenant_id", "request_id", "slot"),
-                      UniqueConstraint("tenant_id", "request_id", "profile_id"))
-
-    request_id: Mapped[uuid.UUID] = _request_fk()
-    profile_id: Mapped[uuid.UUID] = _profile_fk()
-    shortlist_entry_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("shortlist_entries.id", ondelete="SET NULL"))
-    slot: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="planned")
-    confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class SavedSearch(TenantScoped, Base):

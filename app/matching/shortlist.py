@@ -1,11 +1,15 @@
 """The shortlist of a request: staff add candidates (with the score and its explanation at
-that moment), invite them, share the list with the institution, and confirm a selection,
-which creates the assignment. Experts accept or decline invitations and can say they are
-interested in an open request. The statuses move only as SHORTLIST_TRANSITIONS says."""
+that moment), invite them, share the list with the institution, and confirm the expert the
+institution chose (or, with a reason on record, one it has not), which creates the
+assignment through the hook app/assignments registers. Experts accept or decline
+invitations and can say they are interested in an open request. The statuses move only as
+SHORTLIST_TRANSITIONS says."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
@@ -22,7 +26,7 @@ from app.assignment_requests.states import INSTITUTION, MATCHABLE, STAFF, next_s
 from app.audit.services import record
 from app.experts.models import ExpertProfile
 from app.i18n import gettext as _
-from app.matching.models import Assignment, ShortlistEntry
+from app.matching.models import ShortlistEntry
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
 
@@ -36,13 +40,35 @@ SHORTLIST_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("invited", "decline"): ("declined", EXPERT),
     ("accepted", "decline"): ("declined", EXPERT),  # the expert can still step back
     ("accepted", "confirm"): ("selected", STAFF),
+    # The places are filled by others: whoever is still in the running is not selected.
+    ("proposed", "not_select"): ("not_selected", STAFF),
+    ("interested", "not_select"): ("not_selected", STAFF),
+    ("invited", "not_select"): ("not_selected", STAFF),
+    ("accepted", "not_select"): ("not_selected", STAFF),
 }
 # Still in the running: told when the places are filled by others.
 ACTIVE = frozenset({"proposed", "interested", "invited", "accepted"})
 
 
 class ShortlistRefused(Refusal):
-    """A shortlist move its transition table or the actor's role does not allow."""
+    """A shortlist move its transition table or the actor's role does not allow; `field`
+    is the form field the message belongs to."""
+
+    def __init__(self, message: str, field_name: str = "shortlist"):
+        super().__init__(message, errors={field_name: message})
+
+
+# What a confirmed selection creates: assignments come later in the domain order, so they
+# register their creator here (app/assignments/services.py) instead of being imported.
+# (db, tenant, actor, request, profile id, shortlist entry id, slot) -> the assignment
+SelectionHook = Callable[..., Awaitable[Any]]
+_on_selection: SelectionHook | None = None
+
+
+def selection_confirmed(create: SelectionHook) -> SelectionHook:
+    global _on_selection
+    _on_selection = create
+    return create
 
 
 def _move(entry: ShortlistEntry, action: str, who: str) -> str:
@@ -232,35 +258,45 @@ def expert_can_be_named(entry: ShortlistEntry, shares_profile: bool) -> bool:
 
 
 async def confirm(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                  request: AssignmentRequest, entry: ShortlistEntry,
-                  link_for_expert) -> Assignment:
+                  request: AssignmentRequest, entry: ShortlistEntry, link_for_expert,
+                  override_reason: str = ""):
     """Staff confirm an expert who accepted: the assignment takes the next free place.
-    The request row is locked first, so two confirmations at once are served one after
-    the other and the second sees the place taken (the unique slot backs this up). When
-    the last place is filled, the request is filled and everyone still in the running
-    is told they were not selected."""
+
+    The institution chooses first: confirming an expert it has not chosen (or before it saw
+    the shortlist) needs `override_reason`, which the audit trail keeps. The request row is
+    locked first, so two confirmations at once are served one after the other and the second
+    sees the place taken (the assignments' unique slot backs this up). When the last place
+    is filled, the request is filled and everyone still in the running is told they were not
+    selected."""
+    if _on_selection is None:  # a programming error: the entry point did not import app.domains
+        raise RuntimeError("no assignment creator registered (import app.domains)")
     await db.execute(select(AssignmentRequest.id).where(
         AssignmentRequest.tenant_id == tenant.id, AssignmentRequest.id == request.id)
         .with_for_update())
     await db.refresh(request)
     await db.refresh(entry)
+    override_reason = override_reason.strip()[:2000]
+    chosen = request.shortlist_shared_at is not None and entry.chosen_by_institution
+    if not chosen and not override_reason:
+        raise ShortlistRefused(_("The host institution has not chosen this expert. Share the "
+                                 "shortlist and wait for its choice, or give the reason to "
+                                 "confirm without it."), "override_reason")
     if request.status == "open":  # staff went back to matching; selecting resumes shortlisting
         _set_request_status(db, tenant, actor, request, "start_shortlisting")
     if request.status != "shortlisting":
         raise ShortlistRefused(_("This request is not open for selection any more."))
-    taken = await db.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.tenant_id == tenant.id, Assignment.request_id == request.id)) or 0
+    taken = await db.scalar(select(func.count()).select_from(ShortlistEntry).where(
+        ShortlistEntry.tenant_id == tenant.id, ShortlistEntry.request_id == request.id,
+        ShortlistEntry.status == "selected")) or 0
     if taken >= request.experts_wanted:
         raise ShortlistRefused(_("Every place of this request is already filled."))
     entry.status = _move(entry, "confirm", STAFF)
-    assignment = Assignment(tenant_id=tenant.id, request_id=request.id,
-                            profile_id=entry.profile_id, shortlist_entry_id=entry.id,
-                            slot=taken + 1, status="planned", confirmed_by_id=actor.user_id)
-    db.add(assignment)
-    await db.flush()
+    assignment = await _on_selection(db, tenant, actor, request, entry.profile_id, entry.id,
+                                     taken + 1)
     profile, user = await _expert_user(db, tenant, entry)
     record(db, tenant.id, actor, "shortlist.confirm", "assignment_request", request.id,
-           after={"expert_number": profile.number, "slot": assignment.slot})
+           after={"expert_number": profile.number, "slot": assignment.slot,
+                  "chosen_by_institution": chosen, "override_reason": override_reason or None})
     if user is not None:
         queue_mail(db, tenant, user.email, "shortlist_selected",
                    user.preferred_locale or tenant.default_locale, name=user.name,
@@ -271,7 +307,7 @@ async def confirm(db: AsyncSession, tenant: TenantContext, actor: Actor,
             if other.id == entry.id or other.status not in ACTIVE:
                 continue
             told = other.status != "proposed"  # a proposed expert never heard of it
-            other.status = "not_selected"
+            other.status = _move(other, "not_select", STAFF)
             if told and other_profile.user_id:
                 person = await get_user(db, other_profile.user_id)
                 if person is not None:

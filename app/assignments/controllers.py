@@ -1,0 +1,200 @@
+"""Assignments' pages: the list (staff: every assignment with filters; an expert: their
+own; a focal point: their institution's experts), the assignment page with its plan,
+preparation checklist, life-cycle actions and history, and the mission admins' checklist.
+Who may see an assignment is decided in one place: services.get_assignment."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Response
+
+from app.assignments import labels, services
+from app.assignments.models import ASSIGNMENT_STATUSES
+from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm, StaleForm
+from app.assignments.states import allowed_actions
+from app.core.errors import FormErrors
+from app.core.roles import ASSIGNMENTS_CONFIGURE, ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW
+from app.experts import labels as expert_labels
+from app.i18n import gettext as _
+from app.institutions.services import list_institutions
+from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
+from app.web.flash import flash
+from app.web.forms import FieldErrors, text_form
+from app.web.guards import requires
+from app.web.links import absolute_url
+from app.web.templating import page
+from tenants.services import list_sectors
+
+VIEW, MANAGE = [requires(ASSIGNMENTS_VIEW)], [requires(ASSIGNMENTS_MANAGE)]
+CONFIGURE = [requires(ASSIGNMENTS_CONFIGURE)]
+
+
+def _url(tenant, assignment_id) -> str:
+    return f"/{tenant.slug}/assignments/{assignment_id}"
+
+
+def _version(raw: str | None) -> int | None:
+    try:
+        return int(raw or "")
+    except ValueError:
+        return None
+
+
+# --- the list -------------------------------------------------------------------------------
+
+def _filter(params, sectors: set[str]) -> AssignmentFilter:
+    flt, errors = AssignmentFilter(), FieldErrors()
+    flt.errors = errors
+    flt.status = errors.choice("status", params.get("status", ""), ASSIGNMENT_STATUSES) or ""
+    flt.sector = errors.choice("sector", params.get("sector", ""), sectors) or ""
+    raw = params.get("institution", "")
+    if raw:
+        try:
+            flt.institution_id = uuid.UUID(raw)
+        except ValueError:
+            errors["institution"] = _("Choose one of the options listed.")
+    flt.q = " ".join(params.get("q", "").split())[:200]
+    flt.period_from = errors.day("from", params.get("from", ""), required=False)
+    flt.period_to = errors.day("to", params.get("to", ""), required=False)
+    if flt.period_from and flt.period_to and flt.period_to < flt.period_from:
+        errors["to"] = _("The end comes before the start.")
+    return flt
+
+
+@get("/assignments", name="assignment_list", guards=VIEW)
+async def assignment_list(request: Request, tenant: CurrentTenant, db: Db,
+                          actor: CurrentActor) -> Response:
+    locale = request.state.locale
+    sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    flt = _filter(request.query_params, set(sectors))
+    staff = actor.can(ASSIGNMENTS_MANAGE)
+    rows = [] if flt.errors else await services.list_assignments(db, tenant, actor, flt)
+    institutions = await list_institutions(db, tenant) if staff else []
+    institution_options = [(str(i.id), i.name) for i in institutions]
+    return page(request, "assignments/list.html", status_code=400 if flt.errors else 200,
+                rows=rows, flt=flt, errors=flt.errors, staff=staff, sector_names=sectors,
+                status_options=labels.statuses(), institution_options=institution_options,
+                institution_view=actor.host_institution_id is not None)
+
+
+# --- one assignment -------------------------------------------------------------------------
+
+async def _assignment_page(request: Request, tenant, db, actor, assignment_id: uuid.UUID,
+                           errors: dict | None = None, form: dict | None = None,
+                           status_code: int = 200) -> Response:
+    view = await services.get_assignment(db, tenant, actor, assignment_id)
+    staff = view.who == services.STAFF
+    actions = labels.actions()
+    return page(request, "assignments/detail.html", status_code=status_code, view=view,
+                a=view.assignment, staff=staff, errors=errors or {}, form=form or {},
+                checklist=await services.checklist_of(db, tenant, view),
+                item_label=services.item_label,
+                actions=[(name, actions[name]) for name in allowed_actions(view.assignment.status)]
+                if staff else [],
+                modalities=expert_labels.modalities(),
+                modality_names=dict(expert_labels.modalities()),
+                history=await services.history(db, tenant, view),
+                history_labels=labels.history())
+
+
+@get("/assignments/{assignment_id:uuid}", name="assignment_detail", guards=VIEW)
+async def assignment_detail(request: Request, tenant: CurrentTenant, db: Db,
+                            actor: CurrentActor,
+                            assignment_id: FromPath[uuid.UUID]) -> Response:
+    return await _assignment_page(request, tenant, db, actor, assignment_id)
+
+
+async def _refused(request: Request, tenant, db, actor, assignment_id, exc, form) -> Response:
+    """The page again with the message next to its field, as the assignment is now."""
+    await db.rollback()
+    return await _assignment_page(request, tenant, db, actor, assignment_id, exc.errors,
+                                  form if not isinstance(exc, StaleForm) else {},
+                                  status_code=exc.status)
+
+
+@post("/assignments/{assignment_id:uuid}/move", name="assignment_move", guards=MANAGE)
+async def assignment_move(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                          assignment_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    action = data.get("action", "")
+    try:
+        await services.move(db, tenant, actor, assignment_id, action, data.get("reason", ""),
+                            _version(data.get("version")),
+                            absolute_url(request, _url(tenant, assignment_id)))
+    except (AssignmentRefused, StaleForm) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
+                 _("Done: %(action)s.") % {"action": labels.actions().get(action, action)})
+
+
+@post("/assignments/{assignment_id:uuid}/plan", name="assignment_plan", guards=MANAGE)
+async def assignment_plan(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                          assignment_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    form = PlanForm(planned_start=data.get("planned_start", ""),
+                    planned_end=data.get("planned_end", ""), modality=data.get("modality", ""),
+                    duty_station=data.get("duty_station", ""), reason=data.get("reason", ""),
+                    version=_version(data.get("version")))
+    try:
+        await services.change_plan(db, tenant, actor, assignment_id, form,
+                                   absolute_url(request, _url(tenant, assignment_id)))
+    except (AssignmentRefused, StaleForm, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
+                 _("The plan is saved."))
+
+
+@post("/assignments/{assignment_id:uuid}/checklist/{item_id:uuid}", name="assignment_tick",
+      guards=MANAGE)
+async def assignment_tick(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                          assignment_id: FromPath[uuid.UUID], item_id: FromPath[uuid.UUID],
+                          data: FormData) -> Response:
+    try:
+        await services.tick(db, tenant, actor, assignment_id, item_id, data.get("done") == "1",
+                            _version(data.get("version")))
+    except (AssignmentRefused, StaleForm) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, {})
+    return Redirect(_url(tenant, assignment_id) + "#checklist", status_code=303)
+
+
+# --- the mission's checklist ----------------------------------------------------------------
+
+async def _checklist_page(request: Request, tenant, db, errors: dict | None = None,
+                          form: dict | None = None, status_code: int = 200) -> Response:
+    return page(request, "assignments/checklist.html", status_code=status_code,
+                items=await services.checklist_for_admin(db, tenant),
+                item_label=services.item_label, errors=errors or {}, form=form or {},
+                max_items=services.MAX_ITEMS)
+
+
+@get("/admin/checklist", name="checklist_admin", guards=CONFIGURE)
+async def checklist_admin(request: Request, tenant: CurrentTenant, db: Db) -> Response:
+    return await _checklist_page(request, tenant, db)
+
+
+@post("/admin/checklist", name="checklist_add", guards=CONFIGURE)
+async def checklist_add(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        data: FormData) -> Response:
+    try:
+        await services.add_checklist_item(db, tenant, actor, data.get("label", ""),
+                                          data.get("remote") == "1")
+    except FormErrors as exc:
+        await db.rollback()
+        return await _checklist_page(request, tenant, db, exc.errors, dict(data), exc.status)
+    return flash(request, Redirect(f"/{tenant.slug}/admin/checklist", status_code=303),
+                 "success", _("Item added to the checklist."))
+
+
+@post("/admin/checklist/{item_id:uuid}", name="checklist_change", guards=CONFIGURE)
+async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
+                           actor: CurrentActor, item_id: FromPath[uuid.UUID]) -> Response:
+    form = await text_form(request)
+    await services.change_checklist_item(db, tenant, actor, item_id, form.get("active") == "1",
+                                         form.get("remote") == "1")
+    return flash(request, Redirect(f"/{tenant.slug}/admin/checklist", status_code=303),
+                 "success", _("Checklist saved."))
+
+
+ASSIGNMENT_ROUTES = [assignment_list, assignment_detail, assignment_move, assignment_plan,
+                     assignment_tick, checklist_admin, checklist_add, checklist_change]

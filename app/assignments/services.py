@@ -1,0 +1,510 @@
+"""Assignments: created by a confirmed selection (the hook matching calls), followed by
+staff through the life-cycle table with its gates, watched by the expert and the host
+institution. Who may see an assignment is decided in one place: get_assignment.
+
+Every change is audited, mailed to the other parties and bumps the assignment's version:
+a form sent from an older version is refused with the current values, never applied over
+someone else's change."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User
+from app.accounts.services import get_user, members_who_can
+from app.assignment_requests.models import AssignmentRequest
+from app.assignments.labels import checklist_labels
+from app.assignments.models import (ASSIGNMENT_MODALITIES, Assignment, ChecklistItem,
+                                    ChecklistTick)
+from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
+from app.audit.models import AuditEvent
+from app.audit.services import object_history, record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors, Refusal
+from app.core.locks import lock_until_commit
+from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
+from app.experts.models import ExpertProfile
+from app.i18n import gettext as _
+from app.institutions.models import HostInstitution
+from app.matching.shortlist import selection_confirmed
+from app.notifications.services import queue_mail
+from tenants.context import TenantContext
+
+STAFF, EXPERT, INSTITUTION = "staff", "expert", "institution"
+MAX_REASON = 2000
+# The mission's checklist until its admins change it: (code, applies to remote work too).
+DEFAULT_CHECKLIST = (("contract", True), ("travel", False), ("visa", False),
+                     ("insurance", False), ("security_briefing", False),
+                     ("host_ready", True))
+
+
+class AssignmentRefused(Refusal):
+    """A move, a date or a tick the life cycle does not allow; `field` is the form field
+    the message belongs to."""
+
+    def __init__(self, message: str, field_name: str = "form", status: int = 409):
+        super().__init__(message, errors={field_name: message}, status=status)
+
+
+class StaleForm(Refusal):
+    """The assignment changed since the form was shown: nothing was written."""
+
+    def __init__(self) -> None:
+        message = _("Someone changed this assignment while you were working on it. Here it is "
+                    "as it is now: check it and send your change again.")
+        super().__init__(message, errors={"form": message}, status=409)
+
+
+# --- who sees what --------------------------------------------------------------------------
+
+def acting_as(actor: Actor, assignment: Assignment, profile: ExpertProfile,
+              request: AssignmentRequest) -> str | None:
+    """'staff', 'expert' (the assignment's own expert), 'institution' (a focal point of the
+    request's institution) or None."""
+    if actor.can(ASSIGNMENTS_MANAGE):
+        return STAFF
+    if not actor.can(ASSIGNMENTS_VIEW):
+        return None
+    if profile.user_id is not None and profile.user_id == actor.user_id:
+        return EXPERT
+    if actor.host_institution_id is not None \
+            and actor.host_institution_id == request.institution_id:
+        return INSTITUTION
+    return None
+
+
+@dataclass
+class AssignmentView:
+    """An assignment with what its pages show beside it, and who is looking."""
+
+    assignment: Assignment
+    request: AssignmentRequest
+    profile: ExpertProfile
+    institution: HostInstitution
+    who: str
+
+
+def _joined():
+    return (select(Assignment, AssignmentRequest, ExpertProfile, HostInstitution)
+            .join(AssignmentRequest, AssignmentRequest.id == Assignment.request_id)
+            .join(ExpertProfile, ExpertProfile.id == Assignment.profile_id)
+            .join(HostInstitution, HostInstitution.id == AssignmentRequest.institution_id))
+
+
+async def get_assignment(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                         assignment_id: uuid.UUID, lock: bool = False) -> AssignmentView:
+    """The assignment if the actor may see it, else 404 (not even whether it exists). With
+    lock, the row is held until commit: two clicks act one after the other."""
+    query = _joined().where(Assignment.tenant_id == tenant.id, Assignment.id == assignment_id)
+    if lock:
+        query = query.with_for_update(of=Assignment)
+    row = (await db.execute(query)).first()
+    if row is None:
+        raise NotFoundException()
+    assignment, request, profile, institution = row
+    who = acting_as(actor, assignment, profile, request)
+    if who is None:
+        raise NotFoundException()
+    if lock:
+        await db.refresh(assignment)
+    return AssignmentView(assignment, request, profile, institution, who)
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+@dataclass
+class AssignmentFilter:
+    status: str = ""
+    sector: str = ""
+    institution_id: uuid.UUID | None = None
+    q: str = ""                       # the request's title or the expert's name or number
+    period_from: date | None = None   # overlapping the period, by planned dates
+    period_to: date | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                           flt: AssignmentFilter | None = None) -> list[AssignmentView]:
+    """What the actor may follow: staff every assignment of the mission (filtered), an
+    expert their own, a focal point their institution's."""
+    flt = flt or AssignmentFilter()
+    query = _joined().where(Assignment.tenant_id == tenant.id)
+    if not actor.can(ASSIGNMENTS_VIEW):
+        raise PermissionDeniedException()
+    if not actor.can(ASSIGNMENTS_MANAGE):
+        # A focal point follows their institution's experts, an expert their own work.
+        query = query.where(AssignmentRequest.institution_id == actor.host_institution_id
+                            if actor.host_institution_id is not None
+                            else ExpertProfile.user_id == actor.user_id)
+    if flt.status:
+        query = query.where(Assignment.status == flt.status)
+    if flt.sector:
+        query = query.where(AssignmentRequest.sector == flt.sector)
+    if flt.institution_id:
+        query = query.where(AssignmentRequest.institution_id == flt.institution_id)
+    if flt.q:
+        words = flt.q.strip()
+        condition = AssignmentRequest.title.icontains(words, autoescape=True) \
+            | ExpertProfile.full_name.icontains(words, autoescape=True)
+        if words.isdigit():
+            condition = condition | (ExpertProfile.number == int(words)) \
+                | (AssignmentRequest.number == int(words))
+        query = query.where(condition)
+    if flt.period_from:
+        query = query.where(func.coalesce(Assignment.planned_end, Assignment.planned_start,
+                                          flt.period_from) >= flt.period_from)
+    if flt.period_to:
+        query = query.where(func.coalesce(Assignment.planned_start, flt.period_to)
+                            <= flt.period_to)
+    rows = await db.execute(query.order_by(Assignment.planned_start.asc().nulls_last(),
+                                           AssignmentRequest.number, Assignment.slot))
+    views = []
+    for assignment, request, profile, institution in rows:
+        who = acting_as(actor, assignment, profile, request)
+        if who is not None:
+            views.append(AssignmentView(assignment, request, profile, institution, who))
+    return views
+
+
+# --- created by a confirmed selection -------------------------------------------------------
+
+@selection_confirmed
+async def create_from_selection(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                                request: AssignmentRequest, profile_id: uuid.UUID,
+                                shortlist_entry_id: uuid.UUID, slot: int) -> Assignment:
+    """The assignment a confirmed selection creates: planned, with the request's dates,
+    modality and place as a first proposal staff then adjust."""
+    await ensure_checklist(db, tenant)
+    start = request.earliest_start
+    end = None
+    if start is not None and request.duration_weeks:
+        end = start + timedelta(weeks=request.duration_weeks) - timedelta(days=1)
+    assignment = Assignment(
+        tenant_id=tenant.id, request_id=request.id, profile_id=profile_id,
+        shortlist_entry_id=shortlist_entry_id, slot=slot, status="planned",
+        confirmed_by_id=actor.user_id, planned_start=start, planned_end=end,
+        modality=request.modality if request.modality in ASSIGNMENT_MODALITIES else "on_site",
+        duty_station=request.city or "", version=1, updated_at=now())
+    db.add(assignment)
+    await db.flush()
+    record(db, tenant.id, actor, "assignment.created", "assignment", assignment.id,
+           after={"request": request.number, "slot": slot})
+    return assignment
+
+
+# --- the preparation checklist --------------------------------------------------------------
+
+async def ensure_checklist(db: AsyncSession, tenant: TenantContext) -> None:
+    """A mission without a checklist gets the default one (once: under a lock, so two first
+    confirmations at once do not both add it)."""
+    await lock_until_commit(db, f"assignment-checklist:{tenant.id}")
+    if await db.scalar(select(func.count()).select_from(ChecklistItem).where(
+            ChecklistItem.tenant_id == tenant.id)):
+        return
+    db.add_all(ChecklistItem(tenant_id=tenant.id, code=code, remote=remote, position=i)
+               for i, (code, remote) in enumerate(DEFAULT_CHECKLIST))
+    await db.flush()
+
+
+async def mission_checklist(db: AsyncSession, tenant: TenantContext,
+                            include_inactive: bool = False) -> list[ChecklistItem]:
+    query = select(ChecklistItem).where(ChecklistItem.tenant_id == tenant.id)
+    if not include_inactive:
+        query = query.where(ChecklistItem.active.is_(True))
+    return list(await db.scalars(query.order_by(ChecklistItem.position, ChecklistItem.code)))
+
+
+@dataclass
+class ChecklistLine:
+    item: ChecklistItem
+    tick: ChecklistTick | None
+    ticked_by: str = ""
+
+
+def applies(item: ChecklistItem, assignment: Assignment) -> bool:
+    """Remote work needs only the items marked for it (no visa, no travel)."""
+    return assignment.modality != "remote" or item.remote
+
+
+async def checklist_of(db: AsyncSession, tenant: TenantContext,
+                       view: AssignmentView) -> list[ChecklistLine]:
+    """The mission's items that apply to this assignment, ticked or not."""
+    ticks = {t.item_id: (t, name) for t, name in await db.execute(
+        select(ChecklistTick, User.name).outerjoin(User, User.id == ChecklistTick.ticked_by_id)
+        .where(ChecklistTick.tenant_id == tenant.id,
+               ChecklistTick.assignment_id == view.assignment.id))}
+    lines = []
+    for item in await mission_checklist(db, tenant):
+        if applies(item, view.assignment):
+            tick, name = ticks.get(item.id, (None, ""))
+            lines.append(ChecklistLine(item, tick, name or ""))
+    return lines
+
+
+def _check_version(assignment: Assignment, version: int | None) -> None:
+    if version is not None and version != assignment.version:
+        raise StaleForm()
+
+
+def _changed(assignment: Assignment) -> None:
+    assignment.version += 1
+    assignment.updated_at = now()
+
+
+async def tick(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment_id: uuid.UUID,
+               item_id: uuid.UUID, done: bool, version: int | None) -> AssignmentView:
+    """Staff tick (or untick) one preparation item; who and when are kept."""
+    view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
+    if view.who != STAFF:
+        raise NotFoundException()
+    assignment = view.assignment
+    _check_version(assignment, version)
+    if assignment.status not in ("planned", "contracted"):
+        raise AssignmentRefused(_("The preparation is over: the assignment has started."))
+    item = await db.scalar(select(ChecklistItem).where(
+        ChecklistItem.tenant_id == tenant.id, ChecklistItem.id == item_id,
+        ChecklistItem.active.is_(True)))
+    if item is None or not applies(item, assignment):
+        raise NotFoundException()
+    existing = await db.scalar(select(ChecklistTick).where(
+        ChecklistTick.tenant_id == tenant.id, ChecklistTick.assignment_id == assignment.id,
+        ChecklistTick.item_id == item.id))
+    if done and existing is None:
+        db.add(ChecklistTick(tenant_id=tenant.id, assignment_id=assignment.id,
+                             item_id=item.id, ticked_by_id=actor.user_id, ticked_at=now()))
+    elif not done and existing is not None:
+        await db.delete(existing)
+    else:
+        await db.rollback()
+        return view
+    _changed(assignment)
+    record(db, tenant.id, actor, "assignment.checklist_" + ("ticked" if done else "unticked"),
+           "assignment", assignment.id, after={"item": item.code})
+    await db.commit()
+    return view
+
+
+async def missing_preparation(db: AsyncSession, tenant: TenantContext,
+                              view: AssignmentView) -> list[ChecklistItem]:
+    return [line.item for line in await checklist_of(db, tenant, view) if line.tick is None]
+
+
+# --- moving through the life cycle ----------------------------------------------------------
+
+async def _people_to_tell(db: AsyncSession, tenant: TenantContext,
+                          view: AssignmentView) -> list[User]:
+    """The expert and the institution's focal points: the other parties of a staff move."""
+    people = await members_who_can(db, tenant, REQUESTS_VIEW, view.request.institution_id)
+    if view.profile.user_id is not None:
+        expert = await get_user(db, view.profile.user_id)
+        if expert is not None:
+            people.append(expert)
+    return [p for p in people if p.status == "active"]
+
+
+async def _tell(db: AsyncSession, tenant: TenantContext, actor: Actor, view: AssignmentView,
+                kind: str, link: str, **context) -> None:
+    for person in await _people_to_tell(db, tenant, view):
+        if person.id == actor.user_id:
+            continue
+        queue_mail(db, tenant, person.email, kind,
+                   person.preferred_locale or tenant.default_locale, name=person.name,
+                   number=view.request.number, title=view.request.title,
+                   status=view.assignment.status, link=link, **context)
+
+
+async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment_id: uuid.UUID,
+               action: str, reason: str, version: int | None, link: str) -> AssignmentView:
+    """Staff move the assignment as the table allows, through its gates; audited and mailed
+    to the expert and the institution."""
+    view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
+    if view.who != STAFF:
+        raise NotFoundException()
+    assignment = view.assignment
+    _check_version(assignment, version)
+    target = next_state(assignment.status, action)
+    if target is None:
+        raise AssignmentRefused(_("This is not possible at this stage."))
+    reason = reason.strip()[:MAX_REASON]
+    if action in NEEDS_REASON and not reason:
+        raise AssignmentRefused(_("Give a reason: the expert and the institution will read it."),
+                                "reason", status=422)
+    if action == "start":
+        if missing := await missing_preparation(db, tenant, view):
+            raise AssignmentRefused(_("The preparation checklist is not complete: %(items)s.")
+                                    % {"items": ", ".join(item_label(i) for i in missing)})
+        assignment.actual_start = assignment.actual_start or _today(tenant)
+    if action == "complete":
+        assignment.actual_end = assignment.actual_end or _today(tenant)
+    if action == "evaluate":
+        # The final report and the evaluation are reviewed on their own pages (to come);
+        # until both are accepted, only "closed without evaluation" reaches the end.
+        raise AssignmentRefused(_("The expert's final report and the host institution's "
+                                  "evaluation must both be accepted first."))
+    before = assignment.status
+    assignment.status = target
+    if action in NEEDS_REASON:
+        assignment.status_reason = reason
+    assignment.closed_without_evaluation = action == "close_without_evaluation"
+    _changed(assignment)
+    record(db, tenant.id, actor, f"assignment.{action}", "assignment", assignment.id,
+           before={"status": before}, after={"status": target, "reason": reason or None})
+    await _tell(db, tenant, actor, view, "assignment_status", link, reason=reason)
+    await db.commit()
+    return view
+
+
+def _today(tenant: TenantContext) -> date:
+    """Today where the mission is (its time zone), not on the server."""
+    return now().astimezone(ZoneInfo(tenant.time_zone)).date()
+
+
+@dataclass
+class PlanForm:
+    planned_start: str = ""
+    planned_end: str = ""
+    modality: str = ""
+    duty_station: str = ""
+    reason: str = ""
+    version: int | None = None
+
+
+async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      assignment_id: uuid.UUID, form: PlanForm, link: str) -> AssignmentView:
+    """Staff set the planned dates, modality and duty station. Moving dates already set is a
+    postponement: it needs a reason, is audited with the old and new dates and mailed."""
+    view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
+    if view.who != STAFF:
+        raise NotFoundException()
+    assignment = view.assignment
+    _check_version(assignment, form.version)
+    if assignment.status not in POSTPONABLE:
+        raise AssignmentRefused(_("The dates can no longer change: the assignment has started."))
+    errors: dict[str, str] = {}
+    start = _day(errors, "planned_start", form.planned_start)
+    end = _day(errors, "planned_end", form.planned_end)
+    if start and end and end < start:
+        errors["planned_end"] = _("The end comes before the start.")
+    if form.modality not in ASSIGNMENT_MODALITIES:
+        errors["modality"] = _("Choose one of the options listed.")
+    station = " ".join(form.duty_station.split())
+    if len(station) > 200:
+        errors["duty_station"] = _("Use at most %(n)s characters.") % {"n": 200}
+    reason = form.reason.strip()[:MAX_REASON]
+    postponed = (assignment.planned_start is not None and start != assignment.planned_start) \
+        or (assignment.planned_end is not None and end != assignment.planned_end)
+    if postponed and not reason and not errors:
+        errors["reason"] = _("Say why the dates move: the expert and the institution will "
+                             "read it.")
+    if errors:
+        raise FormErrors(errors)
+    before = {"planned_start": _iso(assignment.planned_start),
+              "planned_end": _iso(assignment.planned_end), "modality": assignment.modality,
+              "duty_station": assignment.duty_station}
+    assignment.planned_start, assignment.planned_end = start, end
+    assignment.modality, assignment.duty_station = form.modality, station
+    after = {"planned_start": _iso(start), "planned_end": _iso(end),
+             "modality": form.modality, "duty_station": station}
+    if before == after:
+        await db.rollback()
+        return view
+    _changed(assignment)
+    action = "assignment.postponed" if postponed else "assignment.planned"
+    record(db, tenant.id, actor, action, "assignment", assignment.id, before=before,
+           after={**after, "reason": reason or None})
+    if postponed:
+        await _tell(db, tenant, actor, view, "assignment_postponed", link, reason=reason,
+                    start=_iso(start) or "", end=_iso(end) or "")
+    await db.commit()
+    return view
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(errors: dict[str, str], name: str, raw: str) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = _("Enter a date like 2027-03-31.")
+        return None
+
+
+def item_label(item: ChecklistItem) -> str:
+    """A default item's label in the reader's language; a mission's own as written."""
+    return item.label or checklist_labels().get(item.code, item.code)
+
+
+
+# --- the mission's checklist (mission admins) -----------------------------------------------
+
+MAX_ITEMS = 40
+
+
+async def add_checklist_item(db: AsyncSession, tenant: TenantContext, actor: Actor, label: str,
+                             remote: bool) -> ChecklistItem:
+    label = " ".join(label.split())
+    if not label:
+        raise FormErrors({"label": _("Name the item.")})
+    if len(label) > 200:
+        raise FormErrors({"label": _("Use at most %(n)s characters.") % {"n": 200}})
+    await ensure_checklist(db, tenant)
+    items = await mission_checklist(db, tenant, include_inactive=True)
+    if len(items) >= MAX_ITEMS:
+        raise FormErrors({"label": _("A checklist keeps at most %(n)s items.") % {"n": MAX_ITEMS}})
+    item = ChecklistItem(tenant_id=tenant.id, code=f"own-{uuid.uuid4().hex[:12]}", label=label,
+                         remote=remote, position=max((i.position for i in items), default=0) + 1)
+    db.add(item)
+    await db.flush()
+    record(db, tenant.id, actor, "assignment.checklist_item_added", "checklist_item", item.id,
+           after={"label": label, "remote": remote})
+    await db.commit()
+    return item
+
+
+async def change_checklist_item(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                                item_id: uuid.UUID, active: bool, remote: bool) -> None:
+    """Turn an item off (assignments no longer wait for it; its ticks stay) or on, and say
+    whether remote work needs it."""
+    item = await db.scalar(select(ChecklistItem).where(
+        ChecklistItem.tenant_id == tenant.id, ChecklistItem.id == item_id).with_for_update())
+    if item is None:
+        raise NotFoundException()
+    before = {"active": item.active, "remote": item.remote}
+    item.active, item.remote = active, remote
+    if before == {"active": active, "remote": remote}:
+        await db.rollback()
+        return
+    record(db, tenant.id, actor, "assignment.checklist_item_changed", "checklist_item", item.id,
+           before=before, after={"active": active, "remote": remote})
+    await db.commit()
+
+
+async def checklist_for_admin(db: AsyncSession, tenant: TenantContext) -> list[ChecklistItem]:
+    """Every item, turned off ones too (the defaults appear on first visit)."""
+    await ensure_checklist(db, tenant)
+    items = await mission_checklist(db, tenant, include_inactive=True)
+    await db.commit()
+    return items
+
+
+async def history(db: AsyncSession, tenant: TenantContext,
+                  view: AssignmentView) -> list[AuditEvent]:
+    """The assignment's history for its page; staff-only steps (checklist ticks) are for
+    staff's eyes."""
+    events = await object_history(db, tenant, "assignment", view.assignment.id)
+    if view.who == STAFF:
+        return events
+    return [e for e in events if not e.action.startswith("assignment.checklist")]

@@ -1,0 +1,69 @@
+"""Assignments for tests and the route-driven suites (tests/isolation.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Membership, UserSession
+from app.assignments.models import Assignment, ChecklistItem
+from app.core.clock import now
+from app.matching.models import ShortlistEntry
+from tenants.context import TenantContext, tenant_scope
+from tests.request_helpers import _profile_of, _set_request, an_assignment_request
+
+
+async def _last_signed_in_expert(db: AsyncSession, tenant: TenantContext) -> uuid.UUID | None:
+    """The person who signed in last, if they are an expert of the mission: the harness
+    signs its acting person in right before it makes objects, so an expert acting is the
+    assignment's own expert (the approach of tests/isolation.py a_saved_search)."""
+    with tenant_scope(tenant):
+        user_id = await db.scalar(select(UserSession.user_id).order_by(
+            UserSession.created_at.desc()).limit(1))
+        role = user_id and await db.scalar(select(Membership.role).where(
+            Membership.tenant_id == tenant.id, Membership.user_id == user_id))
+        await db.commit()
+    return user_id if role == "expert" else None
+
+
+async def an_assignment(db: AsyncSession, tenant: TenantContext,
+                        institution_id: uuid.UUID | None = None, status: str = "planned",
+                        of_signed_in_expert: bool = True) -> uuid.UUID:
+    """A planned assignment (no dates yet) on a filled request of the given institution
+    (a new one when none is given), its expert the signed-in expert if one acts (unless
+    told otherwise: then a new expert's)."""
+    request = await _set_request(db, tenant, await an_assignment_request(db, tenant,
+                                                                         institution_id),
+                                 status="filled", opened_at=now(), shortlist_shared_at=now())
+    expert_user = await _last_signed_in_expert(db, tenant) if of_signed_in_expert else None
+    profile = await _profile_of(db, tenant, expert_user)
+    with tenant_scope(tenant):
+        entry = ShortlistEntry(tenant_id=tenant.id, request_id=request.id,
+                               profile_id=profile.id, status="selected", explanation={},
+                               chosen_by_institution=True)
+        db.add(entry)
+        await db.flush()
+        assignment = Assignment(tenant_id=tenant.id, request_id=request.id,
+                                profile_id=profile.id, shortlist_entry_id=entry.id, slot=1,
+                                status=status, modality="on_site", version=1,
+                                updated_at=now())
+        db.add(assignment)
+        await db.commit()
+    return assignment.id
+
+
+async def a_checklist_item(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    """An item of the mission's preparation checklist (for remote work too)."""
+    with tenant_scope(tenant):
+        item = ChecklistItem(tenant_id=tenant.id, code=f"own-{uuid.uuid4().hex[:12]}",
+                             label="Isolation item", remote=True, position=99)
+        db.add(item)
+        await db.commit()
+    return item.id
+
+
+async def an_assignment_with_a_checklist_item(db: AsyncSession, tenant: TenantContext) -> dict:
+    return {"assignment_id": await an_assignment(db, tenant),
+            "item_id": await a_checklist_item(db, tenant)}
