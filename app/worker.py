@@ -9,8 +9,8 @@ import procrastinate
 from procrastinate.periodic import PeriodicRegistry
 from sqlalchemy.engine import URL
 
-from app.db.server import asyncpg_dsn
 from app import tasks  # noqa: F401  (registers the tasks on jobs_app)
+from app.db.server import asyncpg_dsn
 from app.jobs.queue import jobs_app
 from app.tasks import Runtime
 

@@ -17,8 +17,14 @@ from typing import Any
 
 import tantivy
 
-from search_index.model import (Filter, Hit, IndexSettings, SearchQuery, SearchResult,
-                                SearchUnavailable)
+from search_index.model import (
+    Filter,
+    Hit,
+    IndexSettings,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
 from search_index.text import fold, highlight, typo_budget, words
 
 TENANT, ID, SOURCE = "tenant_id", "id", "_source"

@@ -8,21 +8,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.locks import lock_until_commit
-from app.core.actor import Actor
 from app.accounts.affiliations import HostInstitutionRef, host_institution, host_institutions
 from app.accounts.models import Invitation, Membership, User
 from app.accounts.passwords import hash_password, password_problem
-from app.core.roles import INVITABLE_ROLES, ROLES
-from app.accounts.services import (TokenInvalid, email_problem, get_user, membership_of,
-                                   normalise_email, user_by_email)
+from app.accounts.services import (
+    TokenInvalid,
+    email_problem,
+    get_user,
+    membership_of,
+    normalise_email,
+    user_by_email,
+)
+from app.audit.services import record
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
+from app.core.locks import lock_until_commit
+from app.core.roles import INVITABLE_ROLES, ROLES
 from app.core.tokens import hash_token, new_token
-from app.audit.services import record
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from app.partners.models import PartnerAgency

@@ -6,29 +6,26 @@ something records an audit event in the same transaction and commits.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.locks import lock_until_commit
-from app.core.actor import Actor, make_actor
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
-from app.core.roles import PERMISSIONS
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.audit.services import record
+from app.config import Settings
+from app.core.actor import Actor, make_actor
 from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
+from app.core.locks import lock_until_commit
+from app.core.roles import PERMISSIONS
 from app.core.tokens import hash_token, new_token
-from app.config import Settings
-from app.i18n import SUPPORTED_LOCALES
+from app.i18n import SUPPORTED_LOCALES, ngettext
 from app.i18n import gettext as _
-from app.i18n import ngettext
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
 

@@ -36,15 +36,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
 from app.accounts.models import Membership, User
 from app.accounts.services import email_problem, get_user, normalise_email, user_by_email
-from app.core.clock import now
-from app.core.errors import FormErrors, Refusal
-from app.core.tokens import hash_token
 from app.accounts.sso_models import SSO_ROLES, IdentityProvider, SsoLoginState, UserIdentity
 from app.audit.services import record
 from app.config import Settings, resolve_secret_key
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors, Refusal
+from app.core.tokens import hash_token
 from app.i18n import gettext as _
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext

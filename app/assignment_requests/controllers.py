@@ -16,14 +16,14 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
-from app.core.errors import FormErrors
 from app.assignment_requests import form as request_form
 from app.assignment_requests import labels, services
 from app.assignment_requests.documents import read_terms_document, save_terms_document
 from app.assignment_requests.models import REQUEST_STATUSES
 from app.assignment_requests.services import RequestActionRefused
 from app.assignment_requests.states import EDITABLE, allowed_actions
+from app.core.errors import FormErrors
+from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
 from app.documents import MB, download
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _

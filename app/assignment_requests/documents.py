@@ -9,13 +9,13 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
-from app.core.clock import now
-from app.core.errors import FormErrors
 from app.assignment_requests.form import check_editable
 from app.assignment_requests.models import AssignmentRequest, RequestDocument
 from app.assignment_requests.services import RequestActionRefused, terms_document
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors
 from app.documents import clean_filename, validate_document
 from app.i18n import gettext as _
 from app.storage import DocumentStorage, new_key, store_replacing

@@ -14,18 +14,23 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Refusal
-from app.core.numbering import next_number
-from app.core.actor import Actor
 from app.accounts.models import User
-from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
 from app.accounts.services import members_who_can
-from app.core.clock import now
-from app.assignment_requests.models import (REQUEST_STATUSES, AssignmentRequest, RequestDocument,
-                                            RequestLanguage, RequestSkill)
+from app.assignment_requests.models import (
+    REQUEST_STATUSES,
+    AssignmentRequest,
+    RequestDocument,
+    RequestLanguage,
+    RequestSkill,
+)
 from app.assignment_requests.states import INSTITUTION, NEEDS_REASON, STAFF, next_state
 from app.audit.models import AuditEvent
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import Refusal
+from app.core.numbering import next_number
+from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
 from app.experts.models import Skill
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution

@@ -25,12 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
+from app.core.numbering import next_number
 from app.demo.content import Diaspora, SectorText, accounts, diaspora
 from app.demo.content import expert_material as _m
-from app.experts.models import (ConsentNotice, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork, Skill)
-from app.core.numbering import next_number
+from app.experts.models import (
+    ConsentNotice,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from tenants.context import TenantContext, tenant_scope
 from tenants.models import Sector
 

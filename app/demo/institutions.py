@@ -26,11 +26,11 @@ from litestar.datastructures import FormMultiDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.actor import Actor, make_actor
 from app.accounts.models import Membership, User
 from app.assignment_requests import services as requests
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.assignment_requests.states import INSTITUTION
+from app.core.actor import Actor, make_actor
 from app.demo.content import InstitutionSeed, MissionDemo, RequestSeed, mission_demo
 from app.experts.models import Skill
 from app.institutions import services as institutions

@@ -9,10 +9,10 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
-from app.audit.services import record
 from app.documents import clean_filename, validate_document
 from app.experts.models import ExpertDocument, ExpertProfile
 from app.experts.profile_form import EDITABLE

@@ -8,14 +8,19 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
-from app.core.roles import PROFILE_OWN
-from app.experts import profile_form
 from app.core.clock import now
 from app.core.errors import FormErrors
-from app.experts import labels, privacy
+from app.core.roles import PROFILE_OWN
+from app.experts import labels, privacy, profile_form
 from app.experts.profile_form import STEPS
-from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
-                                  completeness, current_notice, own_profile)
+from app.experts.services import (
+    ProfileActionRefused,
+    active_consents,
+    apply_action,
+    completeness,
+    current_notice,
+    own_profile,
+)
 from app.experts.states import EXPERT, allowed_actions
 from app.i18n import gettext as _
 from app.storage import storage_for

@@ -13,18 +13,27 @@ from datetime import datetime
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.actor import Actor
 from app.accounts.models import Invitation, Membership, SignInFailure, User
 from app.accounts.passwords import verify_password
 from app.accounts.services import get_user
-from app.core.clock import now
-from app.core.errors import FormErrors
 from app.audit.models import AuditEvent
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors
+from app.experts.models import (
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertDocument,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertNote,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.i18n import gettext as _
-from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,
-                                ExpertEducation, ExpertLanguage, ExpertNote, ExpertProfile,
-                                ExpertSkill, ExpertWork, Skill)
 from app.notifications.models import OutboxMail
 from app.partners.models import PartnerAgency
 from app.storage import DocumentStorage

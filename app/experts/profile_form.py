@@ -10,19 +10,36 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.audit.services import record
-from app.experts.models import (AVAILABILITY_KINDS, EDUCATION_LEVELS, GENDERS, LANGUAGE_LEVELS,
-                                MODALITIES, ExpertAvailability, ExpertDocument, ExpertEducation,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
-from app.experts.services import (ProfileActionRefused, current_notice, lock_profile,
-                                  own_profile, set_consents)
+from app.experts.models import (
+    AVAILABILITY_KINDS,
+    EDUCATION_LEVELS,
+    GENDERS,
+    LANGUAGE_LEVELS,
+    MODALITIES,
+    ExpertAvailability,
+    ExpertDocument,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
+from app.experts.services import (
+    ProfileActionRefused,
+    current_notice,
+    lock_profile,
+    own_profile,
+    set_consents,
+)
 from app.experts.states import EXPERT, next_state
 from app.i18n import gettext as _
 from app.web.forms import FieldErrors, language_rows, rows
-from search_index.text import fold
 from app.web.reference import country_codes
+from search_index.text import fold
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 

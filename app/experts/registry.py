@@ -12,10 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
-from app.experts.models import (PROFILE_STATUSES, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork, Skill)
 from app.core.roster_format import EXPERT_COLUMNS, join_items
+from app.experts.models import (
+    PROFILE_STATUSES,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 

@@ -24,9 +24,9 @@ from sqlalchemy import String, literal_column
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.errors import Refusal
-from app.core.actor import Actor
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.errors import Refusal
 from app.experts.models import Skill
 from app.i18n import SUPPORTED_LOCALES
 from tenants.context import TenantContext, tenant_scope

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.core import Locale
@@ -22,7 +22,7 @@ LANGUAGE_COOKIE = "lang"
 _current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> Translations:
     """Compile the .po catalogue in memory once per process (no .mo files to build or commit)."""
     po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"

@@ -18,12 +18,19 @@ from litestar.utils.scope.state import ScopeState
 
 from app.core.actor import Actor
 from app.core.roles import IMPORTS_RUN
+from app.core.roster_format import (
+    DEFAULT_STATUS,
+    EXPERTS,
+    INITIAL_STATUSES,
+    KINDS,
+    REQUESTS,
+    columns_of,
+    import_columns,
+)
 from app.documents import MB, download
 from app.i18n import gettext as _
 from app.imports import services
 from app.imports.readers import ENCODING_NAMES, ImportFileError, read_file
-from app.core.roster_format import (DEFAULT_STATUS, EXPERTS, INITIAL_STATUSES, KINDS, REQUESTS,
-                                columns_of, import_columns)
 from app.storage import storage_for
 from app.web.csv_export import csv_text
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData

@@ -27,18 +27,30 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ARRAY, String, any_, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
-from app.core.actor import Actor
 from app.accounts.models import Membership, OneTimeToken, User
 from app.accounts.services import email_problem, normalise_email, password_link_token
-from app.core.clock import now
 from app.audit.models import AuditEvent
-from app.experts.models import (AVAILABILITY_KINDS, CONSENT_PURPOSES, EDUCATION_LEVELS, GENDERS,
-                                MODALITIES, ConsentNotice, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork)
-from app.experts.profile_form import PHONE, skill_index
+from app.core.actor import Actor
+from app.core.clock import now
 from app.core.numbering import next_number
+from app.experts.models import (
+    AVAILABILITY_KINDS,
+    CONSENT_PURPOSES,
+    EDUCATION_LEVELS,
+    GENDERS,
+    MODALITIES,
+    ConsentNotice,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+)
+from app.experts.profile_form import PHONE, skill_index
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
@@ -265,7 +277,8 @@ def _consents(c: RowCheck) -> list[str]:
 
 # --- the database's view of the file ---------------------------------------------------------
 
-def _any(values: list, type_=String()):
+def _any(values: list, type_: TypeEngine | None = None):
+    type_ = type_ if type_ is not None else String()
     return any_(cast(bindparam(None, values, type_=ARRAY(type_)), ARRAY(type_)))
 
 

@@ -17,14 +17,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
-from app.core.clock import now
 from app.assignment_requests.form import check_dates
-from app.assignment_requests.models import (PRIORITIES, AssignmentRequest, RequestLanguage,
-                                            RequestSkill)
-from app.core.numbering import next_number
+from app.assignment_requests.models import (
+    PRIORITIES,
+    AssignmentRequest,
+    RequestLanguage,
+    RequestSkill,
+)
 from app.assignment_requests.states import EDITABLE, STAFF
 from app.audit.services import record as audit
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.numbering import next_number
 from app.experts.models import EDUCATION_LEVELS, MODALITIES
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError

@@ -17,25 +17,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.errors import Refusal
-from app.core.locks import lock_until_commit
+from app.audit.services import record as audit
 from app.core.actor import Actor
 from app.core.clock import now
-from app.audit.services import record as audit
+from app.core.errors import Refusal
+from app.core.locks import lock_until_commit
+from app.core.roster_format import EXPERTS, INITIAL_STATUSES, import_columns, required_columns
 from app.documents import clean_filename
 from app.i18n import gettext as _
 from app.imports import experts as expert_import
 from app.imports import requests as request_import
 from app.imports.checks import RowError
-from app.jobs import queue as jobs
 from app.imports.models import ImportBatch
 from app.imports.readers import ImportFileError, SourceFile, SourceRow, read_file
-from app.core.roster_format import (EXPERTS, INITIAL_STATUSES, import_columns,
-                                required_columns)
+from app.jobs import queue as jobs
 from app.storage import DocumentStorage, new_key
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext, tenant_scope
@@ -91,7 +90,7 @@ def read_upload(data: bytes, kind: str) -> SourceFile:
 
 def ignored_columns(source: SourceFile, kind: str) -> list[str]:
     known = set(import_columns(kind))
-    return [h for h, c in zip(source.header, source.columns) if c not in known]
+    return [h for h, c in zip(source.header, source.columns, strict=True) if c not in known]
 
 
 async def check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kind: str,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from litestar.exceptions import NotFoundException
@@ -15,13 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import invitations
-from app.core.actor import Actor
-from app.core.roles import INSTITUTIONS_MANAGE
 from app.accounts.affiliations import HostInstitutionRef, register_host_institutions
-from app.accounts.services import email_problem, members_who_can, membership_of, normalise_email, user_by_email
+from app.accounts.services import (
+    email_problem,
+    members_who_can,
+    membership_of,
+    normalise_email,
+    user_by_email,
+)
+from app.audit.services import record
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
-from app.audit.services import record
+from app.core.roles import INSTITUTIONS_MANAGE
 from app.i18n import gettext as _
 from app.institutions.models import INSTITUTION_KINDS, HostInstitution
 from app.notifications.services import queue_mail

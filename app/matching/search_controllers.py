@@ -24,10 +24,19 @@ from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.matching import registry_search
 from app.matching.controllers import criterion_labels
-from app.matching.registry_search import (FACETS, MAX_OFFSET, MAX_SAVED_NAME,
-                                          MAX_SAVED_PER_USER, PAGE_SIZE, choices_for,
-                                          parse_search, registry_link, rows_of, run_search,
-                                          saved_searches)
+from app.matching.registry_search import (
+    FACETS,
+    MAX_OFFSET,
+    MAX_SAVED_NAME,
+    MAX_SAVED_PER_USER,
+    PAGE_SIZE,
+    choices_for,
+    parse_search,
+    registry_link,
+    rows_of,
+    run_search,
+    saved_searches,
+)
 from app.matching.scoring import CRITERIA, DEFAULT_WEIGHTS, MAX_WEIGHT
 from app.matching.services import mission_weights, set_mission_weights, weights_are_customised
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData, Search

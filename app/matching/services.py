@@ -17,15 +17,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.assignment_requests.models import AssignmentRequest
+from app.assignment_requests.services import languages_of, skills_of
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.errors import FormErrors
+from app.experts.models import (
+    LANGUAGE_LEVELS,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+)
 from app.i18n import gettext as _
-from app.assignment_requests.services import languages_of, skills_of
-from app.experts.models import (LANGUAGE_LEVELS, ExpertAvailability, ExpertConsent,
-                                ExpertLanguage, ExpertProfile, ExpertSkill)
-from app.matching.scoring import (CRITERIA, DEFAULT_WEIGHTS, CandidateFacts, RequestFacts,
-                                  Score, clean_weights, duration_days, rank_key, score)
+from app.matching.scoring import (
+    CRITERIA,
+    DEFAULT_WEIGHTS,
+    CandidateFacts,
+    RequestFacts,
+    Score,
+    clean_weights,
+    duration_days,
+    rank_key,
+    score,
+)
 from app.search.documents import expert_documents, months_between, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable

@@ -11,15 +11,15 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Refusal
-from app.core.actor import Actor
 from app.accounts.models import User
 from app.accounts.services import get_user
-from app.core.clock import now
 from app.assignment_requests.models import AssignmentRequest
 from app.assignment_requests.services import acting_as
 from app.assignment_requests.states import INSTITUTION, MATCHABLE, STAFF, next_state
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import Refusal
 from app.experts.models import ExpertProfile
 from app.i18n import gettext as _
 from app.matching.models import Assignment, ShortlistEntry

@@ -13,10 +13,18 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.assignment_requests.models import (AssignmentRequest, RequestLanguage, RequestSkill)
-from app.experts.models import (LANGUAGE_LEVELS, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork, Skill)
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.experts.models import (
+    LANGUAGE_LEVELS,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.institutions.models import HostInstitution
 from app.search.outbox import EXPERTS, REQUESTS
 from search_index import IndexSettings

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.experts.models import ExpertProfile
 from app.assignment_requests.models import AssignmentRequest
+from app.experts.models import ExpertProfile
 from app.search.documents import BUILDERS, INDEXES
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS, REQUESTS

@@ -6,8 +6,8 @@ import logging
 from http import HTTPStatus
 
 from litestar import MediaType, Request, Response
-from litestar.response import Redirect
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.core.errors import Refusal

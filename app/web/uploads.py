@@ -12,8 +12,8 @@ from litestar.params import Body
 from litestar.response import Response
 from litestar.utils.scope.state import ScopeState
 
-from app.core.actor import Actor
 from app.config import get_settings
+from app.core.actor import Actor
 from app.documents import MB
 from app.web.errors import error_response, sign_in_required_handler
 from app.web.guards import SignInRequired
