@@ -143,7 +143,9 @@ async def accept_invitation(db: AsyncSession, tenant: TenantContext, token: str,
         if actor.email != invitation.email:
             raise TokenInvalid(_("This invitation is for %(email)s. Sign out and open the link "
                                  "again, or sign in with that address.") % {"email": invitation.email})
-        user = await get_user(db, actor.user_id)
+        signed_in = await get_user(db, actor.user_id)
+        assert signed_in is not None  # a signed-in actor's account exists
+        user = signed_in
     else:
         if await user_by_email(db, invitation.email):
             raise TokenInvalid(_("You already have an account. Sign in, then open the link again."))
@@ -207,7 +209,8 @@ async def list_members(db: AsyncSession, tenant: TenantContext,
     linked = {m.host_institution_id for m, _u, _p in rows if m.host_institution_id}
     institutions = {i.id: i for i in await host_institutions(db, tenant, linked)} \
         if linked else {}
-    return [MemberRow(m, u, p, institutions.get(m.host_institution_id)) for m, u, p in rows]
+    return [MemberRow(m, u, p, institutions.get(m.host_institution_id)
+                      if m.host_institution_id else None) for m, u, p in rows]
 
 
 async def pending_invitations(db: AsyncSession, tenant: TenantContext) -> list[Invitation]:
@@ -231,7 +234,7 @@ async def _is_last_admin(db: AsyncSession, tenant: TenantContext, membership: Me
     await lock_until_commit(db, f"mission-admins:{tenant.id}")
     admins = await db.scalar(select(func.count()).select_from(Membership).where(
         Membership.tenant_id == tenant.id, Membership.role == "mission_admin",
-        Membership.status == "active"))
+        Membership.status == "active")) or 0
     return admins <= 1
 
 

@@ -39,7 +39,7 @@ async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Ac
     name = clean_filename(filename, extension, default="terms-of-reference")
     digest = hashlib.sha256(data).hexdigest()
     key = new_key(tenant.id, "tor", extension)
-    document = None
+    document: RequestDocument | None = None
 
     async def save_rows() -> list[str]:
         nonlocal document
@@ -59,6 +59,7 @@ async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Ac
         return [doc.storage_key for doc in previous]
 
     await store_replacing(db, storage, key, data, save_rows)
+    assert document is not None  # save_rows made it, or store_replacing raised
     return document
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import func, select, text
+from sqlalchemy import false, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -120,7 +120,8 @@ async def skills_of(db: AsyncSession, tenant: TenantContext,
                             .where(RequestSkill.tenant_id == tenant.id,
                                    RequestSkill.request_id == request.id)
                             .order_by(Skill.code))
-    required, desired = [], []
+    required: list[Skill] = []
+    desired: list[Skill] = []
     for skill, is_required in rows:
         (required if is_required else desired).append(skill)
     return required, desired
@@ -175,7 +176,7 @@ def _queue_query(tenant: TenantContext, flt: QueueFilter):
         try:
             query = query.where(AssignmentRequest.institution_id == uuid.UUID(flt.institution))
         except ValueError:
-            query = query.where(False)
+            query = query.where(false())
     # A request whose start window touches the period asked for.
     if flt.start_from:
         query = query.where(AssignmentRequest.latest_start >= flt.start_from)

@@ -66,7 +66,9 @@ def diaspora_for(tenant: TenantContext) -> Diaspora:
     known = diaspora(tenant.slug)
     if known is not None:
         return known
-    return replace(diaspora("sudan"), nationality=tenant.country_code)
+    sudan = diaspora("sudan")
+    assert sudan is not None  # app/demo/data ships Sudan's material
+    return replace(sudan, nationality=tenant.country_code)
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
@@ -99,6 +101,7 @@ def draw_identity(rng: random.Random, diaspora: Diaspora) -> Identity:
     given = rng.choice(diaspora.female if gender == "female" else
                        diaspora.male if gender == "male" else diaspora.male + diaspora.female)
     family = rng.choice(diaspora.family)
+    middle: tuple[str, str] | None
     if diaspora.three_part_names:
         middle = rng.choice(diaspora.male)  # the father's given name
     else:

@@ -47,7 +47,7 @@ async def save_cv(db: AsyncSession, tenant: TenantContext, actor: Actor, profile
     name = clean_filename(filename, extension, default="cv")
     digest = hashlib.sha256(data).hexdigest()
     key = new_key(tenant.id, "cv", extension)
-    document = None
+    document: ExpertDocument | None = None
 
     async def save_rows() -> list[str]:
         nonlocal document
@@ -75,6 +75,7 @@ async def save_cv(db: AsyncSession, tenant: TenantContext, actor: Actor, profile
         return [doc.storage_key for doc in previous]
 
     await store_replacing(db, storage, key, data, save_rows)
+    assert document is not None  # save_rows made it, or store_replacing raised
     return document
 
 

@@ -140,6 +140,7 @@ async def erase_own_account(db: AsyncSession, session_factory: async_sessionmake
     erase anyone: FormErrors otherwise. The request's session is closed first, because
     erasure works mission by mission in sessions of its own."""
     user = await get_user(db, actor.user_id)
+    assert user is not None  # the route requires a signed-in person
     if user.password_hash:
         if not verify_password(user.password_hash, password):
             raise FormErrors({"password": _("Your password is not right.")})
@@ -187,10 +188,10 @@ async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor
                     profile.residence_city, profile.summary, profile.status_reason = "", "", ""
                     profile.residence_country, profile.status = None, "withdrawn"
                     profile.erased_at = profile.updated_at = now()
-                for model, column in ((OutboxMail, OutboxMail.to_address),
-                                      (Invitation, Invitation.email)):
-                    await db.execute(delete(model).where(model.tenant_id == tenant.id,
-                                                         column == email))
+                for addressed, column in ((OutboxMail, OutboxMail.to_address),
+                                          (Invitation, Invitation.email)):
+                    await db.execute(delete(addressed).where(addressed.tenant_id == tenant.id,
+                                                             column == email))
                 # Events about the profile itself (uploads, reviews) lose their personal keys.
                 objects = [str(profile.id)] if profile else []
                 await db.execute(

@@ -292,7 +292,7 @@ async def save_step(db: AsyncSession, tenant: TenantContext, actor: Actor, step:
         notice = await current_notice(db, tenant, locale)
         chosen = {p for p in form.getall("purposes", []) if p}
         await set_consents(db, tenant, actor, profile, chosen, notice.version if notice else 1)
-        return {}
+        return FieldErrors()
     if step == "expertise":
         return await save_expertise(db, tenant, actor, profile, form, locale)
     saver = {"personal": save_personal, "languages": save_languages,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import func, select
@@ -44,6 +45,16 @@ class ProfileActionRefused(Refusal):
 
 
 # --- fetching ------------------------------------------------------------------------------
+
+@overload
+async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      create: Literal[True]) -> ExpertProfile: ...
+
+
+@overload
+async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      create: bool = False) -> ExpertProfile | None: ...
+
 
 async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
                       create: bool = False) -> ExpertProfile | None:

@@ -68,7 +68,9 @@ def text_direction(locale: str) -> str:
 
 def language_name(locale: str) -> str:
     """A language in its own words (العربية, Português), as a language picker shows it."""
-    return Locale.parse(locale).get_display_name(locale).capitalize()
+    name = Locale.parse(locale).get_display_name(locale)
+    assert name is not None, locale  # every supported locale has a name in Babel's data
+    return name.capitalize()
 
 
 def choose_locale(chosen: str | None, offered: tuple[str, ...], default: str,

@@ -34,7 +34,8 @@ class FirstSeen:
     first seen on, and the error for a later row repeating it."""
 
     def __init__(self, column: str, message: str):
-        self.column, self.message, self.rows = column, message, {}
+        self.column, self.message = column, message
+        self.rows: dict[str, int] = {}
 
     def repeated(self, row: int, value: str) -> RowError | None:
         if not value:

@@ -49,7 +49,7 @@ TEXT_FIELDS = (("title", 200), ("background", MAX_TEXT), ("objectives", MAX_TEXT
 class RequestRecord:
     row: int
     ref: str
-    institution_id: uuid.UUID
+    institution_id: uuid.UUID | None      # None only on a row with errors, never written
     fields: dict
     required_skills: list[uuid.UUID] = field(default_factory=list)
     desired_skills: list[uuid.UUID] = field(default_factory=list)
@@ -154,6 +154,7 @@ def check_file(source: SourceFile, vocab: Vocabulary, known: Institutions,
         if row_errors:
             errors += row_errors
         else:
+            assert record is not None  # check_row makes one when the row has no errors
             records.append(record)
     return records, errors
 
@@ -205,7 +206,8 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[RequestRecord
             AssignmentRequest.tenant_id == tenant.id,
             AssignmentRequest.id.in_([r.request_id for r in chunk if r.request_id])))}
         for record in chunk:
-            request = existing.get(record.request_id)
+            assert record.institution_id is not None  # check_file keeps rows without errors
+            request = existing.get(record.request_id) if record.request_id else None
             if request is None:
                 if number is None:
                     number = await next_number(db, tenant, AssignmentRequest.number)

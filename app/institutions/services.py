@@ -158,9 +158,9 @@ async def apply(db: AsyncSession, tenant: TenantContext, actor: Actor, form,
     contact_email = normalise_email(form.get("contact_email", ""))
     if problem := email_problem(contact_email):
         errors["contact_email"] = problem
-    elif await db.scalar(select(func.count()).select_from(HostInstitution).where(
+    elif (await db.scalar(select(func.count()).select_from(HostInstitution).where(
             HostInstitution.tenant_id == tenant.id, HostInstitution.status == "pending",
-            HostInstitution.contact_email == contact_email)) >= MAX_PENDING_PER_CONTACT:
+            HostInstitution.contact_email == contact_email)) or 0) >= MAX_PENDING_PER_CONTACT:
         errors["contact_email"] = _("An application from this address is already waiting for "
                                     "the mission's answer.")
     if errors:

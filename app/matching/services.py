@@ -258,7 +258,8 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
             ExpertAvailability.starts_on <= facts.window[1],
             ExpertAvailability.ends_on >= facts.window[0]))
     if filters.sector:
-        conditions.append(profile.sectors.any(filters.sector))
+        # ARRAY's any(value); the typing sees a relationship's any(criterion)
+        conditions.append(profile.sectors.any(filters.sector))  # type: ignore[arg-type]
     if filters.country:
         conditions.append(profile.residence_country == filters.country)
     if filters.modality:
@@ -286,6 +287,6 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
             for value in values if isinstance(values, list) else [values]:
                 if value:
                     facets[name][value] = facets[name].get(value, 0) + 1
-    scored = [(doc, 0.0, {}) for doc in documents]
+    scored: list[tuple[dict, float, dict]] = [(doc, 0.0, {}) for doc in documents]
     return Matches(_ranked(facts, weights, scored, limit), total, facets, skill_names,
                    from_engine=False)

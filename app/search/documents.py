@@ -61,7 +61,8 @@ def levels_up_to(language: str, level: str) -> list[str]:
 
 def months_between(start: date, end: date) -> list[str]:
     """'YYYY-MM' of every month the period touches (at most MAX_MONTHS)."""
-    months, current = [], date(start.year, start.month, 1)
+    months: list[str] = []
+    current = date(start.year, start.month, 1)
     while current <= end and len(months) < MAX_MONTHS:
         months.append(f"{current.year:04d}-{current.month:02d}")
         current = date(current.year + current.month // 12, current.month % 12 + 1, 1)

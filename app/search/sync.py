@@ -112,7 +112,8 @@ async def reindex(session_factory: async_sessionmaker[AsyncSession], backend: Se
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the mission's documents in both indexes from PostgreSQL. progress(done,
     total) is called after every batch."""
-    models = {EXPERTS: ExpertProfile, REQUESTS: AssignmentRequest}
+    models: dict[str, type[ExpertProfile] | type[AssignmentRequest]] = {
+        EXPERTS: ExpertProfile, REQUESTS: AssignmentRequest}
     with tenant_scope(tenant):
         async with session_factory() as db:
             ids = {index: list(await db.scalars(select(model.id).where(
