@@ -21,9 +21,16 @@ from app.db.server import DatabaseUrls
 from app.db.session import create_engine, create_session_factory
 from app.demo import seed_demo
 from tenants.models import Tenant
-from tenants.provisioning import (MissionSpec, ProvisioningError, create_tenant, list_tenants,
-                                  load_mission, mission_files, provision_mission,
-                                  set_tenant_status)
+from tenants.provisioning import (
+    MissionSpec,
+    ProvisioningError,
+    create_tenant,
+    list_tenants,
+    load_mission,
+    mission_files,
+    provision_mission,
+    set_tenant_status,
+)
 
 
 async def prepare_database() -> DatabaseUrls:
@@ -131,10 +138,10 @@ def run(host: str | None, port: int | None) -> None:
 def worker(concurrency: int) -> None:
     """Run a job worker (mail, search index, imports; app.jobs) on its own. Start any
     number, on any machine that reaches the database; `portal run` runs one in-process."""
-    from app.tasks import Runtime
-    from app.worker import run_worker
     from app.main import search_backend
     from app.notifications.delivery import transport_for
+    from app.tasks import Runtime
+    from app.worker import run_worker
 
     settings = get_settings()
 
@@ -325,8 +332,12 @@ def skills_import(file: Path, slug: str, locale: str, source: str) -> None:
     """Load a skills taxonomy CSV (ESCO's skills_<language>.csv: conceptUri, preferredLabel,
     altLabels, ...) into a mission's vocabulary. Importing again updates the same skills;
     if any row is invalid nothing is written."""
-    from app.experts.skills_import import (SkillsImportError, check_options, import_skills,
-                                           read_skills_file)
+    from app.experts.skills_import import (
+        SkillsImportError,
+        check_options,
+        import_skills,
+        read_skills_file,
+    )
 
     try:  # the whole file is checked before the database is even started
         check_options(locale, source)

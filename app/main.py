@@ -20,9 +20,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.domains  # noqa: F401  (every domain's registrations, before anything runs)
-from app.config import PROJECT_ROOT, Settings, get_settings, resolve_secret_key
-from app.db.migrate import head_revision
-from app.db.session import create_engine, create_session_factory
+from app.accounts.audit_controllers import audit_trail
+from app.accounts.context import RequestContextMiddleware
 from app.accounts.controllers import ACCOUNT_ROUTES
 from app.accounts.member_controllers import MEMBER_ROUTES
 from app.accounts.sso_controllers import SSO_ROUTES
@@ -30,29 +29,30 @@ from app.api.admin_controllers import API_TOKEN_ROUTES
 from app.api.controllers import API_PREFIX, api_router, openapi_config
 from app.assignment_requests.controllers import REQUEST_ROUTES
 from app.assignments.controllers import ASSIGNMENT_ROUTES
-from app.accounts.audit_controllers import audit_trail
-from app.imports.controllers import IMPORT_ROUTES
-from app.jobs.controllers import JOB_ROUTES
+from app.config import PROJECT_ROOT, Settings, get_settings, resolve_secret_key
+from app.core.templates import environment
+from app.db.migrate import head_revision
+from app.db.session import create_engine, create_session_factory
 from app.experts.cv_controllers import CV_ROUTES
 from app.experts.me_controllers import ME_ROUTES
 from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
+from app.home.controllers import choose_language, dev_mail, healthz, landing, mission_home
+from app.imports.controllers import IMPORT_ROUTES
+from app.institutions.controllers import INSTITUTION_ROUTES
+from app.jobs.controllers import JOB_ROUTES
 from app.matching.controllers import MATCHING_ROUTES
 from app.matching.participant_controllers import PARTICIPANT_ROUTES
 from app.matching.search_controllers import SEARCH_ROUTES
 from app.notifications.delivery import transport_for
-from app.search.sync import ensure_indexes
-from search_index import SearchUnavailable, open_backend
-from tenants.directory import MissionDirectory
-from tenants.provisioning import active_tenants
-from app.platform.controllers import platform_router
-from app.institutions.controllers import INSTITUTION_ROUTES
-from app.home.controllers import choose_language, dev_mail, healthz, landing, mission_home
 from app.partners.controllers import partner_detail, partner_list
-from app.accounts.context import RequestContextMiddleware
+from app.platform.controllers import platform_router
+from app.search.sync import ensure_indexes
 from app.web.context import MISSION_PARAM, provide_actor, provide_tenant
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.security import security_headers
-from app.core.templates import environment
+from search_index import SearchUnavailable, open_backend
+from tenants.directory import MissionDirectory
+from tenants.provisioning import active_tenants
 
 log = logging.getLogger(__name__)
 

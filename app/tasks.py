@@ -34,11 +34,17 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.config import Settings
 from app.core.actor import Actor
 from app.core.clock import now
-from app.config import Settings
-from app.jobs.queue import (RUN_IMPORT, SEND_MAIL, SWEEP_OUTBOXES, UPDATE_SEARCH_INDEX,
-                            defer, jobs_app)
+from app.jobs.queue import (
+    RUN_IMPORT,
+    SEND_MAIL,
+    SWEEP_OUTBOXES,
+    UPDATE_SEARCH_INDEX,
+    defer,
+    jobs_app,
+)
 from app.notifications.delivery import deliver_tenant
 from app.notifications.models import OutboxMail
 from app.search.models import SearchOutbox
@@ -151,7 +157,7 @@ async def sweep(session_factory: async_sessionmaker[AsyncSession]) -> list[tuple
         with tenant_scope(tenant):
             async with session_factory() as db:
                 due = await _due_work(db, tenant)
-                for task, is_due in zip((SEND_MAIL, UPDATE_SEARCH_INDEX), due):
+                for task, is_due in zip((SEND_MAIL, UPDATE_SEARCH_INDEX), due, strict=True):
                     if not is_due:
                         continue
                     key = f"{task}:{tenant.id}"

@@ -9,8 +9,8 @@ import procrastinate
 from procrastinate.periodic import PeriodicRegistry
 from sqlalchemy.engine import URL
 
-from app.db.server import asyncpg_dsn
 from app import tasks  # noqa: F401  (registers the tasks on jobs_app)
+from app.db.server import asyncpg_dsn
 from app.jobs.queue import jobs_app
 from app.tasks import Runtime
 
@@ -43,7 +43,8 @@ async def run_worker(database_url: URL, runtime: Runtime, *, concurrency: int = 
                 await app.run_worker_async(
                     name=name, concurrency=concurrency, wait=wait, delete_jobs="successful",
                     install_signal_handlers=install_signal_handlers,
-                    shutdown_graceful_timeout=shutdown_graceful_timeout,
+                    # None (wait for ever) is what Worker takes; App's TypedDict says float
+                    shutdown_graceful_timeout=shutdown_graceful_timeout,  # type: ignore[arg-type]
                     additional_context={"runtime": runtime},
                     # LISTEN/NOTIFY wakes the worker when a job is deferred; polling is the
                     # fallback (and what runs the retries whose time has come).

@@ -32,8 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core.numbering import number_lock_key
 from app.db.server import asyncpg_dsn, to_asyncpg_url
 from app.demo.content import expert_material
-from app.demo.experts import (DEMO_EMAIL_DOMAIN, Vocabulary, demo_password_hash, diaspora_for,
-                              draw_identity, fill_digits)
+from app.demo.experts import (
+    DEMO_EMAIL_DOMAIN,
+    Vocabulary,
+    demo_password_hash,
+    diaspora_for,
+    draw_identity,
+    fill_digits,
+)
 from tenants.context import TenantContext
 
 # Column lists of what the generator writes; the rest take their defaults.

@@ -21,11 +21,14 @@ import time
 
 from scratch_database import scratch_database  # sets the import path to the project
 
+# isort: split
+
 from sqlalchemy import func, select
 
-from expert_generator import GenerationResult, demo_password_hash, generate_experts
 from app.experts.models import ExpertProfile
 from tenants.context import tenant_scope
+
+from expert_generator import GenerationResult, demo_password_hash, generate_experts
 
 
 def line(label: str, r: GenerationResult) -> str:

@@ -34,11 +34,13 @@ import time
 
 from scratch_database import scratch_database  # sets the import path to the project
 
+# isort: split
+
 from sqlalchemy import func, select
 
 from app.core.actor import Actor
-from app.experts.models import ExpertProfile
 from app.core.roster_format import import_columns
+from app.experts.models import ExpertProfile
 from app.imports.services import Links, check, read_upload, run_import
 from app.search.sync import drain, ensure_indexes
 from search_index import SearchQuery, open_backend

@@ -53,22 +53,24 @@ from pathlib import Path
 
 from scratch_database import scratch_database  # sets the import path to the project
 
+# isort: split
+
 from sqlalchemy import delete, func, select  # noqa: E402
 
 import app.matching.services as matching  # noqa: E402
-from app.assignment_requests.models import (AssignmentRequest, RequestLanguage,  # noqa: E402
-                                            RequestSkill)
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill  # noqa: E402
 from app.experts.models import ExpertConsent, ExpertProfile, Skill  # noqa: E402
 from app.institutions.models import HostInstitution  # noqa: E402
 from app.matching.services import MatchFilters, find_candidates, match_query  # noqa: E402
 from app.search.models import SearchOutbox  # noqa: E402
 from app.search.outbox import EXPERTS  # noqa: E402
 from app.search.sync import ensure_indexes, reindex  # noqa: E402
-from expert_generator import demo_password_hash, generate_experts  # noqa: E402
 from search_index import open_backend  # noqa: E402
 from search_index import text as search_text  # noqa: E402
 from tenants.context import tenant_scope  # noqa: E402
 from tenants.models import Sector  # noqa: E402
+
+from expert_generator import demo_password_hash, generate_experts  # noqa: E402
 
 TARGET = "target: full match p95 < 50 ms, re-ranking overhead < 1.5x the raw query"
 WARM_UP = 5
@@ -437,9 +439,9 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
         f"{tracked:,} objects tracked at the start{' (then frozen)' * freeze_gc}; over {len(schedule) * 2} calls (warm-up, "
         f"full and raw): {collections.line(len(schedule) * 2)}",
         f"    full match without its GC pauses: "
-        f"{stats([f - g for f, g in zip(full, gc_full)])}",
+        f"{stats([f - g for f, g in zip(full, gc_full, strict=True)])}",
         f"    raw query without its GC pauses:  "
-        f"{stats([r - g for r, g in zip(raw, gc_raw)])}",
+        f"{stats([r - g for r, g in zip(raw, gc_raw, strict=True)])}",
         f"  memory after matching: {mem_matched}",
         f"  {TARGET}",
     ]

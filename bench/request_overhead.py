@@ -36,8 +36,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scratch_database import scratch_database  # noqa: E402  (puts the project on sys.path)
-
 from jinja2 import DictLoader, Environment  # noqa: E402
 from litestar import Litestar, get  # noqa: E402
 from litestar.contrib.jinja import JinjaTemplateEngine  # noqa: E402
@@ -51,6 +49,8 @@ from sqlalchemy.pool import Pool  # noqa: E402
 from app.accounts.models import Membership, User, UserSession  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tenants.context import tenant_scope  # noqa: E402
+
+from scratch_database import scratch_database  # noqa: E402  (puts the project on sys.path)
 
 HOST = "testserver.local"
 

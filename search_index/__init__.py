@@ -5,8 +5,15 @@ source of truth; the app's sync worker (app/search) keeps the engine up to date.
 This package knows nothing of the portal's domain: it indexes dictionaries, scoped by a
 tenant id that every call must give."""
 
-from search_index.model import (Filter, Hit, IndexSettings, SearchBackend, SearchQuery,
-                                SearchResult, SearchUnavailable)
+from search_index.model import (
+    Filter,
+    Hit,
+    IndexSettings,
+    SearchBackend,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
 
 __all__ = ["Filter", "Hit", "IndexSettings", "SearchBackend", "SearchQuery", "SearchResult",
            "SearchUnavailable"]

@@ -17,8 +17,14 @@ from typing import Any
 
 import tantivy
 
-from search_index.model import (Filter, Hit, IndexSettings, SearchQuery, SearchResult,
-                                SearchUnavailable)
+from search_index.model import (
+    Filter,
+    Hit,
+    IndexSettings,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
 from search_index.text import fold, highlight, typo_budget, words
 
 TENANT, ID, SOURCE = "tenant_id", "id", "_source"
@@ -202,8 +208,8 @@ class _Index:
             marks = {}
             for name in query.highlight:
                 value = document.get(name)
-                text = " · ".join(value) if isinstance(value, list) else value
-                marked = highlight(text or "", query_words, prefix_last=query.matching == "all")
+                shown = " · ".join(value) if isinstance(value, list) else value
+                marked = highlight(shown or "", query_words, prefix_last=query.matching == "all")
                 if marked:
                     marks[name] = marked
             hits.append(Hit(id=document[ID], score=float(score) if not query.sort else 0.0,
@@ -218,7 +224,8 @@ class _Index:
                 for name in query.facets})
             facets = {name: {b["key"]: b["doc_count"] for b in aggregated[name]["buckets"]}
                       for name in query.facets}
-        return SearchResult(hits=hits, total=result.count, facets=facets)
+        total = result.count  # type: ignore[attr-defined]  # tantivy's stub omits it
+        return SearchResult(hits=hits, total=total, facets=facets)
 
 
 class EmbeddedSearch:

@@ -15,11 +15,20 @@ from typing import Any
 import httpx2
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchError
-from meilisearch_python_sdk.models.settings import (MeilisearchSettings, MinWordSizeForTypos,
-                                                    TypoTolerance)
+from meilisearch_python_sdk.models.settings import (
+    MeilisearchSettings,
+    MinWordSizeForTypos,
+    TypoTolerance,
+)
 
-from search_index.model import (Filter, Hit, IndexSettings, SearchQuery, SearchResult,
-                                SearchUnavailable)
+from search_index.model import (
+    Filter,
+    Hit,
+    IndexSettings,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
 from search_index.text import mark_between
 
 TENANT, ID = "tenant_id", "id"

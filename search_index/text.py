@@ -87,9 +87,9 @@ def highlight(text: str, query_words: list[str], prefix_last: bool = True) -> st
     if not text or not query_words:
         return None
     out, last, found = [], 0, False
-    query_words = tuple(query_words)
+    wanted = tuple(query_words)  # hashable, for _marked's cache
     for match in WORD.finditer(text):
-        if _marked(match.group(), query_words, prefix_last):
+        if _marked(match.group(), wanted, prefix_last):
             found = True
             out.append(escape(text[last:match.start()]))
             out.append(MARK_OPEN + escape(match.group()) + MARK_CLOSE)

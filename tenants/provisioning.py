@@ -7,8 +7,8 @@ their stable codes, so running it twice changes nothing.
 from __future__ import annotations
 
 import re
-import uuid
 import tomllib
+import uuid
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field

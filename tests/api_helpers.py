@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.core.actor import Actor
-from app.core.roles import permissions_for
-from app.core.clock import now
 from app.api.tokens import create_token
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.roles import permissions_for
 from app.experts.models import Skill
 from tenants.context import TenantContext, tenant_scope
 from tests.expert_helpers import complete_profile

@@ -153,9 +153,9 @@ def run_jobs(app: Litestar, client, database: TestDatabase, session_factory):
     (a burst: procrastinate's wait=False; without the periodic sweep, so that only the jobs
     a test queued run). `transport` and `search` replace the mail transport and the search
     backend (a spy, a broken engine)."""
+    from app.notifications.delivery import transport_for
     from app.tasks import Runtime
     from app.worker import run_worker
-    from app.notifications.delivery import transport_for
 
     async def run(transport=None, search=None) -> None:
         settings = app.state.settings

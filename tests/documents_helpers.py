@@ -9,17 +9,16 @@ import zipfile
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
 from app.accounts.models import User
-from app.core.roles import permissions_for
+from app.core.actor import Actor
 from app.core.clock import now
+from app.core.roles import permissions_for
 from app.documents import MB
 from app.experts.documents import save_cv
 from app.experts.services import own_profile
 from app.storage import LocalDiskStorage
 from tenants.context import TenantContext, tenant_scope
 from tests.conftest import base_test_settings
-
 
 
 def minimal_pdf(text: str = "Curriculum vitae") -> bytes:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.core.clock import now
-from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
 from sqlalchemy import func, select
+
+from app.core.clock import now
+from app.experts.models import (
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertDocument,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    Skill,
+)
 from tenants.context import TenantContext, tenant_scope
 from tests.accounts_helpers import make_user
 

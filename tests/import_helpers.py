@@ -49,8 +49,8 @@ async def wipe_profiles(session_factory, tenant: TenantContext, refs: list[str])
 async def an_import_batch(db, tenant: TenantContext):
     """A checked import of one invalid row (nothing to run, a rejected-rows file to download),
     made through the real service and kept in the app's storage."""
-    from tests.documents_helpers import app_storage
     from app.imports.services import create_batch
+    from tests.documents_helpers import app_storage
 
     data = csv_bytes("external_ref,full_name,email", "ISO-1,No Address,")
     with tenant_scope(tenant):

@@ -19,22 +19,29 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Invitation, Membership, OneTimeToken, User, UserSession
-from app.jobs import queue as jobs
-from app.matching.models import SavedSearch
-from app.experts.models import Skill
-from tests.request_helpers import (a_host_institution, a_shared_shortlist_entry,
-                                   an_assignment_request, an_invitation_of_the_signed_in_expert,
-                                   an_open_assignment_request)
 from app.core.clock import now
 from app.core.tokens import new_token
+from app.experts.models import Skill
+from app.jobs import queue as jobs
+from app.matching.models import SavedSearch
 from app.partners.models import PartnerAgency
-from tests.api_helpers import an_api_token
-from tests.assignment_helpers import (a_checklist_item, an_assignment,
-                                      an_assignment_with_a_checklist_item)
 from tenants.context import TenantContext, tenant_scope
+from tests.api_helpers import an_api_token
+from tests.assignment_helpers import (
+    a_checklist_item,
+    an_assignment,
+    an_assignment_with_a_checklist_item,
+)
 from tests.conftest import csrf_token
 from tests.documents_helpers import an_expert_profile_with_a_cv
 from tests.import_helpers import an_import_batch
+from tests.request_helpers import (
+    a_host_institution,
+    a_shared_shortlist_entry,
+    an_assignment_request,
+    an_invitation_of_the_signed_in_expert,
+    an_open_assignment_request,
+)
 from tests.sso_helpers import a_turned_off_identity_provider
 
 ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]

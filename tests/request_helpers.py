@@ -9,13 +9,13 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
-from app.core.roles import permissions_for
+from app.accounts.models import User, UserSession
 from app.assignment_requests.documents import save_terms_document
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
-from app.documents import MB
-from app.accounts.models import User, UserSession
+from app.core.actor import Actor
 from app.core.clock import now
+from app.core.roles import permissions_for
+from app.documents import MB
 from app.experts.models import ExpertProfile, Skill
 from app.institutions.models import HostInstitution
 from app.matching.models import ShortlistEntry

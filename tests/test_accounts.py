@@ -9,11 +9,19 @@ import pytest
 from sqlalchemy import select, update
 
 from app.accounts.models import OneTimeToken, User, UserSession
-from app.core.tokens import hash_token
 from app.audit.models import AuditEvent
+from app.core.tokens import hash_token
 from tenants.context import tenant_scope
-from tests.accounts_helpers import (PASSWORD, current_session, link_in, mails_to, make_user,
-                                    sign_in, sign_out, use_session)
+from tests.accounts_helpers import (
+    PASSWORD,
+    current_session,
+    link_in,
+    mails_to,
+    make_user,
+    sign_in,
+    sign_out,
+    use_session,
+)
 from tests.conftest import csrf_token
 from tests.html import select_text
 

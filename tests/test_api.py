@@ -343,7 +343,7 @@ async def test_every_call_is_audited(client, missions, session_factory, scene):
     plain = await api_token(session_factory, sudan, "audited tool")
     use_session(client, None)
     ours = scene["sudan"]
-    calls = [(f"/experts?sector=education&limit=5", "api.experts.list", "", 200),
+    calls = [("/experts?sector=education&limit=5", "api.experts.list", "", 200),
              (f"/experts/{ours.shared[0].id}", "api.experts.get", str(ours.shared[0].id), 200),
              ("/requests?status=open", "api.requests.list", "", 200),
              (f"/requests/{ours.request.id}", "api.requests.get", str(ours.request.id), 200),
@@ -358,7 +358,7 @@ async def test_every_call_is_audited(client, missions, session_factory, scene):
               if e.after.get("token_id") and e.actor_label.startswith("api token audited tool")]
     assert [e.action for e in events] == [action for _p, action, _o, _s in calls]
     prefix = plain[:12]
-    for event, (path, _action, object_id, _status) in zip(events, calls):
+    for event, (path, _action, object_id, _status) in zip(events, calls, strict=True):
         assert event.actor_label == f"api token audited tool ({prefix})"
         assert event.actor_id is None
         assert event.after["path"] == f"{API}/sudan{path.split('?')[0]}"
@@ -400,7 +400,7 @@ async def test_matches_equal_the_workspace(app, client, missions, session_factor
         [str(c.profile_id) for c in found.candidates]
     assert len(api["candidates"]) >= 4  # the English speakers of both kinds of consent
     assert str(ours.no_consent.id) not in [c["profile_id"] for c in api["candidates"]]
-    for rank, (theirs, ws) in enumerate(zip(api["candidates"], found.candidates), start=1):
+    for rank, (theirs, ws) in enumerate(zip(api["candidates"], found.candidates, strict=True), start=1):
         explained = ws.explanation(found.skill_names)
         assert theirs["rank"] == rank and theirs["number"] == ws.number
         assert theirs["score"] == ws.score.total == explained["score"]
@@ -444,7 +444,7 @@ async def test_portal_match_prints_the_same_list(client, missions, token, scene,
     ranked = [line for line in lines if re.match(r"^\s*\d+\. score", line)]
     assert [int(re.search(r"expert #(\d+)", line).group(1)) for line in ranked] == \
         [c["number"] for c in api["candidates"]]
-    for line, candidate in zip(ranked, api["candidates"]):
+    for line, candidate in zip(ranked, api["candidates"], strict=True):
         assert f"score {candidate['score']:>3}" in line
         assert (candidate["name"] or "(name not shared)") in line
     assert "required skills: matched Teacher training" in listed.stdout

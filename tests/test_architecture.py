@@ -22,11 +22,12 @@ def test_every_domain_registration_is_in_place():
     """What the domains register with the lower layers is there once app.domains is imported
     (the entry points and the tests import it): provisioning steps for every section of a
     mission file, the host institution lookup, the search outbox's hook."""
+    from sqlalchemy import event
+
     import app.domains  # noqa: F401
     from app.accounts import affiliations
     from app.db.session import TenantSession
     from app.search.outbox import track_indexed_changes
-    from sqlalchemy import event
     from tenants import provisioning
 
     assert provisioning._unowned_sections(provisioning.load_mission(

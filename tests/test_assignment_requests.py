@@ -9,15 +9,19 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.assignment_requests.models import (AssignmentRequest, RequestDocument, RequestLanguage,
-                                            RequestSkill)
+from app.assignment_requests.models import (
+    AssignmentRequest,
+    RequestDocument,
+    RequestLanguage,
+    RequestSkill,
+)
 from app.experts.models import Skill
 from tenants.context import tenant_scope
 from tests.accounts_helpers import as_user, link_in, mails_to, make_user
 from tests.conftest import csrf_token
 from tests.documents_helpers import minimal_docx, minimal_pdf
-from tests.request_helpers import make_institution, make_request
 from tests.html import field_error, select_text
+from tests.request_helpers import make_institution, make_request
 
 pytestmark = pytest.mark.usefixtures("in_english")
 

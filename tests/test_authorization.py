@@ -13,9 +13,9 @@ import pytest
 from litestar.routes import HTTPRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
 from app.accounts.models import User
 from app.accounts.services import start_session
+from app.core.actor import Actor
 from tenants.context import TenantContext, tenant_scope
 from tests.accounts_helpers import make_user, use_session
 from tests.conftest import speak

@@ -16,11 +16,24 @@ from app.accounts.passwords import verify_password
 from app.audit.models import AuditEvent
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.demo.experts import DEMO_EXPERTS_PER_MISSION
-from app.experts.models import (EDUCATION_LEVELS, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork, Skill)
-from app.experts.skills_import import (SkillsImportError, code_for, decode, import_skills,
-                                       parse_skills_csv)
+from app.experts.models import (
+    EDUCATION_LEVELS,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
+from app.experts.skills_import import (
+    SkillsImportError,
+    code_for,
+    decode,
+    import_skills,
+    parse_skills_csv,
+)
 from bench.expert_generator import generate_experts
 from tenants.context import tenant_scope
 from tenants.models import Sector

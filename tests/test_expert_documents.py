@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core.actor import Actor
-from app.core.roles import permissions_for
-from app.core.errors import FormErrors
 from app.audit.models import AuditEvent
 from app.config import PROJECT_ROOT
+from app.core.actor import Actor
+from app.core.errors import FormErrors
+from app.core.roles import permissions_for
 from app.documents import DOCX, MB, PDF, clean_filename, content_disposition
 from app.experts.documents import save_cv, validate_cv
 from app.experts.models import ExpertDocument, ExpertProfile

@@ -18,7 +18,7 @@ from app.experts.models import ExpertDocument, ExpertNote, ExpertProfile
 from app.experts.services import get_profile
 from app.storage import LocalDiskStorage, new_key
 from tenants.context import tenant_scope
-from tests.accounts_helpers import (PASSWORD, add_membership, make_user, sign_in, use_session)
+from tests.accounts_helpers import PASSWORD, add_membership, make_user, sign_in, use_session
 from tests.conftest import csrf_token
 from tests.test_expert_profile import fill_profile, post_step
 
@@ -80,7 +80,7 @@ async def test_views_export_and_erasure(client, missions, session_factory, setti
     exported = json.loads(archive.read("my-data.json"))
     assert exported["account"]["email"] == expert.email
     assert exported["profile"]["full_name"] == "Amna Elhassan"
-    assert {l["language"] for l in exported["languages"]} == {"ar", "en"}
+    assert {lang["language"] for lang in exported["languages"]} == {"ar", "en"}
     assert {c["purpose"] for c in exported["consents"]} == {"matching", "future_contact"}
     assert exported["seen_by"] and exported["seen_by"][0]["role"] == "staff"
     assert archive.read("documents/cv-amna-cv.pdf") == CV_BYTES

@@ -8,8 +8,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, Skill)
+from app.experts.models import (
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertDocument,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    Skill,
+)
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token

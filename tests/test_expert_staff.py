@@ -12,15 +12,14 @@ from sqlalchemy import select
 
 from app.accounts.models import Membership
 from app.audit.models import AuditEvent
-from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
-from app.core.roster_format import EXPERT_COLUMNS
 from app.core.clock import now
+from app.core.roster_format import EXPERT_COLUMNS
+from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
 from tests.html import select_text, table_rows
-
 
 pytestmark = pytest.mark.usefixtures("in_english")
 

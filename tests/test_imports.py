@@ -13,15 +13,22 @@ from sqlalchemy import select, text
 
 from app.accounts.models import Membership, OneTimeToken, User
 from app.assignment_requests.models import AssignmentRequest, RequestSkill
-from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertEducation,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
+from app.experts.models import (
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.notifications.models import OutboxMail
 from app.search.models import SearchOutbox
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.expert_helpers import complete_profile
-from tests.import_helpers import (DOCS, count_profiles, csv_bytes, import_bytes,
-                                  wipe_profiles)
+from tests.import_helpers import DOCS, count_profiles, csv_bytes, import_bytes, wipe_profiles
 from tests.request_helpers import make_institution
 
 pytestmark = pytest.mark.usefixtures("in_english")

@@ -11,14 +11,19 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Membership, User
-from app.assignment_requests.models import (PRIORITIES, REQUEST_STATUSES, AssignmentRequest,
-                                            RequestLanguage, RequestSkill)
+from app.assignment_requests.models import (
+    PRIORITIES,
+    REQUEST_STATUSES,
+    AssignmentRequest,
+    RequestLanguage,
+    RequestSkill,
+)
 from app.assignment_requests.services import timeline
 from app.audit.models import AuditEvent
 from app.demo import DEMO_PASSWORD, seed_demo
-from app.experts.models import EDUCATION_LEVELS, LANGUAGE_LEVELS, MODALITIES, Skill
 from app.demo.content import mission_demo, missions_with_demo
 from app.demo.institutions import step_days
+from app.experts.models import EDUCATION_LEVELS, LANGUAGE_LEVELS, MODALITIES, Skill
 from app.institutions.models import INSTITUTION_KINDS, HostInstitution
 from app.notifications.models import OutboxMail
 from tenants.context import tenant_scope

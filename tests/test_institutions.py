@@ -16,9 +16,8 @@ from app.institutions.models import HostInstitution
 from tenants.context import tenant_scope
 from tests.accounts_helpers import PASSWORD, link_in, mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token
-from tests.request_helpers import make_institution
 from tests.html import field_error, parse, select_all, select_text
-
+from tests.request_helpers import make_institution
 
 pytestmark = pytest.mark.usefixtures("in_english")
 

@@ -12,14 +12,14 @@ from datetime import timedelta
 import pytest
 from litestar.routes import HTTPRoute
 
-from app.core.actor import Actor
 from app.accounts.models import Invitation
-from app.core.roles import permissions_for
-from app.core.clock import now
-from app.core.tokens import new_token
 from app.accounts.sso_models import IdentityProvider
 from app.api.tokens import create_token
 from app.assignment_requests.models import AssignmentRequest
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.roles import permissions_for
+from app.core.tokens import new_token
 from app.experts.models import Skill
 from app.imports.services import create_batch
 from app.matching.models import SavedSearch, ShortlistEntry

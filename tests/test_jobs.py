@@ -6,16 +6,17 @@ admins (and only theirs) see it and can retry it."""
 from __future__ import annotations
 
 import uuid
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEvent
 from app.jobs import queue
-from app.tasks import RETRY, sweep
 from app.notifications.models import OutboxMail
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS
+from app.tasks import RETRY, sweep
 from tenants.context import current_tenant, tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.conftest import csrf_token
@@ -170,7 +171,7 @@ async def test_a_failing_job_is_retried_then_failed_and_its_admin_retries_it(
         else:
             assert job["status"] == "failed"
     # Exponential backoff: every wait about four times the one before.
-    assert all(later > 3 * earlier for earlier, later in zip(waits, waits[1:])), waits
+    assert all(later > 3 * earlier for earlier, later in pairwise(waits)), waits
     assert waits[0] > 2
 
     listing = await client.get("/sudan/admin/jobs")

@@ -5,18 +5,19 @@ filter, the PostgreSQL fallback, and the shortlist race."""
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 import tantivy
 from sqlalchemy import func, select
 
-from app.core.actor import Actor
-from app.core.roles import permissions_for
-from app.core.clock import now
 from app.assignment_requests.models import RequestLanguage, RequestSkill
+from app.assignments.models import Assignment
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.roles import permissions_for
 from app.experts.models import ExpertConsent, ExpertProfile, Skill
 from app.experts.privacy import erase_account
 from app.matching import shortlist
-from app.assignments.models import Assignment
 from app.matching.models import ShortlistEntry
 from app.matching.services import MatchFilters, find_candidates
 from app.search.models import SearchOutbox

@@ -13,7 +13,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,7 +24,7 @@ from search_index import Filter, IndexSettings, SearchQuery, SearchUnavailable
 from search_index.meili import KEY, MeiliSearch, document_key, filter_expression
 
 PREFIX = "t_"
-NOW = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+NOW = datetime.now(UTC).isoformat().replace("+00:00", "Z")
 SETTINGS = IndexSettings(
     searchable=("name", "headline", "bio"),
     keywords=("status", "languages"),

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from litestar import Request, get
 from litestar.response import Redirect
+from sqlalchemy import text
 
 from app.core.errors import FormErrors
 from app.matching.shortlist import ShortlistRefused
 from app.web.flash import FLASH_COOKIE, flash
 from app.web.security import HEADERS
-from sqlalchemy import text
-
 from tenants import directory
 from tenants.provisioning import set_tenant_status
 from tests.conftest import csrf_token, speak

@@ -13,11 +13,9 @@ from app.notifications.delivery import FileTransport, deliver_pending
 from app.notifications.models import OutboxMail
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
-from tests.accounts_helpers import (PASSWORD, link_in, mails_to, make_user,
-                                    sign_in, use_session)
+from tests.accounts_helpers import PASSWORD, link_in, mails_to, make_user, sign_in, use_session
 from tests.conftest import csrf_token
 from tests.html import select_text, table_rows
-
 
 pytestmark = pytest.mark.usefixtures("in_english")
 

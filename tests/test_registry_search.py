@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlalchemy import select
 
-from app.core.clock import now
 from app.assignment_requests.models import RequestSkill
 from app.audit.models import AuditEvent
+from app.core.clock import now
 from app.experts.models import ExpertConsent, ExpertProfile, Skill
 from app.matching.models import SavedSearch
 from app.matching.scoring import CRITERIA, DEFAULT_WEIGHTS
@@ -25,8 +25,8 @@ from tenants.models import Tenant
 from tests.accounts_helpers import sign_in, signed_in, use_session
 from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
-from tests.request_helpers import make_institution, make_request
 from tests.html import field_error
+from tests.request_helpers import make_institution, make_request
 
 pytestmark = pytest.mark.usefixtures("in_english")
 

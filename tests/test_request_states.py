@@ -9,8 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from app.assignment_requests.models import REQUEST_STATUSES, AssignmentRequest
-from app.assignment_requests.states import (INSTITUTION, STAFF, TRANSITIONS, allowed_actions,
-                                            next_state)
+from app.assignment_requests.states import (
+    INSTITUTION,
+    STAFF,
+    TRANSITIONS,
+    allowed_actions,
+    next_state,
+)
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.conftest import csrf_token

@@ -10,11 +10,24 @@ from datetime import date
 
 import pytest
 
-from app.matching.scoring import (CRITERIA, DEFAULT_WEIGHTS, MAX_WEIGHT, MODALITY_FIT,
-                                  CandidateFacts, Criterion, RequestFacts, Score,
-                                  availability_fit, clean_weights, experience_fit,
-                                  languages_fit, modality_location_fit, overlap_days,
-                                  rank_key, score)
+from app.matching.scoring import (
+    CRITERIA,
+    DEFAULT_WEIGHTS,
+    MAX_WEIGHT,
+    MODALITY_FIT,
+    CandidateFacts,
+    Criterion,
+    RequestFacts,
+    Score,
+    availability_fit,
+    clean_weights,
+    experience_fit,
+    languages_fit,
+    modality_location_fit,
+    overlap_days,
+    rank_key,
+    score,
+)
 
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))   # 31 days, inclusive
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.core.actor import Actor
-from app.core.roles import permissions_for
 from app.assignment_requests.documents import save_terms_document
 from app.assignment_requests.models import AssignmentRequest
+from app.assignments.models import Assignment
+from app.core.actor import Actor
+from app.core.roles import permissions_for
 from app.documents import MB
 from app.experts.models import Skill
-from app.assignments.models import Assignment
 from app.matching.models import ShortlistEntry
 from search_index import SearchUnavailable
 from tenants.context import tenant_scope
@@ -23,8 +23,8 @@ from tests.accounts_helpers import as_user, link_in, mails_to, make_user, use_se
 from tests.conftest import base_test_settings, csrf_token
 from tests.documents_helpers import app_storage, minimal_pdf
 from tests.expert_helpers import complete_profile
-from tests.request_helpers import make_institution, make_request
 from tests.html import parse, select_all, select_text
+from tests.request_helpers import make_institution, make_request
 
 pytestmark = pytest.mark.usefixtures("in_english")
 

@@ -14,10 +14,10 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
 from app.accounts import sso
-from app.core.actor import Actor
 from app.accounts.models import Membership, User
 from app.accounts.sso_models import IdentityProvider, SsoLoginState, UserIdentity
 from app.audit.models import AuditEvent
+from app.core.actor import Actor
 from app.i18n import LANGUAGE_COOKIE
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext, tenant_scope

@@ -6,8 +6,8 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Response
 
-from app.core.roles import AUDIT_VIEW
 from app.audit.services import AuditFilter, distinct_actions, list_events
+from app.core.roles import AUDIT_VIEW
 from app.i18n import gettext as _
 from app.web.deps import CurrentTenant, Db
 from app.web.guards import requires

@@ -8,18 +8,17 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
 from app.accounts import services
-from app.core.roles import ACCOUNT_OWN
 from app.accounts.services import SignInRefused, SignUp, TokenInvalid
-from app.core.errors import FormErrors
 from app.accounts.sso import list_enabled_providers
-from app.web.links import safe_next
-from app.i18n import language_name
+from app.core.errors import FormErrors
+from app.core.roles import ACCOUNT_OWN
 from app.i18n import gettext as _
+from app.i18n import language_name
 from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
-from app.web.links import public_base
+from app.web.links import public_base, safe_next
 from app.web.templating import page
 from tenants.context import TenantContext
 

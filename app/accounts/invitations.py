@@ -8,21 +8,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.locks import lock_until_commit
-from app.core.actor import Actor
 from app.accounts.affiliations import HostInstitutionRef, host_institution, host_institutions
 from app.accounts.models import Invitation, Membership, User
 from app.accounts.passwords import hash_password, password_problem
-from app.core.roles import INVITABLE_ROLES, ROLES
-from app.accounts.services import (TokenInvalid, email_problem, get_user, membership_of,
-                                   normalise_email, user_by_email)
+from app.accounts.services import (
+    TokenInvalid,
+    email_problem,
+    get_user,
+    membership_of,
+    normalise_email,
+    user_by_email,
+)
+from app.audit.services import record
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
+from app.core.locks import lock_until_commit
+from app.core.roles import INVITABLE_ROLES, ROLES
 from app.core.tokens import hash_token, new_token
-from app.audit.services import record
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from app.partners.models import PartnerAgency
@@ -137,7 +143,9 @@ async def accept_invitation(db: AsyncSession, tenant: TenantContext, token: str,
         if actor.email != invitation.email:
             raise TokenInvalid(_("This invitation is for %(email)s. Sign out and open the link "
                                  "again, or sign in with that address.") % {"email": invitation.email})
-        user = await get_user(db, actor.user_id)
+        signed_in = await get_user(db, actor.user_id)
+        assert signed_in is not None  # a signed-in actor's account exists
+        user = signed_in
     else:
         if await user_by_email(db, invitation.email):
             raise TokenInvalid(_("You already have an account. Sign in, then open the link again."))
@@ -201,7 +209,8 @@ async def list_members(db: AsyncSession, tenant: TenantContext,
     linked = {m.host_institution_id for m, _u, _p in rows if m.host_institution_id}
     institutions = {i.id: i for i in await host_institutions(db, tenant, linked)} \
         if linked else {}
-    return [MemberRow(m, u, p, institutions.get(m.host_institution_id)) for m, u, p in rows]
+    return [MemberRow(m, u, p, institutions.get(m.host_institution_id)
+                      if m.host_institution_id else None) for m, u, p in rows]
 
 
 async def pending_invitations(db: AsyncSession, tenant: TenantContext) -> list[Invitation]:
@@ -225,7 +234,7 @@ async def _is_last_admin(db: AsyncSession, tenant: TenantContext, membership: Me
     await lock_until_commit(db, f"mission-admins:{tenant.id}")
     admins = await db.scalar(select(func.count()).select_from(Membership).where(
         Membership.tenant_id == tenant.id, Membership.role == "mission_admin",
-        Membership.status == "active"))
+        Membership.status == "active")) or 0
     return admins <= 1
 
 

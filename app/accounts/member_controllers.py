@@ -10,12 +10,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
 from app.accounts import invitations
+from app.accounts.affiliations import host_institutions
 from app.accounts.invitations import NewAccount
-from app.core.roles import INVITABLE_ROLES, MEMBERS_MANAGE, ROLES
 from app.accounts.services import TokenInvalid
 from app.core.errors import FormErrors
+from app.core.roles import INVITABLE_ROLES, MEMBERS_MANAGE, ROLES
 from app.i18n import gettext as _
-from app.accounts.affiliations import host_institutions
 from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash

@@ -6,29 +6,26 @@ something records an audit event in the same transaction and commits.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.locks import lock_until_commit
-from app.core.actor import Actor, make_actor
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
-from app.core.roles import PERMISSIONS
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.audit.services import record
+from app.config import Settings
+from app.core.actor import Actor, make_actor
 from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
+from app.core.locks import lock_until_commit
+from app.core.roles import PERMISSIONS
 from app.core.tokens import hash_token, new_token
-from app.config import Settings
-from app.i18n import SUPPORTED_LOCALES
+from app.i18n import SUPPORTED_LOCALES, ngettext
 from app.i18n import gettext as _
-from app.i18n import ngettext
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
 
@@ -71,9 +68,12 @@ async def user_by_email(db: AsyncSession, email: str) -> User | None:
     return await db.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User | None:
-    """A person by id. People are global (one may hold roles in several missions), so there
-    is no mission to scope to; what the caller may do with them is the caller's rule."""
+async def get_user(db: AsyncSession, user_id: uuid.UUID | None) -> User | None:
+    """A person by id (None for no id, as an anonymous actor's). People are global (one may
+    hold roles in several missions), so there is no mission to scope to; what the caller may
+    do with them is the caller's rule."""
+    if user_id is None:
+        return None
     return await db.scalar(select(User).where(User.id == user_id))
 
 
@@ -159,7 +159,7 @@ async def _too_many_links(db: AsyncSession, tenant: TenantContext, user: User,
     sent = await db.scalar(select(func.count()).select_from(OneTimeToken).where(
         OneTimeToken.tenant_id == tenant.id, OneTimeToken.user_id == user.id,
         OneTimeToken.purpose == purpose,
-        OneTimeToken.created_at > now() - timedelta(hours=1)))
+        OneTimeToken.created_at > now() - timedelta(hours=1))) or 0
     return sent >= MAX_LINKS_PER_HOUR
 
 
@@ -308,7 +308,8 @@ async def actor_for_session(db: AsyncSession, tenant: TenantContext | None, toke
     row = (await db.execute(query)).first()
     if row is None:
         return Actor(ip=ip)
-    session, user, membership = row if tenant is not None else (*row, None)
+    # the Membership column that add_columns put in the row is not in query's static type
+    session, user, membership = row if tenant is not None else (*row, None)  # type: ignore[misc]
     moment = now()
     idle_limit = timedelta(minutes=settings.session_idle_minutes)
     if (session.revoked_at is not None or session.expires_at <= moment

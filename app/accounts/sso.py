@@ -18,6 +18,7 @@ import ipaddress
 import logging
 import re
 import secrets
+import types
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,19 +37,20 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
 from app.accounts.models import Membership, User
 from app.accounts.services import email_problem, get_user, normalise_email, user_by_email
-from app.core.clock import now
-from app.core.errors import FormErrors, Refusal
-from app.core.tokens import hash_token
 from app.accounts.sso_models import SSO_ROLES, IdentityProvider, SsoLoginState, UserIdentity
 from app.audit.services import record
 from app.config import Settings, resolve_secret_key
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors, Refusal
+from app.core.tokens import hash_token
 from app.i18n import gettext as _
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext
 
+_oauth_http: types.ModuleType
 try:  # authlib's httpx client runs on httpx2 when it is installed, else on httpx
     import httpx2 as _oauth_http
 except ImportError:  # pragma: no cover - depends on what is installed
@@ -704,7 +706,7 @@ async def _provision(db: AsyncSession, tenant: TenantContext, provider: Identity
     if user is not None and user.status != "active":
         raise SsoRefused(_("This portal account is not active. Ask the mission administrator."),
                          "account_inactive", status=403)
-    membership = user and await db.scalar(select(Membership).where(
+    membership = None if user is None else await db.scalar(select(Membership).where(
         Membership.tenant_id == tenant.id, Membership.user_id == user.id))
     if membership is not None and membership.status != "active":
         raise SsoRefused(_("Your access to this mission has been removed. Ask the mission "
@@ -733,6 +735,7 @@ async def _provision(db: AsyncSession, tenant: TenantContext, provider: Identity
         record(db, tenant.id, _acting(actor, user), "sso.member_added", "user", user.id,
                after={"role": provider.default_role, "provider": provider.name,
                       "partner_agency_id": str(provider.partner_agency_id or "")})
+    assert user is not None  # a membership means a user; without one, one was made above
 
     # The provider vouches for the address it sent (its domain is one the mission accepts).
     if user.email == email:

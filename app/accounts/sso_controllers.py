@@ -12,18 +12,17 @@ from litestar.response import Redirect, Response
 
 from app.accounts import services, sso
 from app.accounts.controllers import _set_session_cookie
-from app.core.roles import SSO_CONFIGURE
-from app.core.errors import FormErrors
 from app.accounts.sso import ProviderDisabled, ProviderForm, SignInNotStarted, SsoRefused
 from app.accounts.sso_models import SSO_ROLES, IdentityProvider
-from app.web.links import safe_next
+from app.core.errors import FormErrors
+from app.core.roles import SSO_CONFIGURE
 from app.i18n import gettext as _
 from app.partners.services import list_partner_agencies
 from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
-from app.web.links import absolute_url
+from app.web.links import absolute_url, safe_next
 from app.web.templating import page
 from tenants.context import TenantContext
 

@@ -9,10 +9,10 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.core.roles import API_TOKENS_MANAGE
-from app.core.errors import FormErrors
 from app.api import tokens
 from app.api.controllers import API_PREFIX, SCHEMA_PATH
+from app.core.errors import FormErrors
+from app.core.roles import API_TOKENS_MANAGE
 from app.i18n import gettext as _
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash

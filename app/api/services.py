@@ -49,7 +49,7 @@ async def _skills(db: AsyncSession, tenant: TenantContext, ids) -> dict[str, Ski
 async def _expert_views(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID],
                         locale: str) -> list[schemas.Expert]:
     documents = await expert_documents(db, tenant, ids)
-    listed = [documents[i] for i in ids if documents.get(i)]
+    listed = [doc for i in ids if (doc := documents.get(i))]
     skills = await _skills(db, tenant, {s for doc in listed for s in doc.get("skill_ids") or []})
     return [schemas.expert_out(doc, skills, locale) for doc in listed]
 

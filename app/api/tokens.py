@@ -22,12 +22,12 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.api.models import ApiToken
+from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
 from app.core.tokens import hash_token
-from app.api.models import ApiToken
-from app.audit.services import record
 from app.i18n import gettext as _
 from tenants.context import TenantContext, tenant_scope
 

@@ -16,14 +16,14 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
-from app.core.errors import FormErrors
 from app.assignment_requests import form as request_form
 from app.assignment_requests import labels, services
 from app.assignment_requests.documents import read_terms_document, save_terms_document
 from app.assignment_requests.models import REQUEST_STATUSES
 from app.assignment_requests.services import RequestActionRefused
 from app.assignment_requests.states import EDITABLE, allowed_actions
+from app.core.errors import FormErrors
+from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
 from app.documents import MB, download
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
@@ -32,7 +32,7 @@ from app.institutions.services import list_institutions
 from app.storage import storage_for
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash
-from app.web.forms import rows, text_form
+from app.web.forms import FieldErrors, rows, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import language_label, languages
@@ -190,7 +190,7 @@ async def create_request(request: Request, tenant: CurrentTenant, db: Db,
                                                               form)
     except RequestActionRefused as exc:
         await db.rollback()
-        assignment, errors = None, {exc.field: exc.message}
+        assignment, errors = None, FieldErrors({exc.field: exc.message})
     if errors:
         await db.rollback()
         return await _step_page(request, tenant, db, actor, "terms", values=_posted_values(form),
@@ -228,7 +228,7 @@ async def save_request_step(request: Request, tenant: CurrentTenant, db: Db,
         else:
             errors = await request_form.save_logistics(db, tenant, actor, assignment, form)
     except RequestActionRefused as exc:
-        errors = {"form": exc.message}
+        errors = FieldErrors(form=exc.message)
     if errors:
         await db.rollback()  # nothing of a refused step is kept
         assignment = await services.get_request(db, tenant, actor, request_id)
@@ -300,6 +300,7 @@ async def _request_page(request: Request, tenant, db, actor, assignment, errors=
     locale = request.state.locale
     required, desired = await services.skills_of(db, tenant, assignment)
     who = services.acting_as(actor, assignment)
+    assert who is not None  # get_request let only those who act on it see it
     sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
     return page(request, "assignment_requests/detail.html", status_code=status_code,
                 assignment=assignment,

@@ -9,13 +9,13 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
-from app.core.clock import now
-from app.core.errors import FormErrors
 from app.assignment_requests.form import check_editable
 from app.assignment_requests.models import AssignmentRequest, RequestDocument
 from app.assignment_requests.services import RequestActionRefused, terms_document
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors
 from app.documents import clean_filename, validate_document
 from app.i18n import gettext as _
 from app.storage import DocumentStorage, new_key, store_replacing
@@ -39,7 +39,7 @@ async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Ac
     name = clean_filename(filename, extension, default="terms-of-reference")
     digest = hashlib.sha256(data).hexdigest()
     key = new_key(tenant.id, "tor", extension)
-    document = None
+    document: RequestDocument | None = None
 
     async def save_rows() -> list[str]:
         nonlocal document
@@ -59,6 +59,7 @@ async def save_terms_document(db: AsyncSession, tenant: TenantContext, actor: Ac
         return [doc.storage_key for doc in previous]
 
     await store_replacing(db, storage, key, data, save_rows)
+    assert document is not None  # save_rows made it, or store_replacing raised
     return document
 
 

@@ -8,20 +8,29 @@ from datetime import date, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
-from app.core.clock import now
-from app.assignment_requests.models import (PRIORITIES, AssignmentRequest, RequestLanguage,
-                                            RequestSkill)
-from app.assignment_requests.services import (RequestActionRefused, acting_as,
-                                              create_request, languages_of, skills_of)
+from app.assignment_requests.models import (
+    PRIORITIES,
+    AssignmentRequest,
+    RequestLanguage,
+    RequestSkill,
+)
+from app.assignment_requests.services import (
+    RequestActionRefused,
+    acting_as,
+    create_request,
+    languages_of,
+    skills_of,
+)
 from app.assignment_requests.states import EDITABLE
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
 from app.experts.models import EDUCATION_LEVELS, LANGUAGE_LEVELS, MODALITIES
 from app.experts.profile_form import resolve_skills, skill_index, split_skill_names
-from search_index.text import fold
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
 from app.web.forms import FieldErrors, language_rows
+from search_index.text import fold
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 

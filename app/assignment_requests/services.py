@@ -11,21 +11,26 @@ from datetime import date, datetime
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import func, select, text
+from sqlalchemy import false, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Refusal
-from app.core.numbering import next_number
-from app.core.actor import Actor
 from app.accounts.models import User
-from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
 from app.accounts.services import members_who_can
-from app.core.clock import now
-from app.assignment_requests.models import (REQUEST_STATUSES, AssignmentRequest, RequestDocument,
-                                            RequestLanguage, RequestSkill)
+from app.assignment_requests.models import (
+    REQUEST_STATUSES,
+    AssignmentRequest,
+    RequestDocument,
+    RequestLanguage,
+    RequestSkill,
+)
 from app.assignment_requests.states import INSTITUTION, NEEDS_REASON, STAFF, next_state
 from app.audit.models import AuditEvent
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import Refusal
+from app.core.numbering import next_number
+from app.core.roles import REQUESTS_MANAGE, REQUESTS_VIEW
 from app.experts.models import Skill
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
@@ -115,7 +120,8 @@ async def skills_of(db: AsyncSession, tenant: TenantContext,
                             .where(RequestSkill.tenant_id == tenant.id,
                                    RequestSkill.request_id == request.id)
                             .order_by(Skill.code))
-    required, desired = [], []
+    required: list[Skill] = []
+    desired: list[Skill] = []
     for skill, is_required in rows:
         (required if is_required else desired).append(skill)
     return required, desired
@@ -170,7 +176,7 @@ def _queue_query(tenant: TenantContext, flt: QueueFilter):
         try:
             query = query.where(AssignmentRequest.institution_id == uuid.UUID(flt.institution))
         except ValueError:
-            query = query.where(False)
+            query = query.where(false())
     # A request whose start window touches the period asked for.
     if flt.start_from:
         query = query.where(AssignmentRequest.latest_start >= flt.start_from)

@@ -21,9 +21,8 @@ from app.accounts.models import User
 from app.accounts.services import get_user, members_who_can
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments.labels import checklist_labels
-from app.assignments.models import (ASSIGNMENT_MODALITIES, Assignment, ChecklistItem,
-                                    ChecklistTick)
-from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
+from app.assignments.models import ASSIGNMENT_MODALITIES, Assignment, ChecklistItem, ChecklistTick
+from app.assignments.states import NEEDS_REASON, POSTPONABLE, next_state
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
 from app.audit.models import AuditEvent
+from app.core.actor import Actor
 from tenants.context import TenantContext
 
 

@@ -14,6 +14,7 @@ Cell encoding of multi-valued fields (CSV and XLSX):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 EXPERTS, REQUESTS = "experts", "requests"
@@ -149,14 +150,14 @@ def split_items(raw: str, parts_separator: str | None = None) -> list[list[str]]
     Empty items are dropped; parts are stripped."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     if "\\" not in text:  # the common case, without escapes: split at once
-        found = []
+        found: list[list[str]] = []
         for item in _ITEMS.split(text):
             parts = item.split(parts_separator) if parts_separator else [item]
             if any(p.strip() for p in parts):
                 found.append([p.strip() for p in parts])
         return found
     items: list[list[str]] = []
-    parts: list[str] = []
+    parts = []  # list[str], as in the branch above
     current: list[str] = []
     i = 0
     while i < len(text):
@@ -187,7 +188,7 @@ def escape(value: object) -> str:
     return "".join("\\" + c if c in ESCAPED else c for c in text)
 
 
-def join_items(items: list[list[object]] | list[object], parts_separator: str = "|") -> str:
+def join_items(items: Sequence[object], parts_separator: str = "|") -> str:
     """The inverse of split_items: what the export writes into a cell."""
     out = []
     for item in items:

@@ -20,7 +20,9 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None  # migrations/versions is never empty
+    return head
 
 
 async def _run(owner_url: URL, fn, *args) -> None:

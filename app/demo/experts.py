@@ -25,12 +25,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
+from app.core.numbering import next_number
 from app.demo.content import Diaspora, SectorText, accounts, diaspora
 from app.demo.content import expert_material as _m
-from app.experts.models import (ConsentNotice, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork, Skill)
-from app.core.numbering import next_number
+from app.experts.models import (
+    ConsentNotice,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from tenants.context import TenantContext, tenant_scope
 from tenants.models import Sector
 
@@ -58,7 +66,9 @@ def diaspora_for(tenant: TenantContext) -> Diaspora:
     known = diaspora(tenant.slug)
     if known is not None:
         return known
-    return replace(diaspora("sudan"), nationality=tenant.country_code)
+    sudan = diaspora("sudan")
+    assert sudan is not None  # app/demo/data ships Sudan's material
+    return replace(sudan, nationality=tenant.country_code)
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
@@ -91,6 +101,7 @@ def draw_identity(rng: random.Random, diaspora: Diaspora) -> Identity:
     given = rng.choice(diaspora.female if gender == "female" else
                        diaspora.male if gender == "male" else diaspora.male + diaspora.female)
     family = rng.choice(diaspora.family)
+    middle: tuple[str, str] | None
     if diaspora.three_part_names:
         middle = rng.choice(diaspora.male)  # the father's given name
     else:

@@ -26,11 +26,11 @@ from litestar.datastructures import FormMultiDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.actor import Actor, make_actor
 from app.accounts.models import Membership, User
 from app.assignment_requests import services as requests
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.assignment_requests.states import INSTITUTION
+from app.core.actor import Actor, make_actor
 from app.demo.content import InstitutionSeed, MissionDemo, RequestSeed, mission_demo
 from app.experts.models import Skill
 from app.institutions import services as institutions
@@ -55,7 +55,8 @@ def step_days(seed: RequestSeed) -> list[int]:
     STEP_WEIGHT, one day apart at least, the last one `settled` days ago."""
     span = seed.created - seed.settled
     weights = [STEP_WEIGHT[action] for action in seed.path]
-    total, cumulative, days = sum(weights), 0, []
+    total, cumulative = sum(weights), 0
+    days: list[int] = []
     for weight in weights:
         cumulative += weight
         day = round(cumulative / total * span)
@@ -132,6 +133,7 @@ async def _suspend(db: AsyncSession, tenant: TenantContext, officer: Actor,
             continue
         institution = await db.scalar(select(HostInstitution).where(
             HostInstitution.tenant_id == tenant.id, HostInstitution.name == seed.name))
+        assert institution is not None  # made earlier in this run
         await institutions.change_status(
             db, tenant, officer, institution, "suspend", seed.status_reason,
             invitation_link=None, at=_at(today - timedelta(days=seed.suspended), 200 + 37 * k))

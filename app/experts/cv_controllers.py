@@ -13,8 +13,8 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.core.roles import EXPERTS_VIEW, PROFILE_OWN
 from app.core.errors import FormErrors
+from app.core.roles import EXPERTS_VIEW, PROFILE_OWN
 from app.documents import MB, download
 from app.experts.documents import current_cv, read_cv, save_cv
 from app.experts.models import ExpertDocument, ExpertProfile

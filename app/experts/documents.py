@@ -9,10 +9,10 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
-from app.audit.services import record
 from app.documents import clean_filename, validate_document
 from app.experts.models import ExpertDocument, ExpertProfile
 from app.experts.profile_form import EDITABLE
@@ -47,7 +47,7 @@ async def save_cv(db: AsyncSession, tenant: TenantContext, actor: Actor, profile
     name = clean_filename(filename, extension, default="cv")
     digest = hashlib.sha256(data).hexdigest()
     key = new_key(tenant.id, "cv", extension)
-    document = None
+    document: ExpertDocument | None = None
 
     async def save_rows() -> list[str]:
         nonlocal document
@@ -75,6 +75,7 @@ async def save_cv(db: AsyncSession, tenant: TenantContext, actor: Actor, profile
         return [doc.storage_key for doc in previous]
 
     await store_replacing(db, storage, key, data, save_rows)
+    assert document is not None  # save_rows made it, or store_replacing raised
     return document
 
 

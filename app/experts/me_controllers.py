@@ -8,21 +8,26 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
-from app.core.roles import PROFILE_OWN
-from app.experts import profile_form
 from app.core.clock import now
 from app.core.errors import FormErrors
-from app.experts import labels, privacy
+from app.core.roles import PROFILE_OWN
+from app.experts import labels, privacy, profile_form
 from app.experts.profile_form import STEPS
-from app.experts.services import (ProfileActionRefused, active_consents, apply_action,
-                                  completeness, current_notice, own_profile)
+from app.experts.services import (
+    ProfileActionRefused,
+    active_consents,
+    apply_action,
+    completeness,
+    current_notice,
+    own_profile,
+)
 from app.experts.states import EXPERT, allowed_actions
 from app.i18n import gettext as _
 from app.storage import storage_for
 from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
-from app.web.forms import rows, text_form
+from app.web.forms import FieldErrors, rows, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import countries, languages
@@ -93,11 +98,11 @@ async def save_profile_step(request: Request, tenant: CurrentTenant, db: Db, act
         errors = await profile_form.save_step(db, tenant, actor, step, form,
                                               request.state.locale)
     except ProfileActionRefused as exc:
-        errors = {"form": exc.message}
+        errors = FieldErrors(form=exc.message)
     if errors:
         await db.rollback()  # nothing of a refused step is kept; reload what is stored
-        profile = await own_profile(db, tenant, actor)
-        return await _step_page(request, tenant, db, actor, profile, step, errors=errors,
+        stored = await own_profile(db, tenant, actor)
+        return await _step_page(request, tenant, db, actor, stored, step, errors=errors,
                                 posted=form, status_code=400)
     if "save_next" not in form:
         target = f"/{tenant.slug}/me/profile/{step}"

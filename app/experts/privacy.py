@@ -13,18 +13,27 @@ from datetime import datetime
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.actor import Actor
 from app.accounts.models import Invitation, Membership, SignInFailure, User
 from app.accounts.passwords import verify_password
 from app.accounts.services import get_user
-from app.core.clock import now
-from app.core.errors import FormErrors
 from app.audit.models import AuditEvent
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors
+from app.experts.models import (
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertDocument,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertNote,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.i18n import gettext as _
-from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertDocument,
-                                ExpertEducation, ExpertLanguage, ExpertNote, ExpertProfile,
-                                ExpertSkill, ExpertWork, Skill)
 from app.notifications.models import OutboxMail
 from app.partners.models import PartnerAgency
 from app.storage import DocumentStorage
@@ -131,6 +140,7 @@ async def erase_own_account(db: AsyncSession, session_factory: async_sessionmake
     erase anyone: FormErrors otherwise. The request's session is closed first, because
     erasure works mission by mission in sessions of its own."""
     user = await get_user(db, actor.user_id)
+    assert user is not None  # the route requires a signed-in person
     if user.password_hash:
         if not verify_password(user.password_hash, password):
             raise FormErrors({"password": _("Your password is not right.")})
@@ -178,10 +188,10 @@ async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor
                     profile.residence_city, profile.summary, profile.status_reason = "", "", ""
                     profile.residence_country, profile.status = None, "withdrawn"
                     profile.erased_at = profile.updated_at = now()
-                for model, column in ((OutboxMail, OutboxMail.to_address),
-                                      (Invitation, Invitation.email)):
-                    await db.execute(delete(model).where(model.tenant_id == tenant.id,
-                                                         column == email))
+                for addressed, column in ((OutboxMail, OutboxMail.to_address),
+                                          (Invitation, Invitation.email)):
+                    await db.execute(delete(addressed).where(addressed.tenant_id == tenant.id,
+                                                             column == email))
                 # Events about the profile itself (uploads, reviews) lose their personal keys.
                 objects = [str(profile.id)] if profile else []
                 await db.execute(

@@ -10,19 +10,36 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.audit.services import record
-from app.experts.models import (AVAILABILITY_KINDS, EDUCATION_LEVELS, GENDERS, LANGUAGE_LEVELS,
-                                MODALITIES, ExpertAvailability, ExpertDocument, ExpertEducation,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork, Skill)
-from app.experts.services import (ProfileActionRefused, current_notice, lock_profile,
-                                  own_profile, set_consents)
+from app.experts.models import (
+    AVAILABILITY_KINDS,
+    EDUCATION_LEVELS,
+    GENDERS,
+    LANGUAGE_LEVELS,
+    MODALITIES,
+    ExpertAvailability,
+    ExpertDocument,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
+from app.experts.services import (
+    ProfileActionRefused,
+    current_notice,
+    lock_profile,
+    own_profile,
+    set_consents,
+)
 from app.experts.states import EXPERT, next_state
 from app.i18n import gettext as _
 from app.web.forms import FieldErrors, language_rows, rows
-from search_index.text import fold
 from app.web.reference import country_codes
+from search_index.text import fold
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
@@ -275,7 +292,7 @@ async def save_step(db: AsyncSession, tenant: TenantContext, actor: Actor, step:
         notice = await current_notice(db, tenant, locale)
         chosen = {p for p in form.getall("purposes", []) if p}
         await set_consents(db, tenant, actor, profile, chosen, notice.version if notice else 1)
-        return {}
+        return FieldErrors()
     if step == "expertise":
         return await save_expertise(db, tenant, actor, profile, form, locale)
     saver = {"personal": save_personal, "languages": save_languages,

@@ -12,10 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
-from app.experts.models import (PROFILE_STATUSES, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork, Skill)
 from app.core.roster_format import EXPERT_COLUMNS, join_items
+from app.experts.models import (
+    PROFILE_STATUSES,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 
@@ -47,7 +55,8 @@ def _conditions(tenant: TenantContext, flt: RegistryFilter) -> list:
     if flt.status in PROFILE_STATUSES:
         conds.append(P.status == flt.status)
     if flt.sector:
-        conds.append(P.sectors.any(flt.sector))
+        # ARRAY's any(value); the typing sees a relationship's any(criterion)
+        conds.append(P.sectors.any(flt.sector))  # type: ignore[arg-type]
     if flt.country:
         conds.append(P.residence_country == flt.country)
     if flt.q:

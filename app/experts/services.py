@@ -6,21 +6,33 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.services import get_user, members_who_can
+from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
 from app.core.numbering import next_number
-from app.core.actor import Actor
 from app.core.roles import EXPERTS_VET, EXPERTS_VIEW, PROFILE_OWN
-from app.accounts.services import get_user, members_who_can
-from app.core.clock import now
-from app.audit.services import record
-from app.experts.models import (CONSENT_PURPOSES, ConsentNotice, ExpertAvailability,
-                                ExpertConsent, ExpertDocument, ExpertEducation, ExpertLanguage,
-                                ExpertNote, ExpertProfile, ExpertSkill, ExpertWork, Skill)
+from app.experts.models import (
+    CONSENT_PURPOSES,
+    ConsentNotice,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertDocument,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertNote,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.experts.states import EXPERT, NEEDS_REASON, STAFF, allowed_actions, next_state
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
@@ -33,6 +45,16 @@ class ProfileActionRefused(Refusal):
 
 
 # --- fetching ------------------------------------------------------------------------------
+
+@overload
+async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      create: Literal[True]) -> ExpertProfile: ...
+
+
+@overload
+async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      create: bool = False) -> ExpertProfile | None: ...
+
 
 async def own_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
                       create: bool = False) -> ExpertProfile | None:

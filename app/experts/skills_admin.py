@@ -11,14 +11,14 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.services import record
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
-from app.core.actor import Actor
-from app.audit.services import record
 from app.experts.models import ExpertProfile, ExpertSkill, Skill
 from app.experts.profile_form import slugify
-from search_index.text import fold
 from app.i18n import gettext as _
+from search_index.text import fold
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 

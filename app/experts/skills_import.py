@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import String, literal_column
+from sqlalchemy import Executable, String, literal_column
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.errors import Refusal
-from app.core.actor import Actor
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.errors import Refusal
 from app.experts.models import Skill
 from app.i18n import SUPPORTED_LOCALES
 from tenants.context import TenantContext, tenant_scope
@@ -246,15 +246,15 @@ async def import_skills(session_factory: async_sessionmaker[AsyncSession], tenan
     with tenant_scope(tenant):
         async with session_factory() as db:
             table = Skill.__table__
-            stmt = insert(table)
+            upsert = insert(table)
             # One statement, many parameter sets: SQLAlchemy sends them as multi-row
             # INSERTs ("insertmanyvalues") without compiling each batch anew.
-            stmt = stmt.on_conflict_do_update(
+            stmt: Executable = upsert.on_conflict_do_update(
                 index_elements=["tenant_id", "code"],
-                set_={"names": table.c.names.op("||")(stmt.excluded.names),
+                set_={"names": table.c.names.op("||")(upsert.excluded.names),
                       "synonyms": _MERGE_SYNONYMS,
-                      "external_uri": stmt.excluded.external_uri,
-                      "source": stmt.excluded.source},
+                      "external_uri": upsert.excluded.external_uri,
+                      "source": upsert.excluded.source},
             ).returning(literal_column("xmax = 0"))  # xmax 0: a fresh insert, else an update
             conn = await db.connection()
             for start in range(0, len(rows), BATCH):

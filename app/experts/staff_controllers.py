@@ -14,8 +14,7 @@ from litestar.response import Redirect, Response
 from app.core.errors import FormErrors
 from app.core.roles import EXPERTS_VET, EXPERTS_VIEW
 from app.experts import labels, registry, skills_admin
-from app.experts.services import (ProfileActionRefused, add_note, profile_for_staff,
-                                  review_profile)
+from app.experts.services import ProfileActionRefused, add_note, profile_for_staff, review_profile
 from app.i18n import gettext as _
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash

@@ -72,6 +72,7 @@ async def dev_mail(request: Request) -> Response:
     messages = []
     for path in files:
         msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        body = msg.get_body(("plain",))  # every mail the portal writes has a plain part
         messages.append({"file": path.name, "to": msg["To"], "subject": msg["Subject"],
-                         "date": msg["Date"], "body": msg.get_body(("plain",)).get_content()})
+                         "date": msg["Date"], "body": body.get_content() if body else ""})
     return page(request, "notifications/dev_mail.html", messages=messages)

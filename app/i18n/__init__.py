@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.core import Locale
@@ -22,7 +22,7 @@ LANGUAGE_COOKIE = "lang"
 _current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> Translations:
     """Compile the .po catalogue in memory once per process (no .mo files to build or commit)."""
     po = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
@@ -68,7 +68,9 @@ def text_direction(locale: str) -> str:
 
 def language_name(locale: str) -> str:
     """A language in its own words (العربية, Português), as a language picker shows it."""
-    return Locale.parse(locale).get_display_name(locale).capitalize()
+    name = Locale.parse(locale).get_display_name(locale)
+    assert name is not None, locale  # every supported locale has a name in Babel's data
+    return name.capitalize()
 
 
 def choose_locale(chosen: str | None, offered: tuple[str, ...], default: str,

@@ -9,12 +9,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from app.core.roster_format import split_items
 from app.experts.models import LANGUAGE_LEVELS
 from app.i18n import gettext as _
-from app.core.roster_format import split_items
 from app.web.reference import country_codes, language_codes
 from search_index.text import fold as _fold
-
 
 # The same skill, sector and language names come back in every row of a roster.
 fold = lru_cache(maxsize=65_536)(_fold)
@@ -35,7 +34,8 @@ class FirstSeen:
     first seen on, and the error for a later row repeating it."""
 
     def __init__(self, column: str, message: str):
-        self.column, self.message, self.rows = column, message, {}
+        self.column, self.message = column, message
+        self.rows: dict[str, int] = {}
 
     def repeated(self, row: int, value: str) -> RowError | None:
         if not value:

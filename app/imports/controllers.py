@@ -18,12 +18,19 @@ from litestar.utils.scope.state import ScopeState
 
 from app.core.actor import Actor
 from app.core.roles import IMPORTS_RUN
+from app.core.roster_format import (
+    DEFAULT_STATUS,
+    EXPERTS,
+    INITIAL_STATUSES,
+    KINDS,
+    REQUESTS,
+    columns_of,
+    import_columns,
+)
 from app.documents import MB, download
 from app.i18n import gettext as _
 from app.imports import services
 from app.imports.readers import ENCODING_NAMES, ImportFileError, read_file
-from app.core.roster_format import (DEFAULT_STATUS, EXPERTS, INITIAL_STATUSES, KINDS, REQUESTS,
-                                columns_of, import_columns)
 from app.storage import storage_for
 from app.web.csv_export import csv_text
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
@@ -66,6 +73,7 @@ def _too_large(request: Request, exc: RequestEntityTooLarge) -> Response:
         return sign_in_required_handler(request, SignInRequired())
     if not actor.can(IMPORTS_RUN):
         return error_response(request, 403)
+    assert request.app.csrf_config is not None  # app/main.py turns CSRF protection on
     cookie = request.app.csrf_config.cookie_name
     ScopeState.from_scope(request.scope).csrf_token = request.cookies.get(cookie, "")
     return page(request, "imports/index.html", status_code=413,
@@ -96,7 +104,7 @@ async def upload_import(request: Request, tenant: CurrentTenant, db: Db, actor: 
         upload = next((item for item in upload if isinstance(item, UploadFile)), None)
     if not isinstance(upload, UploadFile):
         errors["file"] = _("Choose the file to import.")
-    if errors:
+    if errors or not isinstance(upload, UploadFile):
         return await _upload_page(request, db, tenant, errors, form, 400)
     try:
         content = await upload.read()
@@ -127,7 +135,8 @@ async def _file_facts(request: Request, batch) -> dict:
     except (OSError, ImportFileError):
         return {}
     return {"format": source.format.upper(),
-            "encoding": ENCODING_NAMES.get(source.encoding, source.encoding or ""),
+            "encoding": ENCODING_NAMES.get(source.encoding, source.encoding)
+                        if source.encoding else "",
             "ignored": services.ignored_columns(source, batch.kind)}
 
 

@@ -23,22 +23,35 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ARRAY, String, any_, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
-from app.core.actor import Actor
 from app.accounts.models import Membership, OneTimeToken, User
 from app.accounts.services import email_problem, normalise_email, password_link_token
-from app.core.clock import now
 from app.audit.models import AuditEvent
-from app.experts.models import (AVAILABILITY_KINDS, CONSENT_PURPOSES, EDUCATION_LEVELS, GENDERS,
-                                MODALITIES, ConsentNotice, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork)
-from app.experts.profile_form import PHONE, skill_index
+from app.core.actor import Actor
+from app.core.clock import now
 from app.core.numbering import next_number
+from app.experts.models import (
+    AVAILABILITY_KINDS,
+    CONSENT_PURPOSES,
+    EDUCATION_LEVELS,
+    GENDERS,
+    MODALITIES,
+    ConsentNotice,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+)
+from app.experts.profile_form import PHONE, skill_index
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
@@ -206,7 +219,7 @@ def _work(c: RowCheck) -> list[dict]:
         country_code = c.country("work_history", country) if country else None
         started_on = c.parse_day("work_history", started)
         ended_on = c.parse_day("work_history", ended) if ended else None
-        if not c.ok:
+        if not c.ok or started_on is None:  # parse_day's None comes with a failure
             return []
         if started_on > today:
             c.fail("work_history", _("A past job cannot start in the future."))
@@ -242,7 +255,7 @@ def _availability(c: RowCheck) -> list[dict]:
         start_raw, end_raw = (p.strip() for p in period.split(".."))
         starts = c.parse_day("availability", start_raw)
         ends = c.parse_day("availability", end_raw)
-        if not c.ok:
+        if not c.ok or starts is None or ends is None:  # parse_day's None comes with a failure
             return []
         if ends < starts:
             c.fail("availability", _("The end comes before the start."))
@@ -265,7 +278,8 @@ def _consents(c: RowCheck) -> list[str]:
 
 # --- the database's view of the file ---------------------------------------------------------
 
-def _any(values: list, type_=String()):
+def _any(values: list, type_: TypeEngine | None = None):
+    type_ = type_ if type_ is not None else String()
     return any_(cast(bindparam(None, values, type_=ARRAY(type_)), ARRAY(type_)))
 
 
@@ -360,7 +374,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
     """Write the checked records (created, updated) in the caller's transaction."""
     tenant, moment = ctx.tenant, now()
     created = updated = 0
-    number = None
+    number: int | None = None
     for start in range(0, len(records), CHUNK):
         chunk = records[start:start + CHUNK]
         new = [r for r in chunk if r.profile_id is None]
@@ -368,6 +382,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
             number = await next_number(db, tenant, ExpertProfile.number)  # the numbering lock, held until commit
         users, members, profiles, mails, tokens = [], [], [], [], []
         for record in new:
+            assert number is not None  # taken above for the first chunk with new profiles
             if record.user_id is None:
                 record.user_id = uuid.uuid4()
                 record.new_membership = True
@@ -405,7 +420,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         old = [r for r in chunk if id(r) not in new_ids]
         if old:
             await _update_profiles(db, ctx, old, moment)
-        await _children(db, ctx, chunk, [r.profile_id for r in old])
+        await _children(db, ctx, chunk, [r.profile_id for r in old if r.profile_id])
         await _consents_write(db, ctx, new, old, moment)
         if tokens:
             await db.execute(insert(OneTimeToken.__table__), tokens)
@@ -443,7 +458,7 @@ async def _update_profiles(db: AsyncSession, ctx: WriteContext, records: list[Ex
                            moment: datetime) -> None:
     table = ExpertProfile.__table__
     columns = [c for c in PROFILE_FIELDS if c in ctx.present]
-    values = {c: bindparam(f"v_{c}") for c in columns}
+    values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in columns}
     statement = update(table).where(table.c.id == bindparam("b_id")).values(
         external_ref=bindparam("v_external_ref"), updated_at=bindparam("v_updated_at"),
         **values)
@@ -512,10 +527,11 @@ def check_file(source: SourceFile, vocab: Vocabulary) -> tuple[list[ExpertRecord
         same_ref = refs.repeated(row.number, str(row.values.get("external_ref") or "").strip())
         same_email = emails.repeated(row.number,
                                      normalise_email(str(row.values.get("email") or "")))
-        if same_ref or same_email:
-            row_errors = [same_ref or same_email]
+        if repeated := same_ref or same_email:
+            row_errors = [repeated]
         if row_errors:
             errors += row_errors
         else:
+            assert record is not None  # check_row makes one when the row has no errors
             records.append(record)
     return records, errors

@@ -20,8 +20,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from app.core.errors import Refusal
-from app.i18n import gettext as _
 from app.core.roster_format import MAX_ROWS, columns_of, join_items, normalise_header
+from app.i18n import gettext as _
 
 MB = 1024 * 1024
 MAX_XLSX_UNPACKED = 400 * MB
@@ -99,7 +99,7 @@ def _is_xlsx(data: bytes) -> bool:
 def decode_text(data: bytes) -> tuple[str, str]:
     """(text, encoding used). UTF-8 first (a BOM is fine); Windows-1252 only when the bytes are
     not UTF-8 but are valid Windows-1252 text; UTF-16 only with its byte-order mark."""
-    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32")):
+    for bom in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
         if data.startswith(bom):
             raise ImportFileError(_("This file is UTF-32 text. Save it as “CSV UTF-8” and "
                                     "upload it again."))
@@ -184,7 +184,7 @@ def _header(cells: list[str]) -> tuple[list[str], list[str]]:
                                 "columns."))
     columns = [normalise_header(h) for h in header]
     seen = set()
-    for name, written in zip(columns, header):
+    for name, written in zip(columns, header, strict=True):
         if name and name in seen:
             raise ImportFileError(_("The column “%(column)s” appears twice.") % {"column": written})
         seen.add(name)

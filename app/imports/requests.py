@@ -17,14 +17,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
-from app.core.clock import now
 from app.assignment_requests.form import check_dates
-from app.assignment_requests.models import (PRIORITIES, AssignmentRequest, RequestLanguage,
-                                            RequestSkill)
-from app.core.numbering import next_number
+from app.assignment_requests.models import (
+    PRIORITIES,
+    AssignmentRequest,
+    RequestLanguage,
+    RequestSkill,
+)
 from app.assignment_requests.states import EDITABLE, STAFF
 from app.audit.services import record as audit
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.numbering import next_number
 from app.experts.models import EDUCATION_LEVELS, MODALITIES
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError
@@ -45,7 +49,7 @@ TEXT_FIELDS = (("title", 200), ("background", MAX_TEXT), ("objectives", MAX_TEXT
 class RequestRecord:
     row: int
     ref: str
-    institution_id: uuid.UUID
+    institution_id: uuid.UUID | None      # None only on a row with errors, never written
     fields: dict
     required_skills: list[uuid.UUID] = field(default_factory=list)
     desired_skills: list[uuid.UUID] = field(default_factory=list)
@@ -150,6 +154,7 @@ def check_file(source: SourceFile, vocab: Vocabulary, known: Institutions,
         if row_errors:
             errors += row_errors
         else:
+            assert record is not None  # check_row makes one when the row has no errors
             records.append(record)
     return records, errors
 
@@ -201,7 +206,8 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[RequestRecord
             AssignmentRequest.tenant_id == tenant.id,
             AssignmentRequest.id.in_([r.request_id for r in chunk if r.request_id])))}
         for record in chunk:
-            request = existing.get(record.request_id)
+            assert record.institution_id is not None  # check_file keeps rows without errors
+            request = existing.get(record.request_id) if record.request_id else None
             if request is None:
                 if number is None:
                     number = await next_number(db, tenant, AssignmentRequest.number)

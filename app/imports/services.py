@@ -17,25 +17,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.errors import Refusal
-from app.core.locks import lock_until_commit
+from app.audit.services import record as audit
 from app.core.actor import Actor
 from app.core.clock import now
-from app.audit.services import record as audit
+from app.core.errors import Refusal
+from app.core.locks import lock_until_commit
+from app.core.roster_format import EXPERTS, INITIAL_STATUSES, import_columns, required_columns
 from app.documents import clean_filename
 from app.i18n import gettext as _
 from app.imports import experts as expert_import
 from app.imports import requests as request_import
 from app.imports.checks import RowError
-from app.jobs import queue as jobs
 from app.imports.models import ImportBatch
 from app.imports.readers import ImportFileError, SourceFile, SourceRow, read_file
-from app.core.roster_format import (EXPERTS, INITIAL_STATUSES, import_columns,
-                                required_columns)
+from app.jobs import queue as jobs
 from app.storage import DocumentStorage, new_key
 from app.web.csv_export import csv_text
 from tenants.context import TenantContext, tenant_scope
@@ -91,7 +90,7 @@ def read_upload(data: bytes, kind: str) -> SourceFile:
 
 def ignored_columns(source: SourceFile, kind: str) -> list[str]:
     known = set(import_columns(kind))
-    return [h for h, c in zip(source.header, source.columns) if c not in known]
+    return [h for h, c in zip(source.header, source.columns, strict=True) if c not in known]
 
 
 async def check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kind: str,
@@ -102,14 +101,16 @@ async def check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kin
         if vocab.notice_version is None:
             raise ImportFileError(_("The mission has no data-protection notice yet, so consent "
                                     "cannot be recorded. Provision the mission first."))
-        records, errors = expert_import.check_file(source, vocab)
-        refused = await expert_import.resolve(db, tenant, records)
-        new = sum(1 for r in records if r.row not in refused and r.profile_id is None)
+        experts, errors = expert_import.check_file(source, vocab)
+        refused = await expert_import.resolve(db, tenant, experts)
+        new = sum(1 for r in experts if r.row not in refused and r.profile_id is None)
+        records: list = experts
     else:
         known = await request_import.institutions(db, tenant)
-        records, errors = request_import.check_file(source, vocab, known, initial_status)
-        refused = await request_import.resolve(db, tenant, records)
-        new = sum(1 for r in records if r.row not in refused and r.request_id is None)
+        requests, errors = request_import.check_file(source, vocab, known, initial_status)
+        refused = await request_import.resolve(db, tenant, requests)
+        new = sum(1 for r in requests if r.row not in refused and r.request_id is None)
+        records = requests
     errors = sorted(errors + list(refused.values()), key=lambda e: e.row)
     records = [r for r in records if r.row not in refused]
     return CheckResult(kind, source, records, errors, created=new, updated=len(records) - new)
@@ -135,17 +136,19 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
             try:
                 if kind == EXPERTS:
                     vocab = await expert_import.vocabulary(db, tenant)
-                    ctx = expert_import.WriteContext(
+                    # check() refused a mission without a notice
+                    assert vocab.notice_version is not None
+                    experts_ctx = expert_import.WriteContext(
                         tenant, actor, initial_status, vocab.notice_version,
                         set(source.columns), batch_id, links.confirm(tenant),
                         links.sign_in(tenant))
-                    created, updated = await expert_import.write(db, ctx, result.records,
-                                                                 progress)
+                    created, updated = await expert_import.write(db, experts_ctx,
+                                                                 result.records, progress)
                 else:
-                    ctx = request_import.WriteContext(tenant, actor, initial_status,
-                                                      set(source.columns), batch_id)
-                    created, updated = await request_import.write(db, ctx, result.records,
-                                                                  progress)
+                    requests_ctx = request_import.WriteContext(tenant, actor, initial_status,
+                                                               set(source.columns), batch_id)
+                    created, updated = await request_import.write(db, requests_ctx,
+                                                                  result.records, progress)
                 audit(db, tenant.id, actor, f"import.{kind}", "import_batch", batch_id or "",
                       after={"rows": result.total, "created": created, "updated": updated,
                              "rejected": len(result.rejected_rows),

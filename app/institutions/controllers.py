@@ -11,8 +11,8 @@ from litestar.response import Redirect, Response
 
 from app.accounts import invitations
 from app.accounts.member_controllers import invitation_link
-from app.core.roles import INSTITUTIONS_MANAGE
 from app.core.errors import FormErrors
+from app.core.roles import INSTITUTIONS_MANAGE
 from app.i18n import gettext as _
 from app.institutions import labels, services
 from app.institutions.models import INSTITUTION_STATUSES

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from litestar.exceptions import NotFoundException
@@ -15,13 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import invitations
-from app.core.actor import Actor
-from app.core.roles import INSTITUTIONS_MANAGE
 from app.accounts.affiliations import HostInstitutionRef, register_host_institutions
-from app.accounts.services import email_problem, members_who_can, membership_of, normalise_email, user_by_email
+from app.accounts.services import (
+    email_problem,
+    members_who_can,
+    membership_of,
+    normalise_email,
+    user_by_email,
+)
+from app.audit.services import record
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors
-from app.audit.services import record
+from app.core.roles import INSTITUTIONS_MANAGE
 from app.i18n import gettext as _
 from app.institutions.models import INSTITUTION_KINDS, HostInstitution
 from app.notifications.services import queue_mail
@@ -152,9 +158,9 @@ async def apply(db: AsyncSession, tenant: TenantContext, actor: Actor, form,
     contact_email = normalise_email(form.get("contact_email", ""))
     if problem := email_problem(contact_email):
         errors["contact_email"] = problem
-    elif await db.scalar(select(func.count()).select_from(HostInstitution).where(
+    elif (await db.scalar(select(func.count()).select_from(HostInstitution).where(
             HostInstitution.tenant_id == tenant.id, HostInstitution.status == "pending",
-            HostInstitution.contact_email == contact_email)) >= MAX_PENDING_PER_CONTACT:
+            HostInstitution.contact_email == contact_email)) or 0) >= MAX_PENDING_PER_CONTACT:
         errors["contact_email"] = _("An application from this address is already waiting for "
                                     "the mission's answer.")
     if errors:

@@ -14,8 +14,8 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor
 from app.audit.services import record as audit
+from app.core.actor import Actor
 from tenants.context import TenantContext
 
 VISIBLE_STATUSES = ("todo", "doing", "failed")

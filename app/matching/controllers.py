@@ -12,15 +12,21 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.core.roles import REQUESTS_MANAGE
 from app.assignment_requests.services import focal_points, get_request
+from app.core.roles import REQUESTS_MANAGE
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.matching import shortlist
 from app.matching.scoring import CRITERIA
-from app.matching.services import (MatchFilters, candidate_facts, explain, find_candidates,
-                                   mission_weights, request_facts)
 from app.matching.scoring import score as score_candidate
+from app.matching.services import (
+    MatchFilters,
+    candidate_facts,
+    explain,
+    find_candidates,
+    mission_weights,
+    request_facts,
+)
 from app.search.documents import expert_documents
 from app.web.deps import CurrentActor, CurrentTenant, Db, Search
 from app.web.flash import flash

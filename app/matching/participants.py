@@ -19,10 +19,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assignment_requests.documents import read_terms_document
-from app.assignment_requests.models import (AssignmentRequest, RequestDocument,
-                                            RequestLanguage, RequestSkill)
-from app.assignment_requests.services import (acting_as, get_request, institution_of,
-                                              languages_of, skills_of, terms_document)
+from app.assignment_requests.models import (
+    AssignmentRequest,
+    RequestDocument,
+    RequestLanguage,
+    RequestSkill,
+)
+from app.assignment_requests.services import (
+    acting_as,
+    get_request,
+    institution_of,
+    languages_of,
+    skills_of,
+    terms_document,
+)
 from app.assignment_requests.states import INSTITUTION, MATCHABLE
 from app.core.actor import Actor
 from app.experts import labels as expert_labels

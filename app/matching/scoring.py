@@ -77,7 +77,7 @@ LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
 def _level(level: str | None) -> int:
-    return LEVEL_RANK.get(level, -1)
+    return LEVEL_RANK.get(level, -1) if level is not None else -1
 
 
 def languages_fit(required, spoken: dict[str, str]) -> tuple[float | None, dict]:
@@ -172,9 +172,10 @@ def score(request: RequestFacts, candidate: CandidateFacts,
     }
     criteria = [Criterion(name, found[name][0], weights[name], found[name][1])
                 for name in CRITERIA]
-    counted = [c for c in criteria if c.value is not None and c.weight > 0]
-    weight_sum = sum(c.weight for c in counted)
-    total = round(100 * sum(c.value * c.weight for c in counted) / weight_sum) if weight_sum else 0
+    counted = [(c.value, c.weight) for c in criteria if c.value is not None and c.weight > 0]
+    weight_sum = sum(weight for _value, weight in counted)
+    total = round(100 * sum(value * weight for value, weight in counted) / weight_sum) \
+        if weight_sum else 0
     return Score(total=total, criteria=criteria)
 
 

@@ -24,10 +24,19 @@ from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.matching import registry_search
 from app.matching.controllers import criterion_labels
-from app.matching.registry_search import (FACETS, MAX_OFFSET, MAX_SAVED_NAME,
-                                          MAX_SAVED_PER_USER, PAGE_SIZE, choices_for,
-                                          parse_search, registry_link, rows_of, run_search,
-                                          saved_searches)
+from app.matching.registry_search import (
+    FACETS,
+    MAX_OFFSET,
+    MAX_SAVED_NAME,
+    MAX_SAVED_PER_USER,
+    PAGE_SIZE,
+    choices_for,
+    parse_search,
+    registry_link,
+    rows_of,
+    run_search,
+    saved_searches,
+)
 from app.matching.scoring import CRITERIA, DEFAULT_WEIGHTS, MAX_WEIGHT
 from app.matching.services import mission_weights, set_mission_weights, weights_are_customised
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData, Search
@@ -137,12 +146,15 @@ async def save_matching_weights(request: Request, tenant: CurrentTenant, db: Db,
     restore = data.get("action") == "restore"
     values = {name: (data.get(name) or "").strip() for name in CRITERIA}
     errors = FieldErrors()
-    weights = None if restore else {
+    checked = None if restore else {
         name: errors.integer(name, values[name], 0, MAX_WEIGHT, required=True)
         for name in CRITERIA}
     try:
         if errors:
             raise FormErrors(errors)
+        # without errors every weight is a number (None comes with an error)
+        weights = None if checked is None else {
+            name: weight for name, weight in checked.items() if weight is not None}
         changed = await set_mission_weights(db, tenant, actor, weights)
     except FormErrors as exc:
         return await _weights_page(request, tenant, db, values, exc.errors, status_code=400)

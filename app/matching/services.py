@@ -17,15 +17,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.assignment_requests.models import AssignmentRequest
+from app.assignment_requests.services import languages_of, skills_of
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.errors import FormErrors
+from app.experts.models import (
+    LANGUAGE_LEVELS,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+)
 from app.i18n import gettext as _
-from app.assignment_requests.services import languages_of, skills_of
-from app.experts.models import (LANGUAGE_LEVELS, ExpertAvailability, ExpertConsent,
-                                ExpertLanguage, ExpertProfile, ExpertSkill)
-from app.matching.scoring import (CRITERIA, DEFAULT_WEIGHTS, CandidateFacts, RequestFacts,
-                                  Score, clean_weights, duration_days, rank_key, score)
+from app.matching.scoring import (
+    CRITERIA,
+    DEFAULT_WEIGHTS,
+    CandidateFacts,
+    RequestFacts,
+    Score,
+    clean_weights,
+    duration_days,
+    rank_key,
+    score,
+)
 from app.search.documents import expert_documents, months_between, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
@@ -243,7 +258,8 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
             ExpertAvailability.starts_on <= facts.window[1],
             ExpertAvailability.ends_on >= facts.window[0]))
     if filters.sector:
-        conditions.append(profile.sectors.any(filters.sector))
+        # ARRAY's any(value); the typing sees a relationship's any(criterion)
+        conditions.append(profile.sectors.any(filters.sector))  # type: ignore[arg-type]
     if filters.country:
         conditions.append(profile.residence_country == filters.country)
     if filters.modality:
@@ -271,6 +287,6 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
             for value in values if isinstance(values, list) else [values]:
                 if value:
                     facets[name][value] = facets[name].get(value, 0) + 1
-    scored = [(doc, 0.0, {}) for doc in documents]
+    scored: list[tuple[dict, float, dict]] = [(doc, 0.0, {}) for doc in documents]
     return Matches(_ranked(facts, weights, scored, limit), total, facets, skill_names,
                    from_engine=False)

@@ -15,15 +15,15 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Refusal
-from app.core.actor import Actor
 from app.accounts.models import User
 from app.accounts.services import get_user
-from app.core.clock import now
 from app.assignment_requests.models import AssignmentRequest
 from app.assignment_requests.services import acting_as
 from app.assignment_requests.states import INSTITUTION, MATCHABLE, STAFF, next_state
 from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import Refusal
 from app.experts.models import ExpertProfile
 from app.i18n import gettext as _
 from app.matching.models import ShortlistEntry
@@ -85,7 +85,7 @@ async def entries(db: AsyncSession, tenant: TenantContext,
         .join(ExpertProfile, ExpertProfile.id == ShortlistEntry.profile_id)
         .where(ShortlistEntry.tenant_id == tenant.id, ShortlistEntry.request_id == request.id)
         .order_by(ShortlistEntry.score.desc().nulls_last(), ExpertProfile.number))
-    return [tuple(row) for row in rows]
+    return [(entry, profile) for entry, profile in rows]
 
 
 async def get_entry(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
@@ -143,7 +143,8 @@ async def _entry_profile(db: AsyncSession, tenant: TenantContext,
 async def _expert_user(db: AsyncSession, tenant: TenantContext,
                        entry: ShortlistEntry) -> tuple[ExpertProfile, User | None]:
     profile = await _entry_profile(db, tenant, entry)
-    user = await get_user(db, profile.user_id) if profile and profile.user_id else None
+    assert profile is not None  # the entry's profile_id is a foreign key in the same mission
+    user = await get_user(db, profile.user_id) if profile.user_id else None
     return profile, user
 
 

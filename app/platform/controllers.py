@@ -4,8 +4,8 @@ from litestar import Request, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.core.roles import PLATFORM_ADMIN
 from app.core.errors import FormErrors
+from app.core.roles import PLATFORM_ADMIN
 from app.i18n import SUPPORTED_LOCALES, language_name
 from app.i18n import gettext as _
 from app.platform import services

@@ -14,8 +14,13 @@ from app.accounts import invitations
 from app.audit.services import record
 from app.core.actor import Actor
 from tenants.context import TenantContext, tenant_scope
-from tenants.provisioning import (MissionSpec, create_tenant, get_tenant_by_slug,
-                                  set_tenant_status, to_context)
+from tenants.provisioning import (
+    MissionSpec,
+    create_tenant,
+    get_tenant_by_slug,
+    set_tenant_status,
+    to_context,
+)
 
 
 async def create_mission(db: AsyncSession, actor: Actor, spec: MissionSpec) -> TenantContext:

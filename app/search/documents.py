@@ -13,10 +13,18 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.assignment_requests.models import (AssignmentRequest, RequestLanguage, RequestSkill)
-from app.experts.models import (LANGUAGE_LEVELS, ExpertAvailability, ExpertConsent,
-                                ExpertEducation, ExpertLanguage, ExpertProfile, ExpertSkill,
-                                ExpertWork, Skill)
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.experts.models import (
+    LANGUAGE_LEVELS,
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+    Skill,
+)
 from app.institutions.models import HostInstitution
 from app.search.outbox import EXPERTS, REQUESTS
 from search_index import IndexSettings
@@ -53,7 +61,8 @@ def levels_up_to(language: str, level: str) -> list[str]:
 
 def months_between(start: date, end: date) -> list[str]:
     """'YYYY-MM' of every month the period touches (at most MAX_MONTHS)."""
-    months, current = [], date(start.year, start.month, 1)
+    months: list[str] = []
+    current = date(start.year, start.month, 1)
     while current <= end and len(months) < MAX_MONTHS:
         months.append(f"{current.year:04d}-{current.month:02d}")
         current = date(current.year + current.month // 12, current.month % 12 + 1, 1)

@@ -18,9 +18,16 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
-from app.experts.models import (ExpertAvailability, ExpertConsent, ExpertEducation,
-                                ExpertLanguage, ExpertProfile, ExpertSkill, ExpertWork)
 from app.db.session import TenantSession
+from app.experts.models import (
+    ExpertAvailability,
+    ExpertConsent,
+    ExpertEducation,
+    ExpertLanguage,
+    ExpertProfile,
+    ExpertSkill,
+    ExpertWork,
+)
 from app.search.models import SearchOutbox
 
 EXPERTS, REQUESTS = "experts", "requests"

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.experts.models import ExpertProfile
 from app.assignment_requests.models import AssignmentRequest
+from app.experts.models import ExpertProfile
 from app.search.documents import BUILDERS, INDEXES
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS, REQUESTS
@@ -112,7 +112,8 @@ async def reindex(session_factory: async_sessionmaker[AsyncSession], backend: Se
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the mission's documents in both indexes from PostgreSQL. progress(done,
     total) is called after every batch."""
-    models = {EXPERTS: ExpertProfile, REQUESTS: AssignmentRequest}
+    models: dict[str, type[ExpertProfile] | type[AssignmentRequest]] = {
+        EXPERTS: ExpertProfile, REQUESTS: AssignmentRequest}
     with tenant_scope(tenant):
         async with session_factory() as db:
             ids = {index: list(await db.scalars(select(model.id).where(

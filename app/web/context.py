@@ -5,6 +5,7 @@ templates and error pages."""
 from __future__ import annotations
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 
 from app.core.actor import Actor
@@ -25,7 +26,7 @@ def locale_for(request: Request, tenant: TenantContext | None) -> str:
     return choose_locale(chosen, tenant.locales, tenant.default_locale)
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: ASGIConnection) -> str:
     # uvicorn's proxy_headers already put X-Forwarded-For from trusted proxies here.
     return request.client.host if request.client else ""
 

@@ -6,9 +6,10 @@ import logging
 from http import HTTPStatus
 
 from litestar import MediaType, Request, Response
-from litestar.response import Redirect
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from app.core.errors import Refusal
 from app.i18n import gettext as _
@@ -120,7 +121,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SignInRequired: sign_in_required_handler,
     Refusal: refusal_handler,
     HTTPException: http_exception_handler,

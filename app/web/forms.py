@@ -12,6 +12,7 @@ from litestar.exceptions import ValidationException
 from app.i18n import gettext as _
 from app.web.reference import language_codes
 
+
 async def text_form(request: Request):
     """The posted form with every value (repeated ones too, via getall); a form of ours
     never sends files here, so one that does is refused (400)."""

@@ -24,7 +24,8 @@ def requires(permission: str):
         if not actor.can(permission):
             raise PermissionDeniedException()
 
-    guard.permission = permission  # read by the authorization matrix test
+    # read by the authorization matrix test (an attribute functions may have)
+    guard.permission = permission  # type: ignore[attr-defined]
     return guard
 
 

@@ -83,8 +83,8 @@ def render_blocks(env: Environment, template_name: str, blocks: Sequence[str],
     ctx = template.new_context(context)
     top = template.root_render_func(ctx)
     next(top, None)
-    top.close()
-    return "".join(env.concat(ctx.blocks[name][0](ctx)) for name in blocks)  # type: ignore[attr-defined]
+    top.close()  # type: ignore[attr-defined]  # typed Iterator, is a generator
+    return "".join(env.concat(ctx.blocks[name][0](ctx)) for name in blocks)
 
 
 class Fragment(Template):
@@ -94,7 +94,7 @@ class Fragment(Template):
         super().__init__(**kwargs)
         self.blocks = tuple(blocks)
 
-    def to_asgi_response(self, app: Any, request: Request, *,  # type: ignore[override]
+    def to_asgi_response(self, app: Any, request: Request, *,
                          background: BackgroundTask | BackgroundTasks | None = None,
                          cookies: Iterable[Cookie] | None = None,
                          encoded_headers: Iterable[tuple[bytes, bytes]] | None = None,

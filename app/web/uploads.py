@@ -12,8 +12,8 @@ from litestar.params import Body
 from litestar.response import Response
 from litestar.utils.scope.state import ScopeState
 
-from app.core.actor import Actor
 from app.config import get_settings
+from app.core.actor import Actor
 from app.documents import MB
 from app.web.errors import error_response, sign_in_required_handler
 from app.web.guards import SignInRequired
@@ -37,6 +37,7 @@ def upload_too_large(permission: str, field: str, label: str):
         if not actor.can(permission):
             return error_response(request, 403)
         # The CSRF middleware stopped before recording the token; the page's form needs it.
+        assert request.app.csrf_config is not None  # app/main.py turns CSRF protection on
         cookie = request.app.csrf_config.cookie_name
         ScopeState.from_scope(request.scope).csrf_token = request.cookies.get(cookie, "")
         return page(request, "upload_too_large.html", status_code=413, field=field,
