@@ -67,3 +67,15 @@ async def a_checklist_item(db: AsyncSession, tenant: TenantContext) -> uuid.UUID
 async def an_assignment_with_a_checklist_item(db: AsyncSession, tenant: TenantContext) -> dict:
     return {"assignment_id": await an_assignment(db, tenant),
             "item_id": await a_checklist_item(db, tenant)}
+
+
+async def an_assignment_in_progress(db: AsyncSession, tenant: TenantContext,
+                                    institution_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Under way: its expert (the signed-in expert if one acts) writes the final report."""
+    return await an_assignment(db, tenant, institution_id, status="in_progress")
+
+
+async def a_completed_assignment(db: AsyncSession, tenant: TenantContext,
+                                 institution_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Completed: its institution (the given one) evaluates it."""
+    return await an_assignment(db, tenant, institution_id, status="completed")

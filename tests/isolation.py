@@ -29,7 +29,9 @@ from tenants.context import TenantContext, tenant_scope
 from tests.api_helpers import an_api_token
 from tests.assignment_helpers import (
     a_checklist_item,
+    a_completed_assignment,
     an_assignment,
+    an_assignment_in_progress,
     an_assignment_with_a_checklist_item,
 )
 from tests.conftest import csrf_token
@@ -245,6 +247,14 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "assignment_id", an_assignment, "POST", "staff"),
     f"{M}/assignments/{{assignment_id:uuid}}/checklist/{{item_id:uuid}}": IsolationCase(
         "assignment_id", an_assignment_with_a_checklist_item, "POST", "staff"),
+    # Staff see the assignment but the report is the expert's, the evaluation the
+    # institution's (403); another mission's assignment stays 404.
+    f"{M}/assignments/{{assignment_id:uuid}}/report": IsolationCase(
+        "assignment_id", an_assignment_in_progress, "POST", "expert"),
+    f"{M}/assignments/{{assignment_id:uuid}}/evaluation": IsolationCase(
+        "assignment_id", a_completed_assignment, "POST", "staff", forbidden_here=True),
+    f"{M}/assignments/{{assignment_id:uuid}}/review": IsolationCase(
+        "assignment_id", an_assignment, "POST", "staff"),
     f"{M}/admin/checklist/{{item_id:uuid}}": IsolationCase(
         "item_id", a_checklist_item, "POST", "mission_admin"),
     # The job queue has no row-level security: another mission's job is not found all the same.

@@ -311,3 +311,70 @@ async def test_mission_admins_keep_the_checklist(client, missions, session_facto
         async with session_factory() as db:
             item = await db.scalar(select(ChecklistItem).where(ChecklistItem.id == item.id))
     assert not item.active and item.remote
+
+
+# --- the final report, the evaluation, and matching -----------------------------------------
+
+async def test_report_and_evaluation_lead_to_evaluated_and_count_for_matching(
+        client, missions, session_factory, signed_in_as):
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        institution_id = (await make_institution(db, sudan, name="Evaluating Board")).id
+    expert = await signed_in_as("expert")
+    assignment_id = await _new(session_factory, sudan, institution_id=institution_id,
+                               status="in_progress")
+    url = f"/sudan/assignments/{assignment_id}"
+    # The expert writes the report; activities and results are required.
+    missing = await post(client, f"{url}/report", {"activities": "Trained twenty engineers."})
+    assert missing.status_code == 422 and field_error(missing.text, "results")
+    report = {"activities": "Trained twenty engineers.", "results": "A maintenance plan.",
+              "challenges": "Power cuts.", "recommendations": "A second cohort."}
+    assert (await post(client, f"{url}/report", report)).status_code == 303
+    # The institution cannot evaluate before the work is completed.
+    use_session(client, None)
+    focal = await signed_in_as("institution_focal_point", host_institution_id=institution_id)
+    scores = {"relevance": "5", "quality": "4", "timeliness": "3", "knowledge_transfer": "5",
+              "would_host_again": "5", "comments": "Very useful."}
+    early = await post(client, f"{url}/evaluation", scores)
+    assert early.status_code == 409
+    await _move(session_factory, sudan, assignment_id, "complete")
+    bad = await post(client, f"{url}/evaluation", {**scores, "quality": "9"})
+    assert bad.status_code == 422 and field_error(bad.text, "quality") == \
+        "Choose a score from 1 to 5."
+    assert (await post(client, f"{url}/evaluation", scores)).status_code == 303
+    # Staff: evaluating needs both accepted; returning needs a reason the author reads.
+    with pytest.raises(AssignmentRefused):
+        await _move(session_factory, sudan, assignment_id, "evaluate")
+    use_session(client, None)
+    await signed_in_as("staff")
+    version = (await stored(session_factory, sudan, assignment_id)).version
+    no_reason = await post(client, f"{url}/review", {"part": "report", "decision": "return",
+                                                     "version": str(version)})
+    assert no_reason.status_code == 422 and field_error(no_reason.text, "report_reason")
+    assert (await post(client, f"{url}/review", {
+        "part": "report", "decision": "return", "reason": "Add the plan's main points.",
+        "version": str(version)})).status_code == 303
+    returned = [m for m in await mails_to(session_factory, sudan, expert.email)
+                if m.kind == "assignment_part_returned"]
+    assert returned and "Add the plan's main points." in returned[-1].body
+    use_session(client, None)
+    await signed_in_as("staff")
+    # The expert sends it again (as the expert), then staff accept both.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            expert_actor = Actor(user_id=expert.id, email=expert.email, role="expert",
+                                 permissions=permissions_for("expert", False))
+            await services.submit_report(db, sudan, expert_actor, assignment_id, report, "x")
+    for part in ("report", "evaluation"):
+        version = (await stored(session_factory, sudan, assignment_id)).version
+        assert (await post(client, f"{url}/review", {
+            "part": part, "decision": "accept", "version": str(version)})).status_code == 303
+    await _move(session_factory, sudan, assignment_id, "evaluate")
+    assert (await stored(session_factory, sudan, assignment_id)).status == "evaluated"
+    # The accepted evaluation is the expert's "past evaluations" for matching: (4.4-1)/4.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            profile_id = (await stored(session_factory, sudan, assignment_id)).profile_id
+            scores_by_expert = await services.evaluation_scores(db, sudan, [profile_id])
+    assert scores_by_expert == {profile_id: pytest.approx(0.85)}
+    assert focal.email  # the focal point's evaluation is what was scored

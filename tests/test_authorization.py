@@ -163,6 +163,11 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/move"): STAFF,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/plan"): STAFF,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/checklist/{{item_id:uuid}}"): STAFF,
+    # The final report is its expert's, the evaluation its institution's focal points'.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/report"): EXPERTS,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/evaluation"):
+        frozenset({"institution_focal_point"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): STAFF,
     ("GET", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): ADMINS,
@@ -303,6 +308,14 @@ PROBES: dict[tuple[str, str], Probe] = {
         "duty_station": "Khartoum"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/checklist/{{item_id:uuid}}"): Probe(
         form={"done": "1"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/report"): Probe(form={
+        "activities": "Trained 20 engineers.", "results": "A maintenance plan."}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/evaluation"): Probe(form={
+        "relevance": "5", "quality": "4", "timeliness": "4", "knowledge_transfer": "5",
+        "would_host_again": "5"}),
+    # Nothing was sent for review on a new assignment: the handler says so (409).
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): Probe(
+        form={"part": "report", "decision": "accept"}, status=409),
     ("POST", f"{M}/admin/checklist"): Probe(form=lambda: {"label": f"Matrix item {uuid.uuid4().hex[:6]}"}),
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): Probe(form={"active": "1"}),
     ("POST", "/admin/missions"): INVALID,

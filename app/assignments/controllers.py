@@ -16,7 +16,13 @@ from app.assignments.models import ASSIGNMENT_STATUSES
 from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm, StaleForm
 from app.assignments.states import allowed_actions
 from app.core.errors import FormErrors
-from app.core.roles import ASSIGNMENTS_CONFIGURE, ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW
+from app.core.roles import (
+    ASSIGNMENTS_CONFIGURE,
+    ASSIGNMENTS_MANAGE,
+    ASSIGNMENTS_VIEW,
+    PROFILE_OWN,
+    REQUESTS_VIEW,
+)
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.institutions.services import list_institutions
@@ -29,6 +35,8 @@ from app.web.templating import page
 from tenants.services import list_sectors
 
 VIEW, MANAGE = [requires(ASSIGNMENTS_VIEW)], [requires(ASSIGNMENTS_MANAGE)]
+# The final report is the expert's to write, the evaluation the host institution's.
+EXPERT_ONLY, INSTITUTION_ONLY = [requires(PROFILE_OWN)], [requires(REQUESTS_VIEW)]
 CONFIGURE = [requires(ASSIGNMENTS_CONFIGURE)]
 
 
@@ -97,7 +105,13 @@ async def _assignment_page(request: Request, tenant, db, actor, assignment_id: u
                 modalities=expert_labels.modalities(),
                 modality_names=dict(expert_labels.modalities()),
                 history=await services.history(db, tenant, view),
-                history_labels=labels.history())
+                history_labels=labels.history(),
+                report=await services.report_of(db, tenant, view),
+                evaluation=await services.evaluation_of(db, tenant, view),
+                report_sections=labels.report_sections(),
+                criteria=labels.evaluation_criteria(),
+                reportable=view.assignment.status in services.REPORTABLE,
+                review_names=labels.review_statuses())
 
 
 @get("/assignments/{assignment_id:uuid}", name="assignment_detail", guards=VIEW)
@@ -158,6 +172,51 @@ async def assignment_tick(request: Request, tenant: CurrentTenant, db: Db, actor
     return Redirect(_url(tenant, assignment_id) + "#checklist", status_code=303)
 
 
+# --- the final report, the evaluation and their review ---------------------------------------
+
+@post("/assignments/{assignment_id:uuid}/report", name="assignment_report", guards=EXPERT_ONLY)
+async def assignment_report(request: Request, tenant: CurrentTenant, db: Db,
+                            actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                            data: FormData) -> Response:
+    try:
+        await services.submit_report(db, tenant, actor, assignment_id, data,
+                                     absolute_url(request, _url(tenant, assignment_id)))
+    except (AssignmentRefused, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
+                 _("Your final report is sent to the mission."))
+
+
+@post("/assignments/{assignment_id:uuid}/evaluation", name="assignment_evaluation",
+      guards=INSTITUTION_ONLY)
+async def assignment_evaluation(request: Request, tenant: CurrentTenant, db: Db,
+                                actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                                data: FormData) -> Response:
+    try:
+        await services.submit_evaluation(db, tenant, actor, assignment_id, data,
+                                         data.get("comments", ""),
+                                         absolute_url(request, _url(tenant, assignment_id)))
+    except (AssignmentRefused, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
+                 _("Your evaluation is sent to the mission. Thank you."))
+
+
+@post("/assignments/{assignment_id:uuid}/review", name="assignment_review", guards=MANAGE)
+async def assignment_review(request: Request, tenant: CurrentTenant, db: Db,
+                            actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                            data: FormData) -> Response:
+    part = data.get("part", "")
+    try:
+        await services.review(db, tenant, actor, assignment_id, part, data.get("decision", ""),
+                              data.get("reason", ""), _version(data.get("version")),
+                              absolute_url(request, _url(tenant, assignment_id)))
+    except (AssignmentRefused, StaleForm) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
+                 _("Review saved."))
+
+
 # --- the mission's checklist ----------------------------------------------------------------
 
 async def _checklist_page(request: Request, tenant, db, errors: dict | None = None,
@@ -197,4 +256,5 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
 
 
 ASSIGNMENT_ROUTES = [assignment_list, assignment_detail, assignment_move, assignment_plan,
-                     assignment_tick, checklist_admin, checklist_add, checklist_change]
+                     assignment_tick, assignment_report, assignment_evaluation,
+                     assignment_review, checklist_admin, checklist_add, checklist_change]

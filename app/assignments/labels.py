@@ -30,6 +30,29 @@ def checklist_labels() -> dict[str, str]:
             "host_ready": _("Host institution ready")}
 
 
+def report_sections() -> list[tuple[str, str, str]]:
+    """(field, heading, what to write)."""
+    return [("activities", _("Activities"), _("What you did, with whom, and when.")),
+            ("results", _("Results"), _("What came of it: people trained, documents, changes "
+                                         "seen.")),
+            ("challenges", _("Challenges"), _("What stood in the way, and how it was met.")),
+            ("recommendations", _("Recommendations"), _("What the institution and the mission "
+                                                         "should do next."))]
+
+
+def evaluation_criteria() -> list[tuple[str, str]]:
+    return [("relevance", _("Relevance to the institution's needs")),
+            ("quality", _("Quality of the work")),
+            ("timeliness", _("Timeliness")),
+            ("knowledge_transfer", _("Knowledge passed on to the staff")),
+            ("would_host_again", _("Would host this expert again"))]
+
+
+def review_statuses() -> dict[str, str]:
+    return {"submitted": _("Waiting for the mission's review"), "accepted": _("Accepted"),
+            "returned": _("Returned for changes")}
+
+
 def history() -> dict[str, str]:
     """What each step of an assignment's history says."""
     return {"assignment.created": _("Selection confirmed: assignment created"),
@@ -37,7 +60,18 @@ def history() -> dict[str, str]:
             "assignment.postponed": _("Postponed"),
             "assignment.checklist_ticked": _("Preparation item done"),
             "assignment.checklist_unticked": _("Preparation item undone"),
+            "assignment.report_submitted": _("Final report sent"),
+            "assignment.report_accepted": _("Final report accepted"),
+            "assignment.report_returned": _("Final report returned"),
+            "assignment.evaluation_submitted": _("Evaluation sent"),
+            "assignment.evaluation_accepted": _("Evaluation accepted"),
+            "assignment.evaluation_returned": _("Evaluation returned"),
             **{f"assignment.{action}": label for action, label in actions().items()}}
 
 
+def part_label(part: str) -> str:
+    return {"report": _("the final report"), "evaluation": _("the evaluation")}.get(part, part)
+
+
 template_global("assignment_status_label", status_label)
+template_global("assignment_part_label", part_label)

@@ -1,4 +1,5 @@
-"""The assignment and its preparation checklist."""
+"""The assignment, its preparation checklist, the expert's final report and the host
+institution's evaluation."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ ASSIGNMENT_STATUSES = ("planned", "contracted", "in_progress", "completed", "eva
                        "cancelled")
 # How the expert works on this assignment (the same words as profiles and requests).
 ASSIGNMENT_MODALITIES = ("on_site", "remote", "hybrid")
+# A final report or an evaluation: written (and sent again after a return), then reviewed.
+REVIEW_STATUSES = ("submitted", "accepted", "returned")
+REPORT_SECTIONS = ("activities", "results", "challenges", "recommendations")
+# The host institution's evaluation, each from 1 (poor) to 5 (excellent).
+EVALUATION_CRITERIA = ("relevance", "quality", "timeliness", "knowledge_transfer",
+                       "would_host_again")
 
 
 class Assignment(TenantScoped, Base):
@@ -93,3 +100,51 @@ class ChecklistTick(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
     ticked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                 server_default=func.now())
+
+
+class _Reviewed:
+    """Sent by one party, accepted or returned (with a reason) by staff."""
+
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    submitted_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                   server_default=func.now())
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class FinalReport(_Reviewed, TenantScoped, Base):
+    """The expert's final report: what was done, what came of it, what stood in the way,
+    what should follow."""
+
+    __tablename__ = "assignment_reports"
+    __table_args__ = (UniqueConstraint("tenant_id", "assignment_id"),)
+
+    assignment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignments.id", ondelete="CASCADE"))
+    activities: Mapped[str] = mapped_column(Text, default="")
+    results: Mapped[str] = mapped_column(Text, default="")
+    challenges: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+
+
+class Evaluation(_Reviewed, TenantScoped, Base):
+    """The host institution's evaluation of the assignment, 1 to 5 on each criterion."""
+
+    __tablename__ = "assignment_evaluations"
+    __table_args__ = (UniqueConstraint("tenant_id", "assignment_id"),)
+
+    assignment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignments.id", ondelete="CASCADE"))
+    relevance: Mapped[int] = mapped_column(Integer)
+    quality: Mapped[int] = mapped_column(Integer)
+    timeliness: Mapped[int] = mapped_column(Integer)
+    knowledge_transfer: Mapped[int] = mapped_column(Integer)
+    would_host_again: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[str] = mapped_column(Text, default="")
+
+    def mean(self) -> float:
+        return sum(getattr(self, name) for name in EVALUATION_CRITERIA) / len(EVALUATION_CRITERIA)

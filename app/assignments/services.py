@@ -21,7 +21,16 @@ from app.accounts.models import User
 from app.accounts.services import get_user, members_who_can
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments.labels import checklist_labels
-from app.assignments.models import ASSIGNMENT_MODALITIES, Assignment, ChecklistItem, ChecklistTick
+from app.assignments.models import (
+    ASSIGNMENT_MODALITIES,
+    EVALUATION_CRITERIA,
+    REPORT_SECTIONS,
+    Assignment,
+    ChecklistItem,
+    ChecklistTick,
+    Evaluation,
+    FinalReport,
+)
 from app.assignments.states import NEEDS_REASON, POSTPONABLE, next_state
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
@@ -35,6 +44,7 @@ from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
+from app.search.documents import expert_evaluations
 from tenants.context import TenantContext
 
 STAFF, EXPERT, INSTITUTION = "staff", "expert", "institution"
@@ -344,10 +354,12 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
     if action == "complete":
         assignment.actual_end = assignment.actual_end or _today(tenant)
     if action == "evaluate":
-        # The final report and the evaluation are reviewed on their own pages (to come);
-        # until both are accepted, only "closed without evaluation" reaches the end.
-        raise AssignmentRefused(_("The expert's final report and the host institution's "
-                                  "evaluation must both be accepted first."))
+        report, evaluation = await report_of(db, tenant, view), await evaluation_of(db, tenant,
+                                                                                    view)
+        if report is None or report.status != "accepted" \
+                or evaluation is None or evaluation.status != "accepted":
+            raise AssignmentRefused(_("The expert's final report and the host institution's "
+                                      "evaluation must both be accepted first."))
     before = assignment.status
     assignment.status = target
     if action in NEEDS_REASON:
@@ -507,3 +519,167 @@ async def history(db: AsyncSession, tenant: TenantContext,
     if view.who == STAFF:
         return events
     return [e for e in events if not e.action.startswith("assignment.checklist")]
+
+
+# --- the final report and the evaluation ----------------------------------------------------
+
+MAX_SECTION = 20_000
+# The expert writes the report while the work goes on and after it; the institution
+# evaluates once the work is completed.
+REPORTABLE = frozenset({"in_progress", "completed"})
+
+
+async def report_of(db: AsyncSession, tenant: TenantContext,
+                    view: AssignmentView) -> FinalReport | None:
+    return await db.scalar(select(FinalReport).where(
+        FinalReport.tenant_id == tenant.id, FinalReport.assignment_id == view.assignment.id))
+
+
+async def evaluation_of(db: AsyncSession, tenant: TenantContext,
+                        view: AssignmentView) -> Evaluation | None:
+    return await db.scalar(select(Evaluation).where(
+        Evaluation.tenant_id == tenant.id, Evaluation.assignment_id == view.assignment.id))
+
+
+async def _as_party(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                    assignment_id: uuid.UUID, party: str) -> AssignmentView:
+    """The assignment, for its expert or its institution only: anyone else who may see it
+    may not do this (403); anyone who may not see it finds nothing (404)."""
+    view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
+    if view.who != party:
+        raise PermissionDeniedException()
+    return view
+
+
+async def _tell_staff(db: AsyncSession, tenant: TenantContext, view: AssignmentView,
+                      part: str, link: str) -> None:
+    for person in await members_who_can(db, tenant, ASSIGNMENTS_MANAGE):
+        queue_mail(db, tenant, person.email, "assignment_part_sent",
+                   person.preferred_locale or tenant.default_locale, name=person.name,
+                   number=view.request.number, title=view.request.title, part=part, link=link)
+
+
+async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                        assignment_id: uuid.UUID, sections: dict[str, str],
+                        link: str) -> AssignmentView:
+    """The expert sends their final report (again, after a return); staff are told."""
+    view = await _as_party(db, tenant, actor, assignment_id, EXPERT)
+    if view.assignment.status not in REPORTABLE:
+        raise AssignmentRefused(_("The final report is written once the assignment has "
+                                  "started."))
+    report = await report_of(db, tenant, view)
+    if report is not None and report.status == "accepted":
+        raise AssignmentRefused(_("The mission has accepted this report: it can no longer "
+                                  "change."))
+    texts = {name: sections.get(name, "").strip() for name in REPORT_SECTIONS}
+    errors = {name: _("Use at most %(n)s characters.") % {"n": MAX_SECTION}
+              for name, text in texts.items() if len(text) > MAX_SECTION}
+    for name in ("activities", "results"):
+        if not texts[name] and name not in errors:
+            errors[name] = _("This field is required.")
+    if errors:
+        raise FormErrors(errors)
+    if report is None:
+        report = FinalReport(tenant_id=tenant.id, assignment_id=view.assignment.id)
+        db.add(report)
+    for name, text in texts.items():
+        setattr(report, name, text)
+    report.status, report.return_reason = "submitted", ""
+    report.submitted_by_id, report.submitted_at = actor.user_id, now()
+    _changed(view.assignment)
+    record(db, tenant.id, actor, "assignment.report_submitted", "assignment", view.assignment.id)
+    await _tell_staff(db, tenant, view, "report", link)
+    await db.commit()
+    return view
+
+
+async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                            assignment_id: uuid.UUID, scores: dict[str, str], comments: str,
+                            link: str) -> AssignmentView:
+    """The host institution evaluates the completed assignment, 1 to 5 on each criterion."""
+    view = await _as_party(db, tenant, actor, assignment_id, INSTITUTION)
+    if view.assignment.status != "completed":
+        raise AssignmentRefused(_("The institution evaluates the assignment once it is "
+                                  "completed."))
+    evaluation = await evaluation_of(db, tenant, view)
+    if evaluation is not None and evaluation.status == "accepted":
+        raise AssignmentRefused(_("The mission has accepted this evaluation: it can no longer "
+                                  "change."))
+    errors: dict[str, str] = {}
+    values: dict[str, int] = {}
+    for name in EVALUATION_CRITERIA:
+        raw = scores.get(name, "").strip()
+        if raw not in ("1", "2", "3", "4", "5"):
+            errors[name] = _("Choose a score from 1 to 5.")
+        else:
+            values[name] = int(raw)
+    comments = comments.strip()
+    if len(comments) > MAX_SECTION:
+        errors["comments"] = _("Use at most %(n)s characters.") % {"n": MAX_SECTION}
+    if errors:
+        raise FormErrors(errors)
+    if evaluation is None:
+        evaluation = Evaluation(tenant_id=tenant.id, assignment_id=view.assignment.id, **values)
+        db.add(evaluation)
+    for name, value in values.items():
+        setattr(evaluation, name, value)
+    evaluation.comments, evaluation.status, evaluation.return_reason = comments, "submitted", ""
+    evaluation.submitted_by_id, evaluation.submitted_at = actor.user_id, now()
+    _changed(view.assignment)
+    record(db, tenant.id, actor, "assignment.evaluation_submitted", "assignment",
+           view.assignment.id, after=values)
+    await _tell_staff(db, tenant, view, "evaluation", link)
+    await db.commit()
+    return view
+
+
+async def review(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                 assignment_id: uuid.UUID, part: str, decision: str, reason: str,
+                 version: int | None, link: str) -> AssignmentView:
+    """Staff accept the report or the evaluation, or return it with a reason its author
+    reads. An accepted evaluation counts for the expert's next matches."""
+    view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
+    if view.who != STAFF:
+        raise NotFoundException()
+    _check_version(view.assignment, version)
+    item = await (report_of if part == "report" else evaluation_of)(db, tenant, view) \
+        if part in ("report", "evaluation") else None
+    if item is None or item.status != "submitted" or decision not in ("accept", "return"):
+        raise AssignmentRefused(_("There is nothing to review here."))
+    reason = reason.strip()[:MAX_REASON]
+    if decision == "return" and not reason:
+        raise AssignmentRefused(_("Say what must change: the author will read it."),
+                                f"{part}_reason", status=422)
+    item.status = "accepted" if decision == "accept" else "returned"
+    item.return_reason = reason if decision == "return" else ""
+    item.reviewed_by_id, item.reviewed_at = actor.user_id, now()
+    _changed(view.assignment)
+    record(db, tenant.id, actor, f"assignment.{part}_{item.status}", "assignment",
+           view.assignment.id, after={"reason": reason or None})
+    if decision == "return" and item.submitted_by_id is not None:
+        author = await get_user(db, item.submitted_by_id)
+        if author is not None:
+            queue_mail(db, tenant, author.email, "assignment_part_returned",
+                       author.preferred_locale or tenant.default_locale, name=author.name,
+                       number=view.request.number, title=view.request.title, part=part,
+                       reason=reason, link=link)
+    if part == "evaluation" and decision == "accept":
+        view.profile.updated_at = now()  # the expert's search document carries evaluations
+    await db.commit()
+    return view
+
+
+@expert_evaluations
+async def evaluation_scores(db: AsyncSession, tenant: TenantContext,
+                            profile_ids: list[uuid.UUID]) -> dict[uuid.UUID, float]:
+    """Each expert's accepted evaluations, as one mean from 0 (all 1s) to 1 (all 5s): the
+    "past evaluations" criterion of matching."""
+    criteria = [getattr(Evaluation, name) for name in EVALUATION_CRITERIA]
+    mean = sum(criteria[1:], criteria[0]) / float(len(criteria))
+    rows = await db.execute(
+        select(Assignment.profile_id, func.avg(mean))
+        .join(Evaluation, Evaluation.assignment_id == Assignment.id)
+        .where(Assignment.tenant_id == tenant.id, Assignment.profile_id.in_(profile_ids),
+               Evaluation.status == "accepted")
+        .group_by(Assignment.profile_id))
+    return {profile_id: (float(average) - 1) / 4 for profile_id, average in rows}

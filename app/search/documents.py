@@ -8,6 +8,7 @@ consent to matching; status and the other consents are fields that searches filt
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -124,6 +125,7 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
             select(ExpertSkill.profile_id, Skill).join(Skill, Skill.id == ExpertSkill.skill_id)
             .where(ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id.in_(ids)))).all():
         skills.setdefault(profile_id, []).append(skill)
+    evaluations = await _evaluations(db, tenant, list(ids))
     documents: dict[uuid.UUID, dict | None] = {}
     for profile_id in ids:
         profile = profiles.get(profile_id)
@@ -154,7 +156,7 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
             "min_weeks": profile.min_weeks, "max_weeks": profile.max_weeks,
             "shares_profile": "yes" if "share_with_institutions" in consents.get(
                 profile_id, set()) else "no",
-            "evaluation": None,  # past assignments' evaluations arrive with assignments
+            "evaluation": evaluations.get(profile_id),
         }
     return documents
 
@@ -213,3 +215,23 @@ async def request_documents(db: AsyncSession, tenant: TenantContext,
 
 
 BUILDERS = {EXPERTS: expert_documents, REQUESTS: request_documents}
+
+
+# The experts' past evaluations come from a later domain (app/assignments registers the
+# lookup): (db, tenant, profile ids) -> {profile id: mean from 0 to 1}.
+EvaluationLookup = Callable[[AsyncSession, TenantContext, list[uuid.UUID]],
+                            Awaitable[dict[uuid.UUID, float]]]
+_evaluation_lookup: EvaluationLookup | None = None
+
+
+def expert_evaluations(lookup: EvaluationLookup) -> EvaluationLookup:
+    global _evaluation_lookup
+    _evaluation_lookup = lookup
+    return lookup
+
+
+async def _evaluations(db: AsyncSession, tenant: TenantContext,
+                       ids: list[uuid.UUID]) -> dict[uuid.UUID, float]:
+    if _evaluation_lookup is None:  # a programming error: import app.domains first
+        raise RuntimeError("no expert evaluation lookup registered (import app.domains)")
+    return await _evaluation_lookup(db, tenant, ids)

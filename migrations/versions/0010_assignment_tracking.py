@@ -1,5 +1,6 @@
 """Assignment tracking: dates, modality, duty station and a version on the assignment; the
-mission's preparation checklist and its ticks.
+mission's preparation checklist and its ticks; the expert's final report and the host
+institution's evaluation.
 
 Revision ID: 0010
 Revises: 0009
@@ -20,7 +21,24 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-TABLES = ("assignment_checklist_items", "assignment_checklist_ticks")
+TABLES = ("assignment_checklist_items", "assignment_checklist_ticks", "assignment_reports",
+          "assignment_evaluations")
+
+
+def _reviewed() -> list[sa.Column]:
+    """Sent by one party, accepted or returned by staff (app.assignments.models._Reviewed)."""
+    return [sa.Column("assignment_id", pg.UUID(as_uuid=True),
+                      sa.ForeignKey("assignments.id", ondelete="CASCADE"), nullable=False),
+            sa.Column("status", sa.String(16), nullable=False, server_default="submitted"),
+            user_fk("submitted_by_id", ondelete="SET NULL", nullable=True),
+            sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False,
+                      server_default=sa.func.now()),
+            user_fk("reviewed_by_id", ondelete="SET NULL", nullable=True),
+            sa.Column("reviewed_at", sa.DateTime(timezone=True)),
+            sa.Column("return_reason", sa.Text, nullable=False, server_default=""),
+            sa.UniqueConstraint("tenant_id", "assignment_id"),
+            sa.CheckConstraint("status IN ('submitted', 'accepted', 'returned')",
+                               name="status")]
 
 
 def upgrade() -> None:
@@ -68,6 +86,21 @@ def upgrade() -> None:
         sa.Column("ticked_at", sa.DateTime(timezone=True), nullable=False,
                   server_default=sa.func.now()),
         sa.UniqueConstraint("tenant_id", "assignment_id", "item_id"),
+    )
+    op.create_table(
+        "assignment_reports",
+        *base_columns(), tenant_id(), *_reviewed(),
+        *(sa.Column(name, sa.Text, nullable=False, server_default="")
+          for name in ("activities", "results", "challenges", "recommendations")),
+    )
+    criteria = ("relevance", "quality", "timeliness", "knowledge_transfer", "would_host_again")
+    op.create_table(
+        "assignment_evaluations",
+        *base_columns(), tenant_id(), *_reviewed(),
+        *(sa.Column(name, sa.Integer, nullable=False) for name in criteria),
+        sa.Column("comments", sa.Text, nullable=False, server_default=""),
+        sa.CheckConstraint(" AND ".join(f"{name} BETWEEN 1 AND 5" for name in criteria),
+                           name="scores"),
     )
     for table in TABLES:
         enable_tenant_rls(op, table)
