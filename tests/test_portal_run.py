@@ -15,6 +15,7 @@ import time
 
 import httpx
 import psutil
+import pytest
 
 
 def free_port() -> int:
@@ -179,3 +180,22 @@ def test_two_web_processes_one_worker_and_the_index_in_both(tmp_path):
     assert "Diaspora Bridge stopped." in out
     assert "Traceback" not in out, out
     assert not postgres_running(tmp_path / "pgdata"), "the embedded PostgreSQL outlived portal run"
+
+
+def test_workers_option_and_environment(monkeypatch):
+    """PORTAL_WORKERS is read into the settings (`--workers` overrides it), and the web
+    processes' factory refuses to start outside `portal run`, which hands them the database."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from app.config import load_settings
+    from app.main import APP_DATABASE_URL_ENV, create_app_from_env
+
+    monkeypatch.setenv("PORTAL_WORKERS", "3")
+    assert load_settings().web_workers == 3
+    monkeypatch.delenv("PORTAL_WORKERS")
+    assert load_settings().web_workers == 1
+    assert "--workers" in CliRunner().invoke(main, ["run", "--help"]).output
+    monkeypatch.delenv(APP_DATABASE_URL_ENV, raising=False)
+    with pytest.raises(RuntimeError, match="portal run --workers"):
+        create_app_from_env()
