@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import click
 from sqlalchemy import func, select
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import app.domains  # noqa: F401  (every domain's registrations, before any command runs)
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import migrate, server
 from app.db.server import DatabaseUrls
 from app.db.session import create_engine, create_session_factory
@@ -91,7 +94,10 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
-def run(host: str | None, port: int | None) -> None:
+@click.option("--workers", "web_workers", default=None, type=click.IntRange(1, 64),
+              help="Web processes serving the port (default PORTAL_WORKERS, else 1). "
+                   "The database and the one job worker start once, beside them.")
+def run(host: str | None, port: int | None, web_workers: int | None) -> None:
     """Migrate, seed demo data into an empty database, and serve the portal."""
     import uvicorn
 
@@ -99,6 +105,7 @@ def run(host: str | None, port: int | None) -> None:
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    web_workers = web_workers or settings.web_workers
 
     async def prepare() -> DatabaseUrls:
         urls = await prepare_database()
@@ -120,16 +127,105 @@ def run(host: str | None, port: int | None) -> None:
     where = "embedded PostgreSQL in " + str(settings.pg_data_dir) if settings.embedded_database \
         else "PostgreSQL at " + urls.app.render_as_string(hide_password=True)
     click.echo(f"Database: {where}")
-    click.echo(f"Diaspora Bridge is running at http://{host}:{port}/  (Ctrl-C to stop)")
+    processes = f" with {web_workers} web processes" if web_workers > 1 else ""
+    click.echo(f"Diaspora Bridge is running at http://{host}:{port}/{processes}  (Ctrl-C to stop)")
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it with our handler in place:
     # KeyboardInterrupt then a normal exit, so pgserver's exit handler stops the embedded database.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        uvicorn.run(create_app(urls.app, settings, run_workers=True), host=host, port=port, log_level="info",
-                    proxy_headers=True, timeout_graceful_shutdown=10)
+        if web_workers == 1:
+            uvicorn.run(create_app(urls.app, settings, run_workers=True), host=host, port=port,
+                        log_level="info", proxy_headers=True, timeout_graceful_shutdown=10)
+        else:
+            serve_processes(urls.app, settings, host, port, web_workers)
     except KeyboardInterrupt:
         pass
     click.echo("Diaspora Bridge stopped.")
+
+
+def serve_processes(database_url: URL, settings: Settings, host: str, port: int,
+                    count: int) -> None:
+    """count web processes on one port (uvicorn's supervisor, each process building the app
+    with app.main.create_app_from_env), and the one job worker in a thread of this process.
+    This process started the embedded database (if any) and keeps it until they all stop;
+    only the job worker writes the embedded search index, the web processes read it."""
+    import uvicorn
+
+    from app.config import resolve_secret_key
+    from app.main import APP_DATABASE_URL_ENV
+
+    # Generated once here: N processes racing to create var/secret_key would sign with
+    # different keys.
+    resolve_secret_key(settings)
+    os.environ[APP_DATABASE_URL_ENV] = database_url.render_as_string(hide_password=False)
+    jobs = JobWorkerThread(database_url, settings)
+    jobs.start()
+    try:
+        # uvicorn's supervisor takes SIGINT/SIGTERM, stops the web processes gracefully and
+        # returns.
+        uvicorn.run("app.main:create_app_from_env", factory=True, workers=count, host=host,
+                    port=port, log_level="info", proxy_headers=True, timeout_graceful_shutdown=10)
+    finally:
+        jobs.stop()
+
+
+class JobWorkerThread(threading.Thread):
+    """`portal run --workers N`'s one job worker: its own event loop in a thread of the
+    parent process (whose main thread runs uvicorn's supervisor)."""
+
+    def __init__(self, database_url: URL, settings: Settings) -> None:
+        super().__init__(name="job-worker", daemon=True)
+        self.database_url, self.settings = database_url, settings
+        self.started_loop = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task | None = None
+
+    def run(self) -> None:
+        async def main() -> None:
+            self.loop, self.task = asyncio.get_running_loop(), asyncio.current_task()
+            self.started_loop.set()
+            await serve_jobs(self.database_url, self.settings, shutdown_graceful_timeout=10.0)
+
+        try:
+            asyncio.run(main())
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logging.getLogger(__name__).exception("the job worker stopped")
+        finally:
+            self.started_loop.set()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        self.started_loop.wait(timeout)
+        if self.loop is not None and self.task is not None and not self.loop.is_closed():
+            try:
+                self.loop.call_soon_threadsafe(self.task.cancel)
+            except RuntimeError:  # the loop closed meanwhile: nothing left to stop
+                pass
+        self.join(timeout)
+
+
+async def serve_jobs(database_url: URL, settings: Settings, *, concurrency: int = 1,
+                     install_signal_handlers: bool = False,
+                     shutdown_graceful_timeout: float | None = 30.0) -> None:
+    """One job worker as the runtime role, until cancelled (or, with signal handlers, until
+    SIGINT/SIGTERM, letting running jobs finish)."""
+    from app.main import search_backend
+    from app.notifications.delivery import transport_for
+    from app.tasks import Runtime
+    from app.worker import run_worker
+
+    engine = create_engine(database_url)
+    backend = search_backend(settings)
+    try:
+        runtime = Runtime(create_session_factory(engine), backend, transport_for(settings),
+                          settings)
+        await run_worker(database_url, runtime, concurrency=concurrency,
+                         install_signal_handlers=install_signal_handlers,
+                         shutdown_graceful_timeout=shutdown_graceful_timeout)
+    finally:
+        await backend.close()
+        await engine.dispose()
 
 
 @main.command()
@@ -138,27 +234,14 @@ def run(host: str | None, port: int | None) -> None:
 def worker(concurrency: int) -> None:
     """Run a job worker (mail, search index, imports; app.jobs) on its own. Start any
     number, on any machine that reaches the database; `portal run` runs one in-process."""
-    from app.main import search_backend
-    from app.notifications.delivery import transport_for
-    from app.tasks import Runtime
-    from app.worker import run_worker
-
     settings = get_settings()
 
     async def go() -> None:
         urls = await prepare_database()
-        engine = create_engine(urls.app)
-        backend = search_backend(settings)
-        try:
-            click.echo(f"Job worker running, {concurrency} at a time (Ctrl-C to stop).")
-            runtime = Runtime(create_session_factory(engine), backend, transport_for(settings),
-                              settings)
-            # procrastinate's signal handlers: SIGINT/SIGTERM let running jobs finish.
-            await run_worker(urls.app, runtime, concurrency=concurrency,
-                             install_signal_handlers=True)
-        finally:
-            await backend.close()
-            await engine.dispose()
+        click.echo(f"Job worker running, {concurrency} at a time (Ctrl-C to stop).")
+        # procrastinate's signal handlers: SIGINT/SIGTERM let running jobs finish.
+        await serve_jobs(urls.app, settings, concurrency=concurrency,
+                         install_signal_handlers=True)
 
     try:
         run_async(go())

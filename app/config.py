@@ -31,6 +31,8 @@ class Settings:
     var_dir: Path = field(default=PROJECT_ROOT / "var")
     host: str = "127.0.0.1"
     port: int = 8000
+    # How many web processes `portal run` starts on that port (one job worker beside them).
+    web_workers: int = 1
     # Local development: no Secure flag on cookies, mail to files. Off in production.
     debug: bool = False
     secret_key: str = ""
@@ -95,6 +97,7 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         host=env.get("PORTAL_HOST") or "127.0.0.1",
         port=int(env.get("PORTAL_PORT") or 8000),
+        web_workers=int(env.get("PORTAL_WORKERS") or 1),
         debug=_bool("PORTAL_DEBUG", False),
         secret_key=env.get("SECRET_KEY", ""),
         base_url=(env.get("PORTAL_BASE_URL") or "").rstrip("/"),

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -16,7 +17,7 @@ from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import app.domains  # noqa: F401  (every domain's registrations, before anything runs)
@@ -163,3 +164,19 @@ def create_app(database_url: URL, settings: Settings | None = None,
         openapi_config=openapi_config(),
         debug=False,
     )
+
+
+# `portal run --workers N`: the parent prepares the database (and starts the embedded
+# server), then hands each web process the runtime role's URL through this variable.
+APP_DATABASE_URL_ENV = "PORTAL_APP_DATABASE_URL"
+
+
+def create_app_from_env() -> Litestar:
+    """uvicorn's app factory for several web processes. Each process builds the app from
+    the environment its parent set: settings as usual, the database its parent prepared.
+    It starts no database and no job worker (the parent runs the one job worker)."""
+    url = os.environ.get(APP_DATABASE_URL_ENV)
+    if not url:
+        raise RuntimeError(f"{APP_DATABASE_URL_ENV} is not set: start web processes with "
+                           "`portal run --workers N`")
+    return create_app(make_url(url), get_settings(), run_workers=False)

@@ -294,3 +294,35 @@ async def test_erasure_and_status_changes_reach_the_index(app, missions, session
     assert str(profile.id) not in {hit.id for hit in found.hits}
     [deactivated] = [hit for hit in found.hits if hit.id == str(other.id)]
     assert deactivated.document["status"] == "inactive"  # kept, and matching filters it out
+
+
+async def test_reindex_in_batches_sends_every_batch_once(app, missions, session_factory):
+    """reindex builds the next batch while the engine writes the previous one: every batch
+    arrives (the last, short one too), progress climbs to the total, and the index then holds
+    exactly the documents the builder makes."""
+    from app.search.documents import expert_documents
+    from app.search.sync import reindex
+
+    sudan = missions["sudan"]
+    made = [(await complete_profile(session_factory, sudan, status="verified",
+                                    name=f"Batchwise Person {i}"))[1] for i in range(5)]
+    seen: list[tuple[int, int]] = []
+    total = await reindex(session_factory, app.state.search, sudan, batch=2,
+                          progress=lambda done, of: seen.append((done, of)))
+    assert seen[-1] == (total, total)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            ids = list(await db.scalars(select(ExpertProfile.id).where(
+                ExpertProfile.tenant_id == sudan.id)))
+            documents = await expert_documents(db, sudan, ids)
+    indexable = {str(i) for i, doc in documents.items() if doc}
+    assert {str(p.id) for p in made} <= indexable
+    everything = await app.state.search.search(EXPERTS, str(sudan.id),
+                                               SearchQuery(limit=1000))
+    assert {hit.id for hit in everything.hits} == indexable
+    found = await app.state.search.search(EXPERTS, str(sudan.id),
+                                          SearchQuery(text="batchwise person", limit=50))
+    assert {str(p.id) for p in made} <= {hit.id for hit in found.hits}
+    hit = next(h for h in found.hits if h.id == str(made[0].id))
+    assert hit.document["name"] == "Batchwise Person 0" and hit.document["skills"]

@@ -1,6 +1,7 @@
 """`portal run` on the embedded defaults, as the README's first command uses it: it creates
 the database, seeds both missions, serves, stops the embedded PostgreSQL on SIGTERM, and a
-second run reuses the same data."""
+second run reuses the same data. `portal run --workers 2`: two web processes on one port
+and one job worker; what the worker writes to the embedded index, both processes find."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import httpx
 import psutil
+import pytest
 
 
 def free_port() -> int:
@@ -32,7 +35,7 @@ class Portal:
 
     READY = "Uvicorn running on"
 
-    def __init__(self, var_dir, debug: bool = False):
+    def __init__(self, var_dir, debug: bool = False, args: tuple[str, ...] = ()):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "DATABASE_NAME", "DOCUMENTS_DIR")}
@@ -41,7 +44,7 @@ class Portal:
         env["PYTHONUNBUFFERED"] = "1"
         self.env = env
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "run", "--port", str(self.port)], env=env,
+            [sys.executable, "-m", "app.cli", "run", "--port", str(self.port), *args], env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
         self.url = f"http://127.0.0.1:{self.port}"
         self.lines: list[str] = []
@@ -59,6 +62,13 @@ class Portal:
     @property
     def output(self) -> str:
         return "".join(self.lines)
+
+    def wait_for(self, text: str, times: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.output.count(text) < times:
+            assert time.monotonic() < deadline and self.proc.poll() is None, \
+                f"{text!r} not seen {times} times:\n{self.output}"
+            time.sleep(0.2)
 
     def wait_ready(self, timeout=60.0) -> None:
         assert self.ready.wait(timeout), f"portal run did not listen within {timeout} s:\n{self.output}"
@@ -104,3 +114,88 @@ def test_run_seeds_serves_stops_and_reuses(tmp_path):
     assert "seeding" not in out  # not empty any more: no second seed
     assert second.proc.returncode == 0
     assert not postgres_running(data_dir)
+
+
+DEMO_PASSWORD = "bridge demo 2026"
+WORD = "quokkamarine"  # in no demo profile
+
+
+def pinned_client(portal: Portal, cookies: httpx.Cookies) -> httpx.Client:
+    """One keep-alive connection: every request of this client reaches the same process."""
+    return httpx.Client(base_url=portal.url, cookies=cookies, timeout=20,
+                        limits=httpx.Limits(max_connections=1))
+
+
+def test_two_web_processes_one_worker_and_the_index_in_both(tmp_path):
+    portal = Portal(tmp_path, debug=True, args=("--workers", "2"))
+    try:
+        # The parent binds the port; each web process listens once its app has started.
+        portal.wait_for("Application startup complete.", 2, timeout=180)
+        portal.wait_ready()
+        assert "with 2 web processes" in portal.output
+
+        # A staff member imports one expert through the pages; the job worker runs the
+        # import and then writes the embedded index.
+        cookies = httpx.Cookies()
+        with pinned_client(portal, cookies) as client:
+            client.get("/sudan/sign-in")
+            signed = client.post("/sudan/sign-in", data={
+                "email": "officer@sudan.demo", "password": DEMO_PASSWORD,
+                "_csrf_token": client.cookies["csrftoken"]})
+            assert signed.status_code == 303, signed.text
+            roster = ("external_ref,full_name,email,summary\n"
+                      f"MP-1,Nadia Multiprocess,nadia.mp@example.org,Expert in {WORD} systems\n")
+            client.get("/sudan/imports")
+            token = client.cookies["csrftoken"]
+            uploaded = client.post("/sudan/imports", headers={"X-CSRFToken": token},
+                                   data={"kind": "experts", "status_experts": "verified",
+                                         "_csrf_token": token},
+                                   files={"file": ("roster.csv", roster.encode(), "text/csv")})
+            assert uploaded.status_code == 303, uploaded.text
+            batch = uploaded.headers["location"]
+            started = client.post(batch + "/run", data={"_csrf_token": token})
+            assert started.status_code == 303, started.text
+            cookies = client.cookies  # the signed-in session, for the next connections
+
+        # Each web process (a new connection lands on either; its keep-alive stays there)
+        # finds the new expert once the worker committed.
+        found: dict[int, bool] = {}
+        deadline = time.monotonic() + 90
+        while len(found) < 2 or not all(found.values()):
+            assert time.monotonic() < deadline, f"searchable in {found}:\n{portal.output}"
+            with pinned_client(portal, cookies) as client:
+                pid = client.get("/healthz").json()["process"]
+                if not found.get(pid):
+                    page = client.get("/sudan/search", params={"q": WORD})
+                    assert page.status_code == 200
+                    found[pid] = "Nadia Multiprocess" in page.text
+            if not all(found.values()):
+                time.sleep(0.3)
+        assert len(found) == 2
+        assert portal.proc.pid not in found  # the parent serves no request itself
+    finally:
+        out = portal.stop()
+    assert portal.proc.returncode == 0, out
+    assert out.count("Starting worker on all queues") == 1, out  # one job worker, not per process
+    assert "Diaspora Bridge stopped." in out
+    assert "Traceback" not in out, out
+    assert not postgres_running(tmp_path / "pgdata"), "the embedded PostgreSQL outlived portal run"
+
+
+def test_workers_option_and_environment(monkeypatch):
+    """PORTAL_WORKERS is read into the settings (`--workers` overrides it), and the web
+    processes' factory refuses to start outside `portal run`, which hands them the database."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from app.config import load_settings
+    from app.main import APP_DATABASE_URL_ENV, create_app_from_env
+
+    monkeypatch.setenv("PORTAL_WORKERS", "3")
+    assert load_settings().web_workers == 3
+    monkeypatch.delenv("PORTAL_WORKERS")
+    assert load_settings().web_workers == 1
+    assert "--workers" in CliRunner().invoke(main, ["run", "--help"]).output
+    monkeypatch.delenv(APP_DATABASE_URL_ENV, raising=False)
+    with pytest.raises(RuntimeError, match="portal run --workers"):
+        create_app_from_env()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from email import policy
 from email.parser import BytesParser
 from typing import Annotated
@@ -49,7 +50,8 @@ async def choose_language(
 
 @get("/healthz", name="healthz", cache=False)
 async def healthz(state: State) -> Response:
-    """Is the database reachable, and is its schema at the migration head this code expects?"""
+    """Is the database reachable, and is its schema at the migration head this code expects?
+    `process` is the web process's id: with `portal run --workers N` it tells them apart."""
     head = state.migration_head
     health = await database_health(state.session_factory)
     if not health.reachable:
@@ -58,7 +60,8 @@ async def healthz(state: State) -> Response:
                         status_code=503)
     ok = health.at(head)
     return Response({"status": "ok" if ok else "degraded", "database": "ok",
-                     "migrations": {"head": head, "current": health.current, "at_head": ok}},
+                     "migrations": {"head": head, "current": health.current, "at_head": ok},
+                     "process": os.getpid()},
                     status_code=200 if ok else 503)
 
 

@@ -11,7 +11,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
@@ -70,7 +72,7 @@ def months_between(start: date, end: date) -> list[str]:
     return months
 
 
-def free_periods(windows: list[ExpertAvailability]) -> list[tuple[date, date]]:
+def free_periods(windows) -> list[tuple[date, date]]:
     """The days an expert is available: their available windows minus the periods they
     said they are not, merged and in order."""
     periods = sorted((w.starts_on, w.ends_on) for w in windows if w.kind == "available")
@@ -94,7 +96,7 @@ def free_periods(windows: list[ExpertAvailability]) -> list[tuple[date, date]]:
     return merged
 
 
-def skill_texts(skill: Skill) -> list[str]:
+def skill_texts(skill) -> list[str]:
     """Every way a skill is written: its names in all languages and its synonyms."""
     return list(dict.fromkeys([*skill.names.values(), *skill.synonyms]))
 
@@ -107,38 +109,69 @@ async def _rows(db: AsyncSession, model, tenant: TenantContext, key, ids) -> dic
     return grouped
 
 
+def _among(column, ids: list[uuid.UUID]):
+    """`column = ANY(:ids)`: one array parameter however many ids (an IN list of thousands
+    of parameters costs more to compile and send than the query costs to run)."""
+    return column == any_(bindparam(None, list(ids), type_=ARRAY(PG_UUID(as_uuid=True))))
+
+
+async def _grouped(db: AsyncSession, statement) -> dict[uuid.UUID, list]:
+    """Rows whose first column is the profile id, grouped by it (plain rows, no ORM
+    objects: building documents reads only a few columns)."""
+    grouped: dict[uuid.UUID, list] = {}
+    for row in await db.execute(statement):
+        grouped.setdefault(row[0], []).append(row)
+    return grouped
+
+
 async def expert_documents(db: AsyncSession, tenant: TenantContext,
                            ids: list[uuid.UUID]) -> dict[uuid.UUID, dict | None]:
-    profiles = {p.id: p for p in await db.scalars(select(ExpertProfile).where(
-        ExpertProfile.tenant_id == tenant.id, ExpertProfile.id.in_(ids)))}
-    languages = await _rows(db, ExpertLanguage, tenant, ExpertLanguage.profile_id, ids)
-    windows = await _rows(db, ExpertAvailability, tenant, ExpertAvailability.profile_id, ids)
-    education = await _rows(db, ExpertEducation, tenant, ExpertEducation.profile_id, ids)
-    work = await _rows(db, ExpertWork, tenant, ExpertWork.profile_id, ids)
+    """Documents of a batch of profiles (thousands at once): one query per table for the
+    whole batch, only the columns a document needs, each skill read once per batch."""
+    P = ExpertProfile
+    profiles = {row.id: row for row in await db.execute(select(
+        P.id, P.number, P.full_name, P.status, P.summary, P.sectors, P.residence_country,
+        P.nationality, P.residence_city, P.modality, P.years_experience, P.min_weeks,
+        P.max_weeks, P.erased_at).where(P.tenant_id == tenant.id, _among(P.id, ids)))}
+    ids = list(ids)
+
+    def of(model, *columns):
+        return select(model.profile_id, *columns).where(model.tenant_id == tenant.id,
+                                                        _among(model.profile_id, ids))
+
     consents: dict[uuid.UUID, set[str]] = {}
-    for consent in await db.scalars(select(ExpertConsent).where(
-            ExpertConsent.tenant_id == tenant.id, ExpertConsent.profile_id.in_(ids),
-            ExpertConsent.withdrawn_at.is_(None))):
-        consents.setdefault(consent.profile_id, set()).add(consent.purpose)
-    skills: dict[uuid.UUID, list[Skill]] = {}
-    for profile_id, skill in (await db.execute(
-            select(ExpertSkill.profile_id, Skill).join(Skill, Skill.id == ExpertSkill.skill_id)
-            .where(ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id.in_(ids)))).all():
-        skills.setdefault(profile_id, []).append(skill)
+    for profile_id, purpose in await db.execute(
+            of(ExpertConsent, ExpertConsent.purpose).where(ExpertConsent.withdrawn_at.is_(None))):
+        consents.setdefault(profile_id, set()).add(purpose)
+    indexed = [i for i in ids if (p := profiles.get(i)) is not None and not p.erased_at
+               and p.status not in NOT_INDEXED and "matching" in consents.get(i, set())]
+    documents: dict[uuid.UUID, dict | None] = dict.fromkeys(ids)
+    if not indexed:
+        return documents
+    ids = indexed
+    languages = await _grouped(db, of(ExpertLanguage, ExpertLanguage.language,
+                                      ExpertLanguage.level))
+    windows = await _grouped(db, of(ExpertAvailability, ExpertAvailability.kind,
+                                    ExpertAvailability.starts_on, ExpertAvailability.ends_on))
+    education = await _grouped(db, of(ExpertEducation, ExpertEducation.field,
+                                      ExpertEducation.level))
+    work = await _grouped(db, of(ExpertWork, ExpertWork.title, ExpertWork.employer))
+    skill_ids = await _grouped(db, of(ExpertSkill, ExpertSkill.skill_id))
+    wanted = {row.skill_id for rows in skill_ids.values() for row in rows}
+    skills = {row.id: (str(row.id), skill_texts(row)) for row in await db.execute(
+        select(Skill.id, Skill.names, Skill.synonyms).where(
+            Skill.tenant_id == tenant.id, _among(Skill.id, list(wanted))))} if wanted else {}
     evaluations = await _evaluations(db, tenant, list(ids))
-    documents: dict[uuid.UUID, dict | None] = {}
     for profile_id in ids:
-        profile = profiles.get(profile_id)
-        if profile is None or profile.erased_at or profile.status in NOT_INDEXED \
-                or "matching" not in consents.get(profile_id, set()):
-            documents[profile_id] = None
-            continue
+        profile = profiles[profile_id]
+        own_skills = [skills[row.skill_id] for row in skill_ids.get(profile_id, [])
+                      if row.skill_id in skills]
         periods = free_periods(windows.get(profile_id, []))
         documents[profile_id] = {
             "id": str(profile.id), "number": profile.number, "name": profile.full_name,
             "status": profile.status, "summary": profile.summary,
-            "skills": [text for s in skills.get(profile_id, []) for text in skill_texts(s)],
-            "skill_ids": [str(s.id) for s in skills.get(profile_id, [])],
+            "skills": [text for _, texts in own_skills for text in texts],
+            "skill_ids": [skill_id for skill_id, _ in own_skills],
             "experience": [*(f"{w.title} — {w.employer}" for w in work.get(profile_id, [])),
                            *(e.field for e in education.get(profile_id, []))],
             "sectors": list(profile.sectors),

@@ -9,6 +9,8 @@ is lost, and the next drain after the engine is back catches up."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -108,10 +110,14 @@ async def pending(session_factory: async_sessionmaker[AsyncSession],
 
 
 async def reindex(session_factory: async_sessionmaker[AsyncSession], backend: SearchBackend,
-                  tenant: TenantContext, batch: int = 1000,
+                  tenant: TenantContext, batch: int = 5000,
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the mission's documents in both indexes from PostgreSQL. progress(done,
-    total) is called after every batch."""
+    total) is called after every batch.
+
+    Batches are large (one engine commit each: the embedded engine's commits and merges,
+    not its document writes, were most of a rebuild's time with small ones), and the next
+    batch's documents are built from PostgreSQL while the engine writes the previous one."""
     models: dict[str, type[ExpertProfile] | type[AssignmentRequest]] = {
         EXPERTS: ExpertProfile, REQUESTS: AssignmentRequest}
     with tenant_scope(tenant):
@@ -122,12 +128,25 @@ async def reindex(session_factory: async_sessionmaker[AsyncSession], backend: Se
         total, done = sum(len(v) for v in ids.values()), 0
         for index in models:
             await backend.drop_tenant(index, str(tenant.id))
-            for start in range(0, len(ids[index]), batch):
-                chunk = ids[index][start:start + batch]
-                async with session_factory() as db:
-                    documents = await BUILDERS[index](db, tenant, chunk)
-                await _send(backend, tenant, index, documents)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
+            pending: list[tuple[asyncio.Task, int]] = []  # the previous batch, being sent
+            try:
+                for start in range(0, len(ids[index]) + batch, batch):  # the last: empty, flushes
+                    chunk = ids[index][start:start + batch]
+                    documents: dict = {}
+                    if chunk:
+                        async with session_factory() as db:
+                            documents = await BUILDERS[index](db, tenant, chunk)
+                    for task, count in pending:
+                        await task
+                        done += count
+                        if progress:
+                            progress(done, total)
+                    pending = [(asyncio.create_task(_send(backend, tenant, index, documents)),
+                                len(chunk))] if chunk else []
+            finally:
+                for task, _ in pending:
+                    if not task.done():
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, SearchUnavailable):
+                            await task
     return total
