@@ -277,3 +277,8 @@ async def test_a_cascade_names_a_training_of_trainers_of_the_mission(client, mis
     loop = await post(client, f"/sudan/trainings/{tot}/edit",
                       a_form(kind="cascade", parent_id=cascade_id, version="1"))
     assert loop.status_code == 422 and field_error(loop.text, "parent_id")
+
+
+async def test_a_partner_user_s_home_leads_to_their_activities(client, partner):
+    home = await client.get("/sudan/")
+    assert 'href="/sudan/trainings"' in home.text and 'href="/sudan/trainings/new"' in home.text
