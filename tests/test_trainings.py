@@ -12,6 +12,7 @@ from app.audit.models import AuditEvent
 from app.trainings.models import Training, TrainingInstitutionCount
 from app.trainings.states import TRANSITIONS, allowed_actions, next_state
 from tenants.context import tenant_scope
+from tests.accounts_helpers import as_user, link_in, mails_to, make_user
 from tests.conftest import csrf_token
 from tests.html import field_error, select_text
 from tests.training_helpers import a_new_agency, a_training
@@ -181,6 +182,8 @@ async def test_staff_see_every_agency_and_filter(client, missions, session_facto
 async def test_submit_return_with_a_reason_then_approve_locks(client, missions, session_factory,
                                                               signed_in_as, partner):
     sudan = missions["sudan"]
+    reviewer = await make_user(session_factory, sudan, "staff")
+    await as_user(client, sudan, partner[0])
     async with session_factory() as db:
         training_id = await a_training(db, sudan, partner[1])
     url = f"/sudan/trainings/{training_id}"
@@ -197,9 +200,13 @@ async def test_submit_return_with_a_reason_then_approve_locks(client, missions, 
     no_reason = await post(client, f"{url}/move", {"action": "return", "reason": " "})
     assert no_reason.status_code == 422 and field_error(no_reason.text, "reason")
     assert (await stored(session_factory, sudan, training_id)).status == "submitted"
+    [submitted] = await mails_to(session_factory, sudan, reviewer.email)
+    assert "Submitted" in submitted.subject and link_in(submitted) == url
     returned = await post(client, f"{url}/move", {"action": "return",
                                                   "reason": "Add the institutions."})
     assert returned.status_code == 303
+    [back] = await mails_to(session_factory, sudan, partner[0].email)
+    assert "Returned for correction" in back.subject and "Add the institutions." in back.body
     training = await stored(session_factory, sudan, training_id)
     assert training.status == "returned" and training.status_reason == "Add the institutions."
 

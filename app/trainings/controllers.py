@@ -25,6 +25,7 @@ from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash
 from app.web.forms import FieldErrors, rows, text_form
 from app.web.guards import requires
+from app.web.links import absolute_url
 from app.web.templating import page
 
 VIEW, RECORD = [requires(TRAININGS_VIEW)], [requires(TRAININGS_RECORD)]
@@ -216,7 +217,8 @@ async def training_move(request: Request, tenant: CurrentTenant, db: Db, actor: 
     action = data.get("action", "")
     try:
         await services.move(db, tenant, actor, training_id, action, data.get("reason", ""),
-                            _version(data.get("version")))
+                            _version(data.get("version")),
+                            absolute_url(request, _url(tenant, training_id)))
     except (TrainingRefused, StaleForm) as exc:
         await db.rollback()
         return await _training_page(request, tenant, db, actor, training_id, exc.errors,

@@ -17,13 +17,16 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import Membership, User
+from app.accounts.services import members_who_can
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
-from app.core.roles import TRAININGS_RECORD, TRAININGS_REVIEW
+from app.core.roles import PERMISSIONS, TRAININGS_RECORD, TRAININGS_REVIEW
 from app.i18n import gettext as _
+from app.notifications.services import queue_mail
 from app.partners.models import PartnerAgency
 from app.trainings.labels import status_label
 from app.trainings.models import (
@@ -407,10 +410,41 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return training
 
 
+async def _people_to_tell(db: AsyncSession, tenant: TenantContext, view: TrainingView,
+                          action: str) -> list[User]:
+    """A submission goes to the mission's reviewers; a review's outcome to the agency's
+    partner users. Marking a training held tells nobody."""
+    if action == "submit":
+        return await members_who_can(db, tenant, TRAININGS_REVIEW)
+    if action in REVIEW_ACTIONS:
+        roles = [role for role, granted in PERMISSIONS.items()
+                 if TRAININGS_RECORD in granted and TRAININGS_REVIEW not in granted]
+        return list(await db.scalars(
+            select(User).join(Membership, Membership.user_id == User.id).where(
+                Membership.tenant_id == tenant.id, Membership.status == "active",
+                Membership.role.in_(roles), User.status == "active",
+                Membership.partner_agency_id == view.training.partner_agency_id)))
+    return []
+
+
+async def _tell(db: AsyncSession, tenant: TenantContext, actor: Actor, view: TrainingView,
+                action: str, reason: str, link: str) -> None:
+    for person in await _people_to_tell(db, tenant, view, action):
+        if person.id == actor.user_id:
+            continue
+        queue_mail(db, tenant, person.email, "training_status",
+                   person.preferred_locale or tenant.default_locale, name=person.name,
+                   title=view.training.title, agency=view.agency.name,
+                   status=view.training.status, reason=reason, link=link)
+
+
 async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_id: uuid.UUID,
-               action: str, reason: str, version: int | None) -> TrainingView:
+               action: str, reason: str, version: int | None,
+               link: str | None = None) -> TrainingView:
     """A step of the life cycle as the table allows: the agency holds and submits, staff
-    approve or return (with a reason the agency reads). Audited."""
+    approve or return (with a reason the agency reads). Audited; mailed to the reviewers
+    (a submission) or to the agency's partner users (a review) when a link to the training
+    is given (the demo, writing the past, gives none)."""
     view = await get_training(db, tenant, actor, training_id, lock=True)
     training = view.training
     if action in REVIEW_ACTIONS and view.who != STAFF:
@@ -434,5 +468,7 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
     _changed(training)
     record(db, tenant.id, actor, f"training.{action}", "training", training.id,
            before={"status": before}, after={"status": target, "reason": reason or None})
+    if link is not None:
+        await _tell(db, tenant, actor, view, action, reason, link)
     await db.commit()
     return view
