@@ -164,8 +164,10 @@ async def training_create(request: Request, tenant: CurrentTenant, db: Db,
 
 async def _training_page(request: Request, tenant, db, actor, training_id: uuid.UUID,
                          errors: dict | None = None, form: dict | None = None,
-                         institutions: list[dict] | None = None,
-                         status_code: int = 200) -> Response:
+                         institutions: list[dict] | None = None, status_code: int = 200,
+                         move_errors: dict | None = None) -> Response:
+    """The training's page; `errors` belong to the edit form, `move_errors` to the next
+    step's form."""
     view = await services.get_training(db, tenant, actor, training_id)
     training = view.training
     counts = await services.institution_counts(db, tenant, training)
@@ -180,7 +182,7 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
                 form=form if form is not None else values,
                 institutions=_with_blank_rows(institutions if institutions is not None
                                               else stored_rows),
-                editable=editable, actions=actions,
+                move_errors=move_errors or {}, editable=editable, actions=actions,
                 cascades=await services.cascade_sessions(db, tenant, view),
                 history=await services.history(db, tenant, view),
                 history_labels=labels.history(),
@@ -221,8 +223,8 @@ async def training_move(request: Request, tenant: CurrentTenant, db: Db, actor: 
                             absolute_url(request, _url(tenant, training_id)))
     except (TrainingRefused, StaleForm) as exc:
         await db.rollback()
-        return await _training_page(request, tenant, db, actor, training_id, exc.errors,
-                                    status_code=exc.status)
+        return await _training_page(request, tenant, db, actor, training_id,
+                                    status_code=exc.status, move_errors=exc.errors)
     return flash(request, Redirect(_url(tenant, training_id), status_code=303), "success",
                  _("Done: %(action)s.") % {"action": labels.actions().get(action, action)})
 
