@@ -230,6 +230,32 @@ def _one_line(raw: str) -> str:
     return " ".join(raw.split())
 
 
+def participants(errors: FieldErrors, totals: dict[str, str],
+                 institutions: list[tuple[int, dict[str, str]]]) -> tuple[dict[str, int],
+                                                                     list[dict]]:
+    """The counts by sex and the institutions' rows, as the form sent them: whole numbers
+    from 0 to MAX_COUNT (a blank is 0), each institution named, at most MAX_INSTITUTIONS,
+    and per sex the institutions never adding up to more than the total (a partial
+    breakdown is fine). Messages go to `errors`, next to their fields."""
+    counts = {sex: errors.integer(sex, totals.get(sex, "").strip(), 0, MAX_COUNT) or 0
+              for sex in SEX_CATEGORIES}
+    rows: list[dict] = []
+    if len(institutions) > MAX_INSTITUTIONS:
+        errors["institutions"] = _("List at most %(n)s institutions.") % {"n": MAX_INSTITUTIONS}
+    for i, raw in institutions[:MAX_INSTITUTIONS]:
+        name = errors.text(f"inst-{i}-institution", _one_line(raw.get("institution", "")), 300,
+                           required=True)
+        row: dict = {"institution": name}
+        for sex in SEX_CATEGORIES:
+            row[sex] = errors.integer(f"inst-{i}-{sex}", raw.get(sex, "").strip(), 0,
+                                      MAX_COUNT) or 0
+        rows.append(row)
+    for sex in SEX_CATEGORIES:
+        if sex not in errors and sum(r[sex] for r in rows) > counts[sex]:
+            errors[sex] = _("The institutions below add up to more than this total.")
+    return counts, rows
+
+
 async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form: TrainingForm,
                     training: Training | None) -> _Valid:
     errors = FieldErrors()
@@ -247,21 +273,7 @@ async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
     end = errors.day("end_date", form.end_date.strip())
     if start and end and end < start:
         errors["end_date"] = _("The end comes before the start.")
-    counts = {sex: errors.integer(sex, form.counts.get(sex, "").strip(), 0, MAX_COUNT) or 0
-              for sex in SEX_CATEGORIES}
-    rows: list[dict] = []
-    if len(form.institutions) > MAX_INSTITUTIONS:
-        errors["institutions"] = _("List at most %(n)s institutions.") % {"n": MAX_INSTITUTIONS}
-    for i, raw in form.institutions[:MAX_INSTITUTIONS]:
-        name = errors.text(f"inst-{i}-institution", _one_line(raw.get("institution", "")), 300,
-                           required=True)
-        row: dict = {"institution": name}
-        for sex in SEX_CATEGORIES:
-            row[sex] = errors.integer(f"inst-{i}-{sex}", raw.get(sex, ""), 0, MAX_COUNT) or 0
-        rows.append(row)
-    for sex in SEX_CATEGORIES:
-        if sex not in errors and sum(r[sex] for r in rows) > counts[sex]:
-            errors[sex] = _("The institutions below add up to more than this total.")
+    counts, rows = participants(errors, form.counts, form.institutions)
 
     # The agency: a partner user records for theirs; staff choose (or keep the training's).
     agency_id: uuid.UUID | None = None
