@@ -30,4 +30,6 @@ import app.partners.models
 import app.partners.provisioning
 import app.search.models
 import app.search.outbox
+import app.trainings.labels
+import app.trainings.models
 import tenants.models  # noqa: F401

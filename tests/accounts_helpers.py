@@ -95,9 +95,11 @@ def use_session(client: AsyncTestClient, token: str | None) -> None:
 
 
 async def add_membership(session_factory, tenant: TenantContext, user: User, role: str,
-                         host_institution_id: uuid.UUID | None = None) -> None:
+                         host_institution_id: uuid.UUID | None = None,
+                         partner_agency_id: uuid.UUID | None = None) -> None:
     with tenant_scope(tenant):
         async with session_factory() as db:
             db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role, status="active",
-                              host_institution_id=host_institution_id))
+                              host_institution_id=host_institution_id,
+                              partner_agency_id=partner_agency_id))
             await db.commit()

@@ -45,6 +45,7 @@ from tests.request_helpers import (
     an_open_assignment_request,
 )
 from tests.sso_helpers import a_turned_off_identity_provider
+from tests.training_helpers import a_training
 
 ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]
 
@@ -255,6 +256,12 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "assignment_id", a_completed_assignment, "POST", "staff", forbidden_here=True),
     f"{M}/assignments/{{assignment_id:uuid}}/review": IsolationCase(
         "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}": IsolationCase("training_id", a_training, "GET",
+                                                         "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/edit": IsolationCase("training_id", a_training,
+                                                              "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/move": IsolationCase("training_id", a_training,
+                                                              "POST", "staff"),
     f"{M}/admin/checklist/{{item_id:uuid}}": IsolationCase(
         "item_id", a_checklist_item, "POST", "mission_admin"),
     # The job queue has no row-level security: another mission's job is not found all the same.

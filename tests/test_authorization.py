@@ -21,7 +21,7 @@ from tests.accounts_helpers import make_user, use_session
 from tests.conftest import speak
 from tests.documents_helpers import a_cv_for
 from tests.html import select_all
-from tests.isolation import ISOLATION_CASES, fill, request
+from tests.isolation import ISOLATION_CASES, a_partner_agency, fill, request
 from tests.request_helpers import make_institution
 
 ROLES = ("expert", "institution_focal_point", "partner_user", "staff", "mission_admin")
@@ -32,6 +32,8 @@ HQ = frozenset({"platform_admin"})
 EXPERTS = frozenset({"expert"})
 STAFF = frozenset({"staff", "mission_admin", "platform_admin"})
 FOCAL_POINTS_AND_STAFF = STAFF | {"institution_focal_point"}
+# Trainings: a partner user (their agency's, tests/test_trainings.py) and staff.
+PARTNERS_AND_STAFF = STAFF | {"partner_user"}
 # An assignment's parties: its expert, its institution's focal points, and staff.
 ASSIGNMENT_PARTIES = FOCAL_POINTS_AND_STAFF | {"expert"}
 M = "/{mission_slug:str}"
@@ -182,6 +184,13 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/v1/schema"): EVERYONE,
     ("GET", "/api/v1/schema/openapi.json"): EVERYONE,
     ("GET", "/api/v1/schema/{path:str}"): EVERYONE,
+    ("GET", f"{M}/trainings"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/new"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/new"): PARTNERS_AND_STAFF,
+    # Another agency's training is 404 to a partner user (tests/test_trainings.py).
+    ("GET", f"{M}/trainings/{{training_id:uuid}}"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/edit"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/move"): PARTNERS_AND_STAFF,
     ("GET", "/admin"): HQ,
     ("POST", "/admin/missions"): HQ,
     ("POST", "/admin/missions/{slug:str}/status"): HQ,
@@ -318,6 +327,9 @@ PROBES: dict[tuple[str, str], Probe] = {
         form={"part": "report", "decision": "accept"}, status=409),
     ("POST", f"{M}/admin/checklist"): Probe(form=lambda: {"label": f"Matrix item {uuid.uuid4().hex[:6]}"}),
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): Probe(form={"active": "1"}),
+    ("POST", f"{M}/trainings/new"): INVALID,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/edit"): INVALID,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/move"): Probe(form={"action": "hold"}),
     ("POST", "/admin/missions"): INVALID,
     ("POST", "/admin/missions/{slug:str}/status"): Probe(form={"status": "active"}),
     ("POST", "/admin/missions/{slug:str}/mission-admins"): INVALID,
@@ -338,13 +350,17 @@ class People:
 @pytest.fixture(scope="module")
 async def people(session_factory, missions) -> People:
     """One user per role in Sudan (a platform admin with no membership at all); the focal
-    point speaks for an approved institution of the mission."""
+    point speaks for an approved institution of the mission, the partner user for one of
+    its partner agencies."""
     sudan = missions["sudan"]
     async with session_factory() as db:
         institution = await make_institution(db, sudan, name="Matrix Water Authority")
+        agency_id = await a_partner_agency(db, sudan)
     users = {role: await make_user(session_factory, sudan, role,
                                    host_institution_id=institution.id
-                                   if role == "institution_focal_point" else None)
+                                   if role == "institution_focal_point" else None,
+                                   partner_agency_id=agency_id
+                                   if role == "partner_user" else None)
              for role in ROLES}
     users["platform_admin"] = await make_user(session_factory, None, None, platform_admin=True)
     return People(users, institution.id)

@@ -28,9 +28,16 @@ from tests.accounts_helpers import add_membership, make_user, sign_in, use_sessi
 from tests.documents_helpers import a_cv_for, app_storage
 from tests.expert_helpers import complete_profile
 from tests.import_helpers import csv_bytes
-from tests.isolation import ISOLATION_CASES, assert_tenant_isolated, fill, request
+from tests.isolation import (
+    ISOLATION_CASES,
+    a_partner_agency,
+    assert_tenant_isolated,
+    fill,
+    request,
+)
 from tests.request_helpers import make_institution, make_request
 from tests.test_authorization import ACCESS, EVERYONE, ROLES
+from tests.training_helpers import a_training
 
 MISSION_PREFIX = "/{mission_slug:str}"
 
@@ -128,6 +135,8 @@ class Canaries:
     institution_id: uuid.UUID      # Mozambique's canary institution
     request_id: uuid.UUID          # its open request
     home_institution_id: uuid.UUID  # a Sudanese institution for the focal point
+    home_agency_id: uuid.UUID      # a Sudanese partner agency for the partner user
+    agency_id: uuid.UUID           # Mozambique's partner agency with the canary training
     objects: dict[str, uuid.UUID]  # Mozambique's canary objects by kind
 
 
@@ -175,11 +184,17 @@ async def canaries(missions, session_factory, index_now) -> Canaries:
             batch = await create_batch(
                 db, mozambique, admin, app_storage(), "experts", f"{CANARY.lower()}-roster.csv",
                 csv_bytes("external_ref,full_name,email", f"CM-1,Rowan {CANARY},"), "submitted")
+    async with session_factory() as db:
+        home_agency_id = await a_partner_agency(db, sudan)
+        agency_id = await a_partner_agency(db, mozambique)
+        training_id = await a_training(db, mozambique, agency_id, title=f"{CANARY} cascade")
     await index_now()  # the registry search would show Mozambique's expert if it leaked
     ids = [mozambique.id, institution.id, request_row.id, expert.id,
-           member.id, tag.id, vocabulary.id, invitation.id, provider.id, token.id, batch.id]
+           member.id, tag.id, vocabulary.id, invitation.id, provider.id, token.id, batch.id,
+           training_id]
     return Canaries(names=[CANARY], ids=[str(i) for i in ids], institution_id=institution.id,
                     request_id=request_row.id, home_institution_id=home.id,
+                    home_agency_id=home_agency_id, agency_id=agency_id,
                     objects={"expert": expert.id, "institution": institution.id,
                              "request": request_row.id, "batch": batch.id,
                              "provider": provider.id, "skill": tag.id, "token": token.id,
@@ -196,11 +211,14 @@ async def _both_missions_actor(client, missions, session_factory, canaries: Cana
     if role == "platform_admin":
         user = await make_user(session_factory, None, None, platform_admin=True)
     else:
-        focal = role == "institution_focal_point"
+        focal, partner = role == "institution_focal_point", role == "partner_user"
         user = await make_user(session_factory, sudan, role,
-                               host_institution_id=canaries.home_institution_id if focal else None)
+                               host_institution_id=canaries.home_institution_id if focal else None,
+                               partner_agency_id=canaries.home_agency_id if partner else None)
+        # A partner user of the agency that recorded Mozambique's canary training.
         await add_membership(session_factory, mozambique, user, role,
-                             host_institution_id=canaries.institution_id if focal else None)
+                             host_institution_id=canaries.institution_id if focal else None,
+                             partner_agency_id=canaries.agency_id if partner else None)
     async with session_factory() as db:
         if role == "expert":
             await a_cv_for(db, sudan, user)

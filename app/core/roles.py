@@ -27,14 +27,18 @@ ASSIGNMENTS_VIEW = "assignments.view"  # follow the assignments one takes part i
 ASSIGNMENTS_MANAGE = "assignments.manage"  # staff: move assignments, plan them, tick preparation
 ASSIGNMENTS_CONFIGURE = "assignments.configure"  # mission admin: the preparation checklist
 JOBS_MANAGE = "jobs.manage"          # mission admin: the mission's background jobs, retry failed ones
+TRAININGS_VIEW = "trainings.view"    # see trainings: a partner user their agency's, staff all
+TRAININGS_RECORD = "trainings.record"  # record and submit trainings: a partner user for their
+#                                        agency, staff for any agency of the mission
+TRAININGS_REVIEW = "trainings.review"  # staff: every training of the mission; approve, return
 
 _STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
                     REQUESTS_VIEW, REQUESTS_MANAGE, IMPORTS_RUN, ASSIGNMENTS_VIEW,
-                    ASSIGNMENTS_MANAGE})
+                    ASSIGNMENTS_MANAGE, TRAININGS_VIEW, TRAININGS_RECORD, TRAININGS_REVIEW})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN, ASSIGNMENTS_VIEW}),
     "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW, ASSIGNMENTS_VIEW}),
-    "partner_user": frozenset({ACCOUNT_OWN}),
+    "partner_user": frozenset({ACCOUNT_OWN, TRAININGS_VIEW, TRAININGS_RECORD}),
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
                                API_TOKENS_MANAGE, JOBS_MANAGE, ASSIGNMENTS_CONFIGURE},

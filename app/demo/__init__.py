@@ -1,8 +1,9 @@
 """Demo content for `portal seed-demo` and the first `portal run`: both missions from their
 mission files, demo accounts to sign in with, a few hundred experts per mission
-(app.demo.experts), and host institutions with their assignment requests
-(app.demo.institutions). What the demo contains is data, under app/demo/data/ (read by
-app.demo.content); the seeders write it. Idempotent: every step upserts by a stable key
+(app.demo.experts), host institutions with their assignment requests
+(app.demo.institutions), and partner agencies' trainings (app.demo.trainings). What the
+demo contains is data, under app/demo/data/ (read by app.demo.content); the seeders write
+it. Idempotent: every step upserts by a stable key
 (mission slug, sector/partner code, email address, institution name)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.core.clock import now
 from app.demo.content import accounts
 from app.demo.experts import demo_password_hash, seed_demo_experts
 from app.demo.institutions import seed_demo_institutions
+from app.demo.trainings import seed_demo_trainings
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
 from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
@@ -59,4 +61,5 @@ async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[s
                     await db.commit()
         await seed_demo_experts(session_factory, context)
         await seed_demo_institutions(session_factory, context)
+        await seed_demo_trainings(session_factory, context)
     return seeded

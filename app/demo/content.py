@@ -231,3 +231,38 @@ def mission_demo(slug: str) -> MissionDemo | None:
 
 def missions_with_demo() -> list[str]:
     return sorted(p.parent.name for p in DATA.glob("*/institutions.toml"))
+
+
+# --- trainings (data/<slug>/trainings.toml) --------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainingSeed:
+    key: str
+    agency: str               # the partner agency's code in the mission file
+    title: str
+    kind: str
+    area: str
+    start: int                # days from today
+    days: int = 1
+    place: str = ""
+    curriculum: str = ""
+    target: str = ""
+    facilitators: str = ""
+    parent: str = ""          # the key of the training above (cascades)
+    counts: tuple[int, ...] = (0, 0, 0, 0)   # female, male, other, not recorded
+    institutions: tuple[tuple[str, int, int, int, int], ...] = ()
+    path: tuple[str, ...] = ()
+    reason: str = ""          # the reason of a return
+
+
+@cache
+def mission_trainings(slug: str) -> tuple[TrainingSeed, ...]:
+    """The mission's demo trainings, parents before their cascades (none without a file)."""
+    path = DATA / slug / "trainings.toml"
+    if not path.is_file():
+        return ()
+    return tuple(TrainingSeed(**{**raw, "counts": tuple(raw.get("counts", (0, 0, 0, 0))),
+                                 "institutions": tuple(tuple(r) for r in raw.get(
+                                     "institutions", ())),
+                                 "path": tuple(raw.get("path", ()))})
+                 for raw in _read(path).get("training", ()))

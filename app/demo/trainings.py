@@ -1,0 +1,91 @@
+"""Demo trainings for `portal seed-demo` (and the first `portal run`), from
+app/demo/data/<mission>/trainings.toml (app.demo.content).
+
+Written by the domain's services as the people who would have done it: the demo partner
+user (partner@<mission>.demo) records their agency's trainings and holds and submits them;
+another agency's are recorded by the programme officer acting for it; the officer approves
+or returns (app.trainings.services: the transition table, the audit trail).
+
+Idempotent: a training is skipped when its agency already has one of that title.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.accounts.models import Membership, User
+from app.core.actor import Actor, make_actor
+from app.demo.content import TrainingSeed, mission_trainings
+from app.partners.models import PartnerAgency
+from app.trainings import services
+from app.trainings.models import SEX_CATEGORIES, Training
+from app.trainings.states import REVIEW_ACTIONS
+from tenants.context import TenantContext, tenant_scope
+
+OFFICER, PARTNER = "officer", "partner"
+
+
+async def _member(db: AsyncSession, tenant: TenantContext, local: str) -> Actor | None:
+    row = (await db.execute(select(User, Membership).join(
+        Membership, Membership.user_id == User.id).where(
+        Membership.tenant_id == tenant.id,
+        User.email == f"{local}@{tenant.slug}.demo"))).first()
+    return make_actor(row[0], row[1], "") if row else None
+
+
+def _form(seed: TrainingSeed, agency_id, parent_id, today: date) -> services.TrainingForm:
+    start = today + timedelta(days=seed.start)
+    return services.TrainingForm(
+        title=seed.title, kind=seed.kind, thematic_area=seed.area, curriculum=seed.curriculum,
+        target_group=seed.target, start_date=start.isoformat(),
+        end_date=(start + timedelta(days=seed.days - 1)).isoformat(), place=seed.place,
+        facilitators=seed.facilitators, partner_agency_id=str(agency_id),
+        parent_id=str(parent_id) if parent_id else "",
+        counts={sex: str(n) for sex, n in zip(SEX_CATEGORIES, seed.counts, strict=True)},
+        institutions=[(i, {"institution": row[0],
+                           **{sex: str(n) for sex, n in zip(SEX_CATEGORIES, row[1:],
+                                                            strict=True)}})
+                      for i, row in enumerate(seed.institutions)])
+
+
+async def seed_demo_trainings(session_factory: async_sessionmaker[AsyncSession],
+                              tenant: TenantContext) -> int:
+    """Add the mission's missing demo trainings; returns how many were created."""
+    seeds = mission_trainings(tenant.slug)
+    if not seeds:
+        return 0
+    today, created = date.today(), 0
+    ids: dict[str, object] = {}
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            officer = await _member(db, tenant, OFFICER)
+            partner = await _member(db, tenant, PARTNER)
+            agencies = {a.code: a.id for a in await db.scalars(select(PartnerAgency).where(
+                PartnerAgency.tenant_id == tenant.id))}
+            await db.commit()
+            if officer is None:
+                raise ValueError(f"{tenant.slug}: the demo programme officer is missing")
+            for seed in seeds:
+                agency_id = agencies.get(seed.agency)
+                if agency_id is None:
+                    continue
+                existing = await db.scalar(select(Training.id).where(
+                    Training.tenant_id == tenant.id, Training.partner_agency_id == agency_id,
+                    Training.title == seed.title))
+                await db.commit()
+                if existing is not None:
+                    ids[seed.key] = existing
+                    continue
+                recorder = partner if partner is not None \
+                    and partner.partner_agency_id == agency_id else officer
+                training = await services.create_training(
+                    db, tenant, recorder, _form(seed, agency_id, ids.get(seed.parent), today))
+                ids[seed.key] = training.id
+                for action in seed.path:
+                    who = officer if action in REVIEW_ACTIONS else recorder
+                    await services.move(db, tenant, who, training.id, action, seed.reason, None)
+                created += 1
+    return created

@@ -1,0 +1,1 @@
+"""Trainings and capacity building recorded by partner agencies (issue 15)."""

@@ -1,0 +1,233 @@
+"""Trainings' pages: the list (a partner user's home: their agency's activities; staff:
+every training of the mission with filters), the form for a new training, the training's
+page with its participants, its cascade sessions, its history, the form to correct it while
+it may change and the life-cycle actions. Who may see a training is decided in one place:
+services.get_training."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request, get, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Response
+
+from app.core.errors import FormErrors
+from app.core.roles import TRAININGS_RECORD, TRAININGS_VIEW
+from app.i18n import gettext as _
+from app.partners.services import list_partner_agencies
+from app.trainings import labels, services
+from app.trainings.models import SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_STATUSES
+from app.trainings.services import StaleForm, TrainingFilter, TrainingForm, TrainingRefused
+from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
+from app.web.deps import CurrentActor, CurrentTenant, Db
+from app.web.flash import flash
+from app.web.forms import FieldErrors, rows, text_form
+from app.web.guards import requires
+from app.web.links import absolute_url
+from app.web.templating import page
+
+VIEW, RECORD = [requires(TRAININGS_VIEW)], [requires(TRAININGS_RECORD)]
+# Empty institution rows offered on the form, below the ones already filled.
+BLANK_ROWS = 2
+
+
+def _url(tenant, training_id=None) -> str:
+    return f"/{tenant.slug}/trainings" + (f"/{training_id}" if training_id else "")
+
+
+def _version(raw: str | None) -> int | None:
+    try:
+        return int(raw or "")
+    except ValueError:
+        return None
+
+
+def _choices() -> dict:
+    return {"kinds": labels.kinds(), "areas": labels.thematic_areas(),
+            "sexes": labels.sexes(), "kind_names": dict(labels.kinds()),
+            "area_names": dict(labels.thematic_areas()),
+            "sex_names": dict(labels.sexes())}
+
+
+# --- the list -------------------------------------------------------------------------------
+
+def _filter(params) -> TrainingFilter:
+    flt, errors = TrainingFilter(), FieldErrors()
+    flt.errors = errors
+    flt.status = errors.choice("status", params.get("status", ""), TRAINING_STATUSES) or ""
+    flt.thematic_area = errors.choice("area", params.get("area", ""), THEMATIC_AREAS) or ""
+    raw = params.get("agency", "")
+    if raw:
+        try:
+            flt.agency_id = uuid.UUID(raw)
+        except ValueError:
+            errors["agency"] = _("Choose one of the options listed.")
+    flt.period_from = errors.day("from", params.get("from", ""), required=False)
+    flt.period_to = errors.day("to", params.get("to", ""), required=False)
+    if flt.period_from and flt.period_to and flt.period_to < flt.period_from:
+        errors["to"] = _("The end comes before the start.")
+    return flt
+
+
+@get("/trainings", name="training_list", guards=VIEW)
+async def training_list(request: Request, tenant: CurrentTenant, db: Db,
+                        actor: CurrentActor) -> Response:
+    flt = _filter(request.query_params)
+    trainings = [] if flt.errors else await services.list_trainings(db, tenant, actor, flt)
+    staff = services.acting_as(actor, None) == services.STAFF
+    agencies = await list_partner_agencies(db, tenant) if staff else []
+    return page(request, "trainings/list.html", status_code=400 if flt.errors else 200,
+                rows=trainings, flt=flt, errors=flt.errors, staff=staff,
+                status_options=labels.statuses(),
+                agency_options=[(str(a.id), a.name) for a in agencies],
+                can_record=actor.can(TRAININGS_RECORD), **_choices())
+
+
+# --- the form -------------------------------------------------------------------------------
+
+def _read_form(data) -> TrainingForm:
+    return TrainingForm(
+        title=data.get("title", ""), kind=data.get("kind", ""),
+        thematic_area=data.get("thematic_area", ""),
+        thematic_other=data.get("thematic_other", ""), curriculum=data.get("curriculum", ""),
+        target_group=data.get("target_group", ""), start_date=data.get("start_date", ""),
+        end_date=data.get("end_date", ""), place=data.get("place", ""),
+        facilitators=data.get("facilitators", ""),
+        partner_agency_id=data.get("partner_agency_id", ""),
+        parent_id=data.get("parent_id", ""),
+        counts={sex: data.get(sex, "") for sex in SEX_CATEGORIES},
+        institutions=rows(data, "inst"), version=_version(data.get("version")))
+
+
+def _form_values(training, counts) -> tuple[dict, list[dict]]:
+    """The form's values and institution rows from a stored training."""
+    values = {name: getattr(training, name) for name in (
+        "title", "kind", "thematic_area", "thematic_other", "curriculum", "target_group",
+        "start_date", "end_date", "place", "facilitators", *SEX_CATEGORIES)}
+    values["partner_agency_id"] = str(training.partner_agency_id)
+    values["parent_id"] = str(training.parent_id) if training.parent_id else ""
+    return values, [{"institution": c.institution, **{s: getattr(c, s) for s in SEX_CATEGORIES}}
+                    for c in counts]
+
+
+def _with_blank_rows(institutions: list[dict]) -> list[dict]:
+    return institutions + [{} for _i in range(BLANK_ROWS)]
+
+
+async def _form_context(db, tenant, actor, exclude=None) -> dict:
+    agencies = await services.agencies_for(db, tenant, actor)
+    parents = await services.parent_options(db, tenant, actor, exclude)
+    return {"agency_options": [(str(a.id), a.name) for a in agencies],
+            "choose_agency": services.acting_as(actor, None) == services.STAFF,
+            "parent_options": [(str(t.id), f"{t.title} ({t.start_date})") for t in parents],
+            **_choices()}
+
+
+async def _new_page(request: Request, tenant, db, actor, errors: dict | None = None,
+                    form: dict | None = None, institutions: list[dict] | None = None,
+                    status_code: int = 200) -> Response:
+    if services.acting_as(actor, None) is None:
+        raise PermissionDeniedException(_("Your account names no partner agency: ask your "
+                                          "mission's administrators to add you to yours."))
+    return page(request, "trainings/new.html", status_code=status_code, errors=errors or {},
+                form=form or {}, institutions=_with_blank_rows(institutions or []),
+                **await _form_context(db, tenant, actor))
+
+
+@get("/trainings/new", name="training_new", guards=RECORD)
+async def training_new(request: Request, tenant: CurrentTenant, db: Db,
+                       actor: CurrentActor) -> Response:
+    return await _new_page(request, tenant, db, actor)
+
+
+def _posted_rows(data) -> list[dict]:
+    return [row for _i, row in rows(data, "inst", keep_blank=False)]
+
+
+@post("/trainings/new", name="training_create", guards=RECORD)
+async def training_create(request: Request, tenant: CurrentTenant, db: Db,
+                          actor: CurrentActor) -> Response:
+    data = await text_form(request)
+    try:
+        training = await services.create_training(db, tenant, actor, _read_form(data))
+    except FormErrors as exc:
+        await db.rollback()
+        return await _new_page(request, tenant, db, actor, exc.errors, dict(data),
+                               _posted_rows(data), exc.status)
+    return flash(request, Redirect(_url(tenant, training.id), status_code=303), "success",
+                 _("The training is recorded."))
+
+
+# --- one training ---------------------------------------------------------------------------
+
+async def _training_page(request: Request, tenant, db, actor, training_id: uuid.UUID,
+                         errors: dict | None = None, form: dict | None = None,
+                         institutions: list[dict] | None = None, status_code: int = 200,
+                         move_errors: dict | None = None) -> Response:
+    """The training's page; `errors` belong to the edit form, `move_errors` to the next
+    step's form."""
+    view = await services.get_training(db, tenant, actor, training_id)
+    training = view.training
+    counts = await services.institution_counts(db, tenant, training)
+    values, stored_rows = _form_values(training, counts)
+    staff = view.who == services.STAFF
+    action_names = labels.actions()
+    actions = [(a, action_names[a]) for a in allowed_actions(training.status)
+               if staff or a in PARTNER_ACTIONS]
+    editable = training.status in EDITABLE and actor.can(TRAININGS_RECORD)
+    return page(request, "trainings/detail.html", status_code=status_code, view=view,
+                t=training, staff=staff, counts=counts, errors=errors or {},
+                form=form if form is not None else values,
+                institutions=_with_blank_rows(institutions if institutions is not None
+                                              else stored_rows),
+                move_errors=move_errors or {}, editable=editable, actions=actions,
+                cascades=await services.cascade_sessions(db, tenant, view),
+                history=await services.history(db, tenant, view),
+                history_labels=labels.history(),
+                **(await _form_context(db, tenant, actor, training.id) if editable
+                   else _choices()))
+
+
+@get("/trainings/{training_id:uuid}", name="training_detail", guards=VIEW)
+async def training_detail(request: Request, tenant: CurrentTenant, db: Db,
+                          actor: CurrentActor, training_id: FromPath[uuid.UUID]) -> Response:
+    return await _training_page(request, tenant, db, actor, training_id)
+
+
+@post("/trainings/{training_id:uuid}/edit", name="training_edit", guards=RECORD)
+async def training_edit(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        training_id: FromPath[uuid.UUID]) -> Response:
+    data = await text_form(request)
+    try:
+        await services.update_training(db, tenant, actor, training_id, _read_form(data))
+    except (FormErrors, TrainingRefused, StaleForm) as exc:
+        await db.rollback()
+        keep = not isinstance(exc, StaleForm)
+        return await _training_page(request, tenant, db, actor, training_id, exc.errors,
+                                    dict(data) if keep else None,
+                                    _posted_rows(data) if keep else None, exc.status)
+    return flash(request, Redirect(_url(tenant, training_id), status_code=303), "success",
+                 _("The training is saved."))
+
+
+@post("/trainings/{training_id:uuid}/move", name="training_move", guards=RECORD)
+async def training_move(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        training_id: FromPath[uuid.UUID]) -> Response:
+    data = await text_form(request)
+    action = data.get("action", "")
+    try:
+        await services.move(db, tenant, actor, training_id, action, data.get("reason", ""),
+                            _version(data.get("version")),
+                            absolute_url(request, _url(tenant, training_id)))
+    except (TrainingRefused, StaleForm) as exc:
+        await db.rollback()
+        return await _training_page(request, tenant, db, actor, training_id,
+                                    status_code=exc.status, move_errors=exc.errors)
+    return flash(request, Redirect(_url(tenant, training_id), status_code=303), "success",
+                 _("Done: %(action)s.") % {"action": labels.actions().get(action, action)})
+
+
+TRAINING_ROUTES = [training_list, training_new, training_create, training_detail,
+                   training_edit, training_move]

@@ -1,0 +1,86 @@
+"""A training (any capacity-building activity) and its participants as counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, TenantScoped
+
+TRAINING_STATUSES = ("planned", "held", "submitted", "returned", "approved")
+TRAINING_KINDS = ("training", "training_of_trainers", "cascade", "awareness", "technical_support")
+THEMATIC_AREAS = ("counter_trafficking", "mixed_migration", "border_management", "avrr",
+                  "labour_migration", "unaccompanied_minors", "protection", "other")
+# The same four categories as everywhere in the portal.
+SEX_CATEGORIES = ("female", "male", "other", "not_recorded")
+
+
+class Training(TenantScoped, Base):
+    """One activity of one partner agency. The participants are counted by sex here (the
+    totals) and by institution in TrainingInstitutionCount rows. `version` grows with every
+    change, so a form sent from an older version is refused."""
+
+    __tablename__ = "trainings"
+    __table_args__ = (
+        Index("ix_trainings_tenant_id_partner_agency_id", "tenant_id", "partner_agency_id"),
+        Index("ix_trainings_tenant_id_status", "tenant_id", "status"),
+        Index("ix_trainings_tenant_id_parent_id", "tenant_id", "parent_id"),
+    )
+
+    partner_agency_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("partner_agencies.id", ondelete="CASCADE"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(24))
+    thematic_area: Mapped[str] = mapped_column(String(32))
+    thematic_other: Mapped[str] = mapped_column(String(200), default="")
+    curriculum: Mapped[str] = mapped_column(String(300), default="")
+    target_group: Mapped[str] = mapped_column(String(300), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    facilitators: Mapped[str] = mapped_column(Text, default="")
+    female: Mapped[int] = mapped_column(Integer, default=0)
+    male: Mapped[int] = mapped_column(Integer, default=0)
+    other: Mapped[int] = mapped_column(Integer, default=0)
+    not_recorded: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    # The reason of the last return, for the agency to read.
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+    @property
+    def total(self) -> int:
+        return self.female + self.male + self.other + self.not_recorded
+
+
+class TrainingInstitutionCount(TenantScoped, Base):
+    """The participants of one institution in a training, by sex."""
+
+    __tablename__ = "training_institution_counts"
+    __table_args__ = (
+        Index("ix_training_institution_counts_tenant_id_training_id", "tenant_id",
+              "training_id"),
+    )
+
+    training_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    institution: Mapped[str] = mapped_column(String(300))
+    female: Mapped[int] = mapped_column(Integer, default=0)
+    male: Mapped[int] = mapped_column(Integer, default=0)
+    other: Mapped[int] = mapped_column(Integer, default=0)
+    not_recorded: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def total(self) -> int:
+        return self.female + self.male + self.other + self.not_recorded

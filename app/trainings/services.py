@@ -1,0 +1,486 @@
+"""Trainings: recorded by a partner agency (its partner users, or staff acting for it),
+moved through the one transition table (states.py), reviewed by staff. Who may see a
+training is decided in one place: get_training. A partner user sees their own agency's
+trainings only: another agency's, even of the same mission, is not found, like another
+mission's.
+
+Every change is audited and bumps the training's version: a form sent from an older
+version is refused with the current values, never applied over someone else's change."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Membership, User
+from app.accounts.services import members_who_can
+from app.audit.models import AuditEvent
+from app.audit.services import object_history, record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import FormErrors, Refusal
+from app.core.roles import PERMISSIONS, TRAININGS_RECORD, TRAININGS_REVIEW
+from app.i18n import gettext as _
+from app.notifications.services import queue_mail
+from app.partners.models import PartnerAgency
+from app.trainings.labels import status_label
+from app.trainings.models import (
+    SEX_CATEGORIES,
+    THEMATIC_AREAS,
+    TRAINING_KINDS,
+    Training,
+    TrainingInstitutionCount,
+)
+from app.trainings.states import EDITABLE, NEEDS_REASON, REVIEW_ACTIONS, next_state
+from app.web.forms import FieldErrors
+from tenants.context import TenantContext
+
+STAFF, PARTNER = "staff", "partner"
+MAX_REASON = 2000
+MAX_COUNT = 100_000      # participants of one category in one activity
+MAX_INSTITUTIONS = 50
+# Kinds a cascade session may hang below.
+PARENT_KINDS = ("training_of_trainers", "cascade")
+
+
+class TrainingRefused(Refusal):
+    """A move or a change the life cycle does not allow; `field` is the form field the
+    message belongs to."""
+
+    def __init__(self, message: str, field_name: str = "form", status: int = 409):
+        super().__init__(message, errors={field_name: message}, status=status)
+
+
+class StaleForm(Refusal):
+    """The training changed since the form was shown: nothing was written."""
+
+    def __init__(self) -> None:
+        message = _("Someone changed this training while you were working on it. Here it is "
+                    "as it is now: check it and send your change again.")
+        super().__init__(message, errors={"form": message}, status=409)
+
+
+# --- who sees what --------------------------------------------------------------------------
+
+def acting_as(actor: Actor, agency_id: uuid.UUID | None) -> str | None:
+    """'staff' (every training of the mission), 'partner' (a partner user of the training's
+    agency) or None. With agency_id None: whether the actor records for any agency."""
+    if actor.can(TRAININGS_REVIEW):
+        return STAFF
+    if actor.can(TRAININGS_RECORD) and actor.partner_agency_id is not None \
+            and (agency_id is None or agency_id == actor.partner_agency_id):
+        return PARTNER
+    return None
+
+
+@dataclass
+class TrainingView:
+    training: Training
+    agency: PartnerAgency
+    who: str
+    parent: Training | None = None
+
+
+async def get_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                       training_id: uuid.UUID, lock: bool = False) -> TrainingView:
+    """The training if the actor may see it, else 404 (not even whether it exists). With
+    lock, the row is held until commit: two clicks act one after the other."""
+    query = (select(Training, PartnerAgency)
+             .join(PartnerAgency, PartnerAgency.id == Training.partner_agency_id)
+             .where(Training.tenant_id == tenant.id, Training.id == training_id))
+    if lock:
+        query = query.with_for_update(of=Training)
+    row = (await db.execute(query)).first()
+    if row is None:
+        raise NotFoundException()
+    training, agency = row
+    who = acting_as(actor, training.partner_agency_id)
+    if who is None:
+        raise NotFoundException()
+    if lock:
+        await db.refresh(training)
+    parent = None
+    if training.parent_id is not None:
+        parent = await db.scalar(select(Training).where(
+            Training.tenant_id == tenant.id, Training.id == training.parent_id))
+    return TrainingView(training, agency, who, parent)
+
+
+async def institution_counts(db: AsyncSession, tenant: TenantContext,
+                             training: Training) -> list[TrainingInstitutionCount]:
+    return list(await db.scalars(select(TrainingInstitutionCount).where(
+        TrainingInstitutionCount.tenant_id == tenant.id,
+        TrainingInstitutionCount.training_id == training.id)
+        .order_by(TrainingInstitutionCount.position)))
+
+
+async def cascade_sessions(db: AsyncSession, tenant: TenantContext,
+                           view: TrainingView) -> list[Training]:
+    """The sessions that name this training as their parent, as far as the actor sees."""
+    query = select(Training).where(Training.tenant_id == tenant.id,
+                                   Training.parent_id == view.training.id)
+    if view.who != STAFF:
+        query = query.where(Training.partner_agency_id == view.training.partner_agency_id)
+    return list(await db.scalars(query.order_by(Training.start_date, Training.title)))
+
+
+async def history(db: AsyncSession, tenant: TenantContext,
+                  view: TrainingView) -> list[AuditEvent]:
+    return await object_history(db, tenant, "training", view.training.id)
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+@dataclass
+class TrainingFilter:
+    status: str = ""
+    agency_id: uuid.UUID | None = None
+    thematic_area: str = ""
+    period_from: date | None = None   # overlapping the period
+    period_to: date | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def list_trainings(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                         flt: TrainingFilter | None = None) -> list[TrainingView]:
+    """Staff: every training of the mission; a partner user: their agency's."""
+    flt = flt or TrainingFilter()
+    who = acting_as(actor, None)
+    if who is None:
+        raise PermissionDeniedException()
+    query = (select(Training, PartnerAgency)
+             .join(PartnerAgency, PartnerAgency.id == Training.partner_agency_id)
+             .where(Training.tenant_id == tenant.id))
+    if who == PARTNER:
+        query = query.where(Training.partner_agency_id == actor.partner_agency_id)
+    elif flt.agency_id:
+        query = query.where(Training.partner_agency_id == flt.agency_id)
+    if flt.status:
+        query = query.where(Training.status == flt.status)
+    if flt.thematic_area:
+        query = query.where(Training.thematic_area == flt.thematic_area)
+    if flt.period_from:
+        query = query.where(Training.end_date >= flt.period_from)
+    if flt.period_to:
+        query = query.where(Training.start_date <= flt.period_to)
+    rows = await db.execute(query.order_by(Training.start_date.desc(), Training.title))
+    return [TrainingView(training, agency, who) for training, agency in rows]
+
+
+async def agencies_for(db: AsyncSession, tenant: TenantContext,
+                       actor: Actor) -> list[PartnerAgency]:
+    """The agencies the actor may record for: staff any active one, a partner user theirs."""
+    query = select(PartnerAgency).where(PartnerAgency.tenant_id == tenant.id)
+    if acting_as(actor, None) == STAFF:
+        query = query.where(PartnerAgency.status == "active")
+    else:
+        query = query.where(PartnerAgency.id == actor.partner_agency_id)
+    return list(await db.scalars(query.order_by(PartnerAgency.name)))
+
+
+async def parent_options(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                         exclude: uuid.UUID | None = None) -> list[Training]:
+    """Trainings of trainers and cascade sessions the actor sees: a cascade's parents."""
+    query = select(Training).where(Training.tenant_id == tenant.id,
+                                   Training.kind.in_(PARENT_KINDS))
+    if acting_as(actor, None) != STAFF:
+        query = query.where(Training.partner_agency_id == actor.partner_agency_id)
+    if exclude is not None:
+        query = query.where(Training.id != exclude)
+    return list(await db.scalars(query.order_by(Training.start_date.desc(), Training.title)))
+
+
+# --- the form -------------------------------------------------------------------------------
+
+@dataclass
+class TrainingForm:
+    """What the form sent, as text; `institutions` are its rows (index, fields)."""
+
+    title: str = ""
+    kind: str = ""
+    thematic_area: str = ""
+    thematic_other: str = ""
+    curriculum: str = ""
+    target_group: str = ""
+    start_date: str = ""
+    end_date: str = ""
+    place: str = ""
+    facilitators: str = ""
+    partner_agency_id: str = ""
+    parent_id: str = ""
+    counts: dict[str, str] = field(default_factory=dict)
+    institutions: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    version: int | None = None
+
+
+@dataclass
+class _Valid:
+    values: dict
+    institutions: list[dict]
+    agency_id: uuid.UUID
+    parent_id: uuid.UUID | None
+
+
+def _one_line(raw: str) -> str:
+    return " ".join(raw.split())
+
+
+def participants(errors: FieldErrors, totals: dict[str, str],
+                 institutions: list[tuple[int, dict[str, str]]]) -> tuple[dict[str, int],
+                                                                     list[dict]]:
+    """The counts by sex and the institutions' rows, as the form sent them: whole numbers
+    from 0 to MAX_COUNT (a blank is 0), each institution named, at most MAX_INSTITUTIONS,
+    and per sex the institutions never adding up to more than the total (a partial
+    breakdown is fine). Messages go to `errors`, next to their fields."""
+    counts = {sex: errors.integer(sex, totals.get(sex, "").strip(), 0, MAX_COUNT) or 0
+              for sex in SEX_CATEGORIES}
+    rows: list[dict] = []
+    if len(institutions) > MAX_INSTITUTIONS:
+        errors["institutions"] = _("List at most %(n)s institutions.") % {"n": MAX_INSTITUTIONS}
+    for i, raw in institutions[:MAX_INSTITUTIONS]:
+        name = errors.text(f"inst-{i}-institution", _one_line(raw.get("institution", "")), 300,
+                           required=True)
+        row: dict = {"institution": name}
+        for sex in SEX_CATEGORIES:
+            row[sex] = errors.integer(f"inst-{i}-{sex}", raw.get(sex, "").strip(), 0,
+                                      MAX_COUNT) or 0
+        rows.append(row)
+    for sex in SEX_CATEGORIES:
+        if sex not in errors and sum(r[sex] for r in rows) > counts[sex]:
+            errors[sex] = _("The institutions below add up to more than this total.")
+    return counts, rows
+
+
+async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form: TrainingForm,
+                    training: Training | None) -> _Valid:
+    errors = FieldErrors()
+    title = errors.text("title", _one_line(form.title), 300, required=True)
+    kind = errors.choice("kind", form.kind, TRAINING_KINDS, required=True)
+    area = errors.choice("thematic_area", form.thematic_area, THEMATIC_AREAS, required=True)
+    area_other = errors.text("thematic_other", _one_line(form.thematic_other), 200)
+    if area == "other" and not area_other:
+        errors["thematic_other"] = _("Name the thematic area.")
+    curriculum = errors.text("curriculum", _one_line(form.curriculum), 300)
+    target = errors.text("target_group", _one_line(form.target_group), 300)
+    place = errors.text("place", _one_line(form.place), 200)
+    facilitators = errors.text("facilitators", form.facilitators.strip(), 2000)
+    start = errors.day("start_date", form.start_date.strip())
+    end = errors.day("end_date", form.end_date.strip())
+    if start and end and end < start:
+        errors["end_date"] = _("The end comes before the start.")
+    counts, rows = participants(errors, form.counts, form.institutions)
+
+    # The agency: a partner user records for theirs; staff choose (or keep the training's).
+    agency_id: uuid.UUID | None = None
+    if acting_as(actor, None) == PARTNER:
+        agency_id = actor.partner_agency_id
+    elif training is not None and not form.partner_agency_id:
+        agency_id = training.partner_agency_id
+    else:
+        allowed = {str(a.id): a.id for a in await agencies_for(db, tenant, actor)}
+        if training is not None:
+            allowed[str(training.partner_agency_id)] = training.partner_agency_id
+        choice = errors.choice("partner_agency_id", form.partner_agency_id.strip(), allowed,
+                               required=True)
+        agency_id = allowed.get(choice or "")
+
+    parent_id: uuid.UUID | None = None
+    if form.parent_id.strip():
+        parent_id = await _parent(db, tenant, actor, errors, form.parent_id.strip(), kind,
+                                  agency_id, training)
+    if errors:
+        raise FormErrors(errors)
+    assert agency_id is not None
+    values = {"title": title, "kind": kind, "thematic_area": area,
+              "thematic_other": area_other if area == "other" else "",
+              "curriculum": curriculum, "target_group": target, "start_date": start,
+              "end_date": end, "place": place, "facilitators": facilitators, **counts}
+    return _Valid(values, rows, agency_id, parent_id)
+
+
+async def _parent(db: AsyncSession, tenant: TenantContext, actor: Actor, errors: FieldErrors,
+                  raw: str, kind: str | None, agency_id: uuid.UUID | None,
+                  training: Training | None) -> uuid.UUID | None:
+    """A cascade session's parent: a training of trainers or a cascade session of the same
+    mission that the actor sees (a partner user: their agency's), never the training itself
+    or one below it."""
+    try:
+        wanted = uuid.UUID(raw)
+    except ValueError:
+        errors["parent_id"] = _("Choose one of the options listed.")
+        return None
+    parent = await db.scalar(select(Training).where(Training.tenant_id == tenant.id,
+                                                    Training.id == wanted))
+    if parent is None or acting_as(actor, parent.partner_agency_id) is None:
+        errors["parent_id"] = _("Choose one of the options listed.")
+        return None
+    if kind != "cascade":
+        errors["parent_id"] = _("Only a cascade session names a parent training.")
+        return None
+    if parent.kind not in PARENT_KINDS:
+        errors["parent_id"] = _("The parent must be a training of trainers or a cascade "
+                                "session.")
+        return None
+    if training is not None:
+        # Walk up from the parent: meeting the training itself would make a loop.
+        seen = 0
+        current: Training | None = parent
+        while current is not None and seen < 50:
+            if current.id == training.id:
+                errors["parent_id"] = _("A training cannot sit below itself.")
+                return None
+            if current.parent_id is None:
+                break
+            current = await db.scalar(select(Training).where(
+                Training.tenant_id == tenant.id, Training.id == current.parent_id))
+            seen += 1
+    return parent.id
+
+
+def _snapshot(training: Training, rows: list[dict]) -> dict:
+    return {"title": training.title, "kind": training.kind,
+            "thematic_area": training.thematic_area, "thematic_other": training.thematic_other,
+            "curriculum": training.curriculum, "target_group": training.target_group,
+            "start_date": training.start_date.isoformat() if training.start_date else None,
+            "end_date": training.end_date.isoformat() if training.end_date else None,
+            "place": training.place, "facilitators": training.facilitators,
+            "partner_agency_id": str(training.partner_agency_id),
+            "parent_id": str(training.parent_id) if training.parent_id else None,
+            **{sex: getattr(training, sex) for sex in SEX_CATEGORIES},
+            "institutions": rows}
+
+
+def _write_rows(db: AsyncSession, tenant: TenantContext, training: Training,
+                rows: list[dict]) -> None:
+    for position, row in enumerate(rows):
+        db.add(TrainingInstitutionCount(tenant_id=tenant.id, training_id=training.id,
+                                        position=position, **row))
+
+
+async def create_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          form: TrainingForm) -> Training:
+    """A new training, planned, for the partner user's agency (staff: the one chosen)."""
+    if acting_as(actor, None) is None:
+        raise PermissionDeniedException()
+    valid = await _validate(db, tenant, actor, form, None)
+    training = Training(tenant_id=tenant.id, partner_agency_id=valid.agency_id,
+                        parent_id=valid.parent_id, status="planned", created_by_id=actor.user_id,
+                        version=1, updated_at=now(), **valid.values)
+    db.add(training)
+    await db.flush()
+    _write_rows(db, tenant, training, valid.institutions)
+    record(db, tenant.id, actor, "training.created", "training", training.id,
+           after=_snapshot(training, valid.institutions))
+    await db.commit()
+    return training
+
+
+def _check_version(training: Training, version: int | None) -> None:
+    if version is not None and version != training.version:
+        raise StaleForm()
+
+
+def _changed(training: Training) -> None:
+    training.version += 1
+    training.updated_at = now()
+
+
+async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          training_id: uuid.UUID, form: TrainingForm) -> Training:
+    """The agency (or staff) corrects the record while it is planned, held or returned."""
+    view = await get_training(db, tenant, actor, training_id, lock=True)
+    training = view.training
+    _check_version(training, form.version)
+    if training.status not in EDITABLE:
+        raise TrainingRefused(_("This training can no longer be changed: it is %(status)s.")
+                              % {"status": status_label(training.status)})
+    valid = await _validate(db, tenant, actor, form, training)
+    old_rows = [{"institution": r.institution, **{s: getattr(r, s) for s in SEX_CATEGORIES}}
+                for r in await institution_counts(db, tenant, training)]
+    before = _snapshot(training, old_rows)
+    for name, value in valid.values.items():
+        setattr(training, name, value)
+    training.partner_agency_id, training.parent_id = valid.agency_id, valid.parent_id
+    after = _snapshot(training, valid.institutions)
+    if before == after:
+        await db.rollback()
+        return training
+    await db.execute(delete(TrainingInstitutionCount).where(
+        TrainingInstitutionCount.tenant_id == tenant.id,
+        TrainingInstitutionCount.training_id == training.id))
+    _write_rows(db, tenant, training, valid.institutions)
+    _changed(training)
+    changed = {k for k in after if before.get(k) != after[k]}
+    record(db, tenant.id, actor, "training.updated", "training", training.id,
+           before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    await db.commit()
+    return training
+
+
+async def _people_to_tell(db: AsyncSession, tenant: TenantContext, view: TrainingView,
+                          action: str) -> list[User]:
+    """A submission goes to the mission's reviewers; a review's outcome to the agency's
+    partner users. Marking a training held tells nobody."""
+    if action == "submit":
+        return await members_who_can(db, tenant, TRAININGS_REVIEW)
+    if action in REVIEW_ACTIONS:
+        roles = [role for role, granted in PERMISSIONS.items()
+                 if TRAININGS_RECORD in granted and TRAININGS_REVIEW not in granted]
+        return list(await db.scalars(
+            select(User).join(Membership, Membership.user_id == User.id).where(
+                Membership.tenant_id == tenant.id, Membership.status == "active",
+                Membership.role.in_(roles), User.status == "active",
+                Membership.partner_agency_id == view.training.partner_agency_id)))
+    return []
+
+
+async def _tell(db: AsyncSession, tenant: TenantContext, actor: Actor, view: TrainingView,
+                action: str, reason: str, link: str) -> None:
+    for person in await _people_to_tell(db, tenant, view, action):
+        if person.id == actor.user_id:
+            continue
+        queue_mail(db, tenant, person.email, "training_status",
+                   person.preferred_locale or tenant.default_locale, name=person.name,
+                   title=view.training.title, agency=view.agency.name,
+                   status=view.training.status, reason=reason, link=link)
+
+
+async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_id: uuid.UUID,
+               action: str, reason: str, version: int | None,
+               link: str | None = None) -> TrainingView:
+    """A step of the life cycle as the table allows: the agency holds and submits, staff
+    approve or return (with a reason the agency reads). Audited; mailed to the reviewers
+    (a submission) or to the agency's partner users (a review) when a link to the training
+    is given (the demo, writing the past, gives none)."""
+    view = await get_training(db, tenant, actor, training_id, lock=True)
+    training = view.training
+    if action in REVIEW_ACTIONS and view.who != STAFF:
+        raise PermissionDeniedException()
+    _check_version(training, version)
+    target = next_state(training.status, action)
+    if target is None:
+        raise TrainingRefused(_("This is not possible at this stage."))
+    reason = reason.strip()[:MAX_REASON]
+    if action in NEEDS_REASON and not reason:
+        raise TrainingRefused(_("Say what to correct: the agency will read it."), "reason",
+                              status=422)
+    if action == "submit" and training.total == 0:
+        raise TrainingRefused(_("Count the participants before submitting."), status=422)
+    before = training.status
+    training.status = target
+    if action in NEEDS_REASON:
+        training.status_reason = reason
+    elif action == "approve":
+        training.status_reason = ""
+    _changed(training)
+    record(db, tenant.id, actor, f"training.{action}", "training", training.id,
+           before={"status": before}, after={"status": target, "reason": reason or None})
+    if link is not None:
+        await _tell(db, tenant, actor, view, action, reason, link)
+    await db.commit()
+    return view
