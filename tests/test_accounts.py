@@ -116,19 +116,63 @@ async def test_duplicate_sign_up_is_refused_kindly(client, missions, session_fac
     assert r.status_code == 400 and "already exists" in r.text
 
 
-async def test_sign_in_throttling_per_account(client, missions, session_factory):
+async def test_sign_in_throttling_per_account_and_source(client, missions, session_factory):
     sudan = missions["sudan"]
     user = await make_user(session_factory, sudan, "expert")
     for _ in range(5):
         r = await sign_in(client, sudan, user.email, "wrong password here")
         assert r.status_code == 400 and "not right" in r.text
-    locked = await sign_in(client, sudan, user.email)  # even the right password waits
+    locked = await sign_in(client, sudan, user.email)  # from this source even the right one waits
     assert locked.status_code == 429
-    assert "Try again in 15 minutes" in locked.text
-    # Another account from the same address is not locked by these five failures.
+    assert "Try again in 1 minute" in locked.text
+    assert 0 < int(locked.headers["retry-after"]) <= 60
+    # Another account from the same address is not held back by these five failures.
     other = await make_user(session_factory, sudan, "expert")
     assert (await sign_in(client, sudan, other.email)).status_code == 303
     await sign_out(client, sudan)
+
+
+async def test_sign_in_waits_grow_with_each_further_failure(client, missions, session_factory):
+    from sqlalchemy import delete
+
+    from app.accounts.models import SignInFailure
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    source = "testclient"  # the test client's address
+    for failures, (low, high) in ((5, (1, 60)), (6, (61, 120)), (7, (121, 240)),
+                                  (12, (241, 900))):
+        async with session_factory() as db:
+            await db.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
+            db.add_all([SignInFailure(email=user.email, ip=source) for _ in range(failures)])
+            await db.commit()
+        r = await sign_in(client, sudan, user.email)
+        assert r.status_code == 429, failures
+        assert low <= int(r.headers["retry-after"]) <= high, (failures, r.headers["retry-after"])
+    async with session_factory() as db:
+        await db.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
+        await db.commit()
+
+
+async def test_failures_from_elsewhere_do_not_lock_the_owner_out(client, missions,
+                                                                 session_factory):
+    """Issue 18, finding 1: an attacker failing from their own address slows only
+    themselves; the owner signing in from an address without failures gets in."""
+    from app.accounts.models import SignInFailure
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "mission_admin")
+    async with session_factory() as db:
+        db.add_all([SignInFailure(email=user.email, ip="203.0.113.66") for _ in range(50)])
+        await db.commit()
+    assert (await sign_in(client, sudan, user.email)).status_code == 303
+    await sign_out(client, sudan)
+
+
+def test_throttle_waits_double_up_to_the_ceiling():
+    from app.accounts.services import THROTTLE_MAX_WAIT, throttle_wait
+    assert throttle_wait(4, 5) == timedelta(0)
+    assert [throttle_wait(n, 5) for n in (5, 6, 7, 8)] == [
+        timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert throttle_wait(9, 5) == throttle_wait(500, 5) == THROTTLE_MAX_WAIT
 
 
 async def test_sign_in_throttling_per_ip(client, missions, session_factory):
@@ -138,11 +182,12 @@ async def test_sign_in_throttling_per_ip(client, missions, session_factory):
     user = await make_user(session_factory, sudan, "expert")
     r = await sign_in(client, sudan, user.email)
     assert r.status_code == 429 and "Try again in" in r.text
+    assert 0 < int(r.headers["retry-after"]) <= 60
     # The window passes: move the failures back in time instead of waiting.
     from app.accounts.models import SignInFailure
     async with session_factory() as db:
         await db.execute(update(SignInFailure).values(
-            created_at=SignInFailure.created_at - timedelta(minutes=16)))
+            created_at=SignInFailure.created_at - timedelta(minutes=61)))
         await db.commit()
     assert (await sign_in(client, sudan, user.email)).status_code == 303
     await sign_out(client, sudan)

@@ -108,11 +108,14 @@ async def sign_in(request: Request, tenant: CurrentTenant, db: Db, actor: Curren
         user = await services.authenticate(db, tenant, data.get("email", ""),
                                            data.get("password", ""), actor)
     except SignInRefused as exc:
-        return page(request, "accounts/sign_in.html",
-                    status_code=429 if exc.reason == "throttled" else 400,
-                    errors={"form": exc.message}, unverified=exc.reason == "unverified",
-                    form={"email": data.get("email", ""), "next": data.get("next", "")},
-                    sso_providers=await list_enabled_providers(db, tenant))
+        refused = page(request, "accounts/sign_in.html",
+                       status_code=429 if exc.reason == "throttled" else 400,
+                       errors={"form": exc.message}, unverified=exc.reason == "unverified",
+                       form={"email": data.get("email", ""), "next": data.get("next", "")},
+                       sso_providers=await list_enabled_providers(db, tenant))
+        if exc.retry_after:
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     token = await services.start_session(db, tenant, user, actor, request.app.state.settings,
                                          request.headers.get("user-agent", ""),
                                          previous_token=request.cookies.get(SESSION_COOKIE))
