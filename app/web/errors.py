@@ -14,6 +14,7 @@ from litestar.types import ExceptionHandlersMap
 from app.core.errors import Refusal
 from app.i18n import gettext as _
 from app.web.context import locale_for
+from app.web.forms import ControlCharacters
 from app.web.guards import SignInRequired, sign_in_url
 from app.web.templating import page
 
@@ -116,6 +117,21 @@ def refusal_handler(request: Request, exc: Refusal) -> Response:
     return error_response(request, exc.status, str(exc))
 
 
+def control_characters_handler(request: Request, exc: ControlCharacters) -> Response:
+    """The input boundary's refusal (app/web/forms.py): a form route naming its page in
+    opt["form_page"] shows it again with the message next to the field; anything else gets
+    the message, with the field's name, on an error page (JSON under /api/)."""
+    handler = request.scope.get("route_handler")
+    opt = getattr(handler, "opt", None) or {}
+    if opt.get("form_page") and not _wants_json(request):
+        _ensure_locale(request)
+        extra = opt.get("form_context")
+        return page(request, opt["form_page"], status_code=400, errors=exc.errors,
+                    form=exc.form, **(extra(request) if extra else {}))
+    detail = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    return error_response(request, 400, detail)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -123,6 +139,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SignInRequired: sign_in_required_handler,
+    ControlCharacters: control_characters_handler,
     Refusal: refusal_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,
