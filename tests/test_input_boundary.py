@@ -101,7 +101,16 @@ async def test_api_query_with_nul_is_a_json_400(client, missions, session_factor
     r = await client.get(f"/api/v1/{sudan.slug}/experts", params={"sector": "\x00"},
                          headers=bearer(token))
     assert r.status_code == 400
-    assert MESSAGE in r.json()["error"]["message"]
+    error = r.json()["error"]
+    assert error["details"] == [{"key": "sector", "source": "query", "message": error[
+        "details"][0]["message"]}] and MESSAGE in error["details"][0]["message"]
+
+
+async def test_names_with_control_characters_are_ignored_like_unknown_ones(client, missions,
+                                                                           session_factory):
+    await signed_in(client, session_factory, missions["sudan"], "mission_admin")
+    assert (await client.get("/sudan/experts?q%00=x")).status_code == 200
+    await sign_out(client, missions["sudan"])
 
 
 async def test_a_normal_sign_in_still_works(client, missions, session_factory):

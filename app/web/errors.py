@@ -136,6 +136,10 @@ def control_characters_handler(request: Request, exc: ControlCharacters) -> Resp
         extra = opt.get("form_context")
         return page(request, opt["form_page"], status_code=400, errors=exc.errors,
                     form=exc.form, **(extra(request) if extra else {}))
+    if _wants_json(request):
+        return json_error(400, "invalid parameters", [
+            {"key": field, "source": "query" if field in request.query_params else "body",
+             "message": message} for field, message in exc.errors.items()])
     detail = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
     return error_response(request, 400, detail)
 
