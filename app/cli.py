@@ -126,7 +126,10 @@ def run(host: str | None, port: int | None) -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         uvicorn.run(create_app(urls.app, settings, run_workers=True), host=host, port=port, log_level="info",
-                    proxy_headers=True, timeout_graceful_shutdown=10)
+                    # X-Forwarded-For is read by the app itself, from PORTAL_TRUSTED_PROXIES
+                    # only (app.web.context.client_ip): uvicorn's own reading, trusting
+                    # 127.0.0.1 whatever the deployment, stays off.
+                    proxy_headers=False, timeout_graceful_shutdown=10)
     except KeyboardInterrupt:
         pass
     click.echo("Diaspora Bridge stopped.")
