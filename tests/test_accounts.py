@@ -339,3 +339,48 @@ async def test_links_are_capped_per_hour_and_long_input_is_refused(client, missi
     long_email = "x" * 400 + "@example.org"
     r = await sign_in(client, sudan, long_email, "whatever password")
     assert r.status_code == 400 and "not right" in r.text
+
+
+# --- issue 18, finding 8: a real blocklist and Argon2 hashes upgraded on sign-in ----------
+
+@pytest.mark.parametrize("weak", ["dragon12345", "monkey123456", "sunshine2020", "qwerty123456",
+                                  "football1234", "Password2024", "iloveyou2000"])
+def test_common_passwords_beyond_the_old_short_list_are_refused(weak):
+    from app.accounts.passwords import password_problem
+    assert password_problem(weak) == "This password is too easy to guess. Try a few unrelated words."
+
+
+def test_passphrases_pass_and_names_count_against_the_estimate():
+    from app.accounts.passwords import password_problem
+    assert password_problem("river delta mango 42") is None
+    assert password_problem("a long river of sand 7", email="someone@example.org") is None
+    assert password_problem("amalosman2026", email="amal.osman@example.org",
+                            name="Amal Osman") is not None
+
+
+async def test_sign_up_with_a_common_password_is_refused(client, missions, session_factory):
+    sudan = missions["sudan"]
+    r = await _sign_up(client, sudan, "common-pw@example.org", password="sunshine2020",
+                       password_confirm="sunshine2020")
+    assert r.status_code == 400 and "too easy to guess" in r.text
+
+
+async def test_argon2_hash_is_upgraded_on_sign_in_when_parameters_change(client, missions,
+                                                                         session_factory):
+    from argon2 import PasswordHasher
+
+    from app.accounts.passwords import needs_rehash
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    old_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    async with session_factory() as db:
+        await db.execute(update(User).where(User.id == user.id).values(password_hash=old_hash))
+        await db.commit()
+    assert needs_rehash(old_hash)
+    assert (await sign_in(client, sudan, user.email)).status_code == 303
+    await sign_out(client, sudan)
+    async with session_factory() as db:
+        new_hash = await db.scalar(select(User.password_hash).where(User.id == user.id))
+    assert new_hash != old_hash and not needs_rehash(new_hash)
+    assert (await sign_in(client, sudan, user.email)).status_code == 303  # still the password
+    await sign_out(client, sudan)

@@ -15,7 +15,12 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
-from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from app.audit.services import record
 from app.config import Settings
 from app.core.actor import Actor, make_actor
@@ -296,6 +301,10 @@ async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, pass
     if user.email_verified_at is None:
         raise SignInRefused(_("Confirm your email address first: open the link we sent you."),
                             "unverified")
+    if user.password_hash and needs_rehash(user.password_hash):
+        # Argon2's parameters have changed since this hash was made: the password is at
+        # hand only now, so the hash is upgraded now (saved with the session that follows).
+        user.password_hash = hash_password(password)
     return user
 
 
