@@ -384,3 +384,22 @@ async def test_argon2_hash_is_upgraded_on_sign_in_when_parameters_change(client,
     assert new_hash != old_hash and not needs_rehash(new_hash)
     assert (await sign_in(client, sudan, user.email)).status_code == 303  # still the password
     await sign_out(client, sudan)
+
+
+async def test_resending_the_verification_mail_is_audited(client, missions, session_factory):
+    """Issue 18, finding 9; unknown addresses still leave no trace (no account oracle)."""
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    async with session_factory() as db:
+        await db.execute(update(User).where(User.id == user.id).values(email_verified_at=None))
+        await db.commit()
+    for address in (user.email, "nobody-here@example.org"):
+        token = await csrf_token(client, f"/{sudan.slug}/sign-in")
+        r = await client.post(f"/{sudan.slug}/verify", data={"email": address,
+                                                             "_csrf_token": token})
+        assert r.status_code == 200
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            events = list(await db.scalars(select(AuditEvent).where(
+                AuditEvent.action == "account.verification_resent")))
+    assert [e.object_id for e in events] == [str(user.id)]

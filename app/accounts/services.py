@@ -242,6 +242,8 @@ async def resend_verification(db: AsyncSession, tenant: TenantContext, email: st
     token = await _issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
+    record(db, tenant.id, Actor(email=user.email, ip=actor.ip), "account.verification_resent",
+           "user", user.id)
     await db.commit()
 
 
