@@ -93,6 +93,15 @@ async def test_outage_answers_503_with_retry_after_and_recovers(outage_scene):
             assert api.json()["error"]["status"] == 503
             health = await client.get("/healthz")
             assert health.status_code == 503
+            # A session cookie makes the request middleware read the session first: the
+            # failure there is a 503 too, and the mission list past its cache lifetime.
+            client.cookies.set("session", "some-session", domain="testserver.local", path="/")
+            signed = await client.get("/sudan/account")
+            assert signed.status_code == 503 and "retry-after" in signed.headers
+            client.cookies.delete("session", domain="testserver.local", path="/")
+            await asyncio.sleep(5.5)
+            later = await client.get("/sudan/sign-in")
+            assert later.status_code == 503 and "retry-after" in later.headers
         finally:
             start()
         speak(client, None)
