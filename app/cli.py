@@ -135,7 +135,11 @@ def run(host: str | None, port: int | None, web_workers: int | None) -> None:
     try:
         if web_workers == 1:
             uvicorn.run(create_app(urls.app, settings, run_workers=True), host=host, port=port,
-                        log_level="info", proxy_headers=True, timeout_graceful_shutdown=10)
+                        log_level="info", timeout_graceful_shutdown=10,
+                        # X-Forwarded-For is read by the app itself, from PORTAL_TRUSTED_PROXIES
+                        # only (app.web.context.client_ip): uvicorn's own reading, trusting
+                        # 127.0.0.1 whatever the deployment, stays off.
+                        proxy_headers=False)
         else:
             serve_processes(urls.app, settings, host, port, web_workers)
     except KeyboardInterrupt:
@@ -164,7 +168,8 @@ def serve_processes(database_url: URL, settings: Settings, host: str, port: int,
         # uvicorn's supervisor takes SIGINT/SIGTERM, stops the web processes gracefully and
         # returns.
         uvicorn.run("app.main:create_app_from_env", factory=True, workers=count, host=host,
-                    port=port, log_level="info", proxy_headers=True, timeout_graceful_shutdown=10)
+                    port=port, log_level="info", timeout_graceful_shutdown=10,
+                    proxy_headers=False)  # as above: the app trusts PORTAL_TRUSTED_PROXIES only
     finally:
         jobs.stop()
 

@@ -40,6 +40,13 @@ class Settings:
     # which is safe only because requests for any host but allowed_hosts are refused.
     base_url: str = ""
     allowed_hosts: tuple[str, ...] = ()
+    # Reverse proxies (addresses or networks, e.g. 10.0.0.5 or 10.0.0.0/24) whose
+    # X-Forwarded-For is believed; empty (the default): the header is ignored and the
+    # client is the connection's address.
+    trusted_proxies: tuple[str, ...] = ()
+    # Single sign-on: hosts whose provider may be fetched over plain http or on a private
+    # address, honoured in debug mode only (a provider run on this machine for tests).
+    sso_test_hosts: tuple[str, ...] = ()
     # smtp://user:password@host:587 or smtps://...; empty: mail goes to var/mail/*.eml.
     smtp_url: str = ""
     mail_from: str = "Diaspora Bridge <no-reply@diaspora-bridge.local>"
@@ -103,6 +110,10 @@ def load_settings() -> Settings:
         base_url=(env.get("PORTAL_BASE_URL") or "").rstrip("/"),
         allowed_hosts=tuple(h.strip() for h in (env.get("PORTAL_ALLOWED_HOSTS") or "").split(",")
                             if h.strip()),
+        trusted_proxies=tuple(p.strip() for p in (env.get("PORTAL_TRUSTED_PROXIES") or "")
+                              .split(",") if p.strip()),
+        sso_test_hosts=tuple(h.strip() for h in (env.get("PORTAL_SSO_TEST_HOSTS") or "")
+                             .split(",") if h.strip()),
         smtp_url=env.get("SMTP_URL", ""),
         mail_from=env.get("MAIL_FROM") or Settings.mail_from,
         documents_root=env.get("DOCUMENTS_DIR", ""),

@@ -51,6 +51,7 @@ from app.search.sync import ensure_indexes
 from app.trainings.controllers import TRAINING_ROUTES
 from app.web.context import MISSION_PARAM, provide_actor, provide_tenant
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.forms import refuse_control_characters
 from app.web.security import security_headers
 from search_index import SearchUnavailable, open_backend
 from tenants.directory import MissionDirectory
@@ -152,6 +153,8 @@ def create_app(database_url: URL, settings: Settings | None = None,
                                # The API is read-only and authenticated by a token, not a cookie.
                                exclude=["^/healthz$", f"^{API_PREFIX}/"]),
         exception_handlers=EXCEPTION_HANDLERS,
+        # The one input boundary: control characters refused before any handler runs.
+        before_request=refuse_control_characters,
         before_send=[security_headers],
         state=State({
             "settings": settings,

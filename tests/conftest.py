@@ -51,7 +51,9 @@ atexit.register(shutil.rmtree, TEST_DOCUMENTS_DIR, ignore_errors=True)
 def base_test_settings() -> Settings:
     return replace(load_settings(), database_url=external_server_url(), debug=True,
                    secret_key="test-secret-key", documents_root=str(TEST_DOCUMENTS_DIR),
-                   allowed_hosts=("testserver.local",), search_backend="embedded")
+                   allowed_hosts=("testserver.local",), search_backend="embedded",
+                   # tests/oidc_provider.py serves its provider on this machine over http
+                   sso_test_hosts=("127.0.0.1",))
 
 
 @pytest.fixture(scope="session")

@@ -116,19 +116,63 @@ async def test_duplicate_sign_up_is_refused_kindly(client, missions, session_fac
     assert r.status_code == 400 and "already exists" in r.text
 
 
-async def test_sign_in_throttling_per_account(client, missions, session_factory):
+async def test_sign_in_throttling_per_account_and_source(client, missions, session_factory):
     sudan = missions["sudan"]
     user = await make_user(session_factory, sudan, "expert")
     for _ in range(5):
         r = await sign_in(client, sudan, user.email, "wrong password here")
         assert r.status_code == 400 and "not right" in r.text
-    locked = await sign_in(client, sudan, user.email)  # even the right password waits
+    locked = await sign_in(client, sudan, user.email)  # from this source even the right one waits
     assert locked.status_code == 429
-    assert "Try again in 15 minutes" in locked.text
-    # Another account from the same address is not locked by these five failures.
+    assert "Try again in 1 minute" in locked.text
+    assert 0 < int(locked.headers["retry-after"]) <= 60
+    # Another account from the same address is not held back by these five failures.
     other = await make_user(session_factory, sudan, "expert")
     assert (await sign_in(client, sudan, other.email)).status_code == 303
     await sign_out(client, sudan)
+
+
+async def test_sign_in_waits_grow_with_each_further_failure(client, missions, session_factory):
+    from sqlalchemy import delete
+
+    from app.accounts.models import SignInFailure
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    source = "testclient"  # the test client's address
+    for failures, (low, high) in ((5, (1, 60)), (6, (61, 120)), (7, (121, 240)),
+                                  (12, (241, 900))):
+        async with session_factory() as db:
+            await db.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
+            db.add_all([SignInFailure(email=user.email, ip=source) for _ in range(failures)])
+            await db.commit()
+        r = await sign_in(client, sudan, user.email)
+        assert r.status_code == 429, failures
+        assert low <= int(r.headers["retry-after"]) <= high, (failures, r.headers["retry-after"])
+    async with session_factory() as db:
+        await db.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
+        await db.commit()
+
+
+async def test_failures_from_elsewhere_do_not_lock_the_owner_out(client, missions,
+                                                                 session_factory):
+    """Issue 18, finding 1: an attacker failing from their own address slows only
+    themselves; the owner signing in from an address without failures gets in."""
+    from app.accounts.models import SignInFailure
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "mission_admin")
+    async with session_factory() as db:
+        db.add_all([SignInFailure(email=user.email, ip="203.0.113.66") for _ in range(50)])
+        await db.commit()
+    assert (await sign_in(client, sudan, user.email)).status_code == 303
+    await sign_out(client, sudan)
+
+
+def test_throttle_waits_double_up_to_the_ceiling():
+    from app.accounts.services import THROTTLE_MAX_WAIT, throttle_wait
+    assert throttle_wait(4, 5) == timedelta(0)
+    assert [throttle_wait(n, 5) for n in (5, 6, 7, 8)] == [
+        timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert throttle_wait(9, 5) == throttle_wait(500, 5) == THROTTLE_MAX_WAIT
 
 
 async def test_sign_in_throttling_per_ip(client, missions, session_factory):
@@ -138,11 +182,12 @@ async def test_sign_in_throttling_per_ip(client, missions, session_factory):
     user = await make_user(session_factory, sudan, "expert")
     r = await sign_in(client, sudan, user.email)
     assert r.status_code == 429 and "Try again in" in r.text
+    assert 0 < int(r.headers["retry-after"]) <= 60
     # The window passes: move the failures back in time instead of waiting.
     from app.accounts.models import SignInFailure
     async with session_factory() as db:
         await db.execute(update(SignInFailure).values(
-            created_at=SignInFailure.created_at - timedelta(minutes=16)))
+            created_at=SignInFailure.created_at - timedelta(minutes=61)))
         await db.commit()
     assert (await sign_in(client, sudan, user.email)).status_code == 303
     await sign_out(client, sudan)
@@ -294,3 +339,67 @@ async def test_links_are_capped_per_hour_and_long_input_is_refused(client, missi
     long_email = "x" * 400 + "@example.org"
     r = await sign_in(client, sudan, long_email, "whatever password")
     assert r.status_code == 400 and "not right" in r.text
+
+
+# --- issue 18, finding 8: a real blocklist and Argon2 hashes upgraded on sign-in ----------
+
+@pytest.mark.parametrize("weak", ["dragon12345", "monkey123456", "sunshine2020", "qwerty123456",
+                                  "football1234", "Password2024", "iloveyou2000"])
+def test_common_passwords_beyond_the_old_short_list_are_refused(weak):
+    from app.accounts.passwords import password_problem
+    assert password_problem(weak) == "This password is too easy to guess. Try a few unrelated words."
+
+
+def test_passphrases_pass_and_names_count_against_the_estimate():
+    from app.accounts.passwords import password_problem
+    assert password_problem("river delta mango 42") is None
+    assert password_problem("a long river of sand 7", email="someone@example.org") is None
+    assert password_problem("amalosman2026", email="amal.osman@example.org",
+                            name="Amal Osman") is not None
+
+
+async def test_sign_up_with_a_common_password_is_refused(client, missions, session_factory):
+    sudan = missions["sudan"]
+    r = await _sign_up(client, sudan, "common-pw@example.org", password="sunshine2020",
+                       password_confirm="sunshine2020")
+    assert r.status_code == 400 and "too easy to guess" in r.text
+
+
+async def test_argon2_hash_is_upgraded_on_sign_in_when_parameters_change(client, missions,
+                                                                         session_factory):
+    from argon2 import PasswordHasher
+
+    from app.accounts.passwords import needs_rehash
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    old_hash = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    async with session_factory() as db:
+        await db.execute(update(User).where(User.id == user.id).values(password_hash=old_hash))
+        await db.commit()
+    assert needs_rehash(old_hash)
+    assert (await sign_in(client, sudan, user.email)).status_code == 303
+    await sign_out(client, sudan)
+    async with session_factory() as db:
+        new_hash = await db.scalar(select(User.password_hash).where(User.id == user.id))
+    assert new_hash != old_hash and not needs_rehash(new_hash)
+    assert (await sign_in(client, sudan, user.email)).status_code == 303  # still the password
+    await sign_out(client, sudan)
+
+
+async def test_resending_the_verification_mail_is_audited(client, missions, session_factory):
+    """Issue 18, finding 9; unknown addresses still leave no trace (no account oracle)."""
+    sudan = missions["sudan"]
+    user = await make_user(session_factory, sudan, "expert")
+    async with session_factory() as db:
+        await db.execute(update(User).where(User.id == user.id).values(email_verified_at=None))
+        await db.commit()
+    for address in (user.email, "nobody-here@example.org"):
+        token = await csrf_token(client, f"/{sudan.slug}/sign-in")
+        r = await client.post(f"/{sudan.slug}/verify", data={"email": address,
+                                                             "_csrf_token": token})
+        assert r.status_code == 200
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            events = list(await db.scalars(select(AuditEvent).where(
+                AuditEvent.action == "account.verification_resent")))
+    assert [e.object_id for e in events] == [str(user.id)]

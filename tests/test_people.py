@@ -212,3 +212,31 @@ async def test_outbox_delivers_to_files_and_retries_failures(missions, session_f
         message.get_body(("plain",)).get_content()
     # Nothing is sent twice.
     assert await deliver_pending(session_factory, FileTransport(tmp_path), "x@example.org") == 0
+
+
+async def test_a_partner_users_role_change_does_not_drop_their_agency(client, missions,
+                                                                      session_factory):
+    """Issue 18, finding 9: changing a partner user's role silently dropped the link to
+    their agency; it is refused with the way to do it (revoke, invite again)."""
+    mozambique = missions["mozambique"]
+    with tenant_scope(mozambique):
+        async with session_factory() as db:
+            agency = await db.scalar(select(PartnerAgency).limit(1))
+    assert agency is not None
+    admin = await make_user(session_factory, mozambique, "mission_admin")
+    partner = await make_user(session_factory, mozambique, "partner_user",
+                              partner_agency_id=agency.id)
+    await sign_in(client, mozambique, admin.email)
+    with tenant_scope(mozambique):
+        async with session_factory() as db:
+            membership = await db.scalar(select(Membership).where(
+                Membership.user_id == partner.id))
+    token = await csrf_token(client, "/mozambique/admin/members")
+    r = await client.post(f"/mozambique/admin/members/{membership.id}/role",
+                          data={"role": "staff", "_csrf_token": token})
+    assert r.status_code == 400 and "partner agency" in r.text
+    with tenant_scope(mozambique):
+        async with session_factory() as db:
+            after = await db.scalar(select(Membership).where(Membership.id == membership.id))
+    assert after.role == "partner_user" and after.partner_agency_id == agency.id
+    use_session(client, None)

@@ -489,3 +489,25 @@ async def test_weights_save_refuse_restore_and_rerank(client, missions, session_
     assert events[1].before == {"weights": expected}
     assert events[1].after == {"weights": DEFAULT_WEIGHTS, "defaults": True}
     use_session(client, None)
+
+
+async def test_saving_replacing_and_deleting_a_search_is_audited(client, missions,
+                                                                  session_factory):
+    """Issue 18, finding 9: saved searches were changed without an audit row."""
+    sudan = missions["sudan"]
+    owner = await signed_in(client, session_factory, sudan)
+    assert (await _save(client, "Audited search", "q=water")).status_code == 303
+    assert (await _save(client, "Audited search", "q=irrigation")).status_code == 303
+    [row] = await _saved_of(session_factory, sudan, owner)
+    assert (await _delete(client, row.id)).status_code == 303
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            events = list(await db.scalars(select(AuditEvent).where(
+                AuditEvent.object_type == "saved_search", AuditEvent.object_id == str(row.id))
+                .order_by(AuditEvent.created_at)))
+    assert [e.action for e in events] == ["saved_search.created", "saved_search.replaced",
+                                          "saved_search.deleted"]
+    assert all(e.actor_id == owner.id for e in events)
+    assert events[0].after == {"name": "Audited search", "query": "q=water"}
+    assert events[2].before == {"name": "Audited search", "query": "q=irrigation"}
+    use_session(client, None)

@@ -37,8 +37,11 @@ def provider():
 @pytest.fixture(autouse=True)
 def fresh_browser(client, provider):
     """Each test starts as a new, signed-out browser (reading English, whatever the
-    mission's default) and an untampered provider."""
+    mission's default), an untampered provider and nothing cached of it."""
     provider.tampering.reset()
+    # Provider metadata and keys are cached for minutes (app/accounts/sso.py): each test
+    # starts from what the provider publishes now, as after the cache's lifetime.
+    sso._fetched.clear()
     use_session(client, None)
     _forget_cookie(client, "sso_browser")
     client.cookies.set(LANGUAGE_COOKIE, "en", domain="testserver.local", path="/")

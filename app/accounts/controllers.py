@@ -47,7 +47,14 @@ async def sign_up_form(request: Request, tenant: CurrentTenant) -> Response:
                 locale_options=_locale_options(tenant))
 
 
-@post("/sign-up", name="sign_up")
+def _sign_up_context(request: Request) -> dict:
+    return {"locale_options": _locale_options(request.state.tenant)}
+
+
+# opt["form_page"]: the page app/web/errors.py shows again when the input boundary refuses
+# a field (control characters), with the message next to it.
+@post("/sign-up", name="sign_up",
+      opt={"form_page": "accounts/sign_up.html", "form_context": _sign_up_context})
 async def sign_up(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                   data: FormData) -> Response:
     form = SignUp(name=data.get("name", ""), email=data.get("email", ""),
@@ -101,18 +108,21 @@ async def sign_in_form(request: Request, tenant: CurrentTenant, db: Db,
                 sso_providers=await list_enabled_providers(db, tenant))
 
 
-@post("/sign-in", name="sign_in")
+@post("/sign-in", name="sign_in", opt={"form_page": "accounts/sign_in.html"})
 async def sign_in(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                   data: FormData) -> Response:
     try:
         user = await services.authenticate(db, tenant, data.get("email", ""),
                                            data.get("password", ""), actor)
     except SignInRefused as exc:
-        return page(request, "accounts/sign_in.html",
-                    status_code=429 if exc.reason == "throttled" else 400,
-                    errors={"form": exc.message}, unverified=exc.reason == "unverified",
-                    form={"email": data.get("email", ""), "next": data.get("next", "")},
-                    sso_providers=await list_enabled_providers(db, tenant))
+        refused = page(request, "accounts/sign_in.html",
+                       status_code=429 if exc.reason == "throttled" else 400,
+                       errors={"form": exc.message}, unverified=exc.reason == "unverified",
+                       form={"email": data.get("email", ""), "next": data.get("next", "")},
+                       sso_providers=await list_enabled_providers(db, tenant))
+        if exc.retry_after:
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     token = await services.start_session(db, tenant, user, actor, request.app.state.settings,
                                          request.headers.get("user-agent", ""),
                                          previous_token=request.cookies.get(SESSION_COOKIE))
@@ -139,7 +149,8 @@ async def forgot_password_form(request: Request, tenant: CurrentTenant) -> Respo
     return page(request, "accounts/forgot_password.html", errors={}, form={})
 
 
-@post("/password/forgot", name="forgot_password")
+@post("/password/forgot", name="forgot_password",
+      opt={"form_page": "accounts/forgot_password.html"})
 async def forgot_password(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                           data: FormData) -> Response:
     email = data.get("email", "").strip().lower()

@@ -248,16 +248,26 @@ async def change_role(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if role == "institution_focal_point" and membership.host_institution_id is None:
         raise FormErrors({"role": _("Focal points are invited with their institution: send "
                                     "an invitation instead.")})
+    if membership.role == "partner_user" and membership.partner_agency_id is not None \
+            and role != "partner_user":
+        # Another role would drop the link to their agency without a word (issue 18).
+        raise FormErrors({"role": _("This person belongs to a partner agency: another role "
+                                    "would drop that link. Revoke the membership and send an "
+                                    "invitation in the new role instead.")})
     if role != "mission_admin" and await _is_last_admin(db, tenant, membership):
         raise FormErrors({"role": _("The mission needs at least one administrator.")})
-    before = membership.role
+    before = {"role": membership.role,
+              "partner_agency_id": str(membership.partner_agency_id or ""),
+              "host_institution_id": str(membership.host_institution_id or "")}
     membership.role = role
     if role != "partner_user":
         membership.partner_agency_id = None
     if role != "institution_focal_point":
         membership.host_institution_id = None
     record(db, tenant.id, actor, "membership.role_changed", "membership", membership.id,
-           before={"role": before}, after={"role": role})
+           before=before, after={"role": role,
+                                 "partner_agency_id": str(membership.partner_agency_id or ""),
+                                 "host_institution_id": str(membership.host_institution_id or "")})
     await db.commit()
 
 

@@ -15,7 +15,12 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
-from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from app.audit.services import record
 from app.config import Settings
 from app.core.actor import Actor, make_actor
@@ -31,9 +36,16 @@ from tenants.context import TenantContext
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_LIFETIME = {"verify_email": timedelta(hours=48), "reset_password": timedelta(hours=1)}
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_IP = 20
+# Sign-in throttling (issue 18, finding 1): failures are counted per source (IP address)
+# and per account *and* source, never per account alone, so guessing from one place slows
+# down without anyone being able to lock the owner out from another. Past the free
+# attempts, each further failure doubles the wait (counted from the latest failure) up to
+# THROTTLE_MAX_WAIT; the answer is 429 with Retry-After, the worker never sleeps.
+THROTTLE_WINDOW = timedelta(hours=1)
+THROTTLE_FIRST_WAIT = timedelta(minutes=1)
+THROTTLE_MAX_WAIT = timedelta(minutes=15)
+FREE_FAILURES_PER_ACCOUNT_AND_SOURCE = 5
+FREE_FAILURES_PER_SOURCE = 20
 # last_seen_at is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -41,9 +53,10 @@ TOUCH_EVERY = timedelta(minutes=1)
 class SignInRefused(Refusal):
     """reason: 'invalid' (wrong email or password), 'throttled' or 'unverified'."""
 
-    def __init__(self, message: str, reason: str):
+    def __init__(self, message: str, reason: str, retry_after: int | None = None):
         super().__init__(message, status=429 if reason == "throttled" else 400)
         self.reason = reason
+        self.retry_after = retry_after  # seconds, for the Retry-After header when throttled
 
 
 class TokenInvalid(Refusal):
@@ -229,38 +242,54 @@ async def resend_verification(db: AsyncSession, tenant: TenantContext, email: st
     token = await _issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
+    record(db, tenant.id, Actor(email=user.email, ip=actor.ip), "account.verification_resent",
+           "user", user.id)
     await db.commit()
 
 
 # --- sign-in, throttling and sessions ----------------------------------------------------
 
-async def _minutes_to_wait(db: AsyncSession, email: str, ip: str) -> int | None:
-    since = now() - THROTTLE_WINDOW
-    for column, value, limit in ((SignInFailure.email, email, MAX_FAILURES_PER_ACCOUNT),
-                                 (SignInFailure.ip, ip, MAX_FAILURES_PER_IP)):
-        count, oldest = (await db.execute(
-            select(func.count(), func.min(SignInFailure.created_at))
-            .where(column == value, SignInFailure.created_at > since))).one()
-        if count >= limit:
-            free_at = oldest + THROTTLE_WINDOW
-            return max(1, -(-int((free_at - now()).total_seconds()) // 60))
-    return None
+def throttle_wait(failures: int, free: int) -> timedelta:
+    """How long to wait after the latest failure: nothing within the free attempts, then
+    THROTTLE_FIRST_WAIT doubling with each further failure, at most THROTTLE_MAX_WAIT."""
+    if failures < free:
+        return timedelta(0)
+    return min(THROTTLE_FIRST_WAIT * 2 ** min(failures - free, 16), THROTTLE_MAX_WAIT)
+
+
+async def seconds_to_wait(db: AsyncSession, email: str, ip: str) -> int | None:
+    """Seconds until this account may be tried again from this source, or None."""
+    moment = now()
+    since = moment - THROTTLE_WINDOW
+    longest = 0
+    for condition, free in (
+            (and_(SignInFailure.email == email, SignInFailure.ip == ip),
+             FREE_FAILURES_PER_ACCOUNT_AND_SOURCE),
+            (SignInFailure.ip == ip, FREE_FAILURES_PER_SOURCE)):
+        count, latest = (await db.execute(
+            select(func.count(), func.max(SignInFailure.created_at))
+            .where(condition, SignInFailure.created_at > since))).one()
+        if count and (wait := throttle_wait(count, free)):
+            left = -(-(latest + wait - moment).total_seconds() // 1)  # rounded up
+            longest = max(longest, int(left))
+    return longest or None
 
 
 async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, password: str,
                        actor: Actor) -> User:
     """The user, if the password is right and nothing holds them back; failures are counted
-    per account and per IP, and a locked-out account is refused before the password is
-    even checked."""
+    per source and per account-and-source, and a throttled attempt is refused before the
+    password is even checked (the owner from another source is not held back)."""
     email = normalise_email(email)
     if email_problem(email):  # not an address at all: no account, nothing to count
         raise SignInRefused(_("The email address or password is not right."), "invalid")
     # One sign-in per account at a time, so parallel guesses cannot all pass the count.
     await lock_until_commit(db, f"sign-in:{email}")
-    if (wait := await _minutes_to_wait(db, email, actor.ip)) is not None:
+    if (seconds := await seconds_to_wait(db, email, actor.ip)) is not None:
+        minutes = max(1, -(-seconds // 60))
         raise SignInRefused(ngettext("Too many failed attempts. Try again in %(n)s minute.",
                                      "Too many failed attempts. Try again in %(n)s minutes.",
-                                     wait) % {"n": wait}, "throttled")
+                                     minutes) % {"n": minutes}, "throttled", retry_after=seconds)
     user = await user_by_email(db, email)
     # The password is always checked (against a dummy hash for unknown addresses), so the
     # answer takes as long whether or not the account exists.
@@ -274,6 +303,10 @@ async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, pass
     if user.email_verified_at is None:
         raise SignInRefused(_("Confirm your email address first: open the link we sent you."),
                             "unverified")
+    if user.password_hash and needs_rehash(user.password_hash):
+        # Argon2's parameters have changed since this hash was made: the password is at
+        # hand only now, so the hash is upgraded now (saved with the session that follows).
+        user.password_hash = hash_password(password)
     return user
 
 

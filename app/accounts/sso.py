@@ -12,12 +12,16 @@ message for the person and a reason for the audit trail.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import ipaddress
+import json
 import logging
 import re
 import secrets
+import socket
+import time
 import types
 import uuid
 from dataclasses import dataclass
@@ -164,24 +168,32 @@ class ProviderForm:
                 "existing_members_only": self.existing_members_only}
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+# Provider metadata and keys: fetched only from public https hosts (issue 18, finding 7),
+# at most this big, and kept this long (not fetched again at every sign-in).
+MAX_FETCH_BYTES = 512 * 1024
+FETCH_CACHE_SECONDS = 300
+_fetched: dict[str, tuple[float, object]] = {}
 
 
-def url_problem(url: str) -> str | None:
-    """https only; plain http is accepted for a provider on this very machine (development)."""
+def test_hosts(settings: Settings | None) -> tuple[str, ...]:
+    """Hosts exempt from the public-https rule: PORTAL_SSO_TEST_HOSTS, in debug mode only
+    (a provider run by the tests or a developer on this machine)."""
+    return tuple(settings.sso_test_hosts) if settings is not None and settings.debug else ()
+
+
+class UnsafeAddress(ValueError):
+    """An address the server must not fetch (not https, or not a public host)."""
+
+
+def url_problem(url: str, exempt: tuple[str, ...] = ()) -> str | None:
+    """https only; plain http only for a host named in `exempt` (see test_hosts)."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         parts = None
     if parts is None or not parts.hostname or not (
-            parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname))):
+            parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in exempt)):
         return _("Enter the provider's address starting with https://, "
                  "like https://login.example.org.")
     if parts.query or parts.fragment or parts.username or parts.password:
@@ -207,8 +219,32 @@ def parse_domains(text: str) -> tuple[list[str], str | None]:
     return domains, None
 
 
+async def fetch_problem(url: str, exempt: tuple[str, ...] = ()) -> str | None:
+    """Why the server must not fetch this address, or None: it must be https on a host
+    whose every address is public (no loopback, private, link-local, metadata, reserved or
+    multicast address), unless the host is exempt (test_hosts)."""
+    if problem := url_problem(url, exempt):
+        return problem
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host in exempt:
+        return None
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(
+            host, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return _("The address %(host)s cannot be found.") % {"host": host}
+    for *_rest, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return _("%(host)s is not a public internet address; the provider must be "
+                     "reachable on the internet over https.") % {"host": host}
+    return None
+
+
 async def _validate(db: AsyncSession, tenant: TenantContext, form: ProviderForm,
-                    provider: IdentityProvider | None) -> dict[str, object]:
+                    provider: IdentityProvider | None,
+                    exempt: tuple[str, ...] = ()) -> dict[str, object]:
     """The cleaned values, or FormErrors with a message per field. Nothing is written."""
     errors: dict[str, str] = {}
     name = form.name.strip()
@@ -225,7 +261,7 @@ async def _validate(db: AsyncSession, tenant: TenantContext, form: ProviderForm,
     issuer = form.issuer.strip()
     if len(issuer) > 500:
         errors["issuer"] = _("Use at most %(n)s characters.") % {"n": 500}
-    elif problem := url_problem(issuer):
+    elif problem := url_problem(issuer, exempt):
         errors["issuer"] = problem
 
     client_id = form.client_id.strip()
@@ -274,7 +310,7 @@ async def _validate(db: AsyncSession, tenant: TenantContext, form: ProviderForm,
     # Ask the provider itself, so a typo shows here rather than at someone's first sign-in.
     if "issuer" not in errors and (provider is None or provider.issuer != issuer):
         try:
-            await discover(issuer)
+            await discover(issuer, exempt, cache=False)  # the provider now, not as cached
         except DiscoveryFailed as exc:
             errors["issuer"] = str(exc)
 
@@ -307,7 +343,7 @@ async def _commit_provider(db: AsyncSession) -> None:
 
 async def create_provider(db: AsyncSession, tenant: TenantContext, actor: Actor,
                           form: ProviderForm, settings: Settings) -> IdentityProvider:
-    values = await _validate(db, tenant, form, None)
+    values = await _validate(db, tenant, form, None, test_hosts(settings))
     secret = str(values.pop("secret"))
     provider = IdentityProvider(
         tenant_id=tenant.id, enabled=True,
@@ -324,7 +360,7 @@ async def create_provider(db: AsyncSession, tenant: TenantContext, actor: Actor,
 async def update_provider(db: AsyncSession, tenant: TenantContext, actor: Actor,
                           provider: IdentityProvider, form: ProviderForm,
                           settings: Settings) -> IdentityProvider:
-    values = await _validate(db, tenant, form, provider)
+    values = await _validate(db, tenant, form, provider, test_hosts(settings))
     before = _audit_view(provider)
     secret = str(values.pop("secret"))
     for name, value in values.items():
@@ -386,19 +422,38 @@ class ProviderMetadata:
     auth_methods: tuple[str, ...]
 
 
-async def _get_json(url: str, headers: dict[str, str] | None = None) -> object:
-    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as http:
-        response = await http.get(url, headers={"Accept": "application/json", **(headers or {})})
+async def _get_json(url: str, headers: dict[str, str] | None = None, *,
+                    exempt: tuple[str, ...] = (), cache: bool = False) -> object:
+    """JSON from a provider: public https hosts only (UnsafeAddress), time-outs, at most
+    MAX_FETCH_BYTES; with cache, kept FETCH_CACHE_SECONDS per address (metadata, keys)."""
+    if cache and (kept := _fetched.get(url)) and kept[0] > time.monotonic():
+        return kept[1]
+    if problem := await fetch_problem(url, exempt):
+        raise UnsafeAddress(problem)
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as http, \
+            http.stream("GET", url, headers={"Accept": "application/json",
+                                             **(headers or {})}) as response:
         response.raise_for_status()
-        return response.json()
+        body = b""
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_FETCH_BYTES:
+                raise ValueError(f"answer larger than {MAX_FETCH_BYTES} bytes")
+    document = json.loads(body)
+    if cache:
+        _fetched[url] = (time.monotonic() + FETCH_CACHE_SECONDS, document)
+    return document
 
 
-async def discover(issuer: str) -> ProviderMetadata:
+async def discover(issuer: str, exempt: tuple[str, ...] = (),
+                   cache: bool = True) -> ProviderMetadata:
     """The issuer's OpenID configuration, checked: it must name itself exactly as configured
     (so tokens of another issuer are never accepted) and point at usable addresses."""
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
-        doc = await _get_json(url)
+        doc = await _get_json(url, exempt=exempt, cache=cache)
+    except UnsafeAddress as exc:
+        raise DiscoveryFailed(str(exc)) from exc
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("OpenID discovery failed for %s: %r", issuer, exc)
         raise DiscoveryFailed(_("No OpenID provider answered at %(url)s.") % {"url": url}) \
@@ -411,7 +466,7 @@ async def discover(issuer: str) -> ProviderMetadata:
     endpoints = {}
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         value = doc.get(key)
-        if not isinstance(value, str) or url_problem(value):
+        if not isinstance(value, str) or url_problem(value, exempt):
             raise DiscoveryFailed(_("The provider's configuration has no usable %(key)s.")
                                   % {"key": key})
         endpoints[key] = value
@@ -425,13 +480,15 @@ async def discover(issuer: str) -> ProviderMetadata:
     methods = doc.get("token_endpoint_auth_methods_supported")
     methods = methods if isinstance(methods, list) and methods else ["client_secret_basic"]
     return ProviderMetadata(
-        userinfo_endpoint=userinfo if isinstance(userinfo, str) and not url_problem(userinfo)
+        userinfo_endpoint=userinfo if isinstance(userinfo, str)
+        and not url_problem(userinfo, exempt)
         else "", algorithms=algorithms, auth_methods=tuple(map(str, methods)), **endpoints)
 
 
-async def _metadata(provider_name: str, issuer: str) -> ProviderMetadata:
+async def _metadata(provider_name: str, issuer: str,
+                    exempt: tuple[str, ...] = ()) -> ProviderMetadata:
     try:
-        return await discover(issuer)
+        return await discover(issuer, exempt)
     except DiscoveryFailed as exc:
         raise ProviderUnavailable(_unavailable(provider_name), "provider_unreachable",
                                   detail=str(exc)) from exc
@@ -442,9 +499,11 @@ def _unavailable(name: str) -> str:
              "with your password.") % {"name": name}
 
 
-async def _signing_keys(provider_name: str, jwks_uri: str) -> KeySet:
+async def _signing_keys(provider_name: str, jwks_uri: str,
+                        exempt: tuple[str, ...] = ()) -> KeySet:
     try:
-        return KeySet.import_key_set(await _get_json(jwks_uri))  # type: ignore[arg-type]
+        keys = await _get_json(jwks_uri, exempt=exempt, cache=True)
+        return KeySet.import_key_set(keys)  # type: ignore[arg-type]
     except (httpx.HTTPError, ValueError, TypeError, KeyError, JoseError) as exc:
         log.warning("JWKS of %s unusable: %r", jwks_uri, exc)
         raise ProviderUnavailable(_unavailable(provider_name), "jwks_unusable",
@@ -463,13 +522,14 @@ def _oauth_client(client_id: str, redirect_uri: str, client_secret: str | None =
 # --- signing in -----------------------------------------------------------------------------
 
 async def start_login(db: AsyncSession, tenant: TenantContext, provider_id: uuid.UUID,
-                      browser_token: str, redirect_uri: str, next_path: str) -> str:
+                      browser_token: str, redirect_uri: str, next_path: str,
+                      settings: Settings) -> str:
     """Remembers a new sign-in and returns the provider's authorization URL to send the
     browser to (with state, nonce and an S256 code challenge)."""
     provider = await get_provider(db, tenant, provider_id)
     if not provider.enabled:
         raise ProviderDisabled(provider.name)
-    metadata = await _metadata(provider.name, provider.issuer)
+    metadata = await _metadata(provider.name, provider.issuer, test_hosts(settings))
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters: RFC 7636 asks for 43 to 128
     async with _oauth_client(provider.client_id, redirect_uri) as client:
@@ -560,7 +620,7 @@ async def _complete(db: AsyncSession, tenant: TenantContext, provider: IdentityP
         raise SsoRefused(_("%(name)s sent no sign-in code.") % {"name": name} + " "
                          + _start_again(), "missing_code")
 
-    metadata = await _metadata(name, provider.issuer)
+    metadata = await _metadata(name, provider.issuer, test_hosts(settings))
     try:
         secret = secret_box(settings).decrypt(provider.client_secret_encrypted.encode()).decode()
     except InvalidToken as exc:  # SECRET_KEY changed since the secret was saved
@@ -568,12 +628,16 @@ async def _complete(db: AsyncSession, tenant: TenantContext, provider: IdentityP
             _("Signing in with %(name)s is not set up correctly. Tell the mission "
               "administrator to enter the client secret again.") % {"name": name},
             "secret_unreadable") from exc
+    if problem := await fetch_problem(metadata.token_endpoint, test_hosts(settings)):
+        raise ProviderUnavailable(_unavailable(name), "token_endpoint_not_public",
+                                  detail=problem)
     tokens = await _exchange_code(provider, metadata, secret, code, login.code_verifier,
                                   redirect_uri)
-    keys = await _signing_keys(name, metadata.jwks_uri)
+    keys = await _signing_keys(name, metadata.jwks_uri, test_hosts(settings))
     claims = _verify_id_token(tokens.get("id_token"), keys, metadata, provider, login.nonce)
     if not claims.get("email") and metadata.userinfo_endpoint and tokens.get("access_token"):
-        claims = {**await _userinfo(metadata, str(tokens["access_token"]), claims["sub"]),
+        claims = {**await _userinfo(metadata, str(tokens["access_token"]), claims["sub"],
+                                    test_hosts(settings)),
                   **claims}
     email = _allowed_email(claims, provider)
 
@@ -636,11 +700,12 @@ def _verify_id_token(id_token: object, keys: KeySet, metadata: ProviderMetadata,
     return claims
 
 
-async def _userinfo(metadata: ProviderMetadata, access_token: str, subject: str) -> dict:
+async def _userinfo(metadata: ProviderMetadata, access_token: str, subject: str,
+                    exempt: tuple[str, ...] = ()) -> dict:
     """Profile claims the ID token left out. Only used when they describe the same subject."""
     try:
         info = await _get_json(metadata.userinfo_endpoint,
-                               {"Authorization": f"Bearer {access_token}"})
+                               {"Authorization": f"Bearer {access_token}"}, exempt=exempt)
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("userinfo request failed: %r", exc)
         return {}

@@ -54,7 +54,8 @@ async def sso_start(request: Request, tenant: CurrentTenant, db: Db,
     try:
         url = await sso.start_login(db, tenant, provider_id, browser,
                                     callback_url(request, tenant, provider_id),
-                                    safe_next(next) if next else "")
+                                    safe_next(next) if next else "",
+                                    request.app.state.settings)
     except ProviderDisabled as exc:
         return _back_to_sign_in(request, tenant, exc.message)
     except SsoRefused as exc:

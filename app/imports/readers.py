@@ -14,10 +14,13 @@ import codecs
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
+
+from defusedxml import DefusedXmlException
 
 from app.core.errors import Refusal
 from app.core.roster_format import MAX_ROWS, columns_of, join_items, normalise_header
@@ -26,6 +29,11 @@ from app.i18n import gettext as _
 MB = 1024 * 1024
 MAX_XLSX_UNPACKED = 400 * MB
 MAX_XLSX_ENTRIES = 10_000
+# A roster is a list of objects holding lists of objects: a few levels. Deeper nesting is
+# refused before parsing (json.loads recurses: 100,000 levels raised RecursionError, a 500).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_OPENS_CLOSES = re.compile(r"[\[\]{}]")
 
 
 class ImportFileError(Refusal):
@@ -255,10 +263,14 @@ def read_xlsx(data: bytes, kind: str) -> SourceFile:
                     sum(e.file_size for e in entries) > MAX_XLSX_UNPACKED:
                 raise ImportFileError(_("The workbook is too large once unpacked. Split it "
                                         "into smaller files."))
+        # openpyxl parses the workbook's XML with defusedxml when it is installed (it is a
+        # dependency): entity declarations (billion laughs) and external entities raise.
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for damaged files
+        if _defused(exc):  # openpyxl wraps defusedxml's refusal in its own error
+            raise _unsafe_xml() from None
         raise ImportFileError(_("The workbook cannot be read: %(reason)s")
                               % {"reason": str(exc)[:200]}) from None
     try:
@@ -284,6 +296,10 @@ def read_xlsx(data: bytes, kind: str) -> SourceFile:
                 source.columns) if col}
             source.rows.append(SourceRow(row_number or len(source.rows) + 2, values,
                                          cells[:len(source.header)]))
+    except Exception as exc:
+        if _defused(exc):
+            raise _unsafe_xml() from None
+        raise
     finally:
         workbook.close()
     if source is None:
@@ -292,9 +308,41 @@ def read_xlsx(data: bytes, kind: str) -> SourceFile:
     return source
 
 
+def _defused(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _unsafe_xml() -> ImportFileError:
+    return ImportFileError(_("The workbook contains XML entity or document type declarations, "
+                             "which are not allowed. Save it again from your spreadsheet "
+                             "program as a normal Excel workbook (.xlsx)."))
+
+
+def json_depth(text: str) -> int:
+    """How deeply the JSON text nests lists and objects (strings left out), without
+    parsing it: linear, no recursion."""
+    depth = deepest = 0
+    for match in _JSON_OPENS_CLOSES.finditer(_JSON_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def read_json(text: str, kind: str, encoding: str | None) -> SourceFile:
     """A list of objects, or an object holding the list under the entity's name
     ({"experts": [...]})."""
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ImportFileError(_("The JSON file nests lists and objects more than %(n)s levels "
+                                "deep. A roster needs only a few levels.")
+                              % {"n": MAX_JSON_DEPTH})
     try:
         document = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:

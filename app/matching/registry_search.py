@@ -16,6 +16,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.services import record
 from app.core.actor import Actor
 from app.core.errors import FormErrors
 from app.core.locks import lock_until_commit
@@ -323,6 +324,9 @@ async def save_search(db: AsyncSession, tenant: TenantContext, actor: Actor, nam
             SavedSearch.tenant_id == tenant.id, SavedSearch.user_id == actor.user_id,
             SavedSearch.name == name).limit(1))
         if same_name is not None:
+            record(db, tenant.id, actor, "saved_search.replaced", "saved_search", same_name.id,
+                   before={"name": name, "query": same_name.query},
+                   after={"name": name, "query": query})
             same_name.query = query  # saving under a name already used replaces that search
         else:
             count = await db.scalar(select(func.count()).select_from(SavedSearch).where(
@@ -331,8 +335,11 @@ async def save_search(db: AsyncSession, tenant: TenantContext, actor: Actor, nam
                 errors["name"] = _("You keep %(n)s searches already: delete one first.") % {
                     "n": MAX_SAVED_PER_USER}
             else:
-                db.add(SavedSearch(tenant_id=tenant.id, user_id=actor.user_id, name=name,
-                                   query=query))
+                saved = SavedSearch(id=uuid.uuid4(), tenant_id=tenant.id, user_id=actor.user_id,
+                                    name=name, query=query)
+                db.add(saved)
+                record(db, tenant.id, actor, "saved_search.created", "saved_search", saved.id,
+                       after={"name": name, "query": query})
     if errors:
         await db.rollback()
         raise FormErrors(errors)
@@ -344,10 +351,12 @@ async def delete_saved_search(db: AsyncSession, tenant: TenantContext, actor: Ac
                               saved_id: uuid.UUID) -> None:
     """Another mission's row is invisible (tenant and row-level security); another person's
     row in this mission is not found either: saved searches are one's own."""
-    deleted = await db.execute(delete(SavedSearch).where(
+    deleted = (await db.execute(delete(SavedSearch).where(
         SavedSearch.tenant_id == tenant.id, SavedSearch.user_id == actor.user_id,
-        SavedSearch.id == saved_id).returning(SavedSearch.id))
-    if deleted.first() is None:
+        SavedSearch.id == saved_id).returning(SavedSearch.name, SavedSearch.query))).first()
+    if deleted is None:
         await db.rollback()
         raise NotFoundException()
+    record(db, tenant.id, actor, "saved_search.deleted", "saved_search", saved_id,
+           before={"name": deleted.name, "query": deleted.query})
     await db.commit()

@@ -4,6 +4,8 @@ templates and error pages."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
@@ -26,9 +28,34 @@ def locale_for(request: Request, tenant: TenantContext | None) -> str:
     return choose_locale(chosen, tenant.locales, tenant.default_locale)
 
 
+def _trusted(address: str, proxies: tuple[str, ...]) -> bool:
+    for proxy in proxies:
+        if address == proxy:
+            return True
+        try:
+            if ipaddress.ip_address(address) in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:  # a name, or a malformed entry: only the exact match above
+            continue
+    return False
+
+
 def client_ip(request: ASGIConnection) -> str:
-    # uvicorn's proxy_headers already put X-Forwarded-For from trusted proxies here.
-    return request.client.host if request.client else ""
+    """The client's address: the connection's, unless it is one of the trusted proxies
+    (PORTAL_TRUSTED_PROXIES, default none); then X-Forwarded-For is read from the right,
+    skipping the trusted proxies, and the first other address is the client. A client
+    cannot forge its address by sending the header itself."""
+    peer = request.client.host if request.client else ""
+    settings = getattr(request.app.state, "settings", None)
+    proxies: tuple[str, ...] = getattr(settings, "trusted_proxies", ())
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [hop.strip() for value in request.headers.getall("x-forwarded-for", [])
+            for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop[:64]
+    return peer
 
 
 def provide_tenant(request: Request) -> TenantContext:

@@ -5,21 +5,28 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
+import asyncpg
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy import exc as sa_exc
 
 from app.core.errors import Refusal
 from app.i18n import gettext as _
 from app.web.context import locale_for
+from app.web.forms import ControlCharacters
 from app.web.guards import SignInRequired, sign_in_url
 from app.web.templating import page
 
 log = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/healthz")
+# How long a client is asked to wait when PostgreSQL cannot be reached (503).
+OUTAGE_RETRY_AFTER_SECONDS = 30
+_DRIVER_CONNECTION_ERRORS = (asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError,
+                             asyncpg.ConnectionFailureError, asyncpg.TooManyConnectionsError)
 
 
 def _titles() -> dict[int, tuple[str, str]]:
@@ -40,6 +47,8 @@ def _titles() -> dict[int, tuple[str, str]]:
         429: (_("Too many attempts"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong on our side"),
               _("The problem has been recorded. Please try again in a few minutes.")),
+        503: (_("The service is briefly unavailable"),
+              _("Our database cannot be reached right now. Please try again in a minute.")),
     }
 
 
@@ -116,13 +125,76 @@ def refusal_handler(request: Request, exc: Refusal) -> Response:
     return error_response(request, exc.status, str(exc))
 
 
+def control_characters_handler(request: Request, exc: ControlCharacters) -> Response:
+    """The input boundary's refusal (app/web/forms.py): a form route naming its page in
+    opt["form_page"] shows it again with the message next to the field; anything else gets
+    the message, with the field's name, on an error page (JSON under /api/)."""
+    handler = request.scope.get("route_handler")
+    opt = getattr(handler, "opt", None) or {}
+    if opt.get("form_page") and not _wants_json(request):
+        _ensure_locale(request)
+        extra = opt.get("form_context")
+        return page(request, opt["form_page"], status_code=400, errors=exc.errors,
+                    form=exc.form, **(extra(request) if extra else {}))
+    if _wants_json(request):
+        return json_error(400, "invalid parameters", [
+            {"key": field, "source": "query" if field in request.query_params else "body",
+             "message": message} for field, message in exc.errors.items()])
+    detail = "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    return error_response(request, 400, detail)
+
+
+def _from_database_layer(exc: BaseException) -> bool:
+    frame = exc.__traceback__
+    while frame is not None:
+        name = frame.tb_frame.f_globals.get("__name__", "")
+        if name.startswith(("sqlalchemy.", "asyncpg.")):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Is this (or what caused it) PostgreSQL being out of reach, rather than a bug? A
+    refused or dropped connection, a server starting up or shutting down, a pool
+    connection invalidated; a socket error counts when raised under the database layer."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _DRIVER_CONNECTION_ERRORS):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and (
+                current.connection_invalidated
+                or isinstance(current, sa_exc.OperationalError | sa_exc.InterfaceError)):
+            return True
+        if isinstance(current, OSError) and _from_database_layer(current):
+            return True  # refused, reset, timed out (not a file or a search engine's socket)
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def database_unavailable_response(request: Request) -> Response:
+    headers = {"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)}
+    if _wants_json(request):
+        return json_error(503, "database unavailable", headers=headers)
+    _ensure_locale(request)
+    response = error_response(request, 503)
+    response.headers.update(headers)
+    return response
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if database_unreachable(exc):
+        log.warning("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+        return database_unavailable_response(request)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SignInRequired: sign_in_required_handler,
+    ControlCharacters: control_characters_handler,
     Refusal: refusal_handler,
     HTTPException: http_exception_handler,
     Exception: internal_error_handler,

@@ -9,6 +9,7 @@ from datetime import date
 from litestar import Request
 from litestar.exceptions import ValidationException
 
+from app.core.errors import FormErrors
 from app.i18n import gettext as _
 from app.web.reference import language_codes
 
@@ -20,6 +21,55 @@ async def text_form(request: Request):
     if any(not isinstance(v, str) for _key, v in form.multi_items()):
         raise ValidationException(_("This form takes text only."))
     return form
+
+
+# The one input boundary (issue 18, finding 2): C0 control characters and DEL break the
+# database driver (NUL) or the page, and no person types them. A form may carry tab and
+# newlines (text areas send CR LF); a query string, typed in one-line fields, nothing.
+FORM_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+QUERY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class ControlCharacters(FormErrors):
+    """A field or query parameter holds control characters: refused (400) before any
+    handler, so before any database call. `form` is what was sent, without them, for a
+    form page that shows the message next to the field."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, str], form: dict[str, str]):
+        super().__init__(errors)
+        self.form = form
+
+
+def _control_message() -> str:
+    return _("This contains characters that cannot be used (control characters). "
+             "Remove them and try again.")
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """The app's before_request hook: every query parameter and every text field of a
+    posted form is checked; the offending fields are refused with a message each."""
+    errors: dict[str, str] = {}
+    # Names with control characters are never names a handler reads: ignored, like any
+    # unknown parameter (the API's contract); values are what reach queries and pages.
+    for key, value in request.query_params.multi_items():
+        if QUERY_CONTROL.search(value) and not QUERY_CONTROL.search(key):
+            errors[key] = _control_message()
+    form: dict[str, str] = {}
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(FORM_TYPES):
+        for key, value in (await request.form()).multi_items():
+            if not isinstance(value, str):
+                continue
+            if QUERY_CONTROL.search(key):
+                continue
+            if FORM_CONTROL.search(value):
+                errors[key] = _control_message()
+            form.setdefault(key, FORM_CONTROL.sub("", value))
+    if errors:
+        raise ControlCharacters(errors, form)
 
 
 ROW_KEY = re.compile(r"^(?P<prefix>[a-z_]+)-(?P<index>\d{1,3})-(?P<field>[a-z_]+)$")

@@ -10,6 +10,12 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
+# Browsers ignore it over plain http; sent whenever the app is not in debug (local) mode.
+HSTS = "max-age=31536000; includeSubDomains"
+# Pages, exports and API answers carry personal data: no cache keeps them. Static files
+# (no personal data, worth caching on a slow link) keep whatever the static router says.
+NO_STORE = "no-store"
+STATIC_PREFIX = "/static/"
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -24,3 +30,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
         headers = MutableScopeHeaders.from_message(message)
         for name, value in HEADERS.items():
             headers[name] = value
+        settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+        if settings is not None and not settings.debug:
+            headers["Strict-Transport-Security"] = HSTS
+        if not str(scope.get("path", "")).startswith(STATIC_PREFIX) \
+                and "cache-control" not in headers:
+            headers["Cache-Control"] = NO_STORE
