@@ -1,7 +1,7 @@
 """Trainings recorded by partner agencies: the activity, its participants counted by sex
 and by institution.
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010 (0011 is taken by another branch; the merge chains this one after it)
 Create Date: 2026-12-07
 """
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql as pg
 from migrations.columns import base_columns, tenant_id, user_fk
 from tenants.rls import disable_tenant_rls, enable_tenant_rls
 
-revision = "0012"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
