@@ -23,6 +23,7 @@ from app.db import migrate, server
 from app.db.server import DatabaseUrls
 from app.db.session import create_engine, create_session_factory
 from app.demo import seed_demo
+from app.jobs.queue import QuietSweep
 from tenants.models import Tenant
 from tenants.provisioning import (
     MissionSpec,
@@ -89,6 +90,12 @@ def main(verbose: bool) -> None:
     # pgserver and Alembic narrate every start at INFO; keep their warnings only.
     for noisy in ("pgserver", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if not verbose:
+        # On the loggers that emit (a filter on a parent does not see its children's records):
+        # the job worker is named "portal" (app.worker.run_worker).
+        for name in ("procrastinate.worker", "procrastinate.worker.portal",
+                     "procrastinate.periodic"):
+            logging.getLogger(name).addFilter(QuietSweep())
 
 
 @main.command()

@@ -207,3 +207,24 @@ async def test_a_failing_job_is_retried_then_failed_and_its_admin_retries_it(
     with tenant_scope(sudan):
         async with session_factory() as db:
             assert await db.scalar(select(func.count()).select_from(SearchOutbox)) == 0
+
+
+def test_the_sweep_s_routine_lines_stay_out_of_the_log():
+    """The sweep runs every 2 s: its INFO lines are dropped, its failures and other jobs kept."""
+    import logging
+
+    from app.jobs.queue import SWEEP_OUTBOXES, QuietSweep
+
+    def record(level: int, task: str, message: str = "ended") -> logging.LogRecord:
+        entry = logging.LogRecord("procrastinate.worker", level, __file__, 1, message, None,
+                                  None)
+        entry.job = {"task_name": task}
+        return entry
+
+    quiet = QuietSweep()
+    assert not quiet.filter(record(logging.INFO, SWEEP_OUTBOXES))
+    assert quiet.filter(record(logging.ERROR, SWEEP_OUTBOXES))
+    assert quiet.filter(record(logging.INFO, "mail.send"))
+    periodic = logging.LogRecord("procrastinate.periodic", logging.INFO, __file__, 1,
+                                 f"Periodic job {SWEEP_OUTBOXES}[1]() deferred", None, None)
+    assert not quiet.filter(periodic)

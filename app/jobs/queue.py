@@ -12,6 +12,7 @@ The App's connector is a placeholder until a worker opens it with the database's
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
 import procrastinate
@@ -56,3 +57,16 @@ async def defer(db: AsyncSession, task: str, tenant_id: uuid.UUID, *, lock: str 
     ids = await db.scalar(_DEFER, {"queue": QUEUE, "task": task, "lock": lock,
                                    "queueing_lock": queueing_lock, "args": json.dumps(payload)})
     return ids[0]
+
+
+class QuietSweep(logging.Filter):
+    """Drops procrastinate's INFO lines about the outbox sweep, which runs every 2 s (43,000
+    lines a day, nothing to read); its failures, and every other job, are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        job = getattr(record, "job", None)
+        task = job.get("task_name") if isinstance(job, dict) else None
+        return task != SWEEP_OUTBOXES and not record.getMessage().startswith(
+            f"Periodic job {SWEEP_OUTBOXES}")
