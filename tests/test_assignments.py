@@ -12,20 +12,22 @@ from sqlalchemy import select
 
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments import services
-from app.assignments.models import Assignment, ChecklistItem
+from app.assignments.models import Assignment, ChecklistItem, Evaluation, FinalReport
 from app.assignments.services import AssignmentRefused, StaleForm
 from app.audit.models import AuditEvent
 from app.core.actor import Actor
 from app.core.roles import permissions_for
 from app.experts.models import ExpertProfile
+from app.experts.privacy import erase_account
 from app.matching import shortlist
 from app.matching.models import ShortlistEntry
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, use_session
 from tests.assignment_helpers import an_assignment
 from tests.conftest import csrf_token
+from tests.documents_helpers import app_storage
 from tests.html import field_error, select_text
-from tests.request_helpers import a_shared_shortlist_entry, make_institution
+from tests.request_helpers import _profile_of, a_shared_shortlist_entry, make_institution
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -378,3 +380,37 @@ async def test_report_and_evaluation_lead_to_evaluated_and_count_for_matching(
             scores_by_expert = await services.evaluation_scores(db, sudan, [profile_id])
     assert scores_by_expert == {profile_id: pytest.approx(0.85)}
     assert focal.email  # the focal point's evaluation is what was scored
+
+
+async def test_an_erased_expert_s_assignment_stays_without_their_words(missions,
+                                                                       session_factory):
+    """Erasure keeps the programme's figures (the assignment, its dates and scores) and
+    removes what was written by or about the expert by name."""
+    sudan = missions["sudan"]
+    expert = await make_user(session_factory, sudan, "expert")
+    async with session_factory() as db:
+        profile = await _profile_of(db, sudan, expert.id)
+        assignment_id = await an_assignment(db, sudan, status="evaluated",
+                                            of_signed_in_expert=False)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.scalar(select(Assignment).where(Assignment.id == assignment_id))
+            row.profile_id = profile.id
+            db.add(FinalReport(tenant_id=sudan.id, assignment_id=assignment_id, status="accepted",
+                               activities="Amna trained twenty engineers.", results="A plan."))
+            db.add(Evaluation(tenant_id=sudan.id, assignment_id=assignment_id, status="accepted",
+                              relevance=5, quality=4, timeliness=4, knowledge_transfer=5,
+                              would_host_again=5, comments="Amna was excellent."))
+            await db.commit()
+    actor = Actor(user_id=expert.id, email=expert.email, role="expert",
+                  permissions=permissions_for("expert", False))
+    await erase_account(session_factory, actor, app_storage())
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            kept = await db.scalar(select(Assignment).where(Assignment.id == assignment_id))
+            assert kept is not None and kept.status == "evaluated"
+            assert await db.scalar(select(FinalReport).where(
+                FinalReport.assignment_id == assignment_id)) is None
+            evaluation = await db.scalar(select(Evaluation).where(
+                Evaluation.assignment_id == assignment_id))
+            assert (evaluation.quality, evaluation.comments) == (4, "")

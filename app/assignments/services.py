@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -40,6 +40,7 @@ from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
 from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
 from app.experts.models import ExpertProfile
+from app.experts.privacy import on_expert_erased
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
@@ -683,3 +684,18 @@ async def evaluation_scores(db: AsyncSession, tenant: TenantContext,
                Evaluation.status == "accepted")
         .group_by(Assignment.profile_id))
     return {profile_id: (float(average) - 1) / 4 for profile_id, average in rows}
+
+
+@on_expert_erased
+async def _erase_expert_writing(db: AsyncSession, tenant: TenantContext,
+                                profile: ExpertProfile) -> None:
+    """An erased expert's assignments stay as numbered records (dates, sector, scores) so
+    the programme's figures do not change; what was written by or about them by name goes:
+    their final reports, and the institution's comments."""
+    of_expert = select(Assignment.id).where(Assignment.tenant_id == tenant.id,
+                                            Assignment.profile_id == profile.id)
+    await db.execute(delete(FinalReport).where(FinalReport.tenant_id == tenant.id,
+                                               FinalReport.assignment_id.in_(of_expert)))
+    await db.execute(update(Evaluation).where(Evaluation.tenant_id == tenant.id,
+                                              Evaluation.assignment_id.in_(of_expert))
+                     .values(comments=""))

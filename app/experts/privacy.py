@@ -7,6 +7,7 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -132,6 +133,17 @@ async def export_data(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return buffer.getvalue()
 
 
+# What later domains keep about an expert and must erase with them (their assignments'
+# final reports, for one): the domain registers it here, experts never import it.
+ErasurePart = Callable[[AsyncSession, TenantContext, ExpertProfile], Awaitable[None]]
+_on_erasure: list[ErasurePart] = []
+
+
+def on_expert_erased(erase_part: ErasurePart) -> ErasurePart:
+    _on_erasure.append(erase_part)
+    return erase_part
+
+
 async def erase_own_account(db: AsyncSession, session_factory: async_sessionmaker[AsyncSession],
                             actor: Actor, storage: DocumentStorage, password: str,
                             confirm: str) -> int:
@@ -188,6 +200,8 @@ async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor
                     profile.residence_city, profile.summary, profile.status_reason = "", "", ""
                     profile.residence_country, profile.status = None, "withdrawn"
                     profile.erased_at = profile.updated_at = now()
+                    for erase_part in _on_erasure:  # what later domains hold about them
+                        await erase_part(db, tenant, profile)
                 for addressed, column in ((OutboxMail, OutboxMail.to_address),
                                           (Invitation, Invitation.email)):
                     await db.execute(delete(addressed).where(addressed.tenant_id == tenant.id,
