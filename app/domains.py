@@ -15,6 +15,7 @@ import app.api.models
 import app.assignment_requests.labels
 import app.assignment_requests.models
 import app.assignment_requests.services
+import app.assignments.availability
 import app.assignments.labels
 import app.assignments.models
 import app.assignments.services

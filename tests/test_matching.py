@@ -5,12 +5,13 @@ filter, the PostgreSQL fallback, and the shortlist race."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 
 import pytest
 import tantivy
 from sqlalchemy import func, select
 
-from app.assignment_requests.models import RequestLanguage, RequestSkill
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.assignments.models import Assignment
 from app.core.actor import Actor
 from app.core.clock import now
@@ -326,3 +327,79 @@ async def test_reindex_in_batches_sends_every_batch_once(app, missions, session_
     assert {str(p.id) for p in made} <= {hit.id for hit in found.hits}
     hit = next(h for h in found.hits if h.id == str(made[0].id))
     assert hit.document["name"] == "Batchwise Person 0" and hit.document["skills"]
+
+
+async def _candidates(app, session_factory, tenant, request_id, engine: bool = True):
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            row = await db.get(AssignmentRequest, request_id)
+            search = app.state.search if engine else MeiliSearch("http://127.0.0.1:9", None)
+            try:
+                found = await find_candidates(db, tenant, search, row, MatchFilters(), "en")
+            finally:
+                if not engine:
+                    await search.close()
+    return found
+
+
+async def test_hard_requirements_to_the_day_the_year_and_other_assignments(
+        app, missions, session_factory, index_now):
+    """Experience and availability are hard requirements, availability to the day (the
+    engine indexes months); an expert on a confirmed assignment that overlaps the window is
+    taken. The PostgreSQL fallback keeps exactly the same experts."""
+    sudan = missions["sudan"]
+    today = date.today()
+    # The window: from day 60 to day 70 + 2 weeks = day 84.
+    request = await open_request(session_factory, sudan, sector="education",
+                                 min_years_experience=10, duration_weeks=2,
+                                 earliest_start=today + timedelta(days=60),
+                                 latest_start=today + timedelta(days=70), finish_by=None)
+    training = await skill_id(session_factory, sudan, "teacher_training")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(RequestLanguage.__table__.delete().where(
+                RequestLanguage.request_id == request.id))
+            await db.execute(RequestSkill.__table__.delete().where(
+                RequestSkill.request_id == request.id))
+            db.add(RequestSkill(tenant_id=sudan.id, request_id=request.id, skill_id=training,
+                                required=True))
+            await db.commit()
+    _u, fits = await complete_profile(session_factory, sudan, status="verified",
+                                      name="Two Days Of Overlap", available=(30, 61))
+    _u, ends_before = await complete_profile(session_factory, sudan, status="verified",
+                                             name="Free Until Two Days Before",
+                                             available=(30, 58))
+    _u, junior = await complete_profile(session_factory, sudan, status="verified",
+                                        name="Five Years Only", available=(30, 200))
+    _u, taken = await complete_profile(session_factory, sudan, status="verified",
+                                       name="Already On Assignment", available=(30, 200))
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            (await db.get(ExpertProfile, junior.id)).years_experience = 5
+            await db.commit()
+    async with session_factory() as db:
+        institution = await make_institution(db, sudan)
+        other = await make_request(db, sudan, institution.id, status="filled")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            db.add(Assignment(tenant_id=sudan.id, request_id=other.id, profile_id=taken.id,
+                              slot=1, status="contracted", version=1, updated_at=now(),
+                              planned_start=today + timedelta(days=80),
+                              planned_end=today + timedelta(days=120)))
+            await db.commit()
+    await index_now()
+    engine = await _candidates(app, session_factory, sudan, request.id)
+    ids = {c.profile_id for c in engine.candidates}
+    assert fits.id in ids
+    assert not ids & {ends_before.id, junior.id, taken.id}
+    fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
+    assert not fallback.from_engine
+    assert {c.profile_id for c in fallback.candidates} == ids
+    # A cancelled assignment frees the expert again.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.scalar(select(Assignment).where(Assignment.profile_id == taken.id))
+            row.status = "cancelled"
+            await db.commit()
+    again = await _candidates(app, session_factory, sudan, request.id)
+    assert taken.id in {c.profile_id for c in again.candidates}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -185,12 +186,53 @@ def candidate_facts(document: dict) -> CandidateFacts:
 
 
 def hard_filters(facts: RequestFacts) -> tuple[Filter, ...]:
+    """What the engine can narrow by. Availability is indexed by month, so the engine's
+    answer is checked to the day afterwards (eligible())."""
     filters = [Filter("status", "eq", "verified")]
     filters += [Filter("language_levels", "eq", f"{lang}:{level}")
                 for lang, level in facts.languages]
     if facts.window:
         filters.append(Filter("available_months", "in", months_between(*facts.window)))
+    if facts.min_years:
+        filters.append(Filter("years", "gte", facts.min_years))
     return tuple(filters)
+
+
+def eligible(facts: RequestFacts, candidate: CandidateFacts) -> bool:
+    """The hard requirements the engine cannot check exactly: free on at least one day of
+    the work window (how much of the duration they cover stays a ranking criterion), and
+    at least the minimum years of experience."""
+    if facts.window and not any(start <= facts.window[1] and end >= facts.window[0]
+                                for start, end in candidate.periods):
+        return False
+    return not facts.min_years or (candidate.years or 0) >= facts.min_years
+
+
+# Experts already on a confirmed assignment during the work window: assignments come later in
+# the domain order and register the lookup (app/assignments/availability.py).
+# (db, tenant, window, profile ids) -> the ids of those who are busy then
+BusyLookup = Callable[[AsyncSession, TenantContext, tuple[date, date], list[uuid.UUID]],
+                      Awaitable[set[uuid.UUID]]]
+_busy_lookup: BusyLookup | None = None
+
+
+def busy_experts(lookup: BusyLookup) -> BusyLookup:
+    global _busy_lookup
+    _busy_lookup = lookup
+    return lookup
+
+
+async def _eligible_only(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
+                         scored: list[tuple[dict, float, dict]]
+                         ) -> list[tuple[dict, float, dict]]:
+    kept = [row for row in scored if eligible(facts, candidate_facts(row[0]))]
+    if facts.window and kept:
+        if _busy_lookup is None:  # a programming error: import app.domains first
+            raise RuntimeError("no busy-expert lookup registered (import app.domains)")
+        busy = await _busy_lookup(db, tenant, facts.window,
+                                  [uuid.UUID(doc["id"]) for doc, _r, _m in kept])
+        kept = [row for row in kept if uuid.UUID(row[0]["id"]) not in busy]
+    return kept
 
 
 def _ranked(facts: RequestFacts, weights, scored: list[tuple[dict, float, dict]],
@@ -230,7 +272,11 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
         log.warning("matching from PostgreSQL, the search engine did not answer: %s", exc)
         return await _from_database(db, tenant, facts, filters, weights, skill_names, limit)
     scored = [(hit.document, hit.score, hit.highlights) for hit in result.hits]
-    return Matches(_ranked(facts, weights, scored, limit), result.total, result.facets,
+    kept = await _eligible_only(db, tenant, facts, scored)
+    # Exact when the engine's whole answer was in the pool; otherwise those beyond it are
+    # counted as the engine counts them.
+    total = result.total - (len(scored) - len(kept))
+    return Matches(_ranked(facts, weights, kept, limit), total, result.facets,
                    skill_names, from_engine=True)
 
 
@@ -257,6 +303,8 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
             ExpertAvailability.kind == "available",
             ExpertAvailability.starts_on <= facts.window[1],
             ExpertAvailability.ends_on >= facts.window[0]))
+    if facts.min_years:
+        conditions.append(profile.years_experience >= facts.min_years)
     if filters.sector:
         # ARRAY's any(value); the typing sees a relationship's any(criterion)
         conditions.append(profile.sectors.any(filters.sector))  # type: ignore[arg-type]
@@ -288,5 +336,6 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
                 if value:
                     facets[name][value] = facets[name].get(value, 0) + 1
     scored: list[tuple[dict, float, dict]] = [(doc, 0.0, {}) for doc in documents]
-    return Matches(_ranked(facts, weights, scored, limit), total, facets, skill_names,
-                   from_engine=False)
+    kept = await _eligible_only(db, tenant, facts, scored)
+    return Matches(_ranked(facts, weights, kept, limit), total - (len(scored) - len(kept)),
+                   facets, skill_names, from_engine=False)

@@ -1,0 +1,39 @@
+"""Who is already taken: experts on a confirmed assignment during another request's work
+window are not eligible for it (matching asks through the hook it offers)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.assignment_requests.models import AssignmentRequest
+from app.assignments.models import Assignment
+from app.matching.services import busy_experts
+from app.search.documents import work_window
+from tenants.context import TenantContext
+
+# A cancelled assignment frees the expert; a completed or evaluated one is over.
+TAKING = ("planned", "contracted", "in_progress")
+
+
+@busy_experts
+async def experts_on_assignment(db: AsyncSession, tenant: TenantContext,
+                                window: tuple[date, date],
+                                profile_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those among the profiles whose confirmed assignment overlaps the window by a day:
+    by its planned dates, or its request's work window while it has none."""
+    rows = await db.execute(
+        select(Assignment.profile_id, Assignment.planned_start, Assignment.planned_end,
+               AssignmentRequest)
+        .join(AssignmentRequest, AssignmentRequest.id == Assignment.request_id)
+        .where(Assignment.tenant_id == tenant.id, Assignment.profile_id.in_(profile_ids),
+               Assignment.status.in_(TAKING)))
+    busy = set()
+    for profile_id, start, end, request in rows:
+        span = (start, end or start) if start else work_window(request)
+        if span is not None and span[0] <= window[1] and span[1] >= window[0]:
+            busy.add(profile_id)
+    return busy
