@@ -331,7 +331,8 @@ async def _tell(db: AsyncSession, tenant: TenantContext, actor: Actor, view: Ass
 
 
 async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment_id: uuid.UUID,
-               action: str, reason: str, version: int | None, link: str) -> AssignmentView:
+               action: str, reason: str, version: int | None, link: str,
+               notify: bool = True) -> AssignmentView:
     """Staff move the assignment as the table allows, through its gates; audited and mailed
     to the expert and the institution."""
     view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
@@ -368,7 +369,8 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
     _changed(assignment)
     record(db, tenant.id, actor, f"assignment.{action}", "assignment", assignment.id,
            before={"status": before}, after={"status": target, "reason": reason or None})
-    await _tell(db, tenant, actor, view, "assignment_status", link, reason=reason)
+    if notify:
+        await _tell(db, tenant, actor, view, "assignment_status", link, reason=reason)
     await db.commit()
     return view
 
@@ -389,7 +391,8 @@ class PlanForm:
 
 
 async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                      assignment_id: uuid.UUID, form: PlanForm, link: str) -> AssignmentView:
+                      assignment_id: uuid.UUID, form: PlanForm, link: str,
+                      notify: bool = True) -> AssignmentView:
     """Staff set the planned dates, modality and duty station. Moving dates already set is a
     postponement: it needs a reason, is audited with the old and new dates and mailed."""
     view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
@@ -431,7 +434,7 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
     action = "assignment.postponed" if postponed else "assignment.planned"
     record(db, tenant.id, actor, action, "assignment", assignment.id, before=before,
            after={**after, "reason": reason or None})
-    if postponed:
+    if postponed and notify:
         await _tell(db, tenant, actor, view, "assignment_postponed", link, reason=reason,
                     start=_iso(start) or "", end=_iso(end) or "")
     await db.commit()
@@ -561,7 +564,7 @@ async def _tell_staff(db: AsyncSession, tenant: TenantContext, view: AssignmentV
 
 async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         assignment_id: uuid.UUID, sections: dict[str, str],
-                        link: str) -> AssignmentView:
+                        link: str, notify: bool = True) -> AssignmentView:
     """The expert sends their final report (again, after a return); staff are told."""
     view = await _as_party(db, tenant, actor, assignment_id, EXPERT)
     if view.assignment.status not in REPORTABLE:
@@ -588,14 +591,15 @@ async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
     report.submitted_by_id, report.submitted_at = actor.user_id, now()
     _changed(view.assignment)
     record(db, tenant.id, actor, "assignment.report_submitted", "assignment", view.assignment.id)
-    await _tell_staff(db, tenant, view, "report", link)
+    if notify:
+        await _tell_staff(db, tenant, view, "report", link)
     await db.commit()
     return view
 
 
 async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Actor,
                             assignment_id: uuid.UUID, scores: dict[str, str], comments: str,
-                            link: str) -> AssignmentView:
+                            link: str, notify: bool = True) -> AssignmentView:
     """The host institution evaluates the completed assignment, 1 to 5 on each criterion."""
     view = await _as_party(db, tenant, actor, assignment_id, INSTITUTION)
     if view.assignment.status != "completed":
@@ -628,14 +632,15 @@ async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Acto
     _changed(view.assignment)
     record(db, tenant.id, actor, "assignment.evaluation_submitted", "assignment",
            view.assignment.id, after=values)
-    await _tell_staff(db, tenant, view, "evaluation", link)
+    if notify:
+        await _tell_staff(db, tenant, view, "evaluation", link)
     await db.commit()
     return view
 
 
 async def review(db: AsyncSession, tenant: TenantContext, actor: Actor,
                  assignment_id: uuid.UUID, part: str, decision: str, reason: str,
-                 version: int | None, link: str) -> AssignmentView:
+                 version: int | None, link: str, notify: bool = True) -> AssignmentView:
     """Staff accept the report or the evaluation, or return it with a reason its author
     reads. An accepted evaluation counts for the expert's next matches."""
     view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
@@ -656,7 +661,7 @@ async def review(db: AsyncSession, tenant: TenantContext, actor: Actor,
     _changed(view.assignment)
     record(db, tenant.id, actor, f"assignment.{part}_{item.status}", "assignment",
            view.assignment.id, after={"reason": reason or None})
-    if decision == "return" and item.submitted_by_id is not None:
+    if decision == "return" and item.submitted_by_id is not None and notify:
         author = await get_user(db, item.submitted_by_id)
         if author is not None:
             queue_mail(db, tenant, author.email, "assignment_part_returned",
