@@ -378,3 +378,37 @@ async def test_report_and_evaluation_lead_to_evaluated_and_count_for_matching(
             scores_by_expert = await services.evaluation_scores(db, sudan, [profile_id])
     assert scores_by_expert == {profile_id: pytest.approx(0.85)}
     assert focal.email  # the focal point's evaluation is what was scored
+
+
+# --- the CSV export -------------------------------------------------------------------------
+
+async def test_staff_export_the_filtered_list_as_csv(client, missions, session_factory,
+                                                     officer):
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        wanted = await an_assignment(db, sudan, of_signed_in_expert=False)
+        other = await an_assignment(db, sudan, of_signed_in_expert=False)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.scalar(select(Assignment).where(Assignment.id == wanted))
+            request = await db.scalar(select(AssignmentRequest).where(
+                AssignmentRequest.id == row.request_id))
+            request.title = '=HYPERLINK("http://x") export probe'
+            await db.commit()
+            number = request.number
+    export = await client.get("/sudan/assignments/export.csv?q=export+probe&status=planned")
+    assert export.status_code == 200
+    assert export.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in export.headers["content-disposition"]
+    lines = export.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("request_number,request_title,slot")
+    assert len(lines) == 2 and lines[1].startswith(f"{number},")
+    assert "'=HYPERLINK" in lines[1]  # a formula is never exported as a formula
+    assert str(other) not in export.text
+    audited = [e for e in await events(session_factory, sudan, "assignment.exported")
+               if e.after["filters"] == {"q": "export probe", "status": "planned"}]
+    assert audited and audited[-1].after["rows"] == 1
+    # The list links to it with its filters; a wrong filter shows the list with the error.
+    listing = await client.get("/sudan/assignments?status=planned")
+    assert "/sudan/assignments/export.csv?status=planned" in listing.text
+    assert (await client.get("/sudan/assignments/export.csv?status=nope")).status_code == 400

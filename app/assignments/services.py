@@ -45,6 +45,7 @@ from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
 from app.search.documents import expert_evaluations
+from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 
 STAFF, EXPERT, INSTITUTION = "staff", "expert", "institution"
@@ -181,6 +182,49 @@ async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor
         if who is not None:
             views.append(AssignmentView(assignment, request, profile, institution, who))
     return views
+
+
+EXPORT_COLUMNS = ["request_number", "request_title", "slot", "expert_number", "expert",
+                  "institution", "sector", "status", "modality", "duty_station",
+                  "planned_start", "planned_end", "actual_start", "actual_end", "report",
+                  "evaluation", "closed_without_evaluation", "status_reason"]
+
+
+def _applied(flt: AssignmentFilter) -> dict[str, str]:
+    """The filters the export was taken with, for its audit event."""
+    pairs = {"status": flt.status, "sector": flt.sector, "q": flt.q,
+             "institution": str(flt.institution_id or ""),
+             "from": _iso(flt.period_from) or "", "to": _iso(flt.period_to) or ""}
+    return {name: value for name, value in pairs.items() if value}
+
+
+async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                     flt: AssignmentFilter) -> str:
+    """Staff's filtered list as CSV, formulas neutralised (app.web.csv_export); the audit
+    trail records who took how many rows with which filters."""
+    if not actor.can(ASSIGNMENTS_MANAGE):
+        raise PermissionDeniedException()
+    views = await list_assignments(db, tenant, actor, flt)
+    ids = [v.assignment.id for v in views]
+    reports = dict((await db.execute(select(FinalReport.assignment_id, FinalReport.status)
+                                     .where(FinalReport.tenant_id == tenant.id,
+                                            FinalReport.assignment_id.in_(ids)))).all())
+    evaluations = dict((await db.execute(select(Evaluation.assignment_id, Evaluation.status)
+                                         .where(Evaluation.tenant_id == tenant.id,
+                                                Evaluation.assignment_id.in_(ids)))).all())
+    lines = [[v.request.number, v.request.title, v.assignment.slot, v.profile.number,
+              v.profile.full_name, v.institution.name, v.request.sector or "",
+              v.assignment.status, v.assignment.modality, v.assignment.duty_station,
+              _iso(v.assignment.planned_start), _iso(v.assignment.planned_end),
+              _iso(v.assignment.actual_start), _iso(v.assignment.actual_end),
+              reports.get(v.assignment.id, ""), evaluations.get(v.assignment.id, ""),
+              "yes" if v.assignment.closed_without_evaluation else "",
+              v.assignment.status_reason]
+             for v in views]
+    record(db, tenant.id, actor, "assignment.exported", "assignment", None,
+           after={"rows": len(lines), "filters": _applied(flt)})
+    await db.commit()
+    return csv_text(EXPORT_COLUMNS, lines)
 
 
 # --- created by a confirmed selection -------------------------------------------------------
