@@ -145,8 +145,8 @@ async def _seed_one(db: AsyncSession, tenant: TenantContext, demo: MissionAssign
                             seed.reason if action in NEEDS_REASON else "", None, link,
                             notify=False)
     # The work happened on its planned dates, not on the day the demo was seeded.
-    done = await db.get(Assignment, aid)
-    if done is not None and done.actual_start is not None and done.planned_start is not None:
+    done = (await services.get_assignment(db, tenant, officer, aid, lock=True)).assignment
+    if done.actual_start is not None and done.planned_start is not None:
         done.actual_start = min(done.planned_start, done.actual_start)
         if done.actual_end is not None and done.planned_end is not None:
             done.actual_end = min(done.planned_end, done.actual_end)
