@@ -111,6 +111,18 @@ async def assignment_export(request: Request, tenant: CurrentTenant, db: Db,
         "Cache-Control": "no-store"})
 
 
+@get("/assignments/calendar.ics", name="assignment_calendar", guards=VIEW)
+async def assignment_calendar(request: Request, tenant: CurrentTenant, db: Db,
+                              actor: CurrentActor) -> Response:
+    """The actor's assignments as an iCalendar feed (signed in: a calendar program that
+    subscribes needs a per-person feed address, a later step)."""
+    text = await services.calendar_feed(db, tenant, actor, absolute_url(request, ""),
+                                        request.state.locale)
+    return Response(text.encode("utf-8"), media_type="text/calendar", headers={
+        "Content-Disposition": f'inline; filename="assignments-{tenant.slug}.ics"',
+        "Cache-Control": "no-store"})
+
+
 # --- one assignment -------------------------------------------------------------------------
 
 async def _assignment_page(request: Request, tenant, db, actor, assignment_id: uuid.UUID,
@@ -278,6 +290,7 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
                  "success", _("Checklist saved."))
 
 
-ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_detail, assignment_move, assignment_plan,
+ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
+                     assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
                      assignment_review, checklist_admin, checklist_add, checklist_change]

@@ -31,7 +31,7 @@ from app.assignments.models import (
     Evaluation,
     FinalReport,
 )
-from app.assignments.states import NEEDS_REASON, POSTPONABLE, next_state
+from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
@@ -46,6 +46,7 @@ from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
 from app.search.documents import expert_evaluations
 from app.web.csv_export import csv_text
+from app.web.ical import AllDayEvent, calendar
 from tenants.context import TenantContext
 
 STAFF, EXPERT, INSTITUTION = "staff", "expert", "institution"
@@ -225,6 +226,30 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
            after={"rows": len(lines), "filters": _applied(flt)})
     await db.commit()
     return csv_text(EXPORT_COLUMNS, lines)
+
+
+async def calendar_feed(db: AsyncSession, tenant: TenantContext, actor: Actor, base: str,
+                        locale: str) -> str:
+    """The actor's assignments with planned dates as an iCalendar feed, one all-day event
+    each: staff the mission's open ones, an expert their own, a focal point their
+    institution's (none cancelled). base: the site's address, for each event's link."""
+    views = [v for v in await list_assignments(db, tenant, actor)
+             if v.assignment.planned_start is not None
+             and (v.assignment.status in OPEN if v.who == STAFF
+                  else v.assignment.status != "cancelled")]
+    events = [AllDayEvent(
+        uid=f"assignment-{v.assignment.id}@diaspora-bridge",
+        start=v.assignment.planned_start, end=v.assignment.planned_end
+        or v.assignment.planned_start,
+        summary=f"#{v.request.number} {v.request.title}",
+        description="\n".join([v.profile.full_name
+                                or _("Expert #%(n)s") % {"n": v.profile.number},
+                                v.institution.name]),
+        location=v.assignment.duty_station,
+        url=f"{base}/{tenant.slug}/assignments/{v.assignment.id}")
+        for v in views if v.assignment.planned_start is not None]
+    await db.commit()
+    return calendar(f"{_('Assignments')} · {tenant.display_name(locale)}", events, now())
 
 
 # --- created by a confirmed selection -------------------------------------------------------
