@@ -6,6 +6,7 @@ they take part."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -414,3 +415,88 @@ async def test_an_erased_expert_s_assignment_stays_without_their_words(missions,
             evaluation = await db.scalar(select(Evaluation).where(
                 Evaluation.assignment_id == assignment_id))
             assert (evaluation.quality, evaluation.comments) == (4, "")
+
+
+# --- the CSV export -------------------------------------------------------------------------
+
+async def test_staff_export_the_filtered_list_as_csv(client, missions, session_factory,
+                                                     officer):
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        wanted = await an_assignment(db, sudan, of_signed_in_expert=False)
+        other = await an_assignment(db, sudan, of_signed_in_expert=False)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.scalar(select(Assignment).where(Assignment.id == wanted))
+            request = await db.scalar(select(AssignmentRequest).where(
+                AssignmentRequest.id == row.request_id))
+            request.title = '=HYPERLINK("http://x") export probe'
+            await db.commit()
+            number = request.number
+    export = await client.get("/sudan/assignments/export.csv?q=export+probe&status=planned")
+    assert export.status_code == 200
+    assert export.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in export.headers["content-disposition"]
+    lines = export.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("request_number,request_title,slot")
+    assert len(lines) == 2 and lines[1].startswith(f"{number},")
+    assert "'=HYPERLINK" in lines[1]  # a formula is never exported as a formula
+    assert str(other) not in export.text
+    audited = [e for e in await events(session_factory, sudan, "assignment.exported")
+               if e.after["filters"] == {"q": "export probe", "status": "planned"}]
+    assert audited and audited[-1].after["rows"] == 1
+    # The list links to it with its filters; a wrong filter shows the list with the error.
+    listing = await client.get("/sudan/assignments?status=planned")
+    assert "/sudan/assignments/export.csv?status=planned" in listing.text
+    assert (await client.get("/sudan/assignments/export.csv?status=nope")).status_code == 400
+
+
+# --- the calendar feed ----------------------------------------------------------------------
+
+async def _plan(session_factory, tenant, assignment_id, start: str, end: str,
+                status: str = "planned") -> int:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            row = await db.scalar(select(Assignment).where(Assignment.id == assignment_id))
+            row.planned_start, row.planned_end = date.fromisoformat(start), \
+                date.fromisoformat(end)
+            row.status = status
+            number = await db.scalar(select(AssignmentRequest.number).where(
+                AssignmentRequest.id == row.request_id))
+            await db.commit()
+    return number
+
+
+async def test_each_party_s_calendar_feed(client, missions, session_factory, signed_in_as):
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        ours = (await make_institution(db, sudan, name="Calendar Water Board")).id
+    expert = await signed_in_as("expert")
+    own = await _new(session_factory, sudan, institution_id=ours)
+    other = await _new(session_factory, sudan, of_signed_in_expert=False)
+    cancelled = await _new(session_factory, sudan, of_signed_in_expert=False)
+    own_number = await _plan(session_factory, sudan, own, "2027-03-01", "2027-03-31")
+    await _plan(session_factory, sudan, other, "2027-04-01", "2027-04-10", "contracted")
+    await _plan(session_factory, sudan, cancelled, "2027-05-01", "2027-05-10", "cancelled")
+    feed = await client.get("/sudan/assignments/calendar.ics")
+    assert feed.status_code == 200
+    assert feed.headers["content-type"] == "text/calendar; charset=utf-8"
+    text = feed.text
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    unfolded = text.replace("\r\n ", "")
+    assert f"UID:assignment-{own}@diaspora-bridge" in unfolded
+    assert f"UID:assignment-{other}@" not in unfolded  # another expert's
+    assert f"SUMMARY:#{own_number} " in unfolded
+    assert "DTSTART;VALUE=DATE:20270301\r\nDTEND;VALUE=DATE:20270401\r\n" in unfolded
+    # Staff: the mission's open assignments, not the cancelled one.
+    use_session(client, None)
+    await signed_in_as("staff")
+    unfolded = (await client.get("/sudan/assignments/calendar.ics")).text.replace("\r\n ", "")
+    assert f"UID:assignment-{own}@" in unfolded and f"UID:assignment-{other}@" in unfolded
+    assert f"UID:assignment-{cancelled}@" not in unfolded
+    # A focal point: their institution's.
+    use_session(client, None)
+    await signed_in_as("institution_focal_point", host_institution_id=ours)
+    unfolded = (await client.get("/sudan/assignments/calendar.ics")).text.replace("\r\n ", "")
+    assert f"UID:assignment-{own}@" in unfolded and f"UID:assignment-{other}@" not in unfolded
+    assert expert.id  # the expert's feed was theirs alone

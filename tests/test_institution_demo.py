@@ -19,6 +19,7 @@ from app.assignment_requests.models import (
     RequestSkill,
 )
 from app.assignment_requests.services import timeline
+from app.assignments.models import Assignment
 from app.audit.models import AuditEvent
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.demo.content import mission_demo, missions_with_demo
@@ -203,6 +204,9 @@ async def test_demo_focal_point_works_for_an_approved_water_institution(seeded,
                     AssignmentRequest.institution_id == institution.id)))
                 events = list(await db.scalars(select(AuditEvent).where(
                     AuditEvent.actor_id == user.id)))
+                # ... and evaluates its experts' assignments (app.demo.assignments).
+                evaluated = {str(a) for a in await db.scalars(select(Assignment.id).where(
+                    Assignment.request_id.in_([r.id for r in own])))}
         assert membership.role == "institution_focal_point" and membership.status == "active"
         assert institution.tenant_id == tenant.id and institution.status == "approved"
         assert "water_management" in institution.sectors
@@ -210,7 +214,8 @@ async def test_demo_focal_point_works_for_an_approved_water_institution(seeded,
         assert all(r.created_by_id == user.id for r in own)
         assert {e.action for e in events} >= {"assignment_request.created",
                                               "assignment_request.submit"}
-        assert all(e.object_id in {str(r.id) for r in own} for e in events)
+        assert all(e.object_id in {str(r.id) for r in own} | evaluated for e in events)
+        assert any(e.action == "assignment.evaluation_submitted" for e in events)
 
 
 def test_both_missions_have_demo_material():

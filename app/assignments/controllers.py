@@ -6,6 +6,7 @@ Who may see an assignment is decided in one place: services.get_assignment."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.params import FromPath
@@ -72,12 +73,8 @@ def _filter(params, sectors: set[str]) -> AssignmentFilter:
     return flt
 
 
-@get("/assignments", name="assignment_list", guards=VIEW)
-async def assignment_list(request: Request, tenant: CurrentTenant, db: Db,
-                          actor: CurrentActor) -> Response:
-    locale = request.state.locale
-    sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
-    flt = _filter(request.query_params, set(sectors))
+async def _list_page(request: Request, tenant, db, actor, flt: AssignmentFilter,
+                     sectors: dict[str, str]) -> Response:
     staff = actor.can(ASSIGNMENTS_MANAGE)
     rows = [] if flt.errors else await services.list_assignments(db, tenant, actor, flt)
     institutions = await list_institutions(db, tenant) if staff else []
@@ -85,7 +82,45 @@ async def assignment_list(request: Request, tenant: CurrentTenant, db: Db,
     return page(request, "assignments/list.html", status_code=400 if flt.errors else 200,
                 rows=rows, flt=flt, errors=flt.errors, staff=staff, sector_names=sectors,
                 status_options=labels.statuses(), institution_options=institution_options,
-                institution_view=actor.host_institution_id is not None)
+                institution_view=actor.host_institution_id is not None,
+                query=urlencode(list(request.query_params.items())))
+
+
+@get("/assignments", name="assignment_list", guards=VIEW)
+async def assignment_list(request: Request, tenant: CurrentTenant, db: Db,
+                          actor: CurrentActor) -> Response:
+    sectors = {s.code: s.display_name(request.state.locale)
+               for s in await list_sectors(db, tenant)}
+    return await _list_page(request, tenant, db, actor,
+                            _filter(request.query_params, set(sectors)), sectors)
+
+
+@get("/assignments/export.csv", name="assignment_export", guards=MANAGE)
+async def assignment_export(request: Request, tenant: CurrentTenant, db: Db,
+                            actor: CurrentActor) -> Response:
+    """The staff list as CSV, with the list's filters."""
+    sectors = {s.code: s.display_name(request.state.locale)
+               for s in await list_sectors(db, tenant)}
+    flt = _filter(request.query_params, set(sectors))
+    if flt.errors:
+        return await _list_page(request, tenant, db, actor, flt, sectors)
+    text = await services.export_csv(db, tenant, actor, flt)
+    # Litestar adds the charset to a text/ media type itself: naming it here would say it twice.
+    return Response(text.encode("utf-8"), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="assignments-{tenant.slug}.csv"',
+        "Cache-Control": "no-store"})
+
+
+@get("/assignments/calendar.ics", name="assignment_calendar", guards=VIEW)
+async def assignment_calendar(request: Request, tenant: CurrentTenant, db: Db,
+                              actor: CurrentActor) -> Response:
+    """The actor's assignments as an iCalendar feed (signed in: a calendar program that
+    subscribes needs a per-person feed address, a later step)."""
+    text = await services.calendar_feed(db, tenant, actor, absolute_url(request, ""),
+                                        request.state.locale)
+    return Response(text.encode("utf-8"), media_type="text/calendar", headers={
+        "Content-Disposition": f'inline; filename="assignments-{tenant.slug}.ics"',
+        "Cache-Control": "no-store"})
 
 
 # --- one assignment -------------------------------------------------------------------------
@@ -255,6 +290,7 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
                  "success", _("Checklist saved."))
 
 
-ASSIGNMENT_ROUTES = [assignment_list, assignment_detail, assignment_move, assignment_plan,
+ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
+                     assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
                      assignment_review, checklist_admin, checklist_add, checklist_change]

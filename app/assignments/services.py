@@ -31,7 +31,7 @@ from app.assignments.models import (
     Evaluation,
     FinalReport,
 )
-from app.assignments.states import NEEDS_REASON, POSTPONABLE, next_state
+from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
@@ -46,6 +46,8 @@ from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
 from app.search.documents import expert_evaluations
+from app.web.csv_export import csv_text
+from app.web.ical import AllDayEvent, calendar
 from tenants.context import TenantContext
 
 STAFF, EXPERT, INSTITUTION = "staff", "expert", "institution"
@@ -182,6 +184,73 @@ async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor
         if who is not None:
             views.append(AssignmentView(assignment, request, profile, institution, who))
     return views
+
+
+EXPORT_COLUMNS = ["request_number", "request_title", "slot", "expert_number", "expert",
+                  "institution", "sector", "status", "modality", "duty_station",
+                  "planned_start", "planned_end", "actual_start", "actual_end", "report",
+                  "evaluation", "closed_without_evaluation", "status_reason"]
+
+
+def _applied(flt: AssignmentFilter) -> dict[str, str]:
+    """The filters the export was taken with, for its audit event."""
+    pairs = {"status": flt.status, "sector": flt.sector, "q": flt.q,
+             "institution": str(flt.institution_id or ""),
+             "from": _iso(flt.period_from) or "", "to": _iso(flt.period_to) or ""}
+    return {name: value for name, value in pairs.items() if value}
+
+
+async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                     flt: AssignmentFilter) -> str:
+    """Staff's filtered list as CSV, formulas neutralised (app.web.csv_export); the audit
+    trail records who took how many rows with which filters."""
+    if not actor.can(ASSIGNMENTS_MANAGE):
+        raise PermissionDeniedException()
+    views = await list_assignments(db, tenant, actor, flt)
+    ids = [v.assignment.id for v in views]
+    reports = dict((await db.execute(select(FinalReport.assignment_id, FinalReport.status)
+                                     .where(FinalReport.tenant_id == tenant.id,
+                                            FinalReport.assignment_id.in_(ids)))).all())
+    evaluations = dict((await db.execute(select(Evaluation.assignment_id, Evaluation.status)
+                                         .where(Evaluation.tenant_id == tenant.id,
+                                                Evaluation.assignment_id.in_(ids)))).all())
+    lines = [[v.request.number, v.request.title, v.assignment.slot, v.profile.number,
+              v.profile.full_name, v.institution.name, v.request.sector or "",
+              v.assignment.status, v.assignment.modality, v.assignment.duty_station,
+              _iso(v.assignment.planned_start), _iso(v.assignment.planned_end),
+              _iso(v.assignment.actual_start), _iso(v.assignment.actual_end),
+              reports.get(v.assignment.id, ""), evaluations.get(v.assignment.id, ""),
+              "yes" if v.assignment.closed_without_evaluation else "",
+              v.assignment.status_reason]
+             for v in views]
+    record(db, tenant.id, actor, "assignment.exported", "assignment", None,
+           after={"rows": len(lines), "filters": _applied(flt)})
+    await db.commit()
+    return csv_text(EXPORT_COLUMNS, lines)
+
+
+async def calendar_feed(db: AsyncSession, tenant: TenantContext, actor: Actor, base: str,
+                        locale: str) -> str:
+    """The actor's assignments with planned dates as an iCalendar feed, one all-day event
+    each: staff the mission's open ones, an expert their own, a focal point their
+    institution's (none cancelled). base: the site's address, for each event's link."""
+    views = [v for v in await list_assignments(db, tenant, actor)
+             if v.assignment.planned_start is not None
+             and (v.assignment.status in OPEN if v.who == STAFF
+                  else v.assignment.status != "cancelled")]
+    events = [AllDayEvent(
+        uid=f"assignment-{v.assignment.id}@diaspora-bridge",
+        start=v.assignment.planned_start, end=v.assignment.planned_end
+        or v.assignment.planned_start,
+        summary=f"#{v.request.number} {v.request.title}",
+        description="\n".join([v.profile.full_name
+                                or _("Expert #%(n)s") % {"n": v.profile.number},
+                                v.institution.name]),
+        location=v.assignment.duty_station,
+        url=f"{base}/{tenant.slug}/assignments/{v.assignment.id}")
+        for v in views if v.assignment.planned_start is not None]
+    await db.commit()
+    return calendar(f"{_('Assignments')} · {tenant.display_name(locale)}", events, now())
 
 
 # --- created by a confirmed selection -------------------------------------------------------
@@ -332,7 +401,8 @@ async def _tell(db: AsyncSession, tenant: TenantContext, actor: Actor, view: Ass
 
 
 async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment_id: uuid.UUID,
-               action: str, reason: str, version: int | None, link: str) -> AssignmentView:
+               action: str, reason: str, version: int | None, link: str,
+               notify: bool = True) -> AssignmentView:
     """Staff move the assignment as the table allows, through its gates; audited and mailed
     to the expert and the institution."""
     view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
@@ -369,7 +439,8 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
     _changed(assignment)
     record(db, tenant.id, actor, f"assignment.{action}", "assignment", assignment.id,
            before={"status": before}, after={"status": target, "reason": reason or None})
-    await _tell(db, tenant, actor, view, "assignment_status", link, reason=reason)
+    if notify:
+        await _tell(db, tenant, actor, view, "assignment_status", link, reason=reason)
     await db.commit()
     return view
 
@@ -390,7 +461,8 @@ class PlanForm:
 
 
 async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                      assignment_id: uuid.UUID, form: PlanForm, link: str) -> AssignmentView:
+                      assignment_id: uuid.UUID, form: PlanForm, link: str,
+                      notify: bool = True) -> AssignmentView:
     """Staff set the planned dates, modality and duty station. Moving dates already set is a
     postponement: it needs a reason, is audited with the old and new dates and mailed."""
     view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
@@ -432,7 +504,7 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
     action = "assignment.postponed" if postponed else "assignment.planned"
     record(db, tenant.id, actor, action, "assignment", assignment.id, before=before,
            after={**after, "reason": reason or None})
-    if postponed:
+    if postponed and notify:
         await _tell(db, tenant, actor, view, "assignment_postponed", link, reason=reason,
                     start=_iso(start) or "", end=_iso(end) or "")
     await db.commit()
@@ -562,7 +634,7 @@ async def _tell_staff(db: AsyncSession, tenant: TenantContext, view: AssignmentV
 
 async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         assignment_id: uuid.UUID, sections: dict[str, str],
-                        link: str) -> AssignmentView:
+                        link: str, notify: bool = True) -> AssignmentView:
     """The expert sends their final report (again, after a return); staff are told."""
     view = await _as_party(db, tenant, actor, assignment_id, EXPERT)
     if view.assignment.status not in REPORTABLE:
@@ -589,14 +661,15 @@ async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
     report.submitted_by_id, report.submitted_at = actor.user_id, now()
     _changed(view.assignment)
     record(db, tenant.id, actor, "assignment.report_submitted", "assignment", view.assignment.id)
-    await _tell_staff(db, tenant, view, "report", link)
+    if notify:
+        await _tell_staff(db, tenant, view, "report", link)
     await db.commit()
     return view
 
 
 async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Actor,
                             assignment_id: uuid.UUID, scores: dict[str, str], comments: str,
-                            link: str) -> AssignmentView:
+                            link: str, notify: bool = True) -> AssignmentView:
     """The host institution evaluates the completed assignment, 1 to 5 on each criterion."""
     view = await _as_party(db, tenant, actor, assignment_id, INSTITUTION)
     if view.assignment.status != "completed":
@@ -629,14 +702,15 @@ async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Acto
     _changed(view.assignment)
     record(db, tenant.id, actor, "assignment.evaluation_submitted", "assignment",
            view.assignment.id, after=values)
-    await _tell_staff(db, tenant, view, "evaluation", link)
+    if notify:
+        await _tell_staff(db, tenant, view, "evaluation", link)
     await db.commit()
     return view
 
 
 async def review(db: AsyncSession, tenant: TenantContext, actor: Actor,
                  assignment_id: uuid.UUID, part: str, decision: str, reason: str,
-                 version: int | None, link: str) -> AssignmentView:
+                 version: int | None, link: str, notify: bool = True) -> AssignmentView:
     """Staff accept the report or the evaluation, or return it with a reason its author
     reads. An accepted evaluation counts for the expert's next matches."""
     view = await get_assignment(db, tenant, actor, assignment_id, lock=True)
@@ -657,7 +731,7 @@ async def review(db: AsyncSession, tenant: TenantContext, actor: Actor,
     _changed(view.assignment)
     record(db, tenant.id, actor, f"assignment.{part}_{item.status}", "assignment",
            view.assignment.id, after={"reason": reason or None})
-    if decision == "return" and item.submitted_by_id is not None:
+    if decision == "return" and item.submitted_by_id is not None and notify:
         author = await get_user(db, item.submitted_by_id)
         if author is not None:
             queue_mail(db, tenant, author.email, "assignment_part_returned",

@@ -1,7 +1,8 @@
 """Demo content for `portal seed-demo` and the first `portal run`: both missions from their
 mission files, demo accounts to sign in with, a few hundred experts per mission
 (app.demo.experts), host institutions with their assignment requests
-(app.demo.institutions), and partner agencies' trainings (app.demo.trainings). What the
+(app.demo.institutions), assignments on the filled requests in every state
+(app.demo.assignments), and partner agencies' trainings (app.demo.trainings). What the
 demo contains is data, under app/demo/data/ (read by app.demo.content); the seeders write
 it. Idempotent: every step upserts by a stable key
 (mission slug, sector/partner code, email address, institution name)."""
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
 from app.core.clock import now
+from app.demo.assignments import seed_demo_assignments
 from app.demo.content import accounts
 from app.demo.experts import demo_password_hash, seed_demo_experts
 from app.demo.institutions import seed_demo_institutions
@@ -61,5 +63,6 @@ async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[s
                     await db.commit()
         await seed_demo_experts(session_factory, context)
         await seed_demo_institutions(session_factory, context)
+        await seed_demo_assignments(session_factory, context)
         await seed_demo_trainings(session_factory, context)
     return seeded
