@@ -79,3 +79,26 @@ async def test_main_pages_refer_to_stamped_static_files_and_stay_small(client, p
     refs = _static_refs(r.text)
     assert refs and all("?v=" in ref for ref in refs if ref.startswith("/static/")), refs
     assert len(r.content) < 100 * 1024
+
+
+@pytest.mark.parametrize("path", ["/sudan/", "/mozambique/", "/sudan/sign-in",
+                                  "/sudan/institutions/apply"])
+async def test_first_visit_under_30_kb_next_under_10_kb_and_nothing_from_another_host(
+        client, path):
+    """Bytes on the wire with brotli: the page and its static files on the first visit; the
+    page alone on the next, its static files cached under the same stamped URLs."""
+    br = {"Accept-Encoding": "br, gzip"}
+    r = await client.get(path, headers=br)
+    tree = parse(r.text)
+    refs = ([n.attributes.get("src") or "" for n in tree.css("[src]")]
+            + [n.attributes.get("href") or "" for n in tree.css("link[href]")])
+    assert all(ref.startswith("/") and not ref.startswith("//") for ref in refs), refs
+    page_bytes = r.num_bytes_downloaded
+    static_bytes = 0
+    for ref in refs:
+        static = await client.get(ref, headers=br)
+        assert static.status_code == 200
+        static_bytes += static.num_bytes_downloaded
+    assert page_bytes + static_bytes < 30 * 1024, (page_bytes, static_bytes)
+    assert 0 < page_bytes < 10 * 1024
+    assert page_bytes < len(r.content) / 2, (page_bytes, len(r.content))  # counted compressed
