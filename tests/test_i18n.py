@@ -60,6 +60,7 @@ def test_locale_choice_rule():
     offered = ("ar", "en")
     assert choose_locale("en", offered, "ar") == "en"
     assert choose_locale("pt", offered, "ar") == "ar"  # not offered by this mission
-    assert choose_locale(None, offered, "ar", "en-GB,en") == "ar"  # the mission default wins
+    assert choose_locale(None, offered, "ar", "en-GB,en") == "en"  # the browser before the default
+    assert choose_locale(None, offered, "ar", "fr,pt") == "ar"  # none offered: the default
     assert choose_locale(None, SUPPORTED_LOCALES, "en", "fr-CA,fr;q=0.9") == "fr"
     assert text_direction("ar") == "rtl" and text_direction("pt") == "ltr"

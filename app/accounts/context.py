@@ -49,11 +49,13 @@ class RequestContextMiddleware(ASGIMiddleware):
             tenant = await directory.by_slug(slug)
             if tenant is None:
                 raise NotFoundException(f"No mission called {slug!r}")
-        locale = locale_for(request, tenant)
         request.state.missions = await directory.active()
         request.state.tenant = tenant
+        request.state.locale = locale_for(request, tenant)  # for an error page while resolving
+        actor = await resolve_actor(request, tenant)
+        request.state.actor = actor
+        locale = locale_for(request, tenant, actor.preferred_locale)
         request.state.locale = locale
-        request.state.actor = await resolve_actor(request, tenant)
         token = set_locale(locale)
         try:
             with tenant_scope(tenant):

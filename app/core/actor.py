@@ -19,6 +19,7 @@ class Actor:
     partner_agency_id: uuid.UUID | None = None
     host_institution_id: uuid.UUID | None = None  # a focal point's institution
     ip: str = ""
+    preferred_locale: str | None = None  # the language chosen at sign-up or on the account
     permissions: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -43,5 +44,6 @@ def make_actor(user, membership, ip: str) -> Actor:
         membership_id=membership.id if membership is not None else None,
         partner_agency_id=membership.partner_agency_id if membership is not None else None,
         host_institution_id=membership.host_institution_id if membership is not None else None,
-        ip=ip, permissions=permissions_for(role, user.is_platform_admin),
+        ip=ip, preferred_locale=user.preferred_locale,
+        permissions=permissions_for(role, user.is_platform_admin),
     )

@@ -3,6 +3,7 @@ their templates need with `template_global` (app/domains.py imports them all).""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -27,8 +28,27 @@ def environment() -> Environment:
     )
     # the i18n extension adds this method, which Environment's types do not know
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(language_name=language_name)
+    env.globals.update(language_name=language_name, static_url=static_url)
     return env
+
+
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+@lru_cache(maxsize=256)
+def _content_stamp(path: str, modified_ns: int) -> str:
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """/static/<path>?v=<a short hash of the file>: browsers keep static files a year
+    (app/web/security.py), and a changed file has a new URL, so it is fetched at once. The
+    hash is recomputed only when the file's modification time changes."""
+    path = path.lstrip("/")
+    file = STATIC_DIR / path
+    if not file.is_file() or STATIC_DIR.resolve() not in file.resolve().parents:
+        return f"/static/{path}"
+    return f"/static/{path}?v={_content_stamp(path, file.stat().st_mtime_ns)}"
 
 
 def template_global(name: str, function: Callable[..., Any]) -> None:

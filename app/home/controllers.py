@@ -15,6 +15,7 @@ from litestar.response import Redirect, Response
 from app.home.services import database_health
 from app.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from app.i18n import gettext as _
+from app.notifications.delivery import count_unwritten
 from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentTenant, Db
 from app.web.links import safe_next
@@ -78,4 +79,5 @@ async def dev_mail(request: Request) -> Response:
         body = msg.get_body(("plain",))  # every mail the portal writes has a plain part
         messages.append({"file": path.name, "to": msg["To"], "subject": msg["Subject"],
                          "date": msg["Date"], "body": body.get_content() if body else ""})
-    return page(request, "notifications/dev_mail.html", messages=messages)
+    unwritten = await count_unwritten(request.app.state.session_factory)
+    return page(request, "notifications/dev_mail.html", messages=messages, unwritten=unwritten)

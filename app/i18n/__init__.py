@@ -1,5 +1,5 @@
 """Languages of the portal: gettext catalogues under locales/, the current locale per request,
-and the choice rule (the user's choice if the mission offers it, else the mission default)."""
+and the choice rule (the person's saved choice, then the browser's, then the mission default)."""
 
 from __future__ import annotations
 
@@ -73,15 +73,33 @@ def language_name(locale: str) -> str:
     return name.capitalize()
 
 
+def accepted_languages(accept_language: str | None) -> list[str]:
+    """The two-letter languages of an Accept-Language header, most wanted first (by q,
+    then by order); q=0 means "not this one"."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, *params = [piece.strip() for piece in part.split(";")]
+        quality = 1.0
+        for param in params:
+            if param.lower().startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag.lower()[:2]))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
 def choose_locale(chosen: str | None, offered: tuple[str, ...], default: str,
-                  accept_language: str | None = None) -> str:
-    """The user's explicit choice wins when offered; otherwise the mission's default.
-    Outside a mission (offered = all), the browser's Accept-Language is the next hint."""
-    if chosen in offered:
-        return chosen
-    if accept_language and offered == SUPPORTED_LOCALES:
-        for part in accept_language.split(","):
-            tag = part.split(";")[0].strip().lower()[:2]
-            if tag in offered:
-                return tag
+                  accept_language: str | None = None, preferred: str | None = None) -> str:
+    """The person's saved choice first: the switcher's cookie, then their account's
+    preferred language; then the browser's Accept-Language among the languages offered;
+    then the default (the mission's, or English outside a mission)."""
+    for saved in (chosen, preferred):
+        if saved in offered:
+            return saved
+    for tag in accepted_languages(accept_language):
+        if tag in offered:
+            return tag
     return default

@@ -12,7 +12,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
@@ -114,3 +114,17 @@ async def deliver_pending(session_factory: async_sessionmaker[AsyncSession], tra
             async with session_factory() as db:
                 sent += await deliver_tenant(db, transport, sender, batch)
     return sent
+
+
+async def count_unwritten(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    """How many mails every mission's outbox holds still pending: queued, not yet handed to
+    the transport (the worker's sweep picks them up within seconds, or a retry waits)."""
+    async with session_factory() as db:
+        tenants = await all_tenants(db)
+    pending = 0
+    for tenant in tenants:
+        with tenant_scope(tenant):
+            async with session_factory() as db:
+                pending += await db.scalar(select(func.count()).select_from(OutboxMail).where(
+                    OutboxMail.tenant_id == tenant.id, OutboxMail.status == "pending")) or 0
+    return pending

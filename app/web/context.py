@@ -20,12 +20,14 @@ SESSION_COOKIE = "session"
 API_PATHS = "/api/"
 
 
-def locale_for(request: Request, tenant: TenantContext | None) -> str:
+def locale_for(request: Request, tenant: TenantContext | None, preferred: str | None = None) -> str:
+    """The switcher's cookie, then the signed-in person's preferred language, then the
+    browser's Accept-Language, then the mission's default (app.i18n.choose_locale)."""
     chosen = request.cookies.get(LANGUAGE_COOKIE)
+    accept = request.headers.get("accept-language")
     if tenant is None:
-        return choose_locale(chosen, SUPPORTED_LOCALES, DEFAULT_LOCALE,
-                             request.headers.get("accept-language"))
-    return choose_locale(chosen, tenant.locales, tenant.default_locale)
+        return choose_locale(chosen, SUPPORTED_LOCALES, DEFAULT_LOCALE, accept, preferred)
+    return choose_locale(chosen, tenant.locales, tenant.default_locale, accept, preferred)
 
 
 def _trusted(address: str, proxies: tuple[str, ...]) -> bool:
