@@ -47,6 +47,7 @@ from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
 from app.search.documents import expert_evaluations
 from app.web.csv_export import csv_text
+from app.web.forms import FieldErrors
 from app.web.ical import AllDayEvent, calendar
 from tenants.context import TenantContext
 
@@ -472,9 +473,9 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
     _check_version(assignment, form.version)
     if assignment.status not in POSTPONABLE:
         raise AssignmentRefused(_("The dates can no longer change: the assignment has started."))
-    errors: dict[str, str] = {}
-    start = _day(errors, "planned_start", form.planned_start)
-    end = _day(errors, "planned_end", form.planned_end)
+    errors = FieldErrors()
+    start = errors.day("planned_start", form.planned_start.strip(), required=False)
+    end = errors.day("planned_end", form.planned_end.strip(), required=False)
     if start and end and end < start:
         errors["planned_end"] = _("The end comes before the start.")
     if form.modality not in ASSIGNMENT_MODALITIES:
@@ -514,16 +515,6 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
-
-def _day(errors: dict[str, str], name: str, raw: str) -> date | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = _("Enter a date like 2027-03-31.")
-        return None
 
 
 def item_label(item: ChecklistItem) -> str:
