@@ -14,9 +14,10 @@ from sqlalchemy import select
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments import services
 from app.assignments.models import Assignment, ChecklistItem, Evaluation, FinalReport
-from app.assignments.services import AssignmentRefused, StaleForm
+from app.assignments.services import AssignmentRefused
 from app.audit.models import AuditEvent
 from app.core.actor import Actor
+from app.core.errors import StaleForm
 from app.core.roles import permissions_for
 from app.experts.models import ExpertProfile
 from app.experts.privacy import erase_account

@@ -46,7 +46,7 @@ class RequestActionRefused(Refusal):
     """A request move that is refused; `field` is the form field the message belongs to."""
 
     def __init__(self, message: str, field_name: str = "reason"):
-        super().__init__(message, errors={field_name: message})
+        super().__init__(message, field=field_name)
         self.field = field_name
 
 

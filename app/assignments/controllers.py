@@ -14,9 +14,9 @@ from litestar.response import Redirect, Response
 
 from app.assignments import labels, services
 from app.assignments.models import ASSIGNMENT_STATUSES
-from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm, StaleForm
+from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm
 from app.assignments.states import allowed_actions
-from app.core.errors import FormErrors
+from app.core.errors import FormErrors, StaleForm
 from app.core.roles import (
     ASSIGNMENTS_CONFIGURE,
     ASSIGNMENTS_MANAGE,

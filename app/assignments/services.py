@@ -36,7 +36,7 @@ from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import FormErrors, Refusal
+from app.core.errors import FormErrors, Refusal, StaleForm
 from app.core.locks import lock_until_commit
 from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
 from app.experts.models import ExpertProfile
@@ -64,16 +64,8 @@ class AssignmentRefused(Refusal):
     the message belongs to."""
 
     def __init__(self, message: str, field_name: str = "form", status: int = 409):
-        super().__init__(message, errors={field_name: message}, status=status)
+        super().__init__(message, field=field_name, status=status)
 
-
-class StaleForm(Refusal):
-    """The assignment changed since the form was shown: nothing was written."""
-
-    def __init__(self) -> None:
-        message = _("Someone changed this assignment while you were working on it. Here it is "
-                    "as it is now: check it and send your change again.")
-        super().__init__(message, errors={"form": message}, status=409)
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -331,7 +323,8 @@ async def checklist_of(db: AsyncSession, tenant: TenantContext,
 
 def _check_version(assignment: Assignment, version: int | None) -> None:
     if version is not None and version != assignment.version:
-        raise StaleForm()
+        raise StaleForm(_("Someone changed this assignment while you were working on it. Here "
+                               "it is as it is now: check it and send your change again."))
 
 
 def _changed(assignment: Assignment) -> None:

@@ -15,12 +15,23 @@ class Refusal(Exception):
     status = 409
 
     def __init__(self, message: str = "", errors: dict[str, str] | None = None,
-                 status: int | None = None):
+                 status: int | None = None, field: str | None = None):
+        """`field`: the form field the message belongs to (shorthand for errors)."""
         super().__init__(message or "; ".join((errors or {}).values()))
         self.message = message
         self.errors = dict(errors or {})
+        if field is not None:
+            self.errors[field] = message
         if status is not None:
             self.status = status
+
+
+class StaleForm(Refusal):
+    """The record changed since the form was shown (its version moved on): nothing was
+    written, and the page shows the record as it is now with `message` at the top."""
+
+    def __init__(self, message: str):
+        super().__init__(message, field="form", status=409)
 
 
 class FormErrors(Refusal):

@@ -55,7 +55,7 @@ class ShortlistRefused(Refusal):
     is the form field the message belongs to."""
 
     def __init__(self, message: str, field_name: str = "shortlist"):
-        super().__init__(message, errors={field_name: message})
+        super().__init__(message, field=field_name)
 
 
 # What a confirmed selection creates: assignments come later in the domain order, so they

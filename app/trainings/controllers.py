@@ -13,13 +13,13 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.core.errors import FormErrors
+from app.core.errors import FormErrors, StaleForm
 from app.core.roles import TRAININGS_RECORD, TRAININGS_VIEW
 from app.i18n import gettext as _
 from app.partners.services import list_partner_agencies
 from app.trainings import labels, services
 from app.trainings.models import SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_STATUSES
-from app.trainings.services import StaleForm, TrainingFilter, TrainingForm, TrainingRefused
+from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash

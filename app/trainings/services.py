@@ -23,7 +23,7 @@ from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import FormErrors, Refusal
+from app.core.errors import FormErrors, Refusal, StaleForm
 from app.core.roles import PERMISSIONS, TRAININGS_RECORD, TRAININGS_REVIEW
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
@@ -53,16 +53,8 @@ class TrainingRefused(Refusal):
     message belongs to."""
 
     def __init__(self, message: str, field_name: str = "form", status: int = 409):
-        super().__init__(message, errors={field_name: message}, status=status)
+        super().__init__(message, field=field_name, status=status)
 
-
-class StaleForm(Refusal):
-    """The training changed since the form was shown: nothing was written."""
-
-    def __init__(self) -> None:
-        message = _("Someone changed this training while you were working on it. Here it is "
-                    "as it is now: check it and send your change again.")
-        super().__init__(message, errors={"form": message}, status=409)
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -382,7 +374,8 @@ async def create_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 def _check_version(training: Training, version: int | None) -> None:
     if version is not None and version != training.version:
-        raise StaleForm()
+        raise StaleForm(_("Someone changed this training while you were working on it. Here "
+                               "it is as it is now: check it and send your change again."))
 
 
 def _changed(training: Training) -> None:
