@@ -329,5 +329,5 @@ async def test_queue_filters_and_csv_export(client, missions, session_factory, p
     bad = await client.get("/sudan/requests?start_from=2026-13-01")
     assert bad.status_code == 400 and "date like" in bad.text
     export = await client.get(f"/sudan/requests/export.csv?institution={people['health'].id}")
-    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert export.status_code == 200 and export.headers["content-type"] == "text/csv; charset=utf-8"
     assert "'=HYPERLINK" in export.text and "Ministry of Irrigation" not in export.text

@@ -128,7 +128,7 @@ async def test_csv_export_respects_consent(client, missions, session_factory, of
             consent.withdrawn_at = now()
             await db.commit()
     r = await client.get("/sudan/experts/export.csv?sector=health")
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
     assert r.headers["x-rows-left-out-without-consent"] == "1"
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     names = [row["full_name"] for row in rows]

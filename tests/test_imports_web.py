@@ -111,6 +111,7 @@ async def test_errors_in_the_preview_then_valid_rows_only(client, missions, sess
     assert refused.status_code == 303
     assert "Some rows have errors" in (await client.get(path)).text
     rejected = await client.get(f"{path}/rejected.csv")
+    assert rejected.headers["content-type"] == "text/csv; charset=utf-8"  # one charset
     rows = list(csv.DictReader(io.StringIO(rejected.content.decode("utf-8-sig"))))
     assert [(r["row"], r["external_ref"]) for r in rows] == [("3", "WV-2")]
 

@@ -117,7 +117,7 @@ async def request_export(request: Request, tenant: CurrentTenant, db: Db,
     if flt.errors:
         return await _queue_page(request, tenant, db, flt, [], 0, 1)
     text = await services.export_csv(db, tenant, actor, flt, request.state.locale)
-    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+    return Response(text.encode("utf-8"), media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="requests-{tenant.slug}.csv"',
         "Cache-Control": "no-store"})
 

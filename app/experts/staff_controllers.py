@@ -77,7 +77,7 @@ async def expert_export(request: Request, tenant: CurrentTenant, db: Db,
     if flt.errors:
         return await _registry_page(request, tenant, db, flt, [], 0, 1)
     text, left_out = await registry.export_csv(db, tenant, actor, flt, request.state.locale)
-    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+    return Response(text.encode("utf-8"), media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="experts-{tenant.slug}.csv"',
         "X-Rows-Left-Out-Without-Consent": str(left_out), "Cache-Control": "no-store"})
 

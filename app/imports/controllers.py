@@ -189,7 +189,7 @@ async def import_rejected(request: Request, tenant: CurrentTenant, db: Db,
         data = await storage_for(request.app.state.settings).get(services.rejected_key(batch))
     except OSError:
         raise NotFoundException() from None
-    return download(f"rejected-{batch.kind}.csv", "text/csv; charset=utf-8", data)
+    return download(f"rejected-{batch.kind}.csv", "text/csv", data)
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def _template(kind: str, extension: str):
          guards=RUN)
     async def handler() -> Response:
         if extension == "csv":
-            return download(f"{kind}-template.csv", "text/csv; charset=utf-8",
+            return download(f"{kind}-template.csv", "text/csv",
                             template_csv(kind).encode("utf-8"))
         return download(f"{kind}-template.xlsx", XLSX, template_xlsx(kind))
     return handler
