@@ -29,7 +29,7 @@ from app.i18n import gettext as _
 from app.institutions.services import list_institutions
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
-from app.web.forms import FieldErrors, text_form
+from app.web.forms import FieldErrors, form_version, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.templating import page
@@ -45,12 +45,6 @@ def _url(tenant, assignment_id) -> str:
     return f"/{tenant.slug}/assignments/{assignment_id}"
 
 
-def _version(raw: str | None) -> int | None:
-    try:
-        return int(raw or "")
-    except ValueError:
-        return None
-
 
 # --- the list -------------------------------------------------------------------------------
 
@@ -59,12 +53,7 @@ def _filter(params, sectors: set[str]) -> AssignmentFilter:
     flt.errors = errors
     flt.status = errors.choice("status", params.get("status", ""), ASSIGNMENT_STATUSES) or ""
     flt.sector = errors.choice("sector", params.get("sector", ""), sectors) or ""
-    raw = params.get("institution", "")
-    if raw:
-        try:
-            flt.institution_id = uuid.UUID(raw)
-        except ValueError:
-            errors["institution"] = _("Choose one of the options listed.")
+    flt.institution_id = errors.option_id("institution", params.get("institution", ""))
     flt.q = " ".join(params.get("q", "").split())[:200]
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
     flt.period_to = errors.day("to", params.get("to", ""), required=False)
@@ -170,7 +159,7 @@ async def assignment_move(request: Request, tenant: CurrentTenant, db: Db, actor
     action = data.get("action", "")
     try:
         await services.move(db, tenant, actor, assignment_id, action, data.get("reason", ""),
-                            _version(data.get("version")),
+                            form_version(data.get("version")),
                             absolute_url(request, _url(tenant, assignment_id)))
     except (AssignmentRefused, StaleForm) as exc:
         return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
@@ -184,7 +173,7 @@ async def assignment_plan(request: Request, tenant: CurrentTenant, db: Db, actor
     form = PlanForm(planned_start=data.get("planned_start", ""),
                     planned_end=data.get("planned_end", ""), modality=data.get("modality", ""),
                     duty_station=data.get("duty_station", ""), reason=data.get("reason", ""),
-                    version=_version(data.get("version")))
+                    version=form_version(data.get("version")))
     try:
         await services.change_plan(db, tenant, actor, assignment_id, form,
                                    absolute_url(request, _url(tenant, assignment_id)))
@@ -201,7 +190,7 @@ async def assignment_tick(request: Request, tenant: CurrentTenant, db: Db, actor
                           data: FormData) -> Response:
     try:
         await services.tick(db, tenant, actor, assignment_id, item_id, data.get("done") == "1",
-                            _version(data.get("version")))
+                            form_version(data.get("version")))
     except (AssignmentRefused, StaleForm) as exc:
         return await _refused(request, tenant, db, actor, assignment_id, exc, {})
     return Redirect(_url(tenant, assignment_id) + "#checklist", status_code=303)
@@ -244,7 +233,7 @@ async def assignment_review(request: Request, tenant: CurrentTenant, db: Db,
     part = data.get("part", "")
     try:
         await services.review(db, tenant, actor, assignment_id, part, data.get("decision", ""),
-                              data.get("reason", ""), _version(data.get("version")),
+                              data.get("reason", ""), form_version(data.get("version")),
                               absolute_url(request, _url(tenant, assignment_id)))
     except (AssignmentRefused, StaleForm) as exc:
         return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))

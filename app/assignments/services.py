@@ -36,9 +36,10 @@ from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import FormErrors, Refusal, StaleForm
+from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
 from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
+from app.core.versions import bump_version, check_version
 from app.experts.models import ExpertProfile
 from app.experts.privacy import on_expert_erased
 from app.i18n import gettext as _
@@ -322,14 +323,9 @@ async def checklist_of(db: AsyncSession, tenant: TenantContext,
 
 
 def _check_version(assignment: Assignment, version: int | None) -> None:
-    if version is not None and version != assignment.version:
-        raise StaleForm(_("Someone changed this assignment while you were working on it. Here "
-                               "it is as it is now: check it and send your change again."))
-
-
-def _changed(assignment: Assignment) -> None:
-    assignment.version += 1
-    assignment.updated_at = now()
+    check_version(assignment, version, _("Someone changed this assignment while you were working on it. "
+                                   "Here it is as it is now: check it and send your change "
+                                   "again."))
 
 
 async def tick(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment_id: uuid.UUID,
@@ -358,7 +354,7 @@ async def tick(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
     else:
         await db.rollback()
         return view
-    _changed(assignment)
+    bump_version(assignment)
     record(db, tenant.id, actor, "assignment.checklist_" + ("ticked" if done else "unticked"),
            "assignment", assignment.id, after={"item": item.code})
     await db.commit()
@@ -430,7 +426,7 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
     if action in NEEDS_REASON:
         assignment.status_reason = reason
     assignment.closed_without_evaluation = action == "close_without_evaluation"
-    _changed(assignment)
+    bump_version(assignment)
     record(db, tenant.id, actor, f"assignment.{action}", "assignment", assignment.id,
            before={"status": before}, after={"status": target, "reason": reason or None})
     if notify:
@@ -494,7 +490,7 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if before == after:
         await db.rollback()
         return view
-    _changed(assignment)
+    bump_version(assignment)
     action = "assignment.postponed" if postponed else "assignment.planned"
     record(db, tenant.id, actor, action, "assignment", assignment.id, before=before,
            after={**after, "reason": reason or None})
@@ -643,7 +639,7 @@ async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
         setattr(report, name, text)
     report.status, report.return_reason = "submitted", ""
     report.submitted_by_id, report.submitted_at = actor.user_id, now()
-    _changed(view.assignment)
+    bump_version(view.assignment)
     record(db, tenant.id, actor, "assignment.report_submitted", "assignment", view.assignment.id)
     if notify:
         await _tell_staff(db, tenant, view, "report", link)
@@ -683,7 +679,7 @@ async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Acto
         setattr(evaluation, name, value)
     evaluation.comments, evaluation.status, evaluation.return_reason = comments, "submitted", ""
     evaluation.submitted_by_id, evaluation.submitted_at = actor.user_id, now()
-    _changed(view.assignment)
+    bump_version(view.assignment)
     record(db, tenant.id, actor, "assignment.evaluation_submitted", "assignment",
            view.assignment.id, after=values)
     if notify:
@@ -712,7 +708,7 @@ async def review(db: AsyncSession, tenant: TenantContext, actor: Actor,
     item.status = "accepted" if decision == "accept" else "returned"
     item.return_reason = reason if decision == "return" else ""
     item.reviewed_by_id, item.reviewed_at = actor.user_id, now()
-    _changed(view.assignment)
+    bump_version(view.assignment)
     record(db, tenant.id, actor, f"assignment.{part}_{item.status}", "assignment",
            view.assignment.id, after={"reason": reason or None})
     if decision == "return" and item.submitted_by_id is not None and notify:

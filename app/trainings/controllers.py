@@ -23,7 +23,7 @@ from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash
-from app.web.forms import FieldErrors, rows, text_form
+from app.web.forms import FieldErrors, form_version, rows, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.templating import page
@@ -36,12 +36,6 @@ BLANK_ROWS = 2
 def _url(tenant, training_id=None) -> str:
     return f"/{tenant.slug}/trainings" + (f"/{training_id}" if training_id else "")
 
-
-def _version(raw: str | None) -> int | None:
-    try:
-        return int(raw or "")
-    except ValueError:
-        return None
 
 
 def _choices() -> dict:
@@ -58,12 +52,7 @@ def _filter(params) -> TrainingFilter:
     flt.errors = errors
     flt.status = errors.choice("status", params.get("status", ""), TRAINING_STATUSES) or ""
     flt.thematic_area = errors.choice("area", params.get("area", ""), THEMATIC_AREAS) or ""
-    raw = params.get("agency", "")
-    if raw:
-        try:
-            flt.agency_id = uuid.UUID(raw)
-        except ValueError:
-            errors["agency"] = _("Choose one of the options listed.")
+    flt.agency_id = errors.option_id("agency", params.get("agency", ""))
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
     flt.period_to = errors.day("to", params.get("to", ""), required=False)
     if flt.period_from and flt.period_to and flt.period_to < flt.period_from:
@@ -98,7 +87,7 @@ def _read_form(data) -> TrainingForm:
         partner_agency_id=data.get("partner_agency_id", ""),
         parent_id=data.get("parent_id", ""),
         counts={sex: data.get(sex, "") for sex in SEX_CATEGORIES},
-        institutions=rows(data, "inst"), version=_version(data.get("version")))
+        institutions=rows(data, "inst"), version=form_version(data.get("version")))
 
 
 def _form_values(training, counts) -> tuple[dict, list[dict]]:
@@ -219,7 +208,7 @@ async def training_move(request: Request, tenant: CurrentTenant, db: Db, actor: 
     action = data.get("action", "")
     try:
         await services.move(db, tenant, actor, training_id, action, data.get("reason", ""),
-                            _version(data.get("version")),
+                            form_version(data.get("version")),
                             absolute_url(request, _url(tenant, training_id)))
     except (TrainingRefused, StaleForm) as exc:
         await db.rollback()

@@ -23,8 +23,9 @@ from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import FormErrors, Refusal, StaleForm
+from app.core.errors import FormErrors, Refusal
 from app.core.roles import PERMISSIONS, TRAININGS_RECORD, TRAININGS_REVIEW
+from app.core.versions import bump_version, check_version
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from app.partners.models import PartnerAgency
@@ -373,14 +374,9 @@ async def create_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 
 def _check_version(training: Training, version: int | None) -> None:
-    if version is not None and version != training.version:
-        raise StaleForm(_("Someone changed this training while you were working on it. Here "
-                               "it is as it is now: check it and send your change again."))
-
-
-def _changed(training: Training) -> None:
-    training.version += 1
-    training.updated_at = now()
+    check_version(training, version, _("Someone changed this training while you were working on it. "
+                                   "Here it is as it is now: check it and send your change "
+                                   "again."))
 
 
 async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -407,7 +403,7 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
         TrainingInstitutionCount.tenant_id == tenant.id,
         TrainingInstitutionCount.training_id == training.id))
     _write_rows(db, tenant, training, valid.institutions)
-    _changed(training)
+    bump_version(training)
     changed = {k for k in after if before.get(k) != after[k]}
     record(db, tenant.id, actor, "training.updated", "training", training.id,
            before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
@@ -470,7 +466,7 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
         training.status_reason = reason
     elif action == "approve":
         training.status_reason = ""
-    _changed(training)
+    bump_version(training)
     record(db, tenant.id, actor, f"training.{action}", "training", training.id,
            before={"status": before}, after={"status": target, "reason": reason or None})
     if link is not None:

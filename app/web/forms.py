@@ -4,6 +4,7 @@ the error message for each field in the reader's language."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 from litestar import Request
@@ -119,6 +120,16 @@ class FieldErrors(dict):
             self[name] = _("Use a date like 2026-03-31.")
             return None
 
+    def option_id(self, name: str, raw: str) -> uuid.UUID | None:
+        """The id of a record chosen from a list (its existence is the service's to check)."""
+        if not raw:
+            return None
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            self[name] = _("Choose one of the options listed.")
+            return None
+
     def text(self, name: str, raw: str, max_length: int, required: bool = False) -> str:
         if required and not raw:
             self[name] = _("This field is required.")
@@ -152,3 +163,12 @@ def language_rows(errors: FieldErrors, form, level_field: str,
         seen.add(code)
         languages.append((code, level))
     return languages
+
+
+def form_version(raw: str | None) -> int | None:
+    """The record version a form was shown with (app.core.versions); None when absent or
+    not a number (then no staleness check is possible)."""
+    try:
+        return int(raw or "")
+    except ValueError:
+        return None
