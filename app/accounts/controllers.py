@@ -18,7 +18,7 @@ from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
-from app.web.links import public_base, safe_next
+from app.web.links import absolute_url, public_base, safe_next
 from app.web.templating import page
 from tenants.context import TenantContext
 
@@ -112,8 +112,9 @@ async def sign_in_form(request: Request, tenant: CurrentTenant, db: Db,
 async def sign_in(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                   data: FormData) -> Response:
     try:
-        user = await services.authenticate(db, tenant, data.get("email", ""),
-                                           data.get("password", ""), actor)
+        user = await services.authenticate(
+            db, tenant, data.get("email", ""), data.get("password", ""), actor,
+            forgot_password_url=absolute_url(request, f"/{tenant.slug}/password/forgot"))
     except SignInRefused as exc:
         refused = page(request, "accounts/sign_in.html",
                        status_code=429 if exc.reason == "throttled" else 400,
