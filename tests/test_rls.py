@@ -128,6 +128,7 @@ GLOBAL_TABLES = {
     "users": "people are global; a membership gives them a role in a mission",
     "user_sessions": "a person's sign-ins, whichever mission they chose",
     "sign_in_failures": "throttling per account and per address, across missions",
+    "recovery_codes": "a person's second factor serves every mission they belong to",
 }
 # The job queue (procrastinate) is one queue for every mission: a job names its mission in
 # its arguments and runs in that mission's scope; the jobs page filters on it.

@@ -35,7 +35,9 @@ from app.notifications.services import queue_mail
 from tenants.context import TenantContext
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TOKEN_LIFETIME = {"verify_email": timedelta(hours=48), "reset_password": timedelta(hours=1)}
+TOKEN_LIFETIME = {"verify_email": timedelta(hours=48), "reset_password": timedelta(hours=1),
+                  # between the password and the second factor (app/accounts/second_factor.py)
+                  "second_factor": timedelta(minutes=10)}
 # Sign-in throttling (issue 18, finding 1): failures are counted per source (IP address)
 # and per account *and* source, never per account alone, so guessing from one place slows
 # down without anyone being able to lock the owner out from another. Past the free
@@ -164,7 +166,7 @@ async def sign_up_expert(db: AsyncSession, tenant: TenantContext, form: SignUp, 
     db.add(user)
     await db.flush()
     db.add(Membership(tenant_id=tenant.id, user_id=user.id, role="expert", status="active"))
-    token = await _issue_token(db, tenant, user, "verify_email")
+    token = await issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
     record(db, tenant.id, _as(actor, user), "account.signed_up", "user", user.id,
@@ -191,7 +193,7 @@ async def _too_many_links(db: AsyncSession, tenant: TenantContext, user: User,
     return sent >= MAX_LINKS_PER_HOUR
 
 
-async def _issue_token(db: AsyncSession, tenant: TenantContext, user: User, purpose: str) -> str:
+async def issue_token(db: AsyncSession, tenant: TenantContext, user: User, purpose: str) -> str:
     # A new link replaces any earlier unused one for the same purpose.
     await db.execute(update(OneTimeToken).where(
         OneTimeToken.tenant_id == tenant.id, OneTimeToken.user_id == user.id,
@@ -214,7 +216,7 @@ def password_link_token(tenant: TenantContext, user_id: uuid.UUID,
                        expires_at=now() + lifetime, used_at=None)
 
 
-async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpose: str,
+async def use_token(db: AsyncSession, tenant: TenantContext, token: str, purpose: str,
                      consume: bool = True) -> User:
     row = await db.scalar(select(OneTimeToken).where(
         OneTimeToken.tenant_id == tenant.id, OneTimeToken.token_hash == hash_token(token),
@@ -236,11 +238,11 @@ async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpos
 async def check_verification_token(db: AsyncSession, tenant: TenantContext, token: str) -> User:
     """Raises TokenInvalid with the reason; does not use the link up (a mail scanner that
     opens links must not confirm an address for someone else)."""
-    return await _use_token(db, tenant, token, "verify_email", consume=False)
+    return await use_token(db, tenant, token, "verify_email", consume=False)
 
 
 async def verify_email(db: AsyncSession, tenant: TenantContext, token: str, actor: Actor) -> User:
-    user = await _use_token(db, tenant, token, "verify_email")
+    user = await use_token(db, tenant, token, "verify_email")
     user.email_verified_at = user.email_verified_at or now()
     record(db, tenant.id, _as(actor, user), "account.email_verified", "user", user.id)
     await db.commit()
@@ -254,7 +256,7 @@ async def resend_verification(db: AsyncSession, tenant: TenantContext, email: st
     if user is None or user.email_verified_at is not None or user.status != "active" \
             or await _too_many_links(db, tenant, user, "verify_email"):
         return
-    token = await _issue_token(db, tenant, user, "verify_email")
+    token = await issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
     record(db, tenant.id, Actor(email=user.email, ip=actor.ip), "account.verification_resent",
@@ -412,7 +414,7 @@ async def request_password_reset(db: AsyncSession, tenant: TenantContext, email:
     if user is None or user.status != "active" \
             or await _too_many_links(db, tenant, user, "reset_password"):
         return
-    token = await _issue_token(db, tenant, user, "reset_password")
+    token = await issue_token(db, tenant, user, "reset_password")
     queue_mail(db, tenant, user.email, "reset_password",
                user.preferred_locale or tenant.default_locale, name=user.name,
                link=reset_link(token))
@@ -422,12 +424,12 @@ async def request_password_reset(db: AsyncSession, tenant: TenantContext, email:
 
 async def check_reset_token(db: AsyncSession, tenant: TenantContext, token: str) -> User:
     """Raises TokenInvalid with the reason; does not use the token up."""
-    return await _use_token(db, tenant, token, "reset_password", consume=False)
+    return await use_token(db, tenant, token, "reset_password", consume=False)
 
 
 async def reset_password(db: AsyncSession, tenant: TenantContext, token: str, password: str,
                          password_confirm: str, actor: Actor) -> User:
-    user = await _use_token(db, tenant, token, "reset_password")
+    user = await use_token(db, tenant, token, "reset_password")
     _check_new_password(user, password, password_confirm)
     user.password_hash = hash_password(password)
     # Whoever knew the link also proved they read the mailbox: the address is verified.

@@ -52,12 +52,15 @@ async def downgrade(owner_url: URL, revision: str = "base") -> None:
 # Tables the runtime role may add to but never change: the audit trail.
 APPEND_ONLY_TABLES = ("audit_events",)
 # The narrow doors of the runtime role: changing audit events (erasure), reading one
-# account's password hash, finding a session by its token's hash.
+# account's password hash or second-factor secret, finding a session by its token's hash,
+# using up a recovery code by its hash.
 RUNTIME_FUNCTIONS = ("erase_person_from_audit(uuid, text, text, text[])",
-                     "account_password_hash(uuid)", "session_for_token(text)")
+                     "account_password_hash(uuid)", "session_for_token(text)",
+                     "account_totp_secret(uuid)", "use_recovery_code(uuid, text)")
 # Columns the runtime role may write but never read: it reaches them one row at a time
-# through the functions above (migration 0014).
-SECRET_COLUMNS = {"users": ("password_hash",), "user_sessions": ("token_hash",)}
+# through the functions above (migrations 0014, 0015).
+SECRET_COLUMNS = {"users": ("password_hash", "totp_secret"),
+                  "user_sessions": ("token_hash",), "recovery_codes": ("code_hash",)}
 
 
 async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
