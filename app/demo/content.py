@@ -251,6 +251,7 @@ class TrainingSeed:
     target: str = ""
     facilitators: str = ""
     parent: str = ""          # the key of the training above (cascades)
+    project: str = ""         # the funding project's code in the mission file
     counts: tuple[int, ...] = (0, 0, 0, 0)   # female, male, other, not recorded
     institutions: tuple[tuple[str, int, int, int, int], ...] = ()
     path: tuple[str, ...] = ()
