@@ -140,7 +140,7 @@ async def check_import(context: JobContext, tenant_id: str, batch_id: str, local
         with tenant_scope(tenant):
             async with runtime.session_factory() as db:
                 await check_batch(db, storage_for(runtime.settings), tenant, actor,
-                                  uuid.UUID(batch_id))
+                                  uuid.UUID(batch_id), runtime.settings.import_max_rows)
     finally:
         reset_locale(language)
 
@@ -158,7 +158,7 @@ async def run_import(context: JobContext, tenant_id: str, batch_id: str, base_ur
     actor = Actor(user_id=uuid.UUID(actor_id) if actor_id else None, email=actor_email,
                   ip=actor_ip)
     await run_batch(runtime.session_factory, storage_for(runtime.settings), tenant, actor,
-                    uuid.UUID(batch_id), Links(base_url))
+                    uuid.UUID(batch_id), Links(base_url), runtime.settings.import_max_rows)
 
 
 async def _due_work(db: AsyncSession, tenant: TenantContext) -> tuple[bool, bool]:

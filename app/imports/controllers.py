@@ -43,7 +43,9 @@ from app.web.templating import page
 from app.web.uploads import MultipartForm
 
 RUN = [requires(IMPORTS_RUN)]
-IMPORT_MAX_MB = 40  # a roster of 20,000 experts is a few MB; leave room
+# A roster of 20,000 full profiles is about 10 MB: 100,000 rows (the default row limit,
+# PORTAL_IMPORT_MAX_ROWS) fit.
+IMPORT_MAX_MB = 80
 IMPORT_BODY_LIMIT = (IMPORT_MAX_MB + 2) * MB
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

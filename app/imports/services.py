@@ -26,7 +26,13 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import Refusal
 from app.core.locks import lock_until_commit
-from app.core.roster_format import EXPERTS, INITIAL_STATUSES, import_columns, required_columns
+from app.core.roster_format import (
+    EXPERTS,
+    INITIAL_STATUSES,
+    MAX_ROWS,
+    import_columns,
+    required_columns,
+)
 from app.documents import clean_filename
 from app.i18n import gettext as _
 from app.imports import experts as expert_import
@@ -89,8 +95,8 @@ def check_columns(source: SourceFile, kind: str) -> None:
                               % {"columns": ", ".join(missing)})
 
 
-def read_upload(data: bytes, kind: str) -> SourceFile:
-    source = read_file(data, kind)
+def read_upload(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> SourceFile:
+    source = read_file(data, kind, max_rows)
     check_columns(source, kind)
     return source
 
@@ -238,7 +244,8 @@ async def receive_upload(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 
 async def check_batch(db: AsyncSession, storage: DocumentStorage, tenant: TenantContext,
-                      actor: Actor, batch_id: uuid.UUID) -> ImportBatch | None:
+                      actor: Actor, batch_id: uuid.UUID,
+                      max_rows: int = MAX_ROWS) -> ImportBatch | None:
     """The job behind an upload, in the mission's scope: read the kept file and check every
     row (the database is read, never written), then record what the preview shows; a file
     that cannot be read as a roster ends 'unreadable' with the reason."""
@@ -248,7 +255,7 @@ async def check_batch(db: AsyncSession, storage: DocumentStorage, tenant: Tenant
         return batch
     data = await storage.get(batch.storage_key)
     try:
-        source = read_upload(data, batch.kind)
+        source = read_upload(data, batch.kind, max_rows)
         result = await check(db, tenant, source, batch.kind, batch.initial_status)
     except ImportFileError as exc:
         batch.status, batch.failure = "unreadable", exc.message
@@ -325,7 +332,7 @@ async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: DocumentStorage,
                     tenant: TenantContext, actor: Actor, batch_id: uuid.UUID,
-                    links: Links) -> None:
+                    links: Links, max_rows: int = MAX_ROWS) -> None:
     """The job behind the staff page (app.tasks.run_import): the rows are written in
     one transaction; the progress counter is updated in short transactions of its own, so
     the page can poll it while the import runs. A file or its rows that cannot be imported
@@ -353,7 +360,7 @@ async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: 
                 return
             await set_batch(status="running", failure="", processed=0)
             data = await storage.get(batch.storage_key)
-            source = read_upload(data, batch.kind)
+            source = read_upload(data, batch.kind, max_rows)
             outcome = await run_import(session_factory, tenant, actor, source, batch.kind,
                                        batch.initial_status, batch.valid_only, links=links,
                                        batch_id=batch_id, progress=progress)
