@@ -15,6 +15,7 @@ from app.matching.models import ShortlistEntry
 from tenants.context import tenant_scope
 from tests.accounts_helpers import as_user, make_user, use_session
 from tests.assignment_helpers import an_assignment
+from tests.conftest import csrf_token
 from tests.expert_helpers import complete_profile
 from tests.html import parse
 from tests.isolation import a_failed_job
@@ -175,3 +176,22 @@ async def test_a_visitor_sees_no_work_block(client, scene):
     moz, _people = scene
     tree = parse((await client.get(f"/{moz.slug}/")).text)
     assert tree.css_first(".work") is None
+
+
+# --- HQ's pages: whose they are, and the way out --------------------------------------------
+
+async def test_the_platform_pages_name_hq_and_sign_out(client, missions, session_factory):
+    hq = await make_user(session_factory, None, None, platform_admin=True, name="Amina HQ")
+    await as_user(client, missions["sudan"], hq)
+    tree = parse((await client.get("/admin")).text)
+    header = tree.css_first(".site-header .account-links")
+    assert header is not None and "Amina HQ" in header.text()
+    form = header.css_first("form")
+    assert form is not None and form.attributes.get("action") == "/admin/sign-out"
+    token = await csrf_token(client, "/admin")
+    r = await client.post("/admin/sign-out", data={"_csrf_token": token},
+                          follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    # the session is over: /admin asks for a sign-in again
+    assert (await client.get("/admin", follow_redirects=False)).status_code in (302, 303, 401)
+    use_session(client, None)

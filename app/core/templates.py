@@ -29,12 +29,20 @@ def environment() -> Environment:
     )
     # the i18n extension adds this method, which Environment's types do not know
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(language_name=language_name, static_url=static_url, number=number)
+    env.globals.update(language_name=language_name, static_url=static_url, number=number,
+                       arrow=arrow)
     return env
 
 
 STATIC_DIR = PROJECT_ROOT / "static"
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pass_context
+def arrow(context: Context, way: str) -> str:
+    """"back" or "forward" as the page reads: in right-to-left pages back points right."""
+    rtl = context.get("dir") == "rtl"
+    return ("→" if rtl else "←") if way == "back" else ("←" if rtl else "→")
 
 
 @pass_context
