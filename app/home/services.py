@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.accounts.models import Membership
@@ -91,10 +92,17 @@ def _count(model, *where) -> ScalarSelect:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-async def _counts(db: AsyncSession, **columns: ScalarSelect) -> dict[str, int]:
+async def _counts(db: AsyncSession, **columns: ColumnElement) -> dict[str, int]:
     """Several counts in one round trip (one grouped query per block)."""
     row = (await db.execute(select(*(c.label(name) for name, c in columns.items())))).one()
     return {name: int(value or 0) for name, value in row._mapping.items()}
+
+
+def _items(tenant: TenantContext, counts: dict[str, int],
+           rows: list[tuple[str, str, str]]) -> list[WorkItem]:
+    """(key, label, path in the mission) -> the block's items with their counts."""
+    return [WorkItem(key, label, counts[key], f"/{tenant.slug}{path}")
+            for key, label, path in rows]
 
 
 async def _expert_block(db: AsyncSession, tenant: TenantContext, actor: Actor) -> WorkBlock:
@@ -128,7 +136,6 @@ async def _expert_block(db: AsyncSession, tenant: TenantContext, actor: Actor) -
 
 async def _focal_point_block(db: AsyncSession, tenant: TenantContext,
                              actor: Actor) -> WorkBlock:
-    base = f"/{tenant.slug}"
     ours = (AssignmentRequest.tenant_id == tenant.id,
             AssignmentRequest.institution_id == actor.host_institution_id)
     chosen = select(ShortlistEntry.id).where(
@@ -147,19 +154,15 @@ async def _focal_point_block(db: AsyncSession, tenant: TenantContext,
             AssignmentRequest, AssignmentRequest.id == Assignment.request_id).where(
             *ours, Assignment.tenant_id == tenant.id, Assignment.status == "in_progress")
         .scalar_subquery())
-    return WorkBlock("focal_point", _("Your institution's requests"), [
-        WorkItem("sent_back", _("Requests sent back for changes"), counts["sent_back"],
-                 f"{base}/institution"),
-        WorkItem("drafts", _("Drafts to finish and submit"), counts["drafts"],
-                 f"{base}/institution"),
-        WorkItem("shortlists", _("Shortlists waiting for your choice"), counts["shortlists"],
-                 f"{base}/institution"),
-        WorkItem("on_assignment", _("Experts on assignment with you"), counts["on_assignment"],
-                 f"{base}/assignments?status=in_progress")])
+    return WorkBlock("focal_point", _("Your institution's requests"), _items(tenant, counts, [
+        ("sent_back", _("Requests sent back for changes"), "/institution"),
+        ("drafts", _("Drafts to finish and submit"), "/institution"),
+        ("shortlists", _("Shortlists waiting for your choice"), "/institution"),
+        ("on_assignment", _("Experts on assignment with you"),
+         "/assignments?status=in_progress")]))
 
 
 async def _officer_block(db: AsyncSession, tenant: TenantContext) -> WorkBlock:
-    base = f"/{tenant.slug}"
     moment = now()
     soon = today_in(tenant.time_zone) + timedelta(days=STARTING_SOON_DAYS)
     shortlisted = select(ShortlistEntry.id).where(
@@ -179,26 +182,22 @@ async def _officer_block(db: AsyncSession, tenant: TenantContext) -> WorkBlock:
                         Assignment.status.in_(("planned", "contracted")),
                         Assignment.planned_start <= soon),
         reports=_count(FinalReport, FinalReport.tenant_id == tenant.id,
-                       FinalReport.status == "submitted"),
-        evaluations=_count(Evaluation, Evaluation.tenant_id == tenant.id,
-                           Evaluation.status == "submitted"))
-    return WorkBlock("officer", _("Programme work"), [
-        WorkItem("to_vet", _("Expert profiles to vet"), counts["to_vet"],
-                 f"{base}/experts?status=submitted"),
-        WorkItem("to_open", _("Requests to review and open"), counts["to_open"],
-                 f"{base}/requests?status=submitted"),
-        WorkItem("no_shortlist", _("Open requests without a shortlist"), counts["no_shortlist"],
-                 f"{base}/requests?status=open"),
-        WorkItem("unanswered", ngettext("Invitations without an answer for %(days)s day",
-                                        "Invitations without an answer for %(days)s days",
-                                        UNANSWERED_DAYS) % {"days": UNANSWERED_DAYS},
-                 counts["unanswered"], f"{base}/requests?status=shortlisting"),
-        WorkItem("starting", ngettext("Assignments starting within %(days)s day",
-                                      "Assignments starting within %(days)s days",
-                                      STARTING_SOON_DAYS) % {"days": STARTING_SOON_DAYS},
-                 counts["starting"], f"{base}/assignments?to={soon.isoformat()}"),
-        WorkItem("reports", _("Final reports and evaluations to review"),
-                 counts["reports"] + counts["evaluations"], f"{base}/assignments")])
+                       FinalReport.status == "submitted")
+        + _count(Evaluation, Evaluation.tenant_id == tenant.id,
+                 Evaluation.status == "submitted"))
+    return WorkBlock("officer", _("Programme work"), _items(tenant, counts, [
+        ("to_vet", _("Expert profiles to vet"), "/experts?status=submitted"),
+        ("to_open", _("Requests to review and open"), "/requests?status=submitted"),
+        ("no_shortlist", _("Open requests without a shortlist"), "/requests?status=open"),
+        ("unanswered", ngettext("Invitations without an answer for %(days)s day",
+                                "Invitations without an answer for %(days)s days",
+                                UNANSWERED_DAYS) % {"days": UNANSWERED_DAYS},
+         "/requests?status=shortlisting"),
+        ("starting", ngettext("Assignments starting within %(days)s day",
+                              "Assignments starting within %(days)s days",
+                              STARTING_SOON_DAYS) % {"days": STARTING_SOON_DAYS},
+         f"/assignments?to={soon.isoformat()}"),
+        ("reports", _("Final reports and evaluations to review"), "/assignments")]))
 
 
 async def _partner_block(db: AsyncSession, tenant: TenantContext, actor: Actor) -> WorkBlock:
@@ -214,7 +213,6 @@ async def _partner_block(db: AsyncSession, tenant: TenantContext, actor: Actor) 
 
 
 async def _admin_block(db: AsyncSession, tenant: TenantContext) -> WorkBlock:
-    base = f"/{tenant.slug}"
     counts = await _counts(
         db,
         applications=_count(HostInstitution, HostInstitution.tenant_id == tenant.id,
@@ -222,12 +220,11 @@ async def _admin_block(db: AsyncSession, tenant: TenantContext) -> WorkBlock:
         members=_count(Membership, Membership.tenant_id == tenant.id,
                        Membership.status == "active"),
         failed=failed_jobs(tenant))
-    return WorkBlock("admin", _("Mission administration"), [
-        WorkItem("applications", _("Host institution applications to decide"),
-                 counts["applications"], f"{base}/institutions?status=pending"),
-        WorkItem("failed", _("Failed background jobs"), counts["failed"], f"{base}/admin/jobs"),
-        WorkItem("members", _("People with a role in the mission"), counts["members"],
-                 f"{base}/admin/members")])
+    return WorkBlock("admin", _("Mission administration"), _items(tenant, counts, [
+        ("applications", _("Host institution applications to decide"),
+         "/institutions?status=pending"),
+        ("failed", _("Failed background jobs"), "/admin/jobs"),
+        ("members", _("People with a role in the mission"), "/admin/members")]))
 
 
 async def work_waiting(db: AsyncSession, tenant: TenantContext, actor: Actor) -> list[WorkBlock]:
