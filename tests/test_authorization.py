@@ -206,6 +206,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/trainings/{{training_id:uuid}}/edit"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/move"): PARTNERS_AND_STAFF,
     ("GET", "/admin"): HQ,
+    ("POST", "/admin/sign-out"): HQ,
     ("POST", "/admin/missions"): HQ,
     ("POST", "/admin/missions/{slug:str}/status"): HQ,
     ("POST", "/admin/missions/{slug:str}/mission-admins"): HQ,
