@@ -8,10 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, UserSession
-from app.assignments.models import Assignment, ChecklistItem
+from app.assignments.models import Assignment, ChecklistItem, Milestone
 from app.core.clock import now
 from app.matching.models import ShortlistEntry
+from app.storage import new_key
 from tenants.context import TenantContext, tenant_scope
+from tests.documents_helpers import app_storage, minimal_pdf
 from tests.request_helpers import _profile_of, _set_request, an_assignment_request
 
 
@@ -79,3 +81,20 @@ async def a_completed_assignment(db: AsyncSession, tenant: TenantContext,
                                  institution_id: uuid.UUID | None = None) -> uuid.UUID:
     """Completed: its institution (the given one) evaluates it."""
     return await an_assignment(db, tenant, institution_id, status="completed")
+
+
+async def a_milestone(db: AsyncSession, tenant: TenantContext,
+                      institution_id: uuid.UUID | None = None) -> dict:
+    """A pending milestone of an assignment in progress (its expert the signed-in expert if
+    one acts, its institution the given one), with an evidence file already stored."""
+    assignment_id = await an_assignment(db, tenant, institution_id, status="in_progress")
+    key = new_key(tenant.id, "milestones", ".pdf")
+    await app_storage().put(key, minimal_pdf("Inception note"))
+    with tenant_scope(tenant):
+        milestone = Milestone(tenant_id=tenant.id, assignment_id=assignment_id, position=0,
+                              kind="deliverable", title="Inception note", status="pending",
+                              evidence_filename="inception.pdf",
+                              evidence_content_type="application/pdf", evidence_key=key)
+        db.add(milestone)
+        await db.commit()
+    return {"assignment_id": assignment_id, "milestone_id": milestone.id}

@@ -30,6 +30,7 @@ from tests.api_helpers import an_api_token
 from tests.assignment_helpers import (
     a_checklist_item,
     a_completed_assignment,
+    a_milestone,
     an_assignment,
     an_assignment_in_progress,
     an_assignment_with_a_checklist_item,
@@ -256,6 +257,12 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "assignment_id", a_completed_assignment, "POST", "staff", forbidden_here=True),
     f"{M}/assignments/{{assignment_id:uuid}}/review": IsolationCase(
         "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones": IsolationCase(
+        "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}": IsolationCase(
+        "assignment_id", a_milestone, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence":
+        IsolationCase("assignment_id", a_milestone, "GET", "staff"),
     f"{M}/trainings/{{training_id:uuid}}": IsolationCase("training_id", a_training, "GET",
                                                          "staff"),
     f"{M}/trainings/{{training_id:uuid}}/edit": IsolationCase("training_id", a_training,

@@ -172,6 +172,13 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/evaluation"):
         frozenset({"institution_focal_point"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): STAFF,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): STAFF,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}"): STAFF,
+    # Evidence is handed in by the assignment's expert (or staff); every party may read it.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
+        STAFF | EXPERTS,
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
+        ASSIGNMENT_PARTIES,
     ("GET", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): ADMINS,
@@ -327,6 +334,13 @@ PROBES: dict[tuple[str, str], Probe] = {
     # Nothing was sent for review on a new assignment: the handler says so (409).
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): Probe(
         form={"part": "report", "decision": "accept"}, status=409),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): Probe(
+        form={"title": "Matrix milestone", "kind": "milestone"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}"): Probe(
+        form={"title": "Inception note", "kind": "deliverable", "status": "done"}),
+    # No file sent: the handler asks for one next to the field.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
+        INVALID,
     ("POST", f"{M}/admin/checklist"): Probe(form=lambda: {"label": f"Matrix item {uuid.uuid4().hex[:6]}"}),
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): Probe(form={"active": "1"}),
     ("POST", f"{M}/trainings/new"): INVALID,

@@ -9,13 +9,16 @@ import uuid
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.assignments import labels, services
+from app.assignments import labels, milestones, services
+from app.assignments.milestones import MilestoneForm
 from app.assignments.models import ASSIGNMENT_STATUSES
 from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm
-from app.assignments.states import allowed_actions
+from app.assignments.states import OPEN, allowed_actions
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import (
     ASSIGNMENTS_CONFIGURE,
@@ -24,15 +27,19 @@ from app.core.roles import (
     PROFILE_OWN,
     REQUESTS_VIEW,
 )
+from app.documents import MB, download
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
+from app.i18n import gettext_noop
 from app.institutions.services import list_institutions
+from app.storage import storage_for
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.forms import FieldErrors, form_version, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.templating import page
+from app.web.uploads import BODY_LIMIT, MultipartForm, upload_too_large
 from tenants.services import list_sectors
 
 VIEW, MANAGE = [requires(ASSIGNMENTS_VIEW)], [requires(ASSIGNMENTS_MANAGE)]
@@ -57,6 +64,7 @@ def _filter(params, sectors: set[str]) -> AssignmentFilter:
     flt.q = " ".join(params.get("q", "").split())[:200]
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
     flt.period_to = errors.day("to", params.get("to", ""), required=False)
+    flt.overdue = params.get("overdue", "") == "1"
     if flt.period_from and flt.period_to and flt.period_to < flt.period_from:
         errors["to"] = _("The end comes before the start.")
     return flt
@@ -135,7 +143,13 @@ async def _assignment_page(request: Request, tenant, db, actor, assignment_id: u
                 report_sections=labels.report_sections(),
                 criteria=labels.evaluation_criteria(),
                 reportable=view.assignment.status in services.REPORTABLE,
-                review_names=labels.review_statuses())
+                review_names=labels.review_statuses(),
+                milestones=await milestones.milestones_of(db, tenant, view),
+                milestone_kinds=labels.milestone_kinds(),
+                milestone_statuses=labels.milestone_statuses(),
+                can_hand_in=view.who in (services.STAFF, services.EXPERT)
+                and view.assignment.status in OPEN,
+                max_mb=request.app.state.settings.max_upload_mb)
 
 
 @get("/assignments/{assignment_id:uuid}", name="assignment_detail", guards=VIEW)
@@ -241,6 +255,86 @@ async def assignment_review(request: Request, tenant: CurrentTenant, db: Db,
                  _("Review saved."))
 
 
+# --- milestones and deliverables -----------------------------------------------------------
+
+def _milestone_form(data) -> MilestoneForm:
+    return MilestoneForm(title=data.get("title", ""), kind=data.get("kind", ""),
+                         due_date=data.get("due_date", ""), status=data.get("status", "pending"),
+                         version=form_version(data.get("version")))
+
+
+@post("/assignments/{assignment_id:uuid}/milestones", name="milestone_add", guards=MANAGE)
+async def milestone_add(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        assignment_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    """A new milestone, or (from_terms) the request's tasks and deliverables again."""
+    try:
+        if data.get("from_terms") == "1":
+            await milestones.add_from_terms(db, tenant, actor, assignment_id,
+                                            form_version(data.get("version")))
+        else:
+            await milestones.add_milestone(db, tenant, actor, assignment_id,
+                                           _milestone_form(data))
+    except (AssignmentRefused, StaleForm, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc,
+                              {**dict(data), "milestone": "new"})
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#milestones", status_code=303),
+                 "success", _("Milestones saved."))
+
+
+@post("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}",
+      name="milestone_change", guards=MANAGE)
+async def milestone_change(request: Request, tenant: CurrentTenant, db: Db,
+                           actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                           milestone_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    try:
+        await milestones.change_milestone(db, tenant, actor, assignment_id, milestone_id,
+                                          _milestone_form(data), remove=bool(data.get("remove")))
+    except (AssignmentRefused, StaleForm, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc,
+                              {**dict(data), "milestone": str(milestone_id)})
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#milestones", status_code=303),
+                 "success", _("Milestones saved."))
+
+
+@post("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}/evidence",
+      name="milestone_evidence", guards=VIEW, request_max_body_size=BODY_LIMIT,
+      exception_handlers={RequestEntityTooLarge: upload_too_large(
+          ASSIGNMENTS_VIEW, "evidence", gettext_noop("Evidence"))})
+async def milestone_evidence(request: Request, tenant: CurrentTenant, db: Db,
+                             actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                             milestone_id: FromPath[uuid.UUID], data: MultipartForm) -> Response:
+    """The expert (or staff) hands in a milestone's evidence file."""
+    upload = data.get("evidence")
+    if isinstance(upload, list):  # the field sent twice: take the first file
+        upload = next((item for item in upload if isinstance(item, UploadFile)), None)
+    content, filename = None, ""
+    if isinstance(upload, UploadFile):  # else no file chosen: browsers send an empty field
+        try:
+            content, filename = await upload.read(), upload.filename  # bounded by BODY_LIMIT
+        finally:
+            await upload.close()
+    try:
+        await milestones.save_evidence(db, tenant, actor, assignment_id, milestone_id,
+                                       filename, content,
+                                       storage_for(request.app.state.settings),
+                                       max_bytes=request.app.state.settings.max_upload_mb * MB)
+    except (AssignmentRefused, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc,
+                              {"milestone": str(milestone_id)})
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#milestones", status_code=303),
+                 "success", _("The evidence is uploaded."))
+
+
+@get("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}/evidence",
+     name="milestone_evidence_file", guards=VIEW)
+async def milestone_evidence_file(request: Request, tenant: CurrentTenant, db: Db,
+                                  actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                                  milestone_id: FromPath[uuid.UUID]) -> Response:
+    filename, content_type, content = await milestones.read_evidence(
+        db, tenant, actor, assignment_id, milestone_id, storage_for(request.app.state.settings))
+    return download(filename, content_type, content)
+
+
 # --- the mission's checklist ----------------------------------------------------------------
 
 async def _checklist_page(request: Request, tenant, db, errors: dict | None = None,
@@ -282,4 +376,5 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
 ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
                      assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
-                     assignment_review, checklist_admin, checklist_add, checklist_change]
+                     assignment_review, milestone_add, milestone_change, milestone_evidence,
+                     milestone_evidence_file, checklist_admin, checklist_add, checklist_change]

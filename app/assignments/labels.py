@@ -66,7 +66,21 @@ def history() -> dict[str, str]:
             "assignment.evaluation_submitted": _("Evaluation sent"),
             "assignment.evaluation_accepted": _("Evaluation accepted"),
             "assignment.evaluation_returned": _("Evaluation returned"),
+            "assignment.milestone_added": _("Milestone added"),
+            "assignment.milestones_from_terms": _("Milestones taken from the terms of "
+                                                  "reference"),
+            "assignment.milestone_changed": _("Milestone changed"),
+            "assignment.milestone_removed": _("Milestone removed"),
+            "assignment.milestone_evidence": _("Milestone evidence handed in"),
             **{f"assignment.{action}": label for action, label in actions().items()}}
+
+
+def milestone_kinds() -> list[tuple[str, str]]:
+    return [("milestone", _("Milestone")), ("deliverable", _("Deliverable"))]
+
+
+def milestone_statuses() -> list[tuple[str, str]]:
+    return [("pending", _("To do")), ("done", _("Done")), ("dropped", _("Dropped"))]
 
 
 def part_label(part: str) -> str:

@@ -148,3 +148,36 @@ class Evaluation(_Reviewed, TenantScoped, Base):
 
     def mean(self) -> float:
         return sum(getattr(self, name) for name in EVALUATION_CRITERIA) / len(EVALUATION_CRITERIA)
+
+
+# A milestone is a step of the work, a deliverable something handed over; either is pending
+# until done (or dropped when the terms change).
+MILESTONE_KINDS = ("milestone", "deliverable")
+MILESTONE_STATUSES = ("pending", "done", "dropped")
+
+
+class Milestone(TenantScoped, Base):
+    """A step or a deliverable of one assignment, first taken from the request's terms of
+    reference, then kept by staff; its evidence is one document checked like a CV."""
+
+    __tablename__ = "assignment_milestones"
+    __table_args__ = (Index("ix_assignment_milestones_tenant_id_assignment_id", "tenant_id",
+                            "assignment_id"),
+                      Index("ix_assignment_milestones_tenant_id_status_due_date", "tenant_id",
+                            "status", "due_date"))
+
+    assignment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignments.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16), default="milestone")
+    title: Mapped[str] = mapped_column(String(300))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    evidence_filename: Mapped[str | None] = mapped_column(String(200))
+    evidence_content_type: Mapped[str | None] = mapped_column(String(100))
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_key: Mapped[str | None] = mapped_column(String(300))
+    evidence_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))

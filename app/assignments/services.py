@@ -30,8 +30,10 @@ from app.assignments.models import (
     ChecklistTick,
     Evaluation,
     FinalReport,
+    Milestone,
 )
 from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
+from app.assignments.terms import from_terms
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
@@ -96,6 +98,7 @@ class AssignmentView:
     profile: ExpertProfile
     institution: HostInstitution
     who: str
+    overdue: int = 0  # milestones past their due date (filled in by the lists)
 
 
 def _joined():
@@ -134,6 +137,7 @@ class AssignmentFilter:
     q: str = ""                       # the request's title or the expert's name or number
     period_from: date | None = None   # overlapping the period, by planned dates
     period_to: date | None = None
+    overdue: bool = False             # only those with an overdue milestone
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -170,6 +174,8 @@ async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor
     if flt.period_to:
         query = query.where(func.coalesce(Assignment.planned_start, flt.period_to)
                             <= flt.period_to)
+    if flt.overdue:
+        query = query.where(overdue_condition(tenant, _today(tenant)))
     rows = await db.execute(query.order_by(Assignment.planned_start.asc().nulls_last(),
                                            AssignmentRequest.number, Assignment.slot))
     views = []
@@ -177,20 +183,51 @@ async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor
         who = acting_as(actor, assignment, profile, request)
         if who is not None:
             views.append(AssignmentView(assignment, request, profile, institution, who))
+    counts = await overdue_counts(db, tenant, [v.assignment for v in views])
+    for view in views:
+        view.overdue = counts.get(view.assignment.id, 0)
     return views
+
+
+def is_overdue(milestone: Milestone, assignment: Assignment, today: date) -> bool:
+    return milestone.status == "pending" and milestone.due_date is not None \
+        and milestone.due_date < today and assignment.status in OPEN
+
+
+def overdue_condition(tenant: TenantContext, today: date):
+    """The assignments with an overdue milestone, for a query's where."""
+    return Assignment.id.in_(select(Milestone.assignment_id).where(
+        Milestone.tenant_id == tenant.id, Milestone.status == "pending",
+        Milestone.due_date < today)) & Assignment.status.in_(OPEN)
+
+
+async def overdue_counts(db: AsyncSession, tenant: TenantContext,
+                         assignments: list[Assignment]) -> dict[uuid.UUID, int]:
+    """How many overdue milestones each of these assignments has (open ones only)."""
+    open_ids = [a.id for a in assignments if a.status in OPEN]
+    if not open_ids:
+        return {}
+    rows = await db.execute(
+        select(Milestone.assignment_id, func.count())
+        .where(Milestone.tenant_id == tenant.id, Milestone.assignment_id.in_(open_ids),
+               Milestone.status == "pending", Milestone.due_date < _today(tenant))
+        .group_by(Milestone.assignment_id))
+    return {assignment_id: count for assignment_id, count in rows}
 
 
 EXPORT_COLUMNS = ["request_number", "request_title", "slot", "expert_number", "expert",
                   "institution", "sector", "status", "modality", "duty_station",
                   "planned_start", "planned_end", "actual_start", "actual_end", "report",
-                  "evaluation", "closed_without_evaluation", "status_reason"]
+                  "evaluation", "closed_without_evaluation", "status_reason",
+                  "overdue_milestones"]
 
 
 def _applied(flt: AssignmentFilter) -> dict[str, str]:
     """The filters the export was taken with, for its audit event."""
     pairs = {"status": flt.status, "sector": flt.sector, "q": flt.q,
              "institution": str(flt.institution_id or ""),
-             "from": _iso(flt.period_from) or "", "to": _iso(flt.period_to) or ""}
+             "from": _iso(flt.period_from) or "", "to": _iso(flt.period_to) or "",
+             "overdue": "yes" if flt.overdue else ""}
     return {name: value for name, value in pairs.items() if value}
 
 
@@ -215,7 +252,7 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
               _iso(v.assignment.actual_start), _iso(v.assignment.actual_end),
               reports.get(v.assignment.id, ""), evaluations.get(v.assignment.id, ""),
               "yes" if v.assignment.closed_without_evaluation else "",
-              v.assignment.status_reason]
+              v.assignment.status_reason, v.overdue]
              for v in views]
     record(db, tenant.id, actor, "assignment.exported", "assignment", None,
            after={"rows": len(lines), "filters": _applied(flt)})
@@ -268,6 +305,7 @@ async def create_from_selection(db: AsyncSession, tenant: TenantContext, actor: 
         duty_station=request.city or "", version=1, updated_at=now())
     db.add(assignment)
     await db.flush()
+    db.add_all(from_terms(tenant.id, assignment, request))
     record(db, tenant.id, actor, "assignment.created", "assignment", assignment.id,
            after={"request": request.number, "slot": slot})
     return assignment
@@ -483,6 +521,7 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
     before = {"planned_start": _iso(assignment.planned_start),
               "planned_end": _iso(assignment.planned_end), "modality": assignment.modality,
               "duty_station": assignment.duty_station}
+    await _move_due_dates(db, tenant, assignment, start, end)
     assignment.planned_start, assignment.planned_end = start, end
     assignment.modality, assignment.duty_station = form.modality, station
     after = {"planned_start": _iso(start), "planned_end": _iso(end),
@@ -499,6 +538,23 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
                     start=_iso(start) or "", end=_iso(end) or "")
     await db.commit()
     return view
+
+
+async def _move_due_dates(db: AsyncSession, tenant: TenantContext, assignment: Assignment,
+                          start: date | None, end: date | None) -> None:
+    """Pending milestones follow the plan: a postponement moves their due dates as far as
+    the start moves; one without a date, on dates set for the first time, is due at the
+    end."""
+    pending = list(await db.scalars(select(Milestone).where(
+        Milestone.tenant_id == tenant.id, Milestone.assignment_id == assignment.id,
+        Milestone.status == "pending")))
+    shift = start - assignment.planned_start \
+        if start is not None and assignment.planned_start is not None else None
+    for milestone in pending:
+        if milestone.due_date is not None and shift:
+            milestone.due_date += shift
+        elif milestone.due_date is None and end is not None:
+            milestone.due_date = end
 
 
 def _iso(day: date | None) -> str | None:
