@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, UserSession
-from app.assignments.models import Assignment, ChecklistItem, Milestone
+from app.assignments.models import Assignment, ChecklistItem, FinalReport, Milestone
 from app.core.clock import now
 from app.matching.models import ShortlistEntry
 from app.storage import new_key
@@ -98,3 +98,24 @@ async def a_milestone(db: AsyncSession, tenant: TenantContext,
         db.add(milestone)
         await db.commit()
     return {"assignment_id": assignment_id, "milestone_id": milestone.id}
+
+
+async def an_evaluated_assignment(db: AsyncSession, tenant: TenantContext,
+                                  institution_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Evaluated: its expert (the signed-in expert if one acts) may take the letter."""
+    return await an_assignment(db, tenant, institution_id, status="evaluated")
+
+
+async def an_assignment_with_a_report_file(db: AsyncSession, tenant: TenantContext,
+                                           institution_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Completed, with a final report whose attached document is stored."""
+    assignment_id = await an_assignment(db, tenant, institution_id, status="completed")
+    key = new_key(tenant.id, "reports", ".pdf")
+    await app_storage().put(key, minimal_pdf("Annexes"))
+    with tenant_scope(tenant):
+        db.add(FinalReport(tenant_id=tenant.id, assignment_id=assignment_id,
+                           activities="Trained engineers.", results="A procedure.",
+                           attachment_filename="annexes.pdf",
+                           attachment_content_type="application/pdf", attachment_key=key))
+        await db.commit()
+    return assignment_id

@@ -34,6 +34,8 @@ from tests.assignment_helpers import (
     an_assignment,
     an_assignment_in_progress,
     an_assignment_with_a_checklist_item,
+    an_assignment_with_a_report_file,
+    an_evaluated_assignment,
 )
 from tests.conftest import csrf_token
 from tests.documents_helpers import an_expert_profile_with_a_cv
@@ -257,6 +259,14 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "assignment_id", a_completed_assignment, "POST", "staff", forbidden_here=True),
     f"{M}/assignments/{{assignment_id:uuid}}/review": IsolationCase(
         "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/report/attachment": IsolationCase(
+        "assignment_id", an_assignment_with_a_report_file, "GET", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/host-rating": IsolationCase(
+        "assignment_id", a_completed_assignment, "POST", "expert"),
+    f"{M}/assignments/{{assignment_id:uuid}}/letter.pdf": IsolationCase(
+        "assignment_id", an_evaluated_assignment, "GET", "expert"),
+    f"{M}/assignments/{{assignment_id:uuid}}/outputs": IsolationCase(
+        "assignment_id", an_assignment_in_progress, "POST", "staff"),
     f"{M}/assignments/{{assignment_id:uuid}}/milestones": IsolationCase(
         "assignment_id", an_assignment, "POST", "staff"),
     f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}": IsolationCase(

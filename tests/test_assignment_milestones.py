@@ -4,6 +4,8 @@ out on every list (with a filter of their own)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -188,8 +190,8 @@ async def test_overdue_milestones_stand_out_and_filter(client, missions, session
     page = await client.get(f"/sudan/assignments/{late}")
     assert select_all(page.text, "#milestones .overdue") == ["Overdue"]
     exported = await client.get("/sudan/assignments/export.csv?overdue=1")
-    assert exported.text.splitlines()[0].endswith("overdue_milestones")
-    assert len(exported.text.splitlines()) == 2 and exported.text.splitlines()[1].endswith(",1")
+    header, *lines = list(csv.reader(io.StringIO(exported.text)))
+    assert len(lines) == 1 and lines[0][header.index("overdue_milestones")] == "1"
     # The focal point of the institution sees it as well.
     use_session(client, None)
     await signed_in_as("institution_focal_point", host_institution_id=institution_id)

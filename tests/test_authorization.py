@@ -172,6 +172,12 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/evaluation"):
         frozenset({"institution_focal_point"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): STAFF,
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/report/attachment"): ASSIGNMENT_PARTIES,
+    # The expert rates the institution (staff read it); the letter is the expert's and staff's.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/host-rating"): EXPERTS,
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/letter.pdf"): STAFF | EXPERTS,
+    # Outputs: the assignment's expert or staff record them.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/outputs"): STAFF | EXPERTS,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): STAFF,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}"): STAFF,
     # Evidence is handed in by the assignment's expert (or staff); every party may read it.
@@ -334,6 +340,10 @@ PROBES: dict[tuple[str, str], Probe] = {
     # Nothing was sent for review on a new assignment: the handler says so (409).
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): Probe(
         form={"part": "report", "decision": "accept"}, status=409),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/host-rating"): Probe(form={
+        "support_received": "4", "preparation": "3", "would_go_again": "5"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/outputs"): Probe(form={
+        "trained_female": "12", "trained_male": "8", "sessions_held": "6"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): Probe(
         form={"title": "Matrix milestone", "kind": "milestone"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}"): Probe(

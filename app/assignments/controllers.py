@@ -14,7 +14,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.assignments import labels, milestones, services
+from app.assignments import closing, labels, milestones, outputs, services
 from app.assignments.milestones import MilestoneForm
 from app.assignments.models import ASSIGNMENT_STATUSES
 from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm
@@ -27,6 +27,7 @@ from app.core.roles import (
     PROFILE_OWN,
     REQUESTS_VIEW,
 )
+from app.core.sex_categories import sex_labels
 from app.documents import MB, download
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
@@ -149,7 +150,14 @@ async def _assignment_page(request: Request, tenant, db, actor, assignment_id: u
                 milestone_statuses=labels.milestone_statuses(),
                 can_hand_in=view.who in (services.STAFF, services.EXPERT)
                 and view.assignment.status in OPEN,
-                max_mb=request.app.state.settings.max_upload_mb)
+                max_mb=request.app.state.settings.max_upload_mb,
+                sexes=sex_labels(), output_counts=labels.output_counts(),
+                outputs_open=view.who in (services.STAFF, services.EXPERT)
+                and view.assignment.status in services.REPORTABLE,
+                host_rating=await closing.rating_of(db, tenant, view),
+                host_criteria=labels.host_rating_criteria(),
+                rateable=view.who == services.EXPERT
+                and view.assignment.status in closing.RATEABLE)
 
 
 @get("/assignments/{assignment_id:uuid}", name="assignment_detail", guards=VIEW)
@@ -212,17 +220,69 @@ async def assignment_tick(request: Request, tenant: CurrentTenant, db: Db, actor
 
 # --- the final report, the evaluation and their review ---------------------------------------
 
-@post("/assignments/{assignment_id:uuid}/report", name="assignment_report", guards=EXPERT_ONLY)
+@post("/assignments/{assignment_id:uuid}/report", name="assignment_report", guards=EXPERT_ONLY,
+      request_max_body_size=BODY_LIMIT,
+      exception_handlers={RequestEntityTooLarge: upload_too_large(
+          PROFILE_OWN, "attachment", gettext_noop("Final report"))})
 async def assignment_report(request: Request, tenant: CurrentTenant, db: Db,
                             actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
-                            data: FormData) -> Response:
+                            data: MultipartForm) -> Response:
+    """The final report's sections, and an attached document when one is chosen."""
+    texts = {name: value for name, value in data.items() if isinstance(value, str)}
+    upload = data.get("attachment")
+    if isinstance(upload, list):  # the field sent twice: take the first file
+        upload = next((item for item in upload if isinstance(item, UploadFile)), None)
+    attachment = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            content = await upload.read()  # bounded by BODY_LIMIT
+        finally:
+            await upload.close()
+        attachment = services.Attachment(upload.filename, content,
+                                         storage_for(request.app.state.settings),
+                                         request.app.state.settings.max_upload_mb * MB)
     try:
-        await services.submit_report(db, tenant, actor, assignment_id, data,
-                                     absolute_url(request, _url(tenant, assignment_id)))
+        await services.submit_report(db, tenant, actor, assignment_id, texts,
+                                     absolute_url(request, _url(tenant, assignment_id)),
+                                     attachment=attachment)
     except (AssignmentRefused, FormErrors) as exc:
-        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+        return await _refused(request, tenant, db, actor, assignment_id, exc, texts)
     return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
                  _("Your final report is sent to the mission."))
+
+
+@get("/assignments/{assignment_id:uuid}/report/attachment", name="assignment_report_file",
+     guards=VIEW)
+async def assignment_report_file(request: Request, tenant: CurrentTenant, db: Db,
+                                 actor: CurrentActor,
+                                 assignment_id: FromPath[uuid.UUID]) -> Response:
+    filename, content_type, content = await services.report_attachment(
+        db, tenant, actor, assignment_id, storage_for(request.app.state.settings))
+    return download(filename, content_type, content)
+
+
+@post("/assignments/{assignment_id:uuid}/host-rating", name="assignment_host_rating",
+      guards=EXPERT_ONLY)
+async def assignment_host_rating(request: Request, tenant: CurrentTenant, db: Db,
+                                 actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                                 data: FormData) -> Response:
+    """The expert rates the host institution (for staff's eyes only)."""
+    try:
+        await closing.rate_host(db, tenant, actor, assignment_id, data,
+                                data.get("host_comments", ""))
+    except (AssignmentRefused, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#host-rating",
+                                   status_code=303),
+                 "success", _("Thank you: your rating is with the mission."))
+
+
+@get("/assignments/{assignment_id:uuid}/letter.pdf", name="assignment_letter", guards=VIEW)
+async def assignment_letter(request: Request, tenant: CurrentTenant, db: Db,
+                            actor: CurrentActor, assignment_id: FromPath[uuid.UUID]) -> Response:
+    """The completion letter, for the expert and staff once the assignment is evaluated."""
+    filename, content = await closing.completion_letter(db, tenant, actor, assignment_id)
+    return download(filename, "application/pdf", content)
 
 
 @post("/assignments/{assignment_id:uuid}/evaluation", name="assignment_evaluation",
@@ -253,6 +313,20 @@ async def assignment_review(request: Request, tenant: CurrentTenant, db: Db,
         return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
     return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
                  _("Review saved."))
+
+
+@post("/assignments/{assignment_id:uuid}/outputs", name="assignment_outputs", guards=VIEW)
+async def assignment_outputs(request: Request, tenant: CurrentTenant, db: Db,
+                             actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                             data: FormData) -> Response:
+    """The expert (or staff) record the outputs in donors' figures."""
+    try:
+        await outputs.save_outputs(db, tenant, actor, assignment_id, dict(data),
+                                   form_version(data.get("version")))
+    except (AssignmentRefused, StaleForm, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#outputs", status_code=303),
+                 "success", _("The outputs are saved."))
 
 
 # --- milestones and deliverables -----------------------------------------------------------
@@ -376,5 +450,6 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
 ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
                      assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
-                     assignment_review, milestone_add, milestone_change, milestone_evidence,
+                     assignment_review, assignment_outputs, assignment_report_file,
+                     assignment_host_rating, assignment_letter, milestone_add, milestone_change, milestone_evidence,
                      milestone_evidence_file, checklist_admin, checklist_add, checklist_change]

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.sex_categories import SEX_CATEGORIES
 from app.db.base import Base, TenantScoped
 
 ASSIGNMENT_STATUSES = ("planned", "contracted", "in_progress", "completed", "evaluated",
@@ -33,6 +34,10 @@ REPORT_SECTIONS = ("activities", "results", "challenges", "recommendations")
 # The host institution's evaluation, each from 1 (poor) to 5 (excellent).
 EVALUATION_CRITERIA = ("relevance", "quality", "timeliness", "knowledge_transfer",
                        "would_host_again")
+# People trained, by the portal's sex categories, then the other counted outputs.
+TRAINED_FIELDS = tuple(f"trained_{sex}" for sex in SEX_CATEGORIES)
+OUTPUT_FIELDS = (*TRAINED_FIELDS, "sessions_held", "documents_produced",
+                 "institutions_supported")
 
 
 class Assignment(TenantScoped, Base):
@@ -66,6 +71,15 @@ class Assignment(TenantScoped, Base):
     # The reason of the last cancellation or closing, for the people who read the page.
     status_reason: Mapped[str] = mapped_column(Text, default="")
     closed_without_evaluation: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Outputs in the figures donors ask for (OUTPUT_FIELDS), and what numbers do not say.
+    trained_female: Mapped[int] = mapped_column(Integer, default=0)
+    trained_male: Mapped[int] = mapped_column(Integer, default=0)
+    trained_other: Mapped[int] = mapped_column(Integer, default=0)
+    trained_not_recorded: Mapped[int] = mapped_column(Integer, default=0)
+    sessions_held: Mapped[int] = mapped_column(Integer, default=0)
+    documents_produced: Mapped[int] = mapped_column(Integer, default=0)
+    institutions_supported: Mapped[int] = mapped_column(Integer, default=0)
+    outputs_notes: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
@@ -129,6 +143,12 @@ class FinalReport(_Reviewed, TenantScoped, Base):
     results: Mapped[str] = mapped_column(Text, default="")
     challenges: Mapped[str] = mapped_column(Text, default="")
     recommendations: Mapped[str] = mapped_column(Text, default="")
+    # One attached document (annexes, photos as PDF), checked like a CV.
+    attachment_filename: Mapped[str | None] = mapped_column(String(200))
+    attachment_content_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_size: Mapped[int | None] = mapped_column(Integer)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_key: Mapped[str | None] = mapped_column(String(300))
 
 
 class Evaluation(_Reviewed, TenantScoped, Base):
@@ -181,3 +201,26 @@ class Milestone(TenantScoped, Base):
     evidence_key: Mapped[str | None] = mapped_column(String(300))
     evidence_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# The expert's rating of the host institution, each from 1 (poor) to 5 (excellent).
+HOST_RATING_CRITERIA = ("support_received", "preparation", "would_go_again")
+
+
+class HostRating(TenantScoped, Base):
+    """The expert's rating of the host institution: read by staff only, never by the
+    institution (so the expert can be frank)."""
+
+    __tablename__ = "assignment_host_ratings"
+    __table_args__ = (UniqueConstraint("tenant_id", "assignment_id"),)
+
+    assignment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignments.id", ondelete="CASCADE"))
+    support_received: Mapped[int] = mapped_column(Integer)
+    preparation: Mapped[int] = mapped_column(Integer)
+    would_go_again: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[str] = mapped_column(Text, default="")
+    submitted_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                   server_default=func.now())

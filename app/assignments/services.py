@@ -8,6 +8,7 @@ someone else's change."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,12 +25,14 @@ from app.assignments.labels import checklist_labels
 from app.assignments.models import (
     ASSIGNMENT_MODALITIES,
     EVALUATION_CRITERIA,
+    OUTPUT_FIELDS,
     REPORT_SECTIONS,
     Assignment,
     ChecklistItem,
     ChecklistTick,
     Evaluation,
     FinalReport,
+    HostRating,
     Milestone,
 )
 from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
@@ -42,6 +45,7 @@ from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
 from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
 from app.core.versions import bump_version, check_version
+from app.documents import clean_filename, validate_document
 from app.experts.models import ExpertProfile
 from app.experts.privacy import on_expert_erased
 from app.i18n import gettext as _
@@ -49,6 +53,7 @@ from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
 from app.search.documents import expert_evaluations
+from app.storage import DocumentStorage, new_key, store_replacing
 from app.web.csv_export import csv_text
 from app.web.forms import FieldErrors
 from app.web.ical import AllDayEvent, calendar
@@ -219,7 +224,7 @@ EXPORT_COLUMNS = ["request_number", "request_title", "slot", "expert_number", "e
                   "institution", "sector", "status", "modality", "duty_station",
                   "planned_start", "planned_end", "actual_start", "actual_end", "report",
                   "evaluation", "closed_without_evaluation", "status_reason",
-                  "overdue_milestones"]
+                  "overdue_milestones", *OUTPUT_FIELDS]
 
 
 def _applied(flt: AssignmentFilter) -> dict[str, str]:
@@ -252,7 +257,8 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
               _iso(v.assignment.actual_start), _iso(v.assignment.actual_end),
               reports.get(v.assignment.id, ""), evaluations.get(v.assignment.id, ""),
               "yes" if v.assignment.closed_without_evaluation else "",
-              v.assignment.status_reason, v.overdue]
+              v.assignment.status_reason, v.overdue,
+              *(getattr(v.assignment, name) for name in OUTPUT_FIELDS)]
              for v in views]
     record(db, tenant.id, actor, "assignment.exported", "assignment", None,
            after={"rows": len(lines), "filters": _applied(flt)})
@@ -668,10 +674,22 @@ async def _tell_staff(db: AsyncSession, tenant: TenantContext, view: AssignmentV
                    number=view.request.number, title=view.request.title, part=part, link=link)
 
 
+@dataclass
+class Attachment:
+    """A file sent with a form, and where and how large it may be stored."""
+
+    filename: str
+    data: bytes
+    storage: DocumentStorage
+    max_bytes: int
+
+
 async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         assignment_id: uuid.UUID, sections: dict[str, str],
-                        link: str, notify: bool = True) -> AssignmentView:
-    """The expert sends their final report (again, after a return); staff are told."""
+                        link: str, notify: bool = True,
+                        attachment: Attachment | None = None) -> AssignmentView:
+    """The expert sends their final report (again, after a return), with one attached
+    document checked like a CV (an earlier one stays unless replaced); staff are told."""
     view = await _as_party(db, tenant, actor, assignment_id, EXPERT)
     if view.assignment.status not in REPORTABLE:
         raise AssignmentRefused(_("The final report is written once the assignment has "
@@ -686,21 +704,68 @@ async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
     for name in ("activities", "results"):
         if not texts[name] and name not in errors:
             errors[name] = _("This field is required.")
+    kind = None
+    if attachment is not None:
+        try:
+            kind = validate_document(attachment.data, attachment.max_bytes, "attachment",
+                                     _("Attach a PDF or Word (.docx) document."))
+        except FormErrors as exc:
+            errors.update(exc.errors)
     if errors:
         raise FormErrors(errors)
-    if report is None:
-        report = FinalReport(tenant_id=tenant.id, assignment_id=view.assignment.id)
-        db.add(report)
-    for name, text in texts.items():
-        setattr(report, name, text)
-    report.status, report.return_reason = "submitted", ""
-    report.submitted_by_id, report.submitted_at = actor.user_id, now()
-    bump_version(view.assignment)
-    record(db, tenant.id, actor, "assignment.report_submitted", "assignment", view.assignment.id)
-    if notify:
-        await _tell_staff(db, tenant, view, "report", link)
-    await db.commit()
+
+    async def save_rows() -> list[str]:
+        nonlocal report
+        if report is None:
+            report = FinalReport(tenant_id=tenant.id, assignment_id=view.assignment.id)
+            db.add(report)
+        for name, text in texts.items():
+            setattr(report, name, text)
+        replaced = []
+        if attachment is not None and kind is not None:
+            replaced = [report.attachment_key] if report.attachment_key else []
+            report.attachment_content_type = kind[0]
+            report.attachment_filename = clean_filename(attachment.filename, kind[1],
+                                                        default="report")
+            report.attachment_size = len(attachment.data)
+            report.attachment_sha256 = hashlib.sha256(attachment.data).hexdigest()
+            report.attachment_key = key
+        report.status, report.return_reason = "submitted", ""
+        report.submitted_by_id, report.submitted_at = actor.user_id, now()
+        bump_version(view.assignment)
+        record(db, tenant.id, actor, "assignment.report_submitted", "assignment",
+               view.assignment.id, after={"attachment": report.attachment_filename,
+                                          "sha256": report.attachment_sha256}
+               if attachment is not None else None)
+        if notify:
+            await _tell_staff(db, tenant, view, "report", link)
+        await db.commit()
+        return replaced
+
+    if attachment is None or kind is None:
+        await save_rows()
+    else:
+        key = new_key(tenant.id, "reports", kind[1])
+        await store_replacing(db, attachment.storage, key, attachment.data, save_rows)
     return view
+
+
+async def report_attachment(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                            assignment_id: uuid.UUID,
+                            storage: DocumentStorage) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of the final report's attachment, for anyone who
+    may read the report; 404 when there is none."""
+    view = await get_assignment(db, tenant, actor, assignment_id)
+    report = await report_of(db, tenant, view)
+    await db.commit()
+    if report is None or not report.attachment_key:
+        raise NotFoundException()
+    try:
+        data = await storage.get(report.attachment_key)
+    except FileNotFoundError as exc:
+        raise NotFoundException() from exc
+    return report.attachment_filename or "report", \
+        report.attachment_content_type or "application/octet-stream", data
 
 
 async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -798,14 +863,22 @@ async def evaluation_scores(db: AsyncSession, tenant: TenantContext,
 
 @on_expert_erased
 async def _erase_expert_writing(db: AsyncSession, tenant: TenantContext,
-                                profile: ExpertProfile) -> None:
-    """An erased expert's assignments stay as numbered records (dates, sector, scores) so
-    the programme's figures do not change; what was written by or about them by name goes:
-    their final reports, and the institution's comments."""
+                                profile: ExpertProfile) -> list[str]:
+    """An erased expert's assignments stay as numbered records (dates, sector, outputs,
+    scores) so the programme's figures do not change; what was written by or about them by
+    name goes: their final reports with their attachments, their comments on the host
+    institution, and the institution's comments. Returns the attachments' storage keys."""
     of_expert = select(Assignment.id).where(Assignment.tenant_id == tenant.id,
                                             Assignment.profile_id == profile.id)
+    files = [key for key in await db.scalars(select(FinalReport.attachment_key).where(
+        FinalReport.tenant_id == tenant.id, FinalReport.assignment_id.in_(of_expert)))
+        if key]
+    await db.execute(update(HostRating).where(HostRating.tenant_id == tenant.id,
+                                              HostRating.assignment_id.in_(of_expert))
+                     .values(comments=""))
     await db.execute(delete(FinalReport).where(FinalReport.tenant_id == tenant.id,
                                                FinalReport.assignment_id.in_(of_expert)))
     await db.execute(update(Evaluation).where(Evaluation.tenant_id == tenant.id,
                                               Evaluation.assignment_id.in_(of_expert))
                      .values(comments=""))
+    return files

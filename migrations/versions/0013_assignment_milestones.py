@@ -1,4 +1,6 @@
-"""Assignments' milestones and deliverables, with their due dates, status and evidence.
+"""Assignments' milestones and deliverables, with their due dates, status and evidence;
+the assignment's outputs in donors' figures; the final report's attachment; the expert's
+rating of the host institution.
 
 Revision ID: 0013
 Revises: 0011 (0012 is another branch's; the merge chains this one after it)
@@ -19,7 +21,12 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-TABLES = ("assignment_milestones",)
+TABLES = ("assignment_milestones", "assignment_host_ratings")
+ATTACHMENT = (("attachment_filename", sa.String(200)), ("attachment_content_type", sa.String(100)),
+              ("attachment_size", sa.Integer), ("attachment_sha256", sa.String(64)),
+              ("attachment_key", sa.String(300)))
+OUTPUTS = ("trained_female", "trained_male", "trained_other", "trained_not_recorded",
+           "sessions_held", "documents_produced", "institutions_supported")
 
 
 def upgrade() -> None:
@@ -43,15 +50,45 @@ def upgrade() -> None:
         sa.CheckConstraint("kind IN ('milestone', 'deliverable')", name="kind"),
         sa.CheckConstraint("status IN ('pending', 'done', 'dropped')", name="status"),
     )
+    op.create_table(
+        "assignment_host_ratings",
+        *base_columns(), tenant_id(),
+        sa.Column("assignment_id", pg.UUID(as_uuid=True),
+                  sa.ForeignKey("assignments.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("support_received", sa.Integer, nullable=False),
+        sa.Column("preparation", sa.Integer, nullable=False),
+        sa.Column("would_go_again", sa.Integer, nullable=False),
+        sa.Column("comments", sa.Text, nullable=False, server_default=""),
+        user_fk("submitted_by_id", ondelete="SET NULL", nullable=True),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False,
+                  server_default=sa.func.now()),
+        sa.UniqueConstraint("tenant_id", "assignment_id"),
+        sa.CheckConstraint("support_received BETWEEN 1 AND 5 AND preparation BETWEEN 1 AND 5 "
+                           "AND would_go_again BETWEEN 1 AND 5", name="scores"),
+    )
+    for name, kind in ATTACHMENT:
+        op.add_column("assignment_reports", sa.Column(name, kind))
     op.create_index("ix_assignment_milestones_tenant_id_assignment_id",
                     "assignment_milestones", ["tenant_id", "assignment_id"])
     op.create_index("ix_assignment_milestones_tenant_id_status_due_date",
                     "assignment_milestones", ["tenant_id", "status", "due_date"])
     for table in TABLES:
         enable_tenant_rls(op, table)
+    for name in OUTPUTS:
+        op.add_column("assignments", sa.Column(name, sa.Integer, nullable=False,
+                                               server_default="0"))
+    op.add_column("assignments", sa.Column("outputs_notes", sa.Text, nullable=False,
+                                           server_default=""))
+    op.create_check_constraint("outputs", "assignments",
+                               " AND ".join(f"{name} >= 0" for name in OUTPUTS))
 
 
 def downgrade() -> None:
+    op.drop_constraint("ck_assignments_outputs", "assignments")
+    for name, _kind in ATTACHMENT:
+        op.drop_column("assignment_reports", name)
+    for name in (*OUTPUTS, "outputs_notes"):
+        op.drop_column("assignments", name)
     for table in reversed(TABLES):
         disable_tenant_rls(op, table)
         op.drop_table(table)
