@@ -7,12 +7,14 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Membership, UserSession
+from app.accounts.models import Membership, User, UserSession
 from app.assignments.models import Assignment, ChecklistItem, FinalReport, Milestone
+from app.assignments.reminders import stop_token
 from app.core.clock import now
 from app.matching.models import ShortlistEntry
 from app.storage import new_key
 from tenants.context import TenantContext, tenant_scope
+from tests.conftest import base_test_settings
 from tests.documents_helpers import app_storage, minimal_pdf
 from tests.request_helpers import _profile_of, _set_request, an_assignment_request
 
@@ -119,3 +121,16 @@ async def an_assignment_with_a_report_file(db: AsyncSession, tenant: TenantConte
                            attachment_content_type="application/pdf", attachment_key=key))
         await db.commit()
     return assignment_id
+
+
+async def a_reminders_stop_token(db: AsyncSession, tenant: TenantContext) -> str:
+    """The link at the foot of a reminder, for a new member of the mission (signed with the
+    test app's secret)."""
+    user = User(email=f"reminded-{uuid.uuid4().hex[:10]}@example.org", name="Reminded Person",
+                status="active", email_verified_at=now())
+    db.add(user)
+    await db.commit()  # the account is global; the membership is written in the mission
+    with tenant_scope(tenant):
+        db.add(Membership(tenant_id=tenant.id, user_id=user.id, role="expert", status="active"))
+        await db.commit()
+    return stop_token(base_test_settings().secret_key, tenant, user.id)

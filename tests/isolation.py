@@ -31,6 +31,7 @@ from tests.assignment_helpers import (
     a_checklist_item,
     a_completed_assignment,
     a_milestone,
+    a_reminders_stop_token,
     an_assignment,
     an_assignment_in_progress,
     an_assignment_with_a_checklist_item,
@@ -168,6 +169,7 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/verify/{{token:str}}": IsolationCase("token", a_link_token("verify_email")),
     f"{M}/password/reset/{{token:str}}": IsolationCase("token", a_link_token("reset_password")),
     f"{M}/invitations/{{token:str}}": IsolationCase("token", an_invitation_token),
+    f"{M}/reminders/stop/{{token:str}}": IsolationCase("token", a_reminders_stop_token),
     f"{M}/admin/members/{{membership_id:uuid}}/role": IsolationCase(
         "membership_id", a_membership, "POST", "mission_admin"),
     f"{M}/admin/members/{{membership_id:uuid}}/revoke": IsolationCase(

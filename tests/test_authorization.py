@@ -65,6 +65,9 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/password/reset/{{token:str}}"): EVERYONE,
     ("GET", f"{M}/invitations/{{token:str}}"): EVERYONE,
     ("POST", f"{M}/invitations/{{token:str}}"): EVERYONE,
+    # The link at the foot of every reminder works without signing in.
+    ("GET", f"{M}/reminders/stop/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/reminders/stop/{{token:str}}"): EVERYONE,
     ("GET", f"{M}/account"): SIGNED_IN_MEMBERS,
     ("POST", f"{M}/account/password"): SIGNED_IN_MEMBERS,
     ("GET", f"{M}/admin/members"): ADMINS,
@@ -176,6 +179,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     # The expert rates the institution (staff read it); the letter is the expert's and staff's.
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/host-rating"): EXPERTS,
     ("GET", f"{M}/assignments/{{assignment_id:uuid}}/letter.pdf"): STAFF | EXPERTS,
+    ("POST", f"{M}/assignments/reminders"): ASSIGNMENT_PARTIES,
     # Outputs: the assignment's expert or staff record them.
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/outputs"): STAFF | EXPERTS,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): STAFF,
@@ -340,6 +344,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     # Nothing was sent for review on a new assignment: the handler says so (409).
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): Probe(
         form={"part": "report", "decision": "accept"}, status=409),
+    ("POST", f"{M}/reminders/stop/{{token:str}}"): Probe(form={}),
+    ("POST", f"{M}/assignments/reminders"): Probe(form={"on": "1"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/host-rating"): Probe(form={
         "support_received": "4", "preparation": "3", "would_go_again": "5"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/outputs"): Probe(form={

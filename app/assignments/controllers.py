@@ -15,10 +15,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
 from app.assignments import closing, labels, milestones, outputs, services
+from app.assignments import reminders as reminders_service
 from app.assignments.milestones import MilestoneForm
 from app.assignments.models import ASSIGNMENT_STATUSES
 from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm
 from app.assignments.states import OPEN, allowed_actions
+from app.core.clock import now
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import (
     ASSIGNMENTS_CONFIGURE,
@@ -77,8 +79,10 @@ async def _list_page(request: Request, tenant, db, actor, flt: AssignmentFilter,
     rows = [] if flt.errors else await services.list_assignments(db, tenant, actor, flt)
     institutions = await list_institutions(db, tenant) if staff else []
     institution_options = [(str(i.id), i.name) for i in institutions]
+    reminders = None if staff or actor.user_id is None \
+        else await reminders_service.reminders_on(db, tenant, actor.user_id)
     return page(request, "assignments/list.html", status_code=400 if flt.errors else 200,
-                rows=rows, flt=flt, errors=flt.errors, staff=staff, sector_names=sectors,
+                rows=rows, reminders=reminders, flt=flt, errors=flt.errors, staff=staff, sector_names=sectors,
                 status_options=labels.statuses(), institution_options=institution_options,
                 institution_view=actor.host_institution_id is not None,
                 query=urlencode(list(request.query_params.items())))
@@ -409,6 +413,36 @@ async def milestone_evidence_file(request: Request, tenant: CurrentTenant, db: D
     return download(filename, content_type, content)
 
 
+# --- reminders ------------------------------------------------------------------------------
+
+@post("/assignments/reminders", name="assignment_reminders", guards=VIEW)
+async def assignment_reminders(request: Request, tenant: CurrentTenant, db: Db,
+                               actor: CurrentActor, data: FormData) -> Response:
+    """The signed-in person turns their daily reminders on or off."""
+    on = data.get("on") == "1"
+    await reminders_service.set_reminders(db, tenant, actor, on)
+    return flash(request, Redirect(f"/{tenant.slug}/assignments", status_code=303), "success",
+                 _("Reminders are on.") if on else _("Reminders are off."))
+
+
+@get("/reminders/stop/{token:str}", name="reminders_stop_page")
+async def reminders_stop_page(request: Request, tenant: CurrentTenant, db: Db,
+                              token: FromPath[str]) -> Response:
+    """The link at the foot of every reminder: a button, because mail programs open links
+    on their own to look at them."""
+    person = await reminders_service.person_of_stop_link(
+        db, tenant, request.app.state.secret_key, token, now())
+    return page(request, "assignments/reminders_stop.html", email=person.email, done=False)
+
+
+@post("/reminders/stop/{token:str}", name="reminders_stop")
+async def reminders_stop(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                         token: FromPath[str]) -> Response:
+    person = await reminders_service.stop_by_link(db, tenant, actor,
+                                                  request.app.state.secret_key, token, now())
+    return page(request, "assignments/reminders_stop.html", email=person.email, done=True)
+
+
 # --- the mission's checklist ----------------------------------------------------------------
 
 async def _checklist_page(request: Request, tenant, db, errors: dict | None = None,
@@ -451,5 +485,6 @@ ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
                      assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
                      assignment_review, assignment_outputs, assignment_report_file,
-                     assignment_host_rating, assignment_letter, milestone_add, milestone_change, milestone_evidence,
+                     assignment_host_rating, assignment_letter, assignment_reminders,
+                     reminders_stop_page, reminders_stop, milestone_add, milestone_change, milestone_evidence,
                      milestone_evidence_file, checklist_admin, checklist_add, checklist_change]

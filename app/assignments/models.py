@@ -224,3 +224,28 @@ class HostRating(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                    server_default=func.now())
+
+
+class ReminderSent(TenantScoped, Base):
+    """One reminder about one item (an overdue milestone, a missing report or evaluation)
+    mailed to one person on one day of the mission's calendar: the daily job mails an item
+    at most once a day, however often it runs."""
+
+    __tablename__ = "assignment_reminders_sent"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", "item", "day"),
+                      Index("ix_assignment_reminders_sent_tenant_id_day", "tenant_id", "day"))
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(60))  # "milestone:<id>", "report:<id>", ...
+    day: Mapped[date] = mapped_column(Date)
+
+
+class ReminderOptOut(TenantScoped, Base):
+    """A person who asked for no more assignment reminders in this mission."""
+
+    __tablename__ = "assignment_reminder_opt_outs"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))

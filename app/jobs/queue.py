@@ -25,6 +25,7 @@ SEND_MAIL = "mail.send"
 UPDATE_SEARCH_INDEX = "search.update_index"
 RUN_IMPORT = "imports.run"
 SWEEP_OUTBOXES = "outboxes.sweep"
+SEND_REMINDERS = "assignments.reminders"
 
 QUEUE = "default"
 

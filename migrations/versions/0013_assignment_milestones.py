@@ -1,6 +1,6 @@
 """Assignments' milestones and deliverables, with their due dates, status and evidence;
 the assignment's outputs in donors' figures; the final report's attachment; the expert's
-rating of the host institution.
+rating of the host institution; the daily reminders sent and who turned them off.
 
 Revision ID: 0013
 Revises: 0011 (0012 is another branch's; the merge chains this one after it)
@@ -21,7 +21,8 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-TABLES = ("assignment_milestones", "assignment_host_ratings")
+TABLES = ("assignment_milestones", "assignment_host_ratings", "assignment_reminders_sent",
+          "assignment_reminder_opt_outs")
 ATTACHMENT = (("attachment_filename", sa.String(200)), ("attachment_content_type", sa.String(100)),
               ("attachment_size", sa.Integer), ("attachment_sha256", sa.String(64)),
               ("attachment_key", sa.String(300)))
@@ -65,6 +66,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "assignment_id"),
         sa.CheckConstraint("support_received BETWEEN 1 AND 5 AND preparation BETWEEN 1 AND 5 "
                            "AND would_go_again BETWEEN 1 AND 5", name="scores"),
+    )
+    op.create_table(
+        "assignment_reminders_sent",
+        *base_columns(), tenant_id(), user_fk("user_id"),
+        sa.Column("item", sa.String(60), nullable=False),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.UniqueConstraint("tenant_id", "user_id", "item", "day"),
+    )
+    op.create_index("ix_assignment_reminders_sent_tenant_id_day", "assignment_reminders_sent",
+                    ["tenant_id", "day"])
+    op.create_table(
+        "assignment_reminder_opt_outs",
+        *base_columns(), tenant_id(), user_fk("user_id"),
+        sa.UniqueConstraint("tenant_id", "user_id"),
     )
     for name, kind in ATTACHMENT:
         op.add_column("assignment_reports", sa.Column(name, kind))
