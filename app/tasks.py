@@ -34,6 +34,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.assignments.follow_ups import send_follow_ups
 from app.assignments.reminders import send_reminders
 from app.config import Settings, resolve_secret_key
 from app.core.actor import Actor
@@ -61,8 +62,8 @@ log = logging.getLogger(__name__)
 # failure ends the job failed.
 RETRY = procrastinate.RetryStrategy(max_attempts=4, exponential_wait=4)
 SWEEP_EVERY = "* * * * * */2"  # every 2 seconds: a mail leaves about as soon as before
-# Every hour: each mission's reminders go in its first run after its local morning, and a
-# mission's time zone needs no schedule of its own.
+# Every hour: each mission's reminders and follow-up questionnaires go in its first run
+# after its local morning, and a mission's time zone needs no schedule of its own.
 REMINDERS_EVERY = "7 * * * *"
 MAIL_BATCH, SEARCH_BATCH = 50, 500
 
@@ -196,8 +197,9 @@ async def retry_stalled_jobs(app: procrastinate.App) -> int:
 
 
 async def remind(runtime: Runtime) -> int:
-    """Every mission's assignment reminders due now (app.assignments.reminders); returns
-    how many mails were queued."""
+    """Every mission's assignment reminders and follow-up questionnaires due now
+    (app.assignments.reminders, app.assignments.follow_ups); returns how many mails were
+    queued."""
     secret = resolve_secret_key(runtime.settings)
     async with runtime.session_factory() as db:
         tenants = await all_tenants(db)
@@ -207,6 +209,8 @@ async def remind(runtime: Runtime) -> int:
             async with runtime.session_factory() as db:
                 mails += await send_reminders(db, tenant, secret, runtime.settings.links_base,
                                               now())
+                mails += await send_follow_ups(db, tenant, secret,
+                                               runtime.settings.links_base, now())
     return mails
 
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, User, UserSession
-from app.assignments.models import Assignment, ChecklistItem, FinalReport, Milestone
+from app.assignments.follow_ups import link_token
+from app.assignments.models import (
+    Assignment,
+    ChecklistItem,
+    FinalReport,
+    FollowUp,
+    Milestone,
+)
 from app.assignments.reminders import stop_token
 from app.core.clock import now
 from app.matching.models import ShortlistEntry
@@ -134,3 +142,17 @@ async def a_reminders_stop_token(db: AsyncSession, tenant: TenantContext) -> str
         db.add(Membership(tenant_id=tenant.id, user_id=user.id, role="expert", status="active"))
         await db.commit()
     return stop_token(base_test_settings().secret_key, tenant, user.id)
+
+
+async def a_follow_up_token(db: AsyncSession, tenant: TenantContext) -> str:
+    """The link of a follow-up questionnaire sent about a completed assignment (signed with
+    the test app's secret), not answered yet."""
+    assignment_id = await an_assignment(db, tenant, status="completed",
+                                        of_signed_in_expert=False)
+    with tenant_scope(tenant):
+        follow_up = FollowUp(tenant_id=tenant.id, assignment_id=assignment_id, round=3,
+                             email=f"focal-{uuid.uuid4().hex[:8]}@example.org", sent_at=now(),
+                             expires_at=now() + timedelta(days=30))
+        db.add(follow_up)
+        await db.commit()
+    return link_token(base_test_settings().secret_key, tenant, follow_up.id)

@@ -30,6 +30,7 @@ from tests.api_helpers import an_api_token
 from tests.assignment_helpers import (
     a_checklist_item,
     a_completed_assignment,
+    a_follow_up_token,
     a_milestone,
     a_reminders_stop_token,
     an_assignment,
@@ -170,6 +171,7 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/password/reset/{{token:str}}": IsolationCase("token", a_link_token("reset_password")),
     f"{M}/invitations/{{token:str}}": IsolationCase("token", an_invitation_token),
     f"{M}/reminders/stop/{{token:str}}": IsolationCase("token", a_reminders_stop_token),
+    f"{M}/follow-up/{{token:str}}": IsolationCase("token", a_follow_up_token),
     f"{M}/admin/members/{{membership_id:uuid}}/role": IsolationCase(
         "membership_id", a_membership, "POST", "mission_admin"),
     f"{M}/admin/members/{{membership_id:uuid}}/revoke": IsolationCase(

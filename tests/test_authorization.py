@@ -68,6 +68,9 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     # The link at the foot of every reminder works without signing in.
     ("GET", f"{M}/reminders/stop/{{token:str}}"): EVERYONE,
     ("POST", f"{M}/reminders/stop/{{token:str}}"): EVERYONE,
+    # The follow-up questionnaire's link works without signing in (once).
+    ("GET", f"{M}/follow-up/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/follow-up/{{token:str}}"): EVERYONE,
     ("GET", f"{M}/account"): SIGNED_IN_MEMBERS,
     ("POST", f"{M}/account/password"): SIGNED_IN_MEMBERS,
     ("GET", f"{M}/admin/members"): ADMINS,
@@ -345,6 +348,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): Probe(
         form={"part": "report", "decision": "accept"}, status=409),
     ("POST", f"{M}/reminders/stop/{{token:str}}"): Probe(form={}),
+    ("POST", f"{M}/follow-up/{{token:str}}"): Probe(form={"still_used": "partly"}),
     ("POST", f"{M}/assignments/reminders"): Probe(form={"on": "1"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/host-rating"): Probe(form={
         "support_received": "4", "preparation": "3", "would_go_again": "5"}),

@@ -14,7 +14,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.assignments import closing, labels, milestones, outputs, services
+from app.assignments import closing, follow_ups, labels, milestones, outputs, services
 from app.assignments import reminders as reminders_service
 from app.assignments.milestones import MilestoneForm
 from app.assignments.models import ASSIGNMENT_STATUSES
@@ -161,7 +161,9 @@ async def _assignment_page(request: Request, tenant, db, actor, assignment_id: u
                 host_rating=await closing.rating_of(db, tenant, view),
                 host_criteria=labels.host_rating_criteria(),
                 rateable=view.who == services.EXPERT
-                and view.assignment.status in closing.RATEABLE)
+                and view.assignment.status in closing.RATEABLE,
+                follow_ups=await follow_ups.follow_ups_of(db, tenant, view),
+                still_used_names=dict(labels.still_used()))
 
 
 @get("/assignments/{assignment_id:uuid}", name="assignment_detail", guards=VIEW)
@@ -443,6 +445,34 @@ async def reminders_stop(request: Request, tenant: CurrentTenant, db: Db, actor:
     return page(request, "assignments/reminders_stop.html", email=person.email, done=True)
 
 
+# --- the follow-up questionnaire ------------------------------------------------------------
+
+@get("/follow-up/{token:str}", name="follow_up_page")
+async def follow_up_page(request: Request, tenant: CurrentTenant, db: Db,
+                         token: FromPath[str]) -> Response:
+    """The questionnaire a focal point opens from the mail, without signing in."""
+    found = await follow_ups.questionnaire(db, tenant, request.app.state.secret_key, token,
+                                           now())
+    return page(request, "assignments/follow_up.html", q=found, errors={}, form={},
+                still_used=labels.still_used())
+
+
+@post("/follow-up/{token:str}", name="follow_up_answer")
+async def follow_up_answer(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                           token: FromPath[str], data: FormData) -> Response:
+    try:
+        await follow_ups.answer(db, tenant, actor, request.app.state.secret_key, token,
+                                dict(data), now())
+    except FormErrors as exc:
+        await db.rollback()
+        found = await follow_ups.questionnaire(db, tenant, request.app.state.secret_key,
+                                               token, now())
+        return page(request, "assignments/follow_up.html", status_code=exc.status, q=found,
+                    errors=exc.errors, form=dict(data), still_used=labels.still_used())
+    return page(request, "assignments/follow_up.html", q=None, errors={}, form={},
+                still_used=[])
+
+
 # --- the mission's checklist ----------------------------------------------------------------
 
 async def _checklist_page(request: Request, tenant, db, errors: dict | None = None,
@@ -486,5 +516,6 @@ ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
                      assignment_tick, assignment_report, assignment_evaluation,
                      assignment_review, assignment_outputs, assignment_report_file,
                      assignment_host_rating, assignment_letter, assignment_reminders,
-                     reminders_stop_page, reminders_stop, milestone_add, milestone_change, milestone_evidence,
+                     reminders_stop_page, reminders_stop, follow_up_page, follow_up_answer,
+                     milestone_add, milestone_change, milestone_evidence,
                      milestone_evidence_file, checklist_admin, checklist_add, checklist_change]

@@ -54,6 +54,10 @@ def host_rating_criteria() -> list[tuple[str, str]]:
             ("would_go_again", _("Would go to this institution again"))]
 
 
+def still_used() -> list[tuple[str, str]]:
+    return [("yes", _("Yes")), ("partly", _("Partly")), ("no", _("No"))]
+
+
 def review_statuses() -> dict[str, str]:
     return {"submitted": _("Waiting for the mission's review"), "accepted": _("Accepted"),
             "returned": _("Returned for changes")}
@@ -79,6 +83,8 @@ def history() -> dict[str, str]:
             "assignment.milestone_removed": _("Milestone removed"),
             "assignment.milestone_evidence": _("Milestone evidence handed in"),
             "assignment.outputs_recorded": _("Outputs recorded"),
+            "assignment.follow_up_sent": _("Follow-up questionnaire sent"),
+            "assignment.follow_up_answered": _("Follow-up questionnaire answered"),
             **{f"assignment.{action}": label for action, label in actions().items()}}
 
 

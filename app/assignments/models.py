@@ -249,3 +249,30 @@ class ReminderOptOut(TenantScoped, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"))
+
+
+FOLLOW_UP_ROUNDS = (3, 6)  # months after the work ended
+STILL_USED = ("yes", "partly", "no")
+
+
+class FollowUp(TenantScoped, Base):
+    """A short questionnaire sent to one focal point of the host institution 3 or 6 months
+    after the work ended, answered once through a signed link without signing in."""
+
+    __tablename__ = "assignment_follow_ups"
+    __table_args__ = (UniqueConstraint("tenant_id", "assignment_id", "round", "email"),)
+
+    assignment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignments.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(320))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The answers: are the skills still in use, how many staff apply them, what changed.
+    still_used: Mapped[str | None] = mapped_column(String(8))
+    staff_applying: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[str] = mapped_column(Text, default="")
+    next_needs: Mapped[str] = mapped_column(Text, default="")

@@ -1,6 +1,7 @@
 """Assignments' milestones and deliverables, with their due dates, status and evidence;
 the assignment's outputs in donors' figures; the final report's attachment; the expert's
-rating of the host institution; the daily reminders sent and who turned them off.
+rating of the host institution; the daily reminders sent and who turned them off; the
+follow-up questionnaires 3 and 6 months after the work.
 
 Revision ID: 0013
 Revises: 0011 (0012 is another branch's; the merge chains this one after it)
@@ -22,7 +23,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = ("assignment_milestones", "assignment_host_ratings", "assignment_reminders_sent",
-          "assignment_reminder_opt_outs")
+          "assignment_reminder_opt_outs", "assignment_follow_ups")
 ATTACHMENT = (("attachment_filename", sa.String(200)), ("attachment_content_type", sa.String(100)),
               ("attachment_size", sa.Integer), ("attachment_sha256", sa.String(64)),
               ("attachment_key", sa.String(300)))
@@ -80,6 +81,25 @@ def upgrade() -> None:
         "assignment_reminder_opt_outs",
         *base_columns(), tenant_id(), user_fk("user_id"),
         sa.UniqueConstraint("tenant_id", "user_id"),
+    )
+    op.create_table(
+        "assignment_follow_ups",
+        *base_columns(), tenant_id(),
+        sa.Column("assignment_id", pg.UUID(as_uuid=True),
+                  sa.ForeignKey("assignments.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("round", sa.Integer, nullable=False),
+        user_fk("user_id", ondelete="SET NULL", nullable=True),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True)),
+        sa.Column("still_used", sa.String(8)),
+        sa.Column("staff_applying", sa.Integer),
+        sa.Column("changes", sa.Text, nullable=False, server_default=""),
+        sa.Column("next_needs", sa.Text, nullable=False, server_default=""),
+        sa.UniqueConstraint("tenant_id", "assignment_id", "round", "email"),
+        sa.CheckConstraint("round IN (3, 6)", name="round"),
+        sa.CheckConstraint("staff_applying IS NULL OR staff_applying >= 0", name="staff"),
     )
     for name, kind in ATTACHMENT:
         op.add_column("assignment_reports", sa.Column(name, kind))
