@@ -18,8 +18,8 @@ from app.assignments.services import (
     STAFF,
     AssignmentRefused,
     AssignmentView,
-    _today,
     get_assignment,
+    mission_today,
 )
 from app.audit.services import record
 from app.core.actor import Actor
@@ -121,6 +121,6 @@ async def completion_letter(db: AsyncSession, tenant: TenantContext, actor: Acto
                     "institution and to the programme.") % {"expert": expert})
     doc.space(8)
     doc.paragraph(_("Issued on %(date)s through the Diaspora Bridge portal. Reference: "
-                    "%(reference)s.") % {"date": _today(tenant).isoformat(),
+                    "%(reference)s.") % {"date": mission_today(tenant).isoformat(),
                                          "reference": f"{request.number}-{a.slot}"}, size=9)
     return f"completion-letter-{request.number}-{a.slot}.pdf", doc.output()

@@ -23,9 +23,9 @@ from app.assignments.services import (
     AssignmentView,
     _check_version,
     _iso,
-    _today,
     get_assignment,
     is_overdue,
+    mission_today,
 )
 from app.assignments.states import OPEN
 from app.assignments.terms import MAX_TITLE, from_terms
@@ -51,7 +51,7 @@ class MilestoneLine:
 
 async def milestones_of(db: AsyncSession, tenant: TenantContext,
                         view: AssignmentView) -> list[MilestoneLine]:
-    today = _today(tenant)
+    today = mission_today(tenant)
     rows = await db.scalars(select(Milestone).where(
         Milestone.tenant_id == tenant.id, Milestone.assignment_id == view.assignment.id)
         .order_by(Milestone.position, Milestone.created_at))

@@ -180,7 +180,7 @@ async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor
         query = query.where(func.coalesce(Assignment.planned_start, flt.period_to)
                             <= flt.period_to)
     if flt.overdue:
-        query = query.where(overdue_condition(tenant, _today(tenant)))
+        query = query.where(overdue_condition(tenant, mission_today(tenant)))
     rows = await db.execute(query.order_by(Assignment.planned_start.asc().nulls_last(),
                                            AssignmentRequest.number, Assignment.slot))
     views = []
@@ -215,7 +215,7 @@ async def overdue_counts(db: AsyncSession, tenant: TenantContext,
     rows = await db.execute(
         select(Milestone.assignment_id, func.count())
         .where(Milestone.tenant_id == tenant.id, Milestone.assignment_id.in_(open_ids),
-               Milestone.status == "pending", Milestone.due_date < _today(tenant))
+               Milestone.status == "pending", Milestone.due_date < mission_today(tenant))
         .group_by(Milestone.assignment_id))
     return {assignment_id: count for assignment_id, count in rows}
 
@@ -455,9 +455,9 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
         if missing := await missing_preparation(db, tenant, view):
             raise AssignmentRefused(_("The preparation checklist is not complete: %(items)s.")
                                     % {"items": ", ".join(item_label(i) for i in missing)})
-        assignment.actual_start = assignment.actual_start or _today(tenant)
+        assignment.actual_start = assignment.actual_start or mission_today(tenant)
     if action == "complete":
-        assignment.actual_end = assignment.actual_end or _today(tenant)
+        assignment.actual_end = assignment.actual_end or mission_today(tenant)
     if action == "evaluate":
         report, evaluation = await report_of(db, tenant, view), await evaluation_of(db, tenant,
                                                                                     view)
@@ -479,7 +479,7 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
     return view
 
 
-def _today(tenant: TenantContext) -> date:
+def mission_today(tenant: TenantContext) -> date:
     """Today where the mission is (its time zone), not on the server."""
     return now().astimezone(ZoneInfo(tenant.time_zone)).date()
 
