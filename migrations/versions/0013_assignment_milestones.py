@@ -4,7 +4,8 @@ rating of the host institution; the daily reminders sent and who turned them off
 follow-up questionnaires 3 and 6 months after the work.
 
 Revision ID: 0013
-Revises: 0011 (0012 is another branch's; the merge chains this one after it)
+Revises: 0015 (written beside 0012-0015 on another branch: chained after the last of them,
+so a database already at 0015 takes this one next)
 Create Date: 2026-12-07
 """
 
@@ -18,7 +19,7 @@ from migrations.columns import base_columns, tenant_id, user_fk
 from tenants.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
