@@ -3,16 +3,20 @@ work goes on, refused at the field when not a count, read by the institution, ex
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from app.assignments.models import Assignment
+from app.partners.models import FundingProject
 from tenants.context import tenant_scope
 from tests.accounts_helpers import use_session
 from tests.assignment_helpers import an_assignment
 from tests.conftest import csrf_token
 from tests.html import field_error
 from tests.request_helpers import make_institution
+from tests.training_helpers import a_funding_project
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -84,3 +88,39 @@ async def test_outputs_wait_for_the_work_to_start(client, missions, session_fact
                          {"sessions_held": "2"})
     assert refused.status_code == 409
     assert "once the assignment has started" in refused.text
+
+
+async def test_staff_choose_the_funding_project_on_the_plan(client, missions, session_factory,
+                                                           officer):
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    async with session_factory() as db:
+        assignment_id = await an_assignment(db, sudan)
+        project_id = await a_funding_project(db, sudan)
+        theirs = await a_funding_project(db, mozambique)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            closed = FundingProject(tenant_id=sudan.id, code="OLD-1", name="Closed programme",
+                                    donor="A donor", start_date=date(2020, 1, 1),
+                                    end_date=date(2022, 12, 31), status="closed")
+            db.add(closed)
+            await db.commit()
+            closed_id = closed.id
+    url = f"/sudan/assignments/{assignment_id}"
+    page = await client.get(url)
+    assert str(project_id) in page.text and str(closed_id) not in page.text
+    plan = {"planned_start": "2027-03-01", "planned_end": "2027-04-15", "modality": "on_site",
+            "duty_station": "Kassala"}
+    version = (await stored(session_factory, sudan, assignment_id)).version
+    for refused in (closed_id, theirs, "not-an-id"):
+        answer = await post(client, f"{url}/plan", {**plan, "funding_project_id": str(refused),
+                                                    "version": str(version)})
+        assert answer.status_code == 422
+        assert field_error(answer.text, "funding_project_id") == \
+            "Choose one of the options listed."
+    assert (await post(client, f"{url}/plan", {**plan, "funding_project_id": str(project_id),
+                                                "version": str(version)})).status_code == 303
+    assert (await stored(session_factory, sudan, assignment_id)).funding_project_id == project_id
+    # A form without the field (an older page) keeps the project.
+    assert (await post(client, f"{url}/plan", {**plan, "duty_station": "Kassala town",
+                                                "version": str(version + 1)})).status_code == 303
+    assert (await stored(session_factory, sudan, assignment_id)).funding_project_id == project_id

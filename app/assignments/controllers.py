@@ -35,6 +35,7 @@ from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.i18n import gettext_noop
 from app.institutions.services import list_institutions
+from app.partners.funding import list_funding_projects
 from app.storage import storage_for
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
@@ -163,7 +164,21 @@ async def _assignment_page(request: Request, tenant, db, actor, assignment_id: u
                 rateable=view.who == services.EXPERT
                 and view.assignment.status in closing.RATEABLE,
                 follow_ups=await follow_ups.follow_ups_of(db, tenant, view),
+                **await _funding(db, tenant, view),
                 still_used_names=dict(labels.still_used()))
+
+
+async def _funding(db, tenant, view: services.AssignmentView) -> dict:
+    """The plan form's funding projects (staff): the active ones, and the one the
+    assignment names even if closed since."""
+    if view.who != services.STAFF:
+        return {"project_options": [], "project_name": ""}
+    kept = view.assignment.funding_project_id
+    projects = await list_funding_projects(db, tenant)
+    names = {p.id: f"{p.code} — {p.name} ({p.donor})" for p in projects}
+    return {"project_options": [(str(p.id), names[p.id]) for p in projects
+                                if p.status == "active" or p.id == kept],
+            "project_name": names.get(kept, "") if kept else ""}
 
 
 @get("/assignments/{assignment_id:uuid}", name="assignment_detail", guards=VIEW)
@@ -201,7 +216,8 @@ async def assignment_plan(request: Request, tenant: CurrentTenant, db: Db, actor
     form = PlanForm(planned_start=data.get("planned_start", ""),
                     planned_end=data.get("planned_end", ""), modality=data.get("modality", ""),
                     duty_station=data.get("duty_station", ""), reason=data.get("reason", ""),
-                    version=form_version(data.get("version")))
+                    version=form_version(data.get("version")),
+                    funding_project_id=data.get("funding_project_id"))
     try:
         await services.change_plan(db, tenant, actor, assignment_id, form,
                                    absolute_url(request, _url(tenant, assignment_id)))

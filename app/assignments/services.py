@@ -52,6 +52,7 @@ from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
+from app.partners.funding import funding_project_choice
 from app.search.documents import expert_evaluations
 from app.storage import DocumentStorage, new_key, store_replacing
 from app.web.csv_export import csv_text
@@ -492,6 +493,8 @@ class PlanForm:
     duty_station: str = ""
     reason: str = ""
     version: int | None = None
+    # The funding project's id, "" for none; None: the form did not carry it (kept as is).
+    funding_project_id: str | None = None
 
 
 async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -522,16 +525,25 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if postponed and not reason and not errors:
         errors["reason"] = _("Say why the dates move: the expert and the institution will "
                              "read it.")
+    project_id = assignment.funding_project_id
+    if form.funding_project_id is not None:
+        # Staff choose among the mission's active projects (or keep a closed one).
+        project_id = await funding_project_choice(db, tenant, errors, "funding_project_id",
+                                                  form.funding_project_id,
+                                                  keep=assignment.funding_project_id)
     if errors:
         raise FormErrors(errors)
     before = {"planned_start": _iso(assignment.planned_start),
               "planned_end": _iso(assignment.planned_end), "modality": assignment.modality,
-              "duty_station": assignment.duty_station}
+              "duty_station": assignment.duty_station,
+              "funding_project_id": str(assignment.funding_project_id or "") or None}
     await _move_due_dates(db, tenant, assignment, start, end)
     assignment.planned_start, assignment.planned_end = start, end
     assignment.modality, assignment.duty_station = form.modality, station
+    assignment.funding_project_id = project_id
     after = {"planned_start": _iso(start), "planned_end": _iso(end),
-             "modality": form.modality, "duty_station": station}
+             "modality": form.modality, "duty_station": station,
+             "funding_project_id": str(project_id or "") or None}
     if before == after:
         await db.rollback()
         return view
