@@ -547,7 +547,7 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
     if ignored := ignored_columns(source, kind):
         click.echo(f"Ignored columns (not in the {kind} schema): {', '.join(ignored)}")
     settings = get_settings()
-    links = Links(settings.base_url or f"http://{settings.host}:{settings.port}")
+    links = Links(settings.links_base)
 
     async def go():
         async with app_sessions() as factory:

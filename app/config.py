@@ -81,6 +81,12 @@ class Settings:
         return ["127.0.0.1", "localhost", "::1", self.host]
 
     @property
+    def links_base(self) -> str:
+        """Where links in mail point when no request gives the address (the command line,
+        jobs): PORTAL_BASE_URL, else where `portal run` listens."""
+        return self.base_url or f"http://{self.host}:{self.port}"
+
+    @property
     def mail_dir(self) -> Path:
         return self.var_dir / "mail"
 

@@ -34,7 +34,9 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
+from app.assignments.follow_ups import send_follow_ups
+from app.assignments.reminders import send_reminders
+from app.config import Settings, resolve_secret_key
 from app.core.actor import Actor
 from app.core.clock import now
 from app.i18n import reset_locale, set_locale
@@ -42,6 +44,7 @@ from app.jobs.queue import (
     CHECK_IMPORT,
     RUN_IMPORT,
     SEND_MAIL,
+    SEND_REMINDERS,
     SWEEP_OUTBOXES,
     UPDATE_SEARCH_INDEX,
     defer,
@@ -61,6 +64,9 @@ log = logging.getLogger(__name__)
 # failure ends the job failed.
 RETRY = procrastinate.RetryStrategy(max_attempts=4, exponential_wait=4)
 SWEEP_EVERY = "* * * * * */2"  # every 2 seconds: a mail leaves about as soon as before
+# Every hour: each mission's reminders and follow-up questionnaires go in its first run
+# after its local morning, and a mission's time zone needs no schedule of its own.
+REMINDERS_EVERY = "7 * * * *"
 MAIL_BATCH, SEARCH_BATCH = 50, 500
 
 
@@ -213,3 +219,28 @@ async def retry_stalled_jobs(app: procrastinate.App) -> int:
                     job.id, job.task_name)
         await app.job_manager.retry_job(job)
     return len(stalled)
+
+
+async def remind(runtime: Runtime) -> int:
+    """Every mission's assignment reminders and follow-up questionnaires due now
+    (app.assignments.reminders, app.assignments.follow_ups); returns how many mails were
+    queued."""
+    secret = resolve_secret_key(runtime.settings)
+    async with runtime.session_factory() as db:
+        tenants = await all_tenants(db)
+    mails = 0
+    for tenant in tenants:
+        with tenant_scope(tenant):
+            async with runtime.session_factory() as db:
+                mails += await send_reminders(db, tenant, secret, runtime.settings.links_base,
+                                              now())
+                mails += await send_follow_ups(db, tenant, secret,
+                                               runtime.settings.links_base, now())
+    return mails
+
+
+@jobs_app.periodic(cron=REMINDERS_EVERY)
+@jobs_app.task(name=SEND_REMINDERS, pass_context=True, queueing_lock=SEND_REMINDERS,
+               retry=RETRY)
+async def send_assignment_reminders(context: JobContext, timestamp: int) -> int:
+    return await remind(_runtime(context))

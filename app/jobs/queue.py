@@ -26,6 +26,7 @@ UPDATE_SEARCH_INDEX = "search.update_index"
 CHECK_IMPORT = "imports.check"
 RUN_IMPORT = "imports.run"
 SWEEP_OUTBOXES = "outboxes.sweep"
+SEND_REMINDERS = "assignments.reminders"
 
 QUEUE = "default"
 

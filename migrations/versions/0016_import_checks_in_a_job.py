@@ -3,7 +3,7 @@ the check found out about the file (type, encoding, ignored columns) for the pre
 two statuses: checking (waiting for the worker) and unreadable (not a roster at all).
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0013 (after the assignment milestones, which were written beside it)
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0016"
-down_revision = "0015"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
