@@ -34,3 +34,16 @@ async def test_every_mission_table_has_demo_rows_in_both_missions(seeded, superu
             f"SELECT tenant_id, count(*) FROM {table} GROUP BY tenant_id"))
         empty += [(table, slug) for slug, tenant in missions.items() if not counts.get(tenant.id)]
     assert not empty, f"tables without demo rows: {empty}"
+
+
+async def test_seeding_the_records_again_changes_nothing(seeded, superuser, session_factory,
+                                                         settings):
+    async def counts() -> dict[str, int]:
+        tables = [r["table_name"] for r in await superuser.fetch(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND column_name = 'tenant_id'")]
+        return {t: await superuser.fetchval(f"SELECT count(*) FROM {t}") for t in tables}
+
+    before = await counts()
+    await seed_demo(session_factory, settings)
+    assert await counts() == before

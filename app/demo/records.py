@@ -1,8 +1,9 @@
 """Demo records of everyday work for `portal seed-demo`, from
 app/demo/data/<mission>/records.toml: staff notes on experts, saved searches, a pending
 invitation (and its mail), an API token, a single sign-on provider (turned off: its address
-is an example) with the demo partner user's link to it, and an import that waits for a
-corrected file. With them every kind of mission record exists in both missions, for a
+is an example) with the demo partner user's link to it, an import that waits for a
+corrected file, and documents: CVs of a few verified experts and the terms of reference of
+a request, written as PDFs from what their records say (app.documents.pdf). With them every kind of mission record exists in both missions, for a
 person trying the portal and for the cross-mission sweeps (tests/test_demo_coverage.py).
 
 Written through the domains' services as the demo programme officer or mission admin
@@ -22,11 +23,21 @@ from app.accounts.sso import secret_box
 from app.accounts.sso_models import IdentityProvider, UserIdentity
 from app.api.models import ApiToken
 from app.api.tokens import create_token
-from app.config import Settings
+from app.assignment_requests.documents import save_terms_document
+from app.assignment_requests.form import check_editable
+from app.assignment_requests.models import AssignmentRequest, RequestDocument
+from app.assignment_requests.services import RequestActionRefused
+from app.assignments.follow_ups import send_follow_ups
+from app.assignments.models import ReminderOptOut, ReminderSent
+from app.assignments.reminders import local_moment, send_reminders, set_reminders
+from app.config import Settings, resolve_secret_key
 from app.core.clock import now
 from app.demo.content import mission_records
 from app.demo.people import demo_member
-from app.experts.models import ExpertNote, ExpertProfile
+from app.documents import MB
+from app.documents.pdf import PdfDocument
+from app.experts.documents import save_cv
+from app.experts.models import ExpertDocument, ExpertNote, ExpertProfile
 from app.experts.services import add_note
 from app.imports.models import ImportBatch
 from app.imports.services import check_batch, receive_upload
@@ -35,6 +46,8 @@ from app.matching.registry_search import save_search
 from app.partners.models import PartnerAgency
 from app.storage import storage_for
 from tenants.context import TenantContext, tenant_scope
+
+CVS = 3  # verified experts of each mission with a CV on file
 
 
 async def _none_yet(db: AsyncSession, tenant: TenantContext, model) -> bool:
@@ -47,7 +60,7 @@ async def seed_demo_records(session_factory: async_sessionmaker[AsyncSession],
     records = mission_records(tenant.slug)
     if records is None:
         return
-    base = settings.base_url or f"http://{settings.host}:{settings.port}"
+    base = settings.links_base
     with tenant_scope(tenant):
         async with session_factory() as db:
             officer = await demo_member(db, tenant, "officer")
@@ -72,12 +85,62 @@ async def seed_demo_records(session_factory: async_sessionmaker[AsyncSession],
                 await create_token(db, tenant, admin, records.api_token)
             if await _none_yet(db, tenant, IdentityProvider):
                 await _provider(db, tenant, settings, records)
+            storage = storage_for(settings)
+            max_bytes = settings.max_upload_mb * MB
+            if await _none_yet(db, tenant, ExpertDocument):
+                profiles = await db.scalars(select(ExpertProfile).where(
+                    ExpertProfile.tenant_id == tenant.id, ExpertProfile.status == "verified")
+                    .order_by(ExpertProfile.number).limit(CVS))
+                for profile in list(profiles):
+                    await save_cv(db, tenant, officer, profile, "cv.pdf", _cv(profile),
+                                  storage, max_bytes=max_bytes)
+            if await _none_yet(db, tenant, RequestDocument):
+                await _terms_of_reference(db, tenant, officer, storage, max_bytes)
+            # A day of the daily job: reminders of what is overdue and the follow-up
+            # questionnaires due, as the worker would send them at the mission's noon; the
+            # focal point has turned their reminders off.
+            if await _none_yet(db, tenant, ReminderSent):
+                noon = local_moment(tenant, now()).replace(hour=12, minute=0)
+                secret = resolve_secret_key(settings)
+                await send_reminders(db, tenant, secret, base, noon)
+                await send_follow_ups(db, tenant, secret, base, noon)
+            focal = await demo_member(db, tenant, "focal")
+            if focal is not None and await _none_yet(db, tenant, ReminderOptOut):
+                await set_reminders(db, tenant, focal, False)
             if await _none_yet(db, tenant, ImportBatch):
-                storage = storage_for(settings)
                 batch = await receive_upload(db, tenant, officer, storage, "experts",
                                              records.import_file, records.import_data,
                                              "submitted", tenant.default_locale)
                 await check_batch(db, storage, tenant, officer, batch.id)
+
+
+def _cv(profile: ExpertProfile) -> bytes:
+    doc = PdfDocument(title=f"CV — {profile.full_name}", lang="en",
+                      author=profile.full_name)
+    doc.heading(profile.full_name)
+    doc.paragraph(profile.summary or "—")
+    doc.facts([("City", profile.residence_city or "—"), ("Phone", profile.phone or "—")])
+    return doc.output()
+
+
+async def _terms_of_reference(db: AsyncSession, tenant: TenantContext, officer, storage,
+                              max_bytes: int) -> None:
+    """The first request staff may still edit gets its terms of reference as a file."""
+    for request in list(await db.scalars(select(AssignmentRequest).where(
+            AssignmentRequest.tenant_id == tenant.id).order_by(AssignmentRequest.number))):
+        try:
+            check_editable(officer, request)
+        except RequestActionRefused:  # not editable in its state: the next one
+            continue
+        doc = PdfDocument(title=request.title, lang=tenant.default_locale)
+        doc.heading(request.title)
+        for part in (request.background, request.objectives, request.tasks,
+                     request.deliverables):
+            if part:
+                doc.paragraph(part)
+        await save_terms_document(db, tenant, officer, request, "terms-of-reference.pdf",
+                                  doc.output(), storage, max_bytes=max_bytes)
+        return
 
 
 async def _provider(db: AsyncSession, tenant: TenantContext, settings: Settings,
