@@ -1,0 +1,168 @@
+"""The reports' pages and their exports. Each report is one page with its filters in the
+URL (so a view can be shared), a chart and the figures of every table, and the same tables
+as CSV (one table) or XLSX (one table, or every table of the report on its own sheet)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from litestar import Request, get
+from litestar.response import Response
+
+from app.core.clock import now
+from app.core.roles import REPORTS_PARTNER, REPORTS_VIEW
+from app.documents import download
+from app.i18n import gettext as _
+from app.i18n import text_direction
+from app.reports import labels, services
+from app.reports.charts import bar_chart
+from app.reports.services import ReportFilter, Section
+from app.reports.tables import Table
+from app.trainings.models import THEMATIC_AREAS
+from app.web.csv_export import XLSX, csv_text, xlsx_bytes
+from app.web.deps import CurrentActor, CurrentTenant, Db
+from app.web.forms import FieldErrors
+from app.web.guards import requires
+from app.web.templating import page
+
+
+@dataclass(frozen=True)
+class Report:
+    key: str            # its path under /reports ("" for the mission dashboard)
+    permission: str
+    # Which filters the report offers: period always, then these.
+    filters: tuple[str, ...]
+    load: Callable[..., Awaitable[list[Section]]]
+
+
+async def _mission(db, tenant, actor, flt, locale) -> list[Section]:
+    return await services.mission_dashboard(db, tenant, actor, flt, locale)
+
+
+async def _supply(db, tenant, actor, flt, locale) -> list[Section]:
+    return await services.supply_page(db, tenant, actor, flt, locale, now().date())
+
+
+async def _partner(db, tenant, actor, flt, locale) -> list[Section]:
+    _agency, sections = await services.partner_dashboard(db, tenant, actor, flt)
+    return sections
+
+
+REPORTS = {
+    "": Report("", REPORTS_VIEW, ("sector", "area", "agency"), _mission),
+    "supply": Report("supply", REPORTS_VIEW, ("sector",), _supply),
+    "partner": Report("partner", REPORTS_PARTNER, ("area",), _partner),
+}
+
+
+def _title(report: Report) -> str:
+    return {"": _("Mission dashboard"), "supply": _("Supply against demand"),
+            "partner": _("Our figures")}[report.key]
+
+
+async def _filter(db, tenant, report: Report, params, locale: str) -> tuple[ReportFilter, dict]:
+    """The filters from the URL, each checked against its options; the options for the form."""
+    options = await services.filter_options(db, tenant, locale, report.filters)
+    errors = FieldErrors()
+    flt = ReportFilter(errors=errors)
+    flt.period_from = errors.day("from", params.get("from", ""), required=False)
+    flt.period_to = errors.day("to", params.get("to", ""), required=False)
+    if flt.period_from and flt.period_to and flt.period_to < flt.period_from:
+        errors["to"] = _("The end comes before the start.")
+    if "sector" in report.filters:
+        flt.sector = errors.choice("sector", params.get("sector", ""),
+                                   [code for code, _n in options["sectors"]]) or ""
+    if "area" in report.filters:
+        flt.thematic_area = errors.choice("area", params.get("area", ""), THEMATIC_AREAS) or ""
+    if "agency" in report.filters:
+        flt.agency_id = errors.option_id("agency", params.get("agency", ""))
+        if flt.agency_id and str(flt.agency_id) not in dict(options["agencies"]):
+            errors["agency"] = _("Choose one of the options listed.")
+    return flt, options
+
+
+def _present(table: Table, key: str, rtl: bool) -> dict:
+    cells = table.cells(labels.total())
+    description = "; ".join(f"{label}: {', '.join(values)}" for label, values in cells)
+    return {"key": key, "table": table, "cells": cells,
+            "chart": bar_chart(table, "chart-" + key.replace(".", "-"), description, rtl)}
+
+
+def _path(report: Report) -> str:
+    return "/reports" + (f"/{report.key}" if report.key else "")
+
+
+def _report_page(request: Request, tenant, report: Report, flt: ReportFilter, options: dict,
+                 sections: list[Section]) -> Response:
+    rtl = text_direction(request.state.locale) == "rtl"
+    return page(request, "reports/report.html", status_code=400 if flt.errors else 200,
+                title=_title(report), report=report, base=f"/{tenant.slug}{_path(report)}",
+                flt=flt, errors=flt.errors, options=options,
+                sections=[(s, [_present(t, f"{s.key}.{t.key}", rtl) for t in s.tables])
+                          for s in sections])
+
+
+def _page_for(report: Report):
+    @get(_path(report), name=f"report_{report.key or 'mission'}",
+         guards=[requires(report.permission)])
+    async def handler(request: Request, tenant: CurrentTenant, db: Db,
+                      actor: CurrentActor) -> Response:
+        locale = request.state.locale
+        flt, options = await _filter(db, tenant, report, request.query_params, locale)
+        sections = [] if flt.errors else await report.load(db, tenant, actor, flt, locale)
+        return _report_page(request, tenant, report, flt, options, sections)
+    return handler
+
+
+def _export_for(report: Report, extension: str):
+    @get(f"{_path(report)}/export.{extension}",
+         name=f"report_{report.key or 'mission'}_{extension}",
+         guards=[requires(report.permission)])
+    async def handler(request: Request, tenant: CurrentTenant, db: Db,
+                      actor: CurrentActor) -> Response:
+        """One table (?table=section.table), or without it every table of the report."""
+        locale = request.state.locale
+        flt, options = await _filter(db, tenant, report, request.query_params, locale)
+        if flt.errors:
+            return _report_page(request, tenant, report, flt, options, [])
+        wanted = request.query_params.get("table", "")
+        sections = await report.load(db, tenant, actor, flt, locale)
+        tables = services.all_tables(sections)
+        if wanted:
+            tables = [(key, table) for key, table in tables if key == wanted]
+            if not tables:
+                flt.errors["table"] = _("Choose a table of the report to download.")
+                return _report_page(request, tenant, report, flt, options, sections)
+        name = f"{tenant.slug}-report-{report.key or 'mission'}"
+        if extension == "csv" and wanted:
+            key, table = tables[0]
+            return download(f"{name}-{key}.csv", "text/csv",
+                            csv_text(*_sheet(table)).encode("utf-8"))
+        if extension == "csv":  # every table, one below the other under its title
+            lines: list[list] = []
+            for _key, table in tables:
+                header, rows = _sheet(table)
+                lines += [[table.title], header, *rows, []]
+            return download(f"{name}.csv", "text/csv",
+                            csv_text(lines[0], lines[1:-1]).encode("utf-8"))
+        # A sheet's name holds 31 characters: the table's own key, with its section's only
+        # where two sections show the same table (a partner's agency and the mission).
+        short = [table.key for _key, table in tables]
+        names = short if len(set(short)) == len(short) else [key for key, _t in tables]
+        return download(f"{name}.xlsx", XLSX, xlsx_bytes(
+            (sheet, *_sheet(table, numbers=True))
+            for sheet, (_key, table) in zip(names, tables, strict=True)))
+    return handler
+
+
+def _sheet(table: Table, numbers: bool = False) -> tuple[list[str], list[list]]:
+    """The table as on the screen: its heading row, then its rows (figures written the same
+    way, "<5" where hidden); in a workbook, whole numbers as numbers."""
+    rows = [[label, *(int(v) if numbers and v.isdigit() else v for v in values)]
+            for label, values in table.cells(labels.total())]
+    return [table.head, *(c.label for c in table.columns)], rows
+
+
+REPORT_ROUTES = [route for report in REPORTS.values() for route in (
+    _page_for(report), _export_for(report, "csv"), _export_for(report, "xlsx"))]
