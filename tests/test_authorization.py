@@ -193,6 +193,10 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/trainings/{{training_id:uuid}}"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/edit"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/move"): PARTNERS_AND_STAFF,
+    # HQ's figures across missions, read through app/reports/hq.py (audited per mission).
+    ("GET", "/admin/reports"): HQ,
+    ("GET", "/admin/reports/export.csv"): HQ,
+    ("GET", "/admin/reports/export.xlsx"): HQ,
     # Reports: the mission's for staff; a partner user's own agency's (tests/test_reports.py).
     ("GET", f"{M}/reports"): STAFF,
     ("GET", f"{M}/reports/export.csv"): STAFF,

@@ -9,9 +9,13 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
+from app.audit.models import AuditEvent
 from app.reports.charts import bar_chart
 from app.reports.tables import COUNT, MEAN, Column, Table, protect
+from tenants.context import tenant_scope
+from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.html import field_error, parse, select_all, table_rows
 from tests.reports_helpers import ReportData, fill_report_data
 
@@ -201,6 +205,32 @@ async def test_a_partner_export_is_protected_like_the_screen(client, data, signe
     response = await client.get("/sudan/reports/partner/export.csv?table=mission.trainings_by_area")
     rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert rows[1:] == figures(body, "mission.trainings_by_area")
+
+
+# --- HQ -------------------------------------------------------------------------------------
+
+async def test_hq_reads_every_mission_through_one_audited_path(client, data, missions,
+                                                               session_factory):
+    hq = await make_user(session_factory, None, None, platform_admin=True)
+    assert (await sign_in(client, missions["sudan"], hq.email)).status_code == 303
+    body = await dashboard(client, "/admin/reports?from=2026-01-01")
+    # Sudan: 8 experts (5 verified), requests 2 and 3 open, 1 assignment completed, 4
+    # activities held with 46 participants (23 women); Mozambique has none of these.
+    assert figures(body, "missions.mission_totals") == [
+        ["Mozambique", "0", "0", "0", "0", "0", "0", "0"],
+        ["Sudan", "8", "5", "2", "1", "4", "23", "46"],
+        ["Total", "8", "5", "2", "1", "4", "23", "46"]]
+    response = await client.get("/admin/reports/export.csv?from=2026-01-01")
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows[1:] == figures(body, "missions.mission_totals")
+    for mission in missions.values():
+        with tenant_scope(mission):
+            async with session_factory() as db:
+                reads = list(await db.scalars(select(AuditEvent).where(
+                    AuditEvent.action == "report.cross_mission_read",
+                    AuditEvent.actor_id == hq.id)))
+        assert len(reads) == 2 and reads[0].after == {"from": "2026-01-01", "to": ""}
+    use_session(client, None)
 
 
 # --- exports --------------------------------------------------------------------------------

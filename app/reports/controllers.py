@@ -12,15 +12,12 @@ from litestar.response import Response
 
 from app.core.clock import now
 from app.core.roles import REPORTS_PARTNER, REPORTS_VIEW
-from app.documents import download
 from app.i18n import gettext as _
 from app.i18n import text_direction
-from app.reports import labels, services
-from app.reports.charts import bar_chart
+from app.reports import services
+from app.reports.exports import csv_download, present, xlsx_download
 from app.reports.services import ReportFilter, Section
-from app.reports.tables import Table
 from app.trainings.models import THEMATIC_AREAS
-from app.web.csv_export import XLSX, csv_text, xlsx_bytes
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.forms import FieldErrors
 from app.web.guards import requires
@@ -61,15 +58,22 @@ def _title(report: Report) -> str:
             "partner": _("Our figures")}[report.key]
 
 
-async def _filter(db, tenant, report: Report, params, locale: str) -> tuple[ReportFilter, dict]:
-    """The filters from the URL, each checked against its options; the options for the form."""
-    options = await services.filter_options(db, tenant, locale, report.filters)
-    errors = FieldErrors()
+def read_period(params, errors: FieldErrors | None = None) -> ReportFilter:
+    """The period every report filters on, from the URL, with its errors."""
+    errors = FieldErrors() if errors is None else errors
     flt = ReportFilter(errors=errors)
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
     flt.period_to = errors.day("to", params.get("to", ""), required=False)
     if flt.period_from and flt.period_to and flt.period_to < flt.period_from:
         errors["to"] = _("The end comes before the start.")
+    return flt
+
+
+async def _filter(db, tenant, report: Report, params, locale: str) -> tuple[ReportFilter, dict]:
+    """The filters from the URL, each checked against its options; the options for the form."""
+    options = await services.filter_options(db, tenant, locale, report.filters)
+    errors = FieldErrors()
+    flt = read_period(params, errors)
     if "sector" in report.filters:
         flt.sector = errors.choice("sector", params.get("sector", ""),
                                    [code for code, _n in options["sectors"]]) or ""
@@ -82,13 +86,6 @@ async def _filter(db, tenant, report: Report, params, locale: str) -> tuple[Repo
     return flt, options
 
 
-def _present(table: Table, key: str, rtl: bool) -> dict:
-    cells = table.cells(labels.total())
-    description = "; ".join(f"{label}: {', '.join(values)}" for label, values in cells)
-    return {"key": key, "table": table, "cells": cells,
-            "chart": bar_chart(table, "chart-" + key.replace(".", "-"), description, rtl)}
-
-
 def _path(report: Report) -> str:
     return "/reports" + (f"/{report.key}" if report.key else "")
 
@@ -99,7 +96,7 @@ def _report_page(request: Request, tenant, report: Report, flt: ReportFilter, op
     return page(request, "reports/report.html", status_code=400 if flt.errors else 200,
                 title=_title(report), report=report, base=f"/{tenant.slug}{_path(report)}",
                 flt=flt, errors=flt.errors, options=options,
-                sections=[(s, [_present(t, f"{s.key}.{t.key}", rtl) for t in s.tables])
+                sections=[(s, [present(t, f"{s.key}.{t.key}", rtl) for t in s.tables])
                           for s in sections])
 
 
@@ -135,33 +132,10 @@ def _export_for(report: Report, extension: str):
                 flt.errors["table"] = _("Choose a table of the report to download.")
                 return _report_page(request, tenant, report, flt, options, sections)
         name = f"{tenant.slug}-report-{report.key or 'mission'}"
-        if extension == "csv" and wanted:
-            key, table = tables[0]
-            return download(f"{name}-{key}.csv", "text/csv",
-                            csv_text(*_sheet(table)).encode("utf-8"))
-        if extension == "csv":  # every table, one below the other under its title
-            lines: list[list] = []
-            for _key, table in tables:
-                header, rows = _sheet(table)
-                lines += [[table.title], header, *rows, []]
-            return download(f"{name}.csv", "text/csv",
-                            csv_text(lines[0], lines[1:-1]).encode("utf-8"))
-        # A sheet's name holds 31 characters: the table's own key, with its section's only
-        # where two sections show the same table (a partner's agency and the mission).
-        short = [table.key for _key, table in tables]
-        names = short if len(set(short)) == len(short) else [key for key, _t in tables]
-        return download(f"{name}.xlsx", XLSX, xlsx_bytes(
-            (sheet, *_sheet(table, numbers=True))
-            for sheet, (_key, table) in zip(names, tables, strict=True)))
+        if extension == "csv":
+            return csv_download(name, tables, one=bool(wanted))
+        return xlsx_download(name, tables)
     return handler
-
-
-def _sheet(table: Table, numbers: bool = False) -> tuple[list[str], list[list]]:
-    """The table as on the screen: its heading row, then its rows (figures written the same
-    way, "<5" where hidden); in a workbook, whole numbers as numbers."""
-    rows = [[label, *(int(v) if numbers and v.isdigit() else v for v in values)]
-            for label, values in table.cells(labels.total())]
-    return [table.head, *(c.label for c in table.columns)], rows
 
 
 REPORT_ROUTES = [route for report in REPORTS.values() for route in (

@@ -22,7 +22,8 @@ def section(key: str) -> str:
     return {"registry": _("Expert registry"), "demand": _("Demand"),
             "assignments": _("Assignments"), "trainings": _("Trainings"),
             "supply": _("Supply against demand"),
-            "mission_trainings": _("All partner agencies of the mission")}[key]
+            "mission_trainings": _("All partner agencies of the mission"),
+            "missions": _("Missions")}[key]
 
 
 def table(key: str) -> str:
@@ -47,6 +48,7 @@ def table(key: str) -> str:
         "cascade_reach": _("Cascade reach of trainings of trainers"),
         "supply_by_sector": _("Open requests and available experts by sector"),
         "supply_by_skill": _("Open requests and available experts by required skill"),
+        "mission_totals": _("Every mission's figures"),
     }[key]
 
 
@@ -65,6 +67,9 @@ def note(key: str) -> str:
                     "than the mission can propose now."),
         "skills": _("Skills the open requests require. An expert counts for each skill they "
                     "hold."),
+        "mission_totals": _("Experts registered, assignments completed and activities held in "
+                            "the period; requests open now. Each mission's trail records "
+                            "that HQ read its figures."),
     }[key]
 
 
@@ -236,3 +241,19 @@ def experts_ready() -> str:
 
 def gap() -> str:
     return _("Gap")
+
+
+def mission_head() -> str:
+    return _("Mission")
+
+
+def verified_experts() -> str:
+    return _("Verified experts")
+
+
+def completed_assignments() -> str:
+    return _("Assignments completed")
+
+
+def female_participants() -> str:
+    return _("Female participants")

@@ -105,12 +105,12 @@ class Section:
     tables: list[Table]
 
 
-def _day(tenant: TenantContext, column) -> ColumnElement:
+def mission_day(tenant: TenantContext, column) -> ColumnElement:
     """A timestamp's day in the mission's time zone."""
     return cast(func.timezone(tenant.time_zone, column), Date)
 
 
-def _period(flt: ReportFilter, day) -> list[ColumnElement]:
+def in_period(flt: ReportFilter, day) -> list[ColumnElement]:
     conditions = []
     if flt.period_from:
         conditions.append(day >= flt.period_from)
@@ -133,7 +133,7 @@ def _in_order(order, counted: dict, names: dict[str, str]) -> list[tuple[str, li
 async def registry(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                    locale: str) -> Section:
     where = [ExpertProfile.tenant_id == tenant.id,
-             *_period(flt, _day(tenant, ExpertProfile.created_at))]
+             *in_period(flt, mission_day(tenant, ExpertProfile.created_at))]
     if flt.sector:
         where.append(any_(ExpertProfile.sectors) == flt.sector)
     experts = Column(labels.experts())
@@ -157,7 +157,7 @@ async def registry(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                               .group_by(ExpertLanguage.language)
                               .order_by(func.count(func.distinct(ExpertLanguage.profile_id)).desc(),
                                         ExpertLanguage.language))
-    month = func.to_char(_day(tenant, ExpertProfile.created_at), "YYYY-MM")
+    month = func.to_char(mission_day(tenant, ExpertProfile.created_at), "YYYY-MM")
     by_month = await _rows(db, select(month, func.count()).where(*where)
                            .group_by(month).order_by(month))
     return Section("registry", labels.section("registry"), [
@@ -193,7 +193,7 @@ async def sector_labels(db: AsyncSession, tenant: TenantContext, locale: str) ->
 
 def _request_filter(tenant: TenantContext, flt: ReportFilter) -> list[ColumnElement]:
     where = [AssignmentRequest.tenant_id == tenant.id,
-             *_period(flt, _day(tenant, AssignmentRequest.created_at))]
+             *in_period(flt, mission_day(tenant, AssignmentRequest.created_at))]
     if flt.sector:
         where.append(AssignmentRequest.sector == flt.sector)
     return where
@@ -260,7 +260,7 @@ async def demand(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
 async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                       locale: str) -> Section:
     where = [Assignment.tenant_id == tenant.id, AssignmentRequest.tenant_id == tenant.id,
-             *_period(flt, _day(tenant, Assignment.created_at))]
+             *in_period(flt, mission_day(tenant, Assignment.created_at))]
     if flt.sector:
         where.append(AssignmentRequest.sector == flt.sector)
     joined = select().select_from(Assignment).join(
@@ -280,10 +280,10 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
     names = await sector_labels(db, tenant, locale)
     # Completed work counts in the quarter it ended (its planned end while none is recorded).
     ended = func.coalesce(Assignment.actual_end, Assignment.planned_end,
-                          _day(tenant, Assignment.updated_at))
+                          mission_day(tenant, Assignment.updated_at))
     quarter = func.to_char(ended, 'YYYY-"Q"Q')
     done_where = [Assignment.tenant_id == tenant.id, AssignmentRequest.tenant_id == tenant.id,
-                  Assignment.status.in_(DONE), *_period(flt, ended)]
+                  Assignment.status.in_(DONE), *in_period(flt, ended)]
     if flt.sector:
         done_where.append(AssignmentRequest.sector == flt.sector)
     by_quarter = await _rows(db, joined.add_columns(quarter, func.count())
@@ -311,7 +311,7 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
 def _training_filter(tenant: TenantContext, flt: ReportFilter,
                      agency_id: uuid.UUID | None) -> list[ColumnElement]:
     where = [Training.tenant_id == tenant.id, Training.status != NOT_HELD,
-             *_period(flt, Training.start_date)]
+             *in_period(flt, Training.start_date)]
     if flt.thematic_area:
         where.append(Training.thematic_area == flt.thematic_area)
     if agency_id is not None:
@@ -443,7 +443,7 @@ def eligible_experts(tenant: TenantContext, today: date) -> list[ColumnElement]:
 
 def _open_requests(tenant: TenantContext, flt: ReportFilter) -> list[ColumnElement]:
     where = [AssignmentRequest.tenant_id == tenant.id, AssignmentRequest.status.in_(OPEN),
-             *_period(flt, _day(tenant, AssignmentRequest.opened_at))]
+             *in_period(flt, mission_day(tenant, AssignmentRequest.opened_at))]
     if flt.sector:
         where.append(AssignmentRequest.sector == flt.sector)
     return where

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in_in_english
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_officer_reads_the_dashboard_in_english_and_arabic(page, portal_url):
-    await page.goto(portal_url + "/sudan/sign-in")
-    await page.get_by_role("button", name="English").click()
-    await page.fill("#f-email", "officer@sudan.demo")
-    await page.fill("#f-password", DEMO_PASSWORD)
-    await page.locator("main button.primary").click()
+    await sign_in_in_english(page, portal_url, "sudan", "officer@sudan.demo")
     await page.get_by_role("link", name="Reports").click()
     await page.wait_for_url("**/sudan/reports")
     chart = page.get_by_role("img", name="Experts by status")
