@@ -138,28 +138,35 @@ async def registry(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
         where.append(any_(ExpertProfile.sectors) == flt.sector)
     experts = Column(labels.experts())
 
-    by_status = dict(await _rows(db, select(ExpertProfile.status, func.count())
-                                 .where(*where).group_by(ExpertProfile.status)))
+    # Status, country, sex and month of registration in one pass over the profiles.
+    country = func.coalesce(ExpertProfile.residence_country, "")
+    sex = func.coalesce(ExpertProfile.gender, "undisclosed")
+    month = func.to_char(mission_day(tenant, ExpertProfile.created_at), "YYYY-MM")
+    dimensions = (ExpertProfile.status, country, sex, month)
+    grouped = await _rows(db, select(*(func.grouping(d) for d in dimensions), *dimensions,
+                                     func.count())
+                          .where(*where).group_by(func.grouping_sets(*dimensions)))
+
+    def counts(i: int) -> dict[str, int]:
+        """The rows of the i-th dimension's grouping set (the others rolled up)."""
+        return {row[4 + i]: row[-1] for row in grouped if row[i] == 0}
+    by_status, by_sex = counts(0), counts(2)
+    by_country = sorted(counts(1).items(), key=lambda item: (-item[1], item[0]))
+    by_month = sorted(counts(3).items())
     sector = func.unnest(ExpertProfile.sectors).label("sector")
     by_sector = await _rows(db, select(sector, func.count()).where(*where)
                             .group_by(literal_column("sector")).order_by(func.count().desc(),
                                                                          literal_column("sector")))
     sector_names = await sector_labels(db, tenant, locale)
-    country = func.coalesce(ExpertProfile.residence_country, "")
-    by_country = await _rows(db, select(country, func.count()).where(*where)
-                             .group_by(country).order_by(func.count().desc(), country))
-    sex = func.coalesce(ExpertProfile.gender, "undisclosed")
-    by_sex = dict(await _rows(db, select(sex, func.count()).where(*where).group_by(sex)))
-    by_language = await _rows(db, select(ExpertLanguage.language,
-                                         func.count(func.distinct(ExpertLanguage.profile_id)))
-                              .join(ExpertProfile, ExpertProfile.id == ExpertLanguage.profile_id)
-                              .where(ExpertLanguage.tenant_id == tenant.id, *where)
-                              .group_by(ExpertLanguage.language)
-                              .order_by(func.count(func.distinct(ExpertLanguage.profile_id)).desc(),
-                                        ExpertLanguage.language))
-    month = func.to_char(mission_day(tenant, ExpertProfile.created_at), "YYYY-MM")
-    by_month = await _rows(db, select(month, func.count()).where(*where)
-                           .group_by(month).order_by(month))
+    # One row per expert and language (a unique key): count(*) counts the experts. The
+    # profiles are joined only to filter them.
+    languages = select(ExpertLanguage.language, func.count()).where(
+        ExpertLanguage.tenant_id == tenant.id)
+    if len(where) > 1:
+        languages = languages.join(ExpertProfile, ExpertProfile.id == ExpertLanguage.profile_id
+                                   ).where(*where)
+    by_language = await _rows(db, languages.group_by(ExpertLanguage.language)
+                              .order_by(func.count().desc(), ExpertLanguage.language))
     return Section("registry", labels.section("registry"), [
         Table("experts_by_status", labels.table("experts_by_status"), labels.status_head(),
               [experts], _in_order(PROFILE_STATUSES, by_status, labels.profile_statuses()),
@@ -453,26 +460,27 @@ async def supply(db: AsyncSession, tenant: TenantContext, flt: ReportFilter, loc
                  today: date) -> Section:
     """For each sector and each skill open requests require: the requests and the experts
     they want, against the experts who could go now; the gap is where to recruit."""
+    # The experts who could go now, worked out once for both tables (the costly part).
+    ready = (select(ExpertProfile.id, ExpertProfile.sectors)
+             .where(*eligible_experts(tenant, today)).cte("ready").prefix_with("MATERIALIZED"))
     wanted = (select(AssignmentRequest.sector.label("code"),
                      func.count().label("requests"),
                      func.sum(AssignmentRequest.experts_wanted).label("wanted"))
               .where(*_open_requests(tenant, flt), AssignmentRequest.sector.is_not(None))
               .group_by(AssignmentRequest.sector).subquery())
-    sector = func.unnest(ExpertProfile.sectors).label("code")
-    pool = (select(sector, func.count().label("experts"))
-            .where(*eligible_experts(tenant, today))
+    sector = func.unnest(ready.c.sectors).label("code")
+    pool = (select(sector, func.count().label("experts")).select_from(ready)
             .group_by(literal_column("code")).subquery())
     code = func.coalesce(wanted.c.code, pool.c.code)
     requests, wanted_n = func.coalesce(wanted.c.requests, 0), func.coalesce(wanted.c.wanted, 0)
     experts = func.coalesce(pool.c.experts, 0)
-    gap = func.greatest(wanted_n - experts, 0)
-    by_sector_query = (select(code, requests, wanted_n, experts, gap)
-                       .select_from(wanted.join(pool, wanted.c.code == pool.c.code, full=True))
-                       .order_by(gap.desc(), wanted_n.desc(), code))
+    by_sector = (select(literal_column("1").label("part"), code.label("name"),
+                        requests.label("requests"), wanted_n.label("wanted"),
+                        experts.label("experts"),
+                        func.greatest(wanted_n - experts, 0).label("gap"))
+                 .select_from(wanted.join(pool, wanted.c.code == pool.c.code, full=True)))
     if flt.sector:
-        by_sector_query = by_sector_query.where(code == flt.sector)
-    by_sector = await _rows(db, by_sector_query)
-    names = await sector_labels(db, tenant, locale)
+        by_sector = by_sector.where(code == flt.sector)
 
     needed = (select(RequestSkill.skill_id.label("skill_id"), func.count().label("requests"),
                      func.sum(AssignmentRequest.experts_wanted).label("wanted"))
@@ -481,27 +489,32 @@ async def supply(db: AsyncSession, tenant: TenantContext, flt: ReportFilter, loc
                      *_open_requests(tenant, flt))
               .group_by(RequestSkill.skill_id).subquery())
     holders = (select(ExpertSkill.skill_id.label("skill_id"), func.count().label("experts"))
-               .join(ExpertProfile, ExpertProfile.id == ExpertSkill.profile_id)
-               .where(ExpertSkill.tenant_id == tenant.id, *eligible_experts(tenant, today),
+               .join(ready, ready.c.id == ExpertSkill.profile_id)
+               .where(ExpertSkill.tenant_id == tenant.id,
                       ExpertSkill.skill_id.in_(select(needed.c.skill_id)))
                .group_by(ExpertSkill.skill_id).subquery())
-    skill_name = func.coalesce(Skill.names[locale].astext, Skill.names["en"].astext, Skill.code)
     have = func.coalesce(holders.c.experts, 0)
-    skill_gap = func.greatest(needed.c.wanted - have, 0)
-    by_skill = await _rows(db, select(skill_name, needed.c.requests, needed.c.wanted, have,
-                                      skill_gap)
-                           .join_from(needed, Skill, Skill.id == needed.c.skill_id)
-                           .outerjoin(holders, holders.c.skill_id == needed.c.skill_id)
-                           .where(Skill.tenant_id == tenant.id)
-                           .order_by(skill_gap.desc(), needed.c.wanted.desc(), skill_name))
+    by_skill = (select(literal_column("2"),
+                       func.coalesce(Skill.names[locale].astext, Skill.names["en"].astext,
+                                     Skill.code),
+                       needed.c.requests, needed.c.wanted, have,
+                       func.greatest(needed.c.wanted - have, 0))
+                .join_from(needed, Skill, Skill.id == needed.c.skill_id)
+                .outerjoin(holders, holders.c.skill_id == needed.c.skill_id)
+                .where(Skill.tenant_id == tenant.id))
+    both = by_sector.union_all(by_skill).subquery()
+    rows = await _rows(db, select(both).order_by(both.c.part, both.c.gap.desc(),
+                                                 both.c.wanted.desc(), both.c.name))
+    names = await sector_labels(db, tenant, locale)
     columns = [Column(labels.open_requests()), Column(labels.experts_wanted()),
                Column(labels.experts_ready()), Column(labels.gap())]
     return Section("supply", labels.section("supply"), [
         Table("supply_by_sector", labels.table("supply_by_sector"), labels.sector_head(),
-              columns, [(names.get(c, c), [r, w, e, g]) for c, r, w, e, g in by_sector],
+              columns, [(names.get(c, c), [r, w, e, g]) for part, c, r, w, e, g in rows
+                        if part == 1],
               note=labels.note("supply")),
         Table("supply_by_skill", labels.table("supply_by_skill"), labels.skill_head(),
-              columns, [(name, [r, w, e, g]) for name, r, w, e, g in by_skill],
+              columns, [(name, [r, w, e, g]) for part, name, r, w, e, g in rows if part == 2],
               note=labels.note("skills")),
     ])
 
