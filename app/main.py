@@ -46,7 +46,7 @@ from app.matching.controllers import MATCHING_ROUTES
 from app.matching.participant_controllers import PARTICIPANT_ROUTES
 from app.matching.search_controllers import SEARCH_ROUTES
 from app.notifications.delivery import transport_for
-from app.partners.controllers import partner_detail, partner_list
+from app.partners.controllers import PARTNER_ROUTES
 from app.platform.controllers import platform_router
 from app.reports.controllers import REPORT_ROUTES
 from app.search.sync import ensure_indexes
@@ -78,7 +78,7 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 
 
 # Every page of a mission lives under /<mission slug>/.
-MISSION_ROUTES = [mission_home, partner_list, partner_detail, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
+MISSION_ROUTES = [mission_home, *PARTNER_ROUTES, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
                   *REQUEST_ROUTES, *ASSIGNMENT_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
                   *API_TOKEN_ROUTES, *JOB_ROUTES, *TRAINING_ROUTES, *REPORT_ROUTES]

@@ -12,6 +12,7 @@ import uuid
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from babel.core import Locale
@@ -54,6 +55,15 @@ class PartnerAgencySpec:
 
 
 @dataclass
+class FundingProjectSpec:
+    code: str
+    name: str
+    donor: str
+    start: date
+    end: date
+
+
+@dataclass
 class SkillSpec:
     code: str
     names: dict[str, str]
@@ -72,6 +82,7 @@ class MissionSpec:
     names: dict[str, str] = field(default_factory=dict)
     sectors: list[SectorSpec] = field(default_factory=list)
     partner_agencies: list[PartnerAgencySpec] = field(default_factory=list)
+    funding_projects: list[FundingProjectSpec] = field(default_factory=list)
     skills: list[SkillSpec] = field(default_factory=list)
     consent_version: int = 1
     consent_texts: dict[str, str] = field(default_factory=dict)  # locale -> notice text
@@ -124,7 +135,8 @@ def provisioning_step(step: ProvisioningStep) -> None:
 def _unowned_sections(spec: MissionSpec) -> list[str]:
     """Sections with content that no registered step would write (a domain not imported)."""
     owned = {section for step in _STEPS for section in step.sections}
-    return [name for name in ("partner_agencies", "skills", "consent_texts")
+    return [name for name in ("partner_agencies", "funding_projects", "skills",
+                                 "consent_texts")
             if getattr(spec, name) and name not in owned]
 
 
@@ -138,6 +150,7 @@ def load_mission(path: Path) -> MissionSpec:
             sectors=[SectorSpec(code=s["code"], names=dict(s["names"]))
                      for s in data.get("sectors", [])],
             partner_agencies=[PartnerAgencySpec(**p) for p in data.get("partner_agencies", [])],
+            funding_projects=[FundingProjectSpec(**p) for p in data.get("funding_projects", [])],
             skills=[SkillSpec(code=k["code"], names=dict(k["names"]),
                               synonyms=list(k.get("synonyms", [])), sector=k.get("sector"))
                     for k in data.get("skills", [])],

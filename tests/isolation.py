@@ -45,7 +45,7 @@ from tests.request_helpers import (
     an_open_assignment_request,
 )
 from tests.sso_helpers import a_turned_off_identity_provider
-from tests.training_helpers import a_training
+from tests.training_helpers import a_funding_project, a_training
 
 ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]
 
@@ -262,6 +262,10 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
                                                               "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/move": IsolationCase("training_id", a_training,
                                                               "POST", "staff"),
+    f"{M}/admin/funding/{{project_id:uuid}}": IsolationCase(
+        "project_id", a_funding_project, "GET", "mission_admin"),
+    f"{M}/admin/funding/{{project_id:uuid}}/status": IsolationCase(
+        "project_id", a_funding_project, "POST", "mission_admin"),
     f"{M}/admin/checklist/{{item_id:uuid}}": IsolationCase(
         "item_id", a_checklist_item, "POST", "mission_admin"),
     # The job queue has no row-level security: another mission's job is not found all the same.

@@ -14,6 +14,7 @@ from app.partners.models import PartnerAgency
 from app.trainings.models import SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_KINDS, Training
 from app.trainings.states import TRANSITIONS
 from tenants.context import tenant_scope
+from tenants.provisioning import MISSIONS_DIR, load_mission
 from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.conftest import speak
 
@@ -39,6 +40,7 @@ async def seeded(session_factory, missions):
 def test_the_demo_material_is_consistent():
     for slug in SLUGS:
         seeds = mission_trainings(slug)
+        projects = {p.code for p in load_mission(MISSIONS_DIR / f"{slug}.toml").funding_projects}
         keys = [s.key for s in seeds]
         assert len(keys) == len(set(keys))
         for seed in seeds:
@@ -47,6 +49,7 @@ def test_the_demo_material_is_consistent():
             for row in seed.institutions:
                 assert all(part <= total for part, total in zip(row[1:], seed.counts,
                                                                  strict=True))
+            assert not seed.project or seed.project in projects
             if seed.parent:  # parents come first
                 assert seed.parent in keys[:keys.index(seed.key)] and seed.kind == "cascade"
             state = "planned"
@@ -70,6 +73,8 @@ async def test_each_mission_gets_a_tot_with_two_cascade_levels(seeded, session_f
         assert max(levels.values()) == 2
         assert {t.status for t in trainings.values()} >= {"planned", "held", "submitted",
                                                           "returned", "approved"}
+        # Every demo training but the planned one names a funding project of its mission.
+        assert sum(t.funding_project_id is None for t in trainings.values()) == 1
 
 
 async def test_seeding_again_adds_nothing(seeded, session_factory, missions):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, UserSession
 from app.core.clock import now
-from app.partners.models import PartnerAgency
+from app.partners.models import FundingProject, PartnerAgency
 from app.trainings.models import Training
 from tenants.context import TenantContext, tenant_scope
 
@@ -58,3 +58,13 @@ async def a_training(db: AsyncSession, tenant: TenantContext,
         db.add(training)
         await db.commit()
     return training.id
+
+
+async def a_funding_project(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    """One of the mission's funding projects (from its mission file)."""
+    with tenant_scope(tenant):
+        project_id = await db.scalar(select(FundingProject.id).where(
+            FundingProject.tenant_id == tenant.id).order_by(FundingProject.code).limit(1))
+        await db.commit()
+    assert project_id is not None
+    return project_id

@@ -54,6 +54,9 @@ class Assignment(TenantScoped, Base):
     shortlist_entry_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("shortlist_entries.id", ondelete="SET NULL"))
     slot: Mapped[int] = mapped_column(Integer)
+    # The donor project that pays for it (app.partners.models.FundingProject), if known.
+    funding_project_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("funding_projects.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="planned")
     confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))

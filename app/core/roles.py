@@ -31,6 +31,7 @@ TRAININGS_VIEW = "trainings.view"    # see trainings: a partner user their agenc
 TRAININGS_RECORD = "trainings.record"  # record and submit trainings: a partner user for their
 #                                        agency, staff for any agency of the mission
 TRAININGS_REVIEW = "trainings.review"  # staff: every training of the mission; approve, return
+PARTNERS_MANAGE = "partners.manage"  # mission admin: the partner agencies and funding projects
 REPORTS_VIEW = "reports.view"        # staff: the mission's dashboards, supply against demand
 REPORTS_PARTNER = "reports.partner"  # a partner user: their agency's training figures
 
@@ -44,7 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "partner_user": frozenset({ACCOUNT_OWN, TRAININGS_VIEW, TRAININGS_RECORD, REPORTS_PARTNER}),
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
-                               API_TOKENS_MANAGE, JOBS_MANAGE, ASSIGNMENTS_CONFIGURE},
+                               API_TOKENS_MANAGE, JOBS_MANAGE, ASSIGNMENTS_CONFIGURE,
+                               PARTNERS_MANAGE},
 }
 # HQ oversees every mission with a mission admin's rights, plus the platform pages.
 PLATFORM_ADMIN_PERMISSIONS = PERMISSIONS["mission_admin"] | {PLATFORM_ADMIN}

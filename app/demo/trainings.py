@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts.models import Membership, User
 from app.core.actor import Actor, make_actor
 from app.demo.content import TrainingSeed, mission_trainings
-from app.partners.models import PartnerAgency
+from app.partners.models import FundingProject, PartnerAgency
 from app.trainings import services
 from app.trainings.models import SEX_CATEGORIES, Training
 from app.trainings.states import REVIEW_ACTIONS
@@ -36,7 +36,8 @@ async def _member(db: AsyncSession, tenant: TenantContext, local: str) -> Actor 
     return make_actor(row[0], row[1], "") if row else None
 
 
-def _form(seed: TrainingSeed, agency_id, parent_id, today: date) -> services.TrainingForm:
+def _form(seed: TrainingSeed, agency_id, parent_id, project_id,
+          today: date) -> services.TrainingForm:
     start = today + timedelta(days=seed.start)
     return services.TrainingForm(
         title=seed.title, kind=seed.kind, thematic_area=seed.area, curriculum=seed.curriculum,
@@ -44,6 +45,7 @@ def _form(seed: TrainingSeed, agency_id, parent_id, today: date) -> services.Tra
         end_date=(start + timedelta(days=seed.days - 1)).isoformat(), place=seed.place,
         facilitators=seed.facilitators, partner_agency_id=str(agency_id),
         parent_id=str(parent_id) if parent_id else "",
+        funding_project_id=str(project_id or ""),
         counts={sex: str(n) for sex, n in zip(SEX_CATEGORIES, seed.counts, strict=True)},
         institutions=[(i, {"institution": row[0],
                            **{sex: str(n) for sex, n in zip(SEX_CATEGORIES, row[1:],
@@ -65,6 +67,8 @@ async def seed_demo_trainings(session_factory: async_sessionmaker[AsyncSession],
             partner = await _member(db, tenant, PARTNER)
             agencies = {a.code: a.id for a in await db.scalars(select(PartnerAgency).where(
                 PartnerAgency.tenant_id == tenant.id))}
+            projects = {p.code: p.id for p in await db.scalars(select(FundingProject).where(
+                FundingProject.tenant_id == tenant.id))}
             await db.commit()
             if officer is None:
                 raise ValueError(f"{tenant.slug}: the demo programme officer is missing")
@@ -82,7 +86,8 @@ async def seed_demo_trainings(session_factory: async_sessionmaker[AsyncSession],
                 recorder = partner if partner is not None \
                     and partner.partner_agency_id == agency_id else officer
                 training = await services.create_training(
-                    db, tenant, recorder, _form(seed, agency_id, ids.get(seed.parent), today))
+                    db, tenant, recorder, _form(seed, agency_id, ids.get(seed.parent),
+                                              projects.get(seed.project), today))
                 ids[seed.key] = training.id
                 for action in seed.path:
                     who = officer if action in REVIEW_ACTIONS else recorder

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Response
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import TRAININGS_RECORD, TRAININGS_VIEW
 from app.i18n import gettext as _
+from app.partners.funding import list_funding_projects
 from app.partners.services import list_partner_agencies
 from app.trainings import labels, services
 from app.trainings.models import SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_STATUSES
@@ -86,6 +87,8 @@ def _read_form(data) -> TrainingForm:
         facilitators=data.get("facilitators", ""),
         partner_agency_id=data.get("partner_agency_id", ""),
         parent_id=data.get("parent_id", ""),
+        funding_project_id=data.get("funding_project_id", ""),
+        assignment_id=data.get("assignment_id", ""),
         counts={sex: data.get(sex, "") for sex in SEX_CATEGORIES},
         institutions=rows(data, "inst"), version=form_version(data.get("version")))
 
@@ -96,7 +99,8 @@ def _form_values(training, counts) -> tuple[dict, list[dict]]:
         "title", "kind", "thematic_area", "thematic_other", "curriculum", "target_group",
         "start_date", "end_date", "place", "facilitators", *SEX_CATEGORIES)}
     values["partner_agency_id"] = str(training.partner_agency_id)
-    values["parent_id"] = str(training.parent_id) if training.parent_id else ""
+    for name in ("parent_id", "funding_project_id", "assignment_id"):
+        values[name] = str(getattr(training, name) or "")
     return values, [{"institution": c.institution, **{s: getattr(c, s) for s in SEX_CATEGORIES}}
                     for c in counts]
 
@@ -105,12 +109,18 @@ def _with_blank_rows(institutions: list[dict]) -> list[dict]:
     return institutions + [{} for _i in range(BLANK_ROWS)]
 
 
-async def _form_context(db, tenant, actor, exclude=None) -> dict:
+async def _form_context(db, tenant, actor, training=None) -> dict:
     agencies = await services.agencies_for(db, tenant, actor)
-    parents = await services.parent_options(db, tenant, actor, exclude)
+    parents = await services.parent_options(db, tenant, actor,
+                                            training.id if training else None)
+    projects = await list_funding_projects(db, tenant)
+    kept = training.funding_project_id if training else None
     return {"agency_options": [(str(a.id), a.name) for a in agencies],
             "choose_agency": services.acting_as(actor, None) == services.STAFF,
             "parent_options": [(str(t.id), f"{t.title} ({t.start_date})") for t in parents],
+            "project_options": [(str(p.id), f"{p.code} — {p.name} ({p.donor})")
+                                for p in projects if p.status == "active" or p.id == kept],
+            "assignment_options": await services.assignment_options(db, tenant, actor),
             **_choices()}
 
 
@@ -175,7 +185,8 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
                 cascades=await services.cascade_sessions(db, tenant, view),
                 history=await services.history(db, tenant, view),
                 history_labels=labels.history(),
-                **(await _form_context(db, tenant, actor, training.id) if editable
+                project=await services.funding_project_of(db, tenant, training),
+                **(await _form_context(db, tenant, actor, training) if editable
                    else _choices()))
 
 

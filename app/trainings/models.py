@@ -35,6 +35,11 @@ class Training(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("partner_agencies.id", ondelete="CASCADE"))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="SET NULL"))
+    # The project that paid for it, and the assignment that delivered it (both optional).
+    funding_project_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("funding_projects.id", ondelete="SET NULL"))
+    assignment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignments.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(24))
     thematic_area: Mapped[str] = mapped_column(String(32))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, User
 from app.accounts.services import members_who_can
+from app.assignments.services import get_assignment, list_assignments
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
@@ -28,7 +29,8 @@ from app.core.roles import PERMISSIONS, TRAININGS_RECORD, TRAININGS_REVIEW
 from app.core.versions import bump_version, check_version
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
-from app.partners.models import PartnerAgency
+from app.partners.funding import funding_project_choice
+from app.partners.models import FundingProject, PartnerAgency
 from app.trainings.labels import status_label
 from app.trainings.models import (
     SEX_CATEGORIES,
@@ -206,6 +208,8 @@ class TrainingForm:
     facilitators: str = ""
     partner_agency_id: str = ""
     parent_id: str = ""
+    funding_project_id: str = ""
+    assignment_id: str = ""
     counts: dict[str, str] = field(default_factory=dict)
     institutions: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     version: int | None = None
@@ -286,13 +290,18 @@ async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
     if form.parent_id.strip():
         parent_id = await _parent(db, tenant, actor, errors, form.parent_id.strip(), kind,
                                   agency_id, training)
+    project_id = await funding_project_choice(
+        db, tenant, errors, "funding_project_id", form.funding_project_id,
+        keep=training.funding_project_id if training is not None else None)
+    assignment_id = await _assignment(db, tenant, actor, errors, form.assignment_id, training)
     if errors:
         raise FormErrors(errors)
     assert agency_id is not None
     values = {"title": title, "kind": kind, "thematic_area": area,
               "thematic_other": area_other if area == "other" else "",
               "curriculum": curriculum, "target_group": target, "start_date": start,
-              "end_date": end, "place": place, "facilitators": facilitators, **counts}
+              "end_date": end, "place": place, "facilitators": facilitators,
+              "funding_project_id": project_id, "assignment_id": assignment_id, **counts}
     return _Valid(values, rows, agency_id, parent_id)
 
 
@@ -335,6 +344,45 @@ async def _parent(db: AsyncSession, tenant: TenantContext, actor: Actor, errors:
     return parent.id
 
 
+async def assignment_options(db: AsyncSession, tenant: TenantContext,
+                             actor: Actor) -> list[tuple[str, str]]:
+    """The assignments staff may name as the one that delivered a training (partner users
+    do not see assignments: they keep what staff chose)."""
+    if acting_as(actor, None) != STAFF:
+        return []
+    return [(str(v.assignment.id), f"{v.request.title} — {v.profile.full_name}")
+            for v in await list_assignments(db, tenant, actor)
+            if v.assignment.status != "cancelled"]
+
+
+async def _assignment(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      errors: FieldErrors, raw: str,
+                      training: Training | None) -> uuid.UUID | None:
+    kept = training.assignment_id if training is not None else None
+    if acting_as(actor, None) != STAFF:
+        return kept
+    wanted = errors.option_id("assignment_id", raw.strip())
+    if wanted is None or wanted == kept:
+        return wanted
+    try:
+        view = await get_assignment(db, tenant, actor, wanted)
+    except NotFoundException:
+        view = None
+    if view is None or view.assignment.status == "cancelled":
+        errors["assignment_id"] = _("Choose one of the options listed.")
+        return None
+    return wanted
+
+
+async def funding_project_of(db: AsyncSession, tenant: TenantContext,
+                             training: Training) -> FundingProject | None:
+    if training.funding_project_id is None:
+        return None
+    return await db.scalar(select(FundingProject).where(
+        FundingProject.tenant_id == tenant.id,
+        FundingProject.id == training.funding_project_id))
+
+
 def _snapshot(training: Training, rows: list[dict]) -> dict:
     return {"title": training.title, "kind": training.kind,
             "thematic_area": training.thematic_area, "thematic_other": training.thematic_other,
@@ -344,6 +392,9 @@ def _snapshot(training: Training, rows: list[dict]) -> dict:
             "place": training.place, "facilitators": training.facilitators,
             "partner_agency_id": str(training.partner_agency_id),
             "parent_id": str(training.parent_id) if training.parent_id else None,
+            "funding_project_id": (str(training.funding_project_id)
+                                   if training.funding_project_id else None),
+            "assignment_id": str(training.assignment_id) if training.assignment_id else None,
             **{sex: getattr(training, sex) for sex in SEX_CATEGORIES},
             "institutions": rows}
 
