@@ -17,6 +17,7 @@ from app.experts.models import (
     ExpertSkill,
     Skill,
 )
+from app.partners.models import FundingProject
 from app.trainings.models import Training
 from tenants.context import TenantContext, tenant_scope
 from tests.request_helpers import make_institution
@@ -32,6 +33,7 @@ def at(day: str) -> datetime:
 class ReportData:
     agency_x: uuid.UUID     # the partner user's agency
     agency_y: uuid.UUID
+    project_id: uuid.UUID   # paid for assignment 1 and the first two trainings
 
 
 # (number, status, sectors, country, gender, registered, languages, consent, skill)
@@ -61,7 +63,10 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
                        synonyms=[], source="mission")
             s2 = Skill(tenant_id=tid, code="rpt_syllabus", names={"en": "Syllabus design"},
                        synonyms=[], source="mission")
-            db.add_all([s1, s2])
+            project = FundingProject(tenant_id=tid, code="RPT-1", name="Reports test project",
+                                     donor="Test donor", start_date=date(2026, 1, 1),
+                                     end_date=date(2027, 12, 31))
+            db.add_all([s1, s2, project])
             await db.flush()
             profiles = {}
             for number, status, sectors, country, gender, day, languages, consent, skill \
@@ -117,7 +122,7 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
                                      required=False)])
             a1 = Assignment(tenant_id=tid, request_id=r1.id, profile_id=profiles[901].id,
                             slot=1, status="completed", created_at=at("2026-01-20T00:00:00"),
-                            actual_end=date(2026, 4, 10))
+                            actual_end=date(2026, 4, 10), funding_project_id=project.id)
             a2 = Assignment(tenant_id=tid, request_id=r4.id, profile_id=profiles[902].id,
                             slot=1, status="in_progress", created_at=at("2026-03-09T00:00:00"))
             a3 = Assignment(tenant_id=tid, request_id=r6.id, profile_id=profiles[902].id,
@@ -128,8 +133,10 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
                               relevance=5, quality=4, timeliness=3, knowledge_transfer=4,
                               would_host_again=4))
 
-            def training(agency, kind, area, target, start, status, parent=None, **counts):
+            def training(agency, kind, area, target, start, status, parent=None, funded=False,
+                         **counts):
                 row = Training(tenant_id=tid, partner_agency_id=agency, kind=kind,
+                               funding_project_id=project.id if funded else None,
                                thematic_area=area, target_group=target,
                                title=f"{kind} {start}", start_date=date.fromisoformat(start),
                                end_date=date.fromisoformat(start), status=status,
@@ -137,10 +144,11 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
                 db.add(row)
                 return row
             t1 = training(agency_x, "training_of_trainers", "counter_trafficking", "Prosecutors",
-                          "2026-01-12", "held", female=3, male=7)
+                          "2026-01-12", "held", funded=True, female=3, male=7)
             await db.flush()
             t2 = training(agency_x, "cascade", "counter_trafficking", "Police officers",
-                          "2026-02-10", "approved", t1.id, female=6, male=2, other=1)
+                          "2026-02-10", "approved", t1.id, funded=True, female=6, male=2,
+                          other=1)
             await db.flush()
             training(agency_y, "cascade", "counter_trafficking", " Police officers ",
                      "2026-04-05", "submitted", t2.id, female=2, male=2)
@@ -149,4 +157,4 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
             training(agency_y, "training", "border_management", "Police officers",
                      "2026-05-02", "planned", female=5)
             await db.commit()
-    return ReportData(agency_x, agency_y)
+    return ReportData(agency_x, agency_y, project.id)

@@ -193,6 +193,8 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{A}/experts/{{profile_id:uuid}}"): TOKEN_ONLY,
     ("GET", f"{A}/requests"): TOKEN_ONLY,
     ("GET", f"{A}/requests/{{request_id:uuid}}"): TOKEN_ONLY,
+    ("GET", f"{A}/reports/dashboard"): TOKEN_ONLY,
+    ("GET", f"{A}/reports/supply"): TOKEN_ONLY,
     ("GET", f"{A}/requests/{{request_id:uuid}}/matches"): TOKEN_ONLY,
     # The API's OpenAPI schema is public (JSON; unknown paths under it are 404).
     ("GET", "/api/v1/schema"): EVERYONE,
@@ -216,6 +218,9 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/reports/supply"): STAFF,
     ("GET", f"{M}/reports/supply/export.csv"): STAFF,
     ("GET", f"{M}/reports/supply/export.xlsx"): STAFF,
+    ("GET", f"{M}/reports/project"): STAFF,
+    ("GET", f"{M}/reports/project/export.csv"): STAFF,
+    ("GET", f"{M}/reports/project/export.xlsx"): STAFF,
     ("GET", f"{M}/reports/partner"): frozenset({"partner_user"}),
     ("GET", f"{M}/reports/partner/export.csv"): frozenset({"partner_user"}),
     ("GET", f"{M}/reports/partner/export.xlsx"): frozenset({"partner_user"}),

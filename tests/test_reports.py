@@ -16,6 +16,7 @@ from app.reports.charts import bar_chart
 from app.reports.tables import COUNT, MEAN, Column, Table, protect
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.api_helpers import api_token, bearer
 from tests.html import field_error, parse, select_all, table_rows
 from tests.reports_helpers import ReportData, fill_report_data
 
@@ -205,6 +206,62 @@ async def test_a_partner_export_is_protected_like_the_screen(client, data, signe
     response = await client.get("/sudan/reports/partner/export.csv?table=mission.trainings_by_area")
     rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert rows[1:] == figures(body, "mission.trainings_by_area")
+
+
+# --- funding projects -----------------------------------------------------------------------
+
+async def test_a_project_report_shows_what_the_project_paid_for(client, data, officer):
+    body = await dashboard(client, "/sudan/reports/project")
+    assert not select_all(body, "table[data-table]")  # nothing until a project is chosen
+    body = await dashboard(client, f"/sudan/reports/project?project={data.project_id}")
+    assert "Reports test project" in select_all(body, "#project-heading")
+    assert figures(body, "assignments.assignments_by_status")[-1] == ["Total", "1"]
+    assert figures(body, "assignments.completed_by_quarter") == [["2026-Q2", "1"],
+                                                                 ["Total", "1"]]
+    assert figures(body, "trainings.trainings_by_quarter") == [["2026-Q1", "2", "19"],
+                                                               ["Total", "2", "19"]]
+    # The cascades below the project's training of trainers count, whoever paid for them.
+    assert figures(body, "trainings.cascade_reach") == [
+        ["training_of_trainers 2026-01-12", "2", "10", "13"], ["Total", "2", "10", "13"]]
+    body = await dashboard(client, f"/sudan/reports/project?project={data.project_id}"
+                                   "&from=2026-02-01")
+    assert figures(body, "trainings.trainings_by_quarter") == [["2026-Q1", "1", "9"],
+                                                               ["Total", "1", "9"]]
+    # The dashboard filters on it too: what the project paid for, the registry as it is.
+    body = await dashboard(client, f"/sudan/reports?project={data.project_id}")
+    assert figures(body, "registry.experts_by_status")[-1] == ["Total", "8"]
+    assert figures(body, "trainings.participants_by_sex")[-1] == ["Total", "19"]
+    response = await client.get(f"/sudan/reports/project?project={data.agency_x}")
+    assert response.status_code == 400
+    assert field_error(response.text, "project") == "Choose one of the options listed."
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+async def test_the_api_gives_the_same_figures_as_the_page(client, data, officer, session_factory,
+                                                        missions):
+    body = await dashboard(client, f"/sudan/reports?project={data.project_id}")
+    use_session(client, None)
+    token = await api_token(session_factory, missions["sudan"], "reports")
+    response = await client.get(f"/api/v1/sudan/reports/dashboard?project={data.project_id}",
+                                headers=bearer(token))
+    assert response.status_code == 200, response.text
+    tables = {f"{s['key']}.{t['key']}": t for s in response.json()["sections"]
+              for t in s["tables"]}
+    assert list(tables) == [t.attributes["data-table"]
+                            for t in parse(body).css("table[data-table]")]
+    for key, table in tables.items():
+        assert [[row["label"], *row["values"]] for row in table["rows"]] == figures(body, key)
+    response = await client.get("/api/v1/sudan/reports/supply?sector=education",
+                                headers=bearer(token))
+    assert response.json()["sections"][0]["tables"][0]["rows"] == [
+        {"label": "Education", "values": ["1", "1", "1", "0"]}]
+    for query in ("sector=astrology", f"agency={data.project_id}", "from=2026-03-01&to=2026-01-01",
+                  "area=cooking"):
+        response = await client.get(f"/api/v1/sudan/reports/dashboard?{query}",
+                                    headers=bearer(token))
+        assert response.status_code == 400, query
+        assert response.json()["error"]["details"], query
 
 
 # --- HQ -------------------------------------------------------------------------------------

@@ -12,20 +12,23 @@ Every error is a JSON body (app.web.errors), never a page.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
 from litestar import MediaType, Response, Router, get
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, Parameter, QueryParameter
 
 from app.api import schemas, services
 from app.api.tokens import ApiAuthFailed, authenticate_call
+from app.reports.services import ReportFilter
+from app.trainings.models import THEMATIC_AREAS
 from app.web.context import MISSION_PARAM, client_ip, provide_tenant
 from app.web.deps import CurrentTenant, Db, Search
 
@@ -149,7 +152,51 @@ async def api_request_matches(
     return await services.request_matches(db, tenant, search, request_id, limit, locale=lang)
 
 
-API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches]
+From = Annotated[date | None, QueryParameter(
+    name="from", description="From this day, e.g. 2026-01-01.")]
+To = Annotated[date | None, QueryParameter(
+    name="to", description="Up to this day, e.g. 2026-03-31.")]
+Area = Annotated[Literal[THEMATIC_AREAS] | None, Parameter(  # type: ignore[valid-type]
+    description="A thematic area of trainings.")]
+Id = Annotated[uuid.UUID | None, Parameter(description="The id of the mission's record.")]
+
+
+def _report_filter(period_from: date | None, period_to: date | None, sector: str | None,
+                   area: str | None, agency: uuid.UUID | None,
+                   project: uuid.UUID | None) -> ReportFilter:
+    if period_from and period_to and period_to < period_from:
+        raise ValidationException(extra=[{"key": "to", "source": "query",
+                                          "message": "the end comes before the start"}])
+    return ReportFilter(period_from=period_from, period_to=period_to, sector=sector or "",
+                        thematic_area=area or "", agency_id=agency, project_id=project)
+
+
+@get("/reports/dashboard", name="api.reports.dashboard", responses=ERRORS,
+     operation_id="getDashboard", summary="The mission dashboard's figures")
+async def api_report_dashboard(
+        tenant: CurrentTenant, db: Db,
+        period_from: From = None, period_to: To = None, sector: Sector = None,
+        area: Area = None, agency: Id = None, project: Id = None,
+        lang: Lang = "en") -> schemas.Report:
+    """Every table of the mission dashboard (registry, demand, assignments, trainings) with
+    the same figures as the page and its exports, for the filters given."""
+    flt = _report_filter(period_from, period_to, sector, area, agency, project)
+    return await services.report(db, tenant, "dashboard", flt, lang)
+
+
+@get("/reports/supply", name="api.reports.supply", responses=ERRORS,
+     operation_id="getSupply", summary="Supply against demand")
+async def api_report_supply(
+        tenant: CurrentTenant, db: Db,
+        period_from: From = None, period_to: To = None, sector: Sector = None,
+        lang: Lang = "en") -> schemas.Report:
+    """Open requests against the experts who could go now, by sector and required skill."""
+    flt = _report_filter(period_from, period_to, sector, None, None, None)
+    return await services.report(db, tenant, "supply", flt, lang)
+
+
+API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches,
+              api_report_dashboard, api_report_supply]
 
 
 def api_router() -> Router:

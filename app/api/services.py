@@ -5,22 +5,28 @@ What an integrator may see is decided here, once:
   erased; app.search.documents.expert_documents), any other expert is a 404;
 - assignment requests: every request of the mission except drafts (a draft is still the
   institution's work in progress);
-- matches: find_candidates exactly as the staff's workspace calls it (no filters).
+- matches: find_candidates exactly as the staff's workspace calls it (no filters);
+- reports: the figures of the staff's report pages (app.reports), unsuppressed.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from sqlalchemy import any_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import schemas
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.core.clock import now
 from app.experts.models import ExpertConsent, ExpertLanguage, ExpertProfile, Skill
+from app.i18n import reset_locale, set_locale
 from app.institutions.models import HostInstitution
 from app.matching.services import MatchFilters, find_candidates
+from app.reports import labels as report_labels
+from app.reports import services as reports
+from app.reports.services import ReportFilter
 from app.search.documents import NOT_INDEXED, expert_documents
 from search_index import SearchBackend
 from tenants.context import TenantContext
@@ -169,3 +175,34 @@ async def request_matches(db: AsyncSession, tenant: TenantContext, search: Searc
     found = await find_candidates(db, tenant, search, request, MatchFilters(), locale,
                                   limit=limit)
     return schemas.matches_out(request, found, locale)
+
+
+# --- reports -------------------------------------------------------------------------------
+
+async def report(db: AsyncSession, tenant: TenantContext, name: str, flt: ReportFilter,
+                 locale: str) -> schemas.Report:
+    """The mission dashboard or supply against demand, as staff see them (a token is made by
+    a mission admin and reads the mission's registry already). A filter naming no sector,
+    agency or project of the mission is refused like a bad parameter."""
+    options = await reports.filter_options(db, tenant, locale, ("sector", "agency", "project"))
+    wrong = [(key, value) for key, value, known in (
+        ("sector", flt.sector, [code for code, _n in options["sectors"]]),
+        ("agency", str(flt.agency_id or ""), [i for i, _n in options["agencies"]]),
+        ("project", str(flt.project_id or ""), [i for i, _n in options["projects"]]))
+        if value and value not in known]
+    if wrong:
+        raise ValidationException(extra=[
+            {"key": key, "source": "query", "message": f"no {key} {value!r} in this mission"}
+            for key, value in wrong])
+    token = set_locale(locale)
+    try:
+        if name == "supply":
+            sections = [await reports.supply(db, tenant, flt, locale, now().date())]
+        else:
+            sections = [await reports.registry(db, tenant, flt, locale),
+                        await reports.demand(db, tenant, flt, locale),
+                        await reports.assignments(db, tenant, flt, locale),
+                        await reports.trainings(db, tenant, flt)]
+        return schemas.report_out(name, sections, report_labels.total())
+    finally:
+        reset_locale(token)

@@ -30,32 +30,39 @@ class Report:
     permission: str
     # Which filters the report offers: period always, then these.
     filters: tuple[str, ...]
-    load: Callable[..., Awaitable[list[Section]]]
+    # (sections, what else the page shows: the agency, the project)
+    load: Callable[..., Awaitable[tuple[list[Section], dict]]]
 
 
-async def _mission(db, tenant, actor, flt, locale) -> list[Section]:
-    return await services.mission_dashboard(db, tenant, actor, flt, locale)
+async def _mission(db, tenant, actor, flt, locale) -> tuple[list[Section], dict]:
+    return await services.mission_dashboard(db, tenant, actor, flt, locale), {}
 
 
-async def _supply(db, tenant, actor, flt, locale) -> list[Section]:
-    return await services.supply_page(db, tenant, actor, flt, locale, now().date())
+async def _supply(db, tenant, actor, flt, locale) -> tuple[list[Section], dict]:
+    return await services.supply_page(db, tenant, actor, flt, locale, now().date()), {}
 
 
-async def _partner(db, tenant, actor, flt, locale) -> list[Section]:
-    _agency, sections = await services.partner_dashboard(db, tenant, actor, flt)
-    return sections
+async def _partner(db, tenant, actor, flt, locale) -> tuple[list[Section], dict]:
+    agency, sections = await services.partner_dashboard(db, tenant, actor, flt)
+    return sections, {"agency": agency}
+
+
+async def _project(db, tenant, actor, flt, locale) -> tuple[list[Section], dict]:
+    project, sections = await services.project_report(db, tenant, actor, flt, locale)
+    return sections, {"project": project}
 
 
 REPORTS = {
-    "": Report("", REPORTS_VIEW, ("sector", "area", "agency"), _mission),
+    "": Report("", REPORTS_VIEW, ("sector", "area", "agency", "project"), _mission),
     "supply": Report("supply", REPORTS_VIEW, ("sector",), _supply),
-    "partner": Report("partner", REPORTS_PARTNER, ("area",), _partner),
+    "project": Report("project", REPORTS_VIEW, ("project",), _project),
+    "partner": Report("partner", REPORTS_PARTNER, ("area", "project"), _partner),
 }
 
 
 def _title(report: Report) -> str:
     return {"": _("Mission dashboard"), "supply": _("Supply against demand"),
-            "partner": _("Our figures")}[report.key]
+            "project": _("Project report"), "partner": _("Our figures")}[report.key]
 
 
 def read_period(params, errors: FieldErrors | None = None) -> ReportFilter:
@@ -83,6 +90,10 @@ async def _filter(db, tenant, report: Report, params, locale: str) -> tuple[Repo
         flt.agency_id = errors.option_id("agency", params.get("agency", ""))
         if flt.agency_id and str(flt.agency_id) not in dict(options["agencies"]):
             errors["agency"] = _("Choose one of the options listed.")
+    if "project" in report.filters:
+        flt.project_id = errors.option_id("project", params.get("project", ""))
+        if flt.project_id and str(flt.project_id) not in dict(options["projects"]):
+            errors["project"] = _("Choose one of the options listed.")
     return flt, options
 
 
@@ -91,11 +102,12 @@ def _path(report: Report) -> str:
 
 
 def _report_page(request: Request, tenant, report: Report, flt: ReportFilter, options: dict,
-                 sections: list[Section]) -> Response:
+                 sections: list[Section], shown: dict | None = None) -> Response:
     rtl = text_direction(request.state.locale) == "rtl"
     return page(request, "reports/report.html", status_code=400 if flt.errors else 200,
                 title=_title(report), report=report, base=f"/{tenant.slug}{_path(report)}",
                 flt=flt, errors=flt.errors, options=options,
+                **{"project": None, "agency": None, **(shown or {})},
                 sections=[(s, [present(t, f"{s.key}.{t.key}", rtl) for t in s.tables])
                           for s in sections])
 
@@ -107,8 +119,9 @@ def _page_for(report: Report):
                       actor: CurrentActor) -> Response:
         locale = request.state.locale
         flt, options = await _filter(db, tenant, report, request.query_params, locale)
-        sections = [] if flt.errors else await report.load(db, tenant, actor, flt, locale)
-        return _report_page(request, tenant, report, flt, options, sections)
+        sections, shown = ([], {}) if flt.errors else \
+            await report.load(db, tenant, actor, flt, locale)
+        return _report_page(request, tenant, report, flt, options, sections, shown)
     return handler
 
 
@@ -124,13 +137,13 @@ def _export_for(report: Report, extension: str):
         if flt.errors:
             return _report_page(request, tenant, report, flt, options, [])
         wanted = request.query_params.get("table", "")
-        sections = await report.load(db, tenant, actor, flt, locale)
+        sections, shown = await report.load(db, tenant, actor, flt, locale)
         tables = services.all_tables(sections)
         if wanted:
             tables = [(key, table) for key, table in tables if key == wanted]
             if not tables:
                 flt.errors["table"] = _("Choose a table of the report to download.")
-                return _report_page(request, tenant, report, flt, options, sections)
+                return _report_page(request, tenant, report, flt, options, sections, shown)
         name = f"{tenant.slug}-report-{report.key or 'mission'}"
         if extension == "csv":
             return csv_download(name, tables, one=bool(wanted))

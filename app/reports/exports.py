@@ -30,7 +30,10 @@ def sheet(table: Table, numbers: bool = False) -> tuple[list[str], list[list]]:
 
 
 def csv_download(name: str, tables: list[tuple[str, Table]], one: bool):
-    """One table, or every table one below the other under its title."""
+    """One table, or every table one below the other under its title (none: an empty file,
+    as a report with nothing chosen yet has no table)."""
+    if not tables:
+        return download(f"{name}.csv", "text/csv", csv_text([], []).encode("utf-8"))
     if one:
         return download(f"{name}-{tables[0][0]}.csv", "text/csv",
                         csv_text(*sheet(tables[0][1])).encode("utf-8"))
@@ -46,6 +49,8 @@ def xlsx_download(name: str, tables: Iterable[tuple[str, Table]]):
     section's only where two sections show the same table (a partner's agency and the
     mission)."""
     tables = list(tables)
+    if not tables:
+        return download(f"{name}.xlsx", XLSX, xlsx_bytes([("report", [], [])]))
     short = [table.key for _key, table in tables]
     names = short if len(set(short)) == len(short) else [key for key, _t in tables]
     return download(f"{name}.xlsx", XLSX, xlsx_bytes(

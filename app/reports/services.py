@@ -47,7 +47,8 @@ from app.experts.models import (
     ExpertSkill,
     Skill,
 )
-from app.partners.models import PartnerAgency
+from app.partners.funding import get_funding_project, list_funding_projects
+from app.partners.models import FundingProject, PartnerAgency
 from app.partners.services import list_partner_agencies
 from app.reports import labels
 from app.reports.tables import DAYS, MEAN, RATE, Column, Table, protect
@@ -73,12 +74,14 @@ class ReportFilter:
     sector: str = ""
     thematic_area: str = ""
     agency_id: uuid.UUID | None = None
+    # Assignments and activities it paid for (requests and the registry carry no project).
+    project_id: uuid.UUID | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
     def query(self, **extra: str) -> str:
         values = {"from": self.period_from or "", "to": self.period_to or "",
                   "sector": self.sector, "area": self.thematic_area,
-                  "agency": self.agency_id or "", **extra}
+                  "agency": self.agency_id or "", "project": self.project_id or "", **extra}
         return urlencode({k: str(v) for k, v in values.items() if v})
 
 
@@ -270,6 +273,8 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
              *in_period(flt, mission_day(tenant, Assignment.created_at))]
     if flt.sector:
         where.append(AssignmentRequest.sector == flt.sector)
+    if flt.project_id:
+        where.append(Assignment.funding_project_id == flt.project_id)
     joined = select().select_from(Assignment).join(
         AssignmentRequest, AssignmentRequest.id == Assignment.request_id)
     by_status = dict(await _rows(db, joined.add_columns(Assignment.status, func.count())
@@ -293,6 +298,8 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
                   Assignment.status.in_(DONE), *in_period(flt, ended)]
     if flt.sector:
         done_where.append(AssignmentRequest.sector == flt.sector)
+    if flt.project_id:
+        done_where.append(Assignment.funding_project_id == flt.project_id)
     by_quarter = await _rows(db, joined.add_columns(quarter, func.count())
                              .where(*done_where).group_by(quarter).order_by(quarter))
     count = Column(labels.assignments())
@@ -323,6 +330,8 @@ def _training_filter(tenant: TenantContext, flt: ReportFilter,
         where.append(Training.thematic_area == flt.thematic_area)
     if agency_id is not None:
         where.append(Training.partner_agency_id == agency_id)
+    if flt.project_id:
+        where.append(Training.funding_project_id == flt.project_id)
     return where
 
 
@@ -525,13 +534,16 @@ async def filter_options(db: AsyncSession, tenant: TenantContext, locale: str,
                          filters: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
     """The choices of a report's filter form: the mission's sectors and partner agencies."""
     options: dict[str, list[tuple[str, str]]] = {
-        "sectors": [], "agencies": [], "areas": labels.thematic_areas()}
+        "sectors": [], "agencies": [], "projects": [], "areas": labels.thematic_areas()}
     if "sector" in filters:
         options["sectors"] = [(s.code, s.display_name(locale))
                               for s in await list_sectors(db, tenant)]
     if "agency" in filters:
         options["agencies"] = [(str(a.id), a.name)
                                for a in await list_partner_agencies(db, tenant)]
+    if "project" in filters:  # closed projects too: their outputs stay to be reported
+        options["projects"] = [(str(p.id), f"{p.name} ({p.donor})")
+                               for p in await list_funding_projects(db, tenant)]
     return options
 
 
@@ -567,7 +579,8 @@ async def partner_dashboard(db: AsyncSession, tenant: TenantContext, actor: Acto
     own = await trainings(db, tenant, flt, scope.agency_id, key="own",
                           title=labels.own_agency(agency.name))
     everyone = await trainings(db, tenant, ReportFilter(
-        period_from=flt.period_from, period_to=flt.period_to, thematic_area=flt.thematic_area),
+        period_from=flt.period_from, period_to=flt.period_to, thematic_area=flt.thematic_area,
+        project_id=flt.project_id),
         key="mission", title=labels.section("mission_trainings"))
     # Another agency's cascades and activities are not a partner's to see one by one.
     everyone.tables = [protect(t) for t in everyone.tables if t.key not in (
@@ -575,8 +588,18 @@ async def partner_dashboard(db: AsyncSession, tenant: TenantContext, actor: Acto
     return agency, [own, everyone]
 
 
-def find_table(sections: list[Section], key: str) -> Table | None:
-    return next((t for s in sections for t in s.tables if f"{s.key}.{t.key}" == key), None)
+async def project_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                         flt: ReportFilter, locale: str
+                         ) -> tuple[FundingProject | None, list[Section]]:
+    """What one funding project paid for in the period: its assignments and its activities
+    (nothing until a project is chosen)."""
+    if not scope_for(actor).staff:
+        raise PermissionDeniedException()
+    if flt.project_id is None:
+        return None, []
+    project = await get_funding_project(db, tenant, flt.project_id)
+    return project, [await assignments(db, tenant, flt, locale),
+                     await trainings(db, tenant, flt)]
 
 
 def all_tables(sections: list[Section]) -> list[tuple[str, Table]]:
