@@ -120,7 +120,8 @@ async def test_filters_are_in_the_url(client, data, officer):
     body = await dashboard(client, "/sudan/reports?sector=education")
     assert figures(body, "registry.experts_by_status")[2] == ["Verified", "4"]
     assert figures(body, "demand.requests_by_sector") == [["Education", "2"], ["Total", "2"]]
-    body = await dashboard(client, f"/sudan/reports?agency={data.agency_x}&area=counter_trafficking")
+    body = await dashboard(client, f"/sudan/reports?agency={data.agency_x}"
+                                   "&area=counter_trafficking")
     assert figures(body, "trainings.trainings_by_quarter") == [["2026-Q1", "2", "19"],
                                                                ["Total", "2", "19"]]
     # The form shows the filters chosen, and the exports carry them.

@@ -222,9 +222,10 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Diaspora Bridge API", version="1.0.0", path=SCHEMA_PATH,
         description=(
-            "Read-only access to one mission's experts, assignment requests and matching "
-            "results. Authenticate with an API token created by a mission admin "
-            "(Authorization: Bearer <token>); a token works for its own mission only. "
+            "Read-only access to one mission's experts, assignment requests, matching "
+            "results and report figures. Authenticate with an API token created by a "
+            "mission admin (Authorization: Bearer <token>); a token works for its own "
+            "mission only. "
             "Experts appear only while they consent to matching, with their name only when "
             "they consent to sharing their profile with host institutions; contact details "
             "are never published. Errors: {\"error\": {\"status\": ..., \"message\": ...}}."),

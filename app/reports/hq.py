@@ -40,7 +40,8 @@ async def mission_totals(db: AsyncSession, actor: Actor, missions: list[TenantCo
     await db.commit()  # end the unscoped transaction: each mission is read in its own scope
     rows: list[tuple[str, list[float | int | None]]] = []
     held = [Training.status != NOT_HELD, *in_period(flt, Training.start_date)]
-    people: ColumnElement = sum((getattr(Training, sex) for sex in SEX_CATEGORIES), start=literal_column("0"))
+    people: ColumnElement = sum((getattr(Training, sex) for sex in SEX_CATEGORIES),
+                                start=literal_column("0"))
     for mission in missions:
         ended = func.coalesce(Assignment.actual_end, Assignment.planned_end,
                               mission_day(mission, Assignment.updated_at))

@@ -423,7 +423,8 @@ async def cascade_reach(db: AsyncSession, tenant: TenantContext, flt: ReportFilt
                           .where(child.c.parent_id == tree.c.id, tree.c.depth < 20, *below))
     member = t.alias("member")
     root = t.alias("root_training")
-    people: ColumnElement = sum((member.c[sex] for sex in SEX_CATEGORIES), start=literal_column("0"))
+    people: ColumnElement = sum((member.c[sex] for sex in SEX_CATEGORIES),
+                                start=literal_column("0"))
     is_root = tree.c.id == tree.c.root
     return await _rows(db, select(
         root.c.title, func.count().filter(~is_root),
