@@ -182,20 +182,23 @@ async def test_a_partner_sees_their_agency_as_it_is_and_the_mission_protected(
     # Their cascades, not another agency's session below them.
     assert figures(body, "own.cascade_reach") == [
         ["training_of_trainers 2026-01-12", "1", "10", "9"], ["Total", "1", "10", "9"]]
-    # The whole mission: 1 to 4 hidden, and the counts that would give them away.
-    assert figures(body, "mission.participants_by_sex") == [
-        ["Female", "23"], ["Male", "19"], ["Other", "<5"], ["Not recorded", "<5"],
-        ["Total", "46"]]
-    assert figures(body, "mission.trainings_by_quarter") == [
-        ["2026-Q1", "<5", "19"], ["2026-Q2", "<5", "27"], ["Total", "<5", "46"]]
-    # Counter-trafficking's one "other" hides its smaller count of women (else 23 - 11 - 11
-    # - 0 tells it) and protection's 3 not recorded its 8 men; then each of those columns
-    # hides its other cell (else the column's total tells it).
-    assert figures(body, "mission.trainings_by_area") == [
-        ["Counter-trafficking", "<5", "<5", "<5", "<5", "0", "23"],
-        ["Protection", "<5", "<5", "<5", "0", "<5", "23"],
-        ["Total", "<5", "23", "19", "<5", "<5", "46"]]
-    assert not select_all(body, 'table[data-table="mission.cascade_reach"]')
+    # The other agencies (Beta's two activities): 1 to 4 hidden, and the counts that would
+    # give them away. Not the whole mission: less Alpha's own figures, it would tell them.
+    assert figures(body, "others.participants_by_sex") == [
+        ["Female", "14"], ["Male", "<5"], ["Other", "0"], ["Not recorded", "<5"],
+        ["Total", "27"]]
+    assert figures(body, "others.trainings_by_quarter") == [
+        ["2026-Q2", "<5", "27"], ["Total", "<5", "27"]]
+    # Counter-trafficking's small counts hide protection's in their columns (else the
+    # totals tell them); then the total row's men hide with its not-recorded count.
+    assert figures(body, "others.trainings_by_area") == [
+        ["Counter-trafficking", "<5", "<5", "<5", "0", "0", "<5"],
+        ["Protection", "<5", "<5", "<5", "0", "<5", "<5"],
+        ["Total", "<5", "14", "<5", "0", "<5", "27"]]
+    assert figures(body, "others.trainings_by_agency") == [
+        ["Agency Beta", "<5", "14", "<5", "0", "<5", "27"],
+        ["Total", "<5", "14", "<5", "0", "<5", "27"]]
+    assert not select_all(body, 'table[data-table="others.cascade_reach"]')
     # Neither the mission's pages nor another agency's own figures.
     assert (await client.get("/sudan/reports")).status_code == 403
     assert (await client.get("/sudan/reports/supply")).status_code == 403
@@ -204,9 +207,9 @@ async def test_a_partner_sees_their_agency_as_it_is_and_the_mission_protected(
 async def test_a_partner_export_is_protected_like_the_screen(client, data, signed_in_as):
     await signed_in_as("partner_user", partner_agency_id=data.agency_x)
     body = await dashboard(client, "/sudan/reports/partner")
-    response = await client.get("/sudan/reports/partner/export.csv?table=mission.trainings_by_area")
+    response = await client.get("/sudan/reports/partner/export.csv?table=others.trainings_by_area")
     rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
-    assert rows[1:] == figures(body, "mission.trainings_by_area")
+    assert rows[1:] == figures(body, "others.trainings_by_area")
 
 
 # --- funding projects -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ def section(key: str) -> str:
     return {"registry": _("Expert registry"), "demand": _("Demand"),
             "assignments": _("Assignments"), "trainings": _("Trainings"),
             "supply": _("Supply against demand"),
-            "mission_trainings": _("All partner agencies of the mission"),
+            "other_agencies": _("The mission's other partner agencies"),
             "missions": _("Missions")}[key]
 
 

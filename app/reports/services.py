@@ -322,14 +322,16 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
 
 # --- trainings ------------------------------------------------------------------------------
 
-def _training_filter(tenant: TenantContext, flt: ReportFilter,
-                     agency_id: uuid.UUID | None) -> list[ColumnElement]:
+def _training_filter(tenant: TenantContext, flt: ReportFilter, agency_id: uuid.UUID | None,
+                     other_than: uuid.UUID | None = None) -> list[ColumnElement]:
     where = [Training.tenant_id == tenant.id, Training.status != NOT_HELD,
              *in_period(flt, Training.start_date)]
     if flt.thematic_area:
         where.append(Training.thematic_area == flt.thematic_area)
     if agency_id is not None:
         where.append(Training.partner_agency_id == agency_id)
+    if other_than is not None:
+        where.append(Training.partner_agency_id != other_than)
     if flt.project_id:
         where.append(Training.funding_project_id == flt.project_id)
     return where
@@ -356,11 +358,12 @@ def _sex_sums() -> list[ColumnElement]:
 
 async def trainings(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                     agency_id: uuid.UUID | None = None, key: str = "trainings",
-                    title: str | None = None) -> Section:
-    """The training figures of the mission (agency_id None, or the filter's agency) or of
-    one agency. Only activities that took place count (not the planned ones)."""
+                    title: str | None = None, other_than: uuid.UUID | None = None) -> Section:
+    """The training figures of the mission (agency_id None, or the filter's agency), of
+    one agency, or of every agency but one (other_than). Only activities that took place
+    count (not the planned ones)."""
     agency_id = agency_id or flt.agency_id
-    where = _training_filter(tenant, flt, agency_id)
+    where = _training_filter(tenant, flt, agency_id, other_than)
     quarter = func.to_char(Training.start_date, 'YYYY-"Q"Q')
     by_quarter = await _rows(db, select(quarter, func.count(), _participants())
                              .where(*where).group_by(quarter).order_by(quarter))
@@ -568,8 +571,10 @@ async def supply_page(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 async def partner_dashboard(db: AsyncSession, tenant: TenantContext, actor: Actor,
                             flt: ReportFilter) -> tuple[PartnerAgency, list[Section]]:
-    """The partner user's own agency's training figures, as they are, and the whole
-    mission's beside them with small cells hidden (they are other agencies' figures)."""
+    """The partner user's own agency's training figures, as they are, and the other agencies'
+    beside them with small cells hidden. Not the whole mission's: with their own figures
+    known, the partner could subtract them from it and find the other agencies' small
+    counts."""
     scope = scope_for(actor)
     if scope.agency_id is None:
         raise PermissionDeniedException()
@@ -579,14 +584,12 @@ async def partner_dashboard(db: AsyncSession, tenant: TenantContext, actor: Acto
         raise PermissionDeniedException()
     own = await trainings(db, tenant, flt, scope.agency_id, key="own",
                           title=labels.own_agency(agency.name))
-    everyone = await trainings(db, tenant, ReportFilter(
-        period_from=flt.period_from, period_to=flt.period_to, thematic_area=flt.thematic_area,
-        project_id=flt.project_id),
-        key="mission", title=labels.section("mission_trainings"))
-    # Another agency's cascades and activities are not a partner's to see one by one.
-    everyone.tables = [protect(t) for t in everyone.tables if t.key not in (
+    others = await trainings(db, tenant, flt, key="others",
+                             title=labels.section("other_agencies"), other_than=agency.id)
+    # Another agency's cascades and target groups are not a partner's to see one by one.
+    others.tables = [protect(t) for t in others.tables if t.key not in (
         "cascade_reach", "trainings_by_target_group")]
-    return agency, [own, everyone]
+    return agency, [own, others]
 
 
 async def project_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
