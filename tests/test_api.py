@@ -119,7 +119,7 @@ async def test_token_lifecycle_through_the_admin_pages(client, missions, session
     mine = [e for e in trail if e.object_id == str(row.id)]
     assert [e.action for e in mine] == ["api_token.created", "api_token.revoked"]
     assert all(e.actor_id == admin.id for e in mine)
-    assert mine[0].after == {"name": "Monthly report", "prefix": plain[:12]}
+    assert mine[0].after == {"name": "Monthly report", "prefix": plain[:12], "scope": "full"}
 
 
 async def test_a_token_of_another_mission_cannot_be_revoked_here(client, missions,

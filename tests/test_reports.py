@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.core.errors import FormErrors
 from app.reports.charts import bar_chart
 from app.reports.tables import COUNT, MEAN, Column, Table, protect
 from tenants.context import tenant_scope
@@ -266,6 +267,27 @@ async def test_the_api_gives_the_same_figures_as_the_page(client, data, officer,
                                     headers=bearer(token))
         assert response.status_code == 400, query
         assert response.json()["error"]["details"], query
+
+
+async def test_a_token_limited_to_aggregates_reads_protected_figures_only(
+        client, data, session_factory, missions):
+    token = await api_token(session_factory, missions["sudan"], "donor tool", "aggregates")
+    for path in ("experts", "requests"):
+        response = await client.get(f"/api/v1/sudan/{path}", headers=bearer(token))
+        assert response.status_code == 403
+        assert response.json()["error"]["message"] == \
+            "this API token reads the report figures only"
+    response = await client.get("/api/v1/sudan/reports/dashboard", headers=bearer(token))
+    tables = {f"{s['key']}.{t['key']}": [[row["label"], *row["values"]] for row in t["rows"]]
+              for s in response.json()["sections"] for t in s["tables"]}
+    assert tables["trainings.participants_by_sex"] == [
+        ["Female", "23"], ["Male", "19"], ["Other", "<5"], ["Not recorded", "<5"],
+        ["Total", "46"]]
+    assert tables["registry.experts_by_sex"] == [
+        ["Female", "<5"], ["Male", "<5"], ["Other", "<5"], ["Prefer not to say", "<5"],
+        ["Total", "8"]]
+    with pytest.raises(FormErrors):
+        await api_token(session_factory, missions["sudan"], "odd", "everything")
 
 
 # --- HQ -------------------------------------------------------------------------------------

@@ -15,10 +15,14 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from litestar import MediaType, Response, Router, get
+from litestar import MediaType, Request, Response, Router, get
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import (
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -64,11 +68,13 @@ async def api_token_guard(connection: ASGIConnection, handler: BaseRouteHandler)
     for name, kind in OBJECT_TYPES.items():
         if name in connection.path_params:
             object_type, object_id = kind, connection.path_params[name]
-    connection.state.api_caller = await authenticate_call(
+    connection.state.api_caller = caller = await authenticate_call(
         connection.app.state.session_factory, getattr(connection.state, "missions", []),
         tenant, value.strip(), ip=client_ip(connection), path=connection.url.path,
         action=handler.name or "api", params=params, object_type=object_type,
         object_id=object_id)
+    if caller.scope == "aggregates" and not (handler.name or "").startswith("api.reports."):
+        raise PermissionDeniedException("this API token reads the report figures only")
 
 
 # --- parameters ----------------------------------------------------------------------------
@@ -89,6 +95,8 @@ ERRORS = {
                       generate_examples=False),
     401: ResponseSpec(schemas.ErrorBody, description="No API token, or an unknown or revoked one.",
                       generate_examples=False),
+    403: ResponseSpec(schemas.ErrorBody, generate_examples=False,
+                      description="The token reads the report figures only."),
     404: ResponseSpec(schemas.ErrorBody, generate_examples=False,
                       description="No such mission or object, or the token belongs to another mission."),
 }
@@ -161,6 +169,12 @@ Area = Annotated[Literal[THEMATIC_AREAS] | None, Parameter(  # type: ignore[vali
 Id = Annotated[uuid.UUID | None, Parameter(description="The id of the mission's record.")]
 
 
+def _protected(request: Request) -> bool:
+    """Small counts hidden: for tokens limited to aggregates (a full token reads the
+    registry itself, as staff do)."""
+    return request.state.api_caller.scope == "aggregates"
+
+
 def _report_filter(period_from: date | None, period_to: date | None, sector: str | None,
                    area: str | None, agency: uuid.UUID | None,
                    project: uuid.UUID | None) -> ReportFilter:
@@ -174,25 +188,26 @@ def _report_filter(period_from: date | None, period_to: date | None, sector: str
 @get("/reports/dashboard", name="api.reports.dashboard", responses=ERRORS,
      operation_id="getDashboard", summary="The mission dashboard's figures")
 async def api_report_dashboard(
-        tenant: CurrentTenant, db: Db,
+        request: Request, tenant: CurrentTenant, db: Db,
         period_from: From = None, period_to: To = None, sector: Sector = None,
         area: Area = None, agency: Id = None, project: Id = None,
         lang: Lang = "en") -> schemas.Report:
     """Every table of the mission dashboard (registry, demand, assignments, trainings) with
-    the same figures as the page and its exports, for the filters given."""
+    the same figures as the page and its exports, for the filters given. A token limited to
+    aggregates sees counts from 1 to 4 as "<5" (and what would give them away)."""
     flt = _report_filter(period_from, period_to, sector, area, agency, project)
-    return await services.report(db, tenant, "dashboard", flt, lang)
+    return await services.report(db, tenant, "dashboard", flt, lang, _protected(request))
 
 
 @get("/reports/supply", name="api.reports.supply", responses=ERRORS,
      operation_id="getSupply", summary="Supply against demand")
 async def api_report_supply(
-        tenant: CurrentTenant, db: Db,
+        request: Request, tenant: CurrentTenant, db: Db,
         period_from: From = None, period_to: To = None, sector: Sector = None,
         lang: Lang = "en") -> schemas.Report:
     """Open requests against the experts who could go now, by sector and required skill."""
     flt = _report_filter(period_from, period_to, sector, None, None, None)
-    return await services.report(db, tenant, "supply", flt, lang)
+    return await services.report(db, tenant, "supply", flt, lang, _protected(request))
 
 
 API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches,

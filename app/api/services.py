@@ -6,7 +6,8 @@ What an integrator may see is decided here, once:
 - assignment requests: every request of the mission except drafts (a draft is still the
   institution's work in progress);
 - matches: find_candidates exactly as the staff's workspace calls it (no filters);
-- reports: the figures of the staff's report pages (app.reports), unsuppressed.
+- reports: the figures of the staff's report pages (app.reports); small counts hidden for
+  tokens limited to aggregates, which read nothing else.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.matching.services import MatchFilters, find_candidates
 from app.reports import labels as report_labels
 from app.reports import services as reports
 from app.reports.services import ReportFilter
+from app.reports.tables import protect
 from app.search.documents import NOT_INDEXED, expert_documents
 from search_index import SearchBackend
 from tenants.context import TenantContext
@@ -180,10 +182,11 @@ async def request_matches(db: AsyncSession, tenant: TenantContext, search: Searc
 # --- reports -------------------------------------------------------------------------------
 
 async def report(db: AsyncSession, tenant: TenantContext, name: str, flt: ReportFilter,
-                 locale: str) -> schemas.Report:
-    """The mission dashboard or supply against demand, as staff see them (a token is made by
-    a mission admin and reads the mission's registry already). A filter naming no sector,
-    agency or project of the mission is refused like a bad parameter."""
+                 locale: str, protected: bool = False) -> schemas.Report:
+    """The mission dashboard or supply against demand: as staff see them for a full token
+    (it reads the mission's registry already), with small-cell protection for a token
+    limited to aggregates. A filter naming no sector, agency or project of the mission is
+    refused like a bad parameter."""
     options = await reports.filter_options(db, tenant, locale, ("sector", "agency", "project"))
     wrong = [(key, value) for key, value, known in (
         ("sector", flt.sector, [code for code, _n in options["sectors"]]),
@@ -203,6 +206,9 @@ async def report(db: AsyncSession, tenant: TenantContext, name: str, flt: Report
                         await reports.demand(db, tenant, flt, locale),
                         await reports.assignments(db, tenant, flt, locale),
                         await reports.trainings(db, tenant, flt)]
+        if protected:
+            for section in sections:
+                section.tables = [protect(table) for table in section.tables]
         return schemas.report_out(name, sections, report_labels.total())
     finally:
         reset_locale(token)
