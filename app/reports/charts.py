@@ -47,16 +47,17 @@ def _short(label: str) -> str:
 
 def bar_chart(table: Table, chart_id: str, description: str, rtl: bool,
               column: int = -1) -> Chart | None:
-    """Bars for the table's `column` (by default its last count column), its total row left
-    out; None when there is nothing to draw."""
+    """Bars for the table's `column` (by default its last count column), its total or
+    overall row left out; None when there is nothing to draw."""
     if column < 0:
         counts = [i for i, c in enumerate(table.columns) if c.kind == COUNT]
         if not counts:
             return None
         column = counts[-1]
     kind = table.columns[column].kind
+    parts = table.rows[:-1] if table.overall_row else table.rows  # the whole is no bar
     rows = [(label, values[column], (r, column) in table.hidden)
-            for r, (label, values) in enumerate(table.rows)]
+            for r, (label, values) in enumerate(parts)]
     rows = [row for row in rows if row[1] is not None]
     if not rows:
         return None

@@ -261,7 +261,7 @@ async def demand(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
               [(labels.all_sectors() if rollup else names.get(code, code),
                 [n, f, rate, shortlist, selection])
                for rollup, code, n, f, rate, shortlist, selection in fill],
-              note=labels.note("time_to_fill")),
+              overall_row=True, note=labels.note("time_to_fill")),
     ])
 
 
@@ -313,7 +313,7 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
               [count, Column(labels.completed()), Column(labels.average_evaluation(), MEAN)],
               [(labels.all_sectors() if rollup else names.get(code, code), [n, done, avg])
                for rollup, code, n, done, avg in by_sector],
-              note=labels.note("evaluation")),
+              overall_row=True, note=labels.note("evaluation")),
         Table("completed_by_quarter", labels.table("completed_by_quarter"),
               labels.quarter_head(), [Column(labels.completed())],
               [(q, [n]) for q, n in by_quarter], total_row=True),

@@ -33,6 +33,8 @@ class Table:
     columns: list[Column]
     rows: list[tuple[str, list[float | int | None]]]
     total_row: bool = False
+    # The last of `rows` is the whole (All sectors) from SQL, not a sum of the others.
+    overall_row: bool = False
     sums: list[tuple[int, list[int]]] = field(default_factory=list)
     note: str = ""
     # Cells hidden by small-cell protection, as (row, column); row len(rows) is the total row.
@@ -45,6 +47,10 @@ class Table:
             figures.append([sum(row[c] or 0 for row in figures) if column.kind == COUNT
                             else None for c, column in enumerate(self.columns)])
         return figures
+
+    @property
+    def last_is_whole(self) -> bool:
+        return self.total_row or self.overall_row
 
     def labels(self, total_label: str) -> list[str]:
         return [label for label, _v in self.rows] + ([total_label] if self.total_row else [])
