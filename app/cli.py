@@ -537,7 +537,7 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
     from app.search.sync import drain, ensure_indexes
 
     try:  # the whole file is read before the database is even started
-        source = read_upload(file.read_bytes(), kind)
+        source = read_upload(file.read_bytes(), kind, get_settings().import_max_rows)
     except ImportFileError as exc:
         raise click.ClickException(f"{file.name}: {exc.message}") from exc
     encoding = f", {ENCODING_NAMES.get(source.encoding, source.encoding)}" \

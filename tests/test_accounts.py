@@ -439,3 +439,12 @@ async def test_resending_the_verification_mail_is_audited(client, missions, sess
             events = list(await db.scalars(select(AuditEvent).where(
                 AuditEvent.action == "account.verification_resent")))
     assert [e.object_id for e in events] == [str(user.id)]
+
+
+def test_long_passwords_are_judged_not_crashed_on():
+    """zxcvbn refuses more than 72 characters: a long password (up to the 200 allowed) is
+    estimated on its start, never passed whole (the fuzzer found a 500 here)."""
+    from app.accounts.passwords import MAX_LENGTH, password_problem
+    assert password_problem("amber kettle violin " * 9) is None  # 180 characters
+    password_problem("🙂١٢٣" * 30)  # other scripts, 120 characters: judged without error
+    assert "at most" in password_problem("x" * (MAX_LENGTH + 1))

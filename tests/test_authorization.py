@@ -225,6 +225,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/reports/partner/export.csv"): frozenset({"partner_user"}),
     ("GET", f"{M}/reports/partner/export.xlsx"): frozenset({"partner_user"}),
     ("GET", "/admin"): HQ,
+    ("POST", "/admin/sign-out"): HQ,
     ("POST", "/admin/missions"): HQ,
     ("POST", "/admin/missions/{slug:str}/status"): HQ,
     ("POST", "/admin/missions/{slug:str}/mission-admins"): HQ,

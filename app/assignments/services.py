@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import delete, func, select, update
@@ -35,7 +34,7 @@ from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
-from app.core.clock import now
+from app.core.clock import now, today_in
 from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
 from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
@@ -436,8 +435,7 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
 
 
 def _today(tenant: TenantContext) -> date:
-    """Today where the mission is (its time zone), not on the server."""
-    return now().astimezone(ZoneInfo(tenant.time_zone)).date()
+    return today_in(tenant.time_zone)
 
 
 @dataclass

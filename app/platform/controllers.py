@@ -13,6 +13,7 @@ from app.reports import hq
 from app.reports.controllers import read_period
 from app.reports.exports import csv_download, present, xlsx_download
 from app.reports.services import all_tables
+from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
@@ -75,6 +76,16 @@ async def appoint_mission_admin(request: Request, db: Db, actor: CurrentActor, s
                  _("Invitation sent to %(email)s.") % {"email": data.get("email", "").strip()})
 
 
+@post("/sign-out", name="platform_sign_out")
+async def platform_sign_out(request: Request, db: Db) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await services.sign_out(db, token)
+    response = flash(request, Redirect("/", status_code=303), "info", _("You are signed out."))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
 # --- HQ's figures across missions (app/reports/hq.py: the one audited way) -------------------
 
 async def _mission_totals(request: Request, db, actor):
@@ -114,4 +125,5 @@ def _platform_export(extension: str):
 platform_router = Router(
     path="/admin", guards=[requires(PLATFORM_ADMIN)],
     route_handlers=[platform_admin, create_mission, set_mission_status, appoint_mission_admin,
-                    platform_reports, _platform_export("csv"), _platform_export("xlsx")])
+                    platform_sign_out, platform_reports, _platform_export("csv"),
+                    _platform_export("xlsx")])
