@@ -58,14 +58,3 @@ async def page_without_js(browser):
 async def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-async def sign_in_in_english(page, portal_url: str, mission: str, email: str) -> None:
-    """Sign a demo account in through the sign-in page, choosing English on the way."""
-    from app.demo import DEMO_PASSWORD
-
-    await page.goto(f"{portal_url}/{mission}/sign-in")
-    await page.get_by_role("button", name="English").click()
-    await page.fill("#f-email", email)
-    await page.fill("#f-password", DEMO_PASSWORD)
-    await page.locator("main button.primary").click()
