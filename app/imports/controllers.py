@@ -5,7 +5,6 @@ templates as downloads."""
 
 from __future__ import annotations
 
-import io
 import uuid
 
 from litestar import Request, get, post
@@ -33,7 +32,7 @@ from app.i18n import gettext as _
 from app.imports import services
 from app.imports.readers import ImportFileError
 from app.storage import storage_for
-from app.web.csv_export import csv_text
+from app.web.csv_export import XLSX, csv_text, xlsx_bytes
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.errors import error_response, sign_in_required_handler
 from app.web.flash import flash
@@ -47,7 +46,6 @@ RUN = [requires(IMPORTS_RUN)]
 # PORTAL_IMPORT_MAX_ROWS) fit.
 IMPORT_MAX_MB = 80
 IMPORT_BODY_LIMIT = (IMPORT_MAX_MB + 2) * MB
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _status_options(kind: str) -> list[tuple[str, str]]:
@@ -193,24 +191,10 @@ def template_csv(kind: str) -> str:
 
 def template_xlsx(kind: str) -> bytes:
     """The columns on the first sheet, and a guide (format, example) on the second."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = kind
-    sheet.append(import_columns(kind))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    guide = workbook.create_sheet("guide")
-    guide.append(["column", "required", "format", "example"])
-    for column in columns_of(kind):
-        if not column.export_only:
-            guide.append([column.name, "yes" if column.required else "", column.format,
-                          column.example])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    guide = [[column.name, "yes" if column.required else "", column.format, column.example]
+             for column in columns_of(kind) if not column.export_only]
+    return xlsx_bytes([(kind, import_columns(kind), []),
+                       ("guide", ["column", "required", "format", "example"], guide)])
 
 
 def _template(kind: str, extension: str):
