@@ -26,10 +26,13 @@ from schemathesis.hooks import HookDispatcher, HookScope
 from app.main import create_app, search_backend
 from app.search.sync import drain, ensure_indexes
 from tests.api_helpers import api_token, bearer, matching_scene
+from tests.assignment_helpers import an_assignment
 
 OPERATIONS = ("/api/v1/{mission_slug}/experts", "/api/v1/{mission_slug}/experts/{profile_id}",
               "/api/v1/{mission_slug}/requests", "/api/v1/{mission_slug}/requests/{request_id}",
-              "/api/v1/{mission_slug}/requests/{request_id}/matches")
+              "/api/v1/{mission_slug}/requests/{request_id}/matches",
+              "/api/v1/{mission_slug}/assignments",
+              "/api/v1/{mission_slug}/assignments/{assignment_id}")
 FUZZ = hypothesis_settings(max_examples=25, deadline=None, derandomize=True, database=None,
                            suppress_health_check=list(HealthCheck), print_blob=False)
 
@@ -44,9 +47,12 @@ async def fuzzing(missions, session_factory, settings, search_dir) -> dict:
         await drain(session_factory, backend)
     finally:
         await backend.close()
+    async with session_factory() as db:
+        assignment_id = await an_assignment(db, missions["sudan"], of_signed_in_expert=False)
     return {"token": await api_token(session_factory, missions["sudan"], "schemathesis"),
             "known": {"profile_id": str(scene.pseudonymous[0].id),
-                      "request_id": str(scene.request.id)}}
+                      "request_id": str(scene.request.id),
+                      "assignment_id": str(assignment_id)}}
 
 
 @pytest.fixture(scope="module")

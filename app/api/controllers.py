@@ -36,7 +36,8 @@ MAX_OFFSET = 2_147_483_647
 AUDITED_PARAM_LENGTH = 200  # the audit trail keeps this much of each parameter
 
 # Which object a path names, for the audit event.
-OBJECT_TYPES = {"profile_id": "expert_profile", "request_id": "assignment_request"}
+OBJECT_TYPES = {"profile_id": "expert_profile", "request_id": "assignment_request",
+                "assignment_id": "assignment"}
 
 
 def _clean(value: str) -> str:
@@ -78,6 +79,8 @@ Sector = Annotated[str | None, Parameter(
 LanguageCode = Annotated[str | None, Parameter(
     pattern=r"^[a-z]{2,3}$", description="An ISO 639-1 language code the expert speaks, e.g. ar.")]
 ExpertStatus = Literal["draft", "submitted", "verified", "inactive", "rejected"]
+AssignmentStatus = Literal["planned", "contracted", "in_progress", "completed", "evaluated",
+                           "cancelled"]
 RequestStatus = Literal["submitted", "open", "shortlisting", "filled", "closed", "rejected",
                         "cancelled"]
 
@@ -149,7 +152,31 @@ async def api_request_matches(
     return await services.request_matches(db, tenant, search, request_id, limit, locale=lang)
 
 
-API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches]
+@get("/assignments", name="api.assignments.list", responses=ERRORS,
+     operation_id="listAssignments", summary="List assignments")
+async def api_assignments(
+        tenant: CurrentTenant, db: Db,
+        limit: Annotated[int, Parameter(ge=1, le=100, description="Page size.")] = 20,
+        offset: Offset = 0,
+        status: Annotated[AssignmentStatus | None, Parameter(
+            description="The assignment's state.")] = None,
+        sector: Sector = None) -> schemas.AssignmentList:
+    """Assignments of the mission, by request number and place: dates, milestones, outputs
+    and the accepted evaluation's scores. The expert only while they consent to matching."""
+    return await services.list_assignments(db, tenant, limit=limit, offset=offset,
+                                           status=status, sector=sector)
+
+
+@get("/assignments/{assignment_id:uuid}", name="api.assignments.get", responses=ERRORS,
+     operation_id="getAssignment", summary="Get an assignment")
+async def api_assignment(tenant: CurrentTenant, db: Db,
+                         assignment_id: FromPath[uuid.UUID]) -> schemas.Assignment:
+    """One assignment (404 for another mission's)."""
+    return await services.get_assignment(db, tenant, assignment_id)
+
+
+API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches,
+              api_assignments, api_assignment]
 
 
 def api_router() -> Router:
@@ -175,8 +202,8 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Diaspora Bridge API", version="1.0.0", path=SCHEMA_PATH,
         description=(
-            "Read-only access to one mission's experts, assignment requests and matching "
-            "results. Authenticate with an API token created by a mission admin "
+            "Read-only access to one mission's experts, assignment requests, matching "
+            "results and assignments. Authenticate with an API token created by a mission admin "
             "(Authorization: Bearer <token>); a token works for its own mission only. "
             "Experts appear only while they consent to matching, with their name only when "
             "they consent to sharing their profile with host institutions; contact details "

@@ -9,14 +9,14 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The portal's four categories, read by trainings' pages and demo from here.
+from app.core.sex_categories import SEX_CATEGORIES as SEX_CATEGORIES
 from app.db.base import Base, TenantScoped
 
 TRAINING_STATUSES = ("planned", "held", "submitted", "returned", "approved")
 TRAINING_KINDS = ("training", "training_of_trainers", "cascade", "awareness", "technical_support")
 THEMATIC_AREAS = ("counter_trafficking", "mixed_migration", "border_management", "avrr",
                   "labour_migration", "unaccompanied_minors", "protection", "other")
-# The same four categories as everywhere in the portal.
-SEX_CATEGORIES = ("female", "male", "other", "not_recorded")
 
 
 class Training(TenantScoped, Base):
