@@ -13,13 +13,18 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.assignment_requests import labels as request_labels
 from app.assignment_requests import states as request_states
 from app.assignment_requests.models import PRIORITIES, REQUEST_STATUSES
 from app.assignments import states as assignment_states
 from app.assignments.models import ASSIGNMENT_STATUSES, EVALUATION_CRITERIA, REVIEW_STATUSES
+from app.audit.services import record
+from app.core.actor import Actor
+from app.core.roles import permissions_for
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.experts import states as expert_states
 from app.experts.models import CONSENT_PURPOSES, MODALITIES, PROFILE_STATUSES, ExpertProfile
+from app.i18n import translations
 from app.institutions.models import INSTITUTION_KINDS, INSTITUTION_STATUSES
 from app.matching.models import SHORTLIST_STATUSES, ShortlistEntry
 from app.matching.shortlist import SHORTLIST_TRANSITIONS
@@ -28,7 +33,8 @@ from app.trainings.models import THEMATIC_AREAS, TRAINING_KINDS, TRAINING_STATUS
 from tenants.context import tenant_scope
 from tests.accounts_helpers import sign_in, use_session
 from tests.conftest import speak
-from tests.html import parse
+from tests.html import parse, select_all
+from tests.request_helpers import an_assignment_request
 
 ACTIONS = {action for (_state, action) in [*expert_states.TRANSITIONS,
                                            *request_states.TRANSITIONS,
@@ -51,8 +57,8 @@ SEPARATORS = re.compile(r"[·:—–|,()\[\]/\n]")
 # Technical pages that show raw names on purpose: the audit trail's actions, the job queue.
 TECHNICAL = ("/admin/audit", "/admin/jobs")
 SKIP = re.compile(r"(\.csv|\.ics|/cv|/file|/document$|/sign-out|/lang)(\?|$)")
-PER_KIND = 2       # pages of each kind (the same path with other ids) walked
-MOST_PAGES = 120   # per role and language
+PER_KIND = 16      # pages of each kind (the same path with other ids) walked
+MOST_PAGES = 300   # per role and language
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +164,34 @@ def test_the_check_finds_codes_and_spares_labels():
     assert raw_codes(sentence, english=True) == set()
     assert raw_codes(sentence, english=False) == {"submitted", "open"}
     assert raw_codes("<body><li>Staff · invite</li></body>", english=False) == {"invite"}
+
+
+# The demo's requests carry no shortlist history: a request with every kind of step written
+# on it shows each through its label, in every language.
+
+async def test_every_step_of_a_request_history_has_a_label(client, missions, session_factory,
+                                                           signed_in_as):
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        request_id = await an_assignment_request(db, sudan)
+    staff = Actor(email="staff@example.org", name="Staff", role="staff",
+                  permissions=permissions_for("staff", False))
+    steps = {*request_labels.history(), "shortlist.something_new"}
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            for action in sorted(steps):
+                record(db, sudan.id, staff, action, "assignment_request", request_id,
+                       after={"expert_number": 7})
+            await db.commit()
+    await signed_in_as("staff")
+    for locale in ("ar", "en"):
+        speak(client, locale)
+        try:
+            body = (await client.get(f"/sudan/requests/{request_id}")).text
+        finally:
+            speak(client, None)
+        history = " ".join(select_all(body, "ol.timeline li"))
+        assert raw_codes(body, english=locale == "en") == set(), locale
+        for action, label in request_labels.history().items():
+            assert translations(locale).gettext(label) in history, (locale, action)
+        assert "something_new" not in history

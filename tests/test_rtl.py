@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 from app.core.templates import environment
+from app.i18n import reset_locale, set_locale
 from app.notifications.services import render_mail
 from tests.conftest import speak
 from tests.html import parse
@@ -56,3 +57,21 @@ def test_english_written_by_people_keeps_its_order_in_arabic_mail():
     assert "\nhttps://x.org/r\n" in arabic  # a link stays clickable: never wrapped
     _subject, english = render_mail("request_status", "en", **context)
     assert "\u2068" not in english and "“Train 20 engineers.”" in english
+
+
+def test_numbers_inside_translated_text_follow_the_mission_digits(missions):
+    sudan = missions["sudan"]
+    indic = dataclasses.replace(sudan, digits="arabic_indic")
+    text = '{{ ngettext("%(num)s week", "%(num)s weeks", 3) }} | ' \
+           '{{ _("%(percent)s%% complete", percent=40) }}'
+    token = set_locale("ar")
+    try:
+        western = _render(text, tenant=sudan, locale="ar")
+        arabic_indic = _render(text, tenant=indic, locale="ar")
+    finally:
+        reset_locale(token)
+    assert "3" in western and "40" in western and "٣" not in western
+    assert "٣" in arabic_indic and "٤٠" in arabic_indic
+    assert not any(digit in arabic_indic for digit in "0123456789")
+    # the plural form is still chosen by the number: Arabic has one for 3 to 10
+    assert arabic_indic.split(" | ")[0] == western.split(" | ")[0].replace("3", "٣")

@@ -312,7 +312,7 @@ async def _request_page(request: Request, tenant, db, actor, assignment, errors=
                 missing=await services.missing_parts(db, tenant, assignment)
                 if assignment.status == "draft" else [],
                 actions=allowed_actions(assignment.status, who),
-                action_names=labels.actions(), editable=assignment.status in EDITABLE[who],
+                action_names=labels.actions(), history_names=labels.history(), editable=assignment.status in EDITABLE[who],
                 who=who, errors=errors or {},
                 sector_name=sectors.get(assignment.sector or "", ""),
                 language_label=lambda code: language_label(code, locale),

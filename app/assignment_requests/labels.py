@@ -33,6 +33,25 @@ def actions() -> dict[str, str]:
             "fill": _("Mark as filled"), "close": _("Close"), "cancel": _("Cancel the request")}
 
 
+def history() -> dict[str, str]:
+    """What each step of a request's history says: the audit actions recorded on it, its
+    shortlist's included."""
+    return {"assignment_request.created": _("Draft created"),
+            "assignment_request.edited": _("Edited"),
+            "assignment_request.document_uploaded": _("Terms of reference attached"),
+            "assignment_request.imported": _("Imported from a roster file"),
+            "shortlist.added": _("Expert added to the shortlist"),
+            "shortlist.removed": _("Expert taken off the shortlist"),
+            "shortlist.invite": _("Expert invited"),
+            "shortlist.accept": _("Invitation accepted"),
+            "shortlist.decline": _("Invitation declined"),
+            "shortlist.interested": _("An expert said they are interested"),
+            "shortlist.shared": _("Shortlist shared with the institution"),
+            "shortlist.institution_choice": _("The institution's choice recorded"),
+            "shortlist.confirm": _("Selection confirmed"),
+            **{f"assignment_request.{action}": label for action, label in actions().items()}}
+
+
 def steps() -> list[tuple[str, str]]:
     return [("terms", _("Terms of reference")), ("profile", _("Expert wanted")),
             ("logistics", _("Dates and logistics")), ("document", _("Attachment"))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -29,6 +29,11 @@ def environment() -> Environment:
     )
     # the i18n extension adds this method, which Environment's types do not know
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Numbers put into translated text follow the mission's digits too.
+    made = cast(dict[str, Callable[..., Any]], env.globals)
+    env.globals.update(_=_in_mission_digits(made["gettext"]),
+                       gettext=_in_mission_digits(made["gettext"]),
+                       ngettext=_in_mission_digits(made["ngettext"], plural=True))
     env.globals.update(language_name=language_name, static_url=static_url, number=number,
                        arrow=arrow)
     return env
@@ -45,16 +50,32 @@ def arrow(context: Context, way: str) -> str:
     return ("→" if rtl else "←") if way == "back" else ("←" if rtl else "→")
 
 
+def _arabic_indic(context: Context) -> bool:
+    """Whether this page or mail writes Arabic-Indic digits: the mission chose them (its
+    `digits` setting) and it is in Arabic."""
+    locale = context.get("locale") or current_locale()
+    return locale == "ar" and getattr(context.get("tenant"), "digits", "") == "arabic_indic"
+
+
 @pass_context
 def number(context: Context, value: object) -> str:
-    """A count or amount as the mission writes it: Western digits, unless the mission chose
-    Arabic-Indic ones (its `digits` setting) and the page is in Arabic."""
-    text = str(value)
-    tenant = context.get("tenant")
-    locale = context.get("locale") or current_locale()
-    if locale == "ar" and getattr(tenant, "digits", "western") == "arabic_indic":
-        return text.translate(ARABIC_INDIC)
-    return text
+    """A count or amount as the mission writes it: Western digits unless _arabic_indic."""
+    return str(value).translate(ARABIC_INDIC) if _arabic_indic(context) else str(value)
+
+
+def _in_mission_digits(translate: Callable[..., Any], plural: bool = False) -> Callable[..., Any]:
+    """Jinja's gettext or ngettext, with the numbers given to the text written as number()
+    writes them (the plural is still chosen by the number itself)."""
+    @pass_context
+    def call(context: Context, *args: Any, **variables: Any) -> Any:
+        if _arabic_indic(context):
+            if plural:
+                variables.setdefault("num", args[2])
+            variables = {key: number(context, value)
+                         if isinstance(value, int | float) and not isinstance(value, bool)
+                         else value for key, value in variables.items()}
+        return translate(context, *args, **variables)
+    return call
 
 
 @lru_cache(maxsize=256)

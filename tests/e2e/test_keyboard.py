@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from app.demo import DEMO_PASSWORD
 from tests.documents_helpers import minimal_pdf
@@ -73,10 +74,19 @@ async def activate(page, selector: str, key: str = "Enter") -> None:
 
 
 async def upload(page, selector: str, path) -> None:
+    """Space on the file field opens the browser's file chooser. On a busy machine Chromium
+    now and then drops the first request for it: Enter, the other key that opens it, then."""
+    await page.wait_for_load_state("load")
     await tab_to(page, selector)
-    async with page.expect_file_chooser() as chooser:
-        await page.keyboard.press("Space")
-    await (await chooser.value).set_files(str(path))
+    for key in ("Space", "Enter"):
+        try:
+            async with page.expect_file_chooser(timeout=10_000) as chooser:
+                await page.keyboard.press(key)
+        except PlaywrightTimeout:
+            continue
+        await (await chooser.value).set_files(str(path))
+        return
+    raise AssertionError(f"{selector} opened no file chooser")
 
 
 async def sign_in(page, portal_url: str, email: str, password: str) -> None:
