@@ -45,7 +45,12 @@ from tests.request_helpers import (
     an_open_assignment_request,
 )
 from tests.sso_helpers import a_turned_off_identity_provider
-from tests.training_helpers import a_funding_project, a_training
+from tests.training_helpers import (
+    a_funding_project,
+    a_listed_participant,
+    a_listing_training,
+    a_training,
+)
 
 ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]
 
@@ -262,6 +267,16 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
                                                               "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/move": IsolationCase("training_id", a_training,
                                                               "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants": IsolationCase(
+        "training_id", a_listing_training, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove":
+        IsolationCase("training_id", a_listed_participant, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw":
+        IsolationCase("training_id", a_listed_participant, "POST", "staff"),
+    f"{M}/admin/partners/{{partner_id:uuid}}": IsolationCase(
+        "partner_id", a_partner_agency, "GET", "mission_admin"),
+    f"{M}/admin/partners/{{partner_id:uuid}}/status": IsolationCase(
+        "partner_id", a_partner_agency, "POST", "mission_admin"),
     f"{M}/admin/funding/{{project_id:uuid}}": IsolationCase(
         "project_id", a_funding_project, "GET", "mission_admin"),
     f"{M}/admin/funding/{{project_id:uuid}}/status": IsolationCase(

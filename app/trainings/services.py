@@ -31,21 +31,24 @@ from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from app.partners.funding import funding_project_choice
 from app.partners.models import FundingProject, PartnerAgency
+from app.trainings import participants
 from app.trainings.labels import status_label
 from app.trainings.models import (
+    PARTICIPANT_MODES,
     SEX_CATEGORIES,
     THEMATIC_AREAS,
     TRAINING_KINDS,
     Training,
     TrainingInstitutionCount,
+    TrainingParticipant,
 )
+from app.trainings.participants import SessionRow, one_line
 from app.trainings.states import EDITABLE, NEEDS_REASON, REVIEW_ACTIONS, next_state
 from app.web.forms import FieldErrors
 from tenants.context import TenantContext
 
 STAFF, PARTNER = "staff", "partner"
 MAX_REASON = 2000
-MAX_COUNT = 100_000      # participants of one category in one activity
 MAX_INSTITUTIONS = 50
 # Kinds a cascade session may hang below.
 PARENT_KINDS = ("training_of_trainers", "cascade")
@@ -210,8 +213,11 @@ class TrainingForm:
     parent_id: str = ""
     funding_project_id: str = ""
     assignment_id: str = ""
+    participant_mode: str = "counts"
     counts: dict[str, str] = field(default_factory=dict)
     institutions: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    ages: dict[str, str] = field(default_factory=dict)
+    sessions: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     version: int | None = None
 
 
@@ -219,63 +225,59 @@ class TrainingForm:
 class _Valid:
     values: dict
     institutions: list[dict]
+    ages: dict[str, int]
+    sessions: list[SessionRow]
     agency_id: uuid.UUID
     parent_id: uuid.UUID | None
-
-
-def _one_line(raw: str) -> str:
-    return " ".join(raw.split())
-
-
-def participants(errors: FieldErrors, totals: dict[str, str],
-                 institutions: list[tuple[int, dict[str, str]]]) -> tuple[dict[str, int],
-                                                                     list[dict]]:
-    """The counts by sex and the institutions' rows, as the form sent them: whole numbers
-    from 0 to MAX_COUNT (a blank is 0), each institution named, at most MAX_INSTITUTIONS,
-    and per sex the institutions never adding up to more than the total (a partial
-    breakdown is fine). Messages go to `errors`, next to their fields."""
-    counts = {sex: errors.integer(sex, totals.get(sex, "").strip(), 0, MAX_COUNT) or 0
-              for sex in SEX_CATEGORIES}
-    rows: list[dict] = []
-    if len(institutions) > MAX_INSTITUTIONS:
-        errors["institutions"] = _("List at most %(n)s institutions.") % {"n": MAX_INSTITUTIONS}
-    for i, raw in institutions[:MAX_INSTITUTIONS]:
-        name = errors.text(f"inst-{i}-institution", _one_line(raw.get("institution", "")), 300,
-                           required=True)
-        row: dict = {"institution": name}
-        for sex in SEX_CATEGORIES:
-            row[sex] = errors.integer(f"inst-{i}-{sex}", raw.get(sex, "").strip(), 0,
-                                      MAX_COUNT) or 0
-        rows.append(row)
-    for sex in SEX_CATEGORIES:
-        if sex not in errors and sum(r[sex] for r in rows) > counts[sex]:
-            errors[sex] = _("The institutions below add up to more than this total.")
-    return counts, rows
 
 
 async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form: TrainingForm,
                     training: Training | None) -> _Valid:
     errors = FieldErrors()
-    title = errors.text("title", _one_line(form.title), 300, required=True)
+    title = errors.text("title", one_line(form.title), 300, required=True)
     kind = errors.choice("kind", form.kind, TRAINING_KINDS, required=True)
     area = errors.choice("thematic_area", form.thematic_area, THEMATIC_AREAS, required=True)
-    area_other = errors.text("thematic_other", _one_line(form.thematic_other), 200)
+    area_other = errors.text("thematic_other", one_line(form.thematic_other), 200)
     if area == "other" and not area_other:
         errors["thematic_other"] = _("Name the thematic area.")
-    curriculum = errors.text("curriculum", _one_line(form.curriculum), 300)
-    target = errors.text("target_group", _one_line(form.target_group), 300)
-    place = errors.text("place", _one_line(form.place), 200)
+    curriculum = errors.text("curriculum", one_line(form.curriculum), 300)
+    target = errors.text("target_group", one_line(form.target_group), 300)
+    place = errors.text("place", one_line(form.place), 200)
     facilitators = errors.text("facilitators", form.facilitators.strip(), 2000)
     start = errors.day("start_date", form.start_date.strip())
     end = errors.day("end_date", form.end_date.strip())
     if start and end and end < start:
         errors["end_date"] = _("The end comes before the start.")
-    counts, rows = participants(errors, form.counts, form.institutions)
+    mode = errors.choice("participant_mode", form.participant_mode.strip(),
+                         PARTICIPANT_MODES, required=True) or "counts"
+    counts, rows, ages = participants.counts(errors, form.counts, form.institutions,
+                                             form.ages, MAX_INSTITUTIONS)
+    if mode == "individual":
+        if (training is None or training.participant_mode == "counts") \
+                and (any(counts.values()) or rows or ages):
+            errors["participant_mode"] = _("Participants listed one by one are counted from "
+                                           "the list: set the counts to 0 first.")
+        # Counted from the list (none yet when the training switches to it).
+        counts = {sex: getattr(training, sex) if training is not None
+                  and training.participant_mode == "individual" else 0
+                  for sex in SEX_CATEGORIES}
+    if training is not None and training.participant_mode == "individual":
+        # The list's numbers stay, also when going back to counts (the names then go): the
+        # form showed no counts to change.
+        counts = {sex: getattr(training, sex) for sex in SEX_CATEGORIES}
+        rows = _rows(await institution_counts(db, tenant, training))
+        ages = await participants.age_counts_of(db, tenant, training)
+    session_rows = participants.sessions(errors, form.sessions, start, end)
 
     # The agency: a partner user records for theirs; staff choose (or keep the training's).
     agency_id: uuid.UUID | None = None
     if acting_as(actor, None) == PARTNER:
         agency_id = actor.partner_agency_id
+        if training is None and await db.scalar(select(PartnerAgency.status).where(
+                PartnerAgency.tenant_id == tenant.id,
+                PartnerAgency.id == agency_id)) != "active":
+            errors["form"] = _("Your agency is no longer active in this mission: it records "
+                               "no new trainings. Ask the mission's administrators.")
     elif training is not None and not form.partner_agency_id:
         agency_id = training.partner_agency_id
     else:
@@ -301,8 +303,9 @@ async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
               "thematic_other": area_other if area == "other" else "",
               "curriculum": curriculum, "target_group": target, "start_date": start,
               "end_date": end, "place": place, "facilitators": facilitators,
-              "funding_project_id": project_id, "assignment_id": assignment_id, **counts}
-    return _Valid(values, rows, agency_id, parent_id)
+              "funding_project_id": project_id, "assignment_id": assignment_id,
+              "participant_mode": mode, **counts}
+    return _Valid(values, rows, ages, session_rows, agency_id, parent_id)
 
 
 async def _parent(db: AsyncSession, tenant: TenantContext, actor: Actor, errors: FieldErrors,
@@ -383,7 +386,13 @@ async def funding_project_of(db: AsyncSession, tenant: TenantContext,
         FundingProject.id == training.funding_project_id))
 
 
-def _snapshot(training: Training, rows: list[dict]) -> dict:
+def _rows(stored: list[TrainingInstitutionCount]) -> list[dict]:
+    return [{"institution": r.institution, **{s: getattr(r, s) for s in SEX_CATEGORIES}}
+            for r in stored]
+
+
+def _snapshot(training: Training, rows: list[dict], ages: dict[str, int],
+              sessions: list[SessionRow]) -> dict:
     return {"title": training.title, "kind": training.kind,
             "thematic_area": training.thematic_area, "thematic_other": training.thematic_other,
             "curriculum": training.curriculum, "target_group": training.target_group,
@@ -395,15 +404,11 @@ def _snapshot(training: Training, rows: list[dict]) -> dict:
             "funding_project_id": (str(training.funding_project_id)
                                    if training.funding_project_id else None),
             "assignment_id": str(training.assignment_id) if training.assignment_id else None,
+            "participant_mode": training.participant_mode,
             **{sex: getattr(training, sex) for sex in SEX_CATEGORIES},
-            "institutions": rows}
-
-
-def _write_rows(db: AsyncSession, tenant: TenantContext, training: Training,
-                rows: list[dict]) -> None:
-    for position, row in enumerate(rows):
-        db.add(TrainingInstitutionCount(tenant_id=tenant.id, training_id=training.id,
-                                        position=position, **row))
+            "institutions": rows, "ages": ages,
+            "sessions": [[r.day.isoformat(), str(r.hours), r.place, r.online]
+                         for r in sessions]}
 
 
 async def create_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -417,9 +422,10 @@ async def create_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         version=1, updated_at=now(), **valid.values)
     db.add(training)
     await db.flush()
-    _write_rows(db, tenant, training, valid.institutions)
+    await participants.write_breakdowns(db, tenant, training, valid.institutions, valid.ages)
+    await participants.write_sessions(db, tenant, training, valid.sessions)
     record(db, tenant.id, actor, "training.created", "training", training.id,
-           after=_snapshot(training, valid.institutions))
+           after=_snapshot(training, valid.institutions, valid.ages, valid.sessions))
     await db.commit()
     return training
 
@@ -440,20 +446,25 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
         raise TrainingRefused(_("This training can no longer be changed: it is %(status)s.")
                               % {"status": status_label(training.status)})
     valid = await _validate(db, tenant, actor, form, training)
-    old_rows = [{"institution": r.institution, **{s: getattr(r, s) for s in SEX_CATEGORIES}}
-                for r in await institution_counts(db, tenant, training)]
-    before = _snapshot(training, old_rows)
+    before = _snapshot(training, _rows(await institution_counts(db, tenant, training)),
+                       await participants.age_counts_of(db, tenant, training),
+                       [participants.SessionRow(s.day, s.hours, s.place, s.online)
+                        for s in await participants.sessions_of(db, tenant, training)])
+    was_individual = training.participant_mode == "individual"
     for name, value in valid.values.items():
         setattr(training, name, value)
     training.partner_agency_id, training.parent_id = valid.agency_id, valid.parent_id
-    after = _snapshot(training, valid.institutions)
+    after = _snapshot(training, valid.institutions, valid.ages, valid.sessions)
     if before == after:
         await db.rollback()
         return training
-    await db.execute(delete(TrainingInstitutionCount).where(
-        TrainingInstitutionCount.tenant_id == tenant.id,
-        TrainingInstitutionCount.training_id == training.id))
-    _write_rows(db, tenant, training, valid.institutions)
+    await participants.write_breakdowns(db, tenant, training, valid.institutions, valid.ages)
+    await participants.write_sessions(db, tenant, training, valid.sessions)
+    if was_individual and training.participant_mode == "counts":
+        # Data minimisation: the agency keeps the numbers and lets the names go.
+        await db.execute(delete(TrainingParticipant).where(
+            TrainingParticipant.tenant_id == tenant.id,
+            TrainingParticipant.training_id == training.id))
     bump_version(training)
     changed = {k for k in after if before.get(k) != after[k]}
     record(db, tenant.id, actor, "training.updated", "training", training.id,
@@ -524,3 +535,88 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
         await _tell(db, tenant, actor, view, action, reason, link)
     await db.commit()
     return view
+
+
+# --- participants one by one ----------------------------------------------------------------
+
+async def _listed(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                  training_id: uuid.UUID, version: int | None) -> Training:
+    """The training, locked, if its participants are listed one by one and it may change."""
+    training = (await get_training(db, tenant, actor, training_id, lock=True)).training
+    _check_version(training, version)
+    if training.status not in EDITABLE:
+        raise TrainingRefused(_("This training can no longer be changed: it is %(status)s.")
+                              % {"status": status_label(training.status)})
+    if training.participant_mode != "individual":
+        raise TrainingRefused(_("This training counts its participants: choose to list them "
+                                "one by one first."))
+    return training
+
+
+def _counted(person: TrainingParticipant) -> dict:
+    """What the audit trail keeps of a participant: never their name or contact."""
+    return {"participant": str(person.id), "sex": person.sex, "age_group": person.age_group,
+            "institution": person.institution}
+
+
+async def add_participant(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          training_id: uuid.UUID, form: participants.ParticipantForm,
+                          version: int | None) -> TrainingParticipant:
+    training = await _listed(db, tenant, actor, training_id, version)
+    errors = FieldErrors()
+    values = participants.participant(errors, form)
+    people = await participants.participants_of(db, tenant, training)
+    if len(people) >= participants.MAX_PARTICIPANTS:
+        errors["p-name"] = _("List at most %(n)s participants one by one.") % {
+            "n": participants.MAX_PARTICIPANTS}
+    if errors:
+        raise FormErrors(errors)
+    person = participants.new_participant(
+        tenant, training, max((p.position for p in people), default=-1) + 1, values)
+    db.add(person)
+    await participants.count_the_list(db, tenant, training)
+    bump_version(training)
+    record(db, tenant.id, actor, "training.participant_added", "training", training.id,
+           after=_counted(person))
+    await db.commit()
+    return person
+
+
+async def _participant(db: AsyncSession, tenant: TenantContext, training: Training,
+                       participant_id: uuid.UUID) -> TrainingParticipant:
+    person = await db.scalar(select(TrainingParticipant).where(
+        TrainingParticipant.tenant_id == tenant.id,
+        TrainingParticipant.training_id == training.id,
+        TrainingParticipant.id == participant_id))
+    if person is None:
+        raise NotFoundException()
+    return person
+
+
+async def remove_participant(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                             training_id: uuid.UUID, participant_id: uuid.UUID,
+                             version: int | None) -> None:
+    training = await _listed(db, tenant, actor, training_id, version)
+    person = await _participant(db, tenant, training, participant_id)
+    await db.delete(person)
+    await participants.count_the_list(db, tenant, training)
+    bump_version(training)
+    record(db, tenant.id, actor, "training.participant_removed", "training", training.id,
+           before=_counted(person))
+    await db.commit()
+
+
+async def withdraw_consent(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                           training_id: uuid.UUID, participant_id: uuid.UUID) -> None:
+    """A participant withdraws consent: reduced to counts (sex, age group, institution), at
+    any stage of the training, even approved (the counts do not change)."""
+    view = await get_training(db, tenant, actor, training_id, lock=True)
+    person = await _participant(db, tenant, view.training, participant_id)
+    if person.withdrawn_at is not None or not person.consent:
+        await db.rollback()   # nothing identifies them already
+        return
+    participants.withdraw(person, now())
+    bump_version(view.training)
+    record(db, tenant.id, actor, "training.consent_withdrawn", "training", view.training.id,
+           after=_counted(person))
+    await db.commit()
