@@ -19,7 +19,7 @@ from app.core.roles import TRAININGS_RECORD, TRAININGS_VIEW
 from app.i18n import gettext as _
 from app.partners.funding import list_funding_projects
 from app.partners.services import list_partner_agencies
-from app.trainings import labels, participants, services
+from app.trainings import cascades, labels, participants, services
 from app.trainings.models import AGE_GROUPS, SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_STATUSES
 from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
@@ -210,7 +210,7 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
                 participant_form=participant_form or {},
                 move_errors=move_errors or {}, editable=editable, actions=actions,
                 can_record=actor.can(TRAININGS_RECORD),
-                cascades=await services.cascade_sessions(db, tenant, view),
+                reach=await cascades.cascade_tree(db, tenant, view),
                 history=await services.history(db, tenant, view),
                 history_labels=labels.history(),
                 project=await services.funding_project_of(db, tenant, training),

@@ -117,16 +117,6 @@ async def institution_counts(db: AsyncSession, tenant: TenantContext,
         .order_by(TrainingInstitutionCount.position)))
 
 
-async def cascade_sessions(db: AsyncSession, tenant: TenantContext,
-                           view: TrainingView) -> list[Training]:
-    """The sessions that name this training as their parent, as far as the actor sees."""
-    query = select(Training).where(Training.tenant_id == tenant.id,
-                                   Training.parent_id == view.training.id)
-    if view.who != STAFF:
-        query = query.where(Training.partner_agency_id == view.training.partner_agency_id)
-    return list(await db.scalars(query.order_by(Training.start_date, Training.title)))
-
-
 async def history(db: AsyncSession, tenant: TenantContext,
                   view: TrainingView) -> list[AuditEvent]:
     return await object_history(db, tenant, "training", view.training.id)
