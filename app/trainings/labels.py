@@ -50,7 +50,8 @@ def participant_modes() -> list[tuple[str, str]]:
 
 def actions() -> dict[str, str]:
     return {"hold": _("Mark as held"), "submit": _("Submit for review"),
-            "approve": _("Approve"), "return": _("Return for correction")}
+            "approve": _("Approve"), "return": _("Return for correction"),
+            "reopen": _("Reopen")}
 
 
 def history() -> dict[str, str]:

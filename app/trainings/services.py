@@ -463,26 +463,29 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return training
 
 
-async def _people_to_tell(db: AsyncSession, tenant: TenantContext, view: TrainingView,
-                          action: str) -> list[User]:
-    """A submission goes to the mission's reviewers; a review's outcome to the agency's
-    partner users. Marking a training held tells nobody."""
-    if action == "submit":
-        return await members_who_can(db, tenant, TRAININGS_REVIEW)
-    if action in REVIEW_ACTIONS:
+async def _people_to_tell(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          view: TrainingView, action: str) -> list[User]:
+    """Every move is told to the other party: a review (approve, return, reopen) and any
+    move staff make for the agency to the agency's partner users; the agency's own moves
+    to the mission's reviewers, and a submission always to them (it waits for review)."""
+    agency_users: list[User] = []
+    if action in REVIEW_ACTIONS or acting_as(actor, None) == STAFF:
         roles = [role for role, granted in PERMISSIONS.items()
                  if TRAININGS_RECORD in granted and TRAININGS_REVIEW not in granted]
-        return list(await db.scalars(
+        agency_users = list(await db.scalars(
             select(User).join(Membership, Membership.user_id == User.id).where(
                 Membership.tenant_id == tenant.id, Membership.status == "active",
                 Membership.role.in_(roles), User.status == "active",
                 Membership.partner_agency_id == view.training.partner_agency_id)))
-    return []
+    reviewers: list[User] = []
+    if action == "submit" or (action not in REVIEW_ACTIONS and view.who == PARTNER):
+        reviewers = await members_who_can(db, tenant, TRAININGS_REVIEW)
+    return agency_users + [r for r in reviewers if r not in agency_users]
 
 
 async def _tell(db: AsyncSession, tenant: TenantContext, actor: Actor, view: TrainingView,
                 action: str, reason: str, link: str) -> None:
-    for person in await _people_to_tell(db, tenant, view, action):
+    for person in await _people_to_tell(db, tenant, actor, view, action):
         if person.id == actor.user_id:
             continue
         queue_mail(db, tenant, person.email, "training_status",
@@ -495,9 +498,9 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
                action: str, reason: str, version: int | None,
                link: str | None = None) -> TrainingView:
     """A step of the life cycle as the table allows: the agency holds and submits, staff
-    approve or return (with a reason the agency reads). Audited; mailed to the reviewers
-    (a submission) or to the agency's partner users (a review) when a link to the training
-    is given (the demo, writing the past, gives none)."""
+    approve, return (with a reason the agency reads) or reopen an approved record (with a
+    reason too). Audited; mailed to the other party (_people_to_tell) when a link to the
+    training is given (the demo, writing the past, gives none)."""
     view = await get_training(db, tenant, actor, training_id, lock=True)
     training = view.training
     if action in REVIEW_ACTIONS and view.who != STAFF:
@@ -508,8 +511,9 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
         raise TrainingRefused(_("This is not possible at this stage."))
     reason = reason.strip()[:MAX_REASON]
     if action in NEEDS_REASON and not reason:
-        raise TrainingRefused(_("Say what to correct: the agency will read it."), "reason",
-                              status=422)
+        message = (_("Say why you reopen it: the agency will read it.") if action == "reopen"
+                   else _("Say what to correct: the agency will read it."))
+        raise TrainingRefused(message, "reason", status=422)
     if action == "submit" and training.total == 0:
         raise TrainingRefused(_("Count the participants before submitting."), status=422)
     before = training.status
