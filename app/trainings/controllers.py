@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.exceptions import PermissionDeniedException
@@ -20,7 +21,13 @@ from app.i18n import gettext as _
 from app.partners.funding import list_funding_projects
 from app.partners.services import list_partner_agencies
 from app.trainings import cascades, labels, participants, services
-from app.trainings.models import AGE_GROUPS, SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_STATUSES
+from app.trainings.models import (
+    AGE_GROUPS,
+    SEX_CATEGORIES,
+    THEMATIC_AREAS,
+    TRAINING_KINDS,
+    TRAINING_STATUSES,
+)
 from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
 from app.web.deps import CurrentActor, CurrentTenant, Db
@@ -54,7 +61,10 @@ def _choices() -> dict:
 def _filter(params) -> TrainingFilter:
     flt, errors = TrainingFilter(), FieldErrors()
     flt.errors = errors
+    flt.q = errors.text("q", " ".join(params.get("q", "").split()), 200)
     flt.status = errors.choice("status", params.get("status", ""), TRAINING_STATUSES) or ""
+    flt.kind = errors.choice("kind", params.get("kind", ""), TRAINING_KINDS) or ""
+    flt.project_id = errors.option_id("project", params.get("project", ""))
     flt.thematic_area = errors.choice("area", params.get("area", ""), THEMATIC_AREAS) or ""
     flt.agency_id = errors.option_id("agency", params.get("agency", ""))
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
@@ -64,18 +74,38 @@ def _filter(params) -> TrainingFilter:
     return flt
 
 
-@get("/trainings", name="training_list", guards=VIEW)
-async def training_list(request: Request, tenant: CurrentTenant, db: Db,
-                        actor: CurrentActor) -> Response:
-    flt = _filter(request.query_params)
+async def _list_page(request: Request, tenant, db, actor, flt: TrainingFilter) -> Response:
     trainings = [] if flt.errors else await services.list_trainings(db, tenant, actor, flt)
     staff = services.acting_as(actor, None) == services.STAFF
     agencies = await list_partner_agencies(db, tenant) if staff else []
+    projects = await list_funding_projects(db, tenant)
     return page(request, "trainings/list.html", status_code=400 if flt.errors else 200,
                 rows=trainings, flt=flt, errors=flt.errors, staff=staff,
                 status_options=labels.statuses(),
                 agency_options=[(str(a.id), a.name) for a in agencies],
+                project_options=[(str(p.id), f"{p.code} — {p.name}") for p in projects],
+                query=urlencode(list(request.query_params.items())),
                 can_record=actor.can(TRAININGS_RECORD), **_choices())
+
+
+@get("/trainings", name="training_list", guards=VIEW)
+async def training_list(request: Request, tenant: CurrentTenant, db: Db,
+                        actor: CurrentActor) -> Response:
+    return await _list_page(request, tenant, db, actor, _filter(request.query_params))
+
+
+@get("/trainings/export.csv", name="training_export", guards=VIEW)
+async def training_export(request: Request, tenant: CurrentTenant, db: Db,
+                          actor: CurrentActor) -> Response:
+    """The list as CSV, with the list's filters."""
+    flt = _filter(request.query_params)
+    if flt.errors:
+        return await _list_page(request, tenant, db, actor, flt)
+    text = await services.export_csv(db, tenant, actor, flt)
+    # Litestar adds the charset to a text/ media type itself: naming it here would say it twice.
+    return Response(text.encode("utf-8"), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="trainings-{tenant.slug}.csv"',
+        "Cache-Control": "no-store"})
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -317,6 +347,6 @@ async def training_participant_withdraw(request: Request, tenant: CurrentTenant,
                    "counts."))
 
 
-TRAINING_ROUTES = [training_list, training_new, training_create, training_detail,
+TRAINING_ROUTES = [training_list, training_export, training_new, training_create, training_detail,
                    training_edit, training_move, training_participant_add,
                    training_participant_remove, training_participant_withdraw]

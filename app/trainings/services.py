@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, User
@@ -41,15 +41,18 @@ from app.trainings.models import (
     Training,
     TrainingInstitutionCount,
     TrainingParticipant,
+    TrainingSession,
 )
 from app.trainings.participants import SessionRow, one_line
 from app.trainings.states import EDITABLE, NEEDS_REASON, REVIEW_ACTIONS, next_state
+from app.web.csv_export import csv_text
 from app.web.forms import FieldErrors
 from tenants.context import TenantContext
 
 STAFF, PARTNER = "staff", "partner"
 MAX_REASON = 2000
 MAX_INSTITUTIONS = 50
+MAX_WORDS = 8            # of a list search
 # Kinds a cascade session may hang below.
 PARENT_KINDS = ("training_of_trainers", "cascade")
 
@@ -126,12 +129,24 @@ async def history(db: AsyncSession, tenant: TenantContext,
 
 @dataclass
 class TrainingFilter:
+    q: str = ""                       # words of the title, place, curriculum or target group
     status: str = ""
+    kind: str = ""
     agency_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
     thematic_area: str = ""
     period_from: date | None = None   # overlapping the period
     period_to: date | None = None
     errors: dict[str, str] = field(default_factory=dict)
+
+    def applied(self) -> dict[str, str]:
+        """The filters in use, as the list's URL names them (for an export's audit)."""
+        pairs = {"q": self.q, "status": self.status, "kind": self.kind,
+                 "agency": str(self.agency_id or ""), "project": str(self.project_id or ""),
+                 "area": self.thematic_area,
+                 "from": self.period_from.isoformat() if self.period_from else "",
+                 "to": self.period_to.isoformat() if self.period_to else ""}
+        return {name: value for name, value in pairs.items() if value}
 
 
 async def list_trainings(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -150,6 +165,17 @@ async def list_trainings(db: AsyncSession, tenant: TenantContext, actor: Actor,
         query = query.where(Training.partner_agency_id == flt.agency_id)
     if flt.status:
         query = query.where(Training.status == flt.status)
+    if flt.kind:
+        query = query.where(Training.kind == flt.kind)
+    if flt.project_id:
+        query = query.where(Training.funding_project_id == flt.project_id)
+    if flt.q.strip():
+        for word in flt.q.split()[:MAX_WORDS]:
+            query = query.where(
+                Training.title.icontains(word, autoescape=True)
+                | Training.place.icontains(word, autoescape=True)
+                | Training.curriculum.icontains(word, autoescape=True)
+                | Training.target_group.icontains(word, autoescape=True))
     if flt.thematic_area:
         query = query.where(Training.thematic_area == flt.thematic_area)
     if flt.period_from:
@@ -614,3 +640,46 @@ async def withdraw_consent(db: AsyncSession, tenant: TenantContext, actor: Actor
     record(db, tenant.id, actor, "training.consent_withdrawn", "training", view.training.id,
            after=_counted(person))
     await db.commit()
+
+
+# --- export ---------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ["title", "partner_agency", "kind", "thematic_area", "thematic_other",
+                  "curriculum", "target_group", "start_date", "end_date", "place",
+                  "sessions", "hours", "funding_project", "donor", "parent_training",
+                  "participants_listed", *SEX_CATEGORIES, "total", "status", "status_reason"]
+
+
+async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                     flt: TrainingFilter) -> str:
+    """The filtered list as CSV (staff: the mission's; a partner user: their agency's),
+    formulas neutralised (app.web.csv_export); the audit trail records who took how many
+    rows with which filters."""
+    views = await list_trainings(db, tenant, actor, flt)
+    ids = [v.training.id for v in views]
+    hours = {training_id: (n, total) for training_id, n, total in await db.execute(
+        select(TrainingSession.training_id, func.count(), func.sum(TrainingSession.hours))
+        .where(TrainingSession.tenant_id == tenant.id, TrainingSession.training_id.in_(ids))
+        .group_by(TrainingSession.training_id))}
+    projects = {p.id: p for p in await db.scalars(select(FundingProject).where(
+        FundingProject.tenant_id == tenant.id))}
+    titles = dict((await db.execute(select(Training.id, Training.title).where(
+        Training.tenant_id == tenant.id,
+        Training.id.in_({v.training.parent_id for v in views if v.training.parent_id})))).all())
+    lines = []
+    for v in views:
+        t = v.training
+        project = projects.get(t.funding_project_id) if t.funding_project_id else None
+        sessions, total_hours = hours.get(t.id, (0, None))
+        lines.append([t.title, v.agency.name, t.kind, t.thematic_area, t.thematic_other,
+                      t.curriculum, t.target_group, t.start_date.isoformat(),
+                      t.end_date.isoformat(), t.place, sessions, total_hours or "",
+                      project.code if project else "", project.donor if project else "",
+                      titles.get(t.parent_id, "") if t.parent_id else "",
+                      "yes" if t.participant_mode == "individual" else "",
+                      *(getattr(t, sex) for sex in SEX_CATEGORIES), t.total, t.status,
+                      t.status_reason])
+    record(db, tenant.id, actor, "training.exported", "training", None,
+           after={"rows": len(lines), "filters": flt.applied()})
+    await db.commit()
+    return csv_text(EXPORT_COLUMNS, lines)
