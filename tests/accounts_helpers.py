@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
+import pyotp
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
@@ -16,18 +18,28 @@ from tenants.context import TenantContext, tenant_scope
 from tests.conftest import csrf_token
 
 PASSWORD = "river delta mango 42"
+# The second factor of the people make_user sets it up for (HQ must use one): their
+# authenticator "app", and the last time step each has used (a code is good once).
+TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEPS: dict[str, int] = {}
 
 
 async def make_user(session_factory, tenant: TenantContext | None, role: str | None,
                     email: str | None = None, platform_admin: bool = False,
                     partner_agency_id: uuid.UUID | None = None,
                     host_institution_id: uuid.UUID | None = None,
-                    name: str | None = None) -> User:
+                    name: str | None = None, second_factor: bool | None = None) -> User:
+    """A person; with a second factor set up when asked (HQ: unless told not to), whose
+    codes sign_in gives."""
     email = email or f"{role or 'user'}-{uuid.uuid4().hex[:8]}@example.org"
+    secret = None
+    if second_factor if second_factor is not None else platform_admin:
+        secret = TOTP_SECRETS[email] = pyotp.random_base32()
     async with session_factory() as db:
         user = User(email=email, name=name or f"Test {role or 'user'}", preferred_locale="en",
                     password_hash=hash_password(PASSWORD), status="active",
-                    email_verified_at=now(), is_platform_admin=platform_admin)
+                    email_verified_at=now(), is_platform_admin=platform_admin,
+                    totp_secret=secret, second_factor_at=now() if secret else None)
         db.add(user)
         await db.commit()
     if tenant is not None and role is not None:
@@ -42,10 +54,44 @@ async def make_user(session_factory, tenant: TenantContext | None, role: str | N
 
 async def sign_in(client: AsyncTestClient, tenant: TenantContext, email: str,
                   password: str = PASSWORD):
+    """Signs in through the form; for someone make_user gave a second factor, the second
+    step too, with their app's code."""
     token = await csrf_token(client, f"/{tenant.slug}/sign-in")
-    return await client.post(f"/{tenant.slug}/sign-in",
-                             data={"email": email, "password": password, "_csrf_token": token},
+    response = await client.post(f"/{tenant.slug}/sign-in",
+                                 data={"email": email, "password": password,
+                                       "_csrf_token": token}, follow_redirects=False)
+    location = response.headers.get("location", "")
+    if response.status_code == 303 and "/sign-in/second-step" in location \
+            and email in TOTP_SECRETS:
+        response = await second_step(client, tenant, await next_code(email))
+    return response
+
+
+async def second_step(client: AsyncTestClient, tenant: TenantContext, code: str, next: str = ""):
+    token = await csrf_token(client, f"/{tenant.slug}/sign-in/second-step")
+    return await client.post(f"/{tenant.slug}/sign-in/second-step",
+                             data={"code": code, "next": next, "_csrf_token": token},
                              follow_redirects=False)
+
+
+def app_holds(email: str, secret: str, last_step: int) -> None:
+    """The person's app holds `secret` (set up in a test), whose code of `last_step` was
+    used last: next_code gives theirs from now on."""
+    TOTP_SECRETS[email] = secret
+    _LAST_STEPS[email] = last_step
+
+
+async def next_code(email: str) -> str:
+    """The code of the person's app for a time step not used yet (waiting for the next
+    step when the three that the portal accepts now are used up)."""
+    totp = pyotp.TOTP(TOTP_SECRETS[email])
+    while True:
+        current = totp.timecode(now())
+        step = max(current - 1, _LAST_STEPS.get(email, -2) + 1)
+        if step <= current + 1:
+            _LAST_STEPS[email] = step
+            return totp.generate_otp(step)
+        await asyncio.sleep(totp.interval - now().timestamp() % totp.interval + 0.1)
 
 
 async def as_user(client: AsyncTestClient, tenant: TenantContext, user: User) -> None:

@@ -23,7 +23,7 @@ async def _snapshot(session_factory, missions) -> list:
     async with session_factory() as db:
         rows += (await db.execute(select(Tenant.slug, Tenant.name, Tenant.names, Tenant.locales,
                                          Tenant.created_at).order_by(Tenant.slug))).all()
-        rows += (await db.execute(select(User.id, User.email, User.password_hash)
+        rows += (await db.execute(select(User.id, User.email, func.account_password_hash(User.id))
                                   .order_by(User.email))).all()
     for tenant in missions.values():
         with tenant_scope(tenant):

@@ -54,7 +54,7 @@ async def _snapshot(session_factory, missions) -> dict:
     """Ids of every demo expert row per mission, and the demo experts' accounts."""
     snap = {}
     async with session_factory() as db:
-        snap["users"] = (await db.execute(select(User.id, User.email, User.password_hash).where(
+        snap["users"] = (await db.execute(select(User.id, User.email, func.account_password_hash(User.id)).where(
             User.email.like("%@experts.demo")).order_by(User.email))).all()
     for slug, tenant in missions.items():
         with tenant_scope(tenant):
@@ -124,7 +124,8 @@ async def test_seed_demo_creates_hundreds_of_varied_experts_per_mission(
                 assert 0 < by_purpose["future_contact"] < by_purpose["matching"]
 
                 accounts = (await db.execute(
-                    select(User.email, User.name, User.email_verified_at, User.password_hash,
+                    select(User.email, User.name, User.email_verified_at,
+                           func.account_password_hash(User.id),
                            Membership.role)
                     .join(Membership, Membership.user_id == User.id)
                     .join(ExpertProfile, ExpertProfile.user_id == User.id))).all()

@@ -128,6 +128,7 @@ GLOBAL_TABLES = {
     "users": "people are global; a membership gives them a role in a mission",
     "user_sessions": "a person's sign-ins, whichever mission they chose",
     "sign_in_failures": "throttling per account and per address, across missions",
+    "recovery_codes": "a person's second factor serves every mission they belong to",
 }
 # The job queue (procrastinate) is one queue for every mission: a job names its mission in
 # its arguments and runs in that mission's scope; the jobs page filters on it.
@@ -147,3 +148,38 @@ async def test_every_table_is_tenant_scoped_or_a_named_exemption(raw):
     assert unscoped == set(exempt), (sorted(unscoped - set(exempt)),
                                      sorted(set(exempt) - unscoped))
     assert not any(r["relrowsecurity"] for r in rows if r["relname"] in JOB_QUEUE_EXEMPTIONS)
+
+
+async def test_runtime_role_cannot_read_account_secrets_in_bulk(raw, session_factory, missions):
+    """Issue 18, finding 6: password and session hashes are out of the runtime role's reach;
+    it gets one active account's hash through account_password_hash, and a session only by
+    the hash of a token it already holds."""
+    from app.accounts.models import User, UserSession
+    from app.accounts.passwords import hash_password
+    from app.core.clock import now
+    from app.core.tokens import new_token
+
+    _, digest = new_token()
+    async with session_factory() as db:
+        user = User(email="secret-holder@example.org", name="Holder",
+                    password_hash=hash_password("a long enough secret"))
+        db.add(user)
+        await db.flush()
+        db.add(UserSession(token_hash=digest, user_id=user.id, last_seen_at=now(),
+                           expires_at=now()))
+        await db.commit()
+    for query in ("SELECT * FROM users", "SELECT password_hash FROM users",
+                  "SELECT id FROM users WHERE password_hash IS NOT NULL",
+                  "SELECT * FROM user_sessions", "SELECT token_hash FROM user_sessions",
+                  "SELECT id FROM user_sessions WHERE token_hash <> ''"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await raw.fetch(query)
+    assert await raw.fetchval("SELECT has_password FROM users WHERE id = $1", user.id)
+    stored = await raw.fetchval("SELECT account_password_hash($1)", user.id)
+    assert stored.startswith("$argon2")
+    assert await raw.fetchval("SELECT session_for_token($1)", digest) is not None
+    assert await raw.fetchval("SELECT session_for_token($1)", "0" * 64) is None
+    # Writing stays possible: the password can change, the session can be revoked.
+    await raw.execute("UPDATE users SET password_hash = 'x' WHERE id = $1", user.id)
+    await raw.execute("UPDATE user_sessions SET revoked_at = now() WHERE id = "
+                      "session_for_token($1)", digest)

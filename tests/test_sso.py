@@ -176,7 +176,7 @@ async def test_partner_user_signs_in_gets_role_agency_session_and_a_linked_subje
 
     async with session_factory() as db:
         user = await db.scalar(select(User).where(User.email == "amira.hassan@unhcr.org"))
-    assert user is not None and user.password_hash is None
+    assert user is not None and not user.has_password
     assert user.email_verified_at is not None
     with tenant_scope(sudan):
         async with session_factory() as db:

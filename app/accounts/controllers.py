@@ -1,13 +1,18 @@
-"""Sign-up, sign-in, sign-out, email verification, password reset and change, my account.
-All under /<mission>/; every form works without JavaScript."""
+"""Sign-up, sign-in (with its second step), sign-out, email verification, password reset and
+change, my account and its two-step sign-in. All under /<mission>/; every form works without
+JavaScript."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
-from app.accounts import services
+from app.accounts import second_factor, services
+from app.accounts.models import User
+from app.accounts.second_factor import NotNow
 from app.accounts.services import SignInRefused, SignUp, TokenInvalid
 from app.accounts.sso import list_enabled_providers
 from app.core.errors import FormErrors
@@ -18,7 +23,7 @@ from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
-from app.web.links import public_base, safe_next
+from app.web.links import absolute_url, public_base, safe_next
 from app.web.templating import page
 from tenants.context import TenantContext
 
@@ -112,8 +117,9 @@ async def sign_in_form(request: Request, tenant: CurrentTenant, db: Db,
 async def sign_in(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                   data: FormData) -> Response:
     try:
-        user = await services.authenticate(db, tenant, data.get("email", ""),
-                                           data.get("password", ""), actor)
+        user = await services.authenticate(
+            db, tenant, data.get("email", ""), data.get("password", ""), actor,
+            forgot_password_url=absolute_url(request, f"/{tenant.slug}/password/forgot"))
     except SignInRefused as exc:
         refused = page(request, "accounts/sign_in.html",
                        status_code=429 if exc.reason == "throttled" else 400,
@@ -123,13 +129,87 @@ async def sign_in(request: Request, tenant: CurrentTenant, db: Db, actor: Curren
         if exc.retry_after:
             refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
+    if await second_factor.needed(db, tenant, user):
+        pending = await second_factor.begin(db, tenant, user)
+        query = urlencode({"next": data["next"]}) if data.get("next") else ""
+        response = Redirect(f"/{tenant.slug}/sign-in/second-step" + (f"?{query}" if query else ""),
+                            status_code=303)
+        response.set_cookie(PENDING_COOKIE, pending, path=_pending_path(tenant), httponly=True,
+                            samesite="lax", secure=request.app.state.secure_cookies,
+                            max_age=int(services.TOKEN_LIFETIME["second_factor"].total_seconds()))
+        return response
+    return await _signed_in(request, tenant, db, actor, user, data.get("next", ""))
+
+
+async def _signed_in(request: Request, tenant: TenantContext, db, actor, user: User,
+                     next_path: str, recovery_codes: list[str] | None = None) -> Response:
+    """Both steps done: a fresh session, then where the person was going (or, after the
+    set-up of a second factor, their recovery codes first)."""
     token = await services.start_session(db, tenant, user, actor, request.app.state.settings,
                                          request.headers.get("user-agent", ""),
                                          previous_token=request.cookies.get(SESSION_COOKIE))
-    response = Redirect(safe_next(data.get("next")) if data.get("next") else f"/{tenant.slug}/",
-                        status_code=303)
+    target = safe_next(next_path) if next_path else f"/{tenant.slug}/"
+    response: Response = (page(request, "accounts/recovery_codes.html", codes=recovery_codes,
+                               continue_to=target) if recovery_codes
+                          else Redirect(target, status_code=303))
     _set_session_cookie(request, response, token)
+    response.delete_cookie(PENDING_COOKIE, path=_pending_path(tenant))
     return response
+
+
+# The browser between the password and the second factor holds this one-time token.
+PENDING_COOKIE = "sign_in_step"
+
+
+def _pending_path(tenant: TenantContext) -> str:
+    return f"/{tenant.slug}/sign-in"
+
+
+def _step_expired(request: Request, tenant: TenantContext, actor) -> Response:
+    if actor.signed_in:  # a stale tab of a sign-in that is over: nothing to do here
+        return Redirect(f"/{tenant.slug}/", status_code=303)
+    return flash(request, Redirect(f"/{tenant.slug}/sign-in", status_code=303), "error",
+                 _("Your sign-in took too long or was interrupted. Sign in again."))
+
+
+async def _second_step_page(request: Request, tenant: TenantContext, db, user: User,
+                            next_path: str, error: str = "", status_code: int = 200) -> Response:
+    setting_up = user.second_factor_at is None
+    secret = await second_factor.secret_to_set_up(db, user) if setting_up else ""
+    return page(request, "accounts/second_step.html", status_code=status_code,
+                setting_up=setting_up, secret=secret, next=next_path, error=error,
+                picture=second_factor.set_up_picture(secret, user) if setting_up else "")
+
+
+@get("/sign-in/second-step", name="second_step_form")
+async def second_step_form(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                           next: FromQuery[str] = "") -> Response:
+    try:
+        user = await second_factor.pending_user(db, tenant,
+                                                request.cookies.get(PENDING_COOKIE, ""))
+    except TokenInvalid:
+        return _step_expired(request, tenant, actor)
+    return await _second_step_page(request, tenant, db, user, next)
+
+
+@post("/sign-in/second-step", name="second_step")
+async def second_step(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                      data: FormData) -> Response:
+    pending = request.cookies.get(PENDING_COOKIE, "")
+    try:
+        done = await second_factor.complete_sign_in(db, tenant, pending, data.get("code", ""),
+                                                    actor)
+    except TokenInvalid:
+        return _step_expired(request, tenant, actor)
+    except SignInRefused as exc:
+        user = await second_factor.pending_user(db, tenant, pending)
+        refused = await _second_step_page(request, tenant, db, user, data.get("next", ""),
+                                          error=exc.message, status_code=exc.status)
+        if exc.retry_after:
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
+    return await _signed_in(request, tenant, db, actor, done.user, data.get("next", ""),
+                            done.recovery_codes)
 
 
 @post("/sign-out", name="sign_out")
@@ -191,9 +271,86 @@ async def reset_password(request: Request, tenant: CurrentTenant, db: Db, actor:
                  _("Your password is changed. Sign in with the new one."))
 
 
+async def _account_page(request: Request, tenant: TenantContext, db, actor,
+                        errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    return page(request, "accounts/account.html", status_code=status_code, errors=errors or {},
+                second_factor=await second_factor.status(db, tenant, actor))
+
+
 @get("/account", name="my_account", guards=[requires(ACCOUNT_OWN)])
-async def my_account(request: Request, tenant: CurrentTenant, actor: CurrentActor) -> Response:
-    return page(request, "accounts/account.html", errors={})
+async def my_account(request: Request, tenant: CurrentTenant, db: Db,
+                     actor: CurrentActor) -> Response:
+    return await _account_page(request, tenant, db, actor)
+
+
+def _back_to_account(request: Request, tenant: TenantContext, refused: NotNow) -> Response:
+    """An action the account's state no longer allows (a second tab, a double submit)."""
+    return flash(request, Redirect(f"/{tenant.slug}/account#second-factor", status_code=303),
+                 "info", refused.message)
+
+
+@get("/account/second-factor", name="second_factor_setup", guards=[requires(ACCOUNT_OWN)])
+async def second_factor_setup(request: Request, tenant: CurrentTenant, db: Db,
+                              actor: CurrentActor) -> Response:
+    try:
+        return await _setup_page(request, tenant, db, actor)
+    except NotNow as exc:
+        return _back_to_account(request, tenant, exc)
+
+
+async def _setup_page(request: Request, tenant: TenantContext, db, actor,
+                      errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    user = await services.get_user(db, actor.user_id)
+    assert user is not None  # the route requires a signed-in person
+    secret = await second_factor.secret_to_set_up(db, user)
+    return page(request, "accounts/second_factor_setup.html", status_code=status_code,
+                errors=errors or {}, secret=secret,
+                picture=second_factor.set_up_picture(secret, user))
+
+
+@post("/account/second-factor", name="turn_on_second_factor", guards=[requires(ACCOUNT_OWN)])
+async def turn_on_second_factor(request: Request, tenant: CurrentTenant, db: Db,
+                                actor: CurrentActor, data: FormData) -> Response:
+    try:
+        codes = await second_factor.turn_on(db, tenant, actor, data.get("code", ""))
+    except NotNow as exc:
+        return _back_to_account(request, tenant, exc)
+    except FormErrors as exc:
+        await db.rollback()
+        return await _setup_page(request, tenant, db, actor, exc.errors, status_code=400)
+    return page(request, "accounts/recovery_codes.html", codes=codes,
+                continue_to=f"/{tenant.slug}/account")
+
+
+@post("/account/second-factor/recovery-codes", name="renew_recovery_codes",
+      guards=[requires(ACCOUNT_OWN)])
+async def renew_recovery_codes(request: Request, tenant: CurrentTenant, db: Db,
+                               actor: CurrentActor, data: FormData) -> Response:
+    try:
+        codes = await second_factor.new_recovery_codes(db, tenant, actor, data.get("code", ""))
+    except NotNow as exc:
+        return _back_to_account(request, tenant, exc)
+    except FormErrors as exc:
+        await db.rollback()
+        return await _account_page(request, tenant, db, actor, exc.errors, status_code=400)
+    return page(request, "accounts/recovery_codes.html", codes=codes,
+                continue_to=f"/{tenant.slug}/account")
+
+
+@post("/account/second-factor/off", name="turn_off_second_factor",
+      guards=[requires(ACCOUNT_OWN)])
+async def turn_off_second_factor(request: Request, tenant: CurrentTenant, db: Db,
+                                 actor: CurrentActor, data: FormData) -> Response:
+    try:
+        await second_factor.turn_off(db, tenant, actor, data.get("off_code", ""))
+    except NotNow as exc:
+        return _back_to_account(request, tenant, exc)
+    except FormErrors as exc:
+        await db.rollback()
+        return await _account_page(request, tenant, db, actor,
+                                   {"off_code": exc.errors["code"]}, status_code=400)
+    return flash(request, Redirect(f"/{tenant.slug}/account", status_code=303), "info",
+                 _("Two-step sign-in is off."))
 
 
 @post("/account/password", name="change_password", guards=[requires(ACCOUNT_OWN)])
@@ -204,7 +361,7 @@ async def change_password(request: Request, tenant: CurrentTenant, db: Db, actor
                                               data.get("password", ""),
                                               data.get("password_confirm", ""))
     except FormErrors as exc:
-        return page(request, "accounts/account.html", status_code=400, errors=exc.errors)
+        return await _account_page(request, tenant, db, actor, exc.errors, status_code=400)
     # Every session was revoked; this browser gets a fresh one so the user stays signed in.
     token = await services.start_session(db, tenant, user, actor, request.app.state.settings,
                                          request.headers.get("user-agent", ""))
@@ -214,6 +371,8 @@ async def change_password(request: Request, tenant: CurrentTenant, db: Db, actor
     return response
 
 
-ACCOUNT_ROUTES = [sign_up_form, sign_up, confirm_email_form, verify_email, resend_verification, sign_in_form, sign_in,
-                  sign_out, forgot_password_form, forgot_password, reset_password_form,
-                  reset_password, my_account, change_password]
+ACCOUNT_ROUTES = [sign_up_form, sign_up, confirm_email_form, verify_email, resend_verification,
+                  sign_in_form, sign_in, second_step_form, second_step, sign_out,
+                  forgot_password_form, forgot_password, reset_password_form, reset_password,
+                  my_account, change_password, second_factor_setup, turn_on_second_factor,
+                  renew_recovery_codes, turn_off_second_factor]

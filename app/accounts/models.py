@@ -3,7 +3,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,10 +29,24 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
     name: Mapped[str] = mapped_column(String(200))
     preferred_locale: Mapped[str | None] = mapped_column(String(8))
-    password_hash: Mapped[str | None] = mapped_column(String(200))  # None: single sign-on only
+    # None: single sign-on only. The runtime role may write it but not read it (migration
+    # 0014): it is never loaded with the user; services read one hash through
+    # account_password_hash, and has_password says whether there is one.
+    password_hash: Mapped[str | None] = mapped_column(String(200), deferred=True,
+                                                      deferred_raiseload=True)
+    has_password: Mapped[bool] = mapped_column(
+        Boolean, Computed("password_hash IS NOT NULL", persisted=True))
     status: Mapped[str] = mapped_column(String(16), default="active")
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Two-step sign-in (app/accounts/second_factor.py). The secret is hidden like the
+    # password hash (read through account_totp_secret); it is written at set-up and in use
+    # once second_factor_at says when it was confirmed. The last code's time step is kept
+    # so that a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), deferred=True,
+                                                    deferred_raiseload=True)
+    second_factor_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Membership(TenantScoped, Base):
@@ -44,11 +67,13 @@ class Membership(TenantScoped, Base):
 
 
 class UserSession(Base):
-    """A signed-in browser. The cookie holds a random token; only its hash is stored."""
+    """A signed-in browser. The cookie holds a random token; only its hash is stored, and
+    the runtime role finds the row through session_for_token, never by reading hashes."""
 
     __tablename__ = "user_sessions"
 
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, deferred=True,
+                                            deferred_raiseload=True)
     user_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), index=True)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -102,3 +127,15 @@ class Invitation(TenantScoped, Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryCode(Base):
+    """One of a person's single-use second-factor recovery codes (its hash only). Global,
+    like the person."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), deferred=True, deferred_raiseload=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

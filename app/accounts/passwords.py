@@ -18,9 +18,10 @@ MAX_LENGTH = 200
 # zxcvbn's score (0-4): 3 is "safely unguessable" (about 10^8 guesses or more) for an
 # online attack throttled as sign-in is; below it the password is refused.
 MIN_SCORE = 3
-# zxcvbn's time grows with the length; what lies past this is not estimated (and a
-# password that long is not refused for being weak at the start).
-ESTIMATE_CHARS = 100
+# zxcvbn's time grows with the length and it refuses more than 72 characters (a
+# ValueError since 4.5): what lies past this is not estimated (and a password that long is
+# not refused for being weak at the start).
+ESTIMATE_CHARS = 72
 # A constant hash to verify against when the account does not exist, so that the answer
 # takes as long as for a real account (no timing oracle for which emails are registered).
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")

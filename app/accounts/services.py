@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
@@ -35,7 +35,9 @@ from app.notifications.services import queue_mail
 from tenants.context import TenantContext
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TOKEN_LIFETIME = {"verify_email": timedelta(hours=48), "reset_password": timedelta(hours=1)}
+TOKEN_LIFETIME = {"verify_email": timedelta(hours=48), "reset_password": timedelta(hours=1),
+                  # between the password and the second factor (app/accounts/second_factor.py)
+                  "second_factor": timedelta(minutes=10)}
 # Sign-in throttling (issue 18, finding 1): failures are counted per source (IP address)
 # and per account *and* source, never per account alone, so guessing from one place slows
 # down without anyone being able to lock the owner out from another. Past the free
@@ -46,6 +48,9 @@ THROTTLE_FIRST_WAIT = timedelta(minutes=1)
 THROTTLE_MAX_WAIT = timedelta(minutes=15)
 FREE_FAILURES_PER_ACCOUNT_AND_SOURCE = 5
 FREE_FAILURES_PER_SOURCE = 20
+# The owner hears of guessing: one mail when an account's failures from any source within
+# the window reach this many (sign-ins of one account are serialised, so exactly once).
+WARN_OWNER_AT_FAILURES = 10
 # last_seen_at is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -88,6 +93,18 @@ async def get_user(db: AsyncSession, user_id: uuid.UUID | None) -> User | None:
     if user_id is None:
         return None
     return await db.scalar(select(User).where(User.id == user_id))
+
+
+async def password_hash_of(db: AsyncSession, user: User) -> str | None:
+    """One active account's password hash: the runtime role cannot read the column, only
+    this one row through account_password_hash (migration 0014)."""
+    return await db.scalar(select(func.account_password_hash(user.id)))
+
+
+def _session_with_token(token: str) -> ColumnElement[bool]:
+    """The condition that picks the session of a cookie's token, through session_for_token
+    (the runtime role cannot read token hashes)."""
+    return UserSession.id == func.session_for_token(hash_token(token))
 
 
 async def membership_of(db: AsyncSession, tenant: TenantContext,
@@ -149,7 +166,7 @@ async def sign_up_expert(db: AsyncSession, tenant: TenantContext, form: SignUp, 
     db.add(user)
     await db.flush()
     db.add(Membership(tenant_id=tenant.id, user_id=user.id, role="expert", status="active"))
-    token = await _issue_token(db, tenant, user, "verify_email")
+    token = await issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
     record(db, tenant.id, _as(actor, user), "account.signed_up", "user", user.id,
@@ -176,7 +193,7 @@ async def _too_many_links(db: AsyncSession, tenant: TenantContext, user: User,
     return sent >= MAX_LINKS_PER_HOUR
 
 
-async def _issue_token(db: AsyncSession, tenant: TenantContext, user: User, purpose: str) -> str:
+async def issue_token(db: AsyncSession, tenant: TenantContext, user: User, purpose: str) -> str:
     # A new link replaces any earlier unused one for the same purpose.
     await db.execute(update(OneTimeToken).where(
         OneTimeToken.tenant_id == tenant.id, OneTimeToken.user_id == user.id,
@@ -199,7 +216,7 @@ def password_link_token(tenant: TenantContext, user_id: uuid.UUID,
                        expires_at=now() + lifetime, used_at=None)
 
 
-async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpose: str,
+async def use_token(db: AsyncSession, tenant: TenantContext, token: str, purpose: str,
                      consume: bool = True) -> User:
     row = await db.scalar(select(OneTimeToken).where(
         OneTimeToken.tenant_id == tenant.id, OneTimeToken.token_hash == hash_token(token),
@@ -221,11 +238,11 @@ async def _use_token(db: AsyncSession, tenant: TenantContext, token: str, purpos
 async def check_verification_token(db: AsyncSession, tenant: TenantContext, token: str) -> User:
     """Raises TokenInvalid with the reason; does not use the link up (a mail scanner that
     opens links must not confirm an address for someone else)."""
-    return await _use_token(db, tenant, token, "verify_email", consume=False)
+    return await use_token(db, tenant, token, "verify_email", consume=False)
 
 
 async def verify_email(db: AsyncSession, tenant: TenantContext, token: str, actor: Actor) -> User:
-    user = await _use_token(db, tenant, token, "verify_email")
+    user = await use_token(db, tenant, token, "verify_email")
     user.email_verified_at = user.email_verified_at or now()
     record(db, tenant.id, _as(actor, user), "account.email_verified", "user", user.id)
     await db.commit()
@@ -239,7 +256,7 @@ async def resend_verification(db: AsyncSession, tenant: TenantContext, email: st
     if user is None or user.email_verified_at is not None or user.status != "active" \
             or await _too_many_links(db, tenant, user, "verify_email"):
         return
-    token = await _issue_token(db, tenant, user, "verify_email")
+    token = await issue_token(db, tenant, user, "verify_email")
     queue_mail(db, tenant, user.email, "verify_email", user.preferred_locale or tenant.default_locale,
                name=user.name, link=verify_link(token))
     record(db, tenant.id, Actor(email=user.email, ip=actor.ip), "account.verification_resent",
@@ -276,7 +293,7 @@ async def seconds_to_wait(db: AsyncSession, email: str, ip: str) -> int | None:
 
 
 async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, password: str,
-                       actor: Actor) -> User:
+                       actor: Actor, forgot_password_url: str) -> User:
     """The user, if the password is right and nothing holds them back; failures are counted
     per source and per account-and-source, and a throttled attempt is refused before the
     password is even checked (the owner from another source is not held back)."""
@@ -293,21 +310,36 @@ async def authenticate(db: AsyncSession, tenant: TenantContext, email: str, pass
     user = await user_by_email(db, email)
     # The password is always checked (against a dummy hash for unknown addresses), so the
     # answer takes as long whether or not the account exists.
-    password_ok = verify_password(user.password_hash if user else None, password)
+    stored = await password_hash_of(db, user) if user else None
+    password_ok = verify_password(stored, password)
     if user is None or not password_ok or user.status != "active":
         db.add(SignInFailure(email=email, ip=actor.ip))
         record(db, tenant.id, Actor(email=email, ip=actor.ip), "account.sign_in_failed",
                "user", user.id if user else "", after={"email": email})
+        if user is not None and user.status == "active":
+            await _warn_owner_of_guessing(db, tenant, user, actor, forgot_password_url)
         await db.commit()
         raise SignInRefused(_("The email address or password is not right."), "invalid")
     if user.email_verified_at is None:
         raise SignInRefused(_("Confirm your email address first: open the link we sent you."),
                             "unverified")
-    if user.password_hash and needs_rehash(user.password_hash):
+    if stored and needs_rehash(stored):
         # Argon2's parameters have changed since this hash was made: the password is at
         # hand only now, so the hash is upgraded now (saved with the session that follows).
         user.password_hash = hash_password(password)
     return user
+
+
+async def _warn_owner_of_guessing(db: AsyncSession, tenant: TenantContext, user: User,
+                                  actor: Actor, forgot_password_url: str) -> None:
+    failures = await db.scalar(select(func.count()).where(
+        SignInFailure.email == user.email, SignInFailure.created_at > now() - THROTTLE_WINDOW))
+    if failures == WARN_OWNER_AT_FAILURES:
+        queue_mail(db, tenant, user.email, "sign_in_failures",
+                   user.preferred_locale or tenant.default_locale, name=user.name,
+                   count=failures, link=forgot_password_url)
+        record(db, tenant.id, Actor(ip=actor.ip), "account.owner_warned", "user", user.id,
+               after={"failures": failures})
 
 
 async def start_session(db: AsyncSession, tenant: TenantContext, user: User, actor: Actor,
@@ -333,7 +365,7 @@ async def actor_for_session(db: AsyncSession, tenant: TenantContext | None, toke
     query (anonymous if the session is unknown, revoked, idle or expired). The caller runs
     this inside the mission's tenant scope, which row-level security needs for memberships."""
     query = (select(UserSession, User).join(User, User.id == UserSession.user_id)
-             .where(UserSession.token_hash == hash_token(token)))
+             .where(_session_with_token(token)))
     if tenant is not None:
         query = query.add_columns(Membership).outerjoin(Membership, and_(
             Membership.user_id == User.id, Membership.tenant_id == tenant.id,
@@ -356,7 +388,7 @@ async def actor_for_session(db: AsyncSession, tenant: TenantContext | None, toke
 
 async def end_session(db: AsyncSession, token: str) -> None:
     await db.execute(update(UserSession).where(
-        UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+        _session_with_token(token), UserSession.revoked_at.is_(None))
         .values(revoked_at=now()))
 
 
@@ -382,7 +414,7 @@ async def request_password_reset(db: AsyncSession, tenant: TenantContext, email:
     if user is None or user.status != "active" \
             or await _too_many_links(db, tenant, user, "reset_password"):
         return
-    token = await _issue_token(db, tenant, user, "reset_password")
+    token = await issue_token(db, tenant, user, "reset_password")
     queue_mail(db, tenant, user.email, "reset_password",
                user.preferred_locale or tenant.default_locale, name=user.name,
                link=reset_link(token))
@@ -392,12 +424,12 @@ async def request_password_reset(db: AsyncSession, tenant: TenantContext, email:
 
 async def check_reset_token(db: AsyncSession, tenant: TenantContext, token: str) -> User:
     """Raises TokenInvalid with the reason; does not use the token up."""
-    return await _use_token(db, tenant, token, "reset_password", consume=False)
+    return await use_token(db, tenant, token, "reset_password", consume=False)
 
 
 async def reset_password(db: AsyncSession, tenant: TenantContext, token: str, password: str,
                          password_confirm: str, actor: Actor) -> User:
-    user = await _use_token(db, tenant, token, "reset_password")
+    user = await use_token(db, tenant, token, "reset_password")
     _check_new_password(user, password, password_confirm)
     user.password_hash = hash_password(password)
     # Whoever knew the link also proved they read the mailbox: the address is verified.
@@ -413,7 +445,7 @@ async def reset_password(db: AsyncSession, tenant: TenantContext, token: str, pa
 async def change_password(db: AsyncSession, tenant: TenantContext, actor: Actor, current: str,
                           password: str, password_confirm: str) -> User:
     user = await get_user(db, actor.user_id)
-    if user is None or not verify_password(user.password_hash, current):
+    if user is None or not verify_password(await password_hash_of(db, user), current):
         raise FormErrors({"current_password": _("Your current password is not right.")})
     _check_new_password(user, password, password_confirm)
     user.password_hash = hash_password(password)

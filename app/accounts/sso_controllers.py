@@ -10,7 +10,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 
-from app.accounts import services, sso
+from app.accounts import second_factor, services, sso
 from app.accounts.controllers import _set_session_cookie
 from app.accounts.sso import ProviderDisabled, ProviderForm, SignInNotStarted, SsoRefused
 from app.accounts.sso_models import SSO_ROLES, IdentityProvider
@@ -100,7 +100,8 @@ async def _list_page(request: Request, tenant: TenantContext, db, form: Provider
                      errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     return page(request, "admin/sso_list.html", status_code=status_code,
                 providers=await sso.list_providers(db, tenant), form=form.shown(),
-                errors=errors or {}, **await _form_context(request, tenant, db))
+                errors=errors or {}, **await _form_context(request, tenant, db),
+                second_factor_for_staff=await second_factor.staff_must_use(db, tenant))
 
 
 async def _edit_page(request: Request, tenant: TenantContext, db, provider: IdentityProvider,
@@ -130,6 +131,17 @@ async def create_sso_provider(request: Request, tenant: CurrentTenant, db: Db,
     return flash(request, Redirect(f"/{tenant.slug}/admin/sso/{provider.id}", status_code=303),
                  "success", _("%(name)s is set up. Register the redirect address shown below "
                               "at the provider.") % {"name": provider.name})
+
+
+@post("/admin/second-factor", name="second_factor_rule", guards=[requires(SSO_CONFIGURE)])
+async def second_factor_rule(request: Request, tenant: CurrentTenant, db: Db,
+                             actor: CurrentActor, data: FormData) -> Response:
+    required = data.get("required") == "yes"
+    changed = await second_factor.set_staff_requirement(db, tenant, actor, required)
+    message = (_("Programme officers and mission admins now need two-step sign-in.") if required
+               else _("Two-step sign-in is now each officer's and admin's own choice."))
+    return flash(request, Redirect(f"/{tenant.slug}/admin/sso", status_code=303), "success",
+                 message if changed else _("Nothing changed."))
 
 
 @get("/admin/sso/{provider_id:uuid}", name="sso_provider", guards=[requires(SSO_CONFIGURE)])
@@ -166,4 +178,4 @@ async def update_sso_provider(request: Request, tenant: CurrentTenant, db: Db,
 
 
 SSO_ROUTES = [sso_start, sso_callback, sso_providers, create_sso_provider, sso_provider,
-              update_sso_provider]
+              update_sso_provider, second_factor_rule]

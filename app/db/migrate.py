@@ -51,8 +51,16 @@ async def downgrade(owner_url: URL, revision: str = "base") -> None:
 
 # Tables the runtime role may add to but never change: the audit trail.
 APPEND_ONLY_TABLES = ("audit_events",)
-# The one door through which the runtime role may change audit events (erasure).
-RUNTIME_FUNCTIONS = ("erase_person_from_audit(uuid, text, text, text[])",)
+# The narrow doors of the runtime role: changing audit events (erasure), reading one
+# account's password hash or second-factor secret, finding a session by its token's hash,
+# using up a recovery code by its hash.
+RUNTIME_FUNCTIONS = ("erase_person_from_audit(uuid, text, text, text[])",
+                     "account_password_hash(uuid)", "session_for_token(text)",
+                     "account_totp_secret(uuid)", "use_recovery_code(uuid, text)")
+# Columns the runtime role may write but never read: it reaches them one row at a time
+# through the functions above (migrations 0014, 0015).
+SECRET_COLUMNS = {"users": ("password_hash", "totp_secret"),
+                  "user_sessions": ("token_hash",), "recovery_codes": ("code_hash",)}
 
 
 async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
@@ -70,12 +78,29 @@ async def grant_runtime_privileges(owner_url: URL, app_role: str) -> None:
             for function in RUNTIME_FUNCTIONS:
                 if await conn.scalar(text("SELECT to_regprocedure(:f)"), {"f": function}):
                     await conn.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {role}"))
+            for table, secrets in SECRET_COLUMNS.items():
+                await _hide_columns(conn, role, table, secrets)
             for table in APPEND_ONLY_TABLES:
                 if await conn.scalar(text("SELECT to_regclass(:t)"), {"t": table}):
                     await conn.execute(text(
                         f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {role}"))
     finally:
         await engine.dispose()
+
+
+async def _hide_columns(conn, role: str, table: str, secrets: tuple[str, ...]) -> None:
+    """Table-wide SELECT becomes SELECT on every column but the secrets (a column REVOKE
+    alone would not narrow a table-wide grant)."""
+    columns = (await conn.execute(text(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = :t ORDER BY ordinal_position"),
+        {"t": table})).scalars().all()
+    readable = [c for c in columns if c not in secrets]
+    if not readable:  # the table does not exist at this revision
+        return
+    await conn.execute(text(f"REVOKE SELECT ON {table} FROM {role}"))
+    listed = ", ".join('"' + c + '"' for c in readable)
+    await conn.execute(text(f"GRANT SELECT ({listed}) ON {table} TO {role}"))
 
 
 async def current_revision(conn) -> str | None:

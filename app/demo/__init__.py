@@ -27,12 +27,14 @@ from tenants.provisioning import load_mission, mission_files, provision_mission,
 DEMO_PASSWORD = accounts().password
 
 
-async def _user(db: AsyncSession, email: str, name: str, platform_admin: bool = False) -> User:
+async def _user(db: AsyncSession, email: str, name: str, platform_admin: bool = False,
+                second_factor_key: str | None = None) -> User:
     user = await db.scalar(select(User).where(User.email == email))
     if user is None:
         user = User(email=email, name=name, preferred_locale="en", status="active",
                     password_hash=demo_password_hash(), email_verified_at=now(),
-                    is_platform_admin=platform_admin)
+                    is_platform_admin=platform_admin, totp_secret=second_factor_key,
+                    second_factor_at=now() if second_factor_key else None)
         db.add(user)
         await db.commit()
     return user
@@ -41,7 +43,8 @@ async def _user(db: AsyncSession, email: str, name: str, platform_admin: bool = 
 async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[str]:
     seeded, demo = [], accounts()
     async with session_factory() as db:
-        await _user(db, demo.hq_email, demo.hq_name, platform_admin=True)
+        await _user(db, demo.hq_email, demo.hq_name, platform_admin=True,
+                    second_factor_key=demo.hq_second_factor_key)
     for path in mission_files():
         async with session_factory() as db:
             tenant = await provision_mission(db, load_mission(path))

@@ -38,6 +38,7 @@ class Accounts:
     password: str
     hq_email: str
     hq_name: str
+    hq_second_factor_key: str
     mission: tuple[DemoAccount, ...]
 
     def by_local(self, local: str) -> DemoAccount:
@@ -49,6 +50,7 @@ def accounts() -> Accounts:
     raw = _read(DATA / "accounts.toml")
     return Accounts(password=raw["password"], hq_email=raw["hq"]["email"],
                     hq_name=raw["hq"]["name"],
+                    hq_second_factor_key=raw["hq"]["second_factor_key"],
                     mission=tuple(DemoAccount(**a) for a in raw["mission"]))
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Invitation, Membership, SignInFailure, User
 from app.accounts.passwords import verify_password
-from app.accounts.services import get_user
+from app.accounts.services import get_user, password_hash_of
 from app.audit.models import AuditEvent
 from app.audit.services import record
 from app.core.actor import Actor
@@ -153,8 +153,8 @@ async def erase_own_account(db: AsyncSession, session_factory: async_sessionmake
     erasure works mission by mission in sessions of its own."""
     user = await get_user(db, actor.user_id)
     assert user is not None  # the route requires a signed-in person
-    if user.password_hash:
-        if not verify_password(user.password_hash, password):
+    if user.has_password:
+        if not verify_password(await password_hash_of(db, user), password):
             raise FormErrors({"password": _("Your password is not right.")})
     elif confirm.strip().upper() not in {"DELETE", _("DELETE")}:
         raise FormErrors({"password": _("Type the word shown to confirm.")})

@@ -296,7 +296,7 @@ async def resolve(db: AsyncSession, tenant: TenantContext,
         .where(ExpertProfile.tenant_id == tenant.id,
                ExpertProfile.external_ref == _any(refs)))).all()} if refs else {}
     users = {u.email: u for u in (await db.execute(
-        select(User.id, User.email, User.status, User.password_hash.is_not(None).label("pw"))
+        select(User.id, User.email, User.status, User.has_password.label("pw"))
         .where(User.email == _any(emails)))).all()} if emails else {}
     user_ids = [u.id for u in users.values()] + [p.user_id for p in by_ref.values()
                                                   if p.user_id]
