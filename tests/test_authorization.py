@@ -199,6 +199,8 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{A}/requests"): TOKEN_ONLY,
     ("GET", f"{A}/requests/{{request_id:uuid}}"): TOKEN_ONLY,
     ("GET", f"{A}/requests/{{request_id:uuid}}/matches"): TOKEN_ONLY,
+    ("GET", f"{A}/activities"): TOKEN_ONLY,
+    ("GET", f"{A}/activities/{{activity_id:uuid}}"): TOKEN_ONLY,
     # The API's OpenAPI schema is public (JSON; unknown paths under it are 404).
     ("GET", "/api/v1/schema"): EVERYONE,
     ("GET", "/api/v1/schema/openapi.json"): EVERYONE,
@@ -478,7 +480,8 @@ async def test_matrix(app, client, missions, session_factory, settings, people, 
         use_session(client, token)
         url = fill(path, **params)
         if allowed == TOKEN_ONLY:
-            url = fill(url, profile_id=uuid.uuid4(), request_id=uuid.uuid4())
+            url = fill(url, profile_id=uuid.uuid4(), request_id=uuid.uuid4(),
+                       activity_id=uuid.uuid4())
         form = probe.form() if callable(probe.form) else probe.form
         response = await request(client, method, url, form if is_allowed else None)
         if allowed == TOKEN_ONLY:
