@@ -269,6 +269,10 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
                                                               "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/participants": IsolationCase(
         "training_id", a_listing_training, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/import": IsolationCase(
+        "training_id", a_listing_training, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm": IsolationCase(
+        "training_id", a_listing_training, "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove":
         IsolationCase("training_id", a_listed_participant, "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw":

@@ -214,6 +214,12 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/trainings/{{training_id:uuid}}/edit"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/move"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/participants"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/{{training_id:uuid}}/participants/import"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm"):
+        PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/participants-template.csv"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/participants-template.xlsx"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove"):
         PARTNERS_AND_STAFF,
     ("POST",
@@ -376,6 +382,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", f"{M}/trainings/{{training_id:uuid}}/move"): Probe(form={"action": "hold"}),
     ("POST", f"{M}/trainings/{{training_id:uuid}}/participants"): Probe(
         form={"p-sex": "female", "p-age_group": "18_24"}),
+    # Without a file (the import's tests send real ones): refused at the file field.
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import"): INVALID,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm"): INVALID,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove"):
         Probe(form={}),
     ("POST",

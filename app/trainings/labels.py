@@ -60,6 +60,7 @@ def history() -> dict[str, str]:
             "training.updated": _("Training changed"),
             "training.participant_added": _("Participant added"),
             "training.participant_removed": _("Participant removed"),
+            "training.participants_imported": _("Participants imported"),
             "training.consent_withdrawn": _("A participant withdrew consent"),
             **{f"training.{action}": label for action, label in actions().items()}}
 

@@ -579,27 +579,58 @@ def _counted(person: TrainingParticipant) -> dict:
             "institution": person.institution}
 
 
+async def _add(db: AsyncSession, tenant: TenantContext, training: Training,
+               people: list[TrainingParticipant], rows: list[dict]) -> list[TrainingParticipant]:
+    if len(people) + len(rows) > participants.MAX_PARTICIPANTS:
+        raise TrainingRefused(_("List at most %(n)s participants one by one.") % {
+            "n": participants.MAX_PARTICIPANTS}, "p-name", status=422)
+    start = max((p.position for p in people), default=-1) + 1
+    added = [participants.new_participant(tenant, training, start + i, values)
+             for i, values in enumerate(rows)]
+    db.add_all(added)
+    await participants.count_the_list(db, tenant, training)
+    bump_version(training)
+    return added
+
+
 async def add_participant(db: AsyncSession, tenant: TenantContext, actor: Actor,
                           training_id: uuid.UUID, form: participants.ParticipantForm,
                           version: int | None) -> TrainingParticipant:
     training = await _listed(db, tenant, actor, training_id, version)
     errors = FieldErrors()
     values = participants.participant(errors, form)
-    people = await participants.participants_of(db, tenant, training)
-    if len(people) >= participants.MAX_PARTICIPANTS:
-        errors["p-name"] = _("List at most %(n)s participants one by one.") % {
-            "n": participants.MAX_PARTICIPANTS}
     if errors:
         raise FormErrors(errors)
-    person = participants.new_participant(
-        tenant, training, max((p.position for p in people), default=-1) + 1, values)
-    db.add(person)
-    await participants.count_the_list(db, tenant, training)
-    bump_version(training)
+    [person] = await _add(db, tenant, training,
+                          await participants.participants_of(db, tenant, training), [values])
     record(db, tenant.id, actor, "training.participant_added", "training", training.id,
            after=_counted(person))
     await db.commit()
     return person
+
+
+async def import_participants(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                              training_id: uuid.UUID,
+                              forms: list[participants.ParticipantForm],
+                              version: int | None) -> int:
+    """A list of participants added at once, all or none: any invalid row refuses them all
+    (`row-N-<field>` names the row and the field)."""
+    training = await _listed(db, tenant, actor, training_id, version)
+    errors: dict[str, str] = {}
+    rows = []
+    for i, form in enumerate(forms):
+        found = FieldErrors()
+        rows.append(participants.participant(found, form))
+        errors.update({f"row-{i}-{name.removeprefix('p-')}": message
+                       for name, message in found.items()})
+    if errors or not rows:
+        raise FormErrors(errors or {"file": _("The file lists no participant.")})
+    await _add(db, tenant, training, await participants.participants_of(db, tenant, training),
+               rows)
+    record(db, tenant.id, actor, "training.participants_imported", "training", training.id,
+           after={"rows": len(rows)})
+    await db.commit()
+    return len(rows)
 
 
 async def _participant(db: AsyncSession, tenant: TenantContext, training: Training,
