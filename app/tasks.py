@@ -34,12 +34,17 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
+from app.assignments.follow_ups import send_follow_ups
+from app.assignments.reminders import send_reminders
+from app.config import Settings, resolve_secret_key
 from app.core.actor import Actor
 from app.core.clock import now
+from app.i18n import reset_locale, set_locale
 from app.jobs.queue import (
+    CHECK_IMPORT,
     RUN_IMPORT,
     SEND_MAIL,
+    SEND_REMINDERS,
     SWEEP_OUTBOXES,
     UPDATE_SEARCH_INDEX,
     defer,
@@ -59,6 +64,9 @@ log = logging.getLogger(__name__)
 # failure ends the job failed.
 RETRY = procrastinate.RetryStrategy(max_attempts=4, exponential_wait=4)
 SWEEP_EVERY = "* * * * * */2"  # every 2 seconds: a mail leaves about as soon as before
+# Every hour: each mission's reminders and follow-up questionnaires go in its first run
+# after its local morning, and a mission's time zone needs no schedule of its own.
+REMINDERS_EVERY = "7 * * * *"
 MAIL_BATCH, SEARCH_BATCH = 50, 500
 
 
@@ -120,6 +128,29 @@ async def update_search_index(context: JobContext, tenant_id: str) -> int:
                 return total
 
 
+@jobs_app.task(name=CHECK_IMPORT, pass_context=True, retry=RETRY)
+async def check_import(context: JobContext, tenant_id: str, batch_id: str, locale: str,
+                       actor_id: str | None = None, actor_email: str = "",
+                       actor_ip: str = "") -> None:
+    """An uploaded file read and checked (app.imports.services.receive_upload), its
+    messages in the uploader's language."""
+    from app.imports.services import check_batch
+    from app.storage import storage_for
+
+    runtime = _runtime(context)
+    tenant = await _tenant(runtime, tenant_id)
+    actor = Actor(user_id=uuid.UUID(actor_id) if actor_id else None, email=actor_email,
+                  ip=actor_ip)
+    language = set_locale(locale)
+    try:
+        with tenant_scope(tenant):
+            async with runtime.session_factory() as db:
+                await check_batch(db, storage_for(runtime.settings), tenant, actor,
+                                  uuid.UUID(batch_id), runtime.settings.import_max_rows)
+    finally:
+        reset_locale(language)
+
+
 @jobs_app.task(name=RUN_IMPORT, pass_context=True, retry=RETRY)
 async def run_import(context: JobContext, tenant_id: str, batch_id: str, base_url: str,
                      actor_id: str | None = None, actor_email: str = "",
@@ -133,7 +164,7 @@ async def run_import(context: JobContext, tenant_id: str, batch_id: str, base_ur
     actor = Actor(user_id=uuid.UUID(actor_id) if actor_id else None, email=actor_email,
                   ip=actor_ip)
     await run_batch(runtime.session_factory, storage_for(runtime.settings), tenant, actor,
-                    uuid.UUID(batch_id), Links(base_url))
+                    uuid.UUID(batch_id), Links(base_url), runtime.settings.import_max_rows)
 
 
 async def _due_work(db: AsyncSession, tenant: TenantContext) -> tuple[bool, bool]:
@@ -188,3 +219,28 @@ async def retry_stalled_jobs(app: procrastinate.App) -> int:
                     job.id, job.task_name)
         await app.job_manager.retry_job(job)
     return len(stalled)
+
+
+async def remind(runtime: Runtime) -> int:
+    """Every mission's assignment reminders and follow-up questionnaires due now
+    (app.assignments.reminders, app.assignments.follow_ups); returns how many mails were
+    queued."""
+    secret = resolve_secret_key(runtime.settings)
+    async with runtime.session_factory() as db:
+        tenants = await all_tenants(db)
+    mails = 0
+    for tenant in tenants:
+        with tenant_scope(tenant):
+            async with runtime.session_factory() as db:
+                mails += await send_reminders(db, tenant, secret, runtime.settings.links_base,
+                                              now())
+                mails += await send_follow_ups(db, tenant, secret,
+                                               runtime.settings.links_base, now())
+    return mails
+
+
+@jobs_app.periodic(cron=REMINDERS_EVERY)
+@jobs_app.task(name=SEND_REMINDERS, pass_context=True, queueing_lock=SEND_REMINDERS,
+               retry=RETRY)
+async def send_assignment_reminders(context: JobContext, timestamp: int) -> int:
+    return await remind(_runtime(context))

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Membership, UserSession
-from app.assignments.models import Assignment, ChecklistItem
+from app.accounts.models import Membership, User, UserSession
+from app.assignments.follow_ups import link_token
+from app.assignments.models import (
+    Assignment,
+    ChecklistItem,
+    FinalReport,
+    FollowUp,
+    Milestone,
+)
+from app.assignments.reminders import stop_token
 from app.core.clock import now
 from app.matching.models import ShortlistEntry
+from app.storage import new_key
 from tenants.context import TenantContext, tenant_scope
+from tests.conftest import base_test_settings
+from tests.documents_helpers import app_storage, minimal_pdf
 from tests.request_helpers import _profile_of, _set_request, an_assignment_request
 
 
@@ -79,3 +91,68 @@ async def a_completed_assignment(db: AsyncSession, tenant: TenantContext,
                                  institution_id: uuid.UUID | None = None) -> uuid.UUID:
     """Completed: its institution (the given one) evaluates it."""
     return await an_assignment(db, tenant, institution_id, status="completed")
+
+
+async def a_milestone(db: AsyncSession, tenant: TenantContext,
+                      institution_id: uuid.UUID | None = None) -> dict:
+    """A pending milestone of an assignment in progress (its expert the signed-in expert if
+    one acts, its institution the given one), with an evidence file already stored."""
+    assignment_id = await an_assignment(db, tenant, institution_id, status="in_progress")
+    key = new_key(tenant.id, "milestones", ".pdf")
+    await app_storage().put(key, minimal_pdf("Inception note"))
+    with tenant_scope(tenant):
+        milestone = Milestone(tenant_id=tenant.id, assignment_id=assignment_id, position=0,
+                              kind="deliverable", title="Inception note", status="pending",
+                              evidence_filename="inception.pdf",
+                              evidence_content_type="application/pdf", evidence_key=key)
+        db.add(milestone)
+        await db.commit()
+    return {"assignment_id": assignment_id, "milestone_id": milestone.id}
+
+
+async def an_evaluated_assignment(db: AsyncSession, tenant: TenantContext,
+                                  institution_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Evaluated: its expert (the signed-in expert if one acts) may take the letter."""
+    return await an_assignment(db, tenant, institution_id, status="evaluated")
+
+
+async def an_assignment_with_a_report_file(db: AsyncSession, tenant: TenantContext,
+                                           institution_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Completed, with a final report whose attached document is stored."""
+    assignment_id = await an_assignment(db, tenant, institution_id, status="completed")
+    key = new_key(tenant.id, "reports", ".pdf")
+    await app_storage().put(key, minimal_pdf("Annexes"))
+    with tenant_scope(tenant):
+        db.add(FinalReport(tenant_id=tenant.id, assignment_id=assignment_id,
+                           activities="Trained engineers.", results="A procedure.",
+                           attachment_filename="annexes.pdf",
+                           attachment_content_type="application/pdf", attachment_key=key))
+        await db.commit()
+    return assignment_id
+
+
+async def a_reminders_stop_token(db: AsyncSession, tenant: TenantContext) -> str:
+    """The link at the foot of a reminder, for a new member of the mission (signed with the
+    test app's secret)."""
+    user = User(email=f"reminded-{uuid.uuid4().hex[:10]}@example.org", name="Reminded Person",
+                status="active", email_verified_at=now())
+    db.add(user)
+    await db.commit()  # the account is global; the membership is written in the mission
+    with tenant_scope(tenant):
+        db.add(Membership(tenant_id=tenant.id, user_id=user.id, role="expert", status="active"))
+        await db.commit()
+    return stop_token(base_test_settings().secret_key, tenant, user.id)
+
+
+async def a_follow_up_token(db: AsyncSession, tenant: TenantContext) -> str:
+    """The link of a follow-up questionnaire sent about a completed assignment (signed with
+    the test app's secret), not answered yet."""
+    assignment_id = await an_assignment(db, tenant, status="completed",
+                                        of_signed_in_expert=False)
+    with tenant_scope(tenant):
+        follow_up = FollowUp(tenant_id=tenant.id, assignment_id=assignment_id, round=3,
+                             email=f"focal-{uuid.uuid4().hex[:8]}@example.org", sent_at=now(),
+                             expires_at=now() + timedelta(days=30))
+        db.add(follow_up)
+        await db.commit()
+    return link_token(base_test_settings().secret_key, tenant, follow_up.id)

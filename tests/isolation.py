@@ -30,9 +30,14 @@ from tests.api_helpers import an_api_token
 from tests.assignment_helpers import (
     a_checklist_item,
     a_completed_assignment,
+    a_follow_up_token,
+    a_milestone,
+    a_reminders_stop_token,
     an_assignment,
     an_assignment_in_progress,
     an_assignment_with_a_checklist_item,
+    an_assignment_with_a_report_file,
+    an_evaluated_assignment,
 )
 from tests.conftest import csrf_token
 from tests.documents_helpers import an_expert_profile_with_a_cv
@@ -170,6 +175,8 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/verify/{{token:str}}": IsolationCase("token", a_link_token("verify_email")),
     f"{M}/password/reset/{{token:str}}": IsolationCase("token", a_link_token("reset_password")),
     f"{M}/invitations/{{token:str}}": IsolationCase("token", an_invitation_token),
+    f"{M}/reminders/stop/{{token:str}}": IsolationCase("token", a_reminders_stop_token),
+    f"{M}/follow-up/{{token:str}}": IsolationCase("token", a_follow_up_token),
     f"{M}/admin/members/{{membership_id:uuid}}/role": IsolationCase(
         "membership_id", a_membership, "POST", "mission_admin"),
     f"{M}/admin/members/{{membership_id:uuid}}/revoke": IsolationCase(
@@ -261,6 +268,20 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "assignment_id", a_completed_assignment, "POST", "staff", forbidden_here=True),
     f"{M}/assignments/{{assignment_id:uuid}}/review": IsolationCase(
         "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/report/attachment": IsolationCase(
+        "assignment_id", an_assignment_with_a_report_file, "GET", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/host-rating": IsolationCase(
+        "assignment_id", a_completed_assignment, "POST", "expert"),
+    f"{M}/assignments/{{assignment_id:uuid}}/letter.pdf": IsolationCase(
+        "assignment_id", an_evaluated_assignment, "GET", "expert"),
+    f"{M}/assignments/{{assignment_id:uuid}}/outputs": IsolationCase(
+        "assignment_id", an_assignment_in_progress, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones": IsolationCase(
+        "assignment_id", an_assignment, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}": IsolationCase(
+        "assignment_id", a_milestone, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence":
+        IsolationCase("assignment_id", a_milestone, "GET", "staff"),
     f"{M}/trainings/{{training_id:uuid}}": IsolationCase("training_id", a_training, "GET",
                                                          "staff"),
     f"{M}/trainings/{{training_id:uuid}}/edit": IsolationCase("training_id", a_training,

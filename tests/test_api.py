@@ -472,7 +472,8 @@ async def test_the_openapi_schema_documents_the_api_only(app, client):
         "/api/v1/{mission_slug}/experts", "/api/v1/{mission_slug}/experts/{profile_id}",
         "/api/v1/{mission_slug}/requests", "/api/v1/{mission_slug}/requests/{request_id}",
         "/api/v1/{mission_slug}/requests/{request_id}/matches",
-        "/api/v1/{mission_slug}/activities", "/api/v1/{mission_slug}/activities/{activity_id}"}
+        "/api/v1/{mission_slug}/activities", "/api/v1/{mission_slug}/activities/{activity_id}",
+        "/api/v1/{mission_slug}/assignments", "/api/v1/{mission_slug}/assignments/{assignment_id}"}
     assert all(set(item) == {"get"} for item in paths.values())  # no portal route, no POST
     matches = paths["/api/v1/{mission_slug}/requests/{request_id}/matches"]["get"]
     assert matches["responses"]["200"]["content"]["application/json"]["schema"] == \

@@ -14,6 +14,8 @@ from app.assignments.models import (
     ChecklistTick,
     Evaluation,
     FinalReport,
+    HostRating,
+    Milestone,
 )
 from app.audit.models import AuditEvent
 from app.demo import seed_demo
@@ -81,7 +83,16 @@ async def test_assignments_in_every_state_in_both_missions(seeded, session_facto
                     AuditEvent.object_id == str(by_state["evaluated"]))))
                 assert {"assignment.created", "assignment.contract", "assignment.start",
                         "assignment.report_submitted", "assignment.evaluation_accepted",
-                        "assignment.evaluate"} <= actions
+                        "assignment.evaluate", "assignment.outputs_recorded",
+                        "assignment.milestone_changed"} <= actions
+                # Completed work: the expert's outputs, milestones done, their rating.
+                done = {a.id: a for a, _ in rows}[by_state["evaluated"]]
+                assert done.sessions_held > 0 and done.trained_female > 0
+                statuses = set(await db.scalars(select(Milestone.status).where(
+                    Milestone.assignment_id == done.id)))
+                assert statuses == {"done"}
+                assert await db.scalar(select(HostRating.support_received).where(
+                    HostRating.assignment_id == done.id))
 
 
 async def test_seeding_assignments_twice_adds_nothing_and_mails_nobody(seeded,

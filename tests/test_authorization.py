@@ -67,6 +67,12 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/password/reset/{{token:str}}"): EVERYONE,
     ("GET", f"{M}/invitations/{{token:str}}"): EVERYONE,
     ("POST", f"{M}/invitations/{{token:str}}"): EVERYONE,
+    # The link at the foot of every reminder works without signing in.
+    ("GET", f"{M}/reminders/stop/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/reminders/stop/{{token:str}}"): EVERYONE,
+    # The follow-up questionnaire's link works without signing in (once).
+    ("GET", f"{M}/follow-up/{{token:str}}"): EVERYONE,
+    ("POST", f"{M}/follow-up/{{token:str}}"): EVERYONE,
     ("GET", f"{M}/account"): SIGNED_IN_MEMBERS,
     ("POST", f"{M}/account/password"): SIGNED_IN_MEMBERS,
     ("GET", f"{M}/account/second-factor"): SIGNED_IN_MEMBERS,
@@ -179,6 +185,20 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/evaluation"):
         frozenset({"institution_focal_point"}),
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): STAFF,
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/report/attachment"): ASSIGNMENT_PARTIES,
+    # The expert rates the institution (staff read it); the letter is the expert's and staff's.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/host-rating"): EXPERTS,
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/letter.pdf"): STAFF | EXPERTS,
+    ("POST", f"{M}/assignments/reminders"): ASSIGNMENT_PARTIES,
+    # Outputs: the assignment's expert or staff record them.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/outputs"): STAFF | EXPERTS,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): STAFF,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}"): STAFF,
+    # Evidence is handed in by the assignment's expert (or staff); every party may read it.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
+        STAFF | EXPERTS,
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
+        ASSIGNMENT_PARTIES,
     ("GET", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): ADMINS,
@@ -201,6 +221,8 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{A}/requests/{{request_id:uuid}}/matches"): TOKEN_ONLY,
     ("GET", f"{A}/activities"): TOKEN_ONLY,
     ("GET", f"{A}/activities/{{activity_id:uuid}}"): TOKEN_ONLY,
+    ("GET", f"{A}/assignments"): TOKEN_ONLY,
+    ("GET", f"{A}/assignments/{{assignment_id:uuid}}"): TOKEN_ONLY,
     # The API's OpenAPI schema is public (JSON; unknown paths under it are 404).
     ("GET", "/api/v1/schema"): EVERYONE,
     ("GET", "/api/v1/schema/openapi.json"): EVERYONE,
@@ -226,6 +248,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
      f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw"):
         PARTNERS_AND_STAFF,
     ("GET", "/admin"): HQ,
+    ("POST", "/admin/sign-out"): HQ,
     ("POST", "/admin/missions"): HQ,
     ("POST", "/admin/missions/{slug:str}/status"): HQ,
     ("POST", "/admin/missions/{slug:str}/mission-admins"): HQ,
@@ -369,6 +392,20 @@ PROBES: dict[tuple[str, str], Probe] = {
     # Nothing was sent for review on a new assignment: the handler says so (409).
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/review"): Probe(
         form={"part": "report", "decision": "accept"}, status=409),
+    ("POST", f"{M}/reminders/stop/{{token:str}}"): Probe(form={}),
+    ("POST", f"{M}/follow-up/{{token:str}}"): Probe(form={"still_used": "partly"}),
+    ("POST", f"{M}/assignments/reminders"): Probe(form={"on": "1"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/host-rating"): Probe(form={
+        "support_received": "4", "preparation": "3", "would_go_again": "5"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/outputs"): Probe(form={
+        "trained_female": "12", "trained_male": "8", "sessions_held": "6"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): Probe(
+        form={"title": "Matrix milestone", "kind": "milestone"}),
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}"): Probe(
+        form={"title": "Inception note", "kind": "deliverable", "status": "done"}),
+    # No file sent: the handler asks for one next to the field.
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
+        INVALID,
     ("POST", f"{M}/admin/checklist"): Probe(form=lambda: {"label": f"Matrix item {uuid.uuid4().hex[:6]}"}),
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): Probe(form={"active": "1"}),
     ("POST", f"{M}/admin/partners"): INVALID,
@@ -490,7 +527,7 @@ async def test_matrix(app, client, missions, session_factory, settings, people, 
         url = fill(path, **params)
         if allowed == TOKEN_ONLY:
             url = fill(url, profile_id=uuid.uuid4(), request_id=uuid.uuid4(),
-                       activity_id=uuid.uuid4())
+                       activity_id=uuid.uuid4(), assignment_id=uuid.uuid4())
         form = probe.form() if callable(probe.form) else probe.form
         response = await request(client, method, url, form if is_allowed else None)
         if allowed == TOKEN_ONLY:

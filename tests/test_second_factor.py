@@ -90,8 +90,8 @@ async def test_a_code_is_good_once_and_wrong_codes_are_throttled(client, mission
     sudan = missions["sudan"]
     use_session(client, None)
     hq = await make_user(session_factory, None, None, platform_admin=True)
-    code = await next_code(hq.email)
     assert (await _password_step(client, hq.email)).status_code == 303
+    code = await next_code(hq.email)
     assert (await second_step(client, sudan, code)).status_code == 303
     await sign_out(client, sudan)
 

@@ -37,7 +37,7 @@ AUDITED_PARAM_LENGTH = 200  # the audit trail keeps this much of each parameter
 
 # Which object a path names, for the audit event.
 OBJECT_TYPES = {"profile_id": "expert_profile", "request_id": "assignment_request",
-                "activity_id": "training"}
+                "activity_id": "training", "assignment_id": "assignment"}
 
 
 def _clean(value: str) -> str:
@@ -79,6 +79,8 @@ Sector = Annotated[str | None, Parameter(
 LanguageCode = Annotated[str | None, Parameter(
     pattern=r"^[a-z]{2,3}$", description="An ISO 639-1 language code the expert speaks, e.g. ar.")]
 ExpertStatus = Literal["draft", "submitted", "verified", "inactive", "rejected"]
+AssignmentStatus = Literal["planned", "contracted", "in_progress", "completed", "evaluated",
+                           "cancelled"]
 RequestStatus = Literal["submitted", "open", "shortlisting", "filled", "closed", "rejected",
                         "cancelled"]
 
@@ -187,8 +189,31 @@ async def api_activity(tenant: CurrentTenant, db: Db,
     return await services.get_activity(db, tenant, activity_id)
 
 
+@get("/assignments", name="api.assignments.list", responses=ERRORS,
+     operation_id="listAssignments", summary="List assignments")
+async def api_assignments(
+        tenant: CurrentTenant, db: Db,
+        limit: Annotated[int, Parameter(ge=1, le=100, description="Page size.")] = 20,
+        offset: Offset = 0,
+        status: Annotated[AssignmentStatus | None, Parameter(
+            description="The assignment's state.")] = None,
+        sector: Sector = None) -> schemas.AssignmentList:
+    """Assignments of the mission, by request number and place: dates, milestones, outputs
+    and the accepted evaluation's scores. The expert only while they consent to matching."""
+    return await services.list_assignments(db, tenant, limit=limit, offset=offset,
+                                           status=status, sector=sector)
+
+
+@get("/assignments/{assignment_id:uuid}", name="api.assignments.get", responses=ERRORS,
+     operation_id="getAssignment", summary="Get an assignment")
+async def api_assignment(tenant: CurrentTenant, db: Db,
+                         assignment_id: FromPath[uuid.UUID]) -> schemas.Assignment:
+    """One assignment (404 for another mission's)."""
+    return await services.get_assignment(db, tenant, assignment_id)
+
+
 API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches,
-              api_activities, api_activity]
+              api_activities, api_activity, api_assignments, api_assignment]
 
 
 def api_router() -> Router:
@@ -215,8 +240,8 @@ def openapi_config() -> OpenAPIConfig:
         title="Diaspora Bridge API", version="1.0.0", path=SCHEMA_PATH,
         description=(
             "Read-only access to one mission's experts, assignment requests, matching "
-            "results and partner agencies' capacity-building activities (aggregate "
-            "figures only). Authenticate with an API token created by a mission admin "
+            "results, assignments and partner agencies' capacity-building activities "
+            "(aggregate figures only). Authenticate with an API token created by a mission admin "
             "(Authorization: Bearer <token>); a token works for its own mission only. "
             "Experts appear only while they consent to matching, with their name only when "
             "they consent to sharing their profile with host institutions; contact details "

@@ -290,6 +290,78 @@ class Matches(Struct):
     candidates: list[Candidate]
 
 
+# --- assignments ---------------------------------------------------------------------------
+
+class AssignmentExpert(Struct):
+    id: uuid.UUID
+    number: int
+    name: str | None       # null unless the expert consents to sharing their profile
+    shares_profile: bool
+
+
+class Milestone(Struct):
+    kind: str              # milestone, deliverable
+    title: str
+    due_date: date | None
+    status: str            # pending, done, dropped
+    overdue: bool          # pending past its due date (the mission's day)
+    evidence: bool         # an evidence file was handed in
+
+
+class Outputs(Struct):
+    """People trained by sex, and the other counted outputs."""
+
+    trained_female: int
+    trained_male: int
+    trained_other: int
+    trained_not_recorded: int
+    sessions_held: int
+    documents_produced: int
+    institutions_supported: int
+
+
+class EvaluationScores(Struct):
+    """The host institution's evaluation once accepted by the mission, 1 to 5 each."""
+
+    relevance: int
+    quality: int
+    timeliness: int
+    knowledge_transfer: int
+    would_host_again: int
+
+
+class Assignment(Struct):
+    """One expert on one request. The expert is named (by number, and by name with their
+    consent) only while they consent to matching; otherwise null, the record staying for
+    the programme's figures. No free text (reports, comments, reasons) is published."""
+
+    id: uuid.UUID
+    request: RequestRef
+    institution: Institution
+    sector: str | None
+    expert: AssignmentExpert | None
+    slot: int
+    status: str            # planned, contracted, in_progress, completed, evaluated, cancelled
+    modality: str          # on_site, remote, hybrid
+    duty_station: str
+    planned_start: date | None
+    planned_end: date | None
+    actual_start: date | None
+    actual_end: date | None
+    closed_without_evaluation: bool
+    overdue_milestones: int
+    milestones: list[Milestone]
+    outputs: Outputs
+    evaluation: EvaluationScores | None
+
+
+class AssignmentList(Struct):
+    items: list[Assignment]
+    total: int
+    limit: int
+    offset: int
+
+
 # --- filling them --------------------------------------------------------------------------
 
 def skill_out(skill, locale: str) -> Skill:
@@ -338,6 +410,39 @@ def request_out(request, institution, skills: list[tuple[Any, bool]], languages,
         latest_start=request.latest_start, finish_by=request.finish_by,
         experts_wanted=request.experts_wanted, priority=request.priority,
         submitted_at=request.submitted_at, opened_at=request.opened_at)
+
+
+def assignment_out(assignment, request, institution, document: dict | None, milestones,
+                   overdue: int, evaluation) -> Assignment:
+    """document: the expert's search document when they are listed, else None; milestones:
+    (milestone, overdue) pairs; evaluation: the accepted one or None."""
+    expert = None
+    if document is not None:
+        shared = shares_profile(document)
+        expert = AssignmentExpert(id=uuid.UUID(document["id"]), number=document["number"],
+                                  name=document.get("name") or None if shared else None,
+                                  shares_profile=shared)
+    return Assignment(
+        id=assignment.id,
+        request=RequestRef(id=request.id, number=request.number, title=request.title,
+                           status=request.status),
+        institution=Institution(id=institution.id, name=institution.name),
+        sector=request.sector, expert=expert, slot=assignment.slot, status=assignment.status,
+        modality=assignment.modality, duty_station=assignment.duty_station,
+        planned_start=assignment.planned_start, planned_end=assignment.planned_end,
+        actual_start=assignment.actual_start, actual_end=assignment.actual_end,
+        closed_without_evaluation=assignment.closed_without_evaluation,
+        overdue_milestones=overdue,
+        milestones=[Milestone(kind=m.kind, title=m.title, due_date=m.due_date, status=m.status,
+                              overdue=late, evidence=bool(m.evidence_key))
+                    for m, late in milestones],
+        outputs=Outputs(**{name: getattr(assignment, name) for name in (
+            "trained_female", "trained_male", "trained_other", "trained_not_recorded",
+            "sessions_held", "documents_produced", "institutions_supported")}),
+        evaluation=None if evaluation is None else EvaluationScores(
+            relevance=evaluation.relevance, quality=evaluation.quality,
+            timeliness=evaluation.timeliness, knowledge_transfer=evaluation.knowledge_transfer,
+            would_host_again=evaluation.would_host_again))
 
 
 def criterion_out(facts: dict) -> Criterion:

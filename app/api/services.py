@@ -8,6 +8,8 @@ What an integrator may see is decided here, once:
 - matches: find_candidates exactly as the staff's workspace calls it (no filters);
 - activities (partner agencies' trainings): every one of the mission once held (a planned
   one is still the agency's draft), with aggregate figures only, never a participant.
+- assignments: every assignment of the mission, its expert only while listed (as experts
+  are), no free text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import schemas
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.assignments.models import Assignment as AssignmentModel
+from app.assignments.models import Evaluation, Milestone
+from app.assignments.services import is_overdue, mission_today, overdue_counts
 from app.experts.models import ExpertConsent, ExpertLanguage, ExpertProfile, Skill
 from app.institutions.models import HostInstitution
 from app.matching.services import MatchFilters, find_candidates
@@ -250,3 +255,63 @@ async def get_activity(db: AsyncSession, tenant: TenantContext,
     if training is None:
         raise NotFoundException("no such activity")
     return (await _activity_views(db, tenant, [training]))[0]
+# --- assignments ---------------------------------------------------------------------------
+
+async def _assignment_views(db: AsyncSession, tenant: TenantContext,
+                            rows: list) -> list[schemas.Assignment]:
+    """rows: (Assignment, AssignmentRequest, HostInstitution). The expert only while they
+    are listed (the consent rule of the search documents)."""
+    assignments = [row[0] for row in rows]
+    ids = [a.id for a in assignments]
+    if not ids:
+        return []
+    documents = await expert_documents(db, tenant, list({a.profile_id for a in assignments}))
+    overdue = await overdue_counts(db, tenant, assignments)
+    today = mission_today(tenant)
+    milestones: dict[uuid.UUID, list[Milestone]] = {}
+    for milestone in await db.scalars(select(Milestone).where(
+            Milestone.tenant_id == tenant.id, Milestone.assignment_id.in_(ids))
+            .order_by(Milestone.position, Milestone.created_at)):
+        milestones.setdefault(milestone.assignment_id, []).append(milestone)
+    evaluations = {e.assignment_id: e for e in await db.scalars(select(Evaluation).where(
+        Evaluation.tenant_id == tenant.id, Evaluation.assignment_id.in_(ids),
+        Evaluation.status == "accepted"))}
+    views = []
+    for assignment, request, institution in rows:
+        document = documents.get(assignment.profile_id)
+        views.append(schemas.assignment_out(
+            assignment, request, institution, document,
+            [(m, is_overdue(m, assignment, today)) for m in milestones.get(assignment.id, [])],
+            overdue.get(assignment.id, 0), evaluations.get(assignment.id)))
+    return views
+
+
+def _assignments(tenant: TenantContext):
+    return (select(AssignmentModel, AssignmentRequest, HostInstitution)
+            .join(AssignmentRequest, AssignmentRequest.id == AssignmentModel.request_id)
+            .join(HostInstitution, HostInstitution.id == AssignmentRequest.institution_id)
+            .where(AssignmentModel.tenant_id == tenant.id))
+
+
+async def list_assignments(db: AsyncSession, tenant: TenantContext, *, limit: int, offset: int,
+                           status: str | None = None,
+                           sector: str | None = None) -> schemas.AssignmentList:
+    query = _assignments(tenant)
+    if status:
+        query = query.where(AssignmentModel.status == status)
+    if sector:
+        query = query.where(AssignmentRequest.sector == sector)
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = (await db.execute(query.order_by(AssignmentRequest.number, AssignmentModel.slot)
+                             .offset(offset).limit(limit))).all()
+    return schemas.AssignmentList(items=await _assignment_views(db, tenant, list(rows)),
+                                  total=total, limit=limit, offset=offset)
+
+
+async def get_assignment(db: AsyncSession, tenant: TenantContext,
+                         assignment_id: uuid.UUID) -> schemas.Assignment:
+    row = (await db.execute(_assignments(tenant).where(
+        AssignmentModel.id == assignment_id))).first()
+    if row is None:
+        raise NotFoundException("no such assignment")
+    return (await _assignment_views(db, tenant, [row]))[0]

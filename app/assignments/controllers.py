@@ -9,13 +9,18 @@ import uuid
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
-from app.assignments import labels, services
+from app.assignments import closing, follow_ups, labels, milestones, outputs, services
+from app.assignments import reminders as reminders_service
+from app.assignments.milestones import MilestoneForm
 from app.assignments.models import ASSIGNMENT_STATUSES
 from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm
-from app.assignments.states import allowed_actions
+from app.assignments.states import OPEN, allowed_actions
+from app.core.clock import now
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import (
     ASSIGNMENTS_CONFIGURE,
@@ -24,15 +29,21 @@ from app.core.roles import (
     PROFILE_OWN,
     REQUESTS_VIEW,
 )
+from app.core.sex_categories import sex_labels
+from app.documents import MB, download
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
+from app.i18n import gettext_noop
 from app.institutions.services import list_institutions
+from app.partners.funding import list_funding_projects
+from app.storage import storage_for
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
 from app.web.forms import FieldErrors, form_version, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.templating import page
+from app.web.uploads import BODY_LIMIT, MultipartForm, upload_too_large
 from tenants.services import list_sectors
 
 VIEW, MANAGE = [requires(ASSIGNMENTS_VIEW)], [requires(ASSIGNMENTS_MANAGE)]
@@ -57,6 +68,7 @@ def _filter(params, sectors: set[str]) -> AssignmentFilter:
     flt.q = " ".join(params.get("q", "").split())[:200]
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
     flt.period_to = errors.day("to", params.get("to", ""), required=False)
+    flt.overdue = params.get("overdue", "") == "1"
     if flt.period_from and flt.period_to and flt.period_to < flt.period_from:
         errors["to"] = _("The end comes before the start.")
     return flt
@@ -68,8 +80,10 @@ async def _list_page(request: Request, tenant, db, actor, flt: AssignmentFilter,
     rows = [] if flt.errors else await services.list_assignments(db, tenant, actor, flt)
     institutions = await list_institutions(db, tenant) if staff else []
     institution_options = [(str(i.id), i.name) for i in institutions]
+    reminders = None if staff or actor.user_id is None \
+        else await reminders_service.reminders_on(db, tenant, actor.user_id)
     return page(request, "assignments/list.html", status_code=400 if flt.errors else 200,
-                rows=rows, flt=flt, errors=flt.errors, staff=staff, sector_names=sectors,
+                rows=rows, reminders=reminders, flt=flt, errors=flt.errors, staff=staff, sector_names=sectors,
                 status_options=labels.statuses(), institution_options=institution_options,
                 institution_view=actor.host_institution_id is not None,
                 query=urlencode(list(request.query_params.items())))
@@ -135,7 +149,36 @@ async def _assignment_page(request: Request, tenant, db, actor, assignment_id: u
                 report_sections=labels.report_sections(),
                 criteria=labels.evaluation_criteria(),
                 reportable=view.assignment.status in services.REPORTABLE,
-                review_names=labels.review_statuses())
+                review_names=labels.review_statuses(),
+                milestones=await milestones.milestones_of(db, tenant, view),
+                milestone_kinds=labels.milestone_kinds(),
+                milestone_statuses=labels.milestone_statuses(),
+                can_hand_in=view.who in (services.STAFF, services.EXPERT)
+                and view.assignment.status in OPEN,
+                max_mb=request.app.state.settings.max_upload_mb,
+                sexes=sex_labels(), output_counts=labels.output_counts(),
+                outputs_open=view.who in (services.STAFF, services.EXPERT)
+                and view.assignment.status in services.REPORTABLE,
+                host_rating=await closing.rating_of(db, tenant, view),
+                host_criteria=labels.host_rating_criteria(),
+                rateable=view.who == services.EXPERT
+                and view.assignment.status in closing.RATEABLE,
+                follow_ups=await follow_ups.follow_ups_of(db, tenant, view),
+                **await _funding(db, tenant, view),
+                still_used_names=dict(labels.still_used()))
+
+
+async def _funding(db, tenant, view: services.AssignmentView) -> dict:
+    """The plan form's funding projects (staff): the active ones, and the one the
+    assignment names even if closed since."""
+    if view.who != services.STAFF:
+        return {"project_options": [], "project_name": ""}
+    kept = view.assignment.funding_project_id
+    projects = await list_funding_projects(db, tenant)
+    names = {p.id: f"{p.code} — {p.name} ({p.donor})" for p in projects}
+    return {"project_options": [(str(p.id), names[p.id]) for p in projects
+                                if p.status == "active" or p.id == kept],
+            "project_name": names.get(kept, "") if kept else ""}
 
 
 @get("/assignments/{assignment_id:uuid}", name="assignment_detail", guards=VIEW)
@@ -173,7 +216,8 @@ async def assignment_plan(request: Request, tenant: CurrentTenant, db: Db, actor
     form = PlanForm(planned_start=data.get("planned_start", ""),
                     planned_end=data.get("planned_end", ""), modality=data.get("modality", ""),
                     duty_station=data.get("duty_station", ""), reason=data.get("reason", ""),
-                    version=form_version(data.get("version")))
+                    version=form_version(data.get("version")),
+                    funding_project_id=data.get("funding_project_id"))
     try:
         await services.change_plan(db, tenant, actor, assignment_id, form,
                                    absolute_url(request, _url(tenant, assignment_id)))
@@ -198,17 +242,69 @@ async def assignment_tick(request: Request, tenant: CurrentTenant, db: Db, actor
 
 # --- the final report, the evaluation and their review ---------------------------------------
 
-@post("/assignments/{assignment_id:uuid}/report", name="assignment_report", guards=EXPERT_ONLY)
+@post("/assignments/{assignment_id:uuid}/report", name="assignment_report", guards=EXPERT_ONLY,
+      request_max_body_size=BODY_LIMIT,
+      exception_handlers={RequestEntityTooLarge: upload_too_large(
+          PROFILE_OWN, "attachment", gettext_noop("Final report"))})
 async def assignment_report(request: Request, tenant: CurrentTenant, db: Db,
                             actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
-                            data: FormData) -> Response:
+                            data: MultipartForm) -> Response:
+    """The final report's sections, and an attached document when one is chosen."""
+    texts = {name: value for name, value in data.items() if isinstance(value, str)}
+    upload = data.get("attachment")
+    if isinstance(upload, list):  # the field sent twice: take the first file
+        upload = next((item for item in upload if isinstance(item, UploadFile)), None)
+    attachment = None
+    if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            content = await upload.read()  # bounded by BODY_LIMIT
+        finally:
+            await upload.close()
+        attachment = services.Attachment(upload.filename, content,
+                                         storage_for(request.app.state.settings),
+                                         request.app.state.settings.max_upload_mb * MB)
     try:
-        await services.submit_report(db, tenant, actor, assignment_id, data,
-                                     absolute_url(request, _url(tenant, assignment_id)))
+        await services.submit_report(db, tenant, actor, assignment_id, texts,
+                                     absolute_url(request, _url(tenant, assignment_id)),
+                                     attachment=attachment)
     except (AssignmentRefused, FormErrors) as exc:
-        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+        return await _refused(request, tenant, db, actor, assignment_id, exc, texts)
     return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
                  _("Your final report is sent to the mission."))
+
+
+@get("/assignments/{assignment_id:uuid}/report/attachment", name="assignment_report_file",
+     guards=VIEW)
+async def assignment_report_file(request: Request, tenant: CurrentTenant, db: Db,
+                                 actor: CurrentActor,
+                                 assignment_id: FromPath[uuid.UUID]) -> Response:
+    filename, content_type, content = await services.report_attachment(
+        db, tenant, actor, assignment_id, storage_for(request.app.state.settings))
+    return download(filename, content_type, content)
+
+
+@post("/assignments/{assignment_id:uuid}/host-rating", name="assignment_host_rating",
+      guards=EXPERT_ONLY)
+async def assignment_host_rating(request: Request, tenant: CurrentTenant, db: Db,
+                                 actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                                 data: FormData) -> Response:
+    """The expert rates the host institution (for staff's eyes only)."""
+    try:
+        await closing.rate_host(db, tenant, actor, assignment_id, data,
+                                data.get("host_comments", ""))
+    except (AssignmentRefused, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#host-rating",
+                                   status_code=303),
+                 "success", _("Thank you: your rating is with the mission."))
+
+
+@get("/assignments/{assignment_id:uuid}/letter.pdf", name="assignment_letter", guards=VIEW)
+async def assignment_letter(request: Request, tenant: CurrentTenant, db: Db,
+                            actor: CurrentActor, assignment_id: FromPath[uuid.UUID]) -> Response:
+    """The completion letter, for the expert and staff once the assignment is evaluated."""
+    filename, content = await closing.completion_letter(db, tenant, actor, assignment_id)
+    return download(filename, "application/pdf", content)
 
 
 @post("/assignments/{assignment_id:uuid}/evaluation", name="assignment_evaluation",
@@ -239,6 +335,158 @@ async def assignment_review(request: Request, tenant: CurrentTenant, db: Db,
         return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
     return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
                  _("Review saved."))
+
+
+@post("/assignments/{assignment_id:uuid}/outputs", name="assignment_outputs", guards=VIEW)
+async def assignment_outputs(request: Request, tenant: CurrentTenant, db: Db,
+                             actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                             data: FormData) -> Response:
+    """The expert (or staff) record the outputs in donors' figures."""
+    try:
+        await outputs.save_outputs(db, tenant, actor, assignment_id, dict(data),
+                                   form_version(data.get("version")))
+    except (AssignmentRefused, StaleForm, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#outputs", status_code=303),
+                 "success", _("The outputs are saved."))
+
+
+# --- milestones and deliverables -----------------------------------------------------------
+
+def _milestone_form(data) -> MilestoneForm:
+    return MilestoneForm(title=data.get("title", ""), kind=data.get("kind", ""),
+                         due_date=data.get("due_date", ""), status=data.get("status", "pending"),
+                         version=form_version(data.get("version")))
+
+
+@post("/assignments/{assignment_id:uuid}/milestones", name="milestone_add", guards=MANAGE)
+async def milestone_add(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                        assignment_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    """A new milestone, or (from_terms) the request's tasks and deliverables again."""
+    try:
+        if data.get("from_terms") == "1":
+            await milestones.add_from_terms(db, tenant, actor, assignment_id,
+                                            form_version(data.get("version")))
+        else:
+            await milestones.add_milestone(db, tenant, actor, assignment_id,
+                                           _milestone_form(data))
+    except (AssignmentRefused, StaleForm, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc,
+                              {**dict(data), "milestone": "new"})
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#milestones", status_code=303),
+                 "success", _("Milestones saved."))
+
+
+@post("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}",
+      name="milestone_change", guards=MANAGE)
+async def milestone_change(request: Request, tenant: CurrentTenant, db: Db,
+                           actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                           milestone_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    try:
+        await milestones.change_milestone(db, tenant, actor, assignment_id, milestone_id,
+                                          _milestone_form(data), remove=bool(data.get("remove")))
+    except (AssignmentRefused, StaleForm, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc,
+                              {**dict(data), "milestone": str(milestone_id)})
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#milestones", status_code=303),
+                 "success", _("Milestones saved."))
+
+
+@post("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}/evidence",
+      name="milestone_evidence", guards=VIEW, request_max_body_size=BODY_LIMIT,
+      exception_handlers={RequestEntityTooLarge: upload_too_large(
+          ASSIGNMENTS_VIEW, "evidence", gettext_noop("Evidence"))})
+async def milestone_evidence(request: Request, tenant: CurrentTenant, db: Db,
+                             actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                             milestone_id: FromPath[uuid.UUID], data: MultipartForm) -> Response:
+    """The expert (or staff) hands in a milestone's evidence file."""
+    upload = data.get("evidence")
+    if isinstance(upload, list):  # the field sent twice: take the first file
+        upload = next((item for item in upload if isinstance(item, UploadFile)), None)
+    content, filename = None, ""
+    if isinstance(upload, UploadFile):  # else no file chosen: browsers send an empty field
+        try:
+            content, filename = await upload.read(), upload.filename  # bounded by BODY_LIMIT
+        finally:
+            await upload.close()
+    try:
+        await milestones.save_evidence(db, tenant, actor, assignment_id, milestone_id,
+                                       filename, content,
+                                       storage_for(request.app.state.settings),
+                                       max_bytes=request.app.state.settings.max_upload_mb * MB)
+    except (AssignmentRefused, FormErrors) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc,
+                              {"milestone": str(milestone_id)})
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#milestones", status_code=303),
+                 "success", _("The evidence is uploaded."))
+
+
+@get("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}/evidence",
+     name="milestone_evidence_file", guards=VIEW)
+async def milestone_evidence_file(request: Request, tenant: CurrentTenant, db: Db,
+                                  actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                                  milestone_id: FromPath[uuid.UUID]) -> Response:
+    filename, content_type, content = await milestones.read_evidence(
+        db, tenant, actor, assignment_id, milestone_id, storage_for(request.app.state.settings))
+    return download(filename, content_type, content)
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+@post("/assignments/reminders", name="assignment_reminders", guards=VIEW)
+async def assignment_reminders(request: Request, tenant: CurrentTenant, db: Db,
+                               actor: CurrentActor, data: FormData) -> Response:
+    """The signed-in person turns their daily reminders on or off."""
+    on = data.get("on") == "1"
+    await reminders_service.set_reminders(db, tenant, actor, on)
+    return flash(request, Redirect(f"/{tenant.slug}/assignments", status_code=303), "success",
+                 _("Reminders are on.") if on else _("Reminders are off."))
+
+
+@get("/reminders/stop/{token:str}", name="reminders_stop_page")
+async def reminders_stop_page(request: Request, tenant: CurrentTenant, db: Db,
+                              token: FromPath[str]) -> Response:
+    """The link at the foot of every reminder: a button, because mail programs open links
+    on their own to look at them."""
+    person = await reminders_service.person_of_stop_link(
+        db, tenant, request.app.state.secret_key, token, now())
+    return page(request, "assignments/reminders_stop.html", email=person.email, done=False)
+
+
+@post("/reminders/stop/{token:str}", name="reminders_stop")
+async def reminders_stop(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                         token: FromPath[str]) -> Response:
+    person = await reminders_service.stop_by_link(db, tenant, actor,
+                                                  request.app.state.secret_key, token, now())
+    return page(request, "assignments/reminders_stop.html", email=person.email, done=True)
+
+
+# --- the follow-up questionnaire ------------------------------------------------------------
+
+@get("/follow-up/{token:str}", name="follow_up_page")
+async def follow_up_page(request: Request, tenant: CurrentTenant, db: Db,
+                         token: FromPath[str]) -> Response:
+    """The questionnaire a focal point opens from the mail, without signing in."""
+    found = await follow_ups.questionnaire(db, tenant, request.app.state.secret_key, token,
+                                           now())
+    return page(request, "assignments/follow_up.html", q=found, errors={}, form={},
+                still_used=labels.still_used())
+
+
+@post("/follow-up/{token:str}", name="follow_up_answer")
+async def follow_up_answer(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                           token: FromPath[str], data: FormData) -> Response:
+    try:
+        await follow_ups.answer(db, tenant, actor, request.app.state.secret_key, token,
+                                dict(data), now())
+    except FormErrors as exc:
+        await db.rollback()
+        found = await follow_ups.questionnaire(db, tenant, request.app.state.secret_key,
+                                               token, now())
+        return page(request, "assignments/follow_up.html", status_code=exc.status, q=found,
+                    errors=exc.errors, form=dict(data), still_used=labels.still_used())
+    return page(request, "assignments/follow_up.html", q=None, errors={}, form={},
+                still_used=[])
 
 
 # --- the mission's checklist ----------------------------------------------------------------
@@ -282,4 +530,8 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
 ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
                      assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
-                     assignment_review, checklist_admin, checklist_add, checklist_change]
+                     assignment_review, assignment_outputs, assignment_report_file,
+                     assignment_host_rating, assignment_letter, assignment_reminders,
+                     reminders_stop_page, reminders_stop, follow_up_page, follow_up_answer,
+                     milestone_add, milestone_change, milestone_evidence,
+                     milestone_evidence_file, checklist_admin, checklist_add, checklist_change]

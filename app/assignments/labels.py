@@ -48,6 +48,16 @@ def evaluation_criteria() -> list[tuple[str, str]]:
             ("would_host_again", _("Would host this expert again"))]
 
 
+def host_rating_criteria() -> list[tuple[str, str]]:
+    return [("support_received", _("Support received from the institution")),
+            ("preparation", _("How well the institution prepared the work")),
+            ("would_go_again", _("Would go to this institution again"))]
+
+
+def still_used() -> list[tuple[str, str]]:
+    return [("yes", _("Yes")), ("partly", _("Partly")), ("no", _("No"))]
+
+
 def review_statuses() -> dict[str, str]:
     return {"submitted": _("Waiting for the mission's review"), "accepted": _("Accepted"),
             "returned": _("Returned for changes")}
@@ -66,7 +76,31 @@ def history() -> dict[str, str]:
             "assignment.evaluation_submitted": _("Evaluation sent"),
             "assignment.evaluation_accepted": _("Evaluation accepted"),
             "assignment.evaluation_returned": _("Evaluation returned"),
+            "assignment.milestone_added": _("Milestone added"),
+            "assignment.milestones_from_terms": _("Milestones taken from the terms of "
+                                                  "reference"),
+            "assignment.milestone_changed": _("Milestone changed"),
+            "assignment.milestone_removed": _("Milestone removed"),
+            "assignment.milestone_evidence": _("Milestone evidence handed in"),
+            "assignment.outputs_recorded": _("Outputs recorded"),
+            "assignment.follow_up_sent": _("Follow-up questionnaire sent"),
+            "assignment.follow_up_answered": _("Follow-up questionnaire answered"),
             **{f"assignment.{action}": label for action, label in actions().items()}}
+
+
+def milestone_kinds() -> list[tuple[str, str]]:
+    return [("milestone", _("Milestone")), ("deliverable", _("Deliverable"))]
+
+
+def milestone_statuses() -> list[tuple[str, str]]:
+    return [("pending", _("To do")), ("done", _("Done")), ("dropped", _("Dropped"))]
+
+
+def output_counts() -> list[tuple[str, str]]:
+    """The counted outputs after the people trained (those go by sex_labels)."""
+    return [("sessions_held", _("Sessions held")),
+            ("documents_produced", _("Documents produced")),
+            ("institutions_supported", _("Institutions supported"))]
 
 
 def part_label(part: str) -> str:

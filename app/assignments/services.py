@@ -8,10 +8,10 @@ someone else's change."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import delete, func, select, update
@@ -24,29 +24,36 @@ from app.assignments.labels import checklist_labels
 from app.assignments.models import (
     ASSIGNMENT_MODALITIES,
     EVALUATION_CRITERIA,
+    OUTPUT_FIELDS,
     REPORT_SECTIONS,
     Assignment,
     ChecklistItem,
     ChecklistTick,
     Evaluation,
     FinalReport,
+    HostRating,
+    Milestone,
 )
 from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
+from app.assignments.terms import from_terms
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
-from app.core.clock import now
+from app.core.clock import now, today_in
 from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
 from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
 from app.core.versions import bump_version, check_version
+from app.documents import clean_filename, validate_document
 from app.experts.models import ExpertProfile
 from app.experts.privacy import on_expert_erased
 from app.i18n import gettext as _
 from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
+from app.partners.funding import funding_project_choice
 from app.search.documents import expert_evaluations
+from app.storage import DocumentStorage, new_key, store_replacing
 from app.web.csv_export import csv_text
 from app.web.forms import FieldErrors
 from app.web.ical import AllDayEvent, calendar
@@ -96,6 +103,7 @@ class AssignmentView:
     profile: ExpertProfile
     institution: HostInstitution
     who: str
+    overdue: int = 0  # milestones past their due date (filled in by the lists)
 
 
 def _joined():
@@ -134,6 +142,7 @@ class AssignmentFilter:
     q: str = ""                       # the request's title or the expert's name or number
     period_from: date | None = None   # overlapping the period, by planned dates
     period_to: date | None = None
+    overdue: bool = False             # only those with an overdue milestone
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -170,6 +179,8 @@ async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor
     if flt.period_to:
         query = query.where(func.coalesce(Assignment.planned_start, flt.period_to)
                             <= flt.period_to)
+    if flt.overdue:
+        query = query.where(overdue_condition(tenant, mission_today(tenant)))
     rows = await db.execute(query.order_by(Assignment.planned_start.asc().nulls_last(),
                                            AssignmentRequest.number, Assignment.slot))
     views = []
@@ -177,20 +188,51 @@ async def list_assignments(db: AsyncSession, tenant: TenantContext, actor: Actor
         who = acting_as(actor, assignment, profile, request)
         if who is not None:
             views.append(AssignmentView(assignment, request, profile, institution, who))
+    counts = await overdue_counts(db, tenant, [v.assignment for v in views])
+    for view in views:
+        view.overdue = counts.get(view.assignment.id, 0)
     return views
+
+
+def is_overdue(milestone: Milestone, assignment: Assignment, today: date) -> bool:
+    return milestone.status == "pending" and milestone.due_date is not None \
+        and milestone.due_date < today and assignment.status in OPEN
+
+
+def overdue_condition(tenant: TenantContext, today: date):
+    """The assignments with an overdue milestone, for a query's where."""
+    return Assignment.id.in_(select(Milestone.assignment_id).where(
+        Milestone.tenant_id == tenant.id, Milestone.status == "pending",
+        Milestone.due_date < today)) & Assignment.status.in_(OPEN)
+
+
+async def overdue_counts(db: AsyncSession, tenant: TenantContext,
+                         assignments: list[Assignment]) -> dict[uuid.UUID, int]:
+    """How many overdue milestones each of these assignments has (open ones only)."""
+    open_ids = [a.id for a in assignments if a.status in OPEN]
+    if not open_ids:
+        return {}
+    rows = await db.execute(
+        select(Milestone.assignment_id, func.count())
+        .where(Milestone.tenant_id == tenant.id, Milestone.assignment_id.in_(open_ids),
+               Milestone.status == "pending", Milestone.due_date < mission_today(tenant))
+        .group_by(Milestone.assignment_id))
+    return {assignment_id: count for assignment_id, count in rows}
 
 
 EXPORT_COLUMNS = ["request_number", "request_title", "slot", "expert_number", "expert",
                   "institution", "sector", "status", "modality", "duty_station",
                   "planned_start", "planned_end", "actual_start", "actual_end", "report",
-                  "evaluation", "closed_without_evaluation", "status_reason"]
+                  "evaluation", "closed_without_evaluation", "status_reason",
+                  "overdue_milestones", *OUTPUT_FIELDS]
 
 
 def _applied(flt: AssignmentFilter) -> dict[str, str]:
     """The filters the export was taken with, for its audit event."""
     pairs = {"status": flt.status, "sector": flt.sector, "q": flt.q,
              "institution": str(flt.institution_id or ""),
-             "from": _iso(flt.period_from) or "", "to": _iso(flt.period_to) or ""}
+             "from": _iso(flt.period_from) or "", "to": _iso(flt.period_to) or "",
+             "overdue": "yes" if flt.overdue else ""}
     return {name: value for name, value in pairs.items() if value}
 
 
@@ -215,7 +257,8 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
               _iso(v.assignment.actual_start), _iso(v.assignment.actual_end),
               reports.get(v.assignment.id, ""), evaluations.get(v.assignment.id, ""),
               "yes" if v.assignment.closed_without_evaluation else "",
-              v.assignment.status_reason]
+              v.assignment.status_reason, v.overdue,
+              *(getattr(v.assignment, name) for name in OUTPUT_FIELDS)]
              for v in views]
     record(db, tenant.id, actor, "assignment.exported", "assignment", None,
            after={"rows": len(lines), "filters": _applied(flt)})
@@ -268,6 +311,7 @@ async def create_from_selection(db: AsyncSession, tenant: TenantContext, actor: 
         duty_station=request.city or "", version=1, updated_at=now())
     db.add(assignment)
     await db.flush()
+    db.add_all(from_terms(tenant.id, assignment, request))
     record(db, tenant.id, actor, "assignment.created", "assignment", assignment.id,
            after={"request": request.number, "slot": slot})
     return assignment
@@ -411,9 +455,9 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
         if missing := await missing_preparation(db, tenant, view):
             raise AssignmentRefused(_("The preparation checklist is not complete: %(items)s.")
                                     % {"items": ", ".join(item_label(i) for i in missing)})
-        assignment.actual_start = assignment.actual_start or _today(tenant)
+        assignment.actual_start = assignment.actual_start or mission_today(tenant)
     if action == "complete":
-        assignment.actual_end = assignment.actual_end or _today(tenant)
+        assignment.actual_end = assignment.actual_end or mission_today(tenant)
     if action == "evaluate":
         report, evaluation = await report_of(db, tenant, view), await evaluation_of(db, tenant,
                                                                                     view)
@@ -435,9 +479,9 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
     return view
 
 
-def _today(tenant: TenantContext) -> date:
+def mission_today(tenant: TenantContext) -> date:
     """Today where the mission is (its time zone), not on the server."""
-    return now().astimezone(ZoneInfo(tenant.time_zone)).date()
+    return today_in(tenant.time_zone)
 
 
 @dataclass
@@ -448,6 +492,8 @@ class PlanForm:
     duty_station: str = ""
     reason: str = ""
     version: int | None = None
+    # The funding project's id, "" for none; None: the form did not carry it (kept as is).
+    funding_project_id: str | None = None
 
 
 async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -478,15 +524,25 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if postponed and not reason and not errors:
         errors["reason"] = _("Say why the dates move: the expert and the institution will "
                              "read it.")
+    project_id = assignment.funding_project_id
+    if form.funding_project_id is not None:
+        # Staff choose among the mission's active projects (or keep a closed one).
+        project_id = await funding_project_choice(db, tenant, errors, "funding_project_id",
+                                                  form.funding_project_id,
+                                                  keep=assignment.funding_project_id)
     if errors:
         raise FormErrors(errors)
     before = {"planned_start": _iso(assignment.planned_start),
               "planned_end": _iso(assignment.planned_end), "modality": assignment.modality,
-              "duty_station": assignment.duty_station}
+              "duty_station": assignment.duty_station,
+              "funding_project_id": str(assignment.funding_project_id or "") or None}
+    await _move_due_dates(db, tenant, assignment, start, end)
     assignment.planned_start, assignment.planned_end = start, end
     assignment.modality, assignment.duty_station = form.modality, station
+    assignment.funding_project_id = project_id
     after = {"planned_start": _iso(start), "planned_end": _iso(end),
-             "modality": form.modality, "duty_station": station}
+             "modality": form.modality, "duty_station": station,
+             "funding_project_id": str(project_id or "") or None}
     if before == after:
         await db.rollback()
         return view
@@ -499,6 +555,23 @@ async def change_plan(db: AsyncSession, tenant: TenantContext, actor: Actor,
                     start=_iso(start) or "", end=_iso(end) or "")
     await db.commit()
     return view
+
+
+async def _move_due_dates(db: AsyncSession, tenant: TenantContext, assignment: Assignment,
+                          start: date | None, end: date | None) -> None:
+    """Pending milestones follow the plan: a postponement moves their due dates as far as
+    the start moves; one without a date, on dates set for the first time, is due at the
+    end."""
+    pending = list(await db.scalars(select(Milestone).where(
+        Milestone.tenant_id == tenant.id, Milestone.assignment_id == assignment.id,
+        Milestone.status == "pending")))
+    shift = start - assignment.planned_start \
+        if start is not None and assignment.planned_start is not None else None
+    for milestone in pending:
+        if milestone.due_date is not None and shift:
+            milestone.due_date += shift
+        elif milestone.due_date is None and end is not None:
+            milestone.due_date = end
 
 
 def _iso(day: date | None) -> str | None:
@@ -612,10 +685,22 @@ async def _tell_staff(db: AsyncSession, tenant: TenantContext, view: AssignmentV
                    number=view.request.number, title=view.request.title, part=part, link=link)
 
 
+@dataclass
+class Attachment:
+    """A file sent with a form, and where and how large it may be stored."""
+
+    filename: str
+    data: bytes
+    storage: DocumentStorage
+    max_bytes: int
+
+
 async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         assignment_id: uuid.UUID, sections: dict[str, str],
-                        link: str, notify: bool = True) -> AssignmentView:
-    """The expert sends their final report (again, after a return); staff are told."""
+                        link: str, notify: bool = True,
+                        attachment: Attachment | None = None) -> AssignmentView:
+    """The expert sends their final report (again, after a return), with one attached
+    document checked like a CV (an earlier one stays unless replaced); staff are told."""
     view = await _as_party(db, tenant, actor, assignment_id, EXPERT)
     if view.assignment.status not in REPORTABLE:
         raise AssignmentRefused(_("The final report is written once the assignment has "
@@ -630,21 +715,68 @@ async def submit_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
     for name in ("activities", "results"):
         if not texts[name] and name not in errors:
             errors[name] = _("This field is required.")
+    kind = None
+    if attachment is not None:
+        try:
+            kind = validate_document(attachment.data, attachment.max_bytes, "attachment",
+                                     _("Attach a PDF or Word (.docx) document."))
+        except FormErrors as exc:
+            errors.update(exc.errors)
     if errors:
         raise FormErrors(errors)
-    if report is None:
-        report = FinalReport(tenant_id=tenant.id, assignment_id=view.assignment.id)
-        db.add(report)
-    for name, text in texts.items():
-        setattr(report, name, text)
-    report.status, report.return_reason = "submitted", ""
-    report.submitted_by_id, report.submitted_at = actor.user_id, now()
-    bump_version(view.assignment)
-    record(db, tenant.id, actor, "assignment.report_submitted", "assignment", view.assignment.id)
-    if notify:
-        await _tell_staff(db, tenant, view, "report", link)
-    await db.commit()
+
+    async def save_rows() -> list[str]:
+        nonlocal report
+        if report is None:
+            report = FinalReport(tenant_id=tenant.id, assignment_id=view.assignment.id)
+            db.add(report)
+        for name, text in texts.items():
+            setattr(report, name, text)
+        replaced = []
+        if attachment is not None and kind is not None:
+            replaced = [report.attachment_key] if report.attachment_key else []
+            report.attachment_content_type = kind[0]
+            report.attachment_filename = clean_filename(attachment.filename, kind[1],
+                                                        default="report")
+            report.attachment_size = len(attachment.data)
+            report.attachment_sha256 = hashlib.sha256(attachment.data).hexdigest()
+            report.attachment_key = key
+        report.status, report.return_reason = "submitted", ""
+        report.submitted_by_id, report.submitted_at = actor.user_id, now()
+        bump_version(view.assignment)
+        record(db, tenant.id, actor, "assignment.report_submitted", "assignment",
+               view.assignment.id, after={"attachment": report.attachment_filename,
+                                          "sha256": report.attachment_sha256}
+               if attachment is not None else None)
+        if notify:
+            await _tell_staff(db, tenant, view, "report", link)
+        await db.commit()
+        return replaced
+
+    if attachment is None or kind is None:
+        await save_rows()
+    else:
+        key = new_key(tenant.id, "reports", kind[1])
+        await store_replacing(db, attachment.storage, key, attachment.data, save_rows)
     return view
+
+
+async def report_attachment(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                            assignment_id: uuid.UUID,
+                            storage: DocumentStorage) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of the final report's attachment, for anyone who
+    may read the report; 404 when there is none."""
+    view = await get_assignment(db, tenant, actor, assignment_id)
+    report = await report_of(db, tenant, view)
+    await db.commit()
+    if report is None or not report.attachment_key:
+        raise NotFoundException()
+    try:
+        data = await storage.get(report.attachment_key)
+    except FileNotFoundError as exc:
+        raise NotFoundException() from exc
+    return report.attachment_filename or "report", \
+        report.attachment_content_type or "application/octet-stream", data
 
 
 async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -742,14 +874,22 @@ async def evaluation_scores(db: AsyncSession, tenant: TenantContext,
 
 @on_expert_erased
 async def _erase_expert_writing(db: AsyncSession, tenant: TenantContext,
-                                profile: ExpertProfile) -> None:
-    """An erased expert's assignments stay as numbered records (dates, sector, scores) so
-    the programme's figures do not change; what was written by or about them by name goes:
-    their final reports, and the institution's comments."""
+                                profile: ExpertProfile) -> list[str]:
+    """An erased expert's assignments stay as numbered records (dates, sector, outputs,
+    scores) so the programme's figures do not change; what was written by or about them by
+    name goes: their final reports with their attachments, their comments on the host
+    institution, and the institution's comments. Returns the attachments' storage keys."""
     of_expert = select(Assignment.id).where(Assignment.tenant_id == tenant.id,
                                             Assignment.profile_id == profile.id)
+    files = [key for key in await db.scalars(select(FinalReport.attachment_key).where(
+        FinalReport.tenant_id == tenant.id, FinalReport.assignment_id.in_(of_expert)))
+        if key]
+    await db.execute(update(HostRating).where(HostRating.tenant_id == tenant.id,
+                                              HostRating.assignment_id.in_(of_expert))
+                     .values(comments=""))
     await db.execute(delete(FinalReport).where(FinalReport.tenant_id == tenant.id,
                                                FinalReport.assignment_id.in_(of_expert)))
     await db.execute(update(Evaluation).where(Evaluation.tenant_id == tenant.id,
                                               Evaluation.assignment_id.in_(of_expert))
                      .values(comments=""))
+    return files

@@ -7,7 +7,8 @@ expert of the request's sector, the assignment made by the selection hook
 (app.assignments.services.create_from_selection), then moved by the programme officer
 through the life-cycle table and its gates (change_plan, tick, move, review), the final
 report sent by the expert, the evaluation by the demo focal point of the request's
-institution (submit_report, submit_evaluation). Nobody is mailed about the past
+institution (submit_report, submit_evaluation); for work completed, the expert's outputs,
+the milestones done and the expert's rating of the institution. Nobody is mailed about the past
 (notify=False). The seeder adds only what the services cannot know: when the work really
 started and ended (the planned dates, not the day of seeding).
 
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
 from app.assignment_requests.models import AssignmentRequest
-from app.assignments import services
+from app.assignments import closing, milestones, outputs, services
 from app.assignments.models import Assignment
 from app.assignments.states import NEEDS_REASON
 from app.core.actor import Actor, make_actor
@@ -58,6 +59,9 @@ class MissionAssignments:
     report: dict[str, str]
     evaluation: dict[str, str]
     evaluation_comments: str
+    outputs: dict[str, str]          # the figures of completed work, outputs_notes too
+    host_rating: dict[str, str]      # the expert's rating of the institution
+    host_rating_comments: str
 
 
 @cache
@@ -72,7 +76,10 @@ def mission_assignments(slug: str) -> MissionAssignments | None:
             raise ValueError(f"{slug}: unknown assignment state {seed.state!r}")
     return MissionAssignments(seeds, {k: v.strip() for k, v in raw["report"].items()},
                               {k: str(v) for k, v in raw["evaluation"].items()},
-                              raw.get("evaluation_comments", ""))
+                              raw.get("evaluation_comments", ""),
+                              {k: str(v) for k, v in raw.get("outputs", {}).items()},
+                              {k: str(v) for k, v in raw.get("host_rating", {}).items()},
+                              raw.get("host_rating_comments", ""))
 
 
 async def _actor(db: AsyncSession, tenant: TenantContext, email: str | None = None,
@@ -130,6 +137,7 @@ async def _seed_one(db: AsyncSession, tenant: TenantContext, demo: MissionAssign
             for line in lines:
                 await services.tick(db, tenant, officer, aid, line.item.id, True, None)
         if action == "complete" and expert is not None:
+            await _work_done(db, tenant, demo, officer, expert, aid)
             await services.submit_report(db, tenant, expert, aid, demo.report, link,
                                          notify=False)
         if action == "evaluate":
@@ -144,6 +152,9 @@ async def _seed_one(db: AsyncSession, tenant: TenantContext, demo: MissionAssign
         await services.move(db, tenant, officer, aid, action,
                             seed.reason if action in NEEDS_REASON else "", None, link,
                             notify=False)
+        if action == "complete" and expert is not None and demo.host_rating:
+            await closing.rate_host(db, tenant, expert, aid, demo.host_rating,
+                                    demo.host_rating_comments)
     # The work happened on its planned dates, not on the day the demo was seeded.
     done = (await services.get_assignment(db, tenant, officer, aid, lock=True)).assignment
     if done.actual_start is not None and done.planned_start is not None:
@@ -151,6 +162,22 @@ async def _seed_one(db: AsyncSession, tenant: TenantContext, demo: MissionAssign
         if done.actual_end is not None and done.planned_end is not None:
             done.actual_end = min(done.planned_end, done.actual_end)
     await db.commit()
+
+
+async def _work_done(db: AsyncSession, tenant: TenantContext, demo: MissionAssignments,
+                     officer: Actor, expert: Actor, aid: uuid.UUID) -> None:
+    """Before completion: the expert's outputs, and the milestones done (an assignment
+    still in progress keeps its own, overdue ones marked on the lists)."""
+    if demo.outputs:
+        await outputs.save_outputs(db, tenant, expert, aid, demo.outputs, None)
+    view = await services.get_assignment(db, tenant, officer, aid)
+    lines = await milestones.milestones_of(db, tenant, view)
+    await db.commit()
+    for line in lines:
+        m = line.milestone
+        await milestones.change_milestone(db, tenant, officer, aid, m.id, milestones.MilestoneForm(
+            title=m.title, kind=m.kind, due_date=m.due_date.isoformat() if m.due_date else "",
+            status="done"))
 
 
 async def seed_demo_assignments(session_factory: async_sessionmaker[AsyncSession],

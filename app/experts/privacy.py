@@ -134,8 +134,9 @@ async def export_data(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 
 # What later domains keep about an expert and must erase with them (their assignments'
-# final reports, for one): the domain registers it here, experts never import it.
-ErasurePart = Callable[[AsyncSession, TenantContext, ExpertProfile], Awaitable[None]]
+# final reports, for one): the domain registers it here, experts never import it. It
+# returns the storage keys of the files to delete once the erasure is committed.
+ErasurePart = Callable[[AsyncSession, TenantContext, ExpertProfile], Awaitable[list[str]]]
 _on_erasure: list[ErasurePart] = []
 
 
@@ -201,7 +202,7 @@ async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor
                     profile.residence_country, profile.status = None, "withdrawn"
                     profile.erased_at = profile.updated_at = now()
                     for erase_part in _on_erasure:  # what later domains hold about them
-                        await erase_part(db, tenant, profile)
+                        files += await erase_part(db, tenant, profile)
                 for addressed, column in ((OutboxMail, OutboxMail.to_address),
                                           (Invitation, Invitation.email)):
                     await db.execute(delete(addressed).where(addressed.tenant_id == tenant.id,

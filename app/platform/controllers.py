@@ -9,6 +9,7 @@ from app.core.roles import PLATFORM_ADMIN
 from app.i18n import SUPPORTED_LOCALES, language_name
 from app.i18n import gettext as _
 from app.platform import services
+from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
@@ -71,6 +72,17 @@ async def appoint_mission_admin(request: Request, db: Db, actor: CurrentActor, s
                  _("Invitation sent to %(email)s.") % {"email": data.get("email", "").strip()})
 
 
+@post("/sign-out", name="platform_sign_out")
+async def platform_sign_out(request: Request, db: Db) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await services.sign_out(db, token)
+    response = flash(request, Redirect("/", status_code=303), "info", _("You are signed out."))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
 platform_router = Router(
     path="/admin", guards=[requires(PLATFORM_ADMIN)],
-    route_handlers=[platform_admin, create_mission, set_mission_status, appoint_mission_admin])
+    route_handlers=[platform_admin, create_mission, set_mission_status, appoint_mission_admin,
+                    platform_sign_out])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.core.sex_categories import sex_labels
 from app.core.templates import template_global
 from app.i18n import gettext as _
 
@@ -32,8 +33,7 @@ def thematic_areas() -> list[tuple[str, str]]:
 
 
 def sexes() -> list[tuple[str, str]]:
-    return [("female", _("Female")), ("male", _("Male")), ("other", _("Other")),
-            ("not_recorded", _("Not recorded"))]
+    return sex_labels()
 
 
 def age_groups() -> list[tuple[str, str]]:

@@ -22,14 +22,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The portal's four categories, read by trainings' pages and demo from here.
+from app.core.sex_categories import SEX_CATEGORIES as SEX_CATEGORIES
 from app.db.base import Base, TenantScoped
 
 TRAINING_STATUSES = ("planned", "held", "submitted", "returned", "approved")
 TRAINING_KINDS = ("training", "training_of_trainers", "cascade", "awareness", "technical_support")
 THEMATIC_AREAS = ("counter_trafficking", "mixed_migration", "border_management", "avrr",
                   "labour_migration", "unaccompanied_minors", "protection", "other")
-# The same four categories as everywhere in the portal.
-SEX_CATEGORIES = ("female", "male", "other", "not_recorded")
 AGE_GROUPS = ("under_18", "18_24", "25_34", "35_49", "50_plus", "not_recorded")
 # How a training lists its participants: as counts, or one by one (data minimisation:
 # the agency chooses per activity).

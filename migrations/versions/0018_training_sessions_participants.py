@@ -1,8 +1,8 @@
 """A training's sessions (day, hours, place or online), its participants one by one
 (chosen per training instead of counts) and its participants counted by age group.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql as pg
 from migrations.columns import base_columns, tenant_id
 from tenants.rls import disable_tenant_rls, enable_tenant_rls
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

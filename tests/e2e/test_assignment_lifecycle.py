@@ -1,0 +1,70 @@
+"""A programme officer takes a demo assignment from planned to evaluated in the browser:
+the contract, the preparation checklist ticked item by item, the start, the outputs, the
+completion, and the close without the institution's evaluation (with a reason); then the
+completion letter is there. A screenshot at each step (var/screenshots/assignment-*.png)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.demo import DEMO_PASSWORD
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+async def move(page, action: str) -> None:
+    await page.locator(f'form[action$="/move"] button[value="{action}"]').click()
+    await page.wait_for_load_state()
+
+
+async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, portal_url):
+    await page.goto(portal_url + "/sudan/sign-in")
+    await page.get_by_role("button", name="English").click()
+    await page.fill("#f-email", "officer@sudan.demo")
+    await page.fill("#f-password", DEMO_PASSWORD)
+    await page.locator("main button.primary").click()
+    await page.goto(portal_url + "/sudan/assignments?status=planned")
+    await page.locator("table.data tbody a").first.click()
+    await page.wait_for_url("**/assignments/*")
+    status = page.locator("main > p strong").first
+    assert await status.inner_text() == "Planned"
+    # The milestones came from the request's terms of reference.
+    assert await page.locator("#milestones tbody tr").count() > 0
+    await screenshot(page, "assignment-1-planned")
+
+    await move(page, "contract")
+    assert await status.inner_text() == "Contracted"
+    # Starting before the checklist is done is refused, saying what is missing.
+    await move(page, "start")
+    assert "checklist is not complete" in await page.locator(".flash-error").inner_text()
+    while await page.locator('#checklist button[aria-pressed="false"]').count():
+        await page.locator('#checklist button[aria-pressed="false"]').first.click()
+        await page.wait_for_load_state()
+    await screenshot(page, "assignment-2-prepared")
+    await move(page, "start")
+    assert await status.inner_text() == "In progress"
+
+    await page.fill("#f-trained_female", "11")
+    await page.fill("#f-trained_male", "9")
+    await page.fill("#f-sessions_held", "6")
+    await page.get_by_role("button", name="Save the outputs").click()
+    await page.wait_for_load_state()
+    assert await page.input_value("#f-trained_female") == "11"
+    await screenshot(page, "assignment-3-in-progress")
+
+    await move(page, "complete")
+    assert await status.inner_text() == "Completed"
+    await screenshot(page, "assignment-4-completed")
+    # No report, no evaluation: staff close it all the same, and say why.
+    await page.fill("#f-move-reason", "The institution did not answer three reminders.")
+    await move(page, "close_without_evaluation")
+    assert await status.inner_text() == "Evaluated"
+    letter = page.get_by_role("link", name="Download the completion letter (PDF)")
+    response = await page.request.get(portal_url + await letter.get_attribute("href"))
+    assert response.status == 200 and (await response.body()).startswith(b"%PDF-")
+    history = await page.locator("ol.timeline").inner_text()
+    assert "Close without the institution's evaluation" in history
+    await screenshot(page, "assignment-5-evaluated")
+    # The one refused start (409) is the only error the browser saw.
+    assert [e for e in page.console_errors if "409" not in e] == []
