@@ -51,6 +51,8 @@ from tests.request_helpers import (
 )
 from tests.sso_helpers import a_turned_off_identity_provider
 from tests.training_helpers import (
+    a_certificate_code,
+    a_certified_participant,
     a_funding_project,
     a_listed_participant,
     a_listing_training,
@@ -290,6 +292,10 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
                                                               "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/participants": IsolationCase(
         "training_id", a_listing_training, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/certificate.pdf":
+        IsolationCase("training_id", a_certified_participant, "GET", "staff"),
+    # Public: another mission's certificate code is not found.
+    f"{M}/certificates/{{code:str}}": IsolationCase("code", a_certificate_code),
     f"{M}/trainings/{{training_id:uuid}}/participants/import": IsolationCase(
         "training_id", a_listing_training, "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm": IsolationCase(

@@ -241,6 +241,9 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm"):
         PARTNERS_AND_STAFF,
     ("GET", f"{M}/trainings/participants-template.csv"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}"
+            "/certificate.pdf"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/certificates/{{code:str}}"): EVERYONE,
     ("GET", f"{M}/trainings/participants-template.xlsx"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove"):
         PARTNERS_AND_STAFF,

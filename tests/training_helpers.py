@@ -12,6 +12,7 @@ from app.accounts.models import Membership, UserSession
 from app.core.clock import now
 from app.partners.models import FundingProject, PartnerAgency
 from app.trainings.models import Training, TrainingParticipant
+from app.trainings.participants import certificate_code
 from tenants.context import TenantContext, tenant_scope
 
 
@@ -89,3 +90,24 @@ async def a_listed_participant(db: AsyncSession, tenant: TenantContext) -> dict:
         db.add(person)
         await db.commit()
     return {"training_id": training_id, "participant_id": person.id}
+
+
+async def a_certified_participant(db: AsyncSession, tenant: TenantContext) -> dict:
+    """A participant named with consent of an approved training: certified."""
+    training_id = await a_training(db, tenant, female=1, male=0, status="approved",
+                                   participant_mode="individual",
+                                   title="Certified counter-trafficking course")
+    with tenant_scope(tenant):
+        person = TrainingParticipant(tenant_id=tenant.id, training_id=training_id,
+                                     position=0, name="Certified Person", sex="female",
+                                     age_group="25_34", institution="Ministry of Interior",
+                                     role="Inspector", contact="certified@example.org",
+                                     consent=True, certificate_code=certificate_code())
+        db.add(person)
+        await db.commit()
+    return {"training_id": training_id, "participant_id": person.id,
+            "code": person.certificate_code}
+
+
+async def a_certificate_code(db: AsyncSession, tenant: TenantContext) -> str:
+    return (await a_certified_participant(db, tenant))["code"]

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Response
 
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import TRAININGS_RECORD, TRAININGS_VIEW
+from app.documents import PDF, download
 from app.i18n import gettext as _
 from app.partners.funding import list_funding_projects
 from app.partners.services import list_partner_agencies
@@ -347,6 +348,31 @@ async def training_participant_withdraw(request: Request, tenant: CurrentTenant,
                    "counts."))
 
 
+# --- certificates ---------------------------------------------------------------------------
+
+def _verify_url(request: Request, tenant):
+    return lambda code: absolute_url(request, f"/{tenant.slug}/certificates/{code}")
+
+
+@get("/trainings/{training_id:uuid}/participants/{participant_id:uuid}/certificate.pdf",
+     name="training_certificate", guards=VIEW)
+async def training_certificate(request: Request, tenant: CurrentTenant, db: Db,
+                               actor: CurrentActor, training_id: FromPath[uuid.UUID],
+                               participant_id: FromPath[uuid.UUID]) -> Response:
+    filename, content = await services.certificate(db, tenant, actor, training_id,
+                                                   participant_id, _verify_url(request, tenant))
+    return download(filename, PDF, content)
+
+
+@get("/certificates/{code:str}", name="certificate_check")
+async def certificate_check(request: Request, tenant: CurrentTenant, db: Db,
+                            code: FromPath[str]) -> Response:
+    """Public: whether a certificate is genuine (only the name, the activity, the date)."""
+    return page(request, "trainings/certificate.html",
+                check=await services.check_certificate(db, tenant, code[:40]))
+
+
 TRAINING_ROUTES = [training_list, training_export, training_new, training_create, training_detail,
                    training_edit, training_move, training_participant_add,
-                   training_participant_remove, training_participant_withdraw]
+                   training_participant_remove, training_participant_withdraw,
+                   training_certificate, certificate_check]

@@ -134,6 +134,7 @@ class TrainingParticipant(TenantScoped, Base):
     __tablename__ = "training_participants"
     __table_args__ = (
         Index("ix_training_participants_tenant_id_training_id", "tenant_id", "training_id"),
+        UniqueConstraint("tenant_id", "certificate_code"),
     )
 
     training_id: Mapped[uuid.UUID] = mapped_column(
@@ -147,6 +148,9 @@ class TrainingParticipant(TenantScoped, Base):
     contact: Mapped[str] = mapped_column(String(200), default="")
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Finds the certificate's public verification page (a certificate is issued once the
+    # training is approved, to a named participant with consent).
+    certificate_code: Mapped[str | None] = mapped_column(String(24))
 
 
 class TrainingAgeCount(TenantScoped, Base):

@@ -13,6 +13,7 @@ stay, everything else is erased."""
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -272,7 +273,15 @@ def breakdowns(training: Training, institutions: list[TrainingInstitutionCount],
 def new_participant(tenant: TenantContext, training: Training, position: int,
                     values: dict) -> TrainingParticipant:
     return TrainingParticipant(tenant_id=tenant.id, training_id=training.id,
-                               position=position, **values)
+                               position=position, certificate_code=certificate_code(),
+                               **values)
+
+
+def certificate_code() -> str:
+    """Sixteen letters and digits in groups of four, easy to read out: 80 random bits."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I
+    letters = "".join(secrets.choice(alphabet) for _i in range(16))
+    return "-".join(letters[i:i + 4] for i in range(0, 16, 4))
 
 
 def withdraw(person: TrainingParticipant, at) -> None:

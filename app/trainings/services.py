@@ -10,6 +10,7 @@ version is refused with the current values, never applied over someone else's ch
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +28,8 @@ from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
 from app.core.roles import PERMISSIONS, TRAININGS_RECORD, TRAININGS_REVIEW
 from app.core.versions import bump_version, check_version
+from app.documents.pdf import PdfDocument
+from app.i18n import current_locale
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from app.partners.funding import funding_project_choice
@@ -714,3 +717,73 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
            after={"rows": len(lines), "filters": flt.applied()})
     await db.commit()
     return csv_text(EXPORT_COLUMNS, lines)
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+def _certifiable(training: Training, person: TrainingParticipant) -> bool:
+    """A certificate is issued once the training is approved, to a participant named with
+    consent; withdrawing consent revokes it."""
+    return (training.status == "approved" and person.consent and bool(person.name)
+            and person.certificate_code is not None)
+
+
+async def certificate(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      training_id: uuid.UUID, participant_id: uuid.UUID,
+                      verify_url: Callable[[str], str]) -> tuple[str, bytes]:
+    """(file name, PDF) of a participant's certificate, with its verification code and the
+    address of its public verification page."""
+    view = await get_training(db, tenant, actor, training_id)
+    training = view.training
+    person = await _participant(db, tenant, training, participant_id)
+    await db.commit()
+    if not _certifiable(training, person):
+        raise TrainingRefused(_("A certificate is issued once the training is approved, to a "
+                                "participant named with their consent."))
+    assert person.certificate_code is not None
+    locale = current_locale()
+    mission = tenant.display_name(locale)
+    doc = PdfDocument(_("Certificate of participation"), locale, landscape=True,
+                      author=mission)
+    doc.paragraph(f"Diaspora Bridge · {mission}", size=10, centred=True)
+    doc.space(6)
+    doc.heading(_("Certificate of participation"), size=24, centred=True)
+    doc.space(4)
+    doc.heading(person.name, size=20, centred=True)
+    doc.paragraph(_("took part in \u201c%(title)s\u201d, organised by %(agency)s, from "
+                    "%(start)s to %(end)s.") % {
+        "title": training.title, "agency": view.agency.name,
+        "start": training.start_date.isoformat(), "end": training.end_date.isoformat()},
+        centred=True)
+    doc.space(8)
+    doc.facts([(_("Verification code"), person.certificate_code),
+               (_("Check it at"), verify_url(person.certificate_code))])
+    return f"certificate-{person.certificate_code}.pdf", doc.output()
+
+
+@dataclass
+class CertificateCheck:
+    valid: bool
+    name: str = ""
+    activity: str = ""
+    day: date | None = None
+
+
+async def check_certificate(db: AsyncSession, tenant: TenantContext,
+                            code: str) -> CertificateCheck:
+    """What the public verification page shows: only the name, the activity and its date
+    for a valid certificate; that it was revoked otherwise. An unknown code is not found."""
+    row = (await db.execute(
+        select(TrainingParticipant, Training)
+        .join(Training, Training.id == TrainingParticipant.training_id)
+        .where(TrainingParticipant.tenant_id == tenant.id,
+               TrainingParticipant.certificate_code == code.strip().upper()))).first()
+    await db.commit()
+    if row is None:
+        raise NotFoundException()
+    person, training = row
+    if person.withdrawn_at is not None:
+        return CertificateCheck(valid=False)    # revoked with the consent
+    if not _certifiable(training, person):
+        raise NotFoundException()               # not issued (yet)
+    return CertificateCheck(True, person.name, training.title, training.end_date)

@@ -1,5 +1,6 @@
 """A training's sessions (day, hours, place or online), its participants one by one
-(chosen per training instead of counts) and its participants counted by age group.
+(chosen per training instead of counts, each with a certificate's verification code) and
+its participants counted by age group.
 
 Revision ID: 0018
 Revises: 0017
@@ -59,6 +60,9 @@ def upgrade() -> None:
         sa.Column("contact", sa.String(200), nullable=False, server_default=""),
         sa.Column("consent", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        # What a certificate's public verification page is found by.
+        sa.Column("certificate_code", sa.String(24), nullable=True),
+        sa.UniqueConstraint("tenant_id", "certificate_code"),
         sa.CheckConstraint(f"sex IN ({SEXES})", name="sex"),
         sa.CheckConstraint(f"age_group IN ({AGE_GROUPS})", name="age_group"),
         # Without consent nothing identifies the person.
