@@ -10,6 +10,7 @@ migrations/env.py and the tests. Lower layers never import the domains themselve
 """
 
 import app.accounts.models
+import app.accounts.partner_links
 import app.accounts.sso_models
 import app.api.models
 import app.assignment_requests.labels
@@ -27,6 +28,7 @@ import app.institutions.models
 import app.institutions.services
 import app.matching.models
 import app.notifications.models
+import app.partners.labels
 import app.partners.models
 import app.partners.provisioning
 import app.search.models

@@ -40,6 +40,7 @@ from app.experts.me_controllers import ME_ROUTES
 from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
 from app.home.controllers import choose_language, dev_mail, healthz, landing, mission_home
 from app.imports.controllers import IMPORT_ROUTES
+from app.imports.participant_controllers import PARTICIPANT_IMPORT_ROUTES
 from app.institutions.controllers import INSTITUTION_ROUTES
 from app.jobs.controllers import JOB_ROUTES
 from app.matching.controllers import MATCHING_ROUTES
@@ -81,7 +82,8 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 MISSION_ROUTES = [mission_home, *PARTNER_ROUTES, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
                   *REQUEST_ROUTES, *ASSIGNMENT_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
-                  *API_TOKEN_ROUTES, *JOB_ROUTES, *TRAINING_ROUTES, *REPORT_ROUTES]
+                  *API_TOKEN_ROUTES, *JOB_ROUTES, *TRAINING_ROUTES, *REPORT_ROUTES,
+                  *PARTICIPANT_IMPORT_ROUTES]
 
 
 def _report_worker_end(task: asyncio.Task) -> None:

@@ -50,7 +50,14 @@ from tests.request_helpers import (
     an_open_assignment_request,
 )
 from tests.sso_helpers import a_turned_off_identity_provider
-from tests.training_helpers import a_funding_project, a_training
+from tests.training_helpers import (
+    a_certificate_code,
+    a_certified_participant,
+    a_funding_project,
+    a_listed_participant,
+    a_listing_training,
+    a_training,
+)
 
 ObjectFactory = Callable[[AsyncSession, TenantContext], Awaitable[object]]
 
@@ -283,6 +290,24 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
                                                               "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/move": IsolationCase("training_id", a_training,
                                                               "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants": IsolationCase(
+        "training_id", a_listing_training, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/certificate.pdf":
+        IsolationCase("training_id", a_certified_participant, "GET", "staff"),
+    # Public: another mission's certificate code is not found.
+    f"{M}/certificates/{{code:str}}": IsolationCase("code", a_certificate_code),
+    f"{M}/trainings/{{training_id:uuid}}/participants/import": IsolationCase(
+        "training_id", a_listing_training, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm": IsolationCase(
+        "training_id", a_listing_training, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove":
+        IsolationCase("training_id", a_listed_participant, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw":
+        IsolationCase("training_id", a_listed_participant, "POST", "staff"),
+    f"{M}/admin/partners/{{partner_id:uuid}}": IsolationCase(
+        "partner_id", a_partner_agency, "GET", "mission_admin"),
+    f"{M}/admin/partners/{{partner_id:uuid}}/status": IsolationCase(
+        "partner_id", a_partner_agency, "POST", "mission_admin"),
     f"{M}/admin/funding/{{project_id:uuid}}": IsolationCase(
         "project_id", a_funding_project, "GET", "mission_admin"),
     f"{M}/admin/funding/{{project_id:uuid}}/status": IsolationCase(

@@ -472,6 +472,7 @@ async def test_the_openapi_schema_documents_the_api_only(app, client):
         "/api/v1/{mission_slug}/experts", "/api/v1/{mission_slug}/experts/{profile_id}",
         "/api/v1/{mission_slug}/requests", "/api/v1/{mission_slug}/requests/{request_id}",
         "/api/v1/{mission_slug}/requests/{request_id}/matches",
+        "/api/v1/{mission_slug}/activities", "/api/v1/{mission_slug}/activities/{activity_id}",
         "/api/v1/{mission_slug}/assignments", "/api/v1/{mission_slug}/assignments/{assignment_id}",
         "/api/v1/{mission_slug}/reports/dashboard", "/api/v1/{mission_slug}/reports/supply"}
     assert all(set(item) == {"get"} for item in paths.values())  # no portal route, no POST
@@ -483,7 +484,8 @@ async def test_the_openapi_schema_documents_the_api_only(app, client):
             {"$ref": "#/components/schemas/ErrorBody"}
     assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
     assert {"Expert", "ExpertList", "AssignmentRequest", "RequestList", "Matches", "Candidate",
-            "Criterion", "ErrorBody"} <= set(schema["components"]["schemas"])
+            "Criterion", "ErrorBody", "Activity", "ActivityList"} <= set(
+        schema["components"]["schemas"])
     # The portal publishes no schema of its own.
     for path in ("/schema", "/schema/openapi.json", "/schema/swagger", "/openapi.json"):
         assert (await client.get(path)).status_code == 404

@@ -27,10 +27,12 @@ from app.main import create_app, search_backend
 from app.search.sync import drain, ensure_indexes
 from tests.api_helpers import api_token, bearer, matching_scene
 from tests.assignment_helpers import an_assignment
+from tests.training_helpers import a_new_agency, a_training
 
 OPERATIONS = ("/api/v1/{mission_slug}/experts", "/api/v1/{mission_slug}/experts/{profile_id}",
               "/api/v1/{mission_slug}/requests", "/api/v1/{mission_slug}/requests/{request_id}",
               "/api/v1/{mission_slug}/requests/{request_id}/matches",
+              "/api/v1/{mission_slug}/activities", "/api/v1/{mission_slug}/activities/{activity_id}",
               "/api/v1/{mission_slug}/assignments",
               "/api/v1/{mission_slug}/assignments/{assignment_id}",
               "/api/v1/{mission_slug}/reports/dashboard", "/api/v1/{mission_slug}/reports/supply")
@@ -49,10 +51,12 @@ async def fuzzing(missions, session_factory, settings, search_dir) -> dict:
     finally:
         await backend.close()
     async with session_factory() as db:
+        activity = await a_training(db, missions["sudan"], await a_new_agency(
+            db, missions["sudan"]), status="held")
         assignment_id = await an_assignment(db, missions["sudan"], of_signed_in_expert=False)
     return {"token": await api_token(session_factory, missions["sudan"], "schemathesis"),
             "known": {"profile_id": str(scene.pseudonymous[0].id),
-                      "request_id": str(scene.request.id),
+                      "request_id": str(scene.request.id), "activity_id": str(activity),
                       "assignment_id": str(assignment_id)}}
 
 

@@ -202,6 +202,11 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): ADMINS,
+    ("GET", f"{M}/admin/partners"): ADMINS,
+    ("POST", f"{M}/admin/partners"): ADMINS,
+    ("GET", f"{M}/admin/partners/{{partner_id:uuid}}"): ADMINS,
+    ("POST", f"{M}/admin/partners/{{partner_id:uuid}}"): ADMINS,
+    ("POST", f"{M}/admin/partners/{{partner_id:uuid}}/status"): ADMINS,
     ("GET", f"{M}/admin/funding"): ADMINS,
     ("POST", f"{M}/admin/funding"): ADMINS,
     ("GET", f"{M}/admin/funding/{{project_id:uuid}}"): ADMINS,
@@ -216,6 +221,8 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{A}/reports/dashboard"): TOKEN_ONLY,
     ("GET", f"{A}/reports/supply"): TOKEN_ONLY,
     ("GET", f"{A}/requests/{{request_id:uuid}}/matches"): TOKEN_ONLY,
+    ("GET", f"{A}/activities"): TOKEN_ONLY,
+    ("GET", f"{A}/activities/{{activity_id:uuid}}"): TOKEN_ONLY,
     ("GET", f"{A}/assignments"): TOKEN_ONLY,
     ("GET", f"{A}/assignments/{{assignment_id:uuid}}"): TOKEN_ONLY,
     # The API's OpenAPI schema is public (JSON; unknown paths under it are 404).
@@ -223,6 +230,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/api/v1/schema/openapi.json"): EVERYONE,
     ("GET", "/api/v1/schema/{path:str}"): EVERYONE,
     ("GET", f"{M}/trainings"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/export.csv"): PARTNERS_AND_STAFF,
     ("GET", f"{M}/trainings/new"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/new"): PARTNERS_AND_STAFF,
     # Another agency's training is 404 to a partner user (tests/test_trainings.py).
@@ -246,6 +254,21 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/reports/partner"): frozenset({"partner_user"}),
     ("GET", f"{M}/reports/partner/export.csv"): frozenset({"partner_user"}),
     ("GET", f"{M}/reports/partner/export.xlsx"): frozenset({"partner_user"}),
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/{{training_id:uuid}}/participants/import"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm"):
+        PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/participants-template.csv"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}"
+            "/certificate.pdf"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/certificates/{{code:str}}"): EVERYONE,
+    ("GET", f"{M}/trainings/participants-template.xlsx"): PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove"):
+        PARTNERS_AND_STAFF,
+    ("POST",
+     f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw"):
+        PARTNERS_AND_STAFF,
     ("GET", "/admin"): HQ,
     ("POST", "/admin/sign-out"): HQ,
     ("POST", "/admin/missions"): HQ,
@@ -407,12 +430,25 @@ PROBES: dict[tuple[str, str], Probe] = {
         INVALID,
     ("POST", f"{M}/admin/checklist"): Probe(form=lambda: {"label": f"Matrix item {uuid.uuid4().hex[:6]}"}),
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): Probe(form={"active": "1"}),
+    ("POST", f"{M}/admin/partners"): INVALID,
+    ("POST", f"{M}/admin/partners/{{partner_id:uuid}}"): INVALID,
+    ("POST", f"{M}/admin/partners/{{partner_id:uuid}}/status"): Probe(form={"status": "active"}),
     ("POST", f"{M}/admin/funding"): INVALID,
     ("POST", f"{M}/admin/funding/{{project_id:uuid}}"): INVALID,
     ("POST", f"{M}/admin/funding/{{project_id:uuid}}/status"): Probe(form={"status": "active"}),
     ("POST", f"{M}/trainings/new"): INVALID,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/edit"): INVALID,
     ("POST", f"{M}/trainings/{{training_id:uuid}}/move"): Probe(form={"action": "hold"}),
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants"): Probe(
+        form={"p-sex": "female", "p-age_group": "18_24"}),
+    # Without a file (the import's tests send real ones): refused at the file field.
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import"): INVALID,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/import/confirm"): INVALID,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/remove"):
+        Probe(form={}),
+    ("POST",
+     f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw"):
+        Probe(form={}),
     ("POST", "/admin/missions"): INVALID,
     ("POST", "/admin/missions/{slug:str}/status"): Probe(form={"status": "active"}),
     ("POST", "/admin/missions/{slug:str}/mission-admins"): INVALID,
@@ -513,7 +549,7 @@ async def test_matrix(app, client, missions, session_factory, settings, people, 
         url = fill(path, **params)
         if allowed == TOKEN_ONLY:
             url = fill(url, profile_id=uuid.uuid4(), request_id=uuid.uuid4(),
-                       assignment_id=uuid.uuid4())
+                       activity_id=uuid.uuid4(), assignment_id=uuid.uuid4())
         form = probe.form() if callable(probe.form) else probe.form
         response = await request(client, method, url, form if is_allowed else None)
         if allowed == TOKEN_ONLY:

@@ -11,7 +11,14 @@ from app.audit.models import AuditEvent
 from app.demo.content import mission_trainings
 from app.demo.trainings import seed_demo_trainings
 from app.partners.models import PartnerAgency
-from app.trainings.models import SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_KINDS, Training
+from app.trainings.models import (
+    AGE_GROUPS,
+    PARTICIPANT_MODES,
+    SEX_CATEGORIES,
+    THEMATIC_AREAS,
+    TRAINING_KINDS,
+    Training,
+)
 from app.trainings.states import TRANSITIONS
 from tenants.context import tenant_scope
 from tenants.provisioning import MISSIONS_DIR, load_mission
@@ -50,6 +57,12 @@ def test_the_demo_material_is_consistent():
                 assert all(part <= total for part, total in zip(row[1:], seed.counts,
                                                                  strict=True))
             assert not seed.project or seed.project in projects
+            assert seed.mode in PARTICIPANT_MODES
+            if seed.mode == "individual":   # counted from the list
+                assert seed.participants and not any(seed.counts) and not seed.institutions
+            assert sum(n for _age, n in seed.ages) <= sum(seed.counts)
+            for _name, sex, age, *_rest in seed.participants:
+                assert sex in SEX_CATEGORIES and age in AGE_GROUPS
             if seed.parent:  # parents come first
                 assert seed.parent in keys[:keys.index(seed.key)] and seed.kind == "cascade"
             state = "planned"
@@ -75,6 +88,9 @@ async def test_each_mission_gets_a_tot_with_two_cascade_levels(seeded, session_f
                                                           "returned", "approved"}
         # Every demo training but the planned one names a funding project of its mission.
         assert sum(t.funding_project_id is None for t in trainings.values()) == 1
+        # Participants listed one by one and counted, both.
+        assert {t.participant_mode for t in trainings.values()} == {"counts", "individual"}
+        assert all(t.total > 0 for t in trainings.values() if t.participant_mode == "individual")
 
 
 async def test_seeding_again_adds_nothing(seeded, session_factory, missions):

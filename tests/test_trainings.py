@@ -73,7 +73,8 @@ def test_the_transition_table():
     assert next_state("submitted", "approve") == "approved"
     assert next_state("submitted", "return") == "returned"
     assert next_state("returned", "submit") == "submitted"
-    assert allowed_actions("approved") == []          # locked
+    assert allowed_actions("approved") == ["reopen"]  # locked until staff reopen it
+    assert next_state("approved", "reopen") == "returned"
     assert next_state("planned", "submit") is None    # held first
     assert next_state("planned", "approve") is None
     assert {src for src, _ in TRANSITIONS} | set(TRANSITIONS.values()) == {
@@ -200,7 +201,9 @@ async def test_submit_return_with_a_reason_then_approve_locks(client, missions, 
     no_reason = await post(client, f"{url}/move", {"action": "return", "reason": " "})
     assert no_reason.status_code == 422 and field_error(no_reason.text, "reason")
     assert (await stored(session_factory, sudan, training_id)).status == "submitted"
-    [submitted] = await mails_to(session_factory, sudan, reviewer.email)
+    # Every move went to the other party: the reviewers read the hold and the submission.
+    held, submitted = await mails_to(session_factory, sudan, reviewer.email)
+    assert "Held" in held.subject
     assert "Submitted" in submitted.subject and link_in(submitted) == url
     returned = await post(client, f"{url}/move", {"action": "return",
                                                   "reason": "Add the institutions."})
@@ -227,9 +230,33 @@ async def test_submit_return_with_a_reason_then_approve_locks(client, missions, 
     assert 'action="/sudan/trainings/' + str(training_id) + '/edit"' not in page.text
     assert select_text(page.text, ".training-status") == "Approved"
     assert (await stored(session_factory, sudan, training_id)).title == "Mixed migration ToT"
+
+    # Staff reopen it, with a reason the agency reads; it can then be corrected again.
+    version = str((await stored(session_factory, sudan, training_id)).version)
+    no_reason = await post(client, f"{url}/move", {"action": "reopen", "version": version})
+    assert no_reason.status_code == 422 and field_error(no_reason.text, "reason")
+    reopened = await post(client, f"{url}/move", {"action": "reopen", "version": version,
+                                                  "reason": "The donor asks for ages."})
+    assert reopened.status_code == 303
+    training = await stored(session_factory, sudan, training_id)
+    assert (training.status, training.status_reason) == ("returned",
+                                                         "The donor asks for ages.")
+    mails = await mails_to(session_factory, sudan, partner[0].email)
+    assert "The donor asks for ages." in mails[-1].body
     assert await actions_of(session_factory, sudan, training_id) == [
         "training.hold", "training.submit", "training.return", "training.updated",
-        "training.submit", "training.approve"]
+        "training.submit", "training.approve", "training.reopen"]
+    # Not the agency's to reopen.
+    await as_user(client, sudan, partner[0])
+    assert (await post(client, f"{url}/edit", a_form(title="Corrected after reopening",
+                                                     version=str(training.version)))
+            ).status_code == 303
+    assert (await post(client, f"{url}/move", {"action": "submit"})).status_code == 303
+    await signed_in_as("staff")
+    assert (await post(client, f"{url}/move", {"action": "approve"})).status_code == 303
+    await as_user(client, sudan, partner[0])
+    assert (await post(client, f"{url}/move", {"action": "reopen", "reason": "Mine"})
+            ).status_code == 403
 
 
 async def test_a_stale_form_is_refused(client, missions, session_factory, partner):

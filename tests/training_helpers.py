@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import Membership, UserSession
 from app.core.clock import now
 from app.partners.models import FundingProject, PartnerAgency
-from app.trainings.models import Training
+from app.trainings.models import Training, TrainingParticipant
+from app.trainings.participants import certificate_code
 from tenants.context import TenantContext, tenant_scope
 
 
@@ -47,14 +48,16 @@ async def a_training(db: AsyncSession, tenant: TenantContext,
                      agency_id: uuid.UUID | None = None, status: str = "planned",
                      kind: str = "training", parent_id: uuid.UUID | None = None,
                      title: str = "Counter-trafficking for prosecutors",
-                     female: int = 4, male: int = 5) -> uuid.UUID:
+                     female: int = 4, male: int = 5,
+                     participant_mode: str = "counts") -> uuid.UUID:
     agency_id = agency_id or await _agency_of_last_signed_in(db, tenant)
     with tenant_scope(tenant):
         training = Training(tenant_id=tenant.id, partner_agency_id=agency_id,
                             parent_id=parent_id, title=title, kind=kind,
                             thematic_area="counter_trafficking", start_date=date(2027, 3, 1),
                             end_date=date(2027, 3, 3), place="Port Sudan", female=female,
-                            male=male, status=status, version=1, updated_at=now())
+                            male=male, status=status, version=1, updated_at=now(),
+                            participant_mode=participant_mode)
         db.add(training)
         await db.commit()
     return training.id
@@ -68,3 +71,43 @@ async def a_funding_project(db: AsyncSession, tenant: TenantContext) -> uuid.UUI
         await db.commit()
     assert project_id is not None
     return project_id
+
+
+async def a_listing_training(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    """A planned training that lists its participants one by one (none yet)."""
+    return await a_training(db, tenant, female=0, male=0, participant_mode="individual")
+
+
+async def a_listed_participant(db: AsyncSession, tenant: TenantContext) -> dict:
+    """A participant, with consent, of a training that lists them one by one."""
+    training_id = await a_training(db, tenant, female=1, male=0,
+                                   participant_mode="individual")
+    with tenant_scope(tenant):
+        person = TrainingParticipant(tenant_id=tenant.id, training_id=training_id,
+                                     position=0, name="Listed Person", sex="female",
+                                     age_group="25_34", institution="Ministry of Interior",
+                                     consent=True)
+        db.add(person)
+        await db.commit()
+    return {"training_id": training_id, "participant_id": person.id}
+
+
+async def a_certified_participant(db: AsyncSession, tenant: TenantContext) -> dict:
+    """A participant named with consent of an approved training: certified."""
+    training_id = await a_training(db, tenant, female=1, male=0, status="approved",
+                                   participant_mode="individual",
+                                   title="Certified counter-trafficking course")
+    with tenant_scope(tenant):
+        person = TrainingParticipant(tenant_id=tenant.id, training_id=training_id,
+                                     position=0, name="Certified Person", sex="female",
+                                     age_group="25_34", institution="Ministry of Interior",
+                                     role="Inspector", contact="certified@example.org",
+                                     consent=True, certificate_code=certificate_code())
+        db.add(person)
+        await db.commit()
+    return {"training_id": training_id, "participant_id": person.id,
+            "code": person.certificate_code}
+
+
+async def a_certificate_code(db: AsyncSession, tenant: TenantContext) -> str:
+    return (await a_certified_participant(db, tenant))["code"]

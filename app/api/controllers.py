@@ -1,5 +1,5 @@
-"""The read-only JSON API for integrators: /api/v1/<mission>/experts, /requests and a
-request's /matches, with an API token of that mission (Authorization: Bearer <token>).
+"""The read-only JSON API for integrators: /api/v1/<mission>/experts, /requests, a
+request's /matches and the partner agencies' /activities, with an API token of that mission (Authorization: Bearer <token>).
 
 The mission comes from the URL (RequestContextMiddleware, as for the pages; an unknown
 mission is 404) and the caller from the token, in a guard that runs before anything else
@@ -44,7 +44,7 @@ AUDITED_PARAM_LENGTH = 200  # the audit trail keeps this much of each parameter
 
 # Which object a path names, for the audit event.
 OBJECT_TYPES = {"profile_id": "expert_profile", "request_id": "assignment_request",
-                "assignment_id": "assignment"}
+                "activity_id": "training", "assignment_id": "assignment"}
 
 
 def _clean(value: str) -> str:
@@ -163,6 +163,43 @@ async def api_request_matches(
     return await services.request_matches(db, tenant, search, request_id, limit, locale=lang)
 
 
+ActivityStatus = Literal["held", "submitted", "returned", "approved"]
+ActivityKind = Literal["training", "training_of_trainers", "cascade", "awareness",
+                       "technical_support"]
+ThematicArea = Literal["counter_trafficking", "mixed_migration", "border_management", "avrr",
+                       "labour_migration", "unaccompanied_minors", "protection", "other"]
+
+
+@get("/activities", name="api.activities.list", responses=ERRORS,
+     operation_id="listActivities", summary="List capacity-building activities")
+async def api_activities(
+        tenant: CurrentTenant, db: Db,
+        limit: Annotated[int, Parameter(ge=1, le=100, description="Page size.")] = 20,
+        offset: Offset = 0,
+        status: Annotated[ActivityStatus | None, Parameter(
+            description="The activity's state (planned ones are never listed).")] = None,
+        kind: Annotated[ActivityKind | None, Parameter(description="The kind of activity.")
+                        ] = None,
+        thematic_area: Annotated[ThematicArea | None, Parameter(
+            description="The thematic area.")] = None,
+        agency: Annotated[uuid.UUID | None, Parameter(
+            description="A partner agency's id.")] = None) -> schemas.ActivityList:
+    """Trainings and other capacity-building activities of the mission's partner agencies
+    once held, newest first, with their participants as aggregate figures (by sex, by
+    institution, by age group; a breakdown may be partial) and their sessions' hours."""
+    return await services.list_activities(db, tenant, limit=limit, offset=offset,
+                                           status=status, kind=kind,
+                                           thematic_area=thematic_area, agency=agency)
+
+
+@get("/activities/{activity_id:uuid}", name="api.activities.get", responses=ERRORS,
+     operation_id="getActivity", summary="Get a capacity-building activity")
+async def api_activity(tenant: CurrentTenant, db: Db,
+                       activity_id: FromPath[uuid.UUID]) -> schemas.Activity:
+    """One activity (404 while it is planned, and for other missions' activities)."""
+    return await services.get_activity(db, tenant, activity_id)
+
+
 @get("/assignments", name="api.assignments.list", responses=ERRORS,
      operation_id="listAssignments", summary="List assignments")
 async def api_assignments(
@@ -237,7 +274,8 @@ async def api_report_supply(
 
 
 API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches,
-              api_assignments, api_assignment, api_report_dashboard, api_report_supply]
+              api_activities, api_activity, api_assignments, api_assignment,
+              api_report_dashboard, api_report_supply]
 
 
 def api_router() -> Router:
@@ -264,7 +302,8 @@ def openapi_config() -> OpenAPIConfig:
         title="Diaspora Bridge API", version="1.0.0", path=SCHEMA_PATH,
         description=(
             "Read-only access to one mission's experts, assignment requests, matching "
-            "results and assignments. Authenticate with an API token created by a mission admin "
+            "results, assignments and partner agencies' capacity-building activities "
+            "(aggregate figures only). Authenticate with an API token created by a mission admin "
             "(Authorization: Bearer <token>); a token works for its own mission only. "
             "results and report figures. Authenticate with an API token created by a "
             "mission admin (Authorization: Bearer <token>); a token works for its own "

@@ -133,6 +133,99 @@ class RequestList(Struct):
     offset: int
 
 
+# --- activities (trainings of partner agencies) ---------------------------------------------
+
+class Agency(Struct):
+    id: uuid.UUID
+    name: str
+    short_name: str
+
+
+class FundingProject(Struct):
+    code: str
+    name: str
+    donor: str
+
+
+class BySex(Struct):
+    female: int
+    male: int
+    other: int
+    not_recorded: int
+    total: int
+
+
+class InstitutionCount(Struct):
+    institution: str
+    participants: BySex
+
+
+class AgeCount(Struct):
+    age_group: str
+    participants: int
+
+
+class Sessions(Struct):
+    count: int
+    hours: float
+
+
+class Activity(Struct):
+    """Aggregate figures only: never a participant's name or contact."""
+    id: uuid.UUID
+    title: str
+    kind: str
+    thematic_area: str
+    thematic_other: str
+    curriculum: str
+    target_group: str
+    status: str
+    agency: Agency
+    parent_id: uuid.UUID | None
+    funding_project: FundingProject | None
+    start_date: date
+    end_date: date
+    place: str
+    sessions: Sessions
+    participants_listed_one_by_one: bool
+    participants: BySex
+    by_institution: list[InstitutionCount]
+    by_age_group: list[AgeCount]
+
+
+class ActivityList(Struct):
+    items: list[Activity]
+    total: int
+    limit: int
+    offset: int
+
+
+def by_sex(row) -> BySex:
+    return BySex(female=row.female, male=row.male, other=row.other,
+                 not_recorded=row.not_recorded, total=row.total)
+
+
+def activity_out(training, agency, project, sessions: tuple[int, Any], institutions,
+                 ages: list[tuple[str, int]]) -> Activity:
+    count, hours = sessions
+    return Activity(
+        id=training.id, title=training.title, kind=training.kind,
+        thematic_area=training.thematic_area, thematic_other=training.thematic_other,
+        curriculum=training.curriculum, target_group=training.target_group,
+        status=training.status,
+        agency=Agency(id=agency.id, name=agency.name, short_name=agency.short_name),
+        parent_id=training.parent_id,
+        funding_project=FundingProject(code=project.code, name=project.name,
+                                       donor=project.donor) if project else None,
+        start_date=training.start_date, end_date=training.end_date, place=training.place,
+        sessions=Sessions(count=count, hours=float(hours or 0)),
+        participants_listed_one_by_one=training.participant_mode == "individual",
+        participants=by_sex(training),
+        by_institution=[InstitutionCount(institution=r.institution, participants=by_sex(r))
+                        for r in institutions],
+        by_age_group=[AgeCount(age_group=a, participants=n) for a, n in ages])
+
+
 # --- matches -------------------------------------------------------------------------------
 
 class LanguageFit(Struct):

@@ -6,6 +6,8 @@ What an integrator may see is decided here, once:
 - assignment requests: every request of the mission except drafts (a draft is still the
   institution's work in progress);
 - matches: find_candidates exactly as the staff's workspace calls it (no filters);
+- activities (partner agencies' trainings): every one of the mission once held (a planned
+  one is still the agency's draft), with aggregate figures only, never a participant.
 - assignments: every assignment of the mission, its expert only while listed (as experts
   are), no free text;
 - reports: the figures of the staff's report pages (app.reports); small counts hidden for
@@ -30,11 +32,19 @@ from app.experts.models import ExpertConsent, ExpertLanguage, ExpertProfile, Ski
 from app.i18n import reset_locale, set_locale
 from app.institutions.models import HostInstitution
 from app.matching.services import MatchFilters, find_candidates
+from app.partners.models import FundingProject, PartnerAgency
 from app.reports import labels as report_labels
 from app.reports import services as reports
 from app.reports.services import ReportFilter
 from app.reports.tables import protect
 from app.search.documents import NOT_INDEXED, expert_documents
+from app.trainings.models import (
+    AGE_GROUPS,
+    Training,
+    TrainingAgeCount,
+    TrainingInstitutionCount,
+    TrainingSession,
+)
 from search_index import SearchBackend
 from tenants.context import TenantContext
 
@@ -184,6 +194,75 @@ async def request_matches(db: AsyncSession, tenant: TenantContext, search: Searc
     return schemas.matches_out(request, found, locale)
 
 
+# --- activities ------------------------------------------------------------------------------
+# Trainings of the partner agencies, once held: a planned one is still the agency's work in
+# progress (like a request's draft). Aggregate figures only, never a participant.
+
+HIDDEN_ACTIVITY_STATUSES = ("planned",)
+
+
+def _visible_activities(tenant: TenantContext) -> list:
+    return [Training.tenant_id == tenant.id,
+            Training.status.not_in(HIDDEN_ACTIVITY_STATUSES)]
+
+
+async def _activity_views(db: AsyncSession, tenant: TenantContext,
+                          trainings: list[Training]) -> list[schemas.Activity]:
+    ids = [t.id for t in trainings]
+    agencies = {a.id: a for a in await db.scalars(select(PartnerAgency).where(
+        PartnerAgency.tenant_id == tenant.id,
+        PartnerAgency.id.in_({t.partner_agency_id for t in trainings})))}
+    projects = {p.id: p for p in await db.scalars(select(FundingProject).where(
+        FundingProject.tenant_id == tenant.id,
+        FundingProject.id.in_({t.funding_project_id for t in trainings
+                               if t.funding_project_id})))}
+    sessions = {training_id: (n, hours) for training_id, n, hours in await db.execute(
+        select(TrainingSession.training_id, func.count(), func.sum(TrainingSession.hours))
+        .where(TrainingSession.tenant_id == tenant.id, TrainingSession.training_id.in_(ids))
+        .group_by(TrainingSession.training_id))}
+    institutions: dict[uuid.UUID, list[TrainingInstitutionCount]] = {}
+    for row in await db.scalars(select(TrainingInstitutionCount).where(
+            TrainingInstitutionCount.tenant_id == tenant.id,
+            TrainingInstitutionCount.training_id.in_(ids))
+            .order_by(TrainingInstitutionCount.position)):
+        institutions.setdefault(row.training_id, []).append(row)
+    ages: dict[uuid.UUID, dict[str, int]] = {}
+    for age in await db.scalars(select(TrainingAgeCount).where(
+            TrainingAgeCount.tenant_id == tenant.id, TrainingAgeCount.training_id.in_(ids))):
+        ages.setdefault(age.training_id, {})[age.age_group] = age.participants
+    return [schemas.activity_out(
+        t, agencies[t.partner_agency_id],
+        projects.get(t.funding_project_id) if t.funding_project_id else None,
+        sessions.get(t.id, (0, None)), institutions.get(t.id, []),
+        [(a, ages[t.id][a]) for a in AGE_GROUPS if a in ages.get(t.id, {})])
+        for t in trainings]
+
+
+async def list_activities(db: AsyncSession, tenant: TenantContext, *, limit: int, offset: int,
+                          status: str | None = None, kind: str | None = None,
+                          thematic_area: str | None = None,
+                          agency: uuid.UUID | None = None) -> schemas.ActivityList:
+    conditions = _visible_activities(tenant)
+    for column, value in ((Training.status, status), (Training.kind, kind),
+                          (Training.thematic_area, thematic_area),
+                          (Training.partner_agency_id, agency)):
+        if value:
+            conditions.append(column == value)
+    total = await db.scalar(select(func.count()).select_from(Training).where(*conditions)) or 0
+    rows = list(await db.scalars(select(Training).where(*conditions)
+                                 .order_by(Training.start_date.desc(), Training.id)
+                                 .offset(offset).limit(limit)))
+    return schemas.ActivityList(items=await _activity_views(db, tenant, rows), total=total,
+                                limit=limit, offset=offset)
+
+
+async def get_activity(db: AsyncSession, tenant: TenantContext,
+                       training_id: uuid.UUID) -> schemas.Activity:
+    training = await db.scalar(select(Training).where(*_visible_activities(tenant),
+                                                      Training.id == training_id))
+    if training is None:
+        raise NotFoundException("no such activity")
+    return (await _activity_views(db, tenant, [training]))[0]
 # --- assignments ---------------------------------------------------------------------------
 
 async def _assignment_views(db: AsyncSession, tenant: TenantContext,

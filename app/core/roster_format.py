@@ -123,7 +123,23 @@ REQUEST_COLUMNS: tuple[Column, ...] = (
     Column("priority", False, "low, normal, high or urgent; empty: normal", "normal"),
 )
 
-COLUMNS = {EXPERTS: EXPERT_COLUMNS, REQUESTS: REQUEST_COLUMNS}
+# A training's participant list (app/imports/participants.py): not a staff import of the
+# mission, so not among KINDS; the same readers, checks and templates.
+PARTICIPANTS = "participants"
+PARTICIPANT_COLUMNS: tuple[Column, ...] = (
+    Column("sex", True, "female, male, other or not_recorded", "female"),
+    Column("age_group", True, "under_18, 18_24, 25_34, 35_49, 50_plus or not_recorded",
+           "25_34"),
+    Column("institution", False, "up to 300 characters", "Ministry of Interior"),
+    Column("consent", False, "yes when the person consents to their name, role and contact "
+           "being kept; empty: no", "yes"),
+    Column("name", False, "up to 200 characters, only with consent", "Amna Osman"),
+    Column("role", False, "up to 200 characters, only with consent", "Border police officer"),
+    Column("contact", False, "up to 200 characters, only with consent", "amna@example.org"),
+)
+
+COLUMNS = {EXPERTS: EXPERT_COLUMNS, REQUESTS: REQUEST_COLUMNS,
+           PARTICIPANTS: PARTICIPANT_COLUMNS}
 
 
 def columns_of(kind: str) -> tuple[Column, ...]:

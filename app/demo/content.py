@@ -254,6 +254,11 @@ class TrainingSeed:
     project: str = ""         # the funding project's code in the mission file
     counts: tuple[int, ...] = (0, 0, 0, 0)   # female, male, other, not recorded
     institutions: tuple[tuple[str, int, int, int, int], ...] = ()
+    ages: tuple[tuple[str, int], ...] = ()             # age group, participants
+    sessions: tuple[tuple[int, float, str], ...] = ()  # day from the start, hours, place
+    mode: str = "counts"      # or "individual": the participants listed one by one
+    # name, sex, age group, institution, role, consent
+    participants: tuple[tuple[str, str, str, str, str, bool], ...] = ()
     path: tuple[str, ...] = ()
     reason: str = ""          # the reason of a return
 
@@ -264,9 +269,10 @@ def mission_trainings(slug: str) -> tuple[TrainingSeed, ...]:
     path = DATA / slug / "trainings.toml"
     if not path.is_file():
         return ()
+    rows = ("institutions", "ages", "sessions", "participants")
     return tuple(TrainingSeed(**{**raw, "counts": tuple(raw.get("counts", (0, 0, 0, 0))),
-                                 "institutions": tuple(tuple(r) for r in raw.get(
-                                     "institutions", ())),
+                                 **{name: tuple(tuple(r) for r in raw.get(name, ()))
+                                    for name in rows},
                                  "path": tuple(raw.get("path", ()))})
                  for raw in _read(path).get("training", ()))
 

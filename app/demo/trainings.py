@@ -22,10 +22,12 @@ from app.demo.content import TrainingSeed, mission_trainings
 from app.partners.models import FundingProject, PartnerAgency
 from app.trainings import services
 from app.trainings.models import SEX_CATEGORIES, Training
+from app.trainings.participants import ParticipantForm
 from app.trainings.states import REVIEW_ACTIONS
 from tenants.context import TenantContext, tenant_scope
 
 OFFICER, PARTNER = "officer", "partner"
+ONLINE = "online"   # a session's place in the files when it was held online
 
 
 async def _member(db: AsyncSession, tenant: TenantContext, local: str) -> Actor | None:
@@ -46,7 +48,13 @@ def _form(seed: TrainingSeed, agency_id, parent_id, project_id,
         facilitators=seed.facilitators, partner_agency_id=str(agency_id),
         parent_id=str(parent_id) if parent_id else "",
         funding_project_id=str(project_id or ""),
+        participant_mode=seed.mode,
         counts={sex: str(n) for sex, n in zip(SEX_CATEGORIES, seed.counts, strict=True)},
+        ages={age: str(n) for age, n in seed.ages},
+        sessions=[(i, {"day": (start + timedelta(days=day)).isoformat(), "hours": str(hours),
+                       "place": "" if place == ONLINE else place,
+                       "online": "1" if place == ONLINE else ""})
+                  for i, (day, hours, place) in enumerate(seed.sessions)],
         institutions=[(i, {"institution": row[0],
                            **{sex: str(n) for sex, n in zip(SEX_CATEGORIES, row[1:],
                                                             strict=True)}})
@@ -89,6 +97,11 @@ async def seed_demo_trainings(session_factory: async_sessionmaker[AsyncSession],
                     db, tenant, recorder, _form(seed, agency_id, ids.get(seed.parent),
                                               projects.get(seed.project), today))
                 ids[seed.key] = training.id
+                for name, sex, age, institution, role, consent in seed.participants:
+                    await services.add_participant(
+                        db, tenant, recorder, training.id, ParticipantForm(
+                            name=name, sex=sex, age_group=age, institution=institution,
+                            role=role, consent=consent), None)
                 for action in seed.path:
                     who = officer if action in REVIEW_ACTIONS else recorder
                     await services.move(db, tenant, who, training.id, action, seed.reason, None)

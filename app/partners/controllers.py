@@ -11,7 +11,8 @@ from litestar.response import Redirect, Response
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import PARTNERS_MANAGE
 from app.i18n import gettext as _
-from app.partners import funding
+from app.partners import funding, labels, services
+from app.partners.links import agency_links
 from app.partners.services import get_partner_agency, list_partner_agencies
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash
@@ -124,5 +125,91 @@ async def funding_status(request: Request, tenant: CurrentTenant, db: Db, actor:
     return flash(request, Redirect(_funding_url(tenant), status_code=303), "success", message)
 
 
+# --- partner agencies, for mission admins ---------------------------------------------------
+
+def _agency_url(tenant, agency_id=None) -> str:
+    return f"/{tenant.slug}/admin/partners" + (f"/{agency_id}" if agency_id else "")
+
+
+def _read_agency(data) -> services.AgencyForm:
+    return services.AgencyForm(name=data.get("name", ""), short_name=data.get("short_name", ""),
+                               kind=data.get("kind", ""),
+                               version=form_version(data.get("version")))
+
+
+async def _agencies_page(request: Request, tenant, db, errors: dict | None = None,
+                         form: dict | None = None, status_code: int = 200) -> Response:
+    return page(request, "partners/admin_list.html", status_code=status_code,
+                agencies=await services.all_partner_agencies(db, tenant),
+                kinds=labels.kinds(), errors=errors or {}, form=form or {})
+
+
+@get("/admin/partners", name="partner_admin_list", guards=MANAGE)
+async def partner_admin_list(request: Request, tenant: CurrentTenant, db: Db) -> Response:
+    return await _agencies_page(request, tenant, db)
+
+
+@post("/admin/partners", name="partner_add", guards=MANAGE)
+async def partner_add(request: Request, tenant: CurrentTenant, db: Db,
+                      actor: CurrentActor) -> Response:
+    data = await text_form(request)
+    try:
+        agency = await services.add_partner_agency(db, tenant, actor, _read_agency(data))
+    except FormErrors as exc:
+        await db.rollback()
+        return await _agencies_page(request, tenant, db, exc.errors, dict(data), exc.status)
+    return flash(request, Redirect(_agency_url(tenant, agency.id), status_code=303), "success",
+                 _("The partner agency is added. Invite its focal points on the People page."))
+
+
+async def _agency_page(request: Request, tenant, db, agency_id: uuid.UUID,
+                       errors: dict | None = None, form: dict | None = None,
+                       status_code: int = 200) -> Response:
+    agency = await services.get_partner_agency(db, tenant, agency_id)
+    values = {"name": agency.name, "short_name": agency.short_name, "kind": agency.kind}
+    return page(request, "partners/admin_edit.html", status_code=status_code, agency=agency,
+                links=await agency_links(db, tenant, agency.id), kinds=labels.kinds(),
+                errors=errors or {}, form=form if form is not None else values)
+
+
+@get("/admin/partners/{partner_id:uuid}", name="partner_admin_detail", guards=MANAGE)
+async def partner_admin_detail(request: Request, tenant: CurrentTenant, db: Db,
+                               partner_id: FromPath[uuid.UUID]) -> Response:
+    return await _agency_page(request, tenant, db, partner_id)
+
+
+@post("/admin/partners/{partner_id:uuid}", name="partner_edit", guards=MANAGE)
+async def partner_edit(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                       partner_id: FromPath[uuid.UUID]) -> Response:
+    data = await text_form(request)
+    try:
+        await services.update_partner_agency(db, tenant, actor, partner_id, _read_agency(data))
+    except (FormErrors, StaleForm) as exc:
+        await db.rollback()
+        keep = not isinstance(exc, StaleForm)
+        return await _agency_page(request, tenant, db, partner_id, exc.errors,
+                                  dict(data) if keep else None, exc.status)
+    return flash(request, Redirect(_agency_url(tenant), status_code=303), "success",
+                 _("The partner agency is saved."))
+
+
+@post("/admin/partners/{partner_id:uuid}/status", name="partner_status", guards=MANAGE)
+async def partner_status(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                         partner_id: FromPath[uuid.UUID]) -> Response:
+    data = await text_form(request)
+    try:
+        agency = await services.set_agency_status(db, tenant, actor, partner_id,
+                                                  data.get("status", ""),
+                                                  form_version(data.get("version")))
+    except StaleForm as exc:
+        await db.rollback()
+        return await _agency_page(request, tenant, db, partner_id, exc.errors,
+                                  status_code=exc.status)
+    message = (_("The partner agency is deactivated.") if agency.status == "inactive"
+               else _("The partner agency is active again."))
+    return flash(request, Redirect(_agency_url(tenant), status_code=303), "success", message)
+
+
 PARTNER_ROUTES = [partner_list, partner_detail, funding_list, funding_add, funding_detail,
-                  funding_edit, funding_status]
+                  funding_edit, funding_status, partner_admin_list, partner_add,
+                  partner_admin_detail, partner_edit, partner_status]

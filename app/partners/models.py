@@ -21,6 +21,9 @@ class PartnerAgency(TenantScoped, Base):
     short_name: Mapped[str] = mapped_column(String(40), default="")
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
 
 
 FUNDING_STATUSES = ("active", "closed")

@@ -7,6 +7,8 @@ services.get_training."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.exceptions import PermissionDeniedException
@@ -15,11 +17,18 @@ from litestar.response import Redirect, Response
 
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import TRAININGS_RECORD, TRAININGS_VIEW
+from app.documents import PDF, download
 from app.i18n import gettext as _
 from app.partners.funding import list_funding_projects
 from app.partners.services import list_partner_agencies
-from app.trainings import labels, services
-from app.trainings.models import SEX_CATEGORIES, THEMATIC_AREAS, TRAINING_STATUSES
+from app.trainings import cascades, labels, participants, services
+from app.trainings.models import (
+    AGE_GROUPS,
+    SEX_CATEGORIES,
+    THEMATIC_AREAS,
+    TRAINING_KINDS,
+    TRAINING_STATUSES,
+)
 from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
 from app.web.deps import CurrentActor, CurrentTenant, Db
@@ -42,6 +51,8 @@ def _url(tenant, training_id=None) -> str:
 def _choices() -> dict:
     return {"kinds": labels.kinds(), "areas": labels.thematic_areas(),
             "sexes": labels.sexes(), "kind_names": dict(labels.kinds()),
+            "age_groups": labels.age_groups(), "modes": labels.participant_modes(),
+            "age_names": dict(labels.age_groups()),
             "area_names": dict(labels.thematic_areas()),
             "sex_names": dict(labels.sexes())}
 
@@ -51,7 +62,10 @@ def _choices() -> dict:
 def _filter(params) -> TrainingFilter:
     flt, errors = TrainingFilter(), FieldErrors()
     flt.errors = errors
+    flt.q = errors.text("q", " ".join(params.get("q", "").split()), 200)
     flt.status = errors.choice("status", params.get("status", ""), TRAINING_STATUSES) or ""
+    flt.kind = errors.choice("kind", params.get("kind", ""), TRAINING_KINDS) or ""
+    flt.project_id = errors.option_id("project", params.get("project", ""))
     flt.thematic_area = errors.choice("area", params.get("area", ""), THEMATIC_AREAS) or ""
     flt.agency_id = errors.option_id("agency", params.get("agency", ""))
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
@@ -61,18 +75,38 @@ def _filter(params) -> TrainingFilter:
     return flt
 
 
-@get("/trainings", name="training_list", guards=VIEW)
-async def training_list(request: Request, tenant: CurrentTenant, db: Db,
-                        actor: CurrentActor) -> Response:
-    flt = _filter(request.query_params)
+async def _list_page(request: Request, tenant, db, actor, flt: TrainingFilter) -> Response:
     trainings = [] if flt.errors else await services.list_trainings(db, tenant, actor, flt)
     staff = services.acting_as(actor, None) == services.STAFF
     agencies = await list_partner_agencies(db, tenant) if staff else []
+    projects = await list_funding_projects(db, tenant)
     return page(request, "trainings/list.html", status_code=400 if flt.errors else 200,
                 rows=trainings, flt=flt, errors=flt.errors, staff=staff,
                 status_options=labels.statuses(),
                 agency_options=[(str(a.id), a.name) for a in agencies],
+                project_options=[(str(p.id), f"{p.code} — {p.name}") for p in projects],
+                query=urlencode(list(request.query_params.items())),
                 can_record=actor.can(TRAININGS_RECORD), **_choices())
+
+
+@get("/trainings", name="training_list", guards=VIEW)
+async def training_list(request: Request, tenant: CurrentTenant, db: Db,
+                        actor: CurrentActor) -> Response:
+    return await _list_page(request, tenant, db, actor, _filter(request.query_params))
+
+
+@get("/trainings/export.csv", name="training_export", guards=VIEW)
+async def training_export(request: Request, tenant: CurrentTenant, db: Db,
+                          actor: CurrentActor) -> Response:
+    """The list as CSV, with the list's filters."""
+    flt = _filter(request.query_params)
+    if flt.errors:
+        return await _list_page(request, tenant, db, actor, flt)
+    text = await services.export_csv(db, tenant, actor, flt)
+    # Litestar adds the charset to a text/ media type itself: naming it here would say it twice.
+    return Response(text.encode("utf-8"), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="trainings-{tenant.slug}.csv"',
+        "Cache-Control": "no-store"})
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -89,24 +123,36 @@ def _read_form(data) -> TrainingForm:
         parent_id=data.get("parent_id", ""),
         funding_project_id=data.get("funding_project_id", ""),
         assignment_id=data.get("assignment_id", ""),
+        participant_mode=data.get("participant_mode", "counts"),
         counts={sex: data.get(sex, "") for sex in SEX_CATEGORIES},
-        institutions=rows(data, "inst"), version=form_version(data.get("version")))
+        institutions=rows(data, "inst"),
+        ages={age: data.get(f"age-{age}", "") for age in AGE_GROUPS},
+        sessions=rows(data, "sess"), version=form_version(data.get("version")))
 
 
-def _form_values(training, counts) -> tuple[dict, list[dict]]:
-    """The form's values and institution rows from a stored training."""
+def _form_values(training, counts, ages: dict[str, int], sessions) -> tuple[dict, dict]:
+    """The form's values and rows (institutions, sessions) from a stored training."""
     values = {name: getattr(training, name) for name in (
         "title", "kind", "thematic_area", "thematic_other", "curriculum", "target_group",
-        "start_date", "end_date", "place", "facilitators", *SEX_CATEGORIES)}
+        "start_date", "end_date", "place", "facilitators", "participant_mode",
+        *SEX_CATEGORIES)}
     values["partner_agency_id"] = str(training.partner_agency_id)
     for name in ("parent_id", "funding_project_id", "assignment_id"):
         values[name] = str(getattr(training, name) or "")
-    return values, [{"institution": c.institution, **{s: getattr(c, s) for s in SEX_CATEGORIES}}
-                    for c in counts]
+    values.update({f"age-{age}": n for age, n in ages.items()})
+    return values, {
+        "institutions": [{"institution": c.institution,
+                          **{s: getattr(c, s) for s in SEX_CATEGORIES}} for c in counts],
+        "sessions": [{"day": str(s.day), "hours": str(s.hours), "place": s.place,
+                      "online": "1" if s.online else ""} for s in sessions]}
 
 
-def _with_blank_rows(institutions: list[dict]) -> list[dict]:
-    return institutions + [{} for _i in range(BLANK_ROWS)]
+def _with_blank_rows(found: dict | None) -> dict:
+    """Each row list of the form with empty rows below the filled ones."""
+    found = found or {}
+    return {shown: found.get(name, []) + [{} for _i in range(BLANK_ROWS)]
+            for name, shown in (("institutions", "institutions"),
+                                ("sessions", "session_rows"))}
 
 
 async def _form_context(db, tenant, actor, training=None) -> dict:
@@ -125,13 +171,13 @@ async def _form_context(db, tenant, actor, training=None) -> dict:
 
 
 async def _new_page(request: Request, tenant, db, actor, errors: dict | None = None,
-                    form: dict | None = None, institutions: list[dict] | None = None,
+                    form: dict | None = None, row_lists: dict | None = None,
                     status_code: int = 200) -> Response:
     if services.acting_as(actor, None) is None:
         raise PermissionDeniedException(_("Your account names no partner agency: ask your "
                                           "mission's administrators to add you to yours."))
     return page(request, "trainings/new.html", status_code=status_code, errors=errors or {},
-                form=form or {}, institutions=_with_blank_rows(institutions or []),
+                form=form or {}, **_with_blank_rows(row_lists),
                 **await _form_context(db, tenant, actor))
 
 
@@ -141,8 +187,9 @@ async def training_new(request: Request, tenant: CurrentTenant, db: Db,
     return await _new_page(request, tenant, db, actor)
 
 
-def _posted_rows(data) -> list[dict]:
-    return [row for _i, row in rows(data, "inst", keep_blank=False)]
+def _posted_rows(data) -> dict:
+    return {name: [row for _i, row in rows(data, prefix, keep_blank=False)]
+            for name, prefix in (("institutions", "inst"), ("sessions", "sess"))}
 
 
 @post("/trainings/new", name="training_create", guards=RECORD)
@@ -163,14 +210,18 @@ async def training_create(request: Request, tenant: CurrentTenant, db: Db,
 
 async def _training_page(request: Request, tenant, db, actor, training_id: uuid.UUID,
                          errors: dict | None = None, form: dict | None = None,
-                         institutions: list[dict] | None = None, status_code: int = 200,
-                         move_errors: dict | None = None) -> Response:
+                         row_lists: dict | None = None, status_code: int = 200,
+                         move_errors: dict | None = None,
+                         participant_errors: dict | None = None,
+                         participant_form: dict | None = None) -> Response:
     """The training's page; `errors` belong to the edit form, `move_errors` to the next
-    step's form."""
+    step's form, `participant_errors` to the form adding a participant."""
     view = await services.get_training(db, tenant, actor, training_id)
     training = view.training
     counts = await services.institution_counts(db, tenant, training)
-    values, stored_rows = _form_values(training, counts)
+    ages = await participants.age_counts_of(db, tenant, training)
+    sessions = await participants.sessions_of(db, tenant, training)
+    values, stored_rows = _form_values(training, counts, ages, sessions)
     staff = view.who == services.STAFF
     action_names = labels.actions()
     actions = [(a, action_names[a]) for a in allowed_actions(training.status)
@@ -179,10 +230,18 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
     return page(request, "trainings/detail.html", status_code=status_code, view=view,
                 t=training, staff=staff, counts=counts, errors=errors or {},
                 form=form if form is not None else values,
-                institutions=_with_blank_rows(institutions if institutions is not None
-                                              else stored_rows),
+                **_with_blank_rows(row_lists if row_lists is not None else stored_rows),
+                sessions=sessions,
+                total_hours=sum((s.hours for s in sessions), Decimal(0)),
+                breakdowns=participants.breakdowns(training, counts, ages,
+                                                   dict(labels.age_groups())),
+                people=(await participants.participants_of(db, tenant, training)
+                        if training.participant_mode == "individual" else []),
+                participant_errors=participant_errors or {},
+                participant_form=participant_form or {},
                 move_errors=move_errors or {}, editable=editable, actions=actions,
-                cascades=await services.cascade_sessions(db, tenant, view),
+                can_record=actor.can(TRAININGS_RECORD),
+                reach=await cascades.cascade_tree(db, tenant, view),
                 history=await services.history(db, tenant, view),
                 history_labels=labels.history(),
                 project=await services.funding_project_of(db, tenant, training),
@@ -229,5 +288,91 @@ async def training_move(request: Request, tenant: CurrentTenant, db: Db, actor: 
                  _("Done: %(action)s.") % {"action": labels.actions().get(action, action)})
 
 
-TRAINING_ROUTES = [training_list, training_new, training_create, training_detail,
-                   training_edit, training_move]
+# --- participants one by one ----------------------------------------------------------------
+
+def _read_participant(data) -> participants.ParticipantForm:
+    return participants.ParticipantForm(
+        name=data.get("p-name", ""), sex=data.get("p-sex", ""),
+        age_group=data.get("p-age_group", ""), institution=data.get("p-institution", ""),
+        role=data.get("p-role", ""), contact=data.get("p-contact", ""),
+        consent=data.get("p-consent") == "1")
+
+
+def _to_participants(tenant, training_id) -> Redirect:
+    return Redirect(_url(tenant, training_id) + "#participants", status_code=303)
+
+
+@post("/trainings/{training_id:uuid}/participants", name="training_participant_add",
+      guards=RECORD)
+async def training_participant_add(request: Request, tenant: CurrentTenant, db: Db,
+                                   actor: CurrentActor,
+                                   training_id: FromPath[uuid.UUID]) -> Response:
+    data = await text_form(request)
+    try:
+        await services.add_participant(db, tenant, actor, training_id, _read_participant(data),
+                                       form_version(data.get("version")))
+    except (FormErrors, TrainingRefused, StaleForm) as exc:
+        await db.rollback()
+        return await _training_page(request, tenant, db, actor, training_id,
+                                    status_code=exc.status, participant_errors=exc.errors,
+                                    participant_form=dict(data))
+    return flash(request, _to_participants(tenant, training_id), "success",
+                 _("The participant is added."))
+
+
+@post("/trainings/{training_id:uuid}/participants/{participant_id:uuid}/remove",
+      name="training_participant_remove", guards=RECORD)
+async def training_participant_remove(request: Request, tenant: CurrentTenant, db: Db,
+                                      actor: CurrentActor, training_id: FromPath[uuid.UUID],
+                                      participant_id: FromPath[uuid.UUID]) -> Response:
+    data = await text_form(request)
+    try:
+        await services.remove_participant(db, tenant, actor, training_id, participant_id,
+                                          form_version(data.get("version")))
+    except (TrainingRefused, StaleForm) as exc:
+        await db.rollback()
+        return await _training_page(request, tenant, db, actor, training_id,
+                                    status_code=exc.status, participant_errors=exc.errors)
+    return flash(request, _to_participants(tenant, training_id), "success",
+                 _("The participant is removed."))
+
+
+@post("/trainings/{training_id:uuid}/participants/{participant_id:uuid}/withdraw",
+      name="training_participant_withdraw", guards=RECORD)
+async def training_participant_withdraw(request: Request, tenant: CurrentTenant, db: Db,
+                                        actor: CurrentActor, training_id: FromPath[uuid.UUID],
+                                        participant_id: FromPath[uuid.UUID]) -> Response:
+    await services.withdraw_consent(db, tenant, actor, training_id, participant_id)
+    return flash(request, _to_participants(tenant, training_id), "success",
+                 _("The participant's name, role and contact are erased: they stay as "
+                   "counts."))
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+def _verify_url(request: Request, tenant):
+    return lambda code: absolute_url(request, f"/{tenant.slug}/certificates/{code}")
+
+
+@get("/trainings/{training_id:uuid}/participants/{participant_id:uuid}/certificate.pdf",
+     name="training_certificate", guards=VIEW)
+async def training_certificate(request: Request, tenant: CurrentTenant, db: Db,
+                               actor: CurrentActor, training_id: FromPath[uuid.UUID],
+                               participant_id: FromPath[uuid.UUID]) -> Response:
+    filename, content = await services.certificate(db, tenant, actor, training_id,
+                                                   participant_id, _verify_url(request, tenant))
+    return download(filename, PDF, content)
+
+
+@get("/certificates/{code:str}", name="certificate_check")
+async def certificate_check(request: Request, tenant: CurrentTenant, db: Db,
+                            code: FromPath[str]) -> Response:
+    """Public: whether a certificate is genuine (only the name, the activity, the date)."""
+    return page(request, "trainings/certificate.html",
+                check=await services.check_certificate(db, tenant, code[:40]))
+
+
+TRAINING_ROUTES = [training_list, training_export, training_new, training_create, training_detail,
+                   training_edit, training_move, training_participant_add,
+                   training_participant_remove, training_participant_withdraw,
+                   training_certificate, certificate_check]

@@ -36,15 +36,32 @@ def sexes() -> list[tuple[str, str]]:
     return sex_labels()
 
 
+def age_groups() -> list[tuple[str, str]]:
+    return [("under_18", _("Under 18")), ("18_24", _("18 to 24")), ("25_34", _("25 to 34")),
+            ("35_49", _("35 to 49")), ("50_plus", _("50 and over")),
+            ("not_recorded", _("Not recorded"))]
+
+
+def participant_modes() -> list[tuple[str, str]]:
+    return [("counts", _("As counts (by sex, age group and institution)")),
+            ("individual", _("One by one (sex, age group, and with consent name and "
+                             "contact)"))]
+
+
 def actions() -> dict[str, str]:
     return {"hold": _("Mark as held"), "submit": _("Submit for review"),
-            "approve": _("Approve"), "return": _("Return for correction")}
+            "approve": _("Approve"), "return": _("Return for correction"),
+            "reopen": _("Reopen")}
 
 
 def history() -> dict[str, str]:
     """What each step of a training's history says."""
     return {"training.created": _("Training recorded"),
             "training.updated": _("Training changed"),
+            "training.participant_added": _("Participant added"),
+            "training.participant_removed": _("Participant removed"),
+            "training.participants_imported": _("Participants imported"),
+            "training.consent_withdrawn": _("A participant withdrew consent"),
             **{f"training.{action}": label for action, label in actions().items()}}
 
 

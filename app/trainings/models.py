@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +30,10 @@ TRAINING_STATUSES = ("planned", "held", "submitted", "returned", "approved")
 TRAINING_KINDS = ("training", "training_of_trainers", "cascade", "awareness", "technical_support")
 THEMATIC_AREAS = ("counter_trafficking", "mixed_migration", "border_management", "avrr",
                   "labour_migration", "unaccompanied_minors", "protection", "other")
+AGE_GROUPS = ("under_18", "18_24", "25_34", "35_49", "50_plus", "not_recorded")
+# How a training lists its participants: as counts, or one by one (data minimisation:
+# the agency chooses per activity).
+PARTICIPANT_MODES = ("counts", "individual")
 
 
 class Training(TenantScoped, Base):
@@ -54,6 +71,7 @@ class Training(TenantScoped, Base):
     male: Mapped[int] = mapped_column(Integer, default=0)
     other: Mapped[int] = mapped_column(Integer, default=0)
     not_recorded: Mapped[int] = mapped_column(Integer, default=0)
+    participant_mode: Mapped[str] = mapped_column(String(16), default="counts")
     status: Mapped[str] = mapped_column(String(16), default="planned")
     # The reason of the last return, for the agency to read.
     status_reason: Mapped[str] = mapped_column(Text, default="")
@@ -89,3 +107,59 @@ class TrainingInstitutionCount(TenantScoped, Base):
     @property
     def total(self) -> int:
         return self.female + self.male + self.other + self.not_recorded
+
+
+class TrainingSession(TenantScoped, Base):
+    """One day of a training: how many hours, where (a place, or online)."""
+
+    __tablename__ = "training_sessions"
+    __table_args__ = (
+        Index("ix_training_sessions_tenant_id_training_id", "tenant_id", "training_id"),
+    )
+
+    training_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    day: Mapped[date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TrainingParticipant(TenantScoped, Base):
+    """One participant of a training listed one by one. The name, role and contact are
+    kept only with the person's consent; when it is withdrawn they are erased and the
+    person stays as counts (sex, age group, institution)."""
+
+    __tablename__ = "training_participants"
+    __table_args__ = (
+        Index("ix_training_participants_tenant_id_training_id", "tenant_id", "training_id"),
+        UniqueConstraint("tenant_id", "certificate_code"),
+    )
+
+    training_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    sex: Mapped[str] = mapped_column(String(16))
+    age_group: Mapped[str] = mapped_column(String(16))
+    institution: Mapped[str] = mapped_column(String(300), default="")
+    role: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Finds the certificate's public verification page (a certificate is issued once the
+    # training is approved, to a named participant with consent).
+    certificate_code: Mapped[str | None] = mapped_column(String(24))
+
+
+class TrainingAgeCount(TenantScoped, Base):
+    """The participants of a training in one age group (a breakdown of the total)."""
+
+    __tablename__ = "training_age_counts"
+    __table_args__ = (UniqueConstraint("tenant_id", "training_id", "age_group"),)
+
+    training_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
+    age_group: Mapped[str] = mapped_column(String(16))
+    participants: Mapped[int] = mapped_column(Integer)

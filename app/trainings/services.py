@@ -10,11 +10,12 @@ version is refused with the current values, never applied over someone else's ch
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, User
@@ -27,26 +28,34 @@ from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
 from app.core.roles import PERMISSIONS, TRAININGS_RECORD, TRAININGS_REVIEW
 from app.core.versions import bump_version, check_version
+from app.documents.pdf import PdfDocument
+from app.i18n import current_locale
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from app.partners.funding import funding_project_choice
 from app.partners.models import FundingProject, PartnerAgency
+from app.trainings import participants
 from app.trainings.labels import status_label
 from app.trainings.models import (
+    PARTICIPANT_MODES,
     SEX_CATEGORIES,
     THEMATIC_AREAS,
     TRAINING_KINDS,
     Training,
     TrainingInstitutionCount,
+    TrainingParticipant,
+    TrainingSession,
 )
+from app.trainings.participants import SessionRow, one_line
 from app.trainings.states import EDITABLE, NEEDS_REASON, REVIEW_ACTIONS, next_state
+from app.web.csv_export import csv_text
 from app.web.forms import FieldErrors
 from tenants.context import TenantContext
 
 STAFF, PARTNER = "staff", "partner"
 MAX_REASON = 2000
-MAX_COUNT = 100_000      # participants of one category in one activity
 MAX_INSTITUTIONS = 50
+MAX_WORDS = 8            # of a list search
 # Kinds a cascade session may hang below.
 PARENT_KINDS = ("training_of_trainers", "cascade")
 
@@ -114,16 +123,6 @@ async def institution_counts(db: AsyncSession, tenant: TenantContext,
         .order_by(TrainingInstitutionCount.position)))
 
 
-async def cascade_sessions(db: AsyncSession, tenant: TenantContext,
-                           view: TrainingView) -> list[Training]:
-    """The sessions that name this training as their parent, as far as the actor sees."""
-    query = select(Training).where(Training.tenant_id == tenant.id,
-                                   Training.parent_id == view.training.id)
-    if view.who != STAFF:
-        query = query.where(Training.partner_agency_id == view.training.partner_agency_id)
-    return list(await db.scalars(query.order_by(Training.start_date, Training.title)))
-
-
 async def history(db: AsyncSession, tenant: TenantContext,
                   view: TrainingView) -> list[AuditEvent]:
     return await object_history(db, tenant, "training", view.training.id)
@@ -133,12 +132,24 @@ async def history(db: AsyncSession, tenant: TenantContext,
 
 @dataclass
 class TrainingFilter:
+    q: str = ""                       # words of the title, place, curriculum or target group
     status: str = ""
+    kind: str = ""
     agency_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
     thematic_area: str = ""
     period_from: date | None = None   # overlapping the period
     period_to: date | None = None
     errors: dict[str, str] = field(default_factory=dict)
+
+    def applied(self) -> dict[str, str]:
+        """The filters in use, as the list's URL names them (for an export's audit)."""
+        pairs = {"q": self.q, "status": self.status, "kind": self.kind,
+                 "agency": str(self.agency_id or ""), "project": str(self.project_id or ""),
+                 "area": self.thematic_area,
+                 "from": self.period_from.isoformat() if self.period_from else "",
+                 "to": self.period_to.isoformat() if self.period_to else ""}
+        return {name: value for name, value in pairs.items() if value}
 
 
 async def list_trainings(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -157,6 +168,17 @@ async def list_trainings(db: AsyncSession, tenant: TenantContext, actor: Actor,
         query = query.where(Training.partner_agency_id == flt.agency_id)
     if flt.status:
         query = query.where(Training.status == flt.status)
+    if flt.kind:
+        query = query.where(Training.kind == flt.kind)
+    if flt.project_id:
+        query = query.where(Training.funding_project_id == flt.project_id)
+    if flt.q.strip():
+        for word in flt.q.split()[:MAX_WORDS]:
+            query = query.where(
+                Training.title.icontains(word, autoescape=True)
+                | Training.place.icontains(word, autoescape=True)
+                | Training.curriculum.icontains(word, autoescape=True)
+                | Training.target_group.icontains(word, autoescape=True))
     if flt.thematic_area:
         query = query.where(Training.thematic_area == flt.thematic_area)
     if flt.period_from:
@@ -210,8 +232,11 @@ class TrainingForm:
     parent_id: str = ""
     funding_project_id: str = ""
     assignment_id: str = ""
+    participant_mode: str = "counts"
     counts: dict[str, str] = field(default_factory=dict)
     institutions: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    ages: dict[str, str] = field(default_factory=dict)
+    sessions: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     version: int | None = None
 
 
@@ -219,63 +244,59 @@ class TrainingForm:
 class _Valid:
     values: dict
     institutions: list[dict]
+    ages: dict[str, int]
+    sessions: list[SessionRow]
     agency_id: uuid.UUID
     parent_id: uuid.UUID | None
-
-
-def _one_line(raw: str) -> str:
-    return " ".join(raw.split())
-
-
-def participants(errors: FieldErrors, totals: dict[str, str],
-                 institutions: list[tuple[int, dict[str, str]]]) -> tuple[dict[str, int],
-                                                                     list[dict]]:
-    """The counts by sex and the institutions' rows, as the form sent them: whole numbers
-    from 0 to MAX_COUNT (a blank is 0), each institution named, at most MAX_INSTITUTIONS,
-    and per sex the institutions never adding up to more than the total (a partial
-    breakdown is fine). Messages go to `errors`, next to their fields."""
-    counts = {sex: errors.integer(sex, totals.get(sex, "").strip(), 0, MAX_COUNT) or 0
-              for sex in SEX_CATEGORIES}
-    rows: list[dict] = []
-    if len(institutions) > MAX_INSTITUTIONS:
-        errors["institutions"] = _("List at most %(n)s institutions.") % {"n": MAX_INSTITUTIONS}
-    for i, raw in institutions[:MAX_INSTITUTIONS]:
-        name = errors.text(f"inst-{i}-institution", _one_line(raw.get("institution", "")), 300,
-                           required=True)
-        row: dict = {"institution": name}
-        for sex in SEX_CATEGORIES:
-            row[sex] = errors.integer(f"inst-{i}-{sex}", raw.get(sex, "").strip(), 0,
-                                      MAX_COUNT) or 0
-        rows.append(row)
-    for sex in SEX_CATEGORIES:
-        if sex not in errors and sum(r[sex] for r in rows) > counts[sex]:
-            errors[sex] = _("The institutions below add up to more than this total.")
-    return counts, rows
 
 
 async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form: TrainingForm,
                     training: Training | None) -> _Valid:
     errors = FieldErrors()
-    title = errors.text("title", _one_line(form.title), 300, required=True)
+    title = errors.text("title", one_line(form.title), 300, required=True)
     kind = errors.choice("kind", form.kind, TRAINING_KINDS, required=True)
     area = errors.choice("thematic_area", form.thematic_area, THEMATIC_AREAS, required=True)
-    area_other = errors.text("thematic_other", _one_line(form.thematic_other), 200)
+    area_other = errors.text("thematic_other", one_line(form.thematic_other), 200)
     if area == "other" and not area_other:
         errors["thematic_other"] = _("Name the thematic area.")
-    curriculum = errors.text("curriculum", _one_line(form.curriculum), 300)
-    target = errors.text("target_group", _one_line(form.target_group), 300)
-    place = errors.text("place", _one_line(form.place), 200)
+    curriculum = errors.text("curriculum", one_line(form.curriculum), 300)
+    target = errors.text("target_group", one_line(form.target_group), 300)
+    place = errors.text("place", one_line(form.place), 200)
     facilitators = errors.text("facilitators", form.facilitators.strip(), 2000)
     start = errors.day("start_date", form.start_date.strip())
     end = errors.day("end_date", form.end_date.strip())
     if start and end and end < start:
         errors["end_date"] = _("The end comes before the start.")
-    counts, rows = participants(errors, form.counts, form.institutions)
+    mode = errors.choice("participant_mode", form.participant_mode.strip(),
+                         PARTICIPANT_MODES, required=True) or "counts"
+    counts, rows, ages = participants.counts(errors, form.counts, form.institutions,
+                                             form.ages, MAX_INSTITUTIONS)
+    if mode == "individual":
+        if (training is None or training.participant_mode == "counts") \
+                and (any(counts.values()) or rows or ages):
+            errors["participant_mode"] = _("Participants listed one by one are counted from "
+                                           "the list: set the counts to 0 first.")
+        # Counted from the list (none yet when the training switches to it).
+        counts = {sex: getattr(training, sex) if training is not None
+                  and training.participant_mode == "individual" else 0
+                  for sex in SEX_CATEGORIES}
+    if training is not None and training.participant_mode == "individual":
+        # The list's numbers stay, also when going back to counts (the names then go): the
+        # form showed no counts to change.
+        counts = {sex: getattr(training, sex) for sex in SEX_CATEGORIES}
+        rows = _rows(await institution_counts(db, tenant, training))
+        ages = await participants.age_counts_of(db, tenant, training)
+    session_rows = participants.sessions(errors, form.sessions, start, end)
 
     # The agency: a partner user records for theirs; staff choose (or keep the training's).
     agency_id: uuid.UUID | None = None
     if acting_as(actor, None) == PARTNER:
         agency_id = actor.partner_agency_id
+        if training is None and await db.scalar(select(PartnerAgency.status).where(
+                PartnerAgency.tenant_id == tenant.id,
+                PartnerAgency.id == agency_id)) != "active":
+            errors["form"] = _("Your agency is no longer active in this mission: it records "
+                               "no new trainings. Ask the mission's administrators.")
     elif training is not None and not form.partner_agency_id:
         agency_id = training.partner_agency_id
     else:
@@ -301,8 +322,9 @@ async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
               "thematic_other": area_other if area == "other" else "",
               "curriculum": curriculum, "target_group": target, "start_date": start,
               "end_date": end, "place": place, "facilitators": facilitators,
-              "funding_project_id": project_id, "assignment_id": assignment_id, **counts}
-    return _Valid(values, rows, agency_id, parent_id)
+              "funding_project_id": project_id, "assignment_id": assignment_id,
+              "participant_mode": mode, **counts}
+    return _Valid(values, rows, ages, session_rows, agency_id, parent_id)
 
 
 async def _parent(db: AsyncSession, tenant: TenantContext, actor: Actor, errors: FieldErrors,
@@ -383,7 +405,13 @@ async def funding_project_of(db: AsyncSession, tenant: TenantContext,
         FundingProject.id == training.funding_project_id))
 
 
-def _snapshot(training: Training, rows: list[dict]) -> dict:
+def _rows(stored: list[TrainingInstitutionCount]) -> list[dict]:
+    return [{"institution": r.institution, **{s: getattr(r, s) for s in SEX_CATEGORIES}}
+            for r in stored]
+
+
+def _snapshot(training: Training, rows: list[dict], ages: dict[str, int],
+              sessions: list[SessionRow]) -> dict:
     return {"title": training.title, "kind": training.kind,
             "thematic_area": training.thematic_area, "thematic_other": training.thematic_other,
             "curriculum": training.curriculum, "target_group": training.target_group,
@@ -395,15 +423,11 @@ def _snapshot(training: Training, rows: list[dict]) -> dict:
             "funding_project_id": (str(training.funding_project_id)
                                    if training.funding_project_id else None),
             "assignment_id": str(training.assignment_id) if training.assignment_id else None,
+            "participant_mode": training.participant_mode,
             **{sex: getattr(training, sex) for sex in SEX_CATEGORIES},
-            "institutions": rows}
-
-
-def _write_rows(db: AsyncSession, tenant: TenantContext, training: Training,
-                rows: list[dict]) -> None:
-    for position, row in enumerate(rows):
-        db.add(TrainingInstitutionCount(tenant_id=tenant.id, training_id=training.id,
-                                        position=position, **row))
+            "institutions": rows, "ages": ages,
+            "sessions": [[r.day.isoformat(), str(r.hours), r.place, r.online]
+                         for r in sessions]}
 
 
 async def create_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -417,9 +441,10 @@ async def create_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         version=1, updated_at=now(), **valid.values)
     db.add(training)
     await db.flush()
-    _write_rows(db, tenant, training, valid.institutions)
+    await participants.write_breakdowns(db, tenant, training, valid.institutions, valid.ages)
+    await participants.write_sessions(db, tenant, training, valid.sessions)
     record(db, tenant.id, actor, "training.created", "training", training.id,
-           after=_snapshot(training, valid.institutions))
+           after=_snapshot(training, valid.institutions, valid.ages, valid.sessions))
     await db.commit()
     return training
 
@@ -440,20 +465,25 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
         raise TrainingRefused(_("This training can no longer be changed: it is %(status)s.")
                               % {"status": status_label(training.status)})
     valid = await _validate(db, tenant, actor, form, training)
-    old_rows = [{"institution": r.institution, **{s: getattr(r, s) for s in SEX_CATEGORIES}}
-                for r in await institution_counts(db, tenant, training)]
-    before = _snapshot(training, old_rows)
+    before = _snapshot(training, _rows(await institution_counts(db, tenant, training)),
+                       await participants.age_counts_of(db, tenant, training),
+                       [participants.SessionRow(s.day, s.hours, s.place, s.online)
+                        for s in await participants.sessions_of(db, tenant, training)])
+    was_individual = training.participant_mode == "individual"
     for name, value in valid.values.items():
         setattr(training, name, value)
     training.partner_agency_id, training.parent_id = valid.agency_id, valid.parent_id
-    after = _snapshot(training, valid.institutions)
+    after = _snapshot(training, valid.institutions, valid.ages, valid.sessions)
     if before == after:
         await db.rollback()
         return training
-    await db.execute(delete(TrainingInstitutionCount).where(
-        TrainingInstitutionCount.tenant_id == tenant.id,
-        TrainingInstitutionCount.training_id == training.id))
-    _write_rows(db, tenant, training, valid.institutions)
+    await participants.write_breakdowns(db, tenant, training, valid.institutions, valid.ages)
+    await participants.write_sessions(db, tenant, training, valid.sessions)
+    if was_individual and training.participant_mode == "counts":
+        # Data minimisation: the agency keeps the numbers and lets the names go.
+        await db.execute(delete(TrainingParticipant).where(
+            TrainingParticipant.tenant_id == tenant.id,
+            TrainingParticipant.training_id == training.id))
     bump_version(training)
     changed = {k for k in after if before.get(k) != after[k]}
     record(db, tenant.id, actor, "training.updated", "training", training.id,
@@ -462,26 +492,29 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return training
 
 
-async def _people_to_tell(db: AsyncSession, tenant: TenantContext, view: TrainingView,
-                          action: str) -> list[User]:
-    """A submission goes to the mission's reviewers; a review's outcome to the agency's
-    partner users. Marking a training held tells nobody."""
-    if action == "submit":
-        return await members_who_can(db, tenant, TRAININGS_REVIEW)
-    if action in REVIEW_ACTIONS:
+async def _people_to_tell(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          view: TrainingView, action: str) -> list[User]:
+    """Every move is told to the other party: a review (approve, return, reopen) and any
+    move staff make for the agency to the agency's partner users; the agency's own moves
+    to the mission's reviewers, and a submission always to them (it waits for review)."""
+    agency_users: list[User] = []
+    if action in REVIEW_ACTIONS or acting_as(actor, None) == STAFF:
         roles = [role for role, granted in PERMISSIONS.items()
                  if TRAININGS_RECORD in granted and TRAININGS_REVIEW not in granted]
-        return list(await db.scalars(
+        agency_users = list(await db.scalars(
             select(User).join(Membership, Membership.user_id == User.id).where(
                 Membership.tenant_id == tenant.id, Membership.status == "active",
                 Membership.role.in_(roles), User.status == "active",
                 Membership.partner_agency_id == view.training.partner_agency_id)))
-    return []
+    reviewers: list[User] = []
+    if action == "submit" or (action not in REVIEW_ACTIONS and view.who == PARTNER):
+        reviewers = await members_who_can(db, tenant, TRAININGS_REVIEW)
+    return agency_users + [r for r in reviewers if r not in agency_users]
 
 
 async def _tell(db: AsyncSession, tenant: TenantContext, actor: Actor, view: TrainingView,
                 action: str, reason: str, link: str) -> None:
-    for person in await _people_to_tell(db, tenant, view, action):
+    for person in await _people_to_tell(db, tenant, actor, view, action):
         if person.id == actor.user_id:
             continue
         queue_mail(db, tenant, person.email, "training_status",
@@ -494,9 +527,9 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
                action: str, reason: str, version: int | None,
                link: str | None = None) -> TrainingView:
     """A step of the life cycle as the table allows: the agency holds and submits, staff
-    approve or return (with a reason the agency reads). Audited; mailed to the reviewers
-    (a submission) or to the agency's partner users (a review) when a link to the training
-    is given (the demo, writing the past, gives none)."""
+    approve, return (with a reason the agency reads) or reopen an approved record (with a
+    reason too). Audited; mailed to the other party (_people_to_tell) when a link to the
+    training is given (the demo, writing the past, gives none)."""
     view = await get_training(db, tenant, actor, training_id, lock=True)
     training = view.training
     if action in REVIEW_ACTIONS and view.who != STAFF:
@@ -507,8 +540,9 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
         raise TrainingRefused(_("This is not possible at this stage."))
     reason = reason.strip()[:MAX_REASON]
     if action in NEEDS_REASON and not reason:
-        raise TrainingRefused(_("Say what to correct: the agency will read it."), "reason",
-                              status=422)
+        message = (_("Say why you reopen it: the agency will read it.") if action == "reopen"
+                   else _("Say what to correct: the agency will read it."))
+        raise TrainingRefused(message, "reason", status=422)
     if action == "submit" and training.total == 0:
         raise TrainingRefused(_("Count the participants before submitting."), status=422)
     before = training.status
@@ -524,3 +558,232 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, training_i
         await _tell(db, tenant, actor, view, action, reason, link)
     await db.commit()
     return view
+
+
+# --- participants one by one ----------------------------------------------------------------
+
+async def _listed(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                  training_id: uuid.UUID, version: int | None) -> Training:
+    """The training, locked, if its participants are listed one by one and it may change."""
+    training = (await get_training(db, tenant, actor, training_id, lock=True)).training
+    _check_version(training, version)
+    if training.status not in EDITABLE:
+        raise TrainingRefused(_("This training can no longer be changed: it is %(status)s.")
+                              % {"status": status_label(training.status)})
+    if training.participant_mode != "individual":
+        raise TrainingRefused(_("This training counts its participants: choose to list them "
+                                "one by one first."))
+    return training
+
+
+def _counted(person: TrainingParticipant) -> dict:
+    """What the audit trail keeps of a participant: never their name or contact."""
+    return {"participant": str(person.id), "sex": person.sex, "age_group": person.age_group,
+            "institution": person.institution}
+
+
+async def _add(db: AsyncSession, tenant: TenantContext, training: Training,
+               people: list[TrainingParticipant], rows: list[dict]) -> list[TrainingParticipant]:
+    if len(people) + len(rows) > participants.MAX_PARTICIPANTS:
+        raise TrainingRefused(_("List at most %(n)s participants one by one.") % {
+            "n": participants.MAX_PARTICIPANTS}, "p-name", status=422)
+    start = max((p.position for p in people), default=-1) + 1
+    added = [participants.new_participant(tenant, training, start + i, values)
+             for i, values in enumerate(rows)]
+    db.add_all(added)
+    await participants.count_the_list(db, tenant, training)
+    bump_version(training)
+    return added
+
+
+async def add_participant(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          training_id: uuid.UUID, form: participants.ParticipantForm,
+                          version: int | None) -> TrainingParticipant:
+    training = await _listed(db, tenant, actor, training_id, version)
+    errors = FieldErrors()
+    values = participants.participant(errors, form)
+    if errors:
+        raise FormErrors(errors)
+    [person] = await _add(db, tenant, training,
+                          await participants.participants_of(db, tenant, training), [values])
+    record(db, tenant.id, actor, "training.participant_added", "training", training.id,
+           after=_counted(person))
+    await db.commit()
+    return person
+
+
+async def import_participants(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                              training_id: uuid.UUID,
+                              forms: list[participants.ParticipantForm],
+                              version: int | None) -> int:
+    """A list of participants added at once, all or none: any invalid row refuses them all
+    (`row-N-<field>` names the row and the field)."""
+    training = await _listed(db, tenant, actor, training_id, version)
+    errors: dict[str, str] = {}
+    rows = []
+    for i, form in enumerate(forms):
+        found = FieldErrors()
+        rows.append(participants.participant(found, form))
+        errors.update({f"row-{i}-{name.removeprefix('p-')}": message
+                       for name, message in found.items()})
+    if errors or not rows:
+        raise FormErrors(errors or {"file": _("The file lists no participant.")})
+    await _add(db, tenant, training, await participants.participants_of(db, tenant, training),
+               rows)
+    record(db, tenant.id, actor, "training.participants_imported", "training", training.id,
+           after={"rows": len(rows)})
+    await db.commit()
+    return len(rows)
+
+
+async def _participant(db: AsyncSession, tenant: TenantContext, training: Training,
+                       participant_id: uuid.UUID) -> TrainingParticipant:
+    person = await db.scalar(select(TrainingParticipant).where(
+        TrainingParticipant.tenant_id == tenant.id,
+        TrainingParticipant.training_id == training.id,
+        TrainingParticipant.id == participant_id))
+    if person is None:
+        raise NotFoundException()
+    return person
+
+
+async def remove_participant(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                             training_id: uuid.UUID, participant_id: uuid.UUID,
+                             version: int | None) -> None:
+    training = await _listed(db, tenant, actor, training_id, version)
+    person = await _participant(db, tenant, training, participant_id)
+    await db.delete(person)
+    await participants.count_the_list(db, tenant, training)
+    bump_version(training)
+    record(db, tenant.id, actor, "training.participant_removed", "training", training.id,
+           before=_counted(person))
+    await db.commit()
+
+
+async def withdraw_consent(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                           training_id: uuid.UUID, participant_id: uuid.UUID) -> None:
+    """A participant withdraws consent: reduced to counts (sex, age group, institution), at
+    any stage of the training, even approved (the counts do not change)."""
+    view = await get_training(db, tenant, actor, training_id, lock=True)
+    person = await _participant(db, tenant, view.training, participant_id)
+    if person.withdrawn_at is not None or not person.consent:
+        await db.rollback()   # nothing identifies them already
+        return
+    participants.withdraw(person, now())
+    bump_version(view.training)
+    record(db, tenant.id, actor, "training.consent_withdrawn", "training", view.training.id,
+           after=_counted(person))
+    await db.commit()
+
+
+# --- export ---------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ["title", "partner_agency", "kind", "thematic_area", "thematic_other",
+                  "curriculum", "target_group", "start_date", "end_date", "place",
+                  "sessions", "hours", "funding_project", "donor", "parent_training",
+                  "participants_listed", *SEX_CATEGORIES, "total", "status", "status_reason"]
+
+
+async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                     flt: TrainingFilter) -> str:
+    """The filtered list as CSV (staff: the mission's; a partner user: their agency's),
+    formulas neutralised (app.web.csv_export); the audit trail records who took how many
+    rows with which filters."""
+    views = await list_trainings(db, tenant, actor, flt)
+    ids = [v.training.id for v in views]
+    hours = {training_id: (n, total) for training_id, n, total in await db.execute(
+        select(TrainingSession.training_id, func.count(), func.sum(TrainingSession.hours))
+        .where(TrainingSession.tenant_id == tenant.id, TrainingSession.training_id.in_(ids))
+        .group_by(TrainingSession.training_id))}
+    projects = {p.id: p for p in await db.scalars(select(FundingProject).where(
+        FundingProject.tenant_id == tenant.id))}
+    titles = dict((await db.execute(select(Training.id, Training.title).where(
+        Training.tenant_id == tenant.id,
+        Training.id.in_({v.training.parent_id for v in views if v.training.parent_id})))).all())
+    lines = []
+    for v in views:
+        t = v.training
+        project = projects.get(t.funding_project_id) if t.funding_project_id else None
+        sessions, total_hours = hours.get(t.id, (0, None))
+        lines.append([t.title, v.agency.name, t.kind, t.thematic_area, t.thematic_other,
+                      t.curriculum, t.target_group, t.start_date.isoformat(),
+                      t.end_date.isoformat(), t.place, sessions, total_hours or "",
+                      project.code if project else "", project.donor if project else "",
+                      titles.get(t.parent_id, "") if t.parent_id else "",
+                      "yes" if t.participant_mode == "individual" else "",
+                      *(getattr(t, sex) for sex in SEX_CATEGORIES), t.total, t.status,
+                      t.status_reason])
+    record(db, tenant.id, actor, "training.exported", "training", None,
+           after={"rows": len(lines), "filters": flt.applied()})
+    await db.commit()
+    return csv_text(EXPORT_COLUMNS, lines)
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+def _certifiable(training: Training, person: TrainingParticipant) -> bool:
+    """A certificate is issued once the training is approved, to a participant named with
+    consent; withdrawing consent revokes it."""
+    return (training.status == "approved" and person.consent and bool(person.name)
+            and person.certificate_code is not None)
+
+
+async def certificate(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      training_id: uuid.UUID, participant_id: uuid.UUID,
+                      verify_url: Callable[[str], str]) -> tuple[str, bytes]:
+    """(file name, PDF) of a participant's certificate, with its verification code and the
+    address of its public verification page."""
+    view = await get_training(db, tenant, actor, training_id)
+    training = view.training
+    person = await _participant(db, tenant, training, participant_id)
+    await db.commit()
+    if not _certifiable(training, person):
+        raise TrainingRefused(_("A certificate is issued once the training is approved, to a "
+                                "participant named with their consent."))
+    assert person.certificate_code is not None
+    locale = current_locale()
+    mission = tenant.display_name(locale)
+    doc = PdfDocument(_("Certificate of participation"), locale, landscape=True,
+                      author=mission)
+    doc.paragraph(f"Diaspora Bridge · {mission}", size=10, centred=True)
+    doc.space(6)
+    doc.heading(_("Certificate of participation"), size=24, centred=True)
+    doc.space(4)
+    doc.heading(person.name, size=20, centred=True)
+    doc.paragraph(_("took part in \u201c%(title)s\u201d, organised by %(agency)s, from "
+                    "%(start)s to %(end)s.") % {
+        "title": training.title, "agency": view.agency.name,
+        "start": training.start_date.isoformat(), "end": training.end_date.isoformat()},
+        centred=True)
+    doc.space(8)
+    doc.facts([(_("Verification code"), person.certificate_code),
+               (_("Check it at"), verify_url(person.certificate_code))])
+    return f"certificate-{person.certificate_code}.pdf", doc.output()
+
+
+@dataclass
+class CertificateCheck:
+    valid: bool
+    name: str = ""
+    activity: str = ""
+    day: date | None = None
+
+
+async def check_certificate(db: AsyncSession, tenant: TenantContext,
+                            code: str) -> CertificateCheck:
+    """What the public verification page shows: only the name, the activity and its date
+    for a valid certificate; that it was revoked otherwise. An unknown code is not found."""
+    row = (await db.execute(
+        select(TrainingParticipant, Training)
+        .join(Training, Training.id == TrainingParticipant.training_id)
+        .where(TrainingParticipant.tenant_id == tenant.id,
+               TrainingParticipant.certificate_code == code.strip().upper()))).first()
+    await db.commit()
+    if row is None:
+        raise NotFoundException()
+    person, training = row
+    if person.withdrawn_at is not None:
+        return CertificateCheck(valid=False)    # revoked with the consent
+    if not _certifiable(training, person):
+        raise NotFoundException()               # not issued (yet)
+    return CertificateCheck(True, person.name, training.title, training.end_date)
