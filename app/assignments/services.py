@@ -221,6 +221,27 @@ async def overdue_counts(db: AsyncSession, tenant: TenantContext,
     return {assignment_id: count for assignment_id, count in rows}
 
 
+BOARD_COLUMNS = ("planned", "contracted", "in_progress", "completed", "evaluated")
+BOARD_EVALUATED = 12  # the evaluated column shows the latest few; the list has them all
+
+
+async def board(db: AsyncSession, tenant: TenantContext,
+                actor: Actor) -> dict[str, list[AssignmentView]]:
+    """Staff's board: the mission's assignments by status (cancelled ones stay on the list;
+    of the evaluated, the latest by their end)."""
+    if not actor.can(ASSIGNMENTS_MANAGE):
+        raise PermissionDeniedException()
+    columns: dict[str, list[AssignmentView]] = {status: [] for status in BOARD_COLUMNS}
+    for view in await list_assignments(db, tenant, actor):
+        if view.assignment.status in columns:
+            columns[view.assignment.status].append(view)
+    columns["evaluated"] = sorted(
+        columns["evaluated"], key=lambda v: v.assignment.actual_end or date.min,
+        reverse=True)[:BOARD_EVALUATED]
+    await db.commit()
+    return columns
+
+
 EXPORT_COLUMNS = ["request_number", "request_title", "slot", "expert_number", "expert",
                   "institution", "sector", "status", "modality", "duty_station",
                   "planned_start", "planned_end", "actual_start", "actual_end", "report",
