@@ -4,6 +4,8 @@ a plain form without JavaScript (back to the board; a refusal with its status)."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -12,7 +14,7 @@ from app.assignments.models import Assignment
 from tenants.context import tenant_scope
 from tests.assignment_helpers import an_assignment
 from tests.conftest import csrf_token
-from tests.html import select_all
+from tests.html import parse, select_all
 
 pytestmark = pytest.mark.usefixtures("in_english")
 HTMX = {"HX-Request": "true", "HX-Target": "board"}
@@ -62,3 +64,30 @@ async def test_cards_move_with_the_page_s_rules(client, missions, session_factor
     assert not select_all(stale.text, f'#card-{assignment_id} input[value="cancel"]')
     assert select_all(stale.text,
                       f'section[aria-labelledby="col-contracted"] #card-{assignment_id}')
+
+
+async def test_who_is_where_when(client, missions, session_factory, officer):
+    sudan = missions["sudan"]
+    today = services.mission_today(sudan)
+    ids = {}
+    for name, status, start in (("now", "in_progress", today - timedelta(days=3)),
+                                ("far", "planned", today + timedelta(weeks=40)),
+                                ("off", "cancelled", today)):
+        async with session_factory() as db:
+            ids[name] = await an_assignment(db, sudan, status=status)
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                row = await db.scalar(select(Assignment).where(Assignment.id == ids[name]))
+                row.planned_start, row.planned_end = start, start + timedelta(weeks=3)
+                row.duty_station = f"Station {name}"
+                await db.commit()
+    page = await client.get("/sudan/assignments/timeline")
+    assert page.status_code == 200
+    assert "Station now" in page.text
+    assert "Station far" not in page.text and "Station off" not in page.text
+    [row] = [tr for tr in parse(page.text).css("tbody tr") if "Station now" in tr.text()]
+    bar = row.css_first("td.bar")
+    # Four weeks of history first, then the bar over the assignment's weeks.
+    assert int(row.css_first("td").attributes["colspan"]) in (3, 4)
+    assert int(bar.attributes["colspan"]) in (3, 4)
+    assert len(parse(page.text).css("thead th.week")) == services.TIMELINE_WEEKS

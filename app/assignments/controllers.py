@@ -6,6 +6,7 @@ Who may see an assignment is decided in one place: services.get_assignment."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
@@ -235,6 +236,15 @@ async def _board_page(request: Request, tenant, db, actor, refused_id: uuid.UUID
                                 if name not in NEEDS_REASON]
                        for status in services.BOARD_COLUMNS},
                 evaluated_shown=services.BOARD_EVALUATED)
+
+
+@get("/assignments/timeline", name="assignment_timeline", guards=MANAGE)
+async def assignment_timeline(request: Request, tenant: CurrentTenant, db: Db,
+                              actor: CurrentActor) -> Response:
+    """Who is where when: a table of weeks, drawn on the server (no chart library)."""
+    weeks, rows = await services.timeline(db, tenant, actor)
+    return page(request, "assignments/timeline.html", weeks=weeks, rows=rows,
+                today=services.mission_today(tenant), one_week=timedelta(weeks=1))
 
 
 @get("/assignments/board", name="assignment_board", guards=MANAGE)
@@ -563,6 +573,7 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
 
 
 ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar, assignment_board,
+                     assignment_timeline,
                      assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
                      assignment_review, assignment_outputs, assignment_report_file,
