@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in_in_english
 
 pytestmark = pytest.mark.e2e
 
@@ -19,11 +18,7 @@ async def move(page, action: str) -> None:
 
 
 async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, portal_url):
-    await page.goto(portal_url + "/sudan/sign-in")
-    await page.get_by_role("button", name="English").click()
-    await page.fill("#f-email", "officer@sudan.demo")
-    await page.fill("#f-password", DEMO_PASSWORD)
-    await page.locator("main button.primary").click()
+    await sign_in_in_english(page, portal_url, "sudan", "officer@sudan.demo")
     await page.goto(portal_url + "/sudan/assignments?status=planned")
     await page.locator("table.data tbody a").first.click()
     await page.wait_for_url("**/assignments/*")
@@ -71,11 +66,7 @@ async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, porta
 
 
 async def test_the_board_moves_a_card_without_reloading(page, portal_url):
-    await page.goto(portal_url + "/mozambique/sign-in")
-    await page.get_by_role("button", name="English").click()
-    await page.fill("#f-email", "officer@mozambique.demo")
-    await page.fill("#f-password", DEMO_PASSWORD)
-    await page.locator("main button.primary").click()
+    await sign_in_in_english(page, portal_url, "mozambique", "officer@mozambique.demo")
     await page.goto(portal_url + "/mozambique/assignments/board")
     planned = page.locator('section[aria-labelledby="col-planned"] li.board-card').first
     card_id = await planned.get_attribute("id")
