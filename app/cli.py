@@ -122,7 +122,8 @@ def run(host: str | None, port: int | None, web_workers: int | None) -> None:
             async with factory() as session:
                 empty = not await session.scalar(select(func.count()).select_from(Tenant))
             if empty:
-                click.echo(f"Empty database: seeding demo data ({', '.join(await seed_demo(factory))}).")
+                seeded = await seed_demo(factory, settings)
+                click.echo(f"Empty database: seeding demo data ({', '.join(seeded)}).")
             if empty or search_index_missing(settings):
                 click.echo("Building the search index from the database.")
                 await reindex_missions(factory, None)
@@ -328,7 +329,7 @@ def seed_demo_cmd() -> None:
 
     async def go() -> list[str]:
         async with app_sessions() as factory:
-            return await seed_demo(factory)
+            return await seed_demo(factory, get_settings())
 
     click.echo(f"Demo data in place for: {', '.join(run_async(go()))}.")
 
@@ -537,7 +538,7 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
     from app.search.sync import drain, ensure_indexes
 
     try:  # the whole file is read before the database is even started
-        source = read_upload(file.read_bytes(), kind)
+        source = read_upload(file.read_bytes(), kind, get_settings().import_max_rows)
     except ImportFileError as exc:
         raise click.ClickException(f"{file.name}: {exc.message}") from exc
     encoding = f", {ENCODING_NAMES.get(source.encoding, source.encoding)}" \

@@ -53,6 +53,8 @@ class Settings:
     # Uploaded files (CVs); empty: var/documents. Outside the web root either way.
     documents_root: str = ""
     max_upload_mb: int = 5
+    # The most rows one import file may hold (a 100,000-expert roster fits).
+    import_max_rows: int = 100_000
     session_idle_minutes: int = 120
     session_max_hours: int = 12
     # Search: "embedded" (Tantivy, files under search_root or var/search) or "meilisearch".
@@ -124,6 +126,7 @@ def load_settings() -> Settings:
         mail_from=env.get("MAIL_FROM") or Settings.mail_from,
         documents_root=env.get("DOCUMENTS_DIR", ""),
         max_upload_mb=int(env.get("MAX_UPLOAD_MB") or 5),
+        import_max_rows=int(env.get("PORTAL_IMPORT_MAX_ROWS") or Settings.import_max_rows),
         session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 120),
         session_max_hours=int(env.get("SESSION_MAX_HOURS") or 12),
         search_backend=(env.get("SEARCH_BACKEND") or "embedded").strip().lower(),

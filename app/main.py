@@ -48,6 +48,7 @@ from app.matching.search_controllers import SEARCH_ROUTES
 from app.notifications.delivery import transport_for
 from app.partners.controllers import PARTNER_ROUTES
 from app.platform.controllers import platform_router
+from app.reports.controllers import REPORT_ROUTES
 from app.search.sync import ensure_indexes
 from app.trainings.controllers import TRAINING_ROUTES
 from app.web.context import MISSION_PARAM, provide_actor, provide_tenant
@@ -80,7 +81,7 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
 MISSION_ROUTES = [mission_home, *PARTNER_ROUTES, *ACCOUNT_ROUTES, *MEMBER_ROUTES, audit_trail, *SSO_ROUTES,
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
                   *REQUEST_ROUTES, *ASSIGNMENT_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
-                  *API_TOKEN_ROUTES, *JOB_ROUTES, *TRAINING_ROUTES]
+                  *API_TOKEN_ROUTES, *JOB_ROUTES, *TRAINING_ROUTES, *REPORT_ROUTES]
 
 
 def _report_worker_end(task: asyncio.Task) -> None:

@@ -39,7 +39,9 @@ from app.assignments.reminders import send_reminders
 from app.config import Settings, resolve_secret_key
 from app.core.actor import Actor
 from app.core.clock import now
+from app.i18n import reset_locale, set_locale
 from app.jobs.queue import (
+    CHECK_IMPORT,
     RUN_IMPORT,
     SEND_MAIL,
     SEND_REMINDERS,
@@ -126,6 +128,29 @@ async def update_search_index(context: JobContext, tenant_id: str) -> int:
                 return total
 
 
+@jobs_app.task(name=CHECK_IMPORT, pass_context=True, retry=RETRY)
+async def check_import(context: JobContext, tenant_id: str, batch_id: str, locale: str,
+                       actor_id: str | None = None, actor_email: str = "",
+                       actor_ip: str = "") -> None:
+    """An uploaded file read and checked (app.imports.services.receive_upload), its
+    messages in the uploader's language."""
+    from app.imports.services import check_batch
+    from app.storage import storage_for
+
+    runtime = _runtime(context)
+    tenant = await _tenant(runtime, tenant_id)
+    actor = Actor(user_id=uuid.UUID(actor_id) if actor_id else None, email=actor_email,
+                  ip=actor_ip)
+    language = set_locale(locale)
+    try:
+        with tenant_scope(tenant):
+            async with runtime.session_factory() as db:
+                await check_batch(db, storage_for(runtime.settings), tenant, actor,
+                                  uuid.UUID(batch_id), runtime.settings.import_max_rows)
+    finally:
+        reset_locale(language)
+
+
 @jobs_app.task(name=RUN_IMPORT, pass_context=True, retry=RETRY)
 async def run_import(context: JobContext, tenant_id: str, batch_id: str, base_url: str,
                      actor_id: str | None = None, actor_email: str = "",
@@ -139,7 +164,7 @@ async def run_import(context: JobContext, tenant_id: str, batch_id: str, base_ur
     actor = Actor(user_id=uuid.UUID(actor_id) if actor_id else None, email=actor_email,
                   ip=actor_ip)
     await run_batch(runtime.session_factory, storage_for(runtime.settings), tenant, actor,
-                    uuid.UUID(batch_id), Links(base_url))
+                    uuid.UUID(batch_id), Links(base_url), runtime.settings.import_max_rows)
 
 
 async def _due_work(db: AsyncSession, tenant: TenantContext) -> tuple[bool, bool]:

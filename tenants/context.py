@@ -25,6 +25,8 @@ class TenantContext:
     default_locale: str
     locales: tuple[str, ...]
     time_zone: str
+    # How numbers are written in Arabic pages: "western" (0-9, the default) or "arabic_indic".
+    digits: str = "western"
 
     def display_name(self, locale: str) -> str:
         return self.names.get(locale) or self.name

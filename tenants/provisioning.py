@@ -27,6 +27,7 @@ from tenants.directory import missions_changed
 from tenants.models import TENANT_STATUSES, Sector, Tenant
 
 MISSIONS_DIR = Path(__file__).parent / "missions"
+DIGITS = ("western", "arabic_indic")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 # First path segments the portal itself uses: a mission cannot be named like them.
 RESERVED_SLUGS = frozenset({"static", "healthz", "admin", "api", "lang", "auth", "account",
@@ -86,6 +87,7 @@ class MissionSpec:
     skills: list[SkillSpec] = field(default_factory=list)
     consent_version: int = 1
     consent_texts: dict[str, str] = field(default_factory=dict)  # locale -> notice text
+    digits: str = "western"  # numbers in Arabic pages: "western" or "arabic_indic"
 
     def validate(self) -> None:
         errors = []
@@ -107,6 +109,8 @@ class MissionSpec:
             zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             errors.append(f"time zone {self.time_zone!r}: not a known IANA time zone")
+        if self.digits not in DIGITS:
+            errors.append(f"digits {self.digits!r}: choose from {', '.join(DIGITS)}")
         codes = [s.code for s in self.sectors]
         if len(codes) != len(set(codes)):
             errors.append("sectors: codes must be unique")
@@ -157,6 +161,7 @@ def load_mission(path: Path) -> MissionSpec:
             consent_version=int(data.get("consent_notice", {}).get("version", 1)),
             consent_texts={k: v for k, v in data.get("consent_notice", {}).items()
                            if k != "version"},
+            digits=data.get("digits", "western"),
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ProvisioningError(f"{path.name}: {exc.__class__.__name__}: {exc}") from exc
@@ -176,6 +181,7 @@ def to_context(tenant: Tenant) -> TenantContext:
         id=tenant.id, slug=tenant.slug, name=tenant.name, names=dict(tenant.names),
         country_code=tenant.country_code, default_locale=tenant.default_locale,
         locales=tuple(tenant.locales), time_zone=tenant.time_zone,
+        digits=(tenant.settings or {}).get("digits", "western"),
     )
 
 
@@ -218,6 +224,7 @@ async def provision_mission(session: AsyncSession, spec: MissionSpec) -> Tenant:
     tenant.name, tenant.names = spec.name, spec.names
     tenant.country_code, tenant.time_zone = spec.country_code, spec.time_zone
     tenant.default_locale, tenant.locales = spec.default_locale, spec.locales
+    tenant.settings = {**(tenant.settings or {}), "digits": spec.digits}
     await session.commit()
 
     # Sectors and the domains' rows are row-level secured: write them as the mission.

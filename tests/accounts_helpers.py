@@ -83,11 +83,13 @@ def app_holds(email: str, secret: str, last_step: int) -> None:
 
 async def next_code(email: str) -> str:
     """The code of the person's app for a time step not used yet (waiting for the next
-    step when the three that the portal accepts now are used up)."""
+    step when those the portal accepts now are used up)."""
     totp = pyotp.TOTP(TOTP_SECRETS[email])
     while True:
         current = totp.timecode(now())
-        step = max(current - 1, _LAST_STEPS.get(email, -2) + 1)
+        # the current step, not the one before: a slow machine may cross into the next
+        # step before the code arrives, and the portal accepts one step either side
+        step = max(current, _LAST_STEPS.get(email, -2) + 1)
         if step <= current + 1:
             _LAST_STEPS[email] = step
             return totp.generate_otp(step)

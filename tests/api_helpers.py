@@ -22,11 +22,12 @@ ADMIN = Actor(email="admin@example.org", name="Mission Admin", role="mission_adm
               permissions=permissions_for("mission_admin", False))
 
 
-async def api_token(session_factory, tenant: TenantContext, name: str = "dashboard") -> str:
+async def api_token(session_factory, tenant: TenantContext, name: str = "dashboard",
+                    scope: str = "full") -> str:
     """A new token of the mission (its plain text)."""
     with tenant_scope(tenant):
         async with session_factory() as db:
-            _token, plain = await create_token(db, tenant, ADMIN, name)
+            _token, plain = await create_token(db, tenant, ADMIN, name, scope)
     return plain
 
 

@@ -106,6 +106,17 @@ async def database(pg_admin_url, settings, template_database) -> AsyncIterator[T
     await server.drop_database(pg_admin_url, db.name)
 
 
+@pytest.fixture
+async def superuser(database: TestDatabase):
+    """A connection to the test database as the server's administrator, whom row-level
+    security does not limit: for counting every mission's rows at once (the owner role is
+    held to the policies too, FORCE ROW LEVEL SECURITY)."""
+    import asyncpg
+    conn = await asyncpg.connect(server.asyncpg_dsn(database.admin.set(database=database.name)))
+    yield conn
+    await conn.close()
+
+
 @pytest.fixture(scope="module")
 async def app_engine(database: TestDatabase) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database.urls.app)

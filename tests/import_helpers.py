@@ -49,11 +49,17 @@ async def wipe_profiles(session_factory, tenant: TenantContext, refs: list[str])
 async def an_import_batch(db, tenant: TenantContext):
     """A checked import of one invalid row (nothing to run, a rejected-rows file to download),
     made through the real service and kept in the app's storage."""
-    from app.imports.services import create_batch
+    data = csv_bytes("external_ref,full_name,email", "ISO-1,No Address,")
+    return (await a_checked_batch(db, tenant, "bad.csv", data)).id
+
+
+async def a_checked_batch(db, tenant: TenantContext, filename: str, data: bytes,
+                          actor=ACTOR, kind: str = "experts", initial_status: str = "submitted"):
+    """An upload and its check, as the upload page and the worker make them."""
+    from app.imports.services import check_batch, receive_upload
     from tests.documents_helpers import app_storage
 
-    data = csv_bytes("external_ref,full_name,email", "ISO-1,No Address,")
     with tenant_scope(tenant):
-        batch = await create_batch(db, tenant, ACTOR, app_storage(), "experts", "bad.csv", data,
-                                   "submitted")
-    return batch.id
+        batch = await receive_upload(db, tenant, actor, app_storage(), kind, filename, data,
+                                     initial_status, "en")
+        return await check_batch(db, app_storage(), tenant, actor, batch.id)

@@ -119,7 +119,7 @@ async def test_token_lifecycle_through_the_admin_pages(client, missions, session
     mine = [e for e in trail if e.object_id == str(row.id)]
     assert [e.action for e in mine] == ["api_token.created", "api_token.revoked"]
     assert all(e.actor_id == admin.id for e in mine)
-    assert mine[0].after == {"name": "Monthly report", "prefix": plain[:12]}
+    assert mine[0].after == {"name": "Monthly report", "prefix": plain[:12], "scope": "full"}
 
 
 async def test_a_token_of_another_mission_cannot_be_revoked_here(client, missions,
@@ -472,7 +472,8 @@ async def test_the_openapi_schema_documents_the_api_only(app, client):
         "/api/v1/{mission_slug}/experts", "/api/v1/{mission_slug}/experts/{profile_id}",
         "/api/v1/{mission_slug}/requests", "/api/v1/{mission_slug}/requests/{request_id}",
         "/api/v1/{mission_slug}/requests/{request_id}/matches",
-        "/api/v1/{mission_slug}/assignments", "/api/v1/{mission_slug}/assignments/{assignment_id}"}
+        "/api/v1/{mission_slug}/assignments", "/api/v1/{mission_slug}/assignments/{assignment_id}",
+        "/api/v1/{mission_slug}/reports/dashboard", "/api/v1/{mission_slug}/reports/supply"}
     assert all(set(item) == {"get"} for item in paths.values())  # no portal route, no POST
     matches = paths["/api/v1/{mission_slug}/requests/{request_id}/matches"]["get"]
     assert matches["responses"]["200"]["content"]["application/json"]["schema"] == \

@@ -32,7 +32,8 @@ OPERATIONS = ("/api/v1/{mission_slug}/experts", "/api/v1/{mission_slug}/experts/
               "/api/v1/{mission_slug}/requests", "/api/v1/{mission_slug}/requests/{request_id}",
               "/api/v1/{mission_slug}/requests/{request_id}/matches",
               "/api/v1/{mission_slug}/assignments",
-              "/api/v1/{mission_slug}/assignments/{assignment_id}")
+              "/api/v1/{mission_slug}/assignments/{assignment_id}",
+              "/api/v1/{mission_slug}/reports/dashboard", "/api/v1/{mission_slug}/reports/supply")
 FUZZ = hypothesis_settings(max_examples=25, deadline=None, derandomize=True, database=None,
                            suppress_health_check=list(HealthCheck), print_blob=False)
 

@@ -82,3 +82,28 @@ def test_workbook_xml_with_entity_declarations_is_refused(part):
 def test_a_plain_workbook_is_still_read():
     source = read_upload(_workbook(), "experts")
     assert [row.values["full_name"] for row in source.rows] == ["Amal Osman"]
+
+
+def test_the_row_limit_is_one_setting_for_every_format(monkeypatch):
+    """PORTAL_IMPORT_MAX_ROWS (default 100,000: a roster of 100,000 experts fits), the same
+    for CSV, XLSX and JSON, each refused with the limit named."""
+    from app.config import Settings, load_settings
+    assert Settings.import_max_rows == 100_000
+    monkeypatch.setenv("PORTAL_IMPORT_MAX_ROWS", "2")
+    limit = load_settings().import_max_rows
+    assert limit == 2
+    rows = [{"external_ref": f"L-{n}", "full_name": f"Row {n}", "email": f"r{n}@example.org"}
+            for n in range(3)]
+    csv_file = ("external_ref,full_name,email\n" + "".join(
+        f"{r['external_ref']},{r['full_name']},{r['email']}\n" for r in rows)).encode()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(list(rows[0]))
+    for r in rows:
+        workbook.active.append(list(r.values()))
+    xlsx_file = io.BytesIO()
+    workbook.save(xlsx_file)
+    for data in (csv_file, xlsx_file.getvalue(), json.dumps(rows).encode()):
+        with pytest.raises(ImportFileError) as exc:
+            read_upload(data, "experts", limit)
+        assert exc.value.message == "The file has more than 2 rows. Split it into smaller files."
+        assert len(read_upload(data, "experts", 3).rows) == 3

@@ -15,6 +15,7 @@ from app.audit.models import AuditEvent
 from app.imports.models import ImportBatch
 from tenants.context import tenant_scope
 from tests.conftest import csrf_token
+from tests.html import select_text
 from tests.import_helpers import DOCS, count_profiles, csv_bytes
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -25,6 +26,14 @@ async def _upload(client, data: bytes, name="roster.csv", kind="experts", status
     return await client.post("/sudan/imports", data={"_csrf_token": token, "kind": kind,
                                                      f"status_{kind}": status},
                              files={"file": (name, data, "text/csv")}, follow_redirects=False)
+
+
+async def _checked(client, run_jobs, data: bytes, **options) -> str:
+    """Upload a file and let a worker check it: the preview's address."""
+    uploaded = await _upload(client, data, **options)
+    assert uploaded.status_code == 303
+    await run_jobs()
+    return uploaded.headers["location"]
 
 
 async def _queued_import(session_factory, tenant, path: str) -> dict:
@@ -58,6 +67,13 @@ async def test_upload_preview_run_progress_done(client, missions, session_factor
         b"@example.org", b"@web.example.org").replace(b"SD-20", b"WEB-20"), status="verified")
     assert uploaded.status_code == 303
     path = uploaded.headers["location"]
+    # The web request only kept the file: a worker reads and checks it.
+    checking = await client.get(path)
+    assert checking.status_code == 200 and "Reading and checking the file" in checking.text
+    assert f'hx-get="{path}/progress?was=checking"' in checking.text
+    assert "HX-Refresh" not in (await client.get(f"{path}/progress?was=checking")).headers
+    await run_jobs()
+    assert (await client.get(f"{path}/progress?was=checking")).headers["HX-Refresh"] == "true"
     preview = await client.get(path)
     assert preview.status_code == 200
     assert "UTF-8" in preview.text and "3 new, 0 updates" in preview.text
@@ -99,8 +115,7 @@ async def test_errors_in_the_preview_then_valid_rows_only(client, missions, sess
                      "WV-1,Web Valid,web.valid@example.org,en:B2",
                      "WV-2,Web Invalid,web.invalid@example.org,en:Q9",
                      "WV-3,Web Valid Too,web.valid.too@example.org,")
-    uploaded = await _upload(client, data)
-    path = uploaded.headers["location"]
+    path = await _checked(client, run_jobs, data)
     preview = await client.get(path)
     assert "<td>3</td><td>languages</td><td>Unknown level “Q9” for en" in preview.text
     form = preview.text.split('action="' + path + '/run"')[1].split("</form>")[0]
@@ -139,9 +154,8 @@ async def test_an_import_left_running_by_a_dead_worker_runs_again(client, missio
     from app.tasks import retry_stalled_jobs
     from app.worker import connector
 
-    uploaded = await _upload(client, csv_bytes("external_ref,full_name,email",
-                                               "DW-1,Dead Worker,dead.worker@example.org"))
-    path = uploaded.headers["location"]
+    path = await _checked(client, run_jobs, csv_bytes("external_ref,full_name,email",
+                                                      "DW-1,Dead Worker,dead.worker@example.org"))
     token = client.cookies["csrftoken"]
     await client.post(f"{path}/run", data={"_csrf_token": token}, follow_redirects=False)
     async with session_factory() as db:  # taken by a worker that then died (no heartbeat)
@@ -160,14 +174,29 @@ async def test_an_import_left_running_by_a_dead_worker_runs_again(client, missio
     assert await count_profiles(session_factory, missions["sudan"], full_name="Dead Worker") == 1
 
 
-async def test_unreadable_files_stay_on_the_upload_form(client, officer):
+async def test_what_is_no_spreadsheet_stays_on_the_upload_form(client, officer):
+    """Told from the first bytes, in the web request: nothing is kept or queued."""
     picture = await _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01", "a.csv")
     assert picture.status_code == 400 and "it looks like a PNG file" in picture.text
-    missing = await _upload(client, csv_bytes("external_ref,name", "A,B"))
-    assert missing.status_code == 400 and "Missing required columns: full_name, email." \
-        in missing.text
     no_file = await _upload(client, b"", kind="nonsense")
     assert no_file.status_code == 400
+
+
+async def test_a_file_without_the_required_columns_is_told_after_its_check(
+        client, missions, session_factory, officer, run_jobs):
+    path = await _checked(client, run_jobs, csv_bytes("external_ref,name", "A,B"))
+    preview = await client.get(path)
+    assert select_text(preview.text, "#import-status .flash-error") == (
+        "This file cannot be imported: Missing required columns: full_name, email.")
+    assert f'action="{path}/run"' not in preview.text  # nothing to import
+    listing = await client.get("/sudan/imports")
+    assert "Cannot be read" in listing.text
+    token = client.cookies["csrftoken"]
+    refused = await client.post(f"{path}/run", data={"_csrf_token": token},
+                                follow_redirects=False)
+    assert refused.status_code == 303
+    assert "This file cannot be imported: upload a corrected one." in (
+        await client.get(path)).text
 
 
 async def test_templates_name_the_columns(client, officer):

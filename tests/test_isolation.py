@@ -21,13 +21,12 @@ from app.core.clock import now
 from app.core.roles import permissions_for
 from app.core.tokens import new_token
 from app.experts.models import Skill
-from app.imports.services import create_batch
 from app.matching.models import SavedSearch, ShortlistEntry
 from tenants.context import tenant_scope
 from tests.accounts_helpers import add_membership, make_user, sign_in, use_session
-from tests.documents_helpers import a_cv_for, app_storage
+from tests.documents_helpers import a_cv_for
 from tests.expert_helpers import complete_profile
-from tests.import_helpers import csv_bytes
+from tests.import_helpers import a_checked_batch, csv_bytes
 from tests.isolation import (
     ISOLATION_CASES,
     a_partner_agency,
@@ -181,9 +180,9 @@ async def canaries(missions, session_factory, index_now) -> Canaries:
             db.add_all([tag, vocabulary, invitation, provider])
             await db.commit()
             token, _plain = await create_token(db, mozambique, admin, f"{CANARY} dashboard")
-            batch = await create_batch(
-                db, mozambique, admin, app_storage(), "experts", f"{CANARY.lower()}-roster.csv",
-                csv_bytes("external_ref,full_name,email", f"CM-1,Rowan {CANARY},"), "submitted")
+            batch = await a_checked_batch(
+                db, mozambique, f"{CANARY.lower()}-roster.csv",
+                csv_bytes("external_ref,full_name,email", f"CM-1,Rowan {CANARY},"), actor=admin)
     async with session_factory() as db:
         home_agency_id = await a_partner_agency(db, sudan)
         agency_id = await a_partner_agency(db, mozambique)

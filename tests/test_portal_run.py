@@ -153,6 +153,10 @@ def test_two_web_processes_one_worker_and_the_index_in_both(tmp_path):
                                    files={"file": ("roster.csv", roster.encode(), "text/csv")})
             assert uploaded.status_code == 303, uploaded.text
             batch = uploaded.headers["location"]
+            checked_by = time.monotonic() + 60  # the worker reads and checks the file
+            while "HX-Refresh" not in client.get(batch + "/progress?was=checking").headers:
+                assert time.monotonic() < checked_by, portal.output
+                time.sleep(0.2)
             started = client.post(batch + "/run", data={"_csrf_token": token})
             assert started.status_code == 303, started.text
             cookies = client.cookies  # the signed-in session, for the next connections

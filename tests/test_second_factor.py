@@ -78,6 +78,8 @@ async def test_hq_sets_up_a_second_factor_at_first_sign_in(client, missions, ses
     assert select_all(done.text, 'a[href="/sudan/account"]')
     assert await _signed_in(client)
     account = await client.get("/sudan/account")
+    assert select_text(account.text, "title").startswith("My account")
+    assert len(select_all(account.text, "h2#second-factor")) == 1
     assert "Recovery codes left: 10" in account.text
     assert "cannot be turned off" in account.text  # HQ must use it
     actions = await _actions(session_factory, missions["sudan"], hq)
@@ -90,8 +92,8 @@ async def test_a_code_is_good_once_and_wrong_codes_are_throttled(client, mission
     sudan = missions["sudan"]
     use_session(client, None)
     hq = await make_user(session_factory, None, None, platform_admin=True)
-    code = await next_code(hq.email)
     assert (await _password_step(client, hq.email)).status_code == 303
+    code = await next_code(hq.email)
     assert (await second_step(client, sudan, code)).status_code == 303
     await sign_out(client, sudan)
 

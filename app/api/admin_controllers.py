@@ -42,7 +42,8 @@ async def api_tokens(request: Request, tenant: CurrentTenant, db: Db) -> Respons
 async def create_api_token(request: Request, tenant: CurrentTenant, db: Db,
                            actor: CurrentActor, data: FormData) -> Response:
     try:
-        token, plain = await tokens.create_token(db, tenant, actor, data.get("name", ""))
+        token, plain = await tokens.create_token(db, tenant, actor, data.get("name", ""),
+                                                 data.get("scope", "full"))
     except FormErrors as exc:
         await db.rollback()
         return await _tokens_page(request, tenant, db, errors=exc.errors, form=data,

@@ -12,20 +12,27 @@ Every error is a JSON body (app.web.errors), never a page.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
-from litestar import MediaType, Response, Router, get
+from litestar import MediaType, Request, Response, Router, get
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import (
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, Parameter, QueryParameter
 
 from app.api import schemas, services
 from app.api.tokens import ApiAuthFailed, authenticate_call
+from app.reports.services import ReportFilter
+from app.trainings.models import THEMATIC_AREAS
 from app.web.context import MISSION_PARAM, client_ip, provide_tenant
 from app.web.deps import CurrentTenant, Db, Search
 
@@ -62,11 +69,13 @@ async def api_token_guard(connection: ASGIConnection, handler: BaseRouteHandler)
     for name, kind in OBJECT_TYPES.items():
         if name in connection.path_params:
             object_type, object_id = kind, connection.path_params[name]
-    connection.state.api_caller = await authenticate_call(
+    connection.state.api_caller = caller = await authenticate_call(
         connection.app.state.session_factory, getattr(connection.state, "missions", []),
         tenant, value.strip(), ip=client_ip(connection), path=connection.url.path,
         action=handler.name or "api", params=params, object_type=object_type,
         object_id=object_id)
+    if caller.scope == "aggregates" and not (handler.name or "").startswith("api.reports."):
+        raise PermissionDeniedException("this API token reads the report figures only")
 
 
 # --- parameters ----------------------------------------------------------------------------
@@ -89,6 +98,8 @@ ERRORS = {
                       generate_examples=False),
     401: ResponseSpec(schemas.ErrorBody, description="No API token, or an unknown or revoked one.",
                       generate_examples=False),
+    403: ResponseSpec(schemas.ErrorBody, generate_examples=False,
+                      description="The token reads the report figures only."),
     404: ResponseSpec(schemas.ErrorBody, generate_examples=False,
                       description="No such mission or object, or the token belongs to another mission."),
 }
@@ -175,8 +186,58 @@ async def api_assignment(tenant: CurrentTenant, db: Db,
     return await services.get_assignment(db, tenant, assignment_id)
 
 
+From = Annotated[date | None, QueryParameter(
+    name="from", description="From this day, e.g. 2026-01-01.")]
+To = Annotated[date | None, QueryParameter(
+    name="to", description="Up to this day, e.g. 2026-03-31.")]
+Area = Annotated[Literal[THEMATIC_AREAS] | None, Parameter(  # type: ignore[valid-type]
+    description="A thematic area of trainings.")]
+Id = Annotated[uuid.UUID | None, Parameter(description="The id of the mission's record.")]
+
+
+def _protected(request: Request) -> bool:
+    """Small counts hidden: for tokens limited to aggregates (a full token reads the
+    registry itself, as staff do)."""
+    return request.state.api_caller.scope == "aggregates"
+
+
+def _report_filter(period_from: date | None, period_to: date | None, sector: str | None,
+                   area: str | None, agency: uuid.UUID | None,
+                   project: uuid.UUID | None) -> ReportFilter:
+    if period_from and period_to and period_to < period_from:
+        raise ValidationException(extra=[{"key": "to", "source": "query",
+                                          "message": "the end comes before the start"}])
+    return ReportFilter(period_from=period_from, period_to=period_to, sector=sector or "",
+                        thematic_area=area or "", agency_id=agency, project_id=project)
+
+
+@get("/reports/dashboard", name="api.reports.dashboard", responses=ERRORS,
+     operation_id="getDashboard", summary="The mission dashboard's figures")
+async def api_report_dashboard(
+        request: Request, tenant: CurrentTenant, db: Db,
+        period_from: From = None, period_to: To = None, sector: Sector = None,
+        area: Area = None, agency: Id = None, project: Id = None,
+        lang: Lang = "en") -> schemas.Report:
+    """Every table of the mission dashboard (registry, demand, assignments, trainings) with
+    the same figures as the page and its exports, for the filters given. A token limited to
+    aggregates sees counts from 1 to 4 as "<5" (and what would give them away)."""
+    flt = _report_filter(period_from, period_to, sector, area, agency, project)
+    return await services.report(db, tenant, "dashboard", flt, lang, _protected(request))
+
+
+@get("/reports/supply", name="api.reports.supply", responses=ERRORS,
+     operation_id="getSupply", summary="Supply against demand")
+async def api_report_supply(
+        request: Request, tenant: CurrentTenant, db: Db,
+        period_from: From = None, period_to: To = None, sector: Sector = None,
+        lang: Lang = "en") -> schemas.Report:
+    """Open requests against the experts who could go now, by sector and required skill."""
+    flt = _report_filter(period_from, period_to, sector, None, None, None)
+    return await services.report(db, tenant, "supply", flt, lang, _protected(request))
+
+
 API_ROUTES = [api_experts, api_expert, api_requests, api_request, api_request_matches,
-              api_assignments, api_assignment]
+              api_assignments, api_assignment, api_report_dashboard, api_report_supply]
 
 
 def api_router() -> Router:
@@ -205,6 +266,9 @@ def openapi_config() -> OpenAPIConfig:
             "Read-only access to one mission's experts, assignment requests, matching "
             "results and assignments. Authenticate with an API token created by a mission admin "
             "(Authorization: Bearer <token>); a token works for its own mission only. "
+            "results and report figures. Authenticate with an API token created by a "
+            "mission admin (Authorization: Bearer <token>); a token works for its own "
+            "mission only. "
             "Experts appear only while they consent to matching, with their name only when "
             "they consent to sharing their profile with host institutions; contact details "
             "are never published. Errors: {\"error\": {\"status\": ..., \"message\": ...}}."),

@@ -271,6 +271,46 @@ class AssignmentList(Struct):
 
 # --- filling them --------------------------------------------------------------------------
 
+# --- reports -------------------------------------------------------------------------------
+
+class ReportRow(Struct):
+    label: str
+    values: list[str]      # as the portal shows them: "40%", "4.0", "–" for none
+
+
+class ReportTable(Struct):
+    key: str
+    title: str
+    head: str              # what the rows are (the first column's heading)
+    columns: list[str]
+    kinds: list[str]       # per column: count, rate, mean or days
+    rows: list[ReportRow]  # the last one is the total when the table has one
+    note: str = ""
+
+
+class ReportSection(Struct):
+    key: str
+    title: str
+    tables: list[ReportTable]
+
+
+class Report(Struct):
+    """A report of the portal with the same figures as its page and its exports."""
+
+    report: str
+    sections: list[ReportSection]
+
+
+def report_out(name: str, sections, total_label: str) -> Report:
+    return Report(report=name, sections=[ReportSection(
+        key=section.key, title=section.title, tables=[ReportTable(
+            key=table.key, title=table.title, head=table.head,
+            columns=[c.label for c in table.columns], kinds=[c.kind for c in table.columns],
+            rows=[ReportRow(label=label, values=values)
+                  for label, values in table.cells(total_label)], note=table.note)
+            for table in section.tables]) for section in sections])
+
+
 def skill_out(skill, locale: str) -> Skill:
     return Skill(id=skill.id, code=skill.code, name=skill.display_name(locale))
 

@@ -7,14 +7,16 @@ What an integrator may see is decided here, once:
   institution's work in progress);
 - matches: find_candidates exactly as the staff's workspace calls it (no filters);
 - assignments: every assignment of the mission, its expert only while listed (as experts
-  are), no free text.
+  are), no free text;
+- reports: the figures of the staff's report pages (app.reports); small counts hidden for
+  tokens limited to aggregates, which read nothing else.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from sqlalchemy import any_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +25,15 @@ from app.assignment_requests.models import AssignmentRequest, RequestLanguage, R
 from app.assignments.models import Assignment as AssignmentModel
 from app.assignments.models import Evaluation, Milestone
 from app.assignments.services import is_overdue, mission_today, overdue_counts
+from app.core.clock import now
 from app.experts.models import ExpertConsent, ExpertLanguage, ExpertProfile, Skill
+from app.i18n import reset_locale, set_locale
 from app.institutions.models import HostInstitution
 from app.matching.services import MatchFilters, find_candidates
+from app.reports import labels as report_labels
+from app.reports import services as reports
+from app.reports.services import ReportFilter
+from app.reports.tables import protect
 from app.search.documents import NOT_INDEXED, expert_documents
 from search_index import SearchBackend
 from tenants.context import TenantContext
@@ -236,3 +244,36 @@ async def get_assignment(db: AsyncSession, tenant: TenantContext,
     if row is None:
         raise NotFoundException("no such assignment")
     return (await _assignment_views(db, tenant, [row]))[0]
+# --- reports -------------------------------------------------------------------------------
+
+async def report(db: AsyncSession, tenant: TenantContext, name: str, flt: ReportFilter,
+                 locale: str, protected: bool = False) -> schemas.Report:
+    """The mission dashboard or supply against demand: as staff see them for a full token
+    (it reads the mission's registry already), with small-cell protection for a token
+    limited to aggregates. A filter naming no sector, agency or project of the mission is
+    refused like a bad parameter."""
+    options = await reports.filter_options(db, tenant, locale, ("sector", "agency", "project"))
+    wrong = [(key, value) for key, value, known in (
+        ("sector", flt.sector, [code for code, _n in options["sectors"]]),
+        ("agency", str(flt.agency_id or ""), [i for i, _n in options["agencies"]]),
+        ("project", str(flt.project_id or ""), [i for i, _n in options["projects"]]))
+        if value and value not in known]
+    if wrong:
+        raise ValidationException(extra=[
+            {"key": key, "source": "query", "message": f"no {key} {value!r} in this mission"}
+            for key, value in wrong])
+    token = set_locale(locale)
+    try:
+        if name == "supply":
+            sections = [await reports.supply(db, tenant, flt, locale, now().date())]
+        else:
+            sections = [await reports.registry(db, tenant, flt, locale),
+                        await reports.demand(db, tenant, flt, locale),
+                        await reports.assignments(db, tenant, flt, locale),
+                        await reports.trainings(db, tenant, flt)]
+        if protected:
+            for section in sections:
+                section.tables = [protect(table) for table in section.tables]
+        return schemas.report_out(name, sections, report_labels.total())
+    finally:
+        reset_locale(token)

@@ -22,7 +22,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.api.models import ApiToken
+from app.api.models import TOKEN_SCOPES, ApiToken
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
@@ -73,20 +73,23 @@ async def list_tokens(db: AsyncSession, tenant: TenantContext) -> list[ApiToken]
 
 
 async def create_token(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                       name: str) -> tuple[ApiToken, str]:
-    """A new token and its plain text, which is never stored and cannot be shown again."""
+                       name: str, scope: str = "full") -> tuple[ApiToken, str]:
+    """A new token and its plain text, which is never stored and cannot be shown again.
+    `scope`: what it may read (models.TOKEN_SCOPES)."""
     name = " ".join((name or "").split())
     if not name:
         raise FormErrors({"name": _("Give the token a name, e.g. the tool that will use it.")})
     if len(name) > NAME_MAX:
         raise FormErrors({"name": _("Use at most %(n)s characters.") % {"n": NAME_MAX}})
+    if scope not in TOKEN_SCOPES:
+        raise FormErrors({"scope": _("Choose one of the options listed.")})
     plain = _new_plain_token(tenant)
     token = ApiToken(tenant_id=tenant.id, name=name, token_hash=hash_token(plain),
-                     prefix=plain[:PREFIX_LENGTH], created_by_id=actor.user_id)
+                     prefix=plain[:PREFIX_LENGTH], created_by_id=actor.user_id, scope=scope)
     db.add(token)
     await db.flush()
     record(db, tenant.id, actor, "api_token.created", "api_token", token.id,
-           after={"name": token.name, "prefix": token.prefix})
+           after={"name": token.name, "prefix": token.prefix, "scope": scope})
     await db.commit()
     return token, plain
 
@@ -120,6 +123,7 @@ class ApiCaller:
     prefix: str
     label: str
     actor: Actor          # anonymous as a person: a token is nobody's session
+    scope: str = "full"   # models.TOKEN_SCOPES
 
 
 async def _find(db: AsyncSession, mission: TenantContext, digest: str) -> ApiToken | None:
@@ -170,7 +174,8 @@ async def authenticate_call(factory: async_sessionmaker[AsyncSession],
         async with factory() as db:
             token = _valid(await _find(db, tenant, digest))
             caller = ApiCaller(token_id=token.id, name=token.name, prefix=token.prefix,
-                               label=token_label(token), actor=Actor(ip=ip))
+                               label=token_label(token), actor=Actor(ip=ip),
+                               scope=token.scope)
             event = record(db, tenant.id, caller.actor, action, object_type, object_id,
                            after={"path": path, "params": params,
                                   "token_id": str(token.id)})

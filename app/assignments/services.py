@@ -12,7 +12,6 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import delete, func, select, update
@@ -40,7 +39,7 @@ from app.assignments.terms import from_terms
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
 from app.core.actor import Actor
-from app.core.clock import now
+from app.core.clock import now, today_in
 from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
 from app.core.roles import ASSIGNMENTS_MANAGE, ASSIGNMENTS_VIEW, REQUESTS_VIEW
@@ -540,7 +539,7 @@ async def move(db: AsyncSession, tenant: TenantContext, actor: Actor, assignment
 
 def mission_today(tenant: TenantContext) -> date:
     """Today where the mission is (its time zone), not on the server."""
-    return now().astimezone(ZoneInfo(tenant.time_zone)).date()
+    return today_in(tenant.time_zone)
 
 
 @dataclass

@@ -32,14 +32,17 @@ TRAININGS_RECORD = "trainings.record"  # record and submit trainings: a partner 
 #                                        agency, staff for any agency of the mission
 TRAININGS_REVIEW = "trainings.review"  # staff: every training of the mission; approve, return
 PARTNERS_MANAGE = "partners.manage"  # mission admin: the partner agencies and funding projects
+REPORTS_VIEW = "reports.view"        # staff: the mission's dashboards, supply against demand
+REPORTS_PARTNER = "reports.partner"  # a partner user: their agency's training figures
 
 _STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
                     REQUESTS_VIEW, REQUESTS_MANAGE, IMPORTS_RUN, ASSIGNMENTS_VIEW,
-                    ASSIGNMENTS_MANAGE, TRAININGS_VIEW, TRAININGS_RECORD, TRAININGS_REVIEW})
+                    ASSIGNMENTS_MANAGE, TRAININGS_VIEW, TRAININGS_RECORD, TRAININGS_REVIEW,
+                    REPORTS_VIEW})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN, ASSIGNMENTS_VIEW}),
     "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW, ASSIGNMENTS_VIEW}),
-    "partner_user": frozenset({ACCOUNT_OWN, TRAININGS_VIEW, TRAININGS_RECORD}),
+    "partner_user": frozenset({ACCOUNT_OWN, TRAININGS_VIEW, TRAININGS_RECORD, REPORTS_PARTNER}),
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
                                API_TOKENS_MANAGE, JOBS_MANAGE, ASSIGNMENTS_CONFIGURE,

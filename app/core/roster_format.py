@@ -23,7 +23,8 @@ KINDS = (EXPERTS, REQUESTS)
 INITIAL_STATUSES = {EXPERTS: ("submitted", "verified"),
                     REQUESTS: ("draft", "submitted", "open")}
 DEFAULT_STATUS = {EXPERTS: "submitted", REQUESTS: "submitted"}
-MAX_ROWS = 50_000
+# The default of the setting PORTAL_IMPORT_MAX_ROWS (app/config.py).
+MAX_ROWS = 100_000
 ITEM_SEPARATORS = (";", "\n", "؛")
 ESCAPED = frozenset({"\\", ";", "|", "\n", "؛"})
 _ITEMS = re.compile("[;\n؛]")

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from app.config import PROJECT_ROOT
-from app.i18n import gettext, language_name, ngettext
+from app.i18n import current_locale, gettext, language_name, ngettext
 
 
 @lru_cache(maxsize=1)
@@ -28,11 +29,32 @@ def environment() -> Environment:
     )
     # the i18n extension adds this method, which Environment's types do not know
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(language_name=language_name, static_url=static_url)
+    env.globals.update(language_name=language_name, static_url=static_url, number=number,
+                       arrow=arrow)
     return env
 
 
 STATIC_DIR = PROJECT_ROOT / "static"
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pass_context
+def arrow(context: Context, way: str) -> str:
+    """"back" or "forward" as the page reads: in right-to-left pages back points right."""
+    rtl = context.get("dir") == "rtl"
+    return ("→" if rtl else "←") if way == "back" else ("←" if rtl else "→")
+
+
+@pass_context
+def number(context: Context, value: object) -> str:
+    """A count or amount as the mission writes it: Western digits, unless the mission chose
+    Arabic-Indic ones (its `digits` setting) and the page is in Arabic."""
+    text = str(value)
+    tenant = context.get("tenant")
+    locale = context.get("locale") or current_locale()
+    if locale == "ar" and getattr(tenant, "digits", "western") == "arabic_indic":
+        return text.translate(ARABIC_INDIC)
+    return text
 
 
 @lru_cache(maxsize=256)

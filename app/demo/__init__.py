@@ -13,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import Membership, User
+from app.config import Settings
 from app.core.clock import now
 from app.demo.assignments import seed_demo_assignments
 from app.demo.content import accounts
 from app.demo.experts import demo_password_hash, seed_demo_experts
 from app.demo.institutions import seed_demo_institutions
+from app.demo.records import seed_demo_records
 from app.demo.trainings import seed_demo_trainings
 from app.partners.models import PartnerAgency
 from tenants.context import tenant_scope
@@ -40,7 +42,11 @@ async def _user(db: AsyncSession, email: str, name: str, platform_admin: bool = 
     return user
 
 
-async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[str]:
+async def seed_demo(session_factory: async_sessionmaker[AsyncSession],
+                    settings: Settings | None = None) -> list[str]:
+    """Both missions with their demo people, experts, institutions and requests,
+    assignments and trainings; with the settings (the secret key, the documents folder)
+    also the records of everyday work (app.demo.records)."""
     seeded, demo = [], accounts()
     async with session_factory() as db:
         await _user(db, demo.hq_email, demo.hq_name, platform_admin=True,
@@ -68,4 +74,6 @@ async def seed_demo(session_factory: async_sessionmaker[AsyncSession]) -> list[s
         await seed_demo_institutions(session_factory, context)
         await seed_demo_assignments(session_factory, context)
         await seed_demo_trainings(session_factory, context)
+        if settings is not None:
+            await seed_demo_records(session_factory, context, settings)
     return seeded

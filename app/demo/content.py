@@ -269,3 +269,39 @@ def mission_trainings(slug: str) -> tuple[TrainingSeed, ...]:
                                      "institutions", ())),
                                  "path": tuple(raw.get("path", ()))})
                  for raw in _read(path).get("training", ()))
+
+
+# --- everyday records (notes, saved searches, invitation, token, sign-on, import) ------------
+
+@dataclass(frozen=True)
+class RecordsSeed:
+    notes: tuple[str, ...]
+    saved_searches: tuple[tuple[str, str], ...]   # (name, query string)
+    invitation_email: str
+    invitation_role: str
+    api_token: str
+    sso_name: str
+    sso_issuer: str
+    sso_client_id: str
+    sso_domains: tuple[str, ...]
+    sso_agency: str
+    sso_subject: str
+    import_file: str
+    import_data: bytes
+
+
+@cache
+def mission_records(slug: str) -> RecordsSeed | None:
+    path = DATA / slug / "records.toml"
+    if not path.is_file():
+        return None
+    raw = _read(path)
+    sso, upload = raw["sso"], raw["import"]
+    return RecordsSeed(
+        notes=tuple(raw["notes"]),
+        saved_searches=tuple((s["name"], s["query"]) for s in raw["saved_searches"]),
+        invitation_email=raw["invitation"]["email"], invitation_role=raw["invitation"]["role"],
+        api_token=raw["api_token"]["name"], sso_name=sso["name"], sso_issuer=sso["issuer"],
+        sso_client_id=sso["client_id"], sso_domains=tuple(sso["domains"]),
+        sso_agency=sso["agency"], sso_subject=sso["subject"], import_file=upload["file"],
+        import_data=("\n".join(upload["rows"]) + "\n").encode())

@@ -12,12 +12,12 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body
 from litestar.response import Redirect, Response
 
-from app.home.services import database_health
+from app.home.services import database_health, work_waiting
 from app.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.notifications.delivery import count_unwritten
 from app.partners.services import list_partner_agencies
-from app.web.deps import CurrentTenant, Db
+from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.links import safe_next
 from app.web.templating import page
 from tenants.services import list_sectors
@@ -29,8 +29,9 @@ async def landing(request: Request) -> Response:
 
 
 @get("/", name="mission_home")
-async def mission_home(request: Request, tenant: CurrentTenant, db: Db) -> Response:
-    return page(request, "tenants/home.html",
+async def mission_home(request: Request, tenant: CurrentTenant, db: Db,
+                       actor: CurrentActor) -> Response:
+    return page(request, "tenants/home.html", work=await work_waiting(db, tenant, actor),
                 sectors=await list_sectors(db, tenant),
                 partner_agencies=await list_partner_agencies(db, tenant))
 

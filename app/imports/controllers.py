@@ -5,14 +5,13 @@ templates as downloads."""
 
 from __future__ import annotations
 
-import io
 import uuid
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response
 from litestar.utils.scope.state import ScopeState
 
@@ -28,11 +27,12 @@ from app.core.roster_format import (
     import_columns,
 )
 from app.documents import MB, download
+from app.i18n import current_locale
 from app.i18n import gettext as _
 from app.imports import services
-from app.imports.readers import ENCODING_NAMES, ImportFileError, read_file
+from app.imports.readers import ImportFileError
 from app.storage import storage_for
-from app.web.csv_export import csv_text
+from app.web.csv_export import XLSX, csv_text, xlsx_bytes
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.errors import error_response, sign_in_required_handler
 from app.web.flash import flash
@@ -42,9 +42,10 @@ from app.web.templating import page
 from app.web.uploads import MultipartForm
 
 RUN = [requires(IMPORTS_RUN)]
-IMPORT_MAX_MB = 40  # a roster of 20,000 experts is a few MB; leave room
+# A roster of 20,000 full profiles is about 10 MB: 100,000 rows (the default row limit,
+# PORTAL_IMPORT_MAX_ROWS) fit.
+IMPORT_MAX_MB = 80
 IMPORT_BODY_LIMIT = (IMPORT_MAX_MB + 2) * MB
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _status_options(kind: str) -> list[tuple[str, str]]:
@@ -115,34 +116,21 @@ async def upload_import(request: Request, tenant: CurrentTenant, db: Db, actor: 
             "The file is larger than %(mb)s MB. Split it into smaller files.")
             % {"mb": IMPORT_MAX_MB}}, form, 400)
     try:
-        batch = await services.create_batch(db, tenant, actor,
-                                            storage_for(request.app.state.settings), kind,
-                                            upload.filename or "import", content,
-                                            initial_status)
+        batch = await services.receive_upload(db, tenant, actor,
+                                              storage_for(request.app.state.settings), kind,
+                                              upload.filename or "import", content,
+                                              initial_status, current_locale())
     except ImportFileError as exc:
         await db.rollback()
         return await _upload_page(request, db, tenant, {"file": exc.message}, form, 400)
     return Redirect(f"/{tenant.slug}/imports/{batch.id}", status_code=303)
 
 
-async def _file_facts(request: Request, batch) -> dict:
-    """Format and encoding of the kept upload (until it has been imported)."""
-    if batch.status == "done":
-        return {}
-    try:
-        data = await storage_for(request.app.state.settings).get(batch.storage_key)
-        source = read_file(data, batch.kind)
-    except (OSError, ImportFileError):
-        return {}
-    return {"format": source.format.upper(),
-            "encoding": ENCODING_NAMES.get(source.encoding, source.encoding)
-                        if source.encoding else "",
-            "ignored": services.ignored_columns(source, batch.kind)}
-
-
 def _status_context(tenant, batch) -> dict:
     total = batch.valid_rows or 0
     return {"batch": batch, "running": batch.status == "running",
+            # a worker is reading and checking the file: the page asks again until it is done
+            "checking": batch.status == "checking",
             "percent": min(100, round(100 * batch.processed / total)) if total else 0,
             "rejected": batch.total_rows - batch.valid_rows,
             "base": f"/{tenant.slug}/imports/{batch.id}"}
@@ -152,19 +140,22 @@ def _status_context(tenant, batch) -> dict:
 async def import_preview(request: Request, tenant: CurrentTenant, db: Db,
                          batch_id: FromPath[uuid.UUID]) -> Response:
     batch = await services.get_batch(db, tenant, batch_id)
-    return page(request, "imports/preview.html", facts=await _file_facts(request, batch),
+    return page(request, "imports/preview.html", facts=batch.facts,
                 status_labels=dict(_status_options(batch.kind)),
                 **_status_context(tenant, batch))
 
 
 @get("/imports/{batch_id:uuid}/progress", name="import_progress", guards=RUN)
 async def import_progress(request: Request, tenant: CurrentTenant, db: Db,
-                          batch_id: FromPath[uuid.UUID]) -> Response:
+                          batch_id: FromPath[uuid.UUID], was: FromQuery[str] = "") -> Response:
     """The status part of the preview alone, which htmx swaps in every second while the
-    import runs (the fragment stops asking once the import is over)."""
+    file is checked or the import runs (the fragment stops asking once it is over). When
+    the check is over, the whole preview is reloaded: its rows and errors are new."""
     batch = await services.get_batch(db, tenant, batch_id)
     response = page(request, "imports/_status.html", **_status_context(tenant, batch))
     response.headers["Cache-Control"] = "no-store"
+    if was == "checking" and batch.status != "checking":
+        response.headers["HX-Refresh"] = "true"
     return response
 
 
@@ -200,24 +191,10 @@ def template_csv(kind: str) -> str:
 
 def template_xlsx(kind: str) -> bytes:
     """The columns on the first sheet, and a guide (format, example) on the second."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = kind
-    sheet.append(import_columns(kind))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    guide = workbook.create_sheet("guide")
-    guide.append(["column", "required", "format", "example"])
-    for column in columns_of(kind):
-        if not column.export_only:
-            guide.append([column.name, "yes" if column.required else "", column.format,
-                          column.example])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    guide = [[column.name, "yes" if column.required else "", column.format, column.example]
+             for column in columns_of(kind) if not column.export_only]
+    return xlsx_bytes([(kind, import_columns(kind), []),
+                       ("guide", ["column", "required", "format", "example"], guide)])
 
 
 def _template(kind: str, extension: str):

@@ -173,14 +173,16 @@ def _delimiter(header_line: str) -> str:
 
 # --- readers ---------------------------------------------------------------------------------
 
-def read_file(data: bytes, kind: str) -> SourceFile:
+def read_file(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> SourceFile:
+    """The rows of a CSV, XLSX or JSON file; more than max_rows (the setting
+    PORTAL_IMPORT_MAX_ROWS) is refused."""
     fmt = detect_format(data)
     if fmt == "xlsx":
-        return read_xlsx(data, kind)
+        return read_xlsx(data, kind, max_rows)
     text, encoding = decode_text(data)
     if text.lstrip("\ufeff \t\r\n")[:1] in ("[", "{"):
-        return read_json(text, kind, encoding)
-    return read_csv(text, kind, encoding)
+        return read_json(text, kind, encoding, max_rows)
+    return read_csv(text, kind, encoding, max_rows)
 
 
 def _header(cells: list[str]) -> tuple[list[str], list[str]]:
@@ -199,12 +201,13 @@ def _header(cells: list[str]) -> tuple[list[str], list[str]]:
     return header, columns
 
 
-def _too_many() -> ImportFileError:
+def _too_many(max_rows: int) -> ImportFileError:
     return ImportFileError(_("The file has more than %(n)s rows. Split it into smaller files.")
-                           % {"n": f"{MAX_ROWS:,}"})
+                           % {"n": f"{max_rows:,}"})
 
 
-def read_csv(text: str, kind: str, encoding: str | None) -> SourceFile:
+def read_csv(text: str, kind: str, encoding: str | None,
+             max_rows: int = MAX_ROWS) -> SourceFile:
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""),
                         delimiter=_delimiter(first_line), strict=True)
@@ -228,8 +231,8 @@ def read_csv(text: str, kind: str, encoding: str | None) -> SourceFile:
                                   % {"row": number, "reason": str(exc)}) from None
         if not any(c.strip() for c in cells):
             continue  # a blank line: a blank row in the spreadsheet
-        if len(source.rows) >= MAX_ROWS:
-            raise _too_many()
+        if len(source.rows) >= max_rows:
+            raise _too_many(max_rows)
         cells = [unneutralise(c.strip()) for c in cells]
         values = {col: cells[i] if i < len(cells) else "" for i, col in enumerate(columns)
                   if col}
@@ -251,7 +254,7 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_xlsx(data: bytes, kind: str) -> SourceFile:
+def read_xlsx(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> SourceFile:
     """The first worksheet of the workbook (read-only: rows stream, nothing is evaluated;
     cached values of formulas are read)."""
     import openpyxl
@@ -290,8 +293,8 @@ def read_xlsx(data: bytes, kind: str) -> SourceFile:
                 continue
             if not any(cells):
                 continue
-            if len(source.rows) >= MAX_ROWS:
-                raise _too_many()
+            if len(source.rows) >= max_rows:
+                raise _too_many(max_rows)
             values = {col: cells[i] if i < len(cells) else "" for i, col in enumerate(
                 source.columns) if col}
             source.rows.append(SourceRow(row_number or len(source.rows) + 2, values,
@@ -336,7 +339,8 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def read_json(text: str, kind: str, encoding: str | None) -> SourceFile:
+def read_json(text: str, kind: str, encoding: str | None,
+              max_rows: int = MAX_ROWS) -> SourceFile:
     """A list of objects, or an object holding the list under the entity's name
     ({"experts": [...]})."""
     if json_depth(text) > MAX_JSON_DEPTH:
@@ -353,8 +357,8 @@ def read_json(text: str, kind: str, encoding: str | None) -> SourceFile:
     if not isinstance(document, list) or not all(isinstance(i, dict) for i in document):
         raise ImportFileError(_("The JSON file must hold a list of objects, or an object with "
                                 "the list under “%(key)s”.") % {"key": kind})
-    if len(document) > MAX_ROWS:
-        raise _too_many()
+    if len(document) > max_rows:
+        raise _too_many(max_rows)
     known = [c.name for c in columns_of(kind)]
     seen: dict[str, None] = {}
     for item in document:

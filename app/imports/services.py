@@ -26,14 +26,27 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import Refusal
 from app.core.locks import lock_until_commit
-from app.core.roster_format import EXPERTS, INITIAL_STATUSES, import_columns, required_columns
+from app.core.roster_format import (
+    EXPERTS,
+    INITIAL_STATUSES,
+    MAX_ROWS,
+    import_columns,
+    required_columns,
+)
 from app.documents import clean_filename
 from app.i18n import gettext as _
 from app.imports import experts as expert_import
 from app.imports import requests as request_import
 from app.imports.checks import RowError
 from app.imports.models import ImportBatch
-from app.imports.readers import ImportFileError, SourceFile, SourceRow, read_file
+from app.imports.readers import (
+    ENCODING_NAMES,
+    ImportFileError,
+    SourceFile,
+    SourceRow,
+    detect_format,
+    read_file,
+)
 from app.jobs import queue as jobs
 from app.storage import DocumentStorage, new_key
 from app.web.csv_export import csv_text
@@ -82,8 +95,8 @@ def check_columns(source: SourceFile, kind: str) -> None:
                               % {"columns": ", ".join(missing)})
 
 
-def read_upload(data: bytes, kind: str) -> SourceFile:
-    source = read_file(data, kind)
+def read_upload(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> SourceFile:
+    source = read_file(data, kind, max_rows)
     check_columns(source, kind)
     return source
 
@@ -203,28 +216,65 @@ def rejected_key(batch: ImportBatch) -> str:
     return f"{batch.storage_key}.rejected.csv"
 
 
-async def create_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                       storage: DocumentStorage, kind: str, filename: str, data: bytes,
-                       initial_status: str) -> ImportBatch:
-    """Read and check an uploaded file (ImportFileError when it cannot be read at all), keep
-    it for the run, and record the check as a batch the preview shows."""
-    source = read_upload(data, kind)
-    result = await check(db, tenant, source, kind, initial_status)
+async def receive_upload(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                         storage: DocumentStorage, kind: str, filename: str, data: bytes,
+                         initial_status: str, locale: str) -> ImportBatch:
+    """Keep an uploaded file and queue its check (app.tasks.check_import): reading and
+    checking every row happens in a worker, never in the web process. What is no
+    spreadsheet at all is refused here from its first bytes (ImportFileError)."""
+    detect_format(data)
     batch = ImportBatch(tenant_id=tenant.id, kind=kind, filename=clean_filename(filename, ""),
-                        storage_key=new_key(tenant.id, "imports", ".upload"), status="checked",
-                        initial_status=initial_status, valid_only=False,
-                        total_rows=result.total, valid_rows=result.valid, processed=0,
-                        created_count=result.created, updated_count=result.updated,
-                        errors=error_dicts(result.errors), failure="",
-                        created_by_id=actor.user_id)
+                        storage_key=new_key(tenant.id, "imports", ".upload"), status="checking",
+                        initial_status=initial_status, valid_only=False, total_rows=0,
+                        valid_rows=0, processed=0, created_count=0, updated_count=0, errors=[],
+                        failure="", facts={}, created_by_id=actor.user_id)
     await storage.put(batch.storage_key, data)
-    if result.errors:
-        await storage.put(rejected_key(batch), rejected_csv(result).encode("utf-8"))
     db.add(batch)
     await db.flush()
+    audit(db, tenant.id, actor, "import.uploaded", "import_batch", batch.id,
+          after={"kind": kind, "file": batch.filename, "bytes": len(data),
+                 "initial_status": initial_status})
+    # The check reads the database only; it speaks the uploader's language.
+    await jobs.defer(db, jobs.CHECK_IMPORT, tenant.id, lock=f"import:{batch.id}",
+                     batch_id=batch.id, locale=locale,
+                     actor_id=str(actor.user_id) if actor.user_id else None,
+                     actor_email=actor.email, actor_ip=actor.ip)
+    await db.commit()
+    return batch
+
+
+async def check_batch(db: AsyncSession, storage: DocumentStorage, tenant: TenantContext,
+                      actor: Actor, batch_id: uuid.UUID,
+                      max_rows: int = MAX_ROWS) -> ImportBatch | None:
+    """The job behind an upload, in the mission's scope: read the kept file and check every
+    row (the database is read, never written), then record what the preview shows; a file
+    that cannot be read as a roster ends 'unreadable' with the reason."""
+    batch = await db.scalar(select(ImportBatch).where(
+        ImportBatch.tenant_id == tenant.id, ImportBatch.id == batch_id).with_for_update())
+    if batch is None or batch.status != "checking":  # a retried job whose check is done
+        return batch
+    data = await storage.get(batch.storage_key)
+    try:
+        source = read_upload(data, batch.kind, max_rows)
+        result = await check(db, tenant, source, batch.kind, batch.initial_status)
+    except ImportFileError as exc:
+        batch.status, batch.failure = "unreadable", exc.message
+        audit(db, tenant.id, actor, "import.unreadable", "import_batch", batch.id,
+              after={"reason": exc.message})
+        await db.commit()
+        return batch
+    batch.status, batch.total_rows, batch.valid_rows = "checked", result.total, result.valid
+    batch.created_count, batch.updated_count = result.created, result.updated
+    batch.errors = error_dicts(result.errors)
+    batch.facts = {"format": source.format.upper(),
+                   "encoding": ENCODING_NAMES.get(source.encoding, source.encoding)
+                   if source.encoding else "",
+                   "ignored": ignored_columns(source, batch.kind)}
+    if result.errors:
+        await storage.put(rejected_key(batch), rejected_csv(result).encode("utf-8"))
     audit(db, tenant.id, actor, "import.checked", "import_batch", batch.id,
-          after={"kind": kind, "file": batch.filename, "rows": result.total,
-                 "valid": result.valid, "initial_status": initial_status})
+          after={"kind": batch.kind, "file": batch.filename, "rows": result.total,
+                 "valid": result.valid, "initial_status": batch.initial_status})
     await db.commit()
     return batch
 
@@ -258,6 +308,10 @@ async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
         ImportBatch.tenant_id == tenant.id, ImportBatch.id == batch_id).with_for_update())
     if batch is None:
         raise NotFoundException()
+    if batch.status == "checking":
+        raise RunRefused(_("The file is still being checked. Wait a moment."))
+    if batch.status == "unreadable":
+        raise RunRefused(_("This file cannot be imported: upload a corrected one."))
     if batch.status not in ("checked", "failed"):
         raise RunRefused(_("This import has already run."))
     if batch.valid_rows == 0:
@@ -278,7 +332,7 @@ async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: DocumentStorage,
                     tenant: TenantContext, actor: Actor, batch_id: uuid.UUID,
-                    links: Links) -> None:
+                    links: Links, max_rows: int = MAX_ROWS) -> None:
     """The job behind the staff page (app.tasks.run_import): the rows are written in
     one transaction; the progress counter is updated in short transactions of its own, so
     the page can poll it while the import runs. A file or its rows that cannot be imported
@@ -306,7 +360,7 @@ async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: 
                 return
             await set_batch(status="running", failure="", processed=0)
             data = await storage.get(batch.storage_key)
-            source = read_upload(data, batch.kind)
+            source = read_upload(data, batch.kind, max_rows)
             outcome = await run_import(session_factory, tenant, actor, source, batch.kind,
                                        batch.initial_status, batch.valid_only, links=links,
                                        batch_id=batch_id, progress=progress)

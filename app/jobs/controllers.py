@@ -21,6 +21,7 @@ MANAGE = [requires(JOBS_MANAGE)]
 def _labels() -> tuple[dict[str, str], dict[str, str]]:
     tasks = {queue.SEND_MAIL: _("Sending mail"),
              queue.UPDATE_SEARCH_INDEX: _("Updating the search index"),
+             queue.CHECK_IMPORT: _("Checking an import file"),
              queue.RUN_IMPORT: _("Import")}
     statuses = {"todo": _("Queued"), "doing": _("Running"), "failed": _("Failed")}
     return tasks, statuses

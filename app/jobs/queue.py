@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # functions live, so that moving code never strands queued jobs.
 SEND_MAIL = "mail.send"
 UPDATE_SEARCH_INDEX = "search.update_index"
+CHECK_IMPORT = "imports.check"
 RUN_IMPORT = "imports.run"
 SWEEP_OUTBOXES = "outboxes.sweep"
 SEND_REMINDERS = "assignments.reminders"

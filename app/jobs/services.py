@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import text
+from sqlalchemy import String, cast, column, func, select, table, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.audit.services import record as audit
 from app.core.actor import Actor
@@ -42,6 +44,17 @@ class JobRow:
 
 class RetryRefused(Exception):
     pass
+
+
+_jobs = table("procrastinate_jobs", column("status"), column("args", JSONB))
+
+
+def failed_jobs(tenant: TenantContext) -> ScalarSelect:
+    """How many of the mission's jobs ended failed, as a subquery (the admin's home counts
+    it with the rest of its block)."""
+    return select(func.count()).select_from(_jobs).where(
+        cast(_jobs.c.status, String) == "failed",
+        _jobs.c.args["tenant_id"].astext == str(tenant.id)).scalar_subquery()
 
 
 async def mission_jobs(db: AsyncSession, tenant: TenantContext,

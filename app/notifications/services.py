@@ -7,13 +7,27 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.templates import environment
-from app.i18n import reset_locale, set_locale
+from app.i18n import reset_locale, set_locale, text_direction
 from app.notifications.models import OutboxMail
 from tenants.context import TenantContext
+
+# What people wrote (names, titles, reasons) that mail templates put inside sentences.
+USER_TEXT = frozenset({"name", "title", "reason", "agency", "institution"})
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+def _isolated(context: dict) -> dict:
+    """In a right-to-left mail, English written by a person keeps its own order (a trailing
+    full stop stays at its end) inside invisible isolates, as <bdi> does in pages."""
+    return {key: f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
+            if key in USER_TEXT and isinstance(value, str) and value else value
+            for key, value in context.items()}
 
 
 def render_mail(kind: str, locale: str, **context) -> tuple[str, str]:
     """templates/mail/<kind>.txt: the first line is 'Subject: ...', the rest the body."""
+    if text_direction(locale) == "rtl":
+        context = _isolated(context)
     token = set_locale(locale)
     try:
         text = environment().get_template(f"mail/{kind}.txt").render(locale=locale, **context)

@@ -6,15 +6,20 @@ from litestar.response import Redirect, Response
 
 from app.core.errors import FormErrors
 from app.core.roles import PLATFORM_ADMIN
-from app.i18n import SUPPORTED_LOCALES, language_name
+from app.i18n import SUPPORTED_LOCALES, language_name, text_direction
 from app.i18n import gettext as _
 from app.platform import services
+from app.reports import hq
+from app.reports.controllers import read_period
+from app.reports.exports import csv_download, present, xlsx_download
+from app.reports.services import all_tables
+from app.web.context import SESSION_COOKIE
 from app.web.deps import CurrentActor, Db, FormData
 from app.web.flash import flash
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.templating import page
-from tenants.provisioning import MissionSpec, ProvisioningError, list_tenants
+from tenants.provisioning import MissionSpec, ProvisioningError, active_tenants, list_tenants
 
 
 async def _admin_page(request: Request, db, errors=None, form=None, status_code=200) -> Response:
@@ -71,6 +76,54 @@ async def appoint_mission_admin(request: Request, db: Db, actor: CurrentActor, s
                  _("Invitation sent to %(email)s.") % {"email": data.get("email", "").strip()})
 
 
+@post("/sign-out", name="platform_sign_out")
+async def platform_sign_out(request: Request, db: Db) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await services.sign_out(db, token)
+    response = flash(request, Redirect("/", status_code=303), "info", _("You are signed out."))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- HQ's figures across missions (app/reports/hq.py: the one audited way) -------------------
+
+async def _mission_totals(request: Request, db, actor):
+    flt = read_period(request.query_params)
+    if flt.errors:
+        return flt, []
+    missions = await active_tenants(db)
+    return flt, [await hq.mission_totals(db, actor, missions, flt, request.state.locale)]
+
+
+def _reports_page(request: Request, flt, sections) -> Response:
+    rtl = text_direction(request.state.locale) == "rtl"
+    return page(request, "admin/reports.html", status_code=400 if flt.errors else 200,
+                flt=flt, errors=flt.errors,
+                sections=[(s, [present(t, f"{s.key}.{t.key}", rtl) for t in s.tables])
+                          for s in sections])
+
+
+@get("/reports", name="platform_reports")
+async def platform_reports(request: Request, db: Db, actor: CurrentActor) -> Response:
+    return _reports_page(request, *await _mission_totals(request, db, actor))
+
+
+def _platform_export(extension: str):
+    @get(f"/reports/export.{extension}", name=f"platform_reports_{extension}")
+    async def handler(request: Request, db: Db, actor: CurrentActor) -> Response:
+        flt, sections = await _mission_totals(request, db, actor)
+        if flt.errors:
+            return _reports_page(request, flt, sections)
+        tables = all_tables(sections)
+        if extension == "csv":
+            return csv_download("missions-report", tables, one=len(tables) == 1)
+        return xlsx_download("missions-report", tables)
+    return handler
+
+
 platform_router = Router(
     path="/admin", guards=[requires(PLATFORM_ADMIN)],
-    route_handlers=[platform_admin, create_mission, set_mission_status, appoint_mission_admin])
+    route_handlers=[platform_admin, create_mission, set_mission_status, appoint_mission_admin,
+                    platform_sign_out, platform_reports, _platform_export("csv"),
+                    _platform_export("xlsx")])

@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import invitations
+from app.accounts.services import end_session
 from app.audit.services import record
 from app.core.actor import Actor
 from tenants.context import TenantContext, tenant_scope
@@ -61,3 +62,10 @@ async def appoint_mission_admin(db: AsyncSession, actor: Actor, slug: str, email
     with tenant_scope(context):
         await invitations.invite(db, context, actor, email, "mission_admin", None, link)
     return context
+
+
+async def sign_out(db: AsyncSession, token: str) -> None:
+    """HQ leaving /admin: the session ends (no mission's audit trail to write it in; the
+    sign-in was recorded in the mission HQ signed in through)."""
+    await end_session(db, token)
+    await db.commit()

@@ -22,15 +22,8 @@ MAILBOX_LISTS = """(email) => {
 }"""
 
 
-async def register_and_sign_in(page, portal_url, email):
-    await page.goto(portal_url + "/sudan/sign-up")
-    await page.click("form.language-switcher button[value=en]")
-    await page.fill("#f-name", "Browser Expert")
-    await page.fill("#f-email", email)
-    await page.fill("#f-password", PASSWORD)
-    await page.fill("#f-password_confirm", PASSWORD)
-    await page.click("button.primary")
-    assert await page.get_by_role("heading", name="Check your email").is_visible()
+async def verification_link(page, portal_url, email) -> str:
+    """The path of the link in the verification mail sent to `email`."""
     # The in-process mail worker writes the message within seconds: Playwright polls until
     # the development mailbox lists it, from a page of its own that runs scripts (this one
     # may not). The predicate cannot await, so each poll reads the answer of an earlier one.
@@ -44,8 +37,19 @@ async def register_and_sign_in(page, portal_url, email):
         await mailbox.close()
     match = re.search(r"https?://[^/\s]+(/sudan/verify/[\w-]+)", mail)
     assert match, f"no verification link in the mail: {mail}"
-    link = match.group(1)
-    await page.goto(portal_url + link)
+    return match.group(1)
+
+
+async def register_and_sign_in(page, portal_url, email):
+    await page.goto(portal_url + "/sudan/sign-up")
+    await page.click("form.language-switcher button[value=en]")
+    await page.fill("#f-name", "Browser Expert")
+    await page.fill("#f-email", email)
+    await page.fill("#f-password", PASSWORD)
+    await page.fill("#f-password_confirm", PASSWORD)
+    await page.click("button.primary")
+    assert await page.get_by_role("heading", name="Check your email").is_visible()
+    await page.goto(portal_url + await verification_link(page, portal_url, email))
     await page.get_by_role("button", name="Confirm my address").click()
     await page.wait_for_url("**/sudan/sign-in")
     await page.fill("#f-email", email)
