@@ -174,6 +174,8 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/admin/api-tokens/{{token_id:uuid}}/revoke"): ADMINS,
     ("GET", f"{M}/assignments"): ASSIGNMENT_PARTIES,
     ("GET", f"{M}/assignments/export.csv"): STAFF,
+    ("GET", f"{M}/assignments/board"): STAFF,
+    ("GET", f"{M}/assignments/timeline"): STAFF,
     ("GET", f"{M}/assignments/calendar.ics"): ASSIGNMENT_PARTIES,
     # Another expert's or another institution's assignment is 404 (tests/test_assignments.py).
     ("GET", f"{M}/assignments/{{assignment_id:uuid}}"): ASSIGNMENT_PARTIES,

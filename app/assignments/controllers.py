@@ -6,6 +6,7 @@ Who may see an assignment is decided in one place: services.get_assignment."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
@@ -19,7 +20,7 @@ from app.assignments import reminders as reminders_service
 from app.assignments.milestones import MilestoneForm
 from app.assignments.models import ASSIGNMENT_STATUSES
 from app.assignments.services import AssignmentFilter, AssignmentRefused, PlanForm
-from app.assignments.states import OPEN, allowed_actions
+from app.assignments.states import NEEDS_REASON, OPEN, allowed_actions
 from app.core.clock import now
 from app.core.errors import FormErrors, StaleForm
 from app.core.roles import (
@@ -42,7 +43,7 @@ from app.web.flash import flash
 from app.web.forms import FieldErrors, form_version, text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
-from app.web.templating import page
+from app.web.templating import is_htmx, page
 from app.web.uploads import BODY_LIMIT, MultipartForm, upload_too_large
 from tenants.services import list_sectors
 
@@ -199,15 +200,59 @@ async def _refused(request: Request, tenant, db, actor, assignment_id, exc, form
 @post("/assignments/{assignment_id:uuid}/move", name="assignment_move", guards=MANAGE)
 async def assignment_move(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
                           assignment_id: FromPath[uuid.UUID], data: FormData) -> Response:
+    """A move from the assignment's page, or from the board (next=board: back to the board,
+    the refusal shown on the assignment's card)."""
     action = data.get("action", "")
+    from_board = data.get("next") == "board"
     try:
         await services.move(db, tenant, actor, assignment_id, action, data.get("reason", ""),
                             form_version(data.get("version")),
                             absolute_url(request, _url(tenant, assignment_id)))
     except (AssignmentRefused, StaleForm) as exc:
+        if from_board:
+            await db.rollback()
+            # htmx swaps only answers it takes for success: the board with the refusal.
+            return await _board_page(request, tenant, db, actor, assignment_id, exc.message,
+                                     200 if is_htmx(request) else exc.status)
         return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
+    done = _("Done: %(action)s.") % {"action": labels.actions().get(action, action)}
+    if from_board and is_htmx(request):
+        return await _board_page(request, tenant, db, actor)  # the board as it is now
+    if from_board:
+        return flash(request, Redirect(f"/{tenant.slug}/assignments/board", status_code=303),
+                     "success", done)
     return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
-                 _("Done: %(action)s.") % {"action": labels.actions().get(action, action)})
+                 done)
+
+
+async def _board_page(request: Request, tenant, db, actor, refused_id: uuid.UUID | None = None,
+                      message: str = "", status_code: int = 200) -> Response:
+    actions = labels.actions()
+    return page(request, "assignments/board.html", status_code=status_code,
+                columns=await services.board(db, tenant, actor),
+                status_names=dict(labels.statuses()), refused_id=refused_id, message=message,
+                # On the board, the moves that need no reason; the others are on the page.
+                moves={status: [(name, actions[name]) for name in allowed_actions(status)
+                                if name not in NEEDS_REASON]
+                       for status in services.BOARD_COLUMNS},
+                evaluated_shown=services.BOARD_EVALUATED)
+
+
+@get("/assignments/timeline", name="assignment_timeline", guards=MANAGE)
+async def assignment_timeline(request: Request, tenant: CurrentTenant, db: Db,
+                              actor: CurrentActor) -> Response:
+    """Who is where when: a table of weeks, drawn on the server (no chart library)."""
+    weeks, rows = await services.timeline(db, tenant, actor)
+    return page(request, "assignments/timeline.html", weeks=weeks, rows=rows,
+                today=services.mission_today(tenant), one_week=timedelta(weeks=1))
+
+
+@get("/assignments/board", name="assignment_board", guards=MANAGE)
+async def assignment_board(request: Request, tenant: CurrentTenant, db: Db,
+                           actor: CurrentActor) -> Response:
+    """Staff's board by status: each card moves on with the same rules as its page (htmx
+    swaps the board; without JavaScript the forms post and come back)."""
+    return await _board_page(request, tenant, db, actor)
 
 
 @post("/assignments/{assignment_id:uuid}/plan", name="assignment_plan", guards=MANAGE)
@@ -527,7 +572,8 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
                  "success", _("Checklist saved."))
 
 
-ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
+ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar, assignment_board,
+                     assignment_timeline,
                      assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,
                      assignment_review, assignment_outputs, assignment_report_file,

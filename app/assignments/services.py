@@ -220,6 +220,64 @@ async def overdue_counts(db: AsyncSession, tenant: TenantContext,
     return {assignment_id: count for assignment_id, count in rows}
 
 
+BOARD_COLUMNS = ("planned", "contracted", "in_progress", "completed", "evaluated")
+BOARD_EVALUATED = 12  # the evaluated column shows the latest few; the list has them all
+
+
+async def board(db: AsyncSession, tenant: TenantContext,
+                actor: Actor) -> dict[str, list[AssignmentView]]:
+    """Staff's board: the mission's assignments by status (cancelled ones stay on the list;
+    of the evaluated, the latest by their end)."""
+    if not actor.can(ASSIGNMENTS_MANAGE):
+        raise PermissionDeniedException()
+    columns: dict[str, list[AssignmentView]] = {status: [] for status in BOARD_COLUMNS}
+    for view in await list_assignments(db, tenant, actor):
+        if view.assignment.status in columns:
+            columns[view.assignment.status].append(view)
+    columns["evaluated"] = sorted(
+        columns["evaluated"], key=lambda v: v.assignment.actual_end or date.min,
+        reverse=True)[:BOARD_EVALUATED]
+    await db.commit()
+    return columns
+
+
+TIMELINE_WEEKS = 26
+
+
+@dataclass
+class TimelineRow:
+    view: AssignmentView
+    before: int      # empty weeks before the bar
+    span: int        # weeks the bar covers
+    after: int
+
+
+async def timeline(db: AsyncSession, tenant: TenantContext,
+                   actor: Actor) -> tuple[list[date], list[TimelineRow]]:
+    """Who is where when: the open assignments with planned dates over TIMELINE_WEEKS
+    weeks from four weeks ago, as weeks (each Monday) and one row a bar (by start)."""
+    if not actor.can(ASSIGNMENTS_MANAGE):
+        raise PermissionDeniedException()
+    today = mission_today(tenant)
+    first = today - timedelta(days=today.weekday(), weeks=4)
+    weeks = [first + timedelta(weeks=i) for i in range(TIMELINE_WEEKS)]
+    last = weeks[-1] + timedelta(days=6)
+    rows = []
+    for view in await list_assignments(db, tenant, actor):
+        a = view.assignment
+        if a.status not in OPEN or a.planned_start is None:
+            continue
+        end = a.planned_end or a.planned_start
+        if end < first or a.planned_start > last:
+            continue
+        start_week = max(0, (a.planned_start - first).days // 7)
+        end_week = min(TIMELINE_WEEKS - 1, (end - first).days // 7)
+        rows.append(TimelineRow(view, start_week, end_week - start_week + 1,
+                                TIMELINE_WEEKS - end_week - 1))
+    await db.commit()
+    return weeks, sorted(rows, key=lambda r: (r.before, r.view.profile.number))
+
+
 EXPORT_COLUMNS = ["request_number", "request_title", "slot", "expert_number", "expert",
                   "institution", "sector", "status", "modality", "duty_station",
                   "planned_start", "planned_end", "actual_start", "actual_end", "report",

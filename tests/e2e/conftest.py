@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from app.config import PROJECT_ROOT
+from app.demo import DEMO_PASSWORD
 from tests.test_portal_run import Portal
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -58,3 +59,12 @@ async def page_without_js(browser):
 async def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def sign_in_in_english(page, portal_url: str, mission: str, email: str) -> None:
+    """A demo person signs in to the mission, the pages in English."""
+    await page.goto(f"{portal_url}/{mission}/sign-in")
+    await page.get_by_role("button", name="English").click()
+    await page.fill("#f-email", email)
+    await page.fill("#f-password", DEMO_PASSWORD)
+    await page.locator("main button.primary").click()

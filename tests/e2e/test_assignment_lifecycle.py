@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in_in_english
 
 pytestmark = pytest.mark.e2e
 
@@ -19,11 +18,7 @@ async def move(page, action: str) -> None:
 
 
 async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, portal_url):
-    await page.goto(portal_url + "/sudan/sign-in")
-    await page.get_by_role("button", name="English").click()
-    await page.fill("#f-email", "officer@sudan.demo")
-    await page.fill("#f-password", DEMO_PASSWORD)
-    await page.locator("main button.primary").click()
+    await sign_in_in_english(page, portal_url, "sudan", "officer@sudan.demo")
     await page.goto(portal_url + "/sudan/assignments?status=planned")
     await page.locator("table.data tbody a").first.click()
     await page.wait_for_url("**/assignments/*")
@@ -68,3 +63,21 @@ async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, porta
     await screenshot(page, "assignment-5-evaluated")
     # The one refused start (409) is the only error the browser saw.
     assert [e for e in page.console_errors if "409" not in e] == []
+
+
+async def test_the_board_moves_a_card_without_reloading(page, portal_url):
+    await sign_in_in_english(page, portal_url, "mozambique", "officer@mozambique.demo")
+    await page.goto(portal_url + "/mozambique/assignments/board")
+    planned = page.locator('section[aria-labelledby="col-planned"] li.board-card').first
+    card_id = await planned.get_attribute("id")
+    await page.evaluate("window.__stayed = true")
+    await planned.get_by_role("button", name="Contract signed →").click()
+    contracted = page.locator(f'section[aria-labelledby="col-contracted"] li#{card_id}')
+    await contracted.wait_for()
+    assert await page.evaluate("window.__stayed") is True  # htmx swapped the board only
+    # The gate's refusal shows on the card.
+    await contracted.get_by_role("button", name="Start the assignment →").click()
+    await page.locator(f"li#{card_id} .error").wait_for()
+    assert "checklist is not complete" in await page.locator(f"li#{card_id} .error").inner_text()
+    await screenshot(page, "assignment-board")
+    assert page.console_errors == []

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in_in_english
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_officer_narrows_candidates_as_they_type_and_shortlists(page, portal_url):
-    await page.goto(portal_url + "/mozambique/sign-in")
-    await page.get_by_role("button", name="English").click()
-    await page.fill("#f-email", "officer@mozambique.demo")
-    await page.fill("#f-password", DEMO_PASSWORD)
-    await page.locator("main button.primary").click()
+    await sign_in_in_english(page, portal_url, "mozambique", "officer@mozambique.demo")
     await page.goto(portal_url + "/mozambique/requests?status=open")
     await page.locator("table.data a").first.click()
     await page.get_by_role("link", name="Find candidates and manage the shortlist").click()
