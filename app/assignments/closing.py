@@ -14,17 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.assignments.models import HOST_RATING_CRITERIA, TRAINED_FIELDS, HostRating
 from app.assignments.services import (
     EXPERT,
-    MAX_SECTION,
     STAFF,
     AssignmentRefused,
     AssignmentView,
     get_assignment,
     mission_today,
+    read_scores,
 )
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
-from app.core.errors import FormErrors
 from app.documents.pdf import PdfDocument
 from app.experts.labels import modalities
 from app.i18n import current_locale
@@ -54,19 +53,7 @@ async def rate_host(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if view.assignment.status not in RATEABLE:
         raise AssignmentRefused(_("You rate the host institution once the assignment is "
                                   "completed."))
-    errors: dict[str, str] = {}
-    values: dict[str, int] = {}
-    for name in HOST_RATING_CRITERIA:
-        raw = scores.get(name, "").strip()
-        if raw not in ("1", "2", "3", "4", "5"):
-            errors[name] = _("Choose a score from 1 to 5.")
-        else:
-            values[name] = int(raw)
-    comments = comments.strip()
-    if len(comments) > MAX_SECTION:
-        errors["host_comments"] = _("Use at most %(n)s characters.") % {"n": MAX_SECTION}
-    if errors:
-        raise FormErrors(errors)
+    values, comments = read_scores(HOST_RATING_CRITERIA, scores, comments, "host_comments")
     rating = await rating_of(db, tenant, view)
     if rating is None:
         rating = HostRating(tenant_id=tenant.id, assignment_id=view.assignment.id, **values)

@@ -837,6 +837,26 @@ async def report_attachment(db: AsyncSession, tenant: TenantContext, actor: Acto
         report.attachment_content_type or "application/octet-stream", data
 
 
+def read_scores(criteria: tuple[str, ...], scores: dict[str, str], comments: str,
+                comments_field: str) -> tuple[dict[str, int], str]:
+    """A score from 1 to 5 on each criterion and the comments (evaluations, the expert's
+    rating of the host institution); FormErrors naming each field that is not."""
+    errors: dict[str, str] = {}
+    values: dict[str, int] = {}
+    for name in criteria:
+        raw = scores.get(name, "").strip()
+        if raw not in ("1", "2", "3", "4", "5"):
+            errors[name] = _("Choose a score from 1 to 5.")
+        else:
+            values[name] = int(raw)
+    comments = comments.strip()
+    if len(comments) > MAX_SECTION:
+        errors[comments_field] = _("Use at most %(n)s characters.") % {"n": MAX_SECTION}
+    if errors:
+        raise FormErrors(errors)
+    return values, comments
+
+
 async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Actor,
                             assignment_id: uuid.UUID, scores: dict[str, str], comments: str,
                             link: str, notify: bool = True) -> AssignmentView:
@@ -849,19 +869,7 @@ async def submit_evaluation(db: AsyncSession, tenant: TenantContext, actor: Acto
     if evaluation is not None and evaluation.status == "accepted":
         raise AssignmentRefused(_("The mission has accepted this evaluation: it can no longer "
                                   "change."))
-    errors: dict[str, str] = {}
-    values: dict[str, int] = {}
-    for name in EVALUATION_CRITERIA:
-        raw = scores.get(name, "").strip()
-        if raw not in ("1", "2", "3", "4", "5"):
-            errors[name] = _("Choose a score from 1 to 5.")
-        else:
-            values[name] = int(raw)
-    comments = comments.strip()
-    if len(comments) > MAX_SECTION:
-        errors["comments"] = _("Use at most %(n)s characters.") % {"n": MAX_SECTION}
-    if errors:
-        raise FormErrors(errors)
+    values, comments = read_scores(EVALUATION_CRITERIA, scores, comments, "comments")
     if evaluation is None:
         evaluation = Evaluation(tenant_id=tenant.id, assignment_id=view.assignment.id, **values)
         db.add(evaluation)

@@ -16,9 +16,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.accounts.models import Membership, User
-from app.core.actor import Actor, make_actor
 from app.demo.content import TrainingSeed, mission_trainings
+from app.demo.people import demo_member
 from app.partners.models import FundingProject, PartnerAgency
 from app.trainings import services
 from app.trainings.models import SEX_CATEGORIES, Training
@@ -28,14 +27,6 @@ from tenants.context import TenantContext, tenant_scope
 
 OFFICER, PARTNER = "officer", "partner"
 ONLINE = "online"   # a session's place in the files when it was held online
-
-
-async def _member(db: AsyncSession, tenant: TenantContext, local: str) -> Actor | None:
-    row = (await db.execute(select(User, Membership).join(
-        Membership, Membership.user_id == User.id).where(
-        Membership.tenant_id == tenant.id,
-        User.email == f"{local}@{tenant.slug}.demo"))).first()
-    return make_actor(row[0], row[1], "") if row else None
 
 
 def _form(seed: TrainingSeed, agency_id, parent_id, project_id,
@@ -71,8 +62,8 @@ async def seed_demo_trainings(session_factory: async_sessionmaker[AsyncSession],
     ids: dict[str, object] = {}
     with tenant_scope(tenant):
         async with session_factory() as db:
-            officer = await _member(db, tenant, OFFICER)
-            partner = await _member(db, tenant, PARTNER)
+            officer = await demo_member(db, tenant, OFFICER)
+            partner = await demo_member(db, tenant, PARTNER)
             agencies = {a.code: a.id for a in await db.scalars(select(PartnerAgency).where(
                 PartnerAgency.tenant_id == tenant.id))}
             projects = {p.code: p.id for p in await db.scalars(select(FundingProject).where(
