@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, or_, select, text
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, insert, or_, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -174,9 +174,9 @@ async def export_mission(owner_url: URL, storage: DocumentStorage, slug: str,
                 for table in needed:
                     ids = list(referenced[table.name])
                     counts[table.name] = await _write_rows(
-                        archive, conn, table, select(*table.c).where(table.c.id.in_(ids)))
+                        archive, conn, table, select(*table.c).where(_among(table.c.id, ids)))
                 for table in belonging:
-                    conditions = [fk.parent.in_(list(referenced[fk.column.table.name]))
+                    conditions = [_among(fk.parent, list(referenced[fk.column.table.name]))
                                   for fk in table.foreign_keys
                                   if fk.column.table.name in referenced]
                     counts[table.name] = await _write_rows(
@@ -196,6 +196,12 @@ async def export_mission(owner_url: URL, storage: DocumentStorage, slug: str,
     finally:
         await engine.dispose()
     return counts
+
+
+def _among(column, values: list) -> ColumnElement[bool]:
+    """column = ANY(one array parameter): a mission's 100,000 people are more than the
+    32,767 parameters one statement may have."""
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
 async def _write_rows(archive: zipfile.ZipFile, conn: AsyncConnection, table: Table, query,
