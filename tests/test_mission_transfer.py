@@ -3,6 +3,7 @@ database, `portal import-mission` into a fresh one, the same rows and documents 
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -145,6 +146,17 @@ async def test_an_import_that_fails_midway_leaves_nothing(seeded, database, pg_a
         finally:
             await conn.close()
         assert await documents.keys(f"{missions['mozambique'].id}/") == []
+        # A file from another schema revision is refused before anything is read into it.
+        other_revision = tmp_path / "other-revision.zip"
+        with zipfile.ZipFile(exported) as old, zipfile.ZipFile(other_revision, "w") as new:
+            for item in old.infolist():
+                data = old.read(item)
+                if item.filename == "manifest.json":
+                    manifest = json.loads(data)
+                    data = json.dumps({**manifest, "revision": "0001"}).encode()
+                new.writestr(item, data)
+        with pytest.raises(TransferRefused, match="schema revision 0001"):
+            await import_mission(db.urls.owner, documents, other_revision)
         not_an_export = tmp_path / "cv.pdf"
         not_an_export.write_bytes(b"%PDF-1.4")
         with pytest.raises(TransferRefused, match="not a zip"):
