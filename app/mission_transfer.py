@@ -77,9 +77,11 @@ def _columns(table: Table) -> list[str]:
     return [c.name for c in table.c if c.computed is None]  # computed ones are PostgreSQL's
 
 
-def _global_links(tables: list[Table]) -> tuple[list[Table], list[Table]]:
-    """The global tables a mission's rows point to (users), and the global tables whose
-    rows belong to a row of those (recovery codes)."""
+def _plan() -> tuple[Table, list[Table], list[Table], list[Table]]:
+    """The mission's row; the global tables its rows point to (users); the mission's own
+    tables; the global tables whose rows belong to a row of the first (recovery codes).
+    Each in foreign-key order."""
+    tables = list(Base.metadata.sorted_tables)
     scoped = [t for t in tables if _tenant_scoped(t) and t.name not in SKIPPED]
     needed = [t for t in tables
               if not _tenant_scoped(t) and t.name not in SKIPPED and t.name != "tenants"
@@ -87,15 +89,7 @@ def _global_links(tables: list[Table]) -> tuple[list[Table], list[Table]]:
     belonging = [t for t in tables
                  if not _tenant_scoped(t) and t.name not in SKIPPED and t not in needed
                  and any(fk.column.table in needed for fk in t.foreign_keys)]
-    return needed, belonging
-
-
-def _plan() -> tuple[Table, list[Table], list[Table], list[Table]]:
-    tables = list(Base.metadata.sorted_tables)
-    tenants = Base.metadata.tables["tenants"]
-    needed, belonging = _global_links(tables)
-    scoped = [t for t in tables if _tenant_scoped(t) and t.name not in SKIPPED]
-    return tenants, needed, scoped, belonging
+    return Base.metadata.tables["tenants"], needed, scoped, belonging
 
 
 def _encode(value: Any) -> Any:
