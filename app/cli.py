@@ -1,4 +1,5 @@
-"""The `portal` command: run, worker, migrate, reindex, tenants, seed-demo, skills, match."""
+"""The `portal` command: run, worker, migrate, reindex, tenants, seed-demo, skills, match,
+export-mission and import-mission."""
 
 from __future__ import annotations
 
@@ -307,6 +308,58 @@ def reindex_cmd(slug: str | None) -> None:
 
     total = run_async(go())
     click.echo(f"Search index rebuilt: {total:,} objects.")
+
+
+@main.command("export-mission")
+@click.argument("slug")
+@click.option("--to", "target", required=True,
+              type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The file to write (a zip), e.g. sudan.mission.zip.")
+def export_mission_cmd(slug: str, target: Path) -> None:
+    """Write one mission (its rows, the accounts of its people, its documents) to a file
+    that `portal import-mission` loads into another installation. The file holds password
+    hashes and personal data: it is readable by its owner only; keep it like a backup."""
+    from app.mission_transfer import TransferRefused, export_mission
+    from app.storage import storage_for
+
+    async def go() -> dict[str, int]:
+        urls = await prepare_database()
+        return await export_mission(urls.owner, storage_for(get_settings()), slug, target)
+
+    try:
+        counts = run_async(go())
+    except TransferRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Mission {slug!r} written to {target}: {sum(counts.values()):,} rows in "
+               f"{sum(1 for n in counts.values() if n)} tables.")
+
+
+@main.command("import-mission")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_mission_cmd(source: Path) -> None:
+    """Load a mission written by `portal export-mission` into this installation, all of it
+    or nothing, then build its search index. A mission with the same slug is never
+    overwritten; people who already have an account here keep it."""
+    from app.mission_transfer import TransferRefused, import_mission
+    from app.storage import storage_for
+
+    async def go():
+        urls = await prepare_database()
+        outcome = await import_mission(urls.owner, storage_for(get_settings()), source)
+        engine = create_engine(urls.app)
+        try:
+            indexed = await reindex_missions(create_session_factory(engine), outcome.slug)
+        finally:
+            await engine.dispose()
+        return outcome, indexed
+
+    try:
+        outcome, indexed = run_async(go())
+    except TransferRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Mission {outcome.slug!r} imported: {sum(outcome.rows.values()):,} rows, "
+               f"{outcome.documents:,} documents (people with an account here already: "
+               f"{outcome.people_linked:,}); {indexed:,} search documents built.")
 
 
 @main.command("migrate")

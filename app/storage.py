@@ -22,6 +22,7 @@ class DocumentStorage(Protocol):
     async def put(self, key: str, data: bytes) -> None: ...
     async def get(self, key: str) -> bytes: ...
     async def delete(self, key: str) -> None: ...
+    async def keys(self, prefix: str) -> list[str]: ...
 
 
 class LocalDiskStorage:
@@ -48,6 +49,15 @@ class LocalDiskStorage:
 
     async def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    async def keys(self, prefix: str) -> list[str]:
+        """Every stored key under prefix (a mission's id and '/': all its files)."""
+        folder = self._path(prefix)
+        if not folder.is_dir():
+            return []
+        return sorted(path.relative_to(self.root.resolve()).as_posix()
+                      for path in folder.rglob("*")
+                      if path.is_file() and not path.name.endswith(".part"))
 
 
 def new_key(tenant_id: uuid.UUID, kind: str, extension: str) -> str:
