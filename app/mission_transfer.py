@@ -27,6 +27,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -97,12 +98,14 @@ def _encode(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
+    if isinstance(value, Decimal):  # written as text: a float would round it
+        return str(value)
     raise TypeError(f"cannot write a {type(value).__name__} into a mission export")
 
 
 _DECODERS: dict[type, Callable[[str], Any]] = {
     uuid.UUID: uuid.UUID, datetime: datetime.fromisoformat, date: date.fromisoformat,
-    time: time.fromisoformat}
+    time: time.fromisoformat, Decimal: Decimal}
 
 
 def _decoder(column):

@@ -120,6 +120,21 @@ def a_link_token(purpose: str) -> ObjectFactory:
     return factory
 
 
+async def a_calendar_address(db: AsyncSession, tenant: TenantContext) -> str:
+    """The calendar address of an expert of the mission (its feed is open to anyone who
+    holds it: another mission's address is unknown there)."""
+    from app.assignments.services import new_calendar_address
+    from app.core.actor import make_actor
+    user = await _a_user(db)
+    with tenant_scope(tenant):
+        membership = Membership(tenant_id=tenant.id, user_id=user.id, role="expert",
+                                status="active")
+        db.add(membership)
+        await db.commit()
+        token = await new_calendar_address(db, tenant, make_actor(user, membership, ""))
+    return f"{token}.ics"
+
+
 @dataclass(frozen=True)
 class IsolationCase:
     param: str
@@ -179,6 +194,7 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/invitations/{{token:str}}": IsolationCase("token", an_invitation_token),
     f"{M}/reminders/stop/{{token:str}}": IsolationCase("token", a_reminders_stop_token),
     f"{M}/follow-up/{{token:str}}": IsolationCase("token", a_follow_up_token),
+    f"{M}/assignments/calendar/{{address:str}}": IsolationCase("address", a_calendar_address),
     f"{M}/admin/members/{{membership_id:uuid}}/role": IsolationCase(
         "membership_id", a_membership, "POST", "mission_admin"),
     f"{M}/admin/members/{{membership_id:uuid}}/revoke": IsolationCase(

@@ -6,11 +6,13 @@ they take part."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.accounts.models import Membership
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments import services
 from app.assignments.models import Assignment, ChecklistItem, Evaluation, FinalReport
@@ -24,11 +26,11 @@ from app.experts.privacy import erase_account
 from app.matching import shortlist
 from app.matching.models import ShortlistEntry
 from tenants.context import tenant_scope
-from tests.accounts_helpers import mails_to, make_user, use_session
+from tests.accounts_helpers import as_user, mails_to, make_user, use_session
 from tests.assignment_helpers import an_assignment
 from tests.conftest import csrf_token
 from tests.documents_helpers import app_storage
-from tests.html import field_error, select_text
+from tests.html import field_error, select_all, select_text
 from tests.request_helpers import _profile_of, a_shared_shortlist_entry, make_institution
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -501,3 +503,46 @@ async def test_each_party_s_calendar_feed(client, missions, session_factory, sig
     unfolded = (await client.get("/sudan/assignments/calendar.ics")).text.replace("\r\n ", "")
     assert f"UID:assignment-{own}@" in unfolded and f"UID:assignment-{other}@" not in unfolded
     assert expert.id  # the expert's feed was theirs alone
+
+
+async def test_a_calendar_program_subscribes_to_a_secret_address(client, missions,
+                                                                  session_factory, signed_in_as):
+    """#14: a per-person feed address, fetched without signing in; a new address stops the
+    old one, and leaving the mission stops both; another mission does not know it."""
+    sudan = missions["sudan"]
+    expert = await signed_in_as("expert")
+    own = await _new(session_factory, sudan)
+    other = await _new(session_factory, sudan, of_signed_in_expert=False)
+    await _plan(session_factory, sudan, own, "2027-06-01", "2027-06-30")
+    await _plan(session_factory, sudan, other, "2027-07-01", "2027-07-10")
+    token = await csrf_token(client, "/sudan/assignments")
+    made = await client.post("/sudan/assignments/calendar/address",
+                             data={"_csrf_token": token})
+    assert made.status_code == 200
+    assert select_all(made.text, "input#calendar-address[readonly]")
+    path = re.search(r'value="http://testserver\.local(/sudan/assignments/calendar/[^"]+\.ics)"',
+                     made.text).group(1)
+    use_session(client, None)  # the calendar program has no session
+    feed = await client.get(path)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    unfolded = feed.text.replace("\r\n ", "")
+    assert f"UID:assignment-{own}@" in unfolded and f"UID:assignment-{other}@" not in unfolded
+    assert (await client.get(path.replace("/sudan/", "/mozambique/"))).status_code == 404
+    assert (await client.get(path[:-4] + "x.ics")).status_code == 404
+    assert (await client.get(path[:-4])).status_code == 404  # no .ics
+
+    await as_user(client, sudan, expert)
+    token = await csrf_token(client, "/sudan/assignments")
+    again = await client.post("/sudan/assignments/calendar/address",
+                              data={"_csrf_token": token})
+    new_path = re.search(r'value="http://testserver\.local(/sudan/assignments/calendar/[^"]+)"',
+                         again.text).group(1)
+    use_session(client, None)
+    assert (await client.get(path)).status_code == 404  # replaced
+    assert (await client.get(new_path)).status_code == 200
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(update(Membership).where(Membership.user_id == expert.id)
+                             .values(status="revoked"))
+            await db.commit()
+    assert (await client.get(new_path)).status_code == 404  # no longer in the mission

@@ -177,6 +177,9 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/assignments/board"): STAFF,
     ("GET", f"{M}/assignments/timeline"): STAFF,
     ("GET", f"{M}/assignments/calendar.ics"): ASSIGNMENT_PARTIES,
+    ("POST", f"{M}/assignments/calendar/address"): ASSIGNMENT_PARTIES,
+    # The address is the key: a calendar program fetches it without signing in.
+    ("GET", f"{M}/assignments/calendar/{{address:str}}"): EVERYONE,
     # Another expert's or another institution's assignment is 404 (tests/test_assignments.py).
     ("GET", f"{M}/assignments/{{assignment_id:uuid}}"): ASSIGNMENT_PARTIES,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/move"): STAFF,

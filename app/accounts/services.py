@@ -37,7 +37,9 @@ from tenants.context import TenantContext
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_LIFETIME = {"verify_email": timedelta(hours=48), "reset_password": timedelta(hours=1),
                   # between the password and the second factor (app/accounts/second_factor.py)
-                  "second_factor": timedelta(minutes=10)}
+                  "second_factor": timedelta(minutes=10),
+                  # the secret address of a person's assignment calendar (app.assignments)
+                  "calendar": timedelta(days=365)}
 # Sign-in throttling (issue 18, finding 1): failures are counted per source (IP address)
 # and per account *and* source, never per account alone, so guessing from one place slows
 # down without anyone being able to lock the owner out from another. Past the free

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
@@ -45,6 +46,7 @@ from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.templating import is_htmx, page
 from app.web.uploads import BODY_LIMIT, MultipartForm, upload_too_large
+from tenants.context import TenantContext
 from tenants.services import list_sectors
 
 VIEW, MANAGE = [requires(ASSIGNMENTS_VIEW)], [requires(ASSIGNMENTS_MANAGE)]
@@ -115,16 +117,38 @@ async def assignment_export(request: Request, tenant: CurrentTenant, db: Db,
         "Cache-Control": "no-store"})
 
 
-@get("/assignments/calendar.ics", name="assignment_calendar", guards=VIEW)
-async def assignment_calendar(request: Request, tenant: CurrentTenant, db: Db,
-                              actor: CurrentActor) -> Response:
-    """The actor's assignments as an iCalendar feed (signed in: a calendar program that
-    subscribes needs a per-person feed address, a later step)."""
-    text = await services.calendar_feed(db, tenant, actor, absolute_url(request, ""),
-                                        request.state.locale)
+def _calendar(tenant: TenantContext, text: str) -> Response:
     return Response(text.encode("utf-8"), media_type="text/calendar", headers={
         "Content-Disposition": f'inline; filename="assignments-{tenant.slug}.ics"',
         "Cache-Control": "no-store"})
+
+
+@get("/assignments/calendar.ics", name="assignment_calendar", guards=VIEW)
+async def assignment_calendar(request: Request, tenant: CurrentTenant, db: Db,
+                              actor: CurrentActor) -> Response:
+    """The actor's assignments as an iCalendar file, downloaded while signed in."""
+    return _calendar(tenant, await services.calendar_feed(
+        db, tenant, actor, absolute_url(request, ""), request.state.locale))
+
+
+@post("/assignments/calendar/address", name="assignment_calendar_address", guards=VIEW)
+async def assignment_calendar_address(request: Request, tenant: CurrentTenant, db: Db,
+                                      actor: CurrentActor) -> Response:
+    """A new secret address to subscribe to, shown once (only its hash is kept)."""
+    token = await services.new_calendar_address(db, tenant, actor)
+    return page(request, "assignments/calendar_address.html", address=absolute_url(
+        request, f"/{tenant.slug}/assignments/calendar/{token}.ics"))
+
+
+@get("/assignments/calendar/{address:str}", name="assignment_calendar_feed")
+async def assignment_calendar_feed(request: Request, tenant: CurrentTenant, db: Db,
+                                   address: FromPath[str]) -> Response:
+    """The feed a calendar program fetches without signing in: the address is the key."""
+    token, _dot, extension = address.rpartition(".")
+    if extension != "ics" or not token:
+        raise NotFoundException()
+    return _calendar(tenant, await services.calendar_at_address(
+        db, tenant, token, absolute_url(request, ""), request.state.locale))
 
 
 # --- one assignment -------------------------------------------------------------------------
@@ -572,7 +596,8 @@ async def checklist_change(request: Request, tenant: CurrentTenant, db: Db,
                  "success", _("Checklist saved."))
 
 
-ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar, assignment_board,
+ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
+                     assignment_calendar_address, assignment_calendar_feed, assignment_board,
                      assignment_timeline,
                      assignment_detail, assignment_move, assignment_plan,
                      assignment_tick, assignment_report, assignment_evaluation,

@@ -18,7 +18,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.accounts.services import get_user, members_who_can
+from app.accounts.services import (
+    TokenInvalid,
+    get_user,
+    issue_token,
+    members_who_can,
+    membership_of,
+    use_token,
+)
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments.labels import checklist_labels
 from app.assignments.models import (
@@ -38,7 +45,7 @@ from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
 from app.assignments.terms import from_terms
 from app.audit.models import AuditEvent
 from app.audit.services import object_history, record
-from app.core.actor import Actor
+from app.core.actor import Actor, make_actor
 from app.core.clock import now, today_in
 from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
@@ -324,6 +331,10 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return csv_text(EXPORT_COLUMNS, lines)
 
 
+# The one-time-token purpose of calendar addresses (app.accounts.services.TOKEN_LIFETIME).
+CALENDAR = "calendar"
+
+
 async def calendar_feed(db: AsyncSession, tenant: TenantContext, actor: Actor, base: str,
                         locale: str) -> str:
     """The actor's assignments with planned dates as an iCalendar feed, one all-day event
@@ -346,6 +357,32 @@ async def calendar_feed(db: AsyncSession, tenant: TenantContext, actor: Actor, b
         for v in views if v.assignment.planned_start is not None]
     await db.commit()
     return calendar(f"{_('Assignments')} · {tenant.display_name(locale)}", events, now())
+
+
+async def new_calendar_address(db: AsyncSession, tenant: TenantContext, actor: Actor) -> str:
+    """A secret address for the person's calendar feed, for a calendar program to subscribe
+    to without signing in (a year long); the previous address stops working."""
+    user = await get_user(db, actor.user_id)
+    assert user is not None  # the route needs a signed-in person
+    token = await issue_token(db, tenant, user, CALENDAR)
+    record(db, tenant.id, actor, "assignment.calendar_address_made", "user", user.id)
+    await db.commit()
+    return token
+
+
+async def calendar_at_address(db: AsyncSession, tenant: TenantContext, token: str, base: str,
+                              locale: str) -> str:
+    """The feed of the person whose address this is, as they would see it signed in; 404
+    for an unknown, replaced or expired address, or a person no longer in the mission."""
+    try:
+        user = await use_token(db, tenant, token, CALENDAR, consume=False)
+    except TokenInvalid:
+        raise NotFoundException() from None
+    membership = await membership_of(db, tenant, user.id)
+    actor = make_actor(user, membership, "") if membership is not None else None
+    if actor is None or not actor.can(ASSIGNMENTS_VIEW):
+        raise NotFoundException()
+    return await calendar_feed(db, tenant, actor, base, locale)
 
 
 # --- created by a confirmed selection -------------------------------------------------------
