@@ -91,7 +91,7 @@ class Sweep:
     inputs: int = 0
     forms: set[str] = field(default_factory=set)
     statuses: Counter = field(default_factory=Counter)
-    server_errors: list[tuple[str, str, str, int]] = field(default_factory=list)
+    server_errors: list[tuple[str, str, str, str, int]] = field(default_factory=list)
     partial_writes: list[tuple[str, str, str, dict]] = field(default_factory=list)
 
 
@@ -250,7 +250,7 @@ async def test_every_form_refuses_bad_input_without_a_5xx_or_a_partial_write(
                     sweep.statuses[response.status_code // 100 * 100] += 1
                     if response.status_code >= 500:
                         sweep.server_errors.append((form.method, form.action, name,
-                                                    response.status_code))
+                                                    value[:60], response.status_code))
                     elif form.method == "POST" and 400 <= response.status_code < 500:
                         after = await _row_counts(conn, tables)
                         grown = {t: after[t] - before.get(t, 0) for t in after

@@ -85,9 +85,14 @@ def _website(errors: FieldErrors, raw: str) -> str:
         return ""
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or "." not in (parts.hostname or "") \
-            or len(raw) > 300:
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - read for its check: a port out of range raises
+    except ValueError:  # a bracket that opens no IPv6 address, a port out of range
+        host = ""
+    if not host or parts.scheme not in ("http", "https") or "." not in host \
+            or any(c.isspace() for c in raw) or len(raw) > 300:
         errors["website"] = _("Enter a web address like https://www.example.gov.")
     return raw
 

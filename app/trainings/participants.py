@@ -164,8 +164,9 @@ def _hours(errors: FieldErrors, name: str, raw: str) -> Decimal | None:
         hours = Decimal(raw.replace(",", "."))
     except InvalidOperation:
         hours = Decimal("NaN")
-    if not hours.is_finite() or hours != hours.quantize(Decimal("0.1")) \
-            or not Decimal("0.5") <= hours <= 24:
+    # the range first: quantize() itself fails on a number of a thousand digits
+    if not hours.is_finite() or not Decimal("0.5") <= hours <= 24 \
+            or hours != hours.quantize(Decimal("0.1")):
         errors[name] = _("Enter the hours as a number from 0.5 to 24, like 3 or 2.5.")
         return None
     return hours
