@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import String, exists, func, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -55,8 +56,8 @@ def _conditions(tenant: TenantContext, flt: RegistryFilter) -> list:
     if flt.status in PROFILE_STATUSES:
         conds.append(P.status == flt.status)
     if flt.sector:
-        # ARRAY's any(value); the typing sees a relationship's any(criterion)
-        conds.append(P.sectors.any(flt.sector))  # type: ignore[arg-type]
+        # sectors @> ARRAY[code] (ARRAY.any() is deprecated in SQLAlchemy 2.1)
+        conds.append(type_coerce(P.sectors, PG_ARRAY(String)).contains([flt.sector]))
     if flt.country:
         conds.append(P.residence_country == flt.country)
     if flt.q:
