@@ -14,6 +14,7 @@ from app.accounts.models import Membership
 from app.audit.models import AuditEvent
 from app.core.clock import now
 from app.core.roster_format import EXPERT_COLUMNS
+from app.experts import registry
 from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
@@ -113,6 +114,29 @@ async def test_registry_filters(client, missions, session_factory, officer):
     assert bad.status_code == 400 and "Use a date like" in bad.text
     reversed_ = await client.get("/sudan/experts?available_from=2027-05-01&available_to=2027-01-01")
     assert reversed_.status_code == 400
+
+
+async def test_registry_counts_up_to_its_limit(client, missions, session_factory, officer,
+                                               monkeypatch):
+    """Past COUNT_LIMIT matches the page says "more than" and still pages on; below it the
+    count is exact. The page's experts come in the sort's order either way."""
+    sudan = missions["sudan"]
+    for name, years in (("Count Ayla", 3), ("Count Badr", 12), ("Count Celia", 7)):
+        _, profile = await complete_profile(session_factory, sudan, name=name,
+                                            sector="agriculture", status="verified")
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                (await db.get(ExpertProfile, profile.id)).years_experience = years
+                await db.commit()
+    monkeypatch.setattr(registry, "PAGE_SIZE", 2)
+    exact = await client.get("/sudan/experts?q=count&sort=experience")
+    assert "3 experts" in exact.text and "Page 1 of 2" in exact.text
+    assert [r[1] for r in table_rows(exact.text)] == ["Count Badr", "Count Celia"]
+    monkeypatch.setattr(registry, "COUNT_LIMIT", 2)
+    capped = await client.get("/sudan/experts?q=count&sort=experience")
+    assert "More than 2 experts" in capped.text and "Page 1 of more than 1" in capped.text
+    second = await client.get("/sudan/experts?q=count&sort=experience&page=2")
+    assert [r[1] for r in table_rows(second.text)] == ["Count Ayla"]
 
 
 async def test_csv_export_respects_consent(client, missions, session_factory, officer):

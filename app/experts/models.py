@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,7 +42,15 @@ class ExpertProfile(TenantScoped, Base):
     __table_args__ = (UniqueConstraint("tenant_id", "user_id"),
                       UniqueConstraint("tenant_id", "number"),
                       UniqueConstraint("tenant_id", "external_ref"),
-                      Index("ix_expert_profiles_tenant_id_status", "tenant_id", "status"))
+                      Index("ix_expert_profiles_tenant_id_status", "tenant_id", "status"),
+                      # The registry's sorts (app/experts/registry.py SORTS): the first page
+                      # of a large mission is read in index order instead of sorting it all.
+                      Index("ix_expert_profiles_registry_updated", "tenant_id",
+                            text("updated_at DESC NULLS LAST"), "number"),
+                      Index("ix_expert_profiles_registry_experience", "tenant_id",
+                            text("years_experience DESC NULLS LAST"), "number"),
+                      Index("ix_expert_profiles_registry_name", "tenant_id", "full_name",
+                            "number"))
 
     # NULL once the expert's account is erased; the profile stays as "Expert #number".
     user_id: Mapped[uuid.UUID | None] = mapped_column(

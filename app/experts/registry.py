@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import String, exists, func, select, type_coerce
+from sqlalchemy import String, exists, func, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,10 @@ from app.web.csv_export import csv_text
 from tenants.context import TenantContext
 
 PAGE_SIZE = 25
+# The registry counts matches up to this many: an exact count of a large mission costs a
+# scan of every matching profile on each page (about 100 ms at 100,000 experts), while the
+# page itself is read from an index. Past it the page says "more than" and staff narrow.
+COUNT_LIMIT = 1000
 SORTS = {
     "number": ExpertProfile.number,
     "name": ExpertProfile.full_name,
@@ -80,15 +84,28 @@ def _conditions(tenant: TenantContext, flt: RegistryFilter) -> list:
     return conds
 
 
+@dataclass
+class RegistryPage:
+    profiles: list[ExpertProfile]
+    total: int       # matches counted, at most COUNT_LIMIT
+    more: bool       # more than COUNT_LIMIT match
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
 async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
-                 page: int) -> tuple[list[ExpertProfile], int]:
+                 page: int) -> RegistryPage:
     conds = _conditions(tenant, flt)
-    total = await db.scalar(select(func.count()).select_from(ExpertProfile).where(*conds))
+    matches = select(literal(1)).select_from(ExpertProfile).where(*conds)
+    counted = await db.scalar(select(func.count()).select_from(
+        matches.limit(COUNT_LIMIT + 1).subquery())) or 0
     order = SORTS.get(flt.sort, SORTS["updated"])
     rows = await db.scalars(select(ExpertProfile).where(*conds)
                             .order_by(order, ExpertProfile.number)
                             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return list(rows), total or 0
+    return RegistryPage(list(rows), min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
 
 
 # The export writes the expert import schema (app/core/roster_format.py): exporting the registry

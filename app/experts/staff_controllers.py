@@ -53,18 +53,19 @@ async def expert_registry(request: Request, tenant: CurrentTenant, db: Db) -> Re
         page_number = max(1, min(int(params.get("page", "1")), 100_000))
     except ValueError:
         page_number = 1
-    profiles, total = ([], 0) if flt.errors else await registry.search(db, tenant, flt, page_number)
-    return await _registry_page(request, tenant, db, flt, profiles, total, page_number)
+    found = (registry.RegistryPage([], 0, False) if flt.errors
+             else await registry.search(db, tenant, flt, page_number))
+    return await _registry_page(request, tenant, db, flt, found, page_number)
 
 
-async def _registry_page(request, tenant, db, flt, profiles, total, page_number) -> Response:
+async def _registry_page(request, tenant, db, flt, found: registry.RegistryPage,
+                         page_number: int) -> Response:
     locale = request.state.locale
     sectors = await list_sectors(db, tenant)
     query = urlencode([(k, v) for k, v in request.query_params.items() if k != "page"])
     return page(request, "experts/registry.html", status_code=400 if flt.errors else 200,
-                profiles=profiles, total=total, page_number=page_number,
-                pages=max(1, -(-total // registry.PAGE_SIZE)), flt=flt, errors=flt.errors,
-                query=query, sectors=sectors,
+                found=found, page_number=page_number, flt=flt, errors=flt.errors,
+                query=query, sector_names={s.code: s.display_name(locale) for s in sectors},
                 sector_options=[(s.code, s.display_name(locale)) for s in sectors],
                 country_options=countries(locale), language_options=languages(locale),
                 country_name=lambda code: country_name(code, locale))
@@ -75,7 +76,8 @@ async def expert_export(request: Request, tenant: CurrentTenant, db: Db,
                         actor: CurrentActor) -> Response:
     flt = _filter(request.query_params)
     if flt.errors:
-        return await _registry_page(request, tenant, db, flt, [], 0, 1)
+        return await _registry_page(request, tenant, db, flt,
+                                    registry.RegistryPage([], 0, False), 1)
     text, left_out = await registry.export_csv(db, tenant, actor, flt, request.state.locale)
     return Response(text.encode("utf-8"), media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="experts-{tenant.slug}.csv"',
