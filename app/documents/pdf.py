@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf import FPDF
-
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
@@ -35,6 +33,10 @@ class PdfDocument:
     """An A4 document (landscape for certificates) in one language."""
 
     def __init__(self, title: str, lang: str, landscape: bool = False, author: str = ""):
+        # Imported here: fpdf2 with fontTools and Pillow adds about 45 MB to every web
+        # process, and only the few pages that hand out a PDF need it.
+        from fpdf import FPDF
+
         self.rtl = lang.split("-")[0] in RTL_LANGUAGES
         self.align = "R" if self.rtl else "L"
         pdf = FPDF(orientation="landscape" if landscape else "portrait", format="A4")
