@@ -17,7 +17,13 @@ consents), and measures, as the runtime role (row-level security on):
 
     .venv/bin/python bench/imports.py [--experts 20000] [--backend embedded]
 
-Target (issue 7): 20,000 rows imported and searchable in under a minute on this machine.
+Then, in the same run, the baseline of the same rows: a bare COPY of the file into a table
+of text columns (PostgreSQL's fastest way in, nothing checked) plus a bare Tantivy index of
+the documents step 3 built (bench/index_build.py's `bare_tantivy`); the import's "file to
+searchable" as a ratio of the two.
+
+Targets: 20,000 rows imported and searchable in under a minute on this machine (issue 7);
+100,000 rows in at most 3x the bare COPY plus the bare index (issue 17, `--experts 100000`).
 Prints figures; asserts nothing. Everything it created (database, index) is dropped.
 """
 
@@ -36,10 +42,13 @@ from scratch_database import scratch_database  # sets the import path to the pro
 
 # isort: split
 
+import asyncpg
+from index_build import Timed, bare_tantivy  # noqa: E402  (a script beside this one)
 from sqlalchemy import func, select
 
 from app.core.actor import Actor
 from app.core.roster_format import import_columns
+from app.db.server import asyncpg_dsn
 from app.experts.models import ExpertProfile
 from app.imports.services import Links, check, read_upload, run_import
 from app.search.sync import drain, ensure_indexes
@@ -105,6 +114,8 @@ async def run(experts: int, backend_name: str) -> None:
                                settings.meili_key, f"bench{os.getpid()}_")
         try:
             await ensure_indexes(backend)
+            timed = Timed(backend)  # keeps the expert documents the drain builds
+            timed.install()
             data = roster(experts)
 
             started = time.perf_counter()
@@ -129,6 +140,9 @@ async def run(experts: int, backend_name: str) -> None:
             with tenant_scope(tenant):
                 async with factory() as db:
                     total = await db.scalar(select(func.count()).select_from(ExpertProfile))
+            copy_seconds = await bare_copy(asyncpg_dsn(scratch.urls.app), data)
+            index_seconds = bare_tantivy(scratch.directory / "bare", str(tenant.id),
+                                         timed.documents)
         finally:
             await backend.close()
 
@@ -149,6 +163,29 @@ async def run(experts: int, backend_name: str) -> None:
     print(f"  profiles in the mission: {total:,}; documents indexed: {indexed:,}; "
           f"'hydrology' finds {hits.total:,}")
     print(f"  target: under 60 s — {'met' if total_seconds < 60 else 'NOT met'}")
+    baseline = copy_seconds + index_seconds
+    print(line("baseline: bare COPY of the file", copy_seconds, experts))
+    print(line(f"baseline: bare Tantivy, {len(timed.documents):,} documents", index_seconds,
+               len(timed.documents)))
+    print(f"  ratio file to searchable / (bare COPY + bare index): {total_seconds / baseline:.1f}x"
+          " (target at 100,000 rows: at most 3x)")
+    load = os.getloadavg()
+    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+async def bare_copy(dsn: str, data: bytes) -> float:
+    """The file as it is into a table of text columns: the floor of any import."""
+    header = next(csv.reader(io.StringIO(data.decode("utf-8").split("\n", 1)[0])))
+    conn = await asyncpg.connect(dsn)
+    try:
+        columns = ", ".join(f'"c{i}" text' for i in range(len(header)))
+        await conn.execute(f"CREATE TEMP TABLE bare_roster ({columns})")
+        started = time.perf_counter()
+        await conn.copy_to_table("bare_roster", source=io.BytesIO(data), format="csv",
+                                 header=True)
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
 
 
 def main() -> None:
