@@ -124,6 +124,10 @@ class TrainingSession(TenantScoped, Base):
     hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     place: Mapped[str] = mapped_column(String(200), default="")
     online: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Attendees counted, not listed: everyone of a training that counts its participants,
+    # and those of a listed training who withdrew consent (their ticks are erased). None:
+    # attendance not recorded for the session yet.
+    attended_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class TrainingParticipant(TenantScoped, Base):
@@ -163,3 +167,20 @@ class TrainingAgeCount(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
     age_group: Mapped[str] = mapped_column(String(16))
     participants: Mapped[int] = mapped_column(Integer)
+
+
+class TrainingAttendance(TenantScoped, Base):
+    """A participant listed one by one attended one session of their training."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (
+        Index("ix_training_attendance_tenant_id_training_id", "tenant_id", "training_id"),
+        UniqueConstraint("tenant_id", "session_id", "participant_id"),
+    )
+
+    training_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    participant_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("training_participants.id", ondelete="CASCADE"))
