@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
-from app.trainings.evidence import attendance
+from app.trainings.evidence import attendance, listed_scores
 from app.trainings.models import Training, TrainingAttendance, TrainingParticipant, TrainingSession
 from tenants.context import tenant_scope
 from tests.html import field_error, select_all, select_text
@@ -90,8 +90,7 @@ async def test_ticking_attendance_of_listed_participants(client, missions, sessi
     assert saved.status_code == 303, saved.text[:3000]
     assert len(await ticks_of(session_factory, sudan, training_id)) == 5
     page = (await client.get(url)).text
-    assert rates(page) == ["Attendance rate", "100% (3/3)",
-                                                        "67% (2/3)"]
+    assert rates(page)[:3] == ["Attendance rate", "100% (3/3)", "67% (2/3)"]
     assert "83%" in select_text(page, "#attendance-overall")   # 5 of 6 attendances
 
     # A tick for someone not on the list is refused and nothing changes.
@@ -110,7 +109,7 @@ async def test_ticking_attendance_of_listed_participants(client, missions, sessi
     assert [s.attended_count for s in await sessions_of(session_factory, sudan,
                                                         training_id)] == [1, 1]
     page = (await client.get(url)).text
-    assert rates(page)[1:] == ["100% (3/3)", "67% (2/3)"]
+    assert rates(page)[1:3] == ["100% (3/3)", "67% (2/3)"]
 
     # Removing a participant removes their ticks (cascade).
     removed = await post(client, f"{url}/participants/{people[2].id}/remove", {
@@ -268,3 +267,86 @@ async def test_participant_rows_leave_with_their_ticks(missions, session_factory
             await db.commit()
             assert await db.scalar(select(TrainingAttendance.id).where(
                 TrainingAttendance.training_id == training_id)) is None
+
+
+# --- pre- and post-test scores ---------------------------------------------------------------
+
+async def test_each_listed_participant_s_scores_and_the_average_gain(client, missions,
+                                                                     session_factory, partner):
+    sudan = missions["sudan"]
+    url, training_id = await a_listed_training(client, session_factory, sudan)
+    people = await listed(session_factory, sudan, training_id)
+    a, b, c = (str(p.id) for p in people)
+    for field_name, value, message in (("pre-" + a, "101", "from 0 to 100"),
+                                       ("post-" + b, "abc", "from 0 to 100"),
+                                       ("pre-" + c, "-1", "from 0 to 100"),
+                                       ("post-" + a, "72.55", "from 0 to 100")):
+        refused = await post(client, f"{url}/evidence", {
+            field_name: value, "version": await version_of(session_factory, sudan,
+                                                           training_id)})
+        assert refused.status_code == 422
+        assert message in (field_error(refused.text, field_name) or ""), field_name
+    assert all(p.pre_score is None and p.post_score is None
+               for p in await listed(session_factory, sudan, training_id))
+    # Two took both tests (+30 and +15); the third only the pre-test: not in the gain.
+    saved = await post(client, f"{url}/evidence", {
+        f"pre-{a}": "40", f"post-{a}": "70", f"pre-{b}": "50", f"post-{b}": "65",
+        f"pre-{c}": "60", f"post-{c}": "",
+        "version": await version_of(session_factory, sudan, training_id)})
+    assert saved.status_code == 303, saved.text[:3000]
+    page = (await client.get(url)).text
+    assert select_text(page, "#test-gain") == (
+        "Average gain: +22.5 points (pre-test 45.0, post-test 67.5; 2 tested).")
+    # Reduced to counts: the scores stay as the averages of those tested.
+    back = await post(client, f"{url}/edit", a_form(
+        participant_mode="counts", version=await version_of(session_factory, sudan,
+                                                            training_id), **SESSIONS))
+    assert back.status_code == 303, back.text[:3000]
+    training = await stored(session_factory, sudan, training_id)
+    assert (training.pre_score_avg, training.post_score_avg, training.tested) == (
+        Decimal("45.0"), Decimal("67.5"), 2)
+
+
+async def test_a_counted_training_s_average_scores(client, missions, session_factory, partner):
+    sudan = missions["sudan"]
+    created = await post(client, "/sudan/trainings/new", a_form(female="4", male="6"))
+    url = created.headers["location"]
+    training_id = url.rsplit("/", 1)[1]
+    for sent, field_name in (({"pre_avg": "48", "post_avg": "70", "tested": "11"}, "tested"),
+                             ({"pre_avg": "48"}, "tested"),
+                             ({"tested": "5"}, "pre_avg"),
+                             ({"pre_avg": "x", "tested": "5"}, "pre_avg"),
+                             ({"post_avg": "100.1", "tested": "5"}, "post_avg")):
+        refused = await post(client, f"{url}/evidence", {
+            **sent, "version": await version_of(session_factory, sudan, training_id)})
+        assert refused.status_code == 422
+        assert field_error(refused.text, field_name), (sent, field_name)
+    assert (await stored(session_factory, sudan, training_id)).tested is None
+    saved = await post(client, f"{url}/evidence", {
+        "pre_avg": "48", "post_avg": "70.5", "tested": "8",
+        "version": await version_of(session_factory, sudan, training_id)})
+    assert saved.status_code == 303, saved.text[:3000]
+    page = (await client.get(url)).text
+    assert select_text(page, "#test-gain") == (
+        "Average gain: +22.5 points (pre-test 48.0, post-test 70.5; 8 tested).")
+    # Fewer participants than were tested: the correction is refused.
+    fewer = await post(client, f"{url}/edit", a_form(
+        female="1", male="6", version=await version_of(session_factory, sudan, training_id)))
+    assert fewer.status_code == 422 and "8 participants took the tests" in fewer.text
+
+
+@given(st.lists(st.tuples(st.none() | st.integers(0, 1000), st.none() | st.integers(0, 1000)),
+                max_size=12))
+def test_the_gain_is_the_mean_of_each_gain_of_those_who_took_both(pairs):
+    people = [TrainingParticipant(
+        pre_score=None if pre is None else Decimal(pre) / 10,
+        post_score=None if post is None else Decimal(post) / 10) for pre, post in pairs]
+    both = [(pre / 10, post / 10) for pre, post in pairs if pre is not None
+            and post is not None]
+    found = listed_scores(people)
+    assert found.tested == len(both)
+    if both:
+        assert found.gain == pytest.approx(sum(b - a for a, b in both) / len(both))
+        assert 0 <= found.pre <= 100 and 0 <= found.post <= 100
+    else:
+        assert found.gain is None

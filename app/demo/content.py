@@ -264,6 +264,9 @@ class TrainingSeed:
     # Attendance: listed one by one, each participant's sessions (their indexes); counted,
     # how many attended each session.
     attended: tuple = ()
+    # Tests: listed, each participant's [pre, post]; counted, [pre average, post average,
+    # tested].
+    scores: tuple = ()
 
 
 @cache
@@ -277,8 +280,9 @@ def mission_trainings(slug: str) -> tuple[TrainingSeed, ...]:
                                  **{name: tuple(tuple(r) for r in raw.get(name, ()))
                                     for name in rows},
                                  "path": tuple(raw.get("path", ())),
-                                 "attended": tuple(tuple(r) if isinstance(r, list) else r
-                                                   for r in raw.get("attended", ()))})
+                                 **{name: tuple(tuple(r) if isinstance(r, list) else r
+                                                for r in raw.get(name, ()))
+                                    for name in ("attended", "scores")}})
                  for raw in _read(path).get("training", ()))
 
 

@@ -54,8 +54,8 @@ def _form(seed: TrainingSeed, agency_id, parent_id, project_id,
 
 async def _evidence(db: AsyncSession, tenant: TenantContext, recorder, training_id,
                     seed: TrainingSeed) -> None:
-    """The seed's attendance, through the attendance grid's service."""
-    if not seed.attended:
+    """The seed's attendance and tests, through the attendance grid's service."""
+    if not seed.attended and not seed.scores:
         return
     training = (await services.get_training(db, tenant, recorder, training_id)).training
     sessions = await participants.sessions_of(db, tenant, training)
@@ -63,11 +63,15 @@ async def _evidence(db: AsyncSession, tenant: TenantContext, recorder, training_
     if seed.mode == "individual":
         people = await participants.participants_of(db, tenant, training)
         form.ticked = {(str(person.id), str(sessions[i].id))
-                       for person, days in zip(people, seed.attended, strict=True)
+                       for person, days in zip(people, seed.attended, strict=False)
                        for i in days}
+        form.scores = {str(person.id): (str(pre), str(post))
+                       for person, (pre, post) in zip(people, seed.scores, strict=False)}
     else:
         form.counts = {str(s.id): str(n) for s, n in zip(sessions, seed.attended,
-                                                         strict=True)}
+                                                         strict=False)}
+        if seed.scores:
+            form.pre_avg, form.post_avg, form.tested = (str(v) for v in seed.scores)
     await db.commit()
     await services.record_evidence(db, tenant, recorder, training_id, form, None)
 

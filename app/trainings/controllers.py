@@ -371,7 +371,7 @@ async def training_evidence(request: Request, tenant: CurrentTenant, db: Db,
                                     status_code=exc.status, evidence_errors=exc.errors,
                                     evidence_form=dict(data) if keep else None)
     return flash(request, Redirect(_url(tenant, training_id) + "#evidence", status_code=303),
-                 "success", _("The attendance is saved."))
+                 "success", _("The attendance and tests are saved."))
 
 
 # --- certificates ---------------------------------------------------------------------------

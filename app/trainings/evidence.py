@@ -1,4 +1,4 @@
-"""Learning evidence of a training: attendance per session.
+"""Learning evidence of a training: attendance per session, and pre- and post-test scores.
 
 A training listing its participants one by one ticks who attended which session (a
 TrainingAttendance row each); a training counting its participants records how many
@@ -6,6 +6,10 @@ attended each session. Both kinds keep `attended_count` on the session: the atte
 counted, not listed — everyone of a counted training, and in a listed one the people who
 withdrew consent (their ticks are turned into that number, so nothing ties them to a
 session any more). A session whose `attended_count` is None has no attendance recorded.
+
+Scores run from 0 to 100 (one decimal): each listed participant's pre- and post-test, each
+optional; a counted training records the averages and how many were tested. The gain is
+the post-test average less the pre-test average of those who took both.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +64,54 @@ def attendance(total: int, sessions: list[TrainingSession],
     return Attendance(rows, overall)
 
 
+@dataclass
+class Scores:
+    tested: int                    # took both tests
+    pre: float | None
+    post: float | None
+
+    @property
+    def gain(self) -> float | None:
+        return None if self.pre is None or self.post is None else self.post - self.pre
+
+
+def scores(training: Training, people: list[TrainingParticipant]) -> Scores:
+    """The averages of those who took both tests: the listed participants', or the
+    counted training's own figures."""
+    if training.participant_mode == "individual":
+        return listed_scores(people)
+    if not training.tested or training.pre_score_avg is None \
+            or training.post_score_avg is None:
+        return Scores(0, None, None)
+    return Scores(training.tested, float(training.pre_score_avg),
+                  float(training.post_score_avg))
+
+
+def listed_scores(people: list[TrainingParticipant]) -> Scores:
+    both = [(float(p.pre_score), float(p.post_score)) for p in people
+            if p.pre_score is not None and p.post_score is not None]
+    if not both:
+        return Scores(0, None, None)
+    return Scores(len(both), sum(a for a, _b in both) / len(both),
+                  sum(b for _a, b in both) / len(both))
+
+
+def score(errors: FieldErrors, name: str, raw: str) -> Decimal | None:
+    """A test score from 0 to 100 with at most one decimal (a blank: not taken)."""
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    # the range first: quantize() fails on a number of a thousand digits
+    if not value.is_finite() or not 0 <= value <= 100 \
+            or value != value.quantize(Decimal("0.1")):
+        errors[name] = _("Enter a score from 0 to 100, like 65 or 72.5.")
+        return None
+    return value
+
+
 # --- the form -------------------------------------------------------------------------------
 
 @dataclass
@@ -68,16 +121,28 @@ class EvidenceForm:
 
     ticked: set[tuple[str, str]] = field(default_factory=set)
     counts: dict[str, str] = field(default_factory=dict)
+    # a listed participant's id -> (pre, post); a counted training's averages and tested
+    scores: dict[str, tuple[str, str]] = field(default_factory=dict)
+    pre_avg: str = ""
+    post_avg: str = ""
+    tested: str = ""
 
 
 def read_form(data) -> EvidenceForm:
-    form = EvidenceForm()
+    form = EvidenceForm(pre_avg=(data.get("pre_avg") or "").strip(),
+                        post_avg=(data.get("post_avg") or "").strip(),
+                        tested=(data.get("tested") or "").strip())
     for key in data.keys():
         if key.startswith("att-") and data.get(key) == "1":
             participant, _sep, session = key.removeprefix("att-").partition("~")
             form.ticked.add((participant, session))
         elif key.startswith("attended-"):
             form.counts[key.removeprefix("attended-")] = (data.get(key) or "").strip()
+        elif key.startswith(("pre-", "post-")):
+            which, _sep, participant = key.partition("-")
+            pre, post = form.scores.get(participant, ("", ""))
+            value = (data.get(key) or "").strip()
+            form.scores[participant] = (value, post) if which == "pre" else (pre, value)
     return form
 
 
@@ -85,6 +150,10 @@ def read_form(data) -> EvidenceForm:
 class ValidEvidence:
     ticks: set[tuple[uuid.UUID, uuid.UUID]]      # (participant, session)
     counts: dict[uuid.UUID, int | None]          # session -> attendees counted
+    scores: dict[uuid.UUID, tuple[Decimal | None, Decimal | None]] = field(
+        default_factory=dict)
+    # a counted training's (pre average, post average, tested)
+    averages: tuple[Decimal | None, Decimal | None, int | None] = (None, None, None)
 
 
 def validate(errors: FieldErrors, training: Training, form: EvidenceForm,
@@ -96,13 +165,28 @@ def validate(errors: FieldErrors, training: Training, form: EvidenceForm,
     tickable = {str(p.id): p.id for p in people if p.withdrawn_at is None}
     ticks: set[tuple[uuid.UUID, uuid.UUID]] = set()
     counts: dict[uuid.UUID, int | None] = {}
+    found = ValidEvidence(ticks, counts)
     if training.participant_mode == "individual":
         for person, session in form.ticked:
             if person not in tickable or session not in session_ids:
                 errors["attendance"] = _("Tick only the participants and sessions listed.")
                 break
             ticks.add((tickable[person], session_ids[session]))
+        listed = {str(p.id): p.id for p in people}
+        for person, (pre, post) in form.scores.items():
+            if person not in listed:
+                errors["scores"] = _("Enter scores only for the participants listed.")
+                continue
+            found.scores[listed[person]] = (score(errors, f"pre-{person}", pre),
+                                            score(errors, f"post-{person}", post))
+        if form.pre_avg or form.post_avg or form.tested:
+            errors["scores"] = _("This training lists its participants: enter each "
+                                 "one's scores.")
     else:
+        if form.scores:
+            errors["scores"] = _("This training counts its participants: enter the average "
+                                 "scores and how many were tested.")
+        found.averages = _averages(errors, training, form)
         if form.ticked:
             errors["attendance"] = _("This training counts its participants: enter how "
                                      "many attended each session.")
@@ -112,7 +196,21 @@ def validate(errors: FieldErrors, training: Training, form: EvidenceForm,
                 continue
             n = errors.integer(f"attended-{raw_id}", raw, 0, training.total)
             counts[session_ids[raw_id]] = n
-    return ValidEvidence(ticks, counts)
+    return found
+
+
+def _averages(errors: FieldErrors, training: Training,
+              form: EvidenceForm) -> tuple[Decimal | None, Decimal | None, int | None]:
+    """A counted training's average scores and how many took the tests (up to its
+    participants): averages need someone tested, and someone tested needs an average."""
+    pre = score(errors, "pre_avg", form.pre_avg)
+    post = score(errors, "post_avg", form.post_avg)
+    tested = errors.integer("tested", form.tested, 0, training.total)
+    if "tested" not in errors and (pre is not None or post is not None) and not tested:
+        errors["tested"] = _("Enter how many participants took the tests.")
+    if tested and pre is None and post is None and not {"pre_avg", "post_avg"} & set(errors):
+        errors["pre_avg"] = _("Enter the average scores of those tested.")
+    return pre, post, tested
 
 
 # --- stored ---------------------------------------------------------------------------------
@@ -128,9 +226,11 @@ async def ticks_of(db: AsyncSession, tenant: TenantContext,
 
 
 async def write(db: AsyncSession, tenant: TenantContext, training: Training,
-                sessions: list[TrainingSession], valid: ValidEvidence) -> None:
-    """Replace the training's attendance with the grid's. A listed training's sessions are
-    all recorded once the grid is saved (an unticked one was attended by nobody)."""
+                sessions: list[TrainingSession], people: list[TrainingParticipant],
+                valid: ValidEvidence) -> None:
+    """Replace the training's attendance and scores with the grid's. A listed training's
+    sessions are all recorded once the grid is saved (an unticked one was attended by
+    nobody)."""
     if training.participant_mode == "individual":
         await db.execute(delete(TrainingAttendance).where(
             TrainingAttendance.tenant_id == tenant.id,
@@ -140,10 +240,14 @@ async def write(db: AsyncSession, tenant: TenantContext, training: Training,
                    for person, session in sorted(valid.ticks))
         for s in sessions:
             s.attended_count = s.attended_count or 0
+        for person in people:
+            if person.id in valid.scores:
+                person.pre_score, person.post_score = valid.scores[person.id]
     else:
         for s in sessions:
             if s.id in valid.counts:
                 s.attended_count = valid.counts[s.id]
+        training.pre_score_avg, training.post_score_avg, training.tested = valid.averages
 
 
 async def untie(db: AsyncSession, tenant: TenantContext, training: Training,
@@ -169,3 +273,13 @@ def over_total(training: Training, sessions: list[TrainingSession],
         if (s.attended_count or 0) + ticks[s.id] > training.total:
             return s
     return None
+
+
+def reduce_scores(training: Training, people: list[TrainingParticipant]) -> None:
+    """A list reduced to counts keeps its scores as the averages of those tested."""
+    found = listed_scores(people)
+    training.tested = found.tested or None
+    training.pre_score_avg = (Decimal(f"{found.pre:.1f}") if found.pre is not None
+                              else None)
+    training.post_score_avg = (Decimal(f"{found.post:.1f}") if found.post is not None
+                               else None)

@@ -487,9 +487,16 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
         # attended which session stays as numbers too.
         people = await participants.participants_of(db, tenant, training)
         await evidence.untie(db, tenant, training, [p.id for p in people], sessions)
+        evidence.reduce_scores(training, people)
         await db.execute(delete(TrainingParticipant).where(
             TrainingParticipant.tenant_id == tenant.id,
             TrainingParticipant.training_id == training.id))
+    if training.participant_mode == "individual":
+        training.pre_score_avg = training.post_score_avg = training.tested = None
+    elif (training.tested or 0) > training.total:
+        raise FormErrors({"form": _(
+            "%(n)s participants took the tests, more than the %(total)s counted: correct "
+            "the tests first.") % {"n": training.tested, "total": training.total}})
     crowded = evidence.over_total(training, sessions, await _ticks(db, tenant, training))
     if crowded is not None:
         raise FormErrors({"sessions": _(
@@ -713,15 +720,19 @@ async def _fit_attendance(db: AsyncSession, tenant: TenantContext,
 class Evidence:
     attendance: evidence.Attendance
     ticks: set[tuple[uuid.UUID, uuid.UUID]]
+    scores: evidence.Scores
+    each_score: list[tuple]      # (participant, pre, post) of a listed training
 
 
 async def learning_evidence(db: AsyncSession, tenant: TenantContext,
                             training: Training) -> Evidence:
-    """What the training's page shows of attendance."""
+    """What the training's page shows of attendance and tests."""
     ticks = await evidence.ticks_of(db, tenant, training)
     sessions = await participants.sessions_of(db, tenant, training)
+    people = await participants.participants_of(db, tenant, training)
     return Evidence(evidence.attendance(training.total, sessions,
-                                        Counter(s for _p, s in ticks)), ticks)
+                                        Counter(s for _p, s in ticks)), ticks,
+                    evidence.scores(training, people), _each_score(people))
 
 
 async def record_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -740,21 +751,29 @@ async def record_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if errors:
         raise FormErrors(errors)
     before = await learning_evidence(db, tenant, training)
-    await evidence.write(db, tenant, training, sessions, valid)
+    await evidence.write(db, tenant, training, sessions, people, valid)
     await db.flush()
     after = await learning_evidence(db, tenant, training)
-    if _attended(before) == _attended(after) and before.ticks == after.ticks:
+    if _figures(before) == _figures(after) and before.ticks == after.ticks \
+            and _each_score(people) == before.each_score:
         await db.rollback()
         return
     bump_version(training)
     record(db, tenant.id, actor, "training.evidence_recorded", "training", training.id,
-           before={"attended": _attended(before)}, after={"attended": _attended(after)})
+           before=_figures(before), after=_figures(after))
     await db.commit()
 
 
-def _attended(found: Evidence) -> list[int | None]:
-    """The audit trail keeps the numbers per session, never who."""
-    return [row.attended for row in found.attendance.sessions]
+def _figures(found: Evidence) -> dict:
+    """What the audit trail keeps: the numbers per session and the averages, never who."""
+    s = found.scores
+    return {"attended": [row.attended for row in found.attendance.sessions],
+            "tested": s.tested, "pre": None if s.pre is None else round(s.pre, 1),
+            "post": None if s.post is None else round(s.post, 1)}
+
+
+def _each_score(people: list[TrainingParticipant]) -> list[tuple]:
+    return [(p.id, p.pre_score, p.post_score) for p in people]
 
 
 # --- export ---------------------------------------------------------------------------------
