@@ -320,6 +320,8 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         IsolationCase("training_id", a_listed_participant, "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw":
         IsolationCase("training_id", a_listed_participant, "POST", "staff"),
+    f"{M}/trainings/{{training_id:uuid}}/evidence": IsolationCase("training_id", a_training,
+                                                                  "POST", "staff"),
     f"{M}/admin/partners/{{partner_id:uuid}}": IsolationCase(
         "partner_id", a_partner_agency, "GET", "mission_admin"),
     f"{M}/admin/partners/{{partner_id:uuid}}/status": IsolationCase(

@@ -274,6 +274,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST",
      f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw"):
         PARTNERS_AND_STAFF,
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/evidence"): PARTNERS_AND_STAFF,
     ("GET", "/admin"): HQ,
     ("POST", "/admin/sign-out"): HQ,
     ("POST", "/admin/missions"): HQ,
@@ -454,6 +455,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST",
      f"{M}/trainings/{{training_id:uuid}}/participants/{{participant_id:uuid}}/withdraw"):
         Probe(form={}),
+    ("POST", f"{M}/trainings/{{training_id:uuid}}/evidence"): Probe(form={}),
     ("POST", "/admin/missions"): INVALID,
     ("POST", "/admin/missions/{slug:str}/status"): Probe(form={"status": "active"}),
     ("POST", "/admin/missions/{slug:str}/mission-admins"): INVALID,

@@ -261,6 +261,12 @@ class TrainingSeed:
     participants: tuple[tuple[str, str, str, str, str, bool], ...] = ()
     path: tuple[str, ...] = ()
     reason: str = ""          # the reason of a return
+    # Attendance: listed one by one, each participant's sessions (their indexes); counted,
+    # how many attended each session.
+    attended: tuple = ()
+    # Tests: listed, each participant's [pre, post]; counted, [pre average, post average,
+    # tested].
+    scores: tuple = ()
 
 
 @cache
@@ -273,7 +279,10 @@ def mission_trainings(slug: str) -> tuple[TrainingSeed, ...]:
     return tuple(TrainingSeed(**{**raw, "counts": tuple(raw.get("counts", (0, 0, 0, 0))),
                                  **{name: tuple(tuple(r) for r in raw.get(name, ()))
                                     for name in rows},
-                                 "path": tuple(raw.get("path", ()))})
+                                 "path": tuple(raw.get("path", ())),
+                                 **{name: tuple(tuple(r) if isinstance(r, list) else r
+                                                for r in raw.get(name, ()))
+                                    for name in ("attended", "scores")}})
                  for raw in _read(path).get("training", ()))
 
 

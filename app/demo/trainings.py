@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.demo.content import TrainingSeed, mission_trainings
 from app.demo.people import demo_member
 from app.partners.models import FundingProject, PartnerAgency
-from app.trainings import services
+from app.trainings import evidence, participants, services
 from app.trainings.models import SEX_CATEGORIES, Training
 from app.trainings.participants import ParticipantForm
 from app.trainings.states import REVIEW_ACTIONS
@@ -50,6 +50,30 @@ def _form(seed: TrainingSeed, agency_id, parent_id, project_id,
                            **{sex: str(n) for sex, n in zip(SEX_CATEGORIES, row[1:],
                                                             strict=True)}})
                       for i, row in enumerate(seed.institutions)])
+
+
+async def _evidence(db: AsyncSession, tenant: TenantContext, recorder, training_id,
+                    seed: TrainingSeed) -> None:
+    """The seed's attendance and tests, through the attendance grid's service."""
+    if not seed.attended and not seed.scores:
+        return
+    training = (await services.get_training(db, tenant, recorder, training_id)).training
+    sessions = await participants.sessions_of(db, tenant, training)
+    form = evidence.EvidenceForm()
+    if seed.mode == "individual":
+        people = await participants.participants_of(db, tenant, training)
+        form.ticked = {(str(person.id), str(sessions[i].id))
+                       for person, days in zip(people, seed.attended, strict=False)
+                       for i in days}
+        form.scores = {str(person.id): (str(pre), str(post))
+                       for person, (pre, post) in zip(people, seed.scores, strict=False)}
+    else:
+        form.counts = {str(s.id): str(n) for s, n in zip(sessions, seed.attended,
+                                                         strict=False)}
+        if seed.scores:
+            form.pre_avg, form.post_avg, form.tested = (str(v) for v in seed.scores)
+    await db.commit()
+    await services.record_evidence(db, tenant, recorder, training_id, form, None)
 
 
 async def seed_demo_trainings(session_factory: async_sessionmaker[AsyncSession],
@@ -93,6 +117,7 @@ async def seed_demo_trainings(session_factory: async_sessionmaker[AsyncSession],
                         db, tenant, recorder, training.id, ParticipantForm(
                             name=name, sex=sex, age_group=age, institution=institution,
                             role=role, consent=consent), None)
+                await _evidence(db, tenant, recorder, training.id, seed)
                 for action in seed.path:
                     who = officer if action in REVIEW_ACTIONS else recorder
                     await services.move(db, tenant, who, training.id, action, seed.reason, None)

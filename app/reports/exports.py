@@ -18,7 +18,8 @@ def present(table: Table, key: str, rtl: bool) -> dict:
     cells = table.cells(labels.total())
     description = "; ".join(f"{label}: {', '.join(values)}" for label, values in cells)
     return {"key": key, "table": table, "cells": cells,
-            "chart": bar_chart(table, "chart-" + key.replace(".", "-"), description, rtl)}
+            "chart": bar_chart(table, "chart-" + key.replace(".", "-"), description, rtl,
+                               table.chart_column)}
 
 
 def sheet(table: Table, numbers: bool = False) -> tuple[list[str], list[list]]:

@@ -46,6 +46,7 @@ def table(key: str) -> str:
         "trainings_by_area": _("Participants by thematic area"),
         "trainings_by_agency": _("Participants by partner agency"),
         "cascade_reach": _("Cascade reach of trainings of trainers"),
+        "gain_by_area": _("Average pre/post-test gain by thematic area"),
         "supply_by_sector": _("Open requests and available experts by sector"),
         "supply_by_skill": _("Open requests and available experts by required skill"),
         "mission_totals": _("Every mission's figures"),
@@ -62,6 +63,10 @@ def note(key: str) -> str:
         "evaluation": _("The mean of the host institutions' accepted evaluations, from 1 to 5."),
         "cascade": _("Sessions held below each training of trainers, at any depth, and the "
                      "participants they reached."),
+        "gain": _("Persons who took both the pre-test and the post-test (0 to 100): each "
+                  "participant listed by name once, and a counted activity's averages "
+                  "weighted by how many it tested. The gain is the post-test less the "
+                  "pre-test."),
         "supply": _("Available: verified, consenting to matching, on no current assignment and "
                     "not away today. The gap is how many more experts the open requests want "
                     "than the mission can propose now."),
@@ -257,3 +262,23 @@ def completed_assignments() -> str:
 
 def female_participants() -> str:
     return _("Female participants")
+
+
+def tested() -> str:
+    return _("Persons tested")
+
+
+def average_pre() -> str:
+    return _("Average pre-test score")
+
+
+def average_post() -> str:
+    return _("Average post-test score")
+
+
+def average_gain() -> str:
+    return _("Average gain (points)")
+
+
+def all_areas() -> str:
+    return _("All thematic areas")

@@ -52,7 +52,7 @@ from app.partners.models import FundingProject, PartnerAgency
 from app.partners.services import list_partner_agencies
 from app.reports import labels
 from app.reports.tables import DAYS, MEAN, RATE, Column, Table, protect
-from app.trainings.models import SEX_CATEGORIES, Training
+from app.trainings.models import SEX_CATEGORIES, Training, TrainingParticipant
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
@@ -406,7 +406,55 @@ async def trainings(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                Column(labels.reached_through_cascades())],
               [(title, [sessions, direct, reached]) for title, sessions, direct, reached in reach],
               total_row=True, note=labels.note("cascade")),
+        await gain_by_area(db, tenant, flt, agency_id, other_than),
     ])
+
+
+async def gain_by_area(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
+                       agency_id: uuid.UUID | None,
+                       other_than: uuid.UUID | None = None) -> Table:
+    """Average pre- and post-test scores and their gain by thematic area, over the persons
+    who took both tests: each listed participant once, a counted training's averages
+    weighted by how many it tested; then the whole of the areas."""
+    where = _training_filter(tenant, flt, agency_id, other_than)
+    person = TrainingParticipant
+    listed = await _rows(db, select(
+        Training.thematic_area, func.count(), func.sum(person.pre_score),
+        func.sum(person.post_score))
+        .join(Training, Training.id == person.training_id)
+        .where(*where, person.tenant_id == tenant.id, Training.participant_mode == "individual",
+               person.pre_score.is_not(None), person.post_score.is_not(None))
+        .group_by(Training.thematic_area))
+    counted = await _rows(db, select(
+        Training.thematic_area, func.sum(Training.tested),
+        func.sum(Training.tested * Training.pre_score_avg),
+        func.sum(Training.tested * Training.post_score_avg))
+        .where(*where, Training.participant_mode == "counts", Training.tested > 0,
+               Training.pre_score_avg.is_not(None), Training.post_score_avg.is_not(None))
+        .group_by(Training.thematic_area))
+    sums: dict[str, list[float]] = {}
+    for area, n, pre, post in [*listed, *counted]:
+        found = sums.setdefault(area, [0, 0.0, 0.0])
+        found[0] += int(n)
+        found[1] += float(pre)
+        found[2] += float(post)
+    whole = [sum(v[i] for v in sums.values()) for i in range(3)]
+
+    def row(n: float, pre: float, post: float) -> list[float | int | None]:
+        if not n:
+            return [0, None, None, None]
+        return [int(n), pre / n, post / n, (post - pre) / n]
+
+    names = dict(labels.thematic_areas())
+    rows = [(names.get(code, code), row(*sums[code])) for code, _n in labels.thematic_areas()
+            if code in sums]
+    rows += [(names.get(code, code), row(*sums[code])) for code in sorted(sums)
+             if code not in names]
+    return Table("gain_by_area", labels.table("gain_by_area"), labels.area_head(),
+                 [Column(labels.tested()), Column(labels.average_pre(), MEAN),
+                  Column(labels.average_post(), MEAN), Column(labels.average_gain(), MEAN)],
+                 [*rows, (labels.all_areas(), row(*whole))] if rows else [],
+                 overall_row=bool(rows), note=labels.note("gain"), chart_column=3)
 
 
 async def cascade_reach(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,

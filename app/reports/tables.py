@@ -37,6 +37,8 @@ class Table:
     overall_row: bool = False
     sums: list[tuple[int, list[int]]] = field(default_factory=list)
     note: str = ""
+    # The column the chart draws (by default the last count column).
+    chart_column: int = -1
     # Cells hidden by small-cell protection, as (row, column); row len(rows) is the total row.
     hidden: set[tuple[int, int]] = field(default_factory=set)
 

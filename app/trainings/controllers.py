@@ -21,7 +21,7 @@ from app.documents import PDF, download
 from app.i18n import gettext as _
 from app.partners.funding import list_funding_projects
 from app.partners.services import list_partner_agencies
-from app.trainings import cascades, labels, participants, services
+from app.trainings import cascades, evidence, labels, participants, services
 from app.trainings.models import (
     AGE_GROUPS,
     SEX_CATEGORIES,
@@ -213,9 +213,12 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
                          row_lists: dict | None = None, status_code: int = 200,
                          move_errors: dict | None = None,
                          participant_errors: dict | None = None,
-                         participant_form: dict | None = None) -> Response:
+                         participant_form: dict | None = None,
+                         evidence_errors: dict | None = None,
+                         evidence_form: dict | None = None) -> Response:
     """The training's page; `errors` belong to the edit form, `move_errors` to the next
-    step's form, `participant_errors` to the form adding a participant."""
+    step's form, `participant_errors` to the form adding a participant, `evidence_errors`
+    to the attendance grid (`evidence_form`: what it sent)."""
     view = await services.get_training(db, tenant, actor, training_id)
     training = view.training
     counts = await services.institution_counts(db, tenant, training)
@@ -239,6 +242,8 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
                         if training.participant_mode == "individual" else []),
                 participant_errors=participant_errors or {},
                 participant_form=participant_form or {},
+                learning=await services.learning_evidence(db, tenant, training),
+                evidence_errors=evidence_errors or {}, evidence_form=evidence_form,
                 move_errors=move_errors or {}, editable=editable, actions=actions,
                 can_record=actor.can(TRAININGS_RECORD),
                 reach=await cascades.cascade_tree(db, tenant, view),
@@ -348,6 +353,27 @@ async def training_participant_withdraw(request: Request, tenant: CurrentTenant,
                    "counts."))
 
 
+# --- learning evidence ----------------------------------------------------------------------
+
+@post("/trainings/{training_id:uuid}/evidence", name="training_evidence", guards=RECORD)
+async def training_evidence(request: Request, tenant: CurrentTenant, db: Db,
+                            actor: CurrentActor, training_id: FromPath[uuid.UUID]) -> Response:
+    """The attendance grid: who attended which session, or how many."""
+    data = await text_form(request)
+    try:
+        await services.record_evidence(db, tenant, actor, training_id,
+                                       evidence.read_form(data),
+                                       form_version(data.get("version")))
+    except (FormErrors, TrainingRefused, StaleForm) as exc:
+        await db.rollback()
+        keep = not isinstance(exc, StaleForm)
+        return await _training_page(request, tenant, db, actor, training_id,
+                                    status_code=exc.status, evidence_errors=exc.errors,
+                                    evidence_form=dict(data) if keep else None)
+    return flash(request, Redirect(_url(tenant, training_id) + "#evidence", status_code=303),
+                 "success", _("The attendance and tests are saved."))
+
+
 # --- certificates ---------------------------------------------------------------------------
 
 def _verify_url(request: Request, tenant):
@@ -374,5 +400,5 @@ async def certificate_check(request: Request, tenant: CurrentTenant, db: Db,
 
 TRAINING_ROUTES = [training_list, training_export, training_new, training_create, training_detail,
                    training_edit, training_move, training_participant_add,
-                   training_participant_remove, training_participant_withdraw,
+                   training_participant_remove, training_participant_withdraw, training_evidence,
                    training_certificate, certificate_check]

@@ -62,6 +62,7 @@ def history() -> dict[str, str]:
             "training.participant_removed": _("Participant removed"),
             "training.participants_imported": _("Participants imported"),
             "training.consent_withdrawn": _("A participant withdrew consent"),
+            "training.evidence_recorded": _("Attendance and tests recorded"),
             **{f"training.{action}": label for action, label in actions().items()}}
 
 

@@ -72,6 +72,11 @@ class Training(TenantScoped, Base):
     other: Mapped[int] = mapped_column(Integer, default=0)
     not_recorded: Mapped[int] = mapped_column(Integer, default=0)
     participant_mode: Mapped[str] = mapped_column(String(16), default="counts")
+    # Pre- and post-test of a training counting its participants: the average scores (0 to
+    # 100) of the `tested` participants. A listed training keeps each person's instead.
+    pre_score_avg: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    post_score_avg: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    tested: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="planned")
     # The reason of the last return, for the agency to read.
     status_reason: Mapped[str] = mapped_column(Text, default="")
@@ -124,6 +129,10 @@ class TrainingSession(TenantScoped, Base):
     hours: Mapped[Decimal] = mapped_column(Numeric(4, 1))
     place: Mapped[str] = mapped_column(String(200), default="")
     online: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Attendees counted, not listed: everyone of a training that counts its participants,
+    # and those of a listed training who withdrew consent (their ticks are erased). None:
+    # attendance not recorded for the session yet.
+    attended_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class TrainingParticipant(TenantScoped, Base):
@@ -148,6 +157,9 @@ class TrainingParticipant(TenantScoped, Base):
     contact: Mapped[str] = mapped_column(String(200), default="")
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Pre- and post-test scores, 0 to 100, each optional.
+    pre_score: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    post_score: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     # Finds the certificate's public verification page (a certificate is issued once the
     # training is approved, to a named participant with consent).
     certificate_code: Mapped[str | None] = mapped_column(String(24))
@@ -163,3 +175,20 @@ class TrainingAgeCount(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
     age_group: Mapped[str] = mapped_column(String(16))
     participants: Mapped[int] = mapped_column(Integer)
+
+
+class TrainingAttendance(TenantScoped, Base):
+    """A participant listed one by one attended one session of their training."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (
+        Index("ix_training_attendance_tenant_id_training_id", "tenant_id", "training_id"),
+        UniqueConstraint("tenant_id", "session_id", "participant_id"),
+    )
+
+    training_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("trainings.id", ondelete="CASCADE"))
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    participant_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("training_participants.id", ondelete="CASCADE"))

@@ -228,12 +228,24 @@ async def age_counts_of(db: AsyncSession, tenant: TenantContext,
 
 async def write_sessions(db: AsyncSession, tenant: TenantContext, training: Training,
                          rows: list[SessionRow]) -> None:
-    await db.execute(delete(TrainingSession).where(
-        TrainingSession.tenant_id == tenant.id, TrainingSession.training_id == training.id))
+    """The form's sessions, each kept on the stored session of the same day where there is
+    one (its attendance stays with it); a stored day no longer listed goes with its
+    attendance."""
+    stored = await sessions_of(db, tenant, training)
     for position, row in enumerate(rows):
-        db.add(TrainingSession(tenant_id=tenant.id, training_id=training.id,
-                               position=position, day=row.day, hours=row.hours,
-                               place=row.place, online=row.online))
+        same_day = next((s for s in stored if s.day == row.day), None)
+        if same_day is None:
+            db.add(TrainingSession(tenant_id=tenant.id, training_id=training.id,
+                                   position=position, day=row.day, hours=row.hours,
+                                   place=row.place, online=row.online))
+            continue
+        stored.remove(same_day)
+        same_day.position, same_day.hours = position, row.hours
+        same_day.place, same_day.online = row.place, row.online
+    if stored:
+        await db.execute(delete(TrainingSession).where(
+            TrainingSession.tenant_id == tenant.id,
+            TrainingSession.id.in_([s.id for s in stored])))
 
 
 async def write_breakdowns(db: AsyncSession, tenant: TenantContext, training: Training,

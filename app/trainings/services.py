@@ -10,6 +10,7 @@ version is refused with the current values, never applied over someone else's ch
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +35,7 @@ from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from app.partners.funding import funding_project_choice
 from app.partners.models import FundingProject, PartnerAgency
-from app.trainings import participants
+from app.trainings import evidence, participants
 from app.trainings.labels import status_label
 from app.trainings.models import (
     PARTICIPANT_MODES,
@@ -479,11 +480,30 @@ async def update_training(db: AsyncSession, tenant: TenantContext, actor: Actor,
         return training
     await participants.write_breakdowns(db, tenant, training, valid.institutions, valid.ages)
     await participants.write_sessions(db, tenant, training, valid.sessions)
+    await db.flush()
+    sessions = await participants.sessions_of(db, tenant, training)
     if was_individual and training.participant_mode == "counts":
-        # Data minimisation: the agency keeps the numbers and lets the names go.
+        # Data minimisation: the agency keeps the numbers and lets the names go; who
+        # attended which session stays as numbers too.
+        people = await participants.participants_of(db, tenant, training)
+        await evidence.untie(db, tenant, training, [p.id for p in people], sessions)
+        evidence.reduce_scores(training, people)
         await db.execute(delete(TrainingParticipant).where(
             TrainingParticipant.tenant_id == tenant.id,
             TrainingParticipant.training_id == training.id))
+    if training.participant_mode == "individual":
+        training.pre_score_avg = training.post_score_avg = training.tested = None
+    elif (training.tested or 0) > training.total:
+        raise FormErrors({"form": _(
+            "%(n)s participants took the tests, more than the %(total)s counted: correct "
+            "the tests first.") % {"n": training.tested, "total": training.total}})
+    crowded = evidence.over_total(training, sessions, await _ticks(db, tenant, training))
+    if crowded is not None:
+        raise FormErrors({"sessions": _(
+            "The session of %(day)s records %(n)s attending, more than the %(total)s "
+            "participants counted: correct its attendance first.") % {
+            "day": crowded.day.isoformat(),
+            "n": (crowded.attended_count or 0), "total": training.total}})
     bump_version(training)
     changed = {k for k in after if before.get(k) != after[k]}
     record(db, tenant.id, actor, "training.updated", "training", training.id,
@@ -654,6 +674,7 @@ async def remove_participant(db: AsyncSession, tenant: TenantContext, actor: Act
     person = await _participant(db, tenant, training, participant_id)
     await db.delete(person)
     await participants.count_the_list(db, tenant, training)
+    await _fit_attendance(db, tenant, training)
     bump_version(training)
     record(db, tenant.id, actor, "training.participant_removed", "training", training.id,
            before=_counted(person))
@@ -670,10 +691,89 @@ async def withdraw_consent(db: AsyncSession, tenant: TenantContext, actor: Actor
         await db.rollback()   # nothing identifies them already
         return
     participants.withdraw(person, now())
+    await evidence.untie(db, tenant, view.training, [person.id],
+                         await participants.sessions_of(db, tenant, view.training))
     bump_version(view.training)
     record(db, tenant.id, actor, "training.consent_withdrawn", "training", view.training.id,
            after=_counted(person))
     await db.commit()
+
+
+# --- learning evidence ----------------------------------------------------------------------
+
+async def _ticks(db: AsyncSession, tenant: TenantContext, training: Training) -> Counter:
+    return Counter(s for _p, s in await evidence.ticks_of(db, tenant, training))
+
+
+async def _fit_attendance(db: AsyncSession, tenant: TenantContext,
+                          training: Training) -> None:
+    """After a removal, no session counts more attendees than there are participants (a
+    removed person who had withdrawn consent is among the counted, not which ones)."""
+    await db.flush()
+    ticks = await _ticks(db, tenant, training)
+    for s in await participants.sessions_of(db, tenant, training):
+        if s.attended_count is not None:
+            s.attended_count = max(0, min(s.attended_count, training.total - ticks[s.id]))
+
+
+@dataclass
+class Evidence:
+    attendance: evidence.Attendance
+    ticks: set[tuple[uuid.UUID, uuid.UUID]]
+    scores: evidence.Scores
+    each_score: list[tuple]      # (participant, pre, post) of a listed training
+
+
+async def learning_evidence(db: AsyncSession, tenant: TenantContext,
+                            training: Training) -> Evidence:
+    """What the training's page shows of attendance and tests."""
+    ticks = await evidence.ticks_of(db, tenant, training)
+    sessions = await participants.sessions_of(db, tenant, training)
+    people = await participants.participants_of(db, tenant, training)
+    return Evidence(evidence.attendance(training.total, sessions,
+                                        Counter(s for _p, s in ticks)), ticks,
+                    evidence.scores(training, people), _each_score(people))
+
+
+async def record_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          training_id: uuid.UUID, form: evidence.EvidenceForm,
+                          version: int | None) -> None:
+    """The attendance grid, while the training may change (locked once approved)."""
+    training = (await get_training(db, tenant, actor, training_id, lock=True)).training
+    _check_version(training, version)
+    if training.status not in EDITABLE:
+        raise TrainingRefused(_("This training can no longer be changed: it is %(status)s.")
+                              % {"status": status_label(training.status)})
+    sessions = await participants.sessions_of(db, tenant, training)
+    people = await participants.participants_of(db, tenant, training)
+    errors = FieldErrors()
+    valid = evidence.validate(errors, training, form, sessions, people)
+    if errors:
+        raise FormErrors(errors)
+    before = await learning_evidence(db, tenant, training)
+    await evidence.write(db, tenant, training, sessions, people, valid)
+    await db.flush()
+    after = await learning_evidence(db, tenant, training)
+    if _figures(before) == _figures(after) and before.ticks == after.ticks \
+            and _each_score(people) == before.each_score:
+        await db.rollback()
+        return
+    bump_version(training)
+    record(db, tenant.id, actor, "training.evidence_recorded", "training", training.id,
+           before=_figures(before), after=_figures(after))
+    await db.commit()
+
+
+def _figures(found: Evidence) -> dict:
+    """What the audit trail keeps: the numbers per session and the averages, never who."""
+    s = found.scores
+    return {"attended": [row.attended for row in found.attendance.sessions],
+            "tested": s.tested, "pre": None if s.pre is None else round(s.pre, 1),
+            "post": None if s.post is None else round(s.post, 1)}
+
+
+def _each_score(people: list[TrainingParticipant]) -> list[tuple]:
+    return [(p.id, p.pre_score, p.post_score) for p in people]
 
 
 # --- export ---------------------------------------------------------------------------------
