@@ -51,13 +51,12 @@ from app.partners.funding import get_funding_project, list_funding_projects
 from app.partners.models import FundingProject, PartnerAgency
 from app.partners.services import list_partner_agencies
 from app.reports import labels
+from app.reports.people_trained import ACTIVITIES, ASSIGNMENTS, NOT_HELD, people_trained
 from app.reports.tables import DAYS, MEAN, RATE, Column, Table, protect
 from app.trainings.models import SEX_CATEGORIES, Training
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
-# Activities count once they were held (a planned one has no participants yet).
-NOT_HELD = "planned"
 # Requests that are still looking for experts.
 OPEN = ("open", "shortlisting")
 # An assignment that holds its expert now (as in app/assignments/availability.py).
@@ -267,6 +266,13 @@ async def demand(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
 
 # --- assignments ----------------------------------------------------------------------------
 
+def assignment_ended(tenant: TenantContext) -> ColumnElement:
+    """The day an assignment's work ended (its planned end while none is recorded): completed
+    work and its outputs count in the period it ended."""
+    return func.coalesce(Assignment.actual_end, Assignment.planned_end,
+                         mission_day(tenant, Assignment.updated_at))
+
+
 async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                       locale: str) -> Section:
     where = [Assignment.tenant_id == tenant.id, AssignmentRequest.tenant_id == tenant.id,
@@ -290,9 +296,7 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
         .where(*where).group_by(func.rollup(sector))
         .order_by(func.grouping(sector), func.count().desc(), sector))
     names = await sector_labels(db, tenant, locale)
-    # Completed work counts in the quarter it ended (its planned end while none is recorded).
-    ended = func.coalesce(Assignment.actual_end, Assignment.planned_end,
-                          mission_day(tenant, Assignment.updated_at))
+    ended = assignment_ended(tenant)
     quarter = func.to_char(ended, 'YYYY-"Q"Q')
     done_where = [Assignment.tenant_id == tenant.id, AssignmentRequest.tenant_id == tenant.id,
                   Assignment.status.in_(DONE), *in_period(flt, ended)]
@@ -318,6 +322,31 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
               labels.quarter_head(), [Column(labels.completed())],
               [(q, [n]) for q, n in by_quarter], total_row=True),
     ])
+
+
+# --- people trained, counted once (the rule: app/reports/people_trained.py) -----------------
+
+async def outputs(db: AsyncSession, tenant: TenantContext, flt: ReportFilter) -> Section:
+    """People trained by the activities and the assignments in the filters, each person
+    once. Each record applies the filters it carries; a filter it does not carry leaves it
+    out (assignments have no partner agency nor thematic area, activities no sector)."""
+    activities = None if flt.sector else _training_filter(tenant, flt, flt.agency_id)
+    assignments = None
+    if not (flt.agency_id or flt.thematic_area):
+        assignments = in_period(flt, assignment_ended(tenant))
+        if flt.sector:
+            assignments.append(AssignmentRequest.sector == flt.sector)
+        if flt.project_id:
+            assignments.append(Assignment.funding_project_id == flt.project_id)
+    counted = await people_trained(db, tenant, activities, assignments)
+    names = labels.trained_records()
+    rows: list[tuple[str, list[float | int | None]]] = [
+        (names[record], [*counted[record], sum(counted[record])])
+        for record in (ACTIVITIES, ASSIGNMENTS) if record in counted]
+    return Section("outputs", labels.section("outputs"), [
+        Table("people_trained", labels.table("people_trained"), labels.record_head(),
+              [*(Column(name) for _c, name in labels.sexes()), Column(labels.people_trained())],
+              rows, total_row=True, sums=[(4, [0, 1, 2, 3])], note=labels.note("counted_once"))])
 
 
 # --- trainings ------------------------------------------------------------------------------
@@ -558,8 +587,15 @@ async def mission_dashboard(db: AsyncSession, tenant: TenantContext, actor: Acto
     scope = scope_for(actor)
     if not scope.staff:
         raise PermissionDeniedException()
+    return await dashboard_sections(db, tenant, flt, locale)
+
+
+async def dashboard_sections(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
+                             locale: str) -> list[Section]:
+    """The mission dashboard's figures (its page and the API's), as staff see them."""
     return [await registry(db, tenant, flt, locale), await demand(db, tenant, flt, locale),
-            await assignments(db, tenant, flt, locale), await trainings(db, tenant, flt)]
+            await assignments(db, tenant, flt, locale), await trainings(db, tenant, flt),
+            await outputs(db, tenant, flt)]
 
 
 async def supply_page(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -603,7 +639,7 @@ async def project_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
         return None, []
     project = await get_funding_project(db, tenant, flt.project_id)
     return project, [await assignments(db, tenant, flt, locale),
-                     await trainings(db, tenant, flt)]
+                     await trainings(db, tenant, flt), await outputs(db, tenant, flt)]
 
 
 def all_tables(sections: list[Section]) -> list[tuple[str, Table]]:
