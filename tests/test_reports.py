@@ -414,6 +414,10 @@ def test_protection_hides_small_counts_and_what_gives_them_away():
                           [("a", [0, 2.0]), ("b", [2, 4.5])], total_row=True))
     assert table.cells("Total") == [("a", ["0", "2.0"]), ("b", ["<5", "4.5"]),
                                     ("Total", ["<5", "–"])]
+    # An overall row from SQL (All sectors) gives a hidden cell away like a total row.
+    table = protect(Table("t", "T", "H", [Column("n")], [("a", [3]), ("b", [7]), ("all", [10])],
+                          overall_row=True))
+    assert table.cells("Total") == [("a", ["<5"]), ("b", ["<5"]), ("all", ["10"])]
     # Nothing small: nothing hidden.
     table = protect(Table("t", "T", "H", [Column("n", COUNT)], [("a", [5]), ("b", [0])],
                           total_row=True))

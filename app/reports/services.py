@@ -3,7 +3,8 @@ security applies as everywhere), never from a loop over rows in Python.
 
 Who sees what is decided in one place, `scope_for`: staff and mission admins see the
 whole mission as it is; a partner user sees their own agency's training figures as they are
-and the mission-wide ones with small-cell protection (tables.protect)."""
+and the other agencies' with small-cell protection (tables.protect); a donor viewer sees the
+project report of their own funding projects only, with small-cell protection."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.donors import donor_projects
 from app.assignment_requests.models import REQUEST_STATUSES, AssignmentRequest, RequestSkill
 from app.assignments.models import (
     ASSIGNMENT_STATUSES,
@@ -37,7 +39,7 @@ from app.assignments.models import (
     Evaluation,
 )
 from app.core.actor import Actor
-from app.core.roles import REPORTS_PARTNER, REPORTS_VIEW
+from app.core.roles import REPORTS_PARTNER, REPORTS_PROJECT, REPORTS_VIEW
 from app.experts.models import (
     PROFILE_STATUSES,
     ExpertAvailability,
@@ -47,6 +49,7 @@ from app.experts.models import (
     ExpertSkill,
     Skill,
 )
+from app.i18n import gettext as _
 from app.partners.funding import get_funding_project, list_funding_projects
 from app.partners.models import FundingProject, PartnerAgency
 from app.partners.services import list_partner_agencies
@@ -86,10 +89,12 @@ class ReportFilter:
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose figures: the whole mission (staff) or one agency's (a partner user)."""
+    """Whose figures: the whole mission (staff), one agency's (a partner user) or a donor
+    viewer's funding projects."""
 
     staff: bool
     agency_id: uuid.UUID | None = None
+    donor: bool = False
 
 
 def scope_for(actor: Actor) -> Scope:
@@ -97,7 +102,29 @@ def scope_for(actor: Actor) -> Scope:
         return Scope(staff=True)
     if actor.can(REPORTS_PARTNER) and actor.partner_agency_id is not None:
         return Scope(staff=False, agency_id=actor.partner_agency_id)
+    if actor.can(REPORTS_PROJECT):
+        return Scope(staff=False, donor=True)
     raise PermissionDeniedException()
+
+
+async def visible_projects(db: AsyncSession, tenant: TenantContext,
+                           actor: Actor | None) -> list[FundingProject]:
+    """The funding projects the reader may choose: a donor viewer their own, anyone else
+    who reads reports every project of the mission (closed ones too: their outputs stay to
+    be reported). Without an actor (an API token), every project."""
+    if actor is not None and scope_for(actor).donor:
+        return await donor_projects(db, tenant, actor.membership_id)
+    return await list_funding_projects(db, tenant)
+
+
+def check_project(flt: ReportFilter, options: dict, actor: Actor) -> None:
+    """The project the filters name must be one the reader may choose: staff, one of the
+    mission's (else refused at the field); a donor viewer, one of theirs (else not found,
+    as if it did not exist: another project is none of theirs to know of)."""
+    if flt.project_id and str(flt.project_id) not in dict(options["projects"]):
+        if scope_for(actor).donor:
+            raise NotFoundException()
+        flt.errors["project"] = _("Choose one of the options listed.")
 
 
 @dataclass
@@ -564,8 +591,10 @@ async def supply(db: AsyncSession, tenant: TenantContext, flt: ReportFilter, loc
 # --- the filters ---------------------------------------------------------------------------
 
 async def filter_options(db: AsyncSession, tenant: TenantContext, locale: str,
-                         filters: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
-    """The choices of a report's filter form: the mission's sectors and partner agencies."""
+                         filters: tuple[str, ...], actor: Actor | None = None
+                         ) -> dict[str, list[tuple[str, str]]]:
+    """The choices of a report's filter form: the mission's sectors and partner agencies,
+    the funding projects the reader may see."""
     options: dict[str, list[tuple[str, str]]] = {
         "sectors": [], "agencies": [], "projects": [], "areas": labels.thematic_areas()}
     if "sector" in filters:
@@ -574,9 +603,9 @@ async def filter_options(db: AsyncSession, tenant: TenantContext, locale: str,
     if "agency" in filters:
         options["agencies"] = [(str(a.id), a.name)
                                for a in await list_partner_agencies(db, tenant)]
-    if "project" in filters:  # closed projects too: their outputs stay to be reported
+    if "project" in filters:
         options["projects"] = [(str(p.id), f"{p.name} ({p.donor})")
-                               for p in await list_funding_projects(db, tenant)]
+                               for p in await visible_projects(db, tenant, actor)]
     return options
 
 
@@ -632,14 +661,26 @@ async def project_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
                          flt: ReportFilter, locale: str
                          ) -> tuple[FundingProject | None, list[Section]]:
     """What one funding project paid for in the period: its assignments and its activities
-    (nothing until a project is chosen)."""
-    if not scope_for(actor).staff:
+    (nothing until a project is chosen). A donor viewer reads only their own projects' (any
+    other is not found), with small cells hidden."""
+    scope = scope_for(actor)
+    if not actor.can(REPORTS_PROJECT):
         raise PermissionDeniedException()
     if flt.project_id is None:
         return None, []
-    project = await get_funding_project(db, tenant, flt.project_id)
-    return project, [await assignments(db, tenant, flt, locale),
-                     await trainings(db, tenant, flt), await outputs(db, tenant, flt)]
+    if scope.donor:
+        project = next((p for p in await visible_projects(db, tenant, actor)
+                        if p.id == flt.project_id), None)
+        if project is None:
+            raise NotFoundException()
+    else:
+        project = await get_funding_project(db, tenant, flt.project_id)
+    sections = [await assignments(db, tenant, flt, locale), await trainings(db, tenant, flt),
+                await outputs(db, tenant, flt)]
+    if not scope.staff:
+        for section in sections:
+            section.tables = [protect(table) for table in section.tables]
+    return project, sections
 
 
 def all_tables(sections: list[Section]) -> list[tuple[str, Table]]:
