@@ -208,6 +208,7 @@ async def run(experts: int, n_requests: int, n_activities: int, rounds: int, see
             "demand": lambda db: services.demand(db, tenant, flt, "en"),
             "assignments": lambda db: services.assignments(db, tenant, flt, "en"),
             "trainings": lambda db: services.trainings(db, tenant, flt),
+            "people trained, counted once": lambda db: services.outputs(db, tenant, flt),
             "mission dashboard (page)": lambda db: services.mission_dashboard(
                 db, tenant, staff, flt, "en"),
             "mission dashboard, last 12 months": lambda db: services.mission_dashboard(

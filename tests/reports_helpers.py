@@ -1,5 +1,6 @@
 """A small, fixed data set for the reports (tests/test_reports.py computes every figure of it
-by hand): eight experts, six requests, three assignments, five trainings of two agencies."""
+by hand): eight experts, six requests, three assignments (two with outputs), five trainings of
+two agencies (two of them linked to the assignment that delivered them)."""
 
 from __future__ import annotations
 
@@ -120,11 +121,16 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
                         # desired only: not a requirement the supply page counts
                         RequestSkill(tenant_id=tid, request_id=r4.id, skill_id=s2.id,
                                      required=False)])
+            # People trained: 1's outputs are the same people as T1's, the activity linked to
+            # it (counted once, there); 2's are its own (its linked activity is only planned).
             a1 = Assignment(tenant_id=tid, request_id=r1.id, profile_id=profiles[901].id,
                             slot=1, status="completed", created_at=at("2026-01-20T00:00:00"),
-                            actual_end=date(2026, 4, 10), funding_project_id=project.id)
+                            actual_end=date(2026, 4, 10), funding_project_id=project.id,
+                            trained_female=5, trained_male=7)
             a2 = Assignment(tenant_id=tid, request_id=r4.id, profile_id=profiles[902].id,
-                            slot=1, status="in_progress", created_at=at("2026-03-09T00:00:00"))
+                            slot=1, status="in_progress", created_at=at("2026-03-09T00:00:00"),
+                            planned_end=date(2026, 6, 30), trained_female=2, trained_male=1,
+                            trained_not_recorded=4)
             a3 = Assignment(tenant_id=tid, request_id=r6.id, profile_id=profiles[902].id,
                             slot=1, status="cancelled", created_at=at("2026-01-25T00:00:00"))
             db.add_all([a1, a2, a3])
@@ -134,9 +140,10 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
                               would_host_again=4))
 
             def training(agency, kind, area, target, start, status, parent=None, funded=False,
-                         **counts):
+                         delivered_by=None, **counts):
                 row = Training(tenant_id=tid, partner_agency_id=agency, kind=kind,
                                funding_project_id=project.id if funded else None,
+                               assignment_id=delivered_by.id if delivered_by else None,
                                thematic_area=area, target_group=target,
                                title=f"{kind} {start}", start_date=date.fromisoformat(start),
                                end_date=date.fromisoformat(start), status=status,
@@ -144,7 +151,7 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
                 db.add(row)
                 return row
             t1 = training(agency_x, "training_of_trainers", "counter_trafficking", "Prosecutors",
-                          "2026-01-12", "held", funded=True, female=3, male=7)
+                          "2026-01-12", "held", funded=True, delivered_by=a1, female=3, male=7)
             await db.flush()
             t2 = training(agency_x, "cascade", "counter_trafficking", "Police officers",
                           "2026-02-10", "approved", t1.id, funded=True, female=6, male=2,
@@ -155,6 +162,6 @@ async def fill_report_data(session_factory, tenant: TenantContext) -> ReportData
             training(agency_y, "awareness", "protection", "", "2026-04-20", "approved",
                      female=12, male=8, not_recorded=3)
             training(agency_y, "training", "border_management", "Police officers",
-                     "2026-05-02", "planned", female=5)
+                     "2026-05-02", "planned", delivered_by=a2, female=5)
             await db.commit()
     return ReportData(agency_x, agency_y, project.id)

@@ -24,7 +24,8 @@ from tests.html import select_all
 from tests.isolation import ISOLATION_CASES, a_partner_agency, fill, request
 from tests.request_helpers import make_institution
 
-ROLES = ("expert", "institution_focal_point", "partner_user", "staff", "mission_admin")
+ROLES = ("expert", "institution_focal_point", "partner_user", "donor_viewer", "staff",
+         "mission_admin")
 EVERYONE = "everyone"
 SIGNED_IN_MEMBERS = frozenset({*ROLES, "platform_admin"})
 ADMINS = frozenset({"mission_admin", "platform_admin"})
@@ -32,6 +33,9 @@ HQ = frozenset({"platform_admin"})
 EXPERTS = frozenset({"expert"})
 STAFF = frozenset({"staff", "mission_admin", "platform_admin"})
 FOCAL_POINTS_AND_STAFF = STAFF | {"institution_focal_point"}
+# A funding project's report: staff, and a donor viewer for their own projects (another
+# project is 404 to them, tests/test_donor_viewers.py).
+PROJECT_READERS = STAFF | {"donor_viewer"}
 # Trainings: a partner user (their agency's, tests/test_trainings.py) and staff.
 PARTNERS_AND_STAFF = STAFF | {"partner_user"}
 # An assignment's parties: its expert, its institution's focal points, and staff.
@@ -253,9 +257,9 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/reports/supply"): STAFF,
     ("GET", f"{M}/reports/supply/export.csv"): STAFF,
     ("GET", f"{M}/reports/supply/export.xlsx"): STAFF,
-    ("GET", f"{M}/reports/project"): STAFF,
-    ("GET", f"{M}/reports/project/export.csv"): STAFF,
-    ("GET", f"{M}/reports/project/export.xlsx"): STAFF,
+    ("GET", f"{M}/reports/project"): PROJECT_READERS,
+    ("GET", f"{M}/reports/project/export.csv"): PROJECT_READERS,
+    ("GET", f"{M}/reports/project/export.xlsx"): PROJECT_READERS,
     ("GET", f"{M}/reports/partner"): frozenset({"partner_user"}),
     ("GET", f"{M}/reports/partner/export.csv"): frozenset({"partner_user"}),
     ("GET", f"{M}/reports/partner/export.xlsx"): frozenset({"partner_user"}),

@@ -366,4 +366,7 @@ async def test_the_other_missions_canaries_are_not_found_here(
         asked.append((method, path, response.status_code))
     use_session(client, None)
     assert all(status == 404 for *_route, status in asked), asked
-    assert asked or role == "partner_user"  # partner users have no page of one object here
+    # Partner users and donor viewers have no page of one object here (a donor's project
+    # report names its project in the query: another mission's is 404 to them,
+    # tests/test_donor_viewers.py).
+    assert asked or role in ("partner_user", "donor_viewer")

@@ -113,6 +113,43 @@ async def test_training_figures_for_staff_are_not_suppressed(client, data, offic
     assert "&lt;5" not in body
 
 
+# --- people trained, counted once --------------------------------------------------------------
+
+async def test_people_trained_count_a_linked_activity_once(client, data, officer):
+    body = await dashboard(client)
+    # Activities held: T1 3 + 7, T2 6 + 2 + 1, T3 2 + 2, T4 12 + 8 + 3 not recorded. Assignment
+    # 1's outputs (5 + 7) are T1's participants, linked to it: not counted again. Assignment
+    # 2's (2 + 1 + 4 not recorded) count: its only linked activity is still planned.
+    assert figures(body, "outputs.people_trained") == [
+        ["Activities of partner agencies", "23", "19", "1", "3", "46"],
+        ["Assignments without a linked activity", "2", "1", "0", "4", "7"],
+        ["Total", "25", "20", "1", "7", "53"]]
+    # The project paid for assignment 1, T1 and T2: 19 people, not 19 + 12.
+    body = await dashboard(client, f"/sudan/reports/project?project={data.project_id}")
+    assert figures(body, "outputs.people_trained") == [
+        ["Activities of partner agencies", "9", "9", "1", "0", "19"],
+        ["Assignments without a linked activity", "0", "0", "0", "0", "0"],
+        ["Total", "9", "9", "1", "0", "19"]]
+    # T1 is before the period: assignment 1 (ended in April) still does not count its people,
+    # who are counted once, in January, with T1.
+    body = await dashboard(client, f"/sudan/reports/project?project={data.project_id}"
+                                   "&from=2026-02-01")
+    assert figures(body, "outputs.people_trained") == [
+        ["Activities of partner agencies", "6", "2", "1", "0", "9"],
+        ["Assignments without a linked activity", "0", "0", "0", "0", "0"],
+        ["Total", "6", "2", "1", "0", "9"]]
+    # A filter one record does not carry leaves it out: activities have no sector,
+    # assignments no partner agency.
+    body = await dashboard(client, "/sudan/reports?sector=education")
+    assert figures(body, "outputs.people_trained") == [
+        ["Assignments without a linked activity", "2", "1", "0", "4", "7"],
+        ["Total", "2", "1", "0", "4", "7"]]
+    body = await dashboard(client, f"/sudan/reports?agency={data.agency_x}")
+    assert figures(body, "outputs.people_trained") == [
+        ["Activities of partner agencies", "9", "9", "1", "0", "19"],
+        ["Total", "9", "9", "1", "0", "19"]]
+
+
 async def test_filters_are_in_the_url(client, data, officer):
     body = await dashboard(client, "/sudan/reports?from=2026-02-01&to=2026-03-31")
     assert figures(body, "registry.experts_by_status")[-1] == ["Total", "6"]
@@ -298,11 +335,12 @@ async def test_hq_reads_every_mission_through_one_audited_path(client, data, mis
     assert (await sign_in(client, missions["sudan"], hq.email)).status_code == 303
     body = await dashboard(client, "/admin/reports?from=2026-01-01")
     # Sudan: 8 experts (5 verified), requests 2 and 3 open, 1 assignment completed, 4
-    # activities held with 46 participants (23 women); Mozambique has none of these.
+    # activities held with 46 participants (23 women), and 7 people (2 women) trained by
+    # assignment 2; assignment 1's are T1's participants, counted there. Mozambique has none.
     assert figures(body, "missions.mission_totals") == [
         ["Mozambique", "0", "0", "0", "0", "0", "0", "0"],
-        ["Sudan", "8", "5", "2", "1", "4", "23", "46"],
-        ["Total", "8", "5", "2", "1", "4", "23", "46"]]
+        ["Sudan", "8", "5", "2", "1", "4", "25", "53"],
+        ["Total", "8", "5", "2", "1", "4", "25", "53"]]
     response = await client.get("/admin/reports/export.csv?from=2026-01-01")
     rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert rows[1:] == figures(body, "missions.mission_totals")
@@ -376,6 +414,10 @@ def test_protection_hides_small_counts_and_what_gives_them_away():
                           [("a", [0, 2.0]), ("b", [2, 4.5])], total_row=True))
     assert table.cells("Total") == [("a", ["0", "2.0"]), ("b", ["<5", "4.5"]),
                                     ("Total", ["<5", "–"])]
+    # An overall row from SQL (All sectors) gives a hidden cell away like a total row.
+    table = protect(Table("t", "T", "H", [Column("n")], [("a", [3]), ("b", [7]), ("all", [10])],
+                          overall_row=True))
+    assert table.cells("Total") == [("a", ["<5"]), ("b", ["<5"]), ("all", ["10"])]
     # Nothing small: nothing hidden.
     table = protect(Table("t", "T", "H", [Column("n", COUNT)], [("a", [5]), ("b", [0])],
                           total_row=True))

@@ -1,6 +1,6 @@
 """Invitations and the mission's people: mission admins invite staff, institution focal
-points and partner users by email into a role; the invitee accepts with a password (or
-by signing in to an account they already have)."""
+points, partner users and donor viewers by email into a role; the invitee accepts with a
+password (or by signing in to an account they already have)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.affiliations import HostInstitutionRef, host_institution, host_institutions
+from app.accounts.donors import DONOR, chosen_projects, projects_by_membership, set_donor_projects
 from app.accounts.models import Invitation, Membership, User
 from app.accounts.passwords import hash_password, password_problem
 from app.accounts.services import (
@@ -31,7 +32,7 @@ from app.core.roles import INVITABLE_ROLES, ROLES
 from app.core.tokens import hash_token, new_token
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
-from app.partners.models import PartnerAgency
+from app.partners.models import FundingProject, PartnerAgency
 from tenants.context import TenantContext
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -58,9 +59,11 @@ async def _of_mission(db: AsyncSession, tenant: TenantContext, model,
 
 async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: str, role: str,
                  partner_agency_id: str | None, link,
-                 host_institution_id: str | uuid.UUID | None = None) -> Invitation:
+                 host_institution_id: str | uuid.UUID | None = None,
+                 funding_project_ids: list[str] | None = None) -> Invitation:
     """Create an invitation (replacing any pending one for the same address) and mail it.
-    Partner agency users come with their agency, focal points with their institution."""
+    Partner agency users come with their agency, focal points with their institution, donor
+    viewers with the funding projects they may see."""
     email = normalise_email(email)
     errors: dict[str, str] = {}
     if problem := email_problem(email):
@@ -77,6 +80,8 @@ async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: s
         elif institution.status != "approved":
             errors["host_institution_id"] = _("Approve the institution before inviting its "
                                               "focal points.")
+    projects = await chosen_projects(db, tenant, funding_project_ids or [], errors) \
+        if role == DONOR else []
     if not errors:
         existing = await user_by_email(db, email)
         if existing and await membership_of(db, tenant, existing.id):
@@ -95,7 +100,8 @@ async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: s
                             else None,
                             host_institution_id=institution.id
                             if institution and role == "institution_focal_point" else None,
-                            token_hash=digest, invited_by_id=actor.user_id,
+                            funding_project_ids=projects, token_hash=digest,
+                            invited_by_id=actor.user_id,
                             expires_at=now() + INVITATION_LIFETIME)
     db.add(invitation)
     await db.flush()
@@ -105,7 +111,8 @@ async def invite(db: AsyncSession, tenant: TenantContext, actor: Actor, email: s
            after={"email": email, "role": role,
                   "partner_agency": partner.short_name or partner.name if partner else None,
                   "host_institution": institution.name
-                  if institution and role == "institution_focal_point" else None})
+                  if institution and role == "institution_focal_point" else None,
+                  "funding_projects": [str(p) for p in projects]})
     await db.commit()
     return invitation
 
@@ -178,6 +185,7 @@ async def accept_invitation(db: AsyncSession, tenant: TenantContext, token: str,
     membership.role, membership.status = invitation.role, "active"
     membership.partner_agency_id = invitation.partner_agency_id
     membership.host_institution_id = invitation.host_institution_id
+    await set_donor_projects(db, tenant, membership, invitation.funding_project_ids)
     invitation.accepted_at = now()
     acting = Actor(user_id=user.id, email=user.email, name=user.name, ip=actor.ip)
     record(db, tenant.id, acting, "invitation.accepted", "invitation", invitation.id,
@@ -192,6 +200,7 @@ class MemberRow:
     user: User
     partner: PartnerAgency | None
     institution: HostInstitutionRef | None
+    projects: list[FundingProject]  # a donor viewer's
 
 
 async def list_members(db: AsyncSession, tenant: TenantContext,
@@ -209,8 +218,11 @@ async def list_members(db: AsyncSession, tenant: TenantContext,
     linked = {m.host_institution_id for m, _u, _p in rows if m.host_institution_id}
     institutions = {i.id: i for i in await host_institutions(db, tenant, linked)} \
         if linked else {}
+    projects = await projects_by_membership(db, tenant,
+                                            (m.id for m, _u, _p in rows if m.role == DONOR))
     return [MemberRow(m, u, p, institutions.get(m.host_institution_id)
-                      if m.host_institution_id else None) for m, u, p in rows]
+                      if m.host_institution_id else None, projects.get(m.id, []))
+            for m, u, p in rows]
 
 
 async def pending_invitations(db: AsyncSession, tenant: TenantContext) -> list[Invitation]:
@@ -248,6 +260,9 @@ async def change_role(db: AsyncSession, tenant: TenantContext, actor: Actor,
     if role == "institution_focal_point" and membership.host_institution_id is None:
         raise FormErrors({"role": _("Focal points are invited with their institution: send "
                                     "an invitation instead.")})
+    if role == DONOR and membership.role != DONOR:
+        raise FormErrors({"role": _("Donor viewers are invited with their funding projects: "
+                                    "send an invitation instead.")})
     if membership.role == "partner_user" and membership.partner_agency_id is not None \
             and role != "partner_user":
         # Another role would drop the link to their agency without a word (issue 18).
@@ -264,6 +279,8 @@ async def change_role(db: AsyncSession, tenant: TenantContext, actor: Actor,
         membership.partner_agency_id = None
     if role != "institution_focal_point":
         membership.host_institution_id = None
+    if role != DONOR:  # the projects go with the role
+        await set_donor_projects(db, tenant, membership, [])
     record(db, tenant.id, actor, "membership.role_changed", "membership", membership.id,
            before=before, after={"role": role,
                                  "partner_agency_id": str(membership.partner_agency_id or ""),

@@ -16,9 +16,11 @@ from app.accounts.services import TokenInvalid
 from app.core.errors import FormErrors
 from app.core.roles import INVITABLE_ROLES, MEMBERS_MANAGE, ROLES
 from app.i18n import gettext as _
+from app.partners.funding import list_funding_projects
 from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData
 from app.web.flash import flash
+from app.web.forms import text_form
 from app.web.guards import requires
 from app.web.links import public_base
 from app.web.templating import page
@@ -26,14 +28,17 @@ from tenants.context import TenantContext
 
 
 async def _members_page(request: Request, tenant: TenantContext, db, errors=None, form=None,
-                        status_code: int = 200) -> Response:
+                        status_code: int = 200, projects_chosen: list[str] | None = None
+                        ) -> Response:
     return page(request, "admin/members.html", status_code=status_code,
                 members=await invitations.list_members(db, tenant),
                 pending=await invitations.pending_invitations(db, tenant),
                 partner_agencies=await list_partner_agencies(db, tenant),
                 institutions=await host_institutions(db, tenant, status="approved"),
+                project_options=[(str(p.id), f"{p.name} ({p.donor})")
+                                 for p in await list_funding_projects(db, tenant)],
                 invitable_roles=INVITABLE_ROLES, roles=ROLES,
-                errors=errors or {}, form=form or {})
+                errors=errors or {}, form=form or {}, projects_chosen=projects_chosen or [])
 
 
 def invitation_link(request: Request, tenant: TenantContext):
@@ -47,16 +52,21 @@ async def members(request: Request, tenant: CurrentTenant, db: Db) -> Response:
 
 
 @post("/admin/members", name="invite_member", guards=[requires(MEMBERS_MANAGE)])
-async def invite_member(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
-                        data: FormData) -> Response:
+async def invite_member(request: Request, tenant: CurrentTenant, db: Db,
+                        actor: CurrentActor) -> Response:
+    form = await text_form(request)  # a donor viewer's projects are several values
+    data = {key: form.get(key) for key in form.keys()}
+    projects = form.getall("funding_project_ids", [])
     try:
         invitation = await invitations.invite(
             db, tenant, actor, data.get("email", ""), data.get("role", ""),
             data.get("partner_agency_id"), invitation_link(request, tenant),
-            host_institution_id=data.get("host_institution_id"))
+            host_institution_id=data.get("host_institution_id"),
+            funding_project_ids=projects)
     except FormErrors as exc:
         await db.rollback()
-        return await _members_page(request, tenant, db, exc.errors, data, status_code=400)
+        return await _members_page(request, tenant, db, exc.errors, data, status_code=400,
+                                   projects_chosen=projects)
     return flash(request, Redirect(f"/{tenant.slug}/admin/members", status_code=303), "success",
                  _("Invitation sent to %(email)s.") % {"email": invitation.email})
 

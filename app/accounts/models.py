@@ -12,8 +12,9 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, TenantScoped
@@ -64,6 +65,19 @@ class Membership(TenantScoped, Base):
     host_institution_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("host_institutions.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class DonorProject(TenantScoped, Base):
+    """A funding project whose report a donor viewer may read (role donor_viewer): one row
+    per membership and project, set by the invitation they accepted."""
+
+    __tablename__ = "donor_projects"
+    __table_args__ = (UniqueConstraint("tenant_id", "membership_id", "funding_project_id"),)
+
+    membership_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("memberships.id", ondelete="CASCADE"))
+    funding_project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("funding_projects.id", ondelete="CASCADE"))
 
 
 class UserSession(Base):
@@ -121,6 +135,9 @@ class Invitation(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("partner_agencies.id", ondelete="CASCADE"))
     host_institution_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("host_institutions.id", ondelete="CASCADE"))
+    # A donor viewer's funding projects, copied to DonorProject rows when they accept.
+    funding_project_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), server_default=text("'{}'"), default=list)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))

@@ -346,10 +346,7 @@ async def report(db: AsyncSession, tenant: TenantContext, name: str, flt: Report
         if name == "supply":
             sections = [await reports.supply(db, tenant, flt, locale, now().date())]
         else:
-            sections = [await reports.registry(db, tenant, flt, locale),
-                        await reports.demand(db, tenant, flt, locale),
-                        await reports.assignments(db, tenant, flt, locale),
-                        await reports.trainings(db, tenant, flt)]
+            sections = await reports.dashboard_sections(db, tenant, flt, locale)
         if protected:
             for section in sections:
                 section.tables = [protect(table) for table in section.tables]

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-ROLES = ("expert", "institution_focal_point", "partner_user", "staff", "mission_admin")
+ROLES = ("expert", "institution_focal_point", "partner_user", "donor_viewer", "staff",
+         "mission_admin")
 # Roles a mission admin may invite someone into (experts sign up by themselves).
-INVITABLE_ROLES = ("institution_focal_point", "partner_user", "staff", "mission_admin")
+INVITABLE_ROLES = ("institution_focal_point", "partner_user", "donor_viewer", "staff",
+                   "mission_admin")
 
 ACCOUNT_OWN = "account.own"          # see and change one's own account
 AUDIT_VIEW = "audit.view"            # read the mission's audit trail
@@ -34,15 +36,20 @@ TRAININGS_REVIEW = "trainings.review"  # staff: every training of the mission; a
 PARTNERS_MANAGE = "partners.manage"  # mission admin: the partner agencies and funding projects
 REPORTS_VIEW = "reports.view"        # staff: the mission's dashboards, supply against demand
 REPORTS_PARTNER = "reports.partner"  # a partner user: their agency's training figures
+REPORTS_PROJECT = "reports.project"  # the project report: staff every funding project's, a
+#                                      donor viewer their own projects' with small cells hidden
 
 _STAFF = frozenset({ACCOUNT_OWN, EXPERTS_VIEW, EXPERTS_VET, INSTITUTIONS_MANAGE,
                     REQUESTS_VIEW, REQUESTS_MANAGE, IMPORTS_RUN, ASSIGNMENTS_VIEW,
                     ASSIGNMENTS_MANAGE, TRAININGS_VIEW, TRAININGS_RECORD, TRAININGS_REVIEW,
-                    REPORTS_VIEW})
+                    REPORTS_VIEW, REPORTS_PROJECT})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "expert": frozenset({ACCOUNT_OWN, PROFILE_OWN, ASSIGNMENTS_VIEW}),
     "institution_focal_point": frozenset({ACCOUNT_OWN, REQUESTS_VIEW, ASSIGNMENTS_VIEW}),
     "partner_user": frozenset({ACCOUNT_OWN, TRAININGS_VIEW, TRAININGS_RECORD, REPORTS_PARTNER}),
+    # A donor reads figures only: nothing that names a person (no registry, requests,
+    # assignments or trainings pages).
+    "donor_viewer": frozenset({ACCOUNT_OWN, REPORTS_PROJECT}),
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
                                API_TOKENS_MANAGE, JOBS_MANAGE, ASSIGNMENTS_CONFIGURE,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.accounts.donors import set_donor_projects
 from app.accounts.models import Membership, User
 from app.config import Settings
 from app.core.clock import now
@@ -21,7 +22,7 @@ from app.demo.experts import demo_password_hash, seed_demo_experts
 from app.demo.institutions import seed_demo_institutions
 from app.demo.records import seed_demo_records
 from app.demo.trainings import seed_demo_trainings
-from app.partners.models import PartnerAgency
+from app.partners.models import FundingProject, PartnerAgency
 from tenants.context import tenant_scope
 from tenants.provisioning import load_mission, mission_files, provision_mission, to_context
 
@@ -67,8 +68,15 @@ async def seed_demo(session_factory: async_sessionmaker[AsyncSession],
                     partner_id = await db.scalar(select(PartnerAgency.id).where(
                         PartnerAgency.tenant_id == tenant.id,
                         PartnerAgency.code == account.partner)) if account.partner else None
-                    db.add(Membership(tenant_id=tenant.id, user_id=user.id, role=account.role,
-                                      partner_agency_id=partner_id, status="active"))
+                    membership = Membership(tenant_id=tenant.id, user_id=user.id,
+                                            role=account.role, partner_agency_id=partner_id,
+                                            status="active")
+                    db.add(membership)
+                    if account.donor:
+                        await set_donor_projects(db, context, membership, await db.scalars(
+                            select(FundingProject.id).where(
+                                FundingProject.tenant_id == tenant.id,
+                                FundingProject.donor == account.donor)))
                     await db.commit()
         await seed_demo_experts(session_factory, context)
         await seed_demo_institutions(session_factory, context)

@@ -31,6 +31,7 @@ class DemoAccount:
     name: str
     role: str
     partner: str | None = None  # partner agency code
+    donor: str | None = None    # a donor viewer's donor: its funding projects in the mission
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body
 from litestar.response import Redirect, Response
 
-from app.home.services import database_health, work_waiting
+from app.home.services import database_health, funded_projects, work_waiting
 from app.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from app.i18n import gettext as _
 from app.notifications.delivery import count_unwritten
@@ -32,6 +32,7 @@ async def landing(request: Request) -> Response:
 async def mission_home(request: Request, tenant: CurrentTenant, db: Db,
                        actor: CurrentActor) -> Response:
     return page(request, "tenants/home.html", work=await work_waiting(db, tenant, actor),
+                projects=await funded_projects(db, tenant, actor),
                 sectors=await list_sectors(db, tenant),
                 partner_agencies=await list_partner_agencies(db, tenant))
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from app.accounts.donors import donor_projects
 from app.accounts.models import Membership
 from app.assignment_requests.models import AssignmentRequest
 from app.assignment_requests.states import MATCHABLE
@@ -21,6 +22,8 @@ from app.core.clock import now, today_in
 from app.core.roles import (
     MEMBERS_MANAGE,
     PROFILE_OWN,
+    REPORTS_PROJECT,
+    REPORTS_VIEW,
     REQUESTS_MANAGE,
     REQUESTS_VIEW,
     TRAININGS_RECORD,
@@ -34,6 +37,7 @@ from app.i18n import ngettext
 from app.institutions.models import HostInstitution
 from app.jobs.services import failed_jobs
 from app.matching.models import ShortlistEntry
+from app.partners.models import FundingProject
 from app.trainings import labels as training_labels
 from app.trainings.models import Training
 from tenants.context import TenantContext
@@ -244,3 +248,12 @@ async def work_waiting(db: AsyncSession, tenant: TenantContext, actor: Actor) ->
     if actor.can(MEMBERS_MANAGE):
         blocks.append(await _admin_block(db, tenant))
     return blocks
+
+
+async def funded_projects(db: AsyncSession, tenant: TenantContext,
+                          actor: Actor) -> list[FundingProject]:
+    """A donor viewer's funding projects, each leading to its report (the only pages they
+    read); nobody else's home lists them."""
+    if not actor.can(REPORTS_PROJECT) or actor.can(REPORTS_VIEW):
+        return []
+    return await donor_projects(db, tenant, actor.membership_id)

@@ -11,7 +11,7 @@ from litestar import Request, get
 from litestar.response import Response
 
 from app.core.clock import now
-from app.core.roles import REPORTS_PARTNER, REPORTS_VIEW
+from app.core.roles import REPORTS_PARTNER, REPORTS_PROJECT, REPORTS_VIEW
 from app.i18n import gettext as _
 from app.i18n import text_direction
 from app.reports import services
@@ -55,7 +55,8 @@ async def _project(db, tenant, actor, flt, locale) -> tuple[list[Section], dict]
 REPORTS = {
     "": Report("", REPORTS_VIEW, ("sector", "area", "agency", "project"), _mission),
     "supply": Report("supply", REPORTS_VIEW, ("sector",), _supply),
-    "project": Report("project", REPORTS_VIEW, ("project",), _project),
+    # Staff, and donor viewers for their own projects (app/reports/services.py: scope_for).
+    "project": Report("project", REPORTS_PROJECT, ("project",), _project),
     "partner": Report("partner", REPORTS_PARTNER, ("area", "project"), _partner),
 }
 
@@ -76,9 +77,10 @@ def read_period(params, errors: FieldErrors | None = None) -> ReportFilter:
     return flt
 
 
-async def _filter(db, tenant, report: Report, params, locale: str) -> tuple[ReportFilter, dict]:
+async def _filter(db, tenant, actor, report: Report, params,
+                  locale: str) -> tuple[ReportFilter, dict]:
     """The filters from the URL, each checked against its options; the options for the form."""
-    options = await services.filter_options(db, tenant, locale, report.filters)
+    options = await services.filter_options(db, tenant, locale, report.filters, actor)
     errors = FieldErrors()
     flt = read_period(params, errors)
     if "sector" in report.filters:
@@ -92,8 +94,7 @@ async def _filter(db, tenant, report: Report, params, locale: str) -> tuple[Repo
             errors["agency"] = _("Choose one of the options listed.")
     if "project" in report.filters:
         flt.project_id = errors.option_id("project", params.get("project", ""))
-        if flt.project_id and str(flt.project_id) not in dict(options["projects"]):
-            errors["project"] = _("Choose one of the options listed.")
+        services.check_project(flt, options, actor)
     return flt, options
 
 
@@ -118,7 +119,7 @@ def _page_for(report: Report):
     async def handler(request: Request, tenant: CurrentTenant, db: Db,
                       actor: CurrentActor) -> Response:
         locale = request.state.locale
-        flt, options = await _filter(db, tenant, report, request.query_params, locale)
+        flt, options = await _filter(db, tenant, actor, report, request.query_params, locale)
         sections, shown = ([], {}) if flt.errors else \
             await report.load(db, tenant, actor, flt, locale)
         return _report_page(request, tenant, report, flt, options, sections, shown)
@@ -133,7 +134,7 @@ def _export_for(report: Report, extension: str):
                       actor: CurrentActor) -> Response:
         """One table (?table=section.table), or without it every table of the report."""
         locale = request.state.locale
-        flt, options = await _filter(db, tenant, report, request.query_params, locale)
+        flt, options = await _filter(db, tenant, actor, report, request.query_params, locale)
         if flt.errors:
             return _report_page(request, tenant, report, flt, options, [])
         wanted = request.query_params.get("table", "")

@@ -5,7 +5,7 @@ trail. Nothing else in the portal reads one mission's figures from outside it.""
 from __future__ import annotations
 
 from litestar.exceptions import PermissionDeniedException
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.assignment_requests.models import AssignmentRequest
@@ -15,17 +15,19 @@ from app.core.actor import Actor
 from app.core.roles import PLATFORM_ADMIN
 from app.experts.models import ExpertProfile
 from app.reports import labels
+from app.reports.people_trained import people_trained
 from app.reports.services import (
     DONE,
     NOT_HELD,
     OPEN,
     ReportFilter,
     Section,
+    assignment_ended,
     in_period,
     mission_day,
 )
 from app.reports.tables import Column, Table
-from app.trainings.models import SEX_CATEGORIES, Training
+from app.trainings.models import Training
 from tenants.context import TenantContext, tenant_scope
 
 
@@ -40,11 +42,8 @@ async def mission_totals(db: AsyncSession, actor: Actor, missions: list[TenantCo
     await db.commit()  # end the unscoped transaction: each mission is read in its own scope
     rows: list[tuple[str, list[float | int | None]]] = []
     held = [Training.status != NOT_HELD, *in_period(flt, Training.start_date)]
-    people: ColumnElement = sum((getattr(Training, sex) for sex in SEX_CATEGORIES),
-                                start=literal_column("0"))
     for mission in missions:
-        ended = func.coalesce(Assignment.actual_end, Assignment.planned_end,
-                              mission_day(mission, Assignment.updated_at))
+        ended = assignment_ended(mission)
         registered = in_period(flt, mission_day(mission, ExpertProfile.created_at))
         with tenant_scope(mission):
             figures = (await db.execute(select(
@@ -55,19 +54,19 @@ async def mission_totals(db: AsyncSession, actor: Actor, missions: list[TenantCo
                        AssignmentRequest.status.in_(OPEN)),
                 _count(Assignment, Assignment.tenant_id == mission.id,
                        Assignment.status.in_(DONE), *in_period(flt, ended)),
-                _count(Training, Training.tenant_id == mission.id, *held),
-                select(func.coalesce(func.sum(Training.female), 0))
-                .where(Training.tenant_id == mission.id, *held).scalar_subquery(),
-                select(func.coalesce(func.sum(people), 0))
-                .where(Training.tenant_id == mission.id, *held).scalar_subquery()))).one()
+                _count(Training, Training.tenant_id == mission.id, *held)))).one()
+            trained = await people_trained(db, mission, held, in_period(flt, ended))
             record(db, mission.id, actor, "report.cross_mission_read", "tenant", mission.id,
                    after={"from": str(flt.period_from or ""), "to": str(flt.period_to or "")})
             await db.commit()
-        rows.append((mission.display_name(locale), [int(v) for v in figures]))
+        women = sum(counts[0] for counts in trained.values())
+        everyone = sum(sum(counts) for counts in trained.values())
+        rows.append((mission.display_name(locale), [*(int(v) for v in figures), women,
+                                                     everyone]))
     return Section("missions", labels.section("missions"), [Table(
         "mission_totals", labels.table("mission_totals"), labels.mission_head(),
         [Column(labels.experts()), Column(labels.verified_experts()),
          Column(labels.open_requests()), Column(labels.completed_assignments()),
-         Column(labels.activities()), Column(labels.female_participants()),
-         Column(labels.participants())],
+         Column(labels.activities()), Column(labels.women_trained()),
+         Column(labels.people_trained())],
         rows, total_row=True, note=labels.note("mission_totals"))])

@@ -21,7 +21,7 @@ def genders() -> dict[str, str]:
 def section(key: str) -> str:
     return {"registry": _("Expert registry"), "demand": _("Demand"),
             "assignments": _("Assignments"), "trainings": _("Trainings"),
-            "supply": _("Supply against demand"),
+            "supply": _("Supply against demand"), "outputs": _("People trained"),
             "other_agencies": _("The mission's other partner agencies"),
             "missions": _("Missions")}[key]
 
@@ -50,6 +50,7 @@ def table(key: str) -> str:
         "supply_by_sector": _("Open requests and available experts by sector"),
         "supply_by_skill": _("Open requests and available experts by required skill"),
         "mission_totals": _("Every mission's figures"),
+        "people_trained": _("People trained, each counted once"),
     }[key]
 
 
@@ -73,8 +74,14 @@ def note(key: str) -> str:
         "skills": _("Skills the open requests require. An expert counts for each skill they "
                     "hold."),
         "mission_totals": _("Experts registered, assignments completed and activities held in "
-                            "the period; requests open now. Each mission's trail records "
+                            "the period; requests open now; people trained by activities and "
+                            "assignments, each counted once. Each mission's trail records "
                             "that HQ read its figures."),
+        "counted_once": _("An assignment's outputs count only when no activity held is linked "
+                          "to it; otherwise the activity's participants count, once. "
+                          "Assignments count in the period they ended. Assignments have no "
+                          "partner agency nor thematic area and activities no sector: a "
+                          "filter on one leaves the other out."),
     }[key]
 
 
@@ -282,3 +289,20 @@ def average_gain() -> str:
 
 def all_areas() -> str:
     return _("All thematic areas")
+
+
+def women_trained() -> str:
+    return _("Women trained")
+
+
+def people_trained() -> str:
+    return _("People trained")
+
+
+def record_head() -> str:
+    return _("Recorded on")
+
+
+def trained_records() -> dict[str, str]:
+    return {"activities": _("Activities of partner agencies"),
+            "assignments": _("Assignments without a linked activity")}

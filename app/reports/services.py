@@ -3,7 +3,8 @@ security applies as everywhere), never from a loop over rows in Python.
 
 Who sees what is decided in one place, `scope_for`: staff and mission admins see the
 whole mission as it is; a partner user sees their own agency's training figures as they are
-and the mission-wide ones with small-cell protection (tables.protect)."""
+and the other agencies' with small-cell protection (tables.protect); a donor viewer sees the
+project report of their own funding projects only, with small-cell protection."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.donors import donor_projects
 from app.assignment_requests.models import REQUEST_STATUSES, AssignmentRequest, RequestSkill
 from app.assignments.models import (
     ASSIGNMENT_STATUSES,
@@ -37,7 +39,7 @@ from app.assignments.models import (
     Evaluation,
 )
 from app.core.actor import Actor
-from app.core.roles import REPORTS_PARTNER, REPORTS_VIEW
+from app.core.roles import REPORTS_PARTNER, REPORTS_PROJECT, REPORTS_VIEW
 from app.experts.models import (
     PROFILE_STATUSES,
     ExpertAvailability,
@@ -47,17 +49,17 @@ from app.experts.models import (
     ExpertSkill,
     Skill,
 )
+from app.i18n import gettext as _
 from app.partners.funding import get_funding_project, list_funding_projects
 from app.partners.models import FundingProject, PartnerAgency
 from app.partners.services import list_partner_agencies
 from app.reports import labels
+from app.reports.people_trained import ACTIVITIES, ASSIGNMENTS, NOT_HELD, people_trained
 from app.reports.tables import DAYS, MEAN, RATE, Column, Table, protect
 from app.trainings.models import SEX_CATEGORIES, Training, TrainingParticipant
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
-# Activities count once they were held (a planned one has no participants yet).
-NOT_HELD = "planned"
 # Requests that are still looking for experts.
 OPEN = ("open", "shortlisting")
 # An assignment that holds its expert now (as in app/assignments/availability.py).
@@ -87,10 +89,12 @@ class ReportFilter:
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose figures: the whole mission (staff) or one agency's (a partner user)."""
+    """Whose figures: the whole mission (staff), one agency's (a partner user) or a donor
+    viewer's funding projects."""
 
     staff: bool
     agency_id: uuid.UUID | None = None
+    donor: bool = False
 
 
 def scope_for(actor: Actor) -> Scope:
@@ -98,7 +102,29 @@ def scope_for(actor: Actor) -> Scope:
         return Scope(staff=True)
     if actor.can(REPORTS_PARTNER) and actor.partner_agency_id is not None:
         return Scope(staff=False, agency_id=actor.partner_agency_id)
+    if actor.can(REPORTS_PROJECT):
+        return Scope(staff=False, donor=True)
     raise PermissionDeniedException()
+
+
+async def visible_projects(db: AsyncSession, tenant: TenantContext,
+                           actor: Actor | None) -> list[FundingProject]:
+    """The funding projects the reader may choose: a donor viewer their own, anyone else
+    who reads reports every project of the mission (closed ones too: their outputs stay to
+    be reported). Without an actor (an API token), every project."""
+    if actor is not None and scope_for(actor).donor:
+        return await donor_projects(db, tenant, actor.membership_id)
+    return await list_funding_projects(db, tenant)
+
+
+def check_project(flt: ReportFilter, options: dict, actor: Actor) -> None:
+    """The project the filters name must be one the reader may choose: staff, one of the
+    mission's (else refused at the field); a donor viewer, one of theirs (else not found,
+    as if it did not exist: another project is none of theirs to know of)."""
+    if flt.project_id and str(flt.project_id) not in dict(options["projects"]):
+        if scope_for(actor).donor:
+            raise NotFoundException()
+        flt.errors["project"] = _("Choose one of the options listed.")
 
 
 @dataclass
@@ -267,6 +293,13 @@ async def demand(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
 
 # --- assignments ----------------------------------------------------------------------------
 
+def assignment_ended(tenant: TenantContext) -> ColumnElement:
+    """The day an assignment's work ended (its planned end while none is recorded): completed
+    work and its outputs count in the period it ended."""
+    return func.coalesce(Assignment.actual_end, Assignment.planned_end,
+                         mission_day(tenant, Assignment.updated_at))
+
+
 async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                       locale: str) -> Section:
     where = [Assignment.tenant_id == tenant.id, AssignmentRequest.tenant_id == tenant.id,
@@ -290,9 +323,7 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
         .where(*where).group_by(func.rollup(sector))
         .order_by(func.grouping(sector), func.count().desc(), sector))
     names = await sector_labels(db, tenant, locale)
-    # Completed work counts in the quarter it ended (its planned end while none is recorded).
-    ended = func.coalesce(Assignment.actual_end, Assignment.planned_end,
-                          mission_day(tenant, Assignment.updated_at))
+    ended = assignment_ended(tenant)
     quarter = func.to_char(ended, 'YYYY-"Q"Q')
     done_where = [Assignment.tenant_id == tenant.id, AssignmentRequest.tenant_id == tenant.id,
                   Assignment.status.in_(DONE), *in_period(flt, ended)]
@@ -318,6 +349,31 @@ async def assignments(db: AsyncSession, tenant: TenantContext, flt: ReportFilter
               labels.quarter_head(), [Column(labels.completed())],
               [(q, [n]) for q, n in by_quarter], total_row=True),
     ])
+
+
+# --- people trained, counted once (the rule: app/reports/people_trained.py) -----------------
+
+async def outputs(db: AsyncSession, tenant: TenantContext, flt: ReportFilter) -> Section:
+    """People trained by the activities and the assignments in the filters, each person
+    once. Each record applies the filters it carries; a filter it does not carry leaves it
+    out (assignments have no partner agency nor thematic area, activities no sector)."""
+    activities = None if flt.sector else _training_filter(tenant, flt, flt.agency_id)
+    assignments = None
+    if not (flt.agency_id or flt.thematic_area):
+        assignments = in_period(flt, assignment_ended(tenant))
+        if flt.sector:
+            assignments.append(AssignmentRequest.sector == flt.sector)
+        if flt.project_id:
+            assignments.append(Assignment.funding_project_id == flt.project_id)
+    counted = await people_trained(db, tenant, activities, assignments)
+    names = labels.trained_records()
+    rows: list[tuple[str, list[float | int | None]]] = [
+        (names[record], [*counted[record], sum(counted[record])])
+        for record in (ACTIVITIES, ASSIGNMENTS) if record in counted]
+    return Section("outputs", labels.section("outputs"), [
+        Table("people_trained", labels.table("people_trained"), labels.record_head(),
+              [*(Column(name) for _c, name in labels.sexes()), Column(labels.people_trained())],
+              rows, total_row=True, sums=[(4, [0, 1, 2, 3])], note=labels.note("counted_once"))])
 
 
 # --- trainings ------------------------------------------------------------------------------
@@ -583,8 +639,10 @@ async def supply(db: AsyncSession, tenant: TenantContext, flt: ReportFilter, loc
 # --- the filters ---------------------------------------------------------------------------
 
 async def filter_options(db: AsyncSession, tenant: TenantContext, locale: str,
-                         filters: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
-    """The choices of a report's filter form: the mission's sectors and partner agencies."""
+                         filters: tuple[str, ...], actor: Actor | None = None
+                         ) -> dict[str, list[tuple[str, str]]]:
+    """The choices of a report's filter form: the mission's sectors and partner agencies,
+    the funding projects the reader may see."""
     options: dict[str, list[tuple[str, str]]] = {
         "sectors": [], "agencies": [], "projects": [], "areas": labels.thematic_areas()}
     if "sector" in filters:
@@ -593,9 +651,9 @@ async def filter_options(db: AsyncSession, tenant: TenantContext, locale: str,
     if "agency" in filters:
         options["agencies"] = [(str(a.id), a.name)
                                for a in await list_partner_agencies(db, tenant)]
-    if "project" in filters:  # closed projects too: their outputs stay to be reported
+    if "project" in filters:
         options["projects"] = [(str(p.id), f"{p.name} ({p.donor})")
-                               for p in await list_funding_projects(db, tenant)]
+                               for p in await visible_projects(db, tenant, actor)]
     return options
 
 
@@ -606,8 +664,15 @@ async def mission_dashboard(db: AsyncSession, tenant: TenantContext, actor: Acto
     scope = scope_for(actor)
     if not scope.staff:
         raise PermissionDeniedException()
+    return await dashboard_sections(db, tenant, flt, locale)
+
+
+async def dashboard_sections(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
+                             locale: str) -> list[Section]:
+    """The mission dashboard's figures (its page and the API's), as staff see them."""
     return [await registry(db, tenant, flt, locale), await demand(db, tenant, flt, locale),
-            await assignments(db, tenant, flt, locale), await trainings(db, tenant, flt)]
+            await assignments(db, tenant, flt, locale), await trainings(db, tenant, flt),
+            await outputs(db, tenant, flt)]
 
 
 async def supply_page(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -644,14 +709,26 @@ async def project_report(db: AsyncSession, tenant: TenantContext, actor: Actor,
                          flt: ReportFilter, locale: str
                          ) -> tuple[FundingProject | None, list[Section]]:
     """What one funding project paid for in the period: its assignments and its activities
-    (nothing until a project is chosen)."""
-    if not scope_for(actor).staff:
+    (nothing until a project is chosen). A donor viewer reads only their own projects' (any
+    other is not found), with small cells hidden."""
+    scope = scope_for(actor)
+    if not actor.can(REPORTS_PROJECT):
         raise PermissionDeniedException()
     if flt.project_id is None:
         return None, []
-    project = await get_funding_project(db, tenant, flt.project_id)
-    return project, [await assignments(db, tenant, flt, locale),
-                     await trainings(db, tenant, flt)]
+    if scope.donor:
+        project = next((p for p in await visible_projects(db, tenant, actor)
+                        if p.id == flt.project_id), None)
+        if project is None:
+            raise NotFoundException()
+    else:
+        project = await get_funding_project(db, tenant, flt.project_id)
+    sections = [await assignments(db, tenant, flt, locale), await trainings(db, tenant, flt),
+                await outputs(db, tenant, flt)]
+    if not scope.staff:
+        for section in sections:
+            section.tables = [protect(table) for table in section.tables]
+    return project, sections
 
 
 def all_tables(sections: list[Section]) -> list[tuple[str, Table]]:

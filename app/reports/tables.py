@@ -88,7 +88,9 @@ def protect(table: Table) -> Table:
               if c in counts and value in SMALL}
     # Each relation: the cells that must add up (the total among them).
     relations: list[list[tuple[int, int]]] = []
-    if table.total_row and table.rows:
+    # A total row, or an overall row from SQL (each row's count is part of it): a column
+    # adds up either way.
+    if table.last_is_whole and table.rows:
         relations += [[(r, c) for r in range(len(grid))] for c in counts]
     for total, parts in table.sums:
         relations += [[(r, total), *((r, p) for p in parts)] for r in range(len(grid))]
