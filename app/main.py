@@ -26,6 +26,7 @@ from app.accounts.audit_controllers import audit_trail
 from app.accounts.context import RequestContextMiddleware
 from app.accounts.controllers import ACCOUNT_ROUTES
 from app.accounts.member_controllers import MEMBER_ROUTES
+from app.accounts.passwords import dummy_hash
 from app.accounts.sso_controllers import SSO_ROUTES
 from app.api.admin_controllers import API_TOKEN_ROUTES
 from app.api.controllers import API_PREFIX, api_router, openapi_config
@@ -50,22 +51,18 @@ from app.notifications.delivery import transport_for
 from app.partners.controllers import PARTNER_ROUTES
 from app.platform.controllers import platform_router
 from app.reports.controllers import REPORT_ROUTES
+from app.search.engine import search_backend
 from app.search.sync import ensure_indexes
 from app.trainings.controllers import TRAINING_ROUTES
 from app.web.context import MISSION_PARAM, provide_actor, provide_tenant
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.forms import refuse_control_characters
 from app.web.security import security_headers
-from search_index import SearchUnavailable, open_backend
+from search_index import SearchUnavailable
 from tenants.directory import MissionDirectory
 from tenants.provisioning import active_tenants
 
 log = logging.getLogger(__name__)
-
-
-def search_backend(settings: Settings):
-    return open_backend(settings.search_backend, settings.search_dir, settings.meili_url,
-                        settings.meili_key, settings.meili_index_prefix)
 
 
 def provide_search(state: State):
@@ -108,6 +105,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
             await ensure_indexes(app.state.search)
         except SearchUnavailable as exc:  # pages fall back; the worker sets it up later
             log.warning("search engine not ready at start: %s", exc)
+        dummy_hash()  # before the first sign-in, which it would otherwise make slower
         # What start-up allocated lives as long as the process: leave it out of the
         # garbage collector's full passes (they were most of the matching page's p95).
         gc.collect()

@@ -25,6 +25,7 @@ from app.i18n import SUPPORTED_LOCALES
 from tenants.context import TenantContext, tenant_scope
 from tenants.directory import missions_changed
 from tenants.models import TENANT_STATUSES, Sector, Tenant
+from tenants.services import get_tenant_by_slug, to_context
 
 MISSIONS_DIR = Path(__file__).parent / "missions"
 DIGITS = ("western", "arabic_indic")
@@ -176,15 +177,6 @@ def mission_files() -> list[Path]:
     return sorted(MISSIONS_DIR.glob("*.toml"))
 
 
-def to_context(tenant: Tenant) -> TenantContext:
-    return TenantContext(
-        id=tenant.id, slug=tenant.slug, name=tenant.name, names=dict(tenant.names),
-        country_code=tenant.country_code, default_locale=tenant.default_locale,
-        locales=tuple(tenant.locales), time_zone=tenant.time_zone,
-        digits=(tenant.settings or {}).get("digits", "western"),
-    )
-
-
 async def get_tenant_context(session: AsyncSession, tenant_id: uuid.UUID) -> TenantContext:
     """A mission by id, suspended or not (a background job names its mission so); LookupError
     when it no longer exists."""
@@ -192,10 +184,6 @@ async def get_tenant_context(session: AsyncSession, tenant_id: uuid.UUID) -> Ten
     if tenant is None:
         raise LookupError(f"no mission {tenant_id}")
     return to_context(tenant)
-
-
-async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
-    return await session.scalar(select(Tenant).where(Tenant.slug == slug))
 
 
 async def create_tenant(session: AsyncSession, spec: MissionSpec) -> Tenant:

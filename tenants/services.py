@@ -21,3 +21,16 @@ async def get_mission(db: AsyncSession, tenant: TenantContext, for_update: bool 
     if row is None:  # resolved by the request a moment ago: deleted since
         raise LookupError(f"mission {tenant.slug!r} is gone")
     return row
+
+
+def to_context(tenant: Tenant) -> TenantContext:
+    return TenantContext(
+        id=tenant.id, slug=tenant.slug, name=tenant.name, names=dict(tenant.names),
+        country_code=tenant.country_code, default_locale=tenant.default_locale,
+        locales=tuple(tenant.locales), time_zone=tenant.time_zone,
+        digits=(tenant.settings or {}).get("digits", "western"),
+    )
+
+
+async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.slug == slug))

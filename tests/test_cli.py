@@ -128,3 +128,35 @@ async def test_worker_runs_the_queue_and_stops_gracefully(portal, session_factor
     assert status == "sent", out
     assert proc.returncode == 0, out
     assert "Job worker running, 2 at a time" in out and "Worker stopped." in out
+
+
+def test_help_loads_nothing_of_the_application():
+    """`portal --help` imports click and the command's module only: neither the web
+    application, nor the database layer, nor any domain."""
+    probe = ("import sys\nfrom app.cli import main\ntry:\n    main(['--help'], prog_name='portal')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('app', 'tenants', 'search_index', 'litestar', 'sqlalchemy', 'alembic')))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert "Usage: portal" in result.stdout and "match" in result.stdout
+    assert result.stdout.splitlines()[-1] == "['app', 'app.cli']"
+
+
+def test_match_loads_neither_the_web_application_nor_the_migrations(portal):
+    """`portal match` reads an installation that is already set up: no migration check, no
+    web application, and a clear word when the database is not there yet."""
+    probe = ("import sys\nfrom app.cli import main\ntry:\n"
+             "    main(['match', '1', '--tenant', 'atlantis'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('app.main', 'alembic', 'app.demo', 'app.db.migrate') "
+             "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], env=portal.env, capture_output=True,
+                            text=True, timeout=60)
+    assert "no mission with slug 'atlantis'" in result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+    missing = subprocess.run([sys.executable, "-m", "app.cli", "match", "1", "--tenant", "sudan"],
+                             env={**portal.env, "DATABASE_NAME": "never_set_up"},
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1
+    assert "the database is not set up yet: run 'portal migrate'" in missing.stderr
+    assert "Traceback" not in missing.stderr

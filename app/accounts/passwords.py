@@ -5,10 +5,10 @@ passwords, names and words guessers try first."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from app.i18n import gettext as _
 
@@ -22,9 +22,15 @@ MIN_SCORE = 3
 # ValueError since 4.5): what lies past this is not estimated (and a password that long is
 # not refused for being weak at the start).
 ESTIMATE_CHARS = 72
-# A constant hash to verify against when the account does not exist, so that the answer
-# takes as long as for a real account (no timing oracle for which emails are registered).
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@cache
+def dummy_hash() -> str:
+    """A constant hash to verify against when the account does not exist, so that the
+    answer takes as long as for a real account (no timing oracle for which emails are
+    registered). Made on first use, not at import: hashing takes half a second, which every
+    command importing this module paid (the web app makes it at start-up)."""
+    return _hasher.hash("not a real password, only for timing")
 
 
 def hash_password(password: str) -> str:
@@ -33,7 +39,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -57,6 +63,8 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     inputs = [email, email.split("@")[0], name, "".join(name.split()),
               *re.split(r"[\s._@+-]+", f"{email} {name}")]
     inputs = [part.lower() for part in inputs if len(part) >= 3]
+    from zxcvbn import zxcvbn  # its dictionaries take a tenth of a second to load
+
     if len(set(lowered)) < 4 or (
             zxcvbn(password[:ESTIMATE_CHARS], user_inputs=inputs)["score"] < MIN_SCORE):
         return _("This password is too easy to guess. Try a few unrelated words.")

@@ -29,7 +29,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath, Parameter, QueryParameter
 
-from app.api import schemas, services
+from app.api import matches, schemas, services
 from app.api.tokens import ApiAuthFailed, authenticate_call
 from app.reports.services import ReportFilter
 from app.trainings.models import THEMATIC_AREAS
@@ -160,7 +160,7 @@ async def api_request_matches(
         lang: Lang = "en") -> schemas.Matches:
     """The request's best candidates, ranked and explained exactly as the staff's matching
     workspace shows them (same candidates, order, scores and per-criterion explanation)."""
-    return await services.request_matches(db, tenant, search, request_id, limit, locale=lang)
+    return await matches.request_matches(db, tenant, search, request_id, limit, locale=lang)
 
 
 ActivityStatus = Literal["held", "submitted", "returned", "approved"]

@@ -5,7 +5,8 @@ What an integrator may see is decided here, once:
   erased; app.search.documents.expert_documents), any other expert is a 404;
 - assignment requests: every request of the mission except drafts (a draft is still the
   institution's work in progress);
-- matches: find_candidates exactly as the staff's workspace calls it (no filters);
+- matches: find_candidates exactly as the staff's workspace calls it (no filters;
+  app/api/matches.py);
 - activities (partner agencies' trainings): every one of the mission once held (a planned
   one is still the agency's draft), with aggregate figures only, never a participant.
 - assignments: every assignment of the mission, its expert only while listed (as experts
@@ -23,6 +24,7 @@ from sqlalchemy import any_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import schemas
+from app.api.matches import visible_request, visible_requests
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.assignments.models import Assignment as AssignmentModel
 from app.assignments.models import Evaluation, Milestone
@@ -31,7 +33,6 @@ from app.core.clock import now
 from app.experts.models import ExpertConsent, ExpertLanguage, ExpertProfile, Skill
 from app.i18n import reset_locale, set_locale
 from app.institutions.models import HostInstitution
-from app.matching.services import MatchFilters, find_candidates
 from app.partners.models import FundingProject, PartnerAgency
 from app.reports import labels as report_labels
 from app.reports import services as reports
@@ -45,10 +46,7 @@ from app.trainings.models import (
     TrainingInstitutionCount,
     TrainingSession,
 )
-from search_index import SearchBackend
 from tenants.context import TenantContext
-
-HIDDEN_REQUEST_STATUSES = ("draft",)
 
 
 def _listed_experts(tenant: TenantContext) -> list:
@@ -107,11 +105,6 @@ async def get_expert(db: AsyncSession, tenant: TenantContext, profile_id: uuid.U
     return views[0]
 
 
-def _visible_requests(tenant: TenantContext) -> list:
-    return [AssignmentRequest.tenant_id == tenant.id,
-            AssignmentRequest.status.not_in(HIDDEN_REQUEST_STATUSES)]
-
-
 async def _request_views(db: AsyncSession, tenant: TenantContext,
                          requests: list[AssignmentRequest],
                          locale: str) -> list[schemas.AssignmentRequest]:
@@ -138,7 +131,7 @@ async def _request_views(db: AsyncSession, tenant: TenantContext,
 async def list_requests(db: AsyncSession, tenant: TenantContext, *, limit: int, offset: int,
                         status: str | None = None, sector: str | None = None,
                         locale: str = "en") -> schemas.RequestList:
-    conditions = _visible_requests(tenant)
+    conditions = visible_requests(tenant)
     if status:
         conditions.append(AssignmentRequest.status == status)
     if sector:
@@ -152,46 +145,10 @@ async def list_requests(db: AsyncSession, tenant: TenantContext, *, limit: int, 
                                total=total, limit=limit, offset=offset)
 
 
-async def visible_request(db: AsyncSession, tenant: TenantContext,
-                          request_id: uuid.UUID) -> AssignmentRequest:
-    request = await db.scalar(select(AssignmentRequest).where(
-        *_visible_requests(tenant), AssignmentRequest.id == request_id))
-    if request is None:
-        raise NotFoundException("no such assignment request")
-    return request
-
-
-async def request_id_for(db: AsyncSession, tenant: TenantContext, reference: str) -> uuid.UUID:
-    """A request's id from its id or its number ("12" or "#12", as the pages show it)."""
-    reference = reference.strip().removeprefix("#")
-    try:
-        return uuid.UUID(reference)
-    except ValueError:
-        pass
-    if not reference.isdigit() or len(reference) > 9:
-        raise NotFoundException("no such assignment request")
-    request_id = await db.scalar(select(AssignmentRequest.id).where(
-        *_visible_requests(tenant), AssignmentRequest.number == int(reference)))
-    if request_id is None:
-        raise NotFoundException("no such assignment request")
-    return request_id
-
-
 async def get_request(db: AsyncSession, tenant: TenantContext, request_id: uuid.UUID,
                       locale: str = "en") -> schemas.AssignmentRequest:
     request = await visible_request(db, tenant, request_id)
     return (await _request_views(db, tenant, [request], locale))[0]
-
-
-async def request_matches(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
-                          request_id: uuid.UUID, limit: int,
-                          locale: str = "en") -> schemas.Matches:
-    """The request's ranked candidates as the workspace shows them (the API and `portal
-    match` both answer with this)."""
-    request = await visible_request(db, tenant, request_id)
-    found = await find_candidates(db, tenant, search, request, MatchFilters(), locale,
-                                  limit=limit)
-    return schemas.matches_out(request, found, locale)
 
 
 # --- activities ------------------------------------------------------------------------------

@@ -59,6 +59,21 @@ def start_embedded_server(data_dir: Path) -> URL:
     return to_asyncpg_url(server.get_uri())
 
 
+def running_embedded_server(data_dir: Path) -> URL | None:
+    """The superuser URL of the embedded server when it is already running and ready (its
+    postmaster.pid names a live process), else None. Read without pgserver: pgserver looks
+    under a lock shared by every embedded server of the machine, which a short read-only
+    command (`portal match`) need not queue for, nor does it need to count as a user."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+        pid, port, socket_dir, status = int(lines[0]), int(lines[3]), lines[4], lines[7]
+    except (OSError, ValueError, IndexError):
+        return None
+    if status.strip() != "ready" or not socket_dir or not _process_exists(pid):
+        return None
+    return to_asyncpg_url(f"postgresql://postgres:@:{port}/postgres?host={socket_dir}")
+
+
 def _forget_dead_users(data_dir: Path) -> None:
     """pgserver keeps the pids of its users in a file and never drops a pid whose process was
     killed; one stale pid would keep the server running forever after the last real user."""

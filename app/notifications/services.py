@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.templates import environment
 from app.i18n import reset_locale, set_locale, text_direction
 from app.notifications.models import OutboxMail
 from tenants.context import TenantContext
@@ -26,6 +25,9 @@ def _isolated(context: dict) -> dict:
 
 def render_mail(kind: str, locale: str, **context) -> tuple[str, str]:
     """templates/mail/<kind>.txt: the first line is 'Subject: ...', the rest the body."""
+    # Jinja2 is loaded by what renders, not by every service that queues a mail.
+    from app.core.templates import environment
+
     if text_direction(locale) == "rtl":
         context = _isolated(context)
     token = set_locale(locale)
