@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from app.assignments.models import (
     FinalReport,
     FollowUp,
     Milestone,
+    MilestoneEvidence,
 )
 from app.assignments.reminders import stop_token
 from app.core.clock import now
@@ -98,16 +100,22 @@ async def a_milestone(db: AsyncSession, tenant: TenantContext,
     """A pending milestone of an assignment in progress (its expert the signed-in expert if
     one acts, its institution the given one), with an evidence file already stored."""
     assignment_id = await an_assignment(db, tenant, institution_id, status="in_progress")
+    pdf = minimal_pdf("Inception note")
     key = new_key(tenant.id, "milestones", ".pdf")
-    await app_storage().put(key, minimal_pdf("Inception note"))
+    await app_storage().put(key, pdf)
     with tenant_scope(tenant):
         milestone = Milestone(tenant_id=tenant.id, assignment_id=assignment_id, position=0,
-                              kind="deliverable", title="Inception note", status="pending",
-                              evidence_filename="inception.pdf",
-                              evidence_content_type="application/pdf", evidence_key=key)
+                              kind="deliverable", title="Inception note", status="pending")
         db.add(milestone)
+        await db.flush()
+        evidence = MilestoneEvidence(
+            tenant_id=tenant.id, milestone_id=milestone.id, assignment_id=assignment_id,
+            filename="inception.pdf", content_type="application/pdf", size=len(pdf),
+            sha256=hashlib.sha256(pdf).hexdigest(), key=key)
+        db.add(evidence)
         await db.commit()
-    return {"assignment_id": assignment_id, "milestone_id": milestone.id}
+    return {"assignment_id": assignment_id, "milestone_id": milestone.id,
+            "evidence_id": evidence.id}
 
 
 async def an_evaluated_assignment(db: AsyncSession, tenant: TenantContext,

@@ -299,7 +299,11 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
     f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}": IsolationCase(
         "assignment_id", a_milestone, "POST", "staff"),
     f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence":
-        IsolationCase("assignment_id", a_milestone, "GET", "staff"),
+        IsolationCase("assignment_id", a_milestone, "POST", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence/"
+    "{evidence_id:uuid}": IsolationCase("assignment_id", a_milestone, "GET", "staff"),
+    f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence/"
+    "{evidence_id:uuid}/remove": IsolationCase("assignment_id", a_milestone, "POST", "staff"),
     f"{M}/trainings/{{training_id:uuid}}": IsolationCase("training_id", a_training, "GET",
                                                          "staff"),
     f"{M}/trainings/{{training_id:uuid}}/edit": IsolationCase("training_id", a_training,

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.assignment_requests.models import AssignmentRequest
 from app.assignments import services
 from app.assignments.models import Assignment
 from tenants.context import tenant_scope
 from tests.assignment_helpers import an_assignment
 from tests.conftest import csrf_token
-from tests.html import parse, select_all
+from tests.html import field_error, parse, select_all
 
 pytestmark = pytest.mark.usefixtures("in_english")
 HTMX = {"HX-Request": "true", "HX-Target": "board"}
@@ -91,3 +92,60 @@ async def test_who_is_where_when(client, missions, session_factory, officer):
     assert int(row.css_first("td").attributes["colspan"]) in (3, 4)
     assert int(bar.attributes["colspan"]) in (3, 4)
     assert len(parse(page.text).css("thead th.week")) == services.TIMELINE_WEEKS
+
+
+async def test_the_board_and_the_timeline_take_the_list_s_filters(client, missions,
+                                                                  session_factory, officer):
+    """The same filters as the list (one form, one reading), held in the address; a card
+    moved on a filtered board brings the filtered board back, with or without htmx."""
+    sudan = missions["sudan"]
+    start = services.mission_today(sudan) + timedelta(days=7)
+    ids = {}
+    for word in ("Kestrel", "Heron"):
+        async with session_factory() as db:
+            ids[word] = await an_assignment(db, sudan)
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                row = await db.scalar(select(Assignment).where(Assignment.id == ids[word]))
+                row.planned_start, row.planned_end = start, start + timedelta(weeks=2)
+                row.duty_station = f"Station {word}"
+                request = await db.scalar(select(AssignmentRequest).where(
+                    AssignmentRequest.id == row.request_id))
+                request.title = f"{word} water survey"
+                await db.commit()
+    board = await client.get("/sudan/assignments/board?q=Kestrel&status=planned")
+    assert board.status_code == 200
+    cards = parse(board.text).css("li.board-card")
+    assert [c.attributes["id"] for c in cards] == [f"card-{ids['Kestrel']}"]
+    page = parse(board.text)
+    assert page.css_first("#f-q").attributes["value"] == "Kestrel"
+    assert page.css_first('#f-status option[selected]').attributes["value"] == "planned"
+    # The way back to the list and on to the timeline keeps them.
+    links = [a.attributes["href"] for a in page.css("main a")]
+    assert "/sudan/assignments?status=planned&q=Kestrel" in links
+    assert "/sudan/assignments/timeline?status=planned&q=Kestrel" in links
+    # A move from the filtered board: the same board comes back.
+    token = await csrf_token(client, "/sudan/assignments/board")
+    url = f"/sudan/assignments/{ids['Kestrel']}/move"
+    form = {"action": "contract", "version": "1", "next": "board",
+            "filters": "status=planned&q=Kestrel", "_csrf_token": token}
+    plain = await client.post(url, data=form, follow_redirects=False)
+    assert plain.status_code == 303
+    assert plain.headers["location"] == "/sudan/assignments/board?status=planned&q=Kestrel"
+    moved = await client.post(f"/sudan/assignments/{ids['Heron']}/move", headers=HTMX, data={
+        **form, "filters": "q=Kestrel"})
+    assert moved.status_code == 200
+    assert [c.attributes["id"] for c in parse(moved.text).css("li.board-card")] == \
+        [f"card-{ids['Kestrel']}"]
+    assert (await stored(session_factory, sudan, ids["Heron"])).status == "contracted"
+    # The timeline reads them too.
+    timeline = await client.get("/sudan/assignments/timeline?q=Heron")
+    assert timeline.status_code == 200
+    assert "Station Heron" in timeline.text and "Station Kestrel" not in timeline.text
+    # A filter that cannot be read is refused at its field, on each of them.
+    for path in ("/sudan/assignments/board", "/sudan/assignments/timeline"):
+        bad = await client.get(f"{path}?from=2027-03-01&to=2027-02-01&status=lost")
+        assert bad.status_code == 400
+        assert field_error(bad.text, "to") == "The end comes before the start."
+        assert field_error(bad.text, "status")
+        assert not parse(bad.text).css("li.board-card, td.bar")

@@ -1,6 +1,7 @@
 """Milestones and deliverables: taken from the request's terms of reference, kept by staff,
-handed in by the expert with an evidence file checked like a CV, and overdue ones standing
-out on every list (with a filter of their own)."""
+handed in by the expert with evidence files checked like a CV (several a milestone, staff
+remove one while the assignment is open), and overdue ones standing out on every list (with
+a filter of their own)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ import pytest
 from sqlalchemy import select
 
 from app.assignment_requests.models import AssignmentRequest
+from app.assignments import milestones as milestone_service
 from app.assignments import services
-from app.assignments.models import Assignment, Milestone
+from app.assignments.models import Assignment, Milestone, MilestoneEvidence
 from app.core.actor import Actor
+from app.core.errors import FormErrors
 from app.core.roles import permissions_for
 from app.matching.models import ShortlistEntry
 from tenants.context import tenant_scope
 from tests.accounts_helpers import use_session
-from tests.assignment_helpers import an_assignment
+from tests.assignment_helpers import a_milestone, an_assignment
 from tests.conftest import csrf_token
-from tests.documents_helpers import app_storage, minimal_pdf
-from tests.html import field_error, select_all
+from tests.documents_helpers import app_storage, minimal_docx, minimal_pdf
+from tests.html import field_error, parse, select_all
 from tests.request_helpers import _profile_of, make_institution, make_request
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -46,6 +49,14 @@ async def milestones(session_factory, tenant, assignment_id) -> list[Milestone]:
         async with session_factory() as db:
             return list(await db.scalars(select(Milestone).where(
                 Milestone.assignment_id == assignment_id).order_by(Milestone.position)))
+
+
+async def evidence(session_factory, tenant, milestone_id) -> list[MilestoneEvidence]:
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            return list(await db.scalars(select(MilestoneEvidence).where(
+                MilestoneEvidence.milestone_id == milestone_id)
+                .order_by(MilestoneEvidence.created_at)))
 
 
 async def version(session_factory, tenant, assignment_id) -> int:
@@ -217,21 +228,100 @@ async def test_the_expert_hands_in_evidence_checked_like_a_cv(client, missions,
     nothing = await post(client, url)
     assert nothing.status_code == 422
     assert field_error(nothing.text, f"evidence-{milestone_id}") == "Choose the file to upload."
-    assert (await milestones(session_factory, sudan, assignment_id))[0].evidence_key is None
+    assert await evidence(session_factory, sudan, milestone_id) == []
     pdf = minimal_pdf("Inception note")
     sent = await post(client, url, files={"evidence": ("../inception.pdf", pdf,
                                                        "application/pdf")})
     assert sent.status_code == 303
-    row = (await milestones(session_factory, sudan, assignment_id))[0]
-    assert row.status == "done" and row.evidence_filename == "inception.pdf"
-    assert await app_storage().get(row.evidence_key) == pdf
-    # No longer overdue once handed in.
+    assert (await milestones(session_factory, sudan, assignment_id))[0].status == "done"
+    # A second file stays beside the first: a milestone keeps several, each with who and when.
+    docx = minimal_docx("Attendance sheet")
+    assert (await post(client, url, files={"evidence": ("attendance.docx", docx,
+                                                        "application/octet-stream")})
+            ).status_code == 303
+    first, second = await evidence(session_factory, sudan, milestone_id)
+    assert (first.filename, second.filename) == ("inception.pdf", "attendance.docx")
+    assert first.uploaded_by_id is not None and first.sha256 != second.sha256
+    assert await app_storage().get(first.key) == pdf
+    # No longer overdue once handed in; both files listed with who handed them in.
     page = await client.get(f"/sudan/assignments/{assignment_id}")
     assert not select_all(page.text, "#milestones .overdue")
-    # The institution reads it but does not hand anything in.
+    assert select_all(page.text, "#milestones li a") == ["inception.pdf", "attendance.docx"]
+    # The expert does not remove files: that is staff's.
+    assert not select_all(page.text, f'form[action$="/evidence/{first.id}/remove"]')
+    # The institution reads them but does not hand anything in.
     use_session(client, None)
     await signed_in_as("institution_focal_point", host_institution_id=institution_id)
-    download = await client.get(url)
+    download = await client.get(f"{url}/{first.id}")
     assert download.status_code == 200 and download.content == pdf
+    assert (await client.get(f"{url}/{second.id}")).content == docx
     assert (await post(client, url, files={"evidence": ("x.pdf", pdf,
                                                         "application/pdf")})).status_code == 403
+    # Another milestone's file is not found under this one.
+    other = await _with_milestone(session_factory, sudan, None, institution_id=institution_id,
+                                  of_signed_in_expert=False)
+    assert (await client.get(f"/sudan/assignments/{other[0]}/milestones/{other[1]}/evidence/"
+                             f"{first.id}")).status_code == 404
+
+
+async def test_a_milestone_keeps_at_most_so_many_evidence_files(missions, session_factory):
+    sudan = missions["sudan"]
+    async with session_factory() as db:
+        made = await a_milestone(db, sudan)
+    for n in range(milestone_service.MAX_EVIDENCE - 1):  # the helper stored one
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                await milestone_service.save_evidence(
+                    db, sudan, STAFF, made["assignment_id"], made["milestone_id"],
+                    f"part-{n}.pdf", minimal_pdf(f"Part {n}"), app_storage(), max_bytes=10**6)
+    pdf = minimal_pdf("One too many")
+    before = set(await app_storage().keys(f"{sudan.id}/milestones"))
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            with pytest.raises(FormErrors) as refused:
+                await milestone_service.save_evidence(
+                    db, sudan, STAFF, made["assignment_id"], made["milestone_id"],
+                    "extra.pdf", pdf, app_storage(), max_bytes=10**6)
+    assert "at most 10 evidence files" in refused.value.errors["evidence"]
+    # Nothing half-written: no row, and the refused file is not left on disk.
+    assert len(await evidence(session_factory, sudan, made["milestone_id"])) == \
+        milestone_service.MAX_EVIDENCE
+    assert set(await app_storage().keys(f"{sudan.id}/milestones")) == before
+
+
+async def test_staff_remove_an_evidence_file_while_the_assignment_is_open(
+        client, missions, session_factory, signed_in_as):
+    sudan = missions["sudan"]
+    await signed_in_as("staff")
+    async with session_factory() as db:
+        made = await a_milestone(db, sudan)
+    aid, mid, eid = made["assignment_id"], made["milestone_id"], made["evidence_id"]
+    (stored,) = await evidence(session_factory, sudan, mid)
+    page = await client.get(f"/sudan/assignments/{aid}")
+    remove = f"/sudan/assignments/{aid}/milestones/{mid}/evidence/{eid}/remove"
+    assert [b.attributes["aria-label"] for b in parse(page.text).css(
+        f'form[action="{remove}"] button')] == ["Remove the evidence file inception.pdf"]
+    # A page loaded before someone else changed the assignment is refused, nothing removed.
+    stale = await post(client, remove, {"version": "0"})
+    assert stale.status_code == 409 and await evidence(session_factory, sudan, mid)
+    done = await post(client, remove, {"version": str(await version(session_factory, sudan,
+                                                                      aid))})
+    assert done.status_code == 303
+    assert await evidence(session_factory, sudan, mid) == []
+    with pytest.raises(FileNotFoundError):
+        await app_storage().get(stored.key)
+    assert (await client.get(f"/sudan/assignments/{aid}/milestones/{mid}/evidence/{eid}")
+            ).status_code == 404
+    # Once the assignment is closed its evidence stays as it is.
+    async with session_factory() as db:
+        closed = await a_milestone(db, sudan)
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.scalar(select(Assignment).where(
+                Assignment.id == closed["assignment_id"]))
+            row.status = "evaluated"
+            await db.commit()
+    refused = await post(client, f"/sudan/assignments/{closed['assignment_id']}/milestones/"
+                                 f"{closed['milestone_id']}/evidence/{closed['evidence_id']}/remove")
+    assert refused.status_code == 409
+    assert len(await evidence(session_factory, sudan, closed["milestone_id"])) == 1

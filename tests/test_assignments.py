@@ -10,12 +10,20 @@ import re
 from datetime import date
 
 import pytest
+from litestar.exceptions import NotFoundException
 from sqlalchemy import select, update
 
 from app.accounts.models import Membership
 from app.assignment_requests.models import AssignmentRequest
-from app.assignments import services
-from app.assignments.models import Assignment, ChecklistItem, Evaluation, FinalReport
+from app.assignments import closing, services
+from app.assignments.models import (
+    Assignment,
+    ChecklistItem,
+    Evaluation,
+    FinalReport,
+    Milestone,
+    MilestoneEvidence,
+)
 from app.assignments.services import AssignmentRefused
 from app.audit.models import AuditEvent
 from app.core.actor import Actor
@@ -25,11 +33,12 @@ from app.experts.models import ExpertProfile
 from app.experts.privacy import erase_account
 from app.matching import shortlist
 from app.matching.models import ShortlistEntry
+from app.storage import new_key
 from tenants.context import tenant_scope
 from tests.accounts_helpers import as_user, mails_to, make_user, use_session
 from tests.assignment_helpers import an_assignment
 from tests.conftest import csrf_token
-from tests.documents_helpers import app_storage
+from tests.documents_helpers import app_storage, minimal_pdf
 from tests.html import field_error, select_all, select_text
 from tests.request_helpers import _profile_of, a_shared_shortlist_entry, make_institution
 
@@ -388,8 +397,9 @@ async def test_report_and_evaluation_lead_to_evaluated_and_count_for_matching(
 
 async def test_an_erased_expert_s_assignment_stays_without_their_words(missions,
                                                                        session_factory):
-    """Erasure keeps the programme's figures (the assignment, its dates and scores) and
-    removes what was written by or about the expert by name."""
+    """Erasure keeps the programme's figures (the assignment, its dates, milestones and
+    scores) and removes what was written by or about the expert by name: the report, the
+    milestones' evidence files, the comments, and the completion letter."""
     sudan = missions["sudan"]
     expert = await make_user(session_factory, sudan, "expert")
     async with session_factory() as db:
@@ -405,7 +415,19 @@ async def test_an_erased_expert_s_assignment_stays_without_their_words(missions,
             db.add(Evaluation(tenant_id=sudan.id, assignment_id=assignment_id, status="accepted",
                               relevance=5, quality=4, timeliness=4, knowledge_transfer=5,
                               would_host_again=5, comments="Amna was excellent."))
+            milestone = Milestone(tenant_id=sudan.id, assignment_id=assignment_id,
+                                  title="Training plan", status="done")
+            db.add(milestone)
+            await db.flush()
+            key = new_key(sudan.id, "milestones", ".pdf")
+            await app_storage().put(key, minimal_pdf("Training plan by Amna"))
+            db.add(MilestoneEvidence(tenant_id=sudan.id, milestone_id=milestone.id,
+                                     assignment_id=assignment_id, filename="amna-plan.pdf",
+                                     content_type="application/pdf", size=10, sha256="0" * 64,
+                                     key=key, uploaded_by_id=expert.id))
             await db.commit()
+            # Until the erasure, staff may take the completion letter.
+            assert (await closing.completion_letter(db, sudan, STAFF, assignment_id))[0]
     actor = Actor(user_id=expert.id, email=expert.email, role="expert",
                   permissions=permissions_for("expert", False))
     await erase_account(session_factory, actor, app_storage())
@@ -418,6 +440,15 @@ async def test_an_erased_expert_s_assignment_stays_without_their_words(missions,
             evaluation = await db.scalar(select(Evaluation).where(
                 Evaluation.assignment_id == assignment_id))
             assert (evaluation.quality, evaluation.comments) == (4, "")
+            # The milestone and its status stay; its evidence (the expert's work) goes.
+            assert (await db.scalar(select(Milestone).where(
+                Milestone.id == milestone.id))).status == "done"
+            assert await db.scalar(select(MilestoneEvidence).where(
+                MilestoneEvidence.assignment_id == assignment_id)) is None
+            with pytest.raises(NotFoundException):
+                await closing.completion_letter(db, sudan, STAFF, assignment_id)
+    with pytest.raises(FileNotFoundError):
+        await app_storage().get(key)
 
 
 # --- the CSV export -------------------------------------------------------------------------

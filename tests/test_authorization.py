@@ -203,11 +203,14 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/outputs"): STAFF | EXPERTS,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones"): STAFF,
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}"): STAFF,
-    # Evidence is handed in by the assignment's expert (or staff); every party may read it.
+    # Evidence is handed in by the assignment's expert (or staff); every party may read it;
+    # staff remove a file handed in by mistake.
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
         STAFF | EXPERTS,
-    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
-        ASSIGNMENT_PARTIES,
+    ("GET", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence/"
+     "{evidence_id:uuid}"): ASSIGNMENT_PARTIES,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence/"
+     "{evidence_id:uuid}/remove"): STAFF,
     ("GET", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist"): ADMINS,
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): ADMINS,
@@ -438,6 +441,8 @@ PROBES: dict[tuple[str, str], Probe] = {
     # No file sent: the handler asks for one next to the field.
     ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence"):
         INVALID,
+    ("POST", f"{M}/assignments/{{assignment_id:uuid}}/milestones/{{milestone_id:uuid}}/evidence/"
+     "{evidence_id:uuid}/remove"): Probe(form={}),
     ("POST", f"{M}/admin/checklist"): Probe(form=lambda: {"label": f"Matrix item {uuid.uuid4().hex[:6]}"}),
     ("POST", f"{M}/admin/checklist/{{item_id:uuid}}"): Probe(form={"active": "1"}),
     ("POST", f"{M}/admin/partners"): INVALID,

@@ -35,10 +35,12 @@ class Portal:
 
     READY = "Uvicorn running on"
 
-    def __init__(self, var_dir, debug: bool = False, args: tuple[str, ...] = ()):
+    def __init__(self, var_dir, debug: bool = False, args: tuple[str, ...] = (),
+                 extra_env: dict[str, str] | None = None):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "DATABASE_NAME", "DOCUMENTS_DIR")}
+        env.update(extra_env or {})
         env["PORTAL_VAR_DIR"] = str(var_dir)
         env["PORTAL_DEBUG"] = "1" if debug else "0"
         env["PYTHONUNBUFFERED"] = "1"

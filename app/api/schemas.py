@@ -305,7 +305,7 @@ class Milestone(Struct):
     due_date: date | None
     status: str            # pending, done, dropped
     overdue: bool          # pending past its due date (the mission's day)
-    evidence: bool         # an evidence file was handed in
+    evidence: bool         # at least one evidence file was handed in
 
 
 class Outputs(Struct):
@@ -455,7 +455,7 @@ def request_out(request, institution, skills: list[tuple[Any, bool]], languages,
 def assignment_out(assignment, request, institution, document: dict | None, milestones,
                    overdue: int, evaluation) -> Assignment:
     """document: the expert's search document when they are listed, else None; milestones:
-    (milestone, overdue) pairs; evaluation: the accepted one or None."""
+    (milestone, overdue, has evidence) triples; evaluation: the accepted one or None."""
     expert = None
     if document is not None:
         shared = shares_profile(document)
@@ -474,8 +474,8 @@ def assignment_out(assignment, request, institution, document: dict | None, mile
         closed_without_evaluation=assignment.closed_without_evaluation,
         overdue_milestones=overdue,
         milestones=[Milestone(kind=m.kind, title=m.title, due_date=m.due_date, status=m.status,
-                              overdue=late, evidence=bool(m.evidence_key))
-                    for m, late in milestones],
+                              overdue=late, evidence=evidence)
+                    for m, late, evidence in milestones],
         outputs=Outputs(**{name: getattr(assignment, name) for name in (
             "trained_female", "trained_male", "trained_other", "trained_not_recorded",
             "sessions_held", "documents_produced", "institutions_supported")}),

@@ -27,7 +27,7 @@ from app.api import schemas
 from app.api.matches import visible_request, visible_requests
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.assignments.models import Assignment as AssignmentModel
-from app.assignments.models import Evaluation, Milestone
+from app.assignments.models import Evaluation, Milestone, MilestoneEvidence
 from app.assignments.services import is_overdue, mission_today, overdue_counts
 from app.core.clock import now
 from app.experts.models import ExpertConsent, ExpertLanguage, ExpertProfile, Skill
@@ -238,6 +238,8 @@ async def _assignment_views(db: AsyncSession, tenant: TenantContext,
             Milestone.tenant_id == tenant.id, Milestone.assignment_id.in_(ids))
             .order_by(Milestone.position, Milestone.created_at)):
         milestones.setdefault(milestone.assignment_id, []).append(milestone)
+    with_evidence = set(await db.scalars(select(MilestoneEvidence.milestone_id).where(
+        MilestoneEvidence.tenant_id == tenant.id, MilestoneEvidence.assignment_id.in_(ids))))
     evaluations = {e.assignment_id: e for e in await db.scalars(select(Evaluation).where(
         Evaluation.tenant_id == tenant.id, Evaluation.assignment_id.in_(ids),
         Evaluation.status == "accepted"))}
@@ -246,7 +248,8 @@ async def _assignment_views(db: AsyncSession, tenant: TenantContext,
         document = documents.get(assignment.profile_id)
         views.append(schemas.assignment_out(
             assignment, request, institution, document,
-            [(m, is_overdue(m, assignment, today)) for m in milestones.get(assignment.id, [])],
+            [(m, is_overdue(m, assignment, today), m.id in with_evidence)
+             for m in milestones.get(assignment.id, [])],
             overdue.get(assignment.id, 0), evaluations.get(assignment.id)))
     return views
 

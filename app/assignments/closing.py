@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,10 +71,13 @@ async def rate_host(db: AsyncSession, tenant: TenantContext, actor: Actor,
 async def completion_letter(db: AsyncSession, tenant: TenantContext, actor: Actor,
                             assignment_id: uuid.UUID) -> tuple[str, bytes]:
     """(file name, PDF) of the completion letter, for the expert and staff once the
-    assignment is evaluated."""
+    assignment is evaluated; none for an erased expert (the letter is theirs, and what
+    stays of them is a number)."""
     view = await get_assignment(db, tenant, actor, assignment_id)
     if view.who not in (STAFF, EXPERT):
         raise PermissionDeniedException()
+    if view.profile.erased_at is not None:
+        raise NotFoundException()
     a, request = view.assignment, view.request
     if a.status != "evaluated":
         raise AssignmentRefused(_("The completion letter is ready once the assignment is "

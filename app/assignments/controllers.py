@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -60,7 +60,10 @@ def _url(tenant, assignment_id) -> str:
 
 
 
-# --- the list -------------------------------------------------------------------------------
+# --- the list, the board and the timeline share one set of filters ------------------------
+
+FILTER_PARAMS = ("status", "sector", "institution", "q", "from", "to", "overdue")
+
 
 def _filter(params, sectors: set[str]) -> AssignmentFilter:
     flt, errors = AssignmentFilter(), FieldErrors()
@@ -77,39 +80,51 @@ def _filter(params, sectors: set[str]) -> AssignmentFilter:
     return flt
 
 
-async def _list_page(request: Request, tenant, db, actor, flt: AssignmentFilter,
-                     sectors: dict[str, str]) -> Response:
-    staff = actor.can(ASSIGNMENTS_MANAGE)
-    rows = [] if flt.errors else await services.list_assignments(db, tenant, actor, flt)
+async def _sectors(request: Request, db, tenant) -> dict[str, str]:
+    return {s.code: s.display_name(request.state.locale) for s in await list_sectors(db, tenant)}
+
+
+async def _filters(request: Request, db, tenant, params,
+                   staff: bool = True) -> tuple[AssignmentFilter, dict]:
+    """The filters read from params (the address's query, or the one a board card carries)
+    and what the filter form shows (to staff: experts and focal points have no form): the
+    sectors' and institutions' names, and the query again for the links between the list,
+    the board, the timeline and the export."""
+    sectors = await _sectors(request, db, tenant)
+    flt = _filter(params, set(sectors))
     institutions = await list_institutions(db, tenant) if staff else []
-    institution_options = [(str(i.id), i.name) for i in institutions]
+    return flt, {
+        "flt": flt, "errors": flt.errors, "sector_names": sectors,
+        "status_options": labels.statuses(),
+        "institution_options": [(str(i.id), i.name) for i in institutions],
+        "query": urlencode([(name, params.get(name, "")) for name in FILTER_PARAMS
+                            if params.get(name, "")])}
+
+
+async def _list_page(request: Request, tenant, db, actor) -> Response:
+    staff = actor.can(ASSIGNMENTS_MANAGE)
+    flt, shown = await _filters(request, db, tenant, request.query_params, staff)
+    rows = [] if flt.errors else await services.list_assignments(db, tenant, actor, flt)
     reminders = None if staff or actor.user_id is None \
         else await reminders_service.reminders_on(db, tenant, actor.user_id)
     return page(request, "assignments/list.html", status_code=400 if flt.errors else 200,
-                rows=rows, reminders=reminders, flt=flt, errors=flt.errors, staff=staff, sector_names=sectors,
-                status_options=labels.statuses(), institution_options=institution_options,
-                institution_view=actor.host_institution_id is not None,
-                query=urlencode(list(request.query_params.items())))
+                rows=rows, reminders=reminders, staff=staff,
+                institution_view=actor.host_institution_id is not None, **shown)
 
 
 @get("/assignments", name="assignment_list", guards=VIEW)
 async def assignment_list(request: Request, tenant: CurrentTenant, db: Db,
                           actor: CurrentActor) -> Response:
-    sectors = {s.code: s.display_name(request.state.locale)
-               for s in await list_sectors(db, tenant)}
-    return await _list_page(request, tenant, db, actor,
-                            _filter(request.query_params, set(sectors)), sectors)
+    return await _list_page(request, tenant, db, actor)
 
 
 @get("/assignments/export.csv", name="assignment_export", guards=MANAGE)
 async def assignment_export(request: Request, tenant: CurrentTenant, db: Db,
                             actor: CurrentActor) -> Response:
     """The staff list as CSV, with the list's filters."""
-    sectors = {s.code: s.display_name(request.state.locale)
-               for s in await list_sectors(db, tenant)}
-    flt = _filter(request.query_params, set(sectors))
+    flt = _filter(request.query_params, set(await _sectors(request, db, tenant)))
     if flt.errors:
-        return await _list_page(request, tenant, db, actor, flt, sectors)
+        return await _list_page(request, tenant, db, actor)
     text = await services.export_csv(db, tenant, actor, flt)
     # Litestar adds the charset to a text/ media type itself: naming it here would say it twice.
     return Response(text.encode("utf-8"), media_type="text/csv", headers={
@@ -228,6 +243,8 @@ async def assignment_move(request: Request, tenant: CurrentTenant, db: Db, actor
     the refusal shown on the assignment's card)."""
     action = data.get("action", "")
     from_board = data.get("next") == "board"
+    # The board's filters travel with its cards, so the board comes back as filtered.
+    board_params = dict(parse_qsl(data.get("filters", "")))
     try:
         await services.move(db, tenant, actor, assignment_id, action, data.get("reason", ""),
                             form_version(data.get("version")),
@@ -236,24 +253,37 @@ async def assignment_move(request: Request, tenant: CurrentTenant, db: Db, actor
         if from_board:
             await db.rollback()
             # htmx swaps only answers it takes for success: the board with the refusal.
-            return await _board_page(request, tenant, db, actor, assignment_id, exc.message,
-                                     200 if is_htmx(request) else exc.status)
+            return await _board_page(request, tenant, db, actor, board_params, assignment_id,
+                                     exc.message, 200 if is_htmx(request) else exc.status)
         return await _refused(request, tenant, db, actor, assignment_id, exc, dict(data))
     done = _("Done: %(action)s.") % {"action": labels.actions().get(action, action)}
-    if from_board and is_htmx(request):
-        return await _board_page(request, tenant, db, actor)  # the board as it is now
+    if from_board and is_htmx(request):  # the board as it is now
+        return await _board_page(request, tenant, db, actor, board_params)
     if from_board:
-        return flash(request, Redirect(f"/{tenant.slug}/assignments/board", status_code=303),
+        query = urlencode([(name, board_params[name]) for name in FILTER_PARAMS
+                           if board_params.get(name)])
+        return flash(request, Redirect(f"/{tenant.slug}/assignments/board"
+                                       + (f"?{query}" if query else ""), status_code=303),
                      "success", done)
     return flash(request, Redirect(_url(tenant, assignment_id), status_code=303), "success",
                  done)
 
 
-async def _board_page(request: Request, tenant, db, actor, refused_id: uuid.UUID | None = None,
-                      message: str = "", status_code: int = 200) -> Response:
+async def _board_page(request: Request, tenant, db, actor, params,
+                      refused_id: uuid.UUID | None = None, message: str = "",
+                      status_code: int = 200) -> Response:
     actions = labels.actions()
-    return page(request, "assignments/board.html", status_code=status_code,
-                columns=await services.board(db, tenant, actor),
+    flt, shown = await _filters(request, db, tenant, params)
+    if flt.errors:
+        status_code = 400
+    columns = {status: [] for status in services.BOARD_COLUMNS} if flt.errors \
+        else await services.board(db, tenant, actor, flt)
+    return page(request, "assignments/board.html", status_code=status_code, **shown,
+                columns=columns,
+                # "All of them" of the evaluated column: the list with the board's filters.
+                evaluated_query=urlencode([(name, value) for name, value
+                                           in parse_qsl(shown["query"]) if name != "status"]
+                                          + [("status", "evaluated")]),
                 status_names=dict(labels.statuses()), refused_id=refused_id, message=message,
                 # On the board, the moves that need no reason; the others are on the page.
                 moves={status: [(name, actions[name]) for name in allowed_actions(status)
@@ -265,9 +295,12 @@ async def _board_page(request: Request, tenant, db, actor, refused_id: uuid.UUID
 @get("/assignments/timeline", name="assignment_timeline", guards=MANAGE)
 async def assignment_timeline(request: Request, tenant: CurrentTenant, db: Db,
                               actor: CurrentActor) -> Response:
-    """Who is where when: a table of weeks, drawn on the server (no chart library)."""
-    weeks, rows = await services.timeline(db, tenant, actor)
-    return page(request, "assignments/timeline.html", weeks=weeks, rows=rows,
+    """Who is where when: a table of weeks, drawn on the server (no chart library), with
+    the list's filters."""
+    flt, shown = await _filters(request, db, tenant, request.query_params)
+    weeks, rows = await services.timeline(db, tenant, actor, flt)
+    return page(request, "assignments/timeline.html", status_code=400 if flt.errors else 200,
+                **shown, weeks=weeks, rows=[] if flt.errors else rows,
                 today=services.mission_today(tenant), one_week=timedelta(weeks=1))
 
 
@@ -275,8 +308,9 @@ async def assignment_timeline(request: Request, tenant: CurrentTenant, db: Db,
 async def assignment_board(request: Request, tenant: CurrentTenant, db: Db,
                            actor: CurrentActor) -> Response:
     """Staff's board by status: each card moves on with the same rules as its page (htmx
-    swaps the board; without JavaScript the forms post and come back)."""
-    return await _board_page(request, tenant, db, actor)
+    swaps the board; without JavaScript the forms post and come back), with the list's
+    filters."""
+    return await _board_page(request, tenant, db, actor, request.query_params)
 
 
 @post("/assignments/{assignment_id:uuid}/plan", name="assignment_plan", guards=MANAGE)
@@ -468,7 +502,7 @@ async def milestone_change(request: Request, tenant: CurrentTenant, db: Db,
 async def milestone_evidence(request: Request, tenant: CurrentTenant, db: Db,
                              actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
                              milestone_id: FromPath[uuid.UUID], data: MultipartForm) -> Response:
-    """The expert (or staff) hands in a milestone's evidence file."""
+    """The expert (or staff) hand in one more evidence file of a milestone."""
     upload = data.get("evidence")
     if isinstance(upload, list):  # the field sent twice: take the first file
         upload = next((item for item in upload if isinstance(item, UploadFile)), None)
@@ -490,14 +524,35 @@ async def milestone_evidence(request: Request, tenant: CurrentTenant, db: Db,
                  "success", _("The evidence is uploaded."))
 
 
-@get("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}/evidence",
-     name="milestone_evidence_file", guards=VIEW)
+@get("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}/evidence/"
+     "{evidence_id:uuid}", name="milestone_evidence_file", guards=VIEW)
 async def milestone_evidence_file(request: Request, tenant: CurrentTenant, db: Db,
                                   actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
-                                  milestone_id: FromPath[uuid.UUID]) -> Response:
+                                  milestone_id: FromPath[uuid.UUID],
+                                  evidence_id: FromPath[uuid.UUID]) -> Response:
     filename, content_type, content = await milestones.read_evidence(
-        db, tenant, actor, assignment_id, milestone_id, storage_for(request.app.state.settings))
+        db, tenant, actor, assignment_id, milestone_id, evidence_id,
+        storage_for(request.app.state.settings))
     return download(filename, content_type, content)
+
+
+@post("/assignments/{assignment_id:uuid}/milestones/{milestone_id:uuid}/evidence/"
+      "{evidence_id:uuid}/remove", name="milestone_evidence_remove", guards=MANAGE)
+async def milestone_evidence_remove(request: Request, tenant: CurrentTenant, db: Db,
+                                    actor: CurrentActor, assignment_id: FromPath[uuid.UUID],
+                                    milestone_id: FromPath[uuid.UUID],
+                                    evidence_id: FromPath[uuid.UUID],
+                                    data: FormData) -> Response:
+    """Staff remove an evidence file while the assignment is open."""
+    try:
+        await milestones.remove_evidence(db, tenant, actor, assignment_id, milestone_id,
+                                         evidence_id, form_version(data.get("version")),
+                                         storage_for(request.app.state.settings))
+    except (AssignmentRefused, StaleForm) as exc:
+        return await _refused(request, tenant, db, actor, assignment_id, exc,
+                              {"milestone": str(milestone_id)})
+    return flash(request, Redirect(_url(tenant, assignment_id) + "#milestones", status_code=303),
+                 "success", _("The evidence file is removed."))
 
 
 # --- reminders ------------------------------------------------------------------------------
@@ -605,4 +660,4 @@ ASSIGNMENT_ROUTES = [assignment_list, assignment_export, assignment_calendar,
                      assignment_host_rating, assignment_letter, assignment_reminders,
                      reminders_stop_page, reminders_stop, follow_up_page, follow_up_answer,
                      milestone_add, milestone_change, milestone_evidence,
-                     milestone_evidence_file, checklist_admin, checklist_add, checklist_change]
+                     milestone_evidence_file, milestone_evidence_remove, checklist_admin, checklist_add, checklist_change]

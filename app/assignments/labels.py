@@ -82,6 +82,7 @@ def history() -> dict[str, str]:
             "assignment.milestone_changed": _("Milestone changed"),
             "assignment.milestone_removed": _("Milestone removed"),
             "assignment.milestone_evidence": _("Milestone evidence handed in"),
+            "assignment.milestone_evidence_removed": _("Milestone evidence removed"),
             "assignment.outputs_recorded": _("Outputs recorded"),
             "assignment.follow_up_sent": _("Follow-up questionnaire sent"),
             "assignment.follow_up_answered": _("Follow-up questionnaire answered"),

@@ -1,21 +1,29 @@
 """An assignment's milestones and deliverables: first taken from the request's terms of
 reference (app.assignments.terms), kept by staff (add, edit, drop, remove), done by the
-expert or staff with an evidence file checked like a CV (app.documents) and stored through
-app.storage. A pending one past its due date (the day in the mission's time zone) is
+expert or staff with evidence files checked like a CV (app.documents) and stored through
+app.storage; staff remove a file handed in by mistake while the assignment is open. A pending one past its due date (the day in the mission's time zone) is
 overdue: the lists show it and filter on it."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.assignments.models import MILESTONE_KINDS, MILESTONE_STATUSES, Assignment, Milestone
+from app.accounts.models import User
+from app.assignments.models import (
+    MILESTONE_KINDS,
+    MILESTONE_STATUSES,
+    Assignment,
+    Milestone,
+    MilestoneEvidence,
+)
 from app.assignments.services import (
     EXPERT,
     STAFF,
@@ -40,22 +48,48 @@ from app.storage import DocumentStorage, new_key, store_replacing
 from app.web.forms import FieldErrors
 from tenants.context import TenantContext
 
+log = logging.getLogger(__name__)
+
 MAX_MILESTONES = 40
+MAX_EVIDENCE = 10  # files per milestone
+
+
+@dataclass
+class EvidenceLine:
+    file: MilestoneEvidence
+    uploaded_by: str  # the person's name, "" once their account is gone
 
 
 @dataclass
 class MilestoneLine:
     milestone: Milestone
     overdue: bool
+    evidence: list[EvidenceLine] = field(default_factory=list)
 
 
 async def milestones_of(db: AsyncSession, tenant: TenantContext,
                         view: AssignmentView) -> list[MilestoneLine]:
+    """The assignment's milestones in order, each with its evidence files (oldest first)."""
     today = mission_today(tenant)
     rows = await db.scalars(select(Milestone).where(
         Milestone.tenant_id == tenant.id, Milestone.assignment_id == view.assignment.id)
         .order_by(Milestone.position, Milestone.created_at))
-    return [MilestoneLine(m, is_overdue(m, view.assignment, today)) for m in rows]
+    lines = {m.id: MilestoneLine(m, is_overdue(m, view.assignment, today)) for m in rows}
+    for evidence, name in await db.execute(
+            select(MilestoneEvidence, User.name)
+            .outerjoin(User, User.id == MilestoneEvidence.uploaded_by_id)
+            .where(MilestoneEvidence.tenant_id == tenant.id,
+                   MilestoneEvidence.assignment_id == view.assignment.id)
+            .order_by(MilestoneEvidence.created_at, MilestoneEvidence.id)):
+        lines[evidence.milestone_id].evidence.append(EvidenceLine(evidence, name or ""))
+    return list(lines.values())
+
+
+async def _evidence_count(db: AsyncSession, tenant: TenantContext,
+                          milestone_id: uuid.UUID) -> int:
+    return await db.scalar(select(func.count()).select_from(MilestoneEvidence).where(
+        MilestoneEvidence.tenant_id == tenant.id,
+        MilestoneEvidence.milestone_id == milestone_id)) or 0
 
 
 @dataclass
@@ -156,7 +190,7 @@ async def change_milestone(db: AsyncSession, tenant: TenantContext, actor: Actor
     milestone = await _milestone(db, tenant, view, milestone_id)
     before = _facts(milestone)
     if remove:
-        if milestone.evidence_key:
+        if await _evidence_count(db, tenant, milestone.id):
             raise AssignmentRefused(_("This milestone has its evidence: drop it instead of "
                                       "removing it."))
         await db.delete(milestone)
@@ -181,9 +215,9 @@ async def change_milestone(db: AsyncSession, tenant: TenantContext, actor: Actor
 async def save_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         assignment_id: uuid.UUID, milestone_id: uuid.UUID, filename: str,
                         data: bytes | None, storage: DocumentStorage, *, max_bytes: int) -> None:
-    """The expert (or staff) hands in a milestone's evidence: a PDF or Word document checked
-    by its content, replacing an earlier one; a pending milestone is then done. data: None
-    when no file was chosen."""
+    """The expert (or staff) hand in one more evidence file of a milestone: a PDF or Word
+    document checked by its content, kept beside the earlier ones (at most MAX_EVIDENCE);
+    a pending milestone is then done. data: None when no file was chosen."""
     view = await get_assignment(db, tenant, actor, assignment_id)
     if view.who not in (STAFF, EXPERT):
         raise PermissionDeniedException()
@@ -202,12 +236,17 @@ async def save_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
     key = new_key(tenant.id, "milestones", extension)
 
     async def save_rows() -> list[str]:
+        # Under the assignment's lock: two uploads at once cannot pass the limit together.
         locked = await get_assignment(db, tenant, actor, assignment_id, lock=True)
         row = await _milestone(db, tenant, locked, milestone_id)
-        old = [row.evidence_key] if row.evidence_key else []
-        row.evidence_filename, row.evidence_content_type = name, content_type
-        row.evidence_size, row.evidence_sha256, row.evidence_key = len(data), digest, key
-        row.evidence_by_id = actor.user_id
+        if await _evidence_count(db, tenant, row.id) >= MAX_EVIDENCE:
+            raise FormErrors({"evidence": _("A milestone keeps at most %(n)s evidence files: "
+                                            "ask the mission to remove one first.")
+                              % {"n": MAX_EVIDENCE}})
+        db.add(MilestoneEvidence(tenant_id=tenant.id, milestone_id=row.id,
+                                 assignment_id=locked.assignment.id, filename=name,
+                                 content_type=content_type, size=len(data), sha256=digest,
+                                 key=key, uploaded_by_id=actor.user_id))
         if row.status == "pending":
             row.status, row.done_at = "done", now()
         bump_version(locked.assignment)
@@ -216,24 +255,56 @@ async def save_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
                locked.assignment.id, after={"title": row.title, "filename": name,
                                             "size": len(data), "sha256": digest})
         await db.commit()
-        return old
+        return []
 
     await store_replacing(db, storage, key, data, save_rows)
 
 
+async def _evidence(db: AsyncSession, tenant: TenantContext, view: AssignmentView,
+                    milestone_id: uuid.UUID, evidence_id: uuid.UUID) -> MilestoneEvidence:
+    evidence = await db.scalar(select(MilestoneEvidence).where(
+        MilestoneEvidence.tenant_id == tenant.id,
+        MilestoneEvidence.assignment_id == view.assignment.id,
+        MilestoneEvidence.milestone_id == milestone_id, MilestoneEvidence.id == evidence_id))
+    if evidence is None:
+        raise NotFoundException()
+    return evidence
+
+
+async def remove_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                          assignment_id: uuid.UUID, milestone_id: uuid.UUID,
+                          evidence_id: uuid.UUID, version: int | None,
+                          storage: DocumentStorage) -> None:
+    """Staff remove an evidence file (handed in by mistake, or the wrong version) while the
+    assignment is open; the milestone keeps its status. The file goes once the row is."""
+    view = await _for_staff(db, tenant, actor, assignment_id, version)
+    milestone = await _milestone(db, tenant, view, milestone_id)
+    evidence = await _evidence(db, tenant, view, milestone_id, evidence_id)
+    key = evidence.key
+    await db.delete(evidence)
+    bump_version(view.assignment)
+    record(db, tenant.id, actor, "assignment.milestone_evidence_removed", "assignment",
+           view.assignment.id, before={"title": milestone.title, "filename": evidence.filename,
+                                       "sha256": evidence.sha256})
+    await db.commit()
+    try:
+        await storage.delete(key)
+    except OSError:
+        # The row is gone, so nobody reaches the file: a leftover is only disk space.
+        log.warning("could not remove evidence file %s", key, exc_info=True)
+
+
 async def read_evidence(db: AsyncSession, tenant: TenantContext, actor: Actor,
                         assignment_id: uuid.UUID, milestone_id: uuid.UUID,
+                        evidence_id: uuid.UUID,
                         storage: DocumentStorage) -> tuple[str, str, bytes]:
-    """(file name, content type, bytes) of a milestone's evidence, for anyone who may see the
+    """(file name, content type, bytes) of one evidence file, for anyone who may see the
     assignment; 404 when there is none or its file is gone."""
     view = await get_assignment(db, tenant, actor, assignment_id)
-    milestone = await _milestone(db, tenant, view, milestone_id)
+    evidence = await _evidence(db, tenant, view, milestone_id, evidence_id)
     await db.commit()
-    if not milestone.evidence_key:
-        raise NotFoundException()
     try:
-        data = await storage.get(milestone.evidence_key)
+        data = await storage.get(evidence.key)
     except FileNotFoundError as exc:
         raise NotFoundException() from exc
-    return milestone.evidence_filename or "evidence", \
-        milestone.evidence_content_type or "application/octet-stream", data
+    return evidence.filename, evidence.content_type, data

@@ -181,7 +181,7 @@ MILESTONE_STATUSES = ("pending", "done", "dropped")
 
 class Milestone(TenantScoped, Base):
     """A step or a deliverable of one assignment, first taken from the request's terms of
-    reference, then kept by staff; its evidence is one document checked like a CV."""
+    reference, then kept by staff; its evidence is in MilestoneEvidence."""
 
     __tablename__ = "assignment_milestones"
     __table_args__ = (Index("ix_assignment_milestones_tenant_id_assignment_id", "tenant_id",
@@ -197,12 +197,30 @@ class Milestone(TenantScoped, Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    evidence_filename: Mapped[str | None] = mapped_column(String(200))
-    evidence_content_type: Mapped[str | None] = mapped_column(String(100))
-    evidence_size: Mapped[int | None] = mapped_column(Integer)
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
-    evidence_key: Mapped[str | None] = mapped_column(String(300))
-    evidence_by_id: Mapped[uuid.UUID | None] = mapped_column(
+
+
+class MilestoneEvidence(TenantScoped, Base):
+    """One evidence file of a milestone (a milestone keeps several: an attendance sheet, the
+    deliverable itself, its annexes), checked like a CV, with who handed it in (created_at
+    says when). The assignment is named too, so that an erased expert's files are found
+    without going through the milestones."""
+
+    __tablename__ = "assignment_milestone_evidence"
+    __table_args__ = (Index("ix_assignment_milestone_evidence_tenant_id_milestone_id",
+                            "tenant_id", "milestone_id"),
+                      Index("ix_assignment_milestone_evidence_tenant_id_assignment_id",
+                            "tenant_id", "assignment_id"))
+
+    milestone_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignment_milestones.id", ondelete="CASCADE"))
+    assignment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("assignments.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(300))
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
 
 

@@ -40,6 +40,7 @@ from app.assignments.models import (
     FinalReport,
     HostRating,
     Milestone,
+    MilestoneEvidence,
 )
 from app.assignments.states import NEEDS_REASON, OPEN, POSTPONABLE, next_state
 from app.assignments.terms import from_terms
@@ -231,14 +232,14 @@ BOARD_COLUMNS = ("planned", "contracted", "in_progress", "completed", "evaluated
 BOARD_EVALUATED = 12  # the evaluated column shows the latest few; the list has them all
 
 
-async def board(db: AsyncSession, tenant: TenantContext,
-                actor: Actor) -> dict[str, list[AssignmentView]]:
-    """Staff's board: the mission's assignments by status (cancelled ones stay on the list;
-    of the evaluated, the latest by their end)."""
+async def board(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                flt: AssignmentFilter | None = None) -> dict[str, list[AssignmentView]]:
+    """Staff's board: the mission's assignments by status, filtered like the list
+    (cancelled ones stay on the list; of the evaluated, the latest by their end)."""
     if not actor.can(ASSIGNMENTS_MANAGE):
         raise PermissionDeniedException()
     columns: dict[str, list[AssignmentView]] = {status: [] for status in BOARD_COLUMNS}
-    for view in await list_assignments(db, tenant, actor):
+    for view in await list_assignments(db, tenant, actor, flt):
         if view.assignment.status in columns:
             columns[view.assignment.status].append(view)
     columns["evaluated"] = sorted(
@@ -259,10 +260,11 @@ class TimelineRow:
     after: int
 
 
-async def timeline(db: AsyncSession, tenant: TenantContext,
-                   actor: Actor) -> tuple[list[date], list[TimelineRow]]:
-    """Who is where when: the open assignments with planned dates over TIMELINE_WEEKS
-    weeks from four weeks ago, as weeks (each Monday) and one row a bar (by start)."""
+async def timeline(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                   flt: AssignmentFilter | None = None) -> tuple[list[date], list[TimelineRow]]:
+    """Who is where when: the open assignments with planned dates (filtered like the list)
+    over TIMELINE_WEEKS weeks from four weeks ago, as weeks (each Monday) and one row a bar
+    (by start)."""
     if not actor.can(ASSIGNMENTS_MANAGE):
         raise PermissionDeniedException()
     today = mission_today(tenant)
@@ -270,7 +272,7 @@ async def timeline(db: AsyncSession, tenant: TenantContext,
     weeks = [first + timedelta(weeks=i) for i in range(TIMELINE_WEEKS)]
     last = weeks[-1] + timedelta(days=6)
     rows = []
-    for view in await list_assignments(db, tenant, actor):
+    for view in await list_assignments(db, tenant, actor, flt):
         a = view.assignment
         if a.status not in OPEN or a.planned_start is None:
             continue
@@ -979,14 +981,21 @@ async def evaluation_scores(db: AsyncSession, tenant: TenantContext,
 async def _erase_expert_writing(db: AsyncSession, tenant: TenantContext,
                                 profile: ExpertProfile) -> list[str]:
     """An erased expert's assignments stay as numbered records (dates, sector, outputs,
-    scores) so the programme's figures do not change; what was written by or about them by
-    name goes: their final reports with their attachments, their comments on the host
-    institution, and the institution's comments. Returns the attachments' storage keys."""
+    scores, milestones and their status) so the programme's figures do not change; what was
+    written by or about them by name goes: their final reports with their attachments, the
+    milestones' evidence files (deliverables carry their author's name), their comments on
+    the host institution, and the institution's comments. (The completion letter is never
+    stored; closing.completion_letter refuses it once the expert is erased.) Returns the
+    files' storage keys."""
     of_expert = select(Assignment.id).where(Assignment.tenant_id == tenant.id,
                                             Assignment.profile_id == profile.id)
     files = [key for key in await db.scalars(select(FinalReport.attachment_key).where(
         FinalReport.tenant_id == tenant.id, FinalReport.assignment_id.in_(of_expert)))
         if key]
+    evidence = MilestoneEvidence.__table__
+    files += list(await db.scalars(delete(evidence).where(
+        evidence.c.tenant_id == tenant.id, evidence.c.assignment_id.in_(of_expert))
+        .returning(evidence.c.key)))
     await db.execute(update(HostRating).where(HostRating.tenant_id == tenant.id,
                                               HostRating.assignment_id.in_(of_expert))
                      .values(comments=""))

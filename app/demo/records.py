@@ -28,7 +28,14 @@ from app.assignment_requests.form import check_editable
 from app.assignment_requests.models import AssignmentRequest, RequestDocument
 from app.assignment_requests.services import RequestActionRefused
 from app.assignments.follow_ups import send_follow_ups
-from app.assignments.models import ReminderOptOut, ReminderSent
+from app.assignments.milestones import save_evidence
+from app.assignments.models import (
+    Assignment,
+    Milestone,
+    MilestoneEvidence,
+    ReminderOptOut,
+    ReminderSent,
+)
 from app.assignments.reminders import local_moment, send_reminders, set_reminders
 from app.config import Settings, resolve_secret_key
 from app.core.clock import now
@@ -96,6 +103,8 @@ async def seed_demo_records(session_factory: async_sessionmaker[AsyncSession],
                                   storage, max_bytes=max_bytes)
             if await _none_yet(db, tenant, RequestDocument):
                 await _terms_of_reference(db, tenant, officer, storage, max_bytes)
+            if await _none_yet(db, tenant, MilestoneEvidence):
+                await _evidence(db, tenant, officer, storage, max_bytes)
             # A day of the daily job: reminders of what is overdue and the follow-up
             # questionnaires due, as the worker would send them at the mission's noon; the
             # focal point has turned their reminders off.
@@ -141,6 +150,29 @@ async def _terms_of_reference(db: AsyncSession, tenant: TenantContext, officer, 
         await save_terms_document(db, tenant, officer, request, "terms-of-reference.pdf",
                                   doc.output(), storage, max_bytes=max_bytes)
         return
+
+
+async def _evidence(db: AsyncSession, tenant: TenantContext, officer, storage,
+                    max_bytes: int) -> None:
+    """A milestone already done of a completed assignment gets its evidence, two files, as
+    the officer hands them in (done ones: the overdue ones the reminders show stay so)."""
+    found = (await db.execute(
+        select(Milestone.assignment_id, Milestone.id, Milestone.title)
+        .join(Assignment, Assignment.id == Milestone.assignment_id)
+        .where(Milestone.tenant_id == tenant.id, Milestone.status == "done",
+               Assignment.status == "completed")
+        .order_by(Assignment.created_at, Milestone.position).limit(1))).first()
+    await db.commit()
+    if found is None:
+        return
+    assignment_id, milestone_id, title = found
+    for filename, heading in (("deliverable.pdf", title),
+                              ("attendance-sheet.pdf", f"Attendance — {title}")):
+        doc = PdfDocument(title=heading, lang=tenant.default_locale)
+        doc.heading(heading)
+        doc.paragraph("Handed in through the Diaspora Bridge portal.")
+        await save_evidence(db, tenant, officer, assignment_id, milestone_id, filename,
+                            doc.output(), storage, max_bytes=max_bytes)
 
 
 async def _provider(db: AsyncSession, tenant: TenantContext, settings: Settings,

@@ -18,8 +18,10 @@ SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 
 @pytest.fixture(scope="session")
 def portal_url(tmp_path_factory):
-    # Debug mode: plain-http cookies and /dev/mail, where the tests read verification links.
-    portal = Portal(tmp_path_factory.mktemp("e2e-var"), debug=True)
+    # Debug mode: plain-http cookies and /dev/mail, where the tests read verification links;
+    # and an OpenID provider on this machine (tests/oidc_provider.py) may be configured.
+    portal = Portal(tmp_path_factory.mktemp("e2e-var"), debug=True,
+                    extra_env={"PORTAL_SSO_TEST_HOSTS": "127.0.0.1"})
     portal.wait_ready()
     yield portal.url
     portal.stop()
