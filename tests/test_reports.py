@@ -360,7 +360,7 @@ async def test_exports_equal_the_screen(client, data, officer):
     query = "from=2026-01-01&to=2026-12-31"
     body = await dashboard(client, f"/sudan/reports?{query}")
     keys = [t.attributes["data-table"] for t in parse(body).css("table[data-table]")]
-    assert len(keys) == 19
+    assert len(keys) == 20
     response = await client.get(f"/sudan/reports/export.xlsx?{query}")
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
