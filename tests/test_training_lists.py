@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pytest
 from sqlalchemy import select, update
 
@@ -91,8 +92,8 @@ async def test_the_csv_export_follows_the_filters_and_is_audited(client, mission
             event = await db.scalar(select(AuditEvent).where(
                 AuditEvent.action == "training.exported").order_by(
                 AuditEvent.created_at).limit(1))
-    assert event is not None and event.after == {"rows": 2,
-                                                 "filters": {"agency": str(first)}}
+    assert event is not None and event.after == {"rows": 2, "filters": {"agency": str(first)},
+                                                 "format": "csv"}
     assert (await client.get("/sudan/trainings/export.csv?from=2027-13-01")).status_code == 400
 
 
@@ -101,3 +102,24 @@ async def test_a_partner_user_exports_only_their_agency_s(client, trainings, sig
     await signed_in_as("partner_user", partner_agency_id=second)
     rows = rows_of(await client.get(f"/sudan/trainings/export.csv?agency={first}"))
     assert [r["title"] for r in rows] == ["'=HYPERLINK(\"x\")"]
+
+
+async def test_the_xlsx_export_holds_the_csv_s_rows(client, trainings, officer, signed_in_as):
+    """The same filters, the same columns and cells as the CSV (a workbook stores whole
+    numbers as numbers); a partner user's holds only their agency's."""
+    first, second, _eu, _ids = trainings
+    for query in (f"agency={first}", "", "kind=cascade&q=kassala"):
+        csv_rows = list(csv.reader(io.StringIO((await client.get(
+            f"/sudan/trainings/export.csv?{query}")).content.decode("utf-8-sig"))))
+        response = await client.get(f"/sudan/trainings/export.xlsx?{query}")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)["trainings"]
+        assert [["" if v is None else str(v) for v in row]
+                for row in sheet.iter_rows(values_only=True)] == csv_rows, query
+    assert (await client.get("/sudan/trainings/export.xlsx?from=2027-13-01")).status_code == 400
+    await signed_in_as("partner_user", partner_agency_id=second)
+    response = await client.get(f"/sudan/trainings/export.xlsx?agency={first}")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)["trainings"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "'=HYPERLINK(\"x\")"]

@@ -31,6 +31,7 @@ from app.trainings.models import (
 )
 from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
+from app.web.csv_export import XLSX
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash
 from app.web.forms import FieldErrors, form_version, rows, text_form
@@ -179,6 +180,17 @@ async def _new_page(request: Request, tenant, db, actor, errors: dict | None = N
     return page(request, "trainings/new.html", status_code=status_code, errors=errors or {},
                 form=form or {}, **_with_blank_rows(row_lists),
                 **await _form_context(db, tenant, actor))
+
+
+@get("/trainings/export.xlsx", name="training_export_xlsx", guards=VIEW)
+async def training_export_xlsx(request: Request, tenant: CurrentTenant, db: Db,
+                               actor: CurrentActor) -> Response:
+    """The list as XLSX: the CSV's rows, with the list's filters."""
+    flt = _filter(request.query_params)
+    if flt.errors:
+        return await _list_page(request, tenant, db, actor, flt)
+    return download(f"trainings-{tenant.slug}.xlsx", XLSX,
+                    await services.export_xlsx(db, tenant, actor, flt))
 
 
 @get("/trainings/new", name="training_new", guards=RECORD)
@@ -398,7 +410,7 @@ async def certificate_check(request: Request, tenant: CurrentTenant, db: Db,
                 check=await services.check_certificate(db, tenant, code[:40]))
 
 
-TRAINING_ROUTES = [training_list, training_export, training_new, training_create, training_detail,
+TRAINING_ROUTES = [training_list, training_export, training_export_xlsx, training_new, training_create, training_detail,
                    training_edit, training_move, training_participant_add,
                    training_participant_remove, training_participant_withdraw, training_evidence,
                    training_certificate, certificate_check]

@@ -49,7 +49,7 @@ from app.trainings.models import (
 )
 from app.trainings.participants import SessionRow, one_line
 from app.trainings.states import EDITABLE, NEEDS_REASON, REVIEW_ACTIONS, next_state
-from app.web.csv_export import csv_text
+from app.web.csv_export import csv_text, xlsx_bytes
 from app.web.forms import FieldErrors
 from tenants.context import TenantContext
 
@@ -787,8 +787,21 @@ EXPORT_COLUMNS = ["title", "partner_agency", "kind", "thematic_area", "thematic_
 async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
                      flt: TrainingFilter) -> str:
     """The filtered list as CSV (staff: the mission's; a partner user: their agency's),
-    formulas neutralised (app.web.csv_export); the audit trail records who took how many
-    rows with which filters."""
+    formulas neutralised (app.web.csv_export)."""
+    return csv_text(EXPORT_COLUMNS, await _export_rows(db, tenant, actor, flt, "csv"))
+
+
+async def export_xlsx(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                      flt: TrainingFilter) -> bytes:
+    """The same rows as the CSV, in a workbook (the reports' writer)."""
+    return xlsx_bytes([("trainings", EXPORT_COLUMNS,
+                        await _export_rows(db, tenant, actor, flt, "xlsx"))])
+
+
+async def _export_rows(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                       flt: TrainingFilter, file_format: str) -> list[list]:
+    """The export's rows; the audit trail records who took how many rows with which
+    filters, in which format."""
     views = await list_trainings(db, tenant, actor, flt)
     ids = [v.training.id for v in views]
     hours = {training_id: (n, total) for training_id, n, total in await db.execute(
@@ -814,9 +827,9 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
                       *(getattr(t, sex) for sex in SEX_CATEGORIES), t.total, t.status,
                       t.status_reason])
     record(db, tenant.id, actor, "training.exported", "training", None,
-           after={"rows": len(lines), "filters": flt.applied()})
+           after={"rows": len(lines), "filters": flt.applied(), "format": file_format})
     await db.commit()
-    return csv_text(EXPORT_COLUMNS, lines)
+    return lines
 
 
 # --- certificates ---------------------------------------------------------------------------
