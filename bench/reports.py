@@ -6,8 +6,9 @@ Starts a throw-away PostgreSQL the way the tests do (bench/scratch_database.py),
 Sudan, fills it with --experts experts (`generate_experts`, COPY: verified, consenting,
 with languages, skills, sectors and availability), --requests assignment requests in every
 state with required skills, an assignment (with an evaluation when completed) for every
-fifth request, and --activities trainings of the mission's partner agencies (a tenth of
-them trainings of trainers, a third cascades below another), written as the runtime role
+fifth request (with outputs once started), and --activities trainings of the mission's
+partner agencies (a tenth of them trainings of trainers, a third cascades below another, a
+fifth delivered by an assignment), written as the runtime role
 (row-level security on), then runs each report --rounds times after a warm-up.
 
     .venv/bin/python bench/reports.py [--experts 100000] [--requests 20000]
@@ -104,7 +105,9 @@ async def fill(factory, tenant, rng: random.Random, n_requests: int, n_activitie
                         profile_id=profiles[number // 5], slot=1, status=done,
                         created_at=opened + timedelta(days=rng.randint(5, 60)),
                         actual_end=end if done in ("completed", "evaluated") else None,
-                        updated_at=now))
+                        updated_at=now, **({f"trained_{sex}": rng.randint(0, 15)
+                                            for sex in ("female", "male")}
+                                           if done != "planned" else {})))
                     if done in ("completed", "evaluated"):
                         evaluations.append(dict(
                             tenant_id=tenant.id, assignment_id=assignment_id,
@@ -123,6 +126,9 @@ async def fill(factory, tenant, rng: random.Random, n_requests: int, n_activitie
                     id=training_id, tenant_id=tenant.id,
                     partner_agency_id=rng.choice(agencies),
                     parent_id=rng.choice(tots) if kind == "cascade" else None,
+                    # a fifth delivered by an assignment (people trained counted once)
+                    assignment_id=rng.choice(assignments)["id"]
+                    if assignments and i % 5 == 1 else None,
                     title=f"Bench activity {i}", kind=kind,
                     thematic_area=rng.choice(THEMATIC_AREAS),
                     target_group=rng.choice(TARGETS), start_date=start,

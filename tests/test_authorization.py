@@ -244,6 +244,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/trainings"): PARTNERS_AND_STAFF,
     ("GET", f"{M}/trainings/export.csv"): PARTNERS_AND_STAFF,
     ("GET", f"{M}/trainings/export.xlsx"): PARTNERS_AND_STAFF,
+    ("GET", f"{M}/trainings/export.hxl.csv"): PARTNERS_AND_STAFF,
     ("GET", f"{M}/trainings/new"): PARTNERS_AND_STAFF,
     ("POST", f"{M}/trainings/new"): PARTNERS_AND_STAFF,
     # Another agency's training is 404 to a partner user (tests/test_trainings.py).

@@ -129,7 +129,7 @@ async def _walk(client, slug: str, english: bool) -> dict[str, set[str]]:
     return shown
 
 
-ROLES = ("admin", "officer", "focal", "partner", "expert")
+ROLES = ("admin", "officer", "focal", "partner", "donor", "expert")
 
 
 @pytest.mark.parametrize(("slug", "locale"), [("sudan", "ar"), ("sudan", "en"),

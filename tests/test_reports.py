@@ -323,6 +323,10 @@ async def test_a_token_limited_to_aggregates_reads_protected_figures_only(
     assert tables["registry.experts_by_sex"] == [
         ["Female", "<5"], ["Male", "<5"], ["Other", "<5"], ["Prefer not to say", "<5"],
         ["Total", "8"]]
+    # Every table, people trained included: no count from 1 to 4 left to read.
+    assert "outputs.people_trained" in tables
+    assert not {"1", "2", "3", "4"} & {value for rows in tables.values() for row in rows
+                                       for value in row[1:]}
     with pytest.raises(FormErrors):
         await api_token(session_factory, missions["sudan"], "odd", "everything")
 

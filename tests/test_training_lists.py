@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from app.audit.models import AuditEvent
 from app.partners.models import FundingProject
 from app.trainings.models import Training
+from app.trainings.services import EXPORT_COLUMNS
 from tenants.context import tenant_scope
 from tests.html import field_error, select_all
 from tests.training_helpers import a_new_agency, a_training
@@ -123,3 +124,32 @@ async def test_the_xlsx_export_holds_the_csv_s_rows(client, trainings, officer, 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)["trainings"]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         "'=HYPERLINK(\"x\")"]
+
+
+async def test_the_hxl_export_tags_every_column(client, missions, session_factory, trainings,
+                                                officer):
+    first, _second, _eu, _ids = trainings
+    response = await client.get(f"/sudan/trainings/export.hxl.csv?agency={first}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "-hxl.csv" in response.headers["content-disposition"]
+    header, tags, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header == EXPORT_COLUMNS
+    # HXL's second header row: a hashtag over every column, the people reached by sex.
+    assert all(tag.startswith("#") and " " not in tag for tag in tags)
+    tagged = dict(zip(header, tags, strict=True))
+    assert (tagged["partner_agency"], tagged["title"], tagged["start_date"], tagged["female"],
+            tagged["male"], tagged["total"]) == ("#org+impl+name", "#activity+name",
+                                                 "#date+start", "#reached+f", "#reached+m",
+                                                 "#reached+total")
+    # The rows are the CSV export's, with its filters.
+    plain = list(csv.reader(io.StringIO((await client.get(
+        f"/sudan/trainings/export.csv?agency={first}")).content.decode("utf-8-sig"))))
+    assert rows == plain[1:] and len(rows) == 2
+    with tenant_scope(missions["sudan"]):
+        async with session_factory() as db:
+            formats = set(await db.scalars(select(AuditEvent.after["format"].astext).where(
+                AuditEvent.action == "training.exported")))
+    assert "hxl" in formats
+    assert (await client.get("/sudan/trainings/export.hxl.csv?from=2027-13-01")).status_code \
+        == 400

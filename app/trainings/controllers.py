@@ -96,18 +96,29 @@ async def training_list(request: Request, tenant: CurrentTenant, db: Db,
     return await _list_page(request, tenant, db, actor, _filter(request.query_params))
 
 
+async def _export(request: Request, tenant, db, actor, hxl: bool) -> Response:
+    flt = _filter(request.query_params)
+    if flt.errors:
+        return await _list_page(request, tenant, db, actor, flt)
+    text = await services.export_csv(db, tenant, actor, flt, hxl=hxl)
+    name = f"trainings-{tenant.slug}{'-hxl' if hxl else ''}.csv"
+    # Litestar adds the charset to a text/ media type itself: naming it here would say it twice.
+    return Response(text.encode("utf-8"), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
 @get("/trainings/export.csv", name="training_export", guards=VIEW)
 async def training_export(request: Request, tenant: CurrentTenant, db: Db,
                           actor: CurrentActor) -> Response:
     """The list as CSV, with the list's filters."""
-    flt = _filter(request.query_params)
-    if flt.errors:
-        return await _list_page(request, tenant, db, actor, flt)
-    text = await services.export_csv(db, tenant, actor, flt)
-    # Litestar adds the charset to a text/ media type itself: naming it here would say it twice.
-    return Response(text.encode("utf-8"), media_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="trainings-{tenant.slug}.csv"',
-        "Cache-Control": "no-store"})
+    return await _export(request, tenant, db, actor, hxl=False)
+
+
+@get("/trainings/export.hxl.csv", name="training_export_hxl", guards=VIEW)
+async def training_export_hxl(request: Request, tenant: CurrentTenant, db: Db,
+                              actor: CurrentActor) -> Response:
+    """The same CSV with a second header row of HXL hashtags, for humanitarian tools."""
+    return await _export(request, tenant, db, actor, hxl=True)
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -410,7 +421,8 @@ async def certificate_check(request: Request, tenant: CurrentTenant, db: Db,
                 check=await services.check_certificate(db, tenant, code[:40]))
 
 
-TRAINING_ROUTES = [training_list, training_export, training_export_xlsx, training_new, training_create, training_detail,
+TRAINING_ROUTES = [training_list, training_export, training_export_xlsx,
+                   training_export_hxl, training_new, training_create, training_detail,
                    training_edit, training_move, training_participant_add,
                    training_participant_remove, training_participant_withdraw, training_evidence,
                    training_certificate, certificate_check]

@@ -784,11 +784,32 @@ EXPORT_COLUMNS = ["title", "partner_agency", "kind", "thematic_area", "thematic_
                   "participants_listed", *SEX_CATEGORIES, "total", "status", "status_reason"]
 
 
+# The same columns tagged for the Humanitarian Exchange Language (hxlstandard.org), a second
+# header row that humanitarian tools (HDX, HXL Proxy) read: activities by organisation,
+# place, date and people reached by sex. Attributes beyond the standard ones say which
+# figure a column holds (+sessions, +hours).
+HXL_TAGS = {
+    "title": "#activity+name", "partner_agency": "#org+impl+name", "kind": "#activity+type",
+    "thematic_area": "#sector+code", "thematic_other": "#sector+name",
+    "curriculum": "#activity+curriculum", "target_group": "#beneficiary+type",
+    "start_date": "#date+start", "end_date": "#date+end", "place": "#loc+name",
+    "sessions": "#output+sessions+num", "hours": "#output+hours+num",
+    "funding_project": "#activity+project+code", "donor": "#org+funder+name",
+    "parent_training": "#activity+parent+name", "participants_listed": "#meta+listed",
+    "female": "#reached+f", "male": "#reached+m", "other": "#reached+other",
+    "not_recorded": "#reached+unknown", "total": "#reached+total", "status": "#status+code",
+    "status_reason": "#status+reason"}
+
+
 async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                     flt: TrainingFilter) -> str:
+                     flt: TrainingFilter, hxl: bool = False) -> str:
     """The filtered list as CSV (staff: the mission's; a partner user: their agency's),
-    formulas neutralised (app.web.csv_export)."""
-    return csv_text(EXPORT_COLUMNS, await _export_rows(db, tenant, actor, flt, "csv"))
+    formulas neutralised (app.web.csv_export); with `hxl`, the HXL hashtags as a second
+    header row."""
+    lines = await _export_rows(db, tenant, actor, flt, "hxl" if hxl else "csv")
+    if hxl:
+        lines.insert(0, [HXL_TAGS[column] for column in EXPORT_COLUMNS])
+    return csv_text(EXPORT_COLUMNS, lines)
 
 
 async def export_xlsx(db: AsyncSession, tenant: TenantContext, actor: Actor,
