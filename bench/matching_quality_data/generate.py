@@ -23,7 +23,7 @@ SEED = 16
 EXPERTS_PER_OCCUPATION = 48
 # The checksum of build()'s output: labels are frozen; a change to the seeds or the
 # generator that moves it is a new data set, and figures before and after do not compare.
-CHECKSUM = "aba1451c5244178aca5cf9131ed15315cd2c594c2cd6ba69d49a36b94d1cc7ca"
+CHECKSUM = "58e285e753678ac25424843931a4a6a020d03ca8502240c70f291dc477e8742b"
 
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")  # app.experts.models.LANGUAGE_LEVELS
 LANGUAGES = ("en", "ar", "pt", "fr")
@@ -98,7 +98,8 @@ def occupations() -> dict[str, dict]:
             found[occupation["code"]] = {**occupation, "family": family["code"],
                                          "sector": family["sector"],
                                          "related": related.get(occupation["role"], []),
-                                         "distractor": by_role["distractor"]}
+                                         "distractor": by_role["distractor"],
+                                         "target": by_role["target"]}
     return found
 
 
@@ -126,19 +127,34 @@ def _expert(rng: random.Random, number: int, occupation: dict, all_occupations: 
     language = rng.choices(LANGUAGES, (75, 10, 10, 5))[0]
     years = rng.choices(range(1, 31), [3 if 4 <= y <= 18 else 1 for y in range(1, 31)])[0]
     own = list(occupation["skills"])
-    skills = rng.sample(own, k=min(len(own), rng.choice((2, 3))))
+    # Rosters are sparse: many list one skill; some a neighbouring trade's too; a
+    # distractor often lists a skill of the trade it works beside.
+    skills = rng.sample(own, k=min(len(own), rng.choice((1, 1, 2, 3))))
     if occupation["related"] and rng.random() < 0.2:
         neighbour = all_occupations[occupation["related"][0]]
         skills.append(rng.choice(neighbour["skills"]))
+    if occupation["role"] == "distractor" and rng.random() < 0.4:
+        skills.append(rng.choice(all_occupations[occupation["target"]]["skills"]))
     skills = list(dict.fromkeys(skills))
     title = rng.choice(occupation["titles"])
     topics = occupation["topics"]
     label = occupation["labels"][LANGUAGES.index(language)]
     first_skills = [skill_label(s, language) for s in skills[:2]]
     if language == "en":
-        headline = f"{title} | {topics[0]} and {topics[1]}"
-        summary = (f"{occupation['labels'][0]} with {years} years of experience in {topics[0]} "
-                   f"and {topics[1]}. " + " ".join(rng.sample(occupation["tasks"], 2)))
+        # Half of the CVs name their topics, the others only say what they did.
+        if rng.random() < 0.5:
+            headline = f"{title} | {topics[0]} and {topics[1]}"
+            summary = (f"{occupation['labels'][0]} with {years} years of experience in "
+                       f"{topics[0]} and {topics[1]}. ")
+        else:
+            headline = title
+            summary = f"{occupation['labels'][0]} with {years} years of experience. "
+        summary += " ".join(rng.sample(occupation["tasks"], 2))
+        if occupation["role"] == "distractor" and rng.random() < 0.6:
+            # Another trade in the same workplace: the target's words, not its job.
+            target = all_occupations[occupation["target"]]
+            summary += (f" Worked beside the {rng.choice(target['topics'])} teams of the "
+                        f"{rng.choice(EMPLOYERS[occupation['sector']])}.")
     elif language == "ar":
         headline = f"{label} | {' و'.join(first_skills)}"
         summary = f"{label} بخبرة {years} سنة في {' و'.join(first_skills)}."
