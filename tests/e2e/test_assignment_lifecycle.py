@@ -1,12 +1,14 @@
 """A programme officer takes a demo assignment from planned to evaluated in the browser:
 the contract, the preparation checklist ticked item by item, the start, the outputs, the
 completion, and the close without the institution's evaluation (with a reason); then the
-completion letter is there. A screenshot at each step (var/screenshots/assignment-*.png)."""
+completion letter is there. On the way, two evidence files of one milestone, one removed
+again. A screenshot at each step (var/screenshots/assignment-*.png)."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.documents_helpers import minimal_pdf
 from tests.e2e.conftest import screenshot, sign_in_in_english
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +19,14 @@ async def move(page, action: str) -> None:
     await page.wait_for_load_state()
 
 
-async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, portal_url):
+async def hand_in(page, milestone, path) -> None:
+    await milestone.locator('input[type="file"]').set_input_files(str(path))
+    await milestone.get_by_role("button", name="Hand in").click()
+    await page.wait_for_load_state()
+
+
+async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, portal_url,
+                                                                     tmp_path):
     await sign_in_in_english(page, portal_url, "sudan", "officer@sudan.demo")
     await page.goto(portal_url + "/sudan/assignments?status=planned")
     await page.locator("table.data tbody a").first.click()
@@ -46,6 +55,17 @@ async def test_officer_moves_an_assignment_from_planned_to_evaluated(page, porta
     await page.get_by_role("button", name="Save the outputs").click()
     await page.wait_for_load_state()
     assert await page.input_value("#f-trained_female") == "11"
+    # A milestone keeps several evidence files; staff remove the one handed in by mistake.
+    for name in ("inception-note.pdf", "wrong-version.pdf"):
+        (tmp_path / name).write_bytes(minimal_pdf(name))
+    milestone = page.locator("#milestones tbody tr").first
+    await hand_in(page, milestone, tmp_path / "inception-note.pdf")
+    await hand_in(page, milestone, tmp_path / "wrong-version.pdf")
+    files = milestone.locator("li a")
+    assert await files.all_inner_texts() == ["inception-note.pdf", "wrong-version.pdf"]
+    await milestone.get_by_role("button", name="Remove the evidence file wrong-version.pdf").click()
+    await page.wait_for_load_state()
+    assert await files.all_inner_texts() == ["inception-note.pdf"]
     await screenshot(page, "assignment-3-in-progress")
 
     await move(page, "complete")
