@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments import services
-from app.assignments.models import Assignment
+from app.assignments.models import Assignment, Milestone
 from tenants.context import tenant_scope
 from tests.assignment_helpers import an_assignment
 from tests.conftest import csrf_token
@@ -138,10 +138,18 @@ async def test_the_board_and_the_timeline_take_the_list_s_filters(client, missio
     assert [c.attributes["id"] for c in parse(moved.text).css("li.board-card")] == \
         [f"card-{ids['Kestrel']}"]
     assert (await stored(session_factory, sudan, ids["Heron"])).status == "contracted"
-    # The timeline reads them too.
+    # The timeline reads them too, and marks what is overdue like every list.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            db.add(Milestone(tenant_id=sudan.id, assignment_id=ids["Heron"], title="Plan",
+                             due_date=services.mission_today(sudan) - timedelta(days=1)))
+            await db.commit()
     timeline = await client.get("/sudan/assignments/timeline?q=Heron")
     assert timeline.status_code == 200
     assert "Station Heron" in timeline.text and "Station Kestrel" not in timeline.text
+    assert select_all(timeline.text, "tr.overdue-row .overdue") == ["1 milestone overdue"]
+    overdue = await client.get("/sudan/assignments/timeline?overdue=1&q=water+survey")
+    assert "Station Heron" in overdue.text and "Station Kestrel" not in overdue.text
     # A filter that cannot be read is refused at its field, on each of them.
     for path in ("/sudan/assignments/board", "/sudan/assignments/timeline"):
         bad = await client.get(f"{path}?from=2027-03-01&to=2027-02-01&status=lost")

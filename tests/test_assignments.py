@@ -395,8 +395,9 @@ async def test_report_and_evaluation_lead_to_evaluated_and_count_for_matching(
     assert focal.email  # the focal point's evaluation is what was scored
 
 
-async def test_an_erased_expert_s_assignment_stays_without_their_words(missions,
-                                                                       session_factory):
+async def test_an_erased_expert_s_assignment_stays_without_their_words(client, missions,
+                                                                       session_factory,
+                                                                       officer):
     """Erasure keeps the programme's figures (the assignment, its dates, milestones and
     scores) and removes what was written by or about the expert by name: the report, the
     milestones' evidence files, the comments, and the completion letter."""
@@ -449,6 +450,10 @@ async def test_an_erased_expert_s_assignment_stays_without_their_words(missions,
                 await closing.completion_letter(db, sudan, STAFF, assignment_id)
     with pytest.raises(FileNotFoundError):
         await app_storage().get(key)
+    page = await client.get(f"/sudan/assignments/{assignment_id}")
+    assert page.status_code == 200 and not select_all(page.text, 'a[href$="/letter.pdf"]')
+    assert (await client.get(f"/sudan/assignments/{assignment_id}/letter.pdf")).status_code \
+        == 404
 
 
 # --- the CSV export -------------------------------------------------------------------------
