@@ -10,8 +10,9 @@ from datetime import date
 
 import pytest
 
-from app.assignment_requests.models import RequestLanguage, RequestSkill
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.experts.models import ExpertProfile, ExpertWork
+from app.matching.services import shortlist_score
 from tenants.context import tenant_scope
 from tests.expert_helpers import complete_profile
 from tests.test_matching import _candidates, open_request, skill_id
@@ -70,6 +71,14 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
             "skills"] == [{"skill": "Braille instruction", "strength": 1.0, "source": "skill",
                            "evidence": None}]
     assert best.score.total > other.score.total
+    # The shortlist keeps the score and explanation the workspace shows.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.get(AssignmentRequest, request.id)
+            for candidate in (best, other):
+                assert await shortlist_score(db, sudan, app.state.search, row,
+                                             candidate.profile_id, "en") == (
+                    candidate.score.total, candidate.explanation(found.skill_names))
     # Without the engine the same two are eligible, and the occupation fit is not computed.
     fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
     assert {c.profile_id for c in fallback.candidates} == set(ids)
