@@ -88,7 +88,7 @@ NOT_HELD = {"strength": 0.0, "source": None, "evidence": None}
 def test_required_skills_graded_per_skill_with_what_matched():
     result = score(request(required_skills={"r1", "r2", "r3", "r4"}),
                    candidate(skills={"r3", "r1", "x9"},
-                             texts=(("summary", "Ten years of r2 work"),)))
+                             summary="Ten years of r2 work. Then other things."))
     required = result.criterion("required_skills")
     assert required.facts == {"skills": [
         held("r1"), held("r2", PARTIAL, "summary", "Ten years of r2 work"),
@@ -129,9 +129,9 @@ def test_a_shared_word_ranks_below_the_expert_who_does_the_job():
     wanted = replace(wanted, required_skills=(
         Concept("t", ("Teacher training", "Formação de professores")),))
     teacher = score(wanted, candidate(skills=set(), text_fit=0.9,
-                                      texts=(("experience", "Teacher trainer — Ministry"),)))
+                                      experience=("Teacher trainer — Ministry",)))
     police = score(wanted, candidate(skills=set(), text_fit=0.5,
-                                     texts=(("skill", "Police training"),)))
+                                     skill_texts=("Police training",)))
     assert teacher.total > police.total
     assert rank_key(teacher, 0.9, 2) < rank_key(police, 0.5, 1)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from app.matching.similarity import (
     PARTIAL,
     Concept,
+    Evidence,
     best_evidence,
     label_fit,
     sentences,
@@ -21,13 +22,13 @@ WATER = Concept("w", ("Water management", "Gestão da água"))
 
 
 def test_the_same_skill_id_is_a_full_match():
-    assert best_evidence(HYDROLOGY, frozenset({"h"}), ()).strength == 1.0
+    assert best_evidence(HYDROLOGY, frozenset({"h"}), ()) == Evidence(1.0, "skill", "")
 
 
 def test_a_synonym_is_the_same_concept():
     assert text_similarity(HYDROLOGY, "Hidrogeologia") == 1.0
-    found = best_evidence(HYDROLOGY, frozenset({"other"}), (("skill", "hidrogeologia"),))
-    assert (found.strength, found.source, found.text) == (1.0, "skill", "hidrogeologia")
+    found = best_evidence(HYDROLOGY, frozenset({"other"}), ("Statistics", "hidrogeologia"))
+    assert found == Evidence(1.0, "skill", "hidrogeologia")
 
 
 def test_a_label_in_another_language_is_the_same_concept():
@@ -70,14 +71,21 @@ def test_nothing_shared_is_zero():
     assert label_fit("of the", "of the") == 0.0  # nothing but common words
 
 
-def test_the_strongest_evidence_wins_and_the_first_of_equals():
-    texts = (("summary", "I studied hydrology"), ("skill", "Hydrological modelling"),
-             ("experience", "Senior hydrologist — Ministry of Water"))
-    found = best_evidence(HYDROLOGY, frozenset(), texts)
-    assert found.source == "summary" and found.strength == PARTIAL
-    assert best_evidence(HYDROLOGY, frozenset(), (("summary", "Statistics"),)).strength == 0
+def test_the_strongest_evidence_wins_skills_before_work_before_summary():
+    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",),
+                         ("Senior hydrologist — Ministry of Water",),
+                         "I studied hydrology. Then rivers.") \
+        == Evidence(PARTIAL, "experience", "Senior hydrologist — Ministry of Water")
+    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",), ("Teacher — School",),
+                         "I studied hydrology. Then rivers.") \
+        == Evidence(PARTIAL, "summary", "I studied hydrology")
+    assert best_evidence(HYDROLOGY, frozenset(), ("Hydrological modelling",), (),
+                         "I studied hydrology.") \
+        == Evidence(PARTIAL, "skill", "Hydrological modelling")
+    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",), (), "Statistics.") \
+        == Evidence(0.0, "", "")
 
 
 def test_sentences_split_a_summary():
-    assert sentences("Hydrologist. Ten years in Sudan; river basins\nmodelling") == [
-        "Hydrologist", "Ten years in Sudan", "river basins", "modelling"]
+    assert sentences("Hydrologist. Ten years in Sudan; river basins\nmodelling") == (
+        "Hydrologist", "Ten years in Sudan", "river basins", "modelling")

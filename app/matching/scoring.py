@@ -78,9 +78,11 @@ class CandidateFacts:
     city: str = ""
     country: str = ""
     evaluation: float | None = None          # mean of past evaluations, 0..1
-    # (source, text) the expert wrote: skill labels, job titles and studies, summary
-    # sentences — where skills are looked for by meaning
-    texts: tuple[tuple[str, str], ...] = ()
+    # what the expert wrote, where skills are looked for by meaning: every label of their
+    # skills, their job titles and studies, their summary
+    skill_texts: tuple[str, ...] = ()
+    experience: tuple[str, ...] = ()
+    summary: str = ""
     # how well the profile's text fits the request's, 0..1 (the engine's relevance
     # normalised per request); None: not computed (the engine did not answer)
     text_fit: float | None = None
@@ -112,7 +114,8 @@ def skills_fit(wanted: tuple[Concept, ...],
     found: list[dict] = []
     total = 0.0
     for concept in wanted:
-        evidence = best_evidence(concept, candidate.skills, candidate.texts)
+        evidence = best_evidence(concept, candidate.skills, candidate.skill_texts,
+                                 candidate.experience, candidate.summary)
         total += evidence.strength
         found.append({"skill": concept.id, "strength": round(evidence.strength, 3),
                       "source": evidence.source or None, "evidence": evidence.text or None})

@@ -49,10 +49,11 @@ from app.matching.scoring import (
     rank_key,
     score,
 )
-from app.matching.similarity import Concept, sentences
+from app.matching.similarity import Concept
 from app.search.documents import expert_documents, months_between, skill_texts, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
+from search_index.text import words as search_words
 from tenants.context import TenantContext
 from tenants.services import get_mission
 
@@ -205,9 +206,12 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
     # What the job is (title, objectives, tasks) and every way its skills are written, so
     # profiles in another language meet the request through the vocabulary's labels.
-    words = [request.title, request.objectives or "", request.tasks or "",
+    # Each word once: the engine weighs every word of the query, and labels repeat words.
+    texts = [request.title, request.objectives or "", request.tasks or "",
              *(text for c in [*facts.required_skills, *facts.desired_skills]
                for text in c.labels)]
+    words = list(dict.fromkeys(w for text in texts
+                               for w in search_words(text, drop_stopwords=True)))
     return facts, names, words
 
 
@@ -225,10 +229,9 @@ def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateF
         years=document.get("years"), modality=document.get("modality"),
         city=document.get("city") or "", country=document.get("country") or "",
         evaluation=document.get("evaluation"), text_fit=text_fit,
-        texts=(*(("skill", text) for text in document.get("skills") or ()),
-               *(("experience", line) for line in document.get("experience") or ()),
-               *(("summary", sentence) for sentence in sentences(document.get("summary")
-                                                                 or ""))))
+        skill_texts=tuple(document.get("skills") or ()),
+        experience=tuple(document.get("experience") or ()),
+        summary=document.get("summary") or "")
 
 
 def _level_at_least(minimum: str, margin: int) -> str:

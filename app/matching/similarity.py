@@ -18,7 +18,8 @@ half a match."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import snowballstemmer
@@ -44,6 +45,8 @@ système systeme projet expert conseiller
 LATIN_STEMMERS = tuple(snowballstemmer.stemmer(language)
                        for language in ("english", "portuguese", "french"))
 ARABIC_STEMMER = snowballstemmer.stemmer("arabic")
+# How many texts a concept remembers its similarity to (it lives for one match).
+MEMORY = 20_000
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
 
 
@@ -55,6 +58,10 @@ class Concept:
     id: str
     labels: tuple[str, ...]
     typed: bool = False
+    # text -> similarity, filled as texts are compared: a match compares the same skill
+    # labels and titles across hundreds of experts
+    seen: dict[str, float] = field(default_factory=dict, compare=False, hash=False,
+                                   repr=False)
 
 
 @dataclass(frozen=True)
@@ -117,31 +124,43 @@ def folded_labels(concept: Concept) -> frozenset[str]:
     return frozenset(" ".join(words(label)) for label in concept.labels)
 
 
-@lru_cache(maxsize=65_536)
 def text_similarity(wanted: Concept, text: str) -> float:
     """A wanted skill against one text of the expert's (a skill label, a job title, a
     sentence): 1 when the text is one of the skill's labels, else up to PARTIAL."""
-    if " ".join(words(text)) in folded_labels(wanted):
-        return 1.0
-    return PARTIAL * max((label_fit(label, text, wanted.typed) for label in wanted.labels),
-                         default=0.0)
+    found = wanted.seen.get(text)
+    if found is None:
+        if " ".join(words(text)) in folded_labels(wanted):
+            found = 1.0
+        else:
+            found = PARTIAL * max((label_fit(label, text, wanted.typed)
+                                   for label in wanted.labels), default=0.0)
+        if len(wanted.seen) < MEMORY:
+            wanted.seen[text] = found
+    return found
 
 
-def sentences(text: str) -> list[str]:
-    return [part.strip() for part in SENTENCE.split(text or "") if part.strip()]
+@lru_cache(maxsize=4096)
+def sentences(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
 
 
-def best_evidence(wanted: Concept, skill_ids: frozenset[str],
-                  texts: tuple[tuple[str, str], ...]) -> Evidence:
-    """The strongest of the expert's texts for a wanted skill ((source, text) pairs), the
-    same skill id first; the first of equals wins, so skills come before sentences."""
+def best_evidence(wanted: Concept, skill_ids: frozenset[str], skill_texts: Sequence[str],
+                  experience: Sequence[str] = (), summary: str = "") -> Evidence:
+    """The strongest of the expert's texts for a wanted skill: the same skill id, else
+    the best of their skills' labels, job titles and studies, and summary sentences (in
+    that order; the first of equals wins, so a skill comes before a sentence)."""
     if wanted.id in skill_ids:
         return Evidence(1.0, "skill", "")
-    best = Evidence(0.0, "", "")
-    for source, text in texts:
-        strength = text_similarity(wanted, text)
-        if strength > best.strength:
-            best = Evidence(strength, source, text)
-            if strength == 1.0:
-                break
-    return best
+    best, where = 0.0, ("", "")
+    seen = wanted.seen
+    for source, texts in (("skill", skill_texts), ("experience", experience),
+                          ("summary", sentences(summary) if summary else ())):
+        for text in texts:
+            strength = seen.get(text)
+            if strength is None:
+                strength = text_similarity(wanted, text)
+            if strength > best:
+                best, where = strength, (source, text)
+                if strength == 1.0:
+                    return Evidence(best, *where)
+    return Evidence(best, *where)
