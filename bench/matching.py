@@ -28,7 +28,7 @@ security on):
      it with) sent straight to `backend.search`.
    The two take turns at going first (the second finds the engine's caches warm), and the
    highlighter's word cache is emptied before each. The full match is split into
-   PostgreSQL (request_facts, mission_weights), the engine call, scoring and sorting, and
+   PostgreSQL (request_facts, matching_settings), the engine call, scoring and sorting, and
    the explanations, by wrapping those calls; the garbage collector's pauses are counted
    (gc.freeze() first, as the portal does once started; --no-freeze-gc to see without).
 
@@ -168,14 +168,14 @@ class Collections:
 
 class Sections:
     """Time spent in the calls find_candidates makes, collected by wrapping them: in
-    PostgreSQL (request_facts, mission_weights) and in the engine (backend.search)."""
+    PostgreSQL (request_facts, matching_settings) and in the engine (backend.search)."""
 
     def __init__(self):
         self.database = 0.0
         self.engine = 0.0
 
     def install(self):
-        originals = (matching.request_facts, matching.mission_weights)
+        originals = (matching.request_facts, matching.matching_settings)
 
         def timed(fn):
             async def wrapper(*args, **kwargs):
@@ -186,7 +186,7 @@ class Sections:
                     self.database += time.perf_counter() - started
             return wrapper
 
-        matching.request_facts, matching.mission_weights = map(timed, originals)
+        matching.request_facts, matching.matching_settings = map(timed, originals)
         return originals
 
     def backend(self, backend):
@@ -323,7 +323,8 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
                         request = await db.get(AssignmentRequest, rid)
                         facts, _names, words = await matching.request_facts(db, tenant, request,
                                                                             "en")
-                        queries[rid] = match_query(facts, words, MatchFilters())
+                        _weights, margins = await matching.matching_settings(db, tenant)
+                        queries[rid] = match_query(facts, words, MatchFilters(), margins)
 
             # 4. matching
             sections = Sections()
@@ -398,7 +399,7 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
                         fallbacks += not matches.from_engine
             finally:
                 gc.callbacks.remove(collections)
-                matching.request_facts, matching.mission_weights = originals
+                matching.request_facts, matching.matching_settings = originals
             mem_matched = memory()
         finally:
             await backend.close()
@@ -431,7 +432,7 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
         f"  raw engine query (same SearchQuery):               {stats(raw)}",
         f"  full / raw: p50 {pct(full, 50) / pct(raw, 50):.2f}x, "
         f"p95 {pct(full, 95) / pct(raw, 95):.2f}x, mean {mean(full) / mean(raw):.2f}x",
-        f"  full match breakdown (mean): PostgreSQL (request_facts, mission_weights) "
+        f"  full match breakdown (mean): PostgreSQL (request_facts, matching_settings) "
         f"{mean(database) * 1000:.2f} ms, engine {mean(engine_time) * 1000:.2f} ms, "
         f"scoring + sorting {mean(rest) * 1000:.2f} ms, explanations "
         f"{mean(explaining) * 1000:.2f} ms",

@@ -157,8 +157,8 @@ async def test_hard_filters_ranking_and_explanation(app, missions, session_facto
     assert ids.index(strong.id) < ids.index(other_sector.id)  # same skill, sector differs
     best = matches.candidates[ids.index(strong.id)]
     explanation = best.explanation(matches.skill_names)
-    assert explanation["criteria"]["required_skills"]["missing"] == []
-    assert len(explanation["criteria"]["required_skills"]["matched"]) == 1
+    assert explanation["criteria"]["required_skills"]["skills"] == [
+        {"skill": "Teacher training", "strength": 1.0, "source": "skill", "evidence": None}]
     assert explanation["criteria"]["languages"]["languages"][0]["level"] == "C2"
     assert explanation["criteria"]["availability"]["overlap_days"] > 0
     assert explanation["criteria"]["experience"]["years"] == 12
@@ -209,6 +209,7 @@ async def test_the_page_answers_from_the_database_when_the_engine_is_unreachable
         app.state.search = engine
     assert page.status_code == 200
     assert "search engine is not answering" in page.text
+    assert "occupation fit cannot be computed" in page.text
     assert "Fallback Candidate" in page.text
 
 
@@ -373,9 +374,14 @@ async def test_hard_requirements_to_the_day_the_year_and_other_assignments(
                                         name="Five Years Only", available=(30, 200))
     _u, taken = await complete_profile(session_factory, sudan, status="verified",
                                        name="Already On Assignment", available=(30, 200))
+    _u, a_year_short = await complete_profile(session_factory, sudan, status="verified",
+                                              name="Nine Years", available=(30, 200))
+    _u, far_off = await complete_profile(session_factory, sudan, status="verified",
+                                         name="Free Three Weeks Later", available=(105, 200))
     with tenant_scope(sudan):
         async with session_factory() as db:
             (await db.get(ExpertProfile, junior.id)).years_experience = 5
+            (await db.get(ExpertProfile, a_year_short.id)).years_experience = 9
             await db.commit()
     async with session_factory() as db:
         institution = await make_institution(db, sudan)
@@ -391,10 +397,20 @@ async def test_hard_requirements_to_the_day_the_year_and_other_assignments(
     engine = await _candidates(app, session_factory, sudan, request.id)
     ids = {c.profile_id for c in engine.candidates}
     assert fits.id in ids
-    assert not ids & {ends_before.id, junior.id, taken.id}
+    assert not ids & {ends_before.id, junior.id, taken.id, a_year_short.id, far_off.id}
+    # Near misses: one requirement missed by a little, each saying what; five years for
+    # ten, three weeks after the window and the one already on assignment are not.
+    near = {c.profile_id: c.misses for c in engine.near_misses}
+    assert set(near) == {ends_before.id, a_year_short.id}
+    assert near[ends_before.id] == [{"requirement": "availability", "days_away": 2,
+                                     "near": True}]
+    assert near[a_year_short.id] == [{"requirement": "experience", "years": 9,
+                                      "minimum": 10, "near": True}]
     fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
     assert not fallback.from_engine
     assert {c.profile_id for c in fallback.candidates} == ids
+    ours = {p.id for p in (fits, ends_before, junior, taken, a_year_short, far_off)}
+    assert {c.profile_id for c in fallback.near_misses} & ours == set(near)
     # A cancelled assignment frees the expert again.
     with tenant_scope(sudan):
         async with session_factory() as db:

@@ -13,13 +13,17 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from app.matching.scoring import NearMissMargins, RequestFacts
+from app.matching.services import CANDIDATE_POOL, MatchFilters, match_query
+from app.matching.similarity import Concept
+from app.search.documents import EXPERT_INDEX
 from search_index import Filter, IndexSettings, SearchQuery, SearchUnavailable
 from search_index.meili import KEY, MeiliSearch, document_key, filter_expression
 
@@ -502,3 +506,53 @@ async def test_the_api_key_is_sent(fake, meili):
     await meili.search("experts", "A", SearchQuery())
     await meili.upsert("experts", "A", [{"id": "e1"}])
     assert {r.auth for r in fake.requests} == {"Bearer test-key"}
+
+
+# --- what matching asks -------------------------------------------------------------------
+
+
+async def test_the_expert_index_settings_matching_relies_on(fake, meili):
+    """Written in code (app/search/documents.py): the fields searched, most important
+    first, the filters matching narrows by, typo tolerance as the embedded engine's."""
+    await meili.configure("experts", EXPERT_INDEX)
+    settings = fake.requests[4].body
+    assert settings["searchableAttributes"] == ["skills", "summary", "experience", "name"]
+    assert {"status", "language_levels", "available_months", "years", "sectors",
+            "country", "modality"} <= set(settings["filterableAttributes"])
+    typos = settings["typoTolerance"]
+    assert typos["enabled"] is True and not typos.get("disableOnAttributes")
+    assert typos["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
+    assert settings["rankingRules"][:2] == ["words", "typo"]
+
+
+async def test_a_request_is_asked_with_widened_hard_filters_in_what_experts_can_do(
+        fake, meili):
+    """The matching query of a request (app.matching.services.match_query): any of its
+    words, in skills, summary and work history (not names); the hard requirements widened
+    by the near-miss margins (a language level, a year, 14 days), checked exactly after."""
+    facts = RequestFacts(
+        required_skills=(Concept("s1", ("Hydrology", "Hidrologia")),), desired_skills=(),
+        sector="water_management", languages=(("en", "B2"), ("ar", "A1")),
+        window=(date(2026, 3, 10), date(2026, 4, 20)), duration_days=28, min_years=10,
+        modality="on_site")
+    query = match_query(facts, ["Groundwater survey", "Map the aquifers", "", "Hydrology",
+                                "Hidrologia"], MatchFilters(), NearMissMargins())
+    await meili.search("experts", "A", query)
+    [body] = search_bodies(fake)
+    assert body["q"] == "Groundwater survey Map the aquifers  Hydrology Hidrologia"
+    assert body["matchingStrategy"] == "last"
+    assert body["attributesToSearchOn"] == ["skills", "summary", "experience"]
+    assert body["filter"] == (
+        'tenant_id = "A" AND status = "verified" AND language_levels = "en:B1" '
+        'AND language_levels = "ar:A1" '
+        'AND available_months IN ["2026-02", "2026-03", "2026-04", "2026-05"] '
+        'AND years >= 9')
+    assert body["limit"] == CANDIDATE_POOL and body["showRankingScore"] is True
+    assert body["facets"] == ["sectors", "languages", "country", "modality"]
+    narrowed = match_query(facts, ["Groundwater"], MatchFilters(sector="water_management"),
+                           NearMissMargins(years=0, levels=0, days=0))
+    await meili.search("experts", "A", narrowed)
+    assert search_bodies(fake)[-1]["filter"] == (
+        'tenant_id = "A" AND status = "verified" AND language_levels = "en:B2" '
+        'AND language_levels = "ar:A1" AND available_months IN ["2026-03", "2026-04"] '
+        'AND years >= 10 AND sectors = "water_management"')

@@ -17,8 +17,8 @@ from app.audit.models import AuditEvent
 from app.core.clock import now
 from app.experts.models import ExpertConsent, ExpertProfile, Skill
 from app.matching.models import SavedSearch
-from app.matching.scoring import CRITERIA, DEFAULT_WEIGHTS
-from app.matching.services import mission_weights
+from app.matching.scoring import CRITERIA, DEFAULT_WEIGHTS, NearMissMargins
+from app.matching.services import matching_settings, mission_weights
 from search_index import SearchUnavailable
 from tenants.context import tenant_scope
 from tenants.models import Tenant
@@ -383,6 +383,9 @@ async def _weights(session_factory, tenant):
         return (await db.get(Tenant, tenant.id)).settings.get("matching_weights")
 
 
+MARGINS = {"near_years": "1", "near_levels": "1", "near_days": "14"}
+
+
 async def _post_weights(client, values: dict, action: str = "save"):
     token = await csrf_token(client, "/sudan/admin/matching")
     return await client.post("/sudan/admin/matching",
@@ -439,7 +442,7 @@ async def test_weights_save_refuse_restore_and_rerank(client, missions, session_
     assert skilled < sectoral
 
     # Refused: nothing is saved, each message sits by its field.
-    values = {name: str(DEFAULT_WEIGHTS[name]) for name in CRITERIA}
+    values = {name: str(DEFAULT_WEIGHTS[name]) for name in CRITERIA} | MARGINS
     bad = await _post_weights(client, {**values, "required_skills": "lots", "sector": "101"})
     assert bad.status_code == 400
     assert re.search(r'id="e-required_skills">Enter a whole number', bad.text)
@@ -448,16 +451,27 @@ async def test_weights_save_refuse_restore_and_rerank(client, missions, session_
     missing = await _post_weights(client, {**values, "languages": ""})
     assert missing.status_code == 400 and 'id="e-languages">This field is required' \
         in missing.text
-    zeros = await _post_weights(client, {name: "0" for name in CRITERIA})
-    assert zeros.status_code == 400 and "At least one criterion must count" in zeros.text
+    zeros = await _post_weights(client, {name: "0" for name in CRITERIA} | MARGINS)
+    assert zeros.status_code == 400
+    assert re.search(r'id="e-required_skills">At least one criterion must count', zeros.text)
+    far = await _post_weights(client, {**values, "near_days": "91"})
+    assert far.status_code == 400 and re.search(r'id="e-near_days">Enter a number from 0 to 90',
+                                                far.text)
     assert await _weights(session_factory, sudan) is None
 
-    # Saved: the sector alone counts now, and the ranking follows.
-    only_sector = {name: "0" for name in CRITERIA} | {"sector": "100"}
+    # Saved: the sector alone counts now, and the ranking follows; near misses reach
+    # three years further.
+    only_sector = {name: "0" for name in CRITERIA} | {"sector": "100"} | MARGINS \
+        | {"near_years": "3"}
     saved = await _post_weights(client, only_sector)
     assert saved.status_code == 303 and saved.headers["location"] == "/sudan/admin/matching"
     expected = {name: 0 for name in CRITERIA} | {"sector": 100}
     assert await _weights(session_factory, sudan) == expected
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            assert (await matching_settings(db, sudan))[1] == NearMissMargins(years=3)
+    assert 'name="near_years" type="number" min="0" max="10" step="1" value="3"' in (
+        await client.get("/sudan/admin/matching")).text
     with tenant_scope(sudan):
         async with session_factory() as db:
             assert await mission_weights(db, sudan) == expected
@@ -484,10 +498,12 @@ async def test_weights_save_refuse_restore_and_rerank(client, missions, session_
                 AuditEvent.action == "matching.weights_changed").order_by(
                 AuditEvent.created_at)))
     assert len(events) == 2 and all(e.actor_id == admin.id for e in events)
-    assert events[0].before == {"weights": DEFAULT_WEIGHTS}
-    assert events[0].after == {"weights": expected, "defaults": False}
-    assert events[1].before == {"weights": expected}
-    assert events[1].after == {"weights": DEFAULT_WEIGHTS, "defaults": True}
+    defaults, wider = NearMissMargins().as_dict(), NearMissMargins(years=3).as_dict()
+    assert events[0].before == {"weights": DEFAULT_WEIGHTS, "near_miss": defaults}
+    assert events[0].after == {"weights": expected, "near_miss": wider, "defaults": False}
+    assert events[1].before == {"weights": expected, "near_miss": wider}
+    assert events[1].after == {"weights": DEFAULT_WEIGHTS, "near_miss": defaults,
+                               "defaults": True}
     use_session(client, None)
 
 

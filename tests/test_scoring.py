@@ -17,17 +17,21 @@ from app.matching.scoring import (
     MODALITY_FIT,
     CandidateFacts,
     Criterion,
+    NearMissMargins,
     RequestFacts,
     Score,
     availability_fit,
     clean_weights,
     experience_fit,
     languages_fit,
+    missed,
     modality_location_fit,
+    near_miss,
     overlap_days,
     rank_key,
     score,
 )
+from app.matching.similarity import PARTIAL, Concept
 
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))   # 31 days, inclusive
 
@@ -42,8 +46,8 @@ def request(**overrides) -> RequestFacts:
                  languages=(("fr", "B2"),), window=MARCH, duration_days=20, min_years=5,
                  modality="on_site", city="Dakar", country="SN")
     facts.update(overrides)
-    for key in ("required_skills", "desired_skills"):
-        facts[key] = frozenset(facts[key])
+    for key in ("required_skills", "desired_skills"):  # ids; each skill's label is its id
+        facts[key] = tuple(Concept(k, (k,)) for k in sorted(facts[key]))
     return RequestFacts(**facts)
 
 
@@ -64,7 +68,7 @@ def only(*names: str, **custom: int) -> dict[str, int]:
 
 
 def test_the_perfect_candidate_scores_100_with_every_criterion_present():
-    result = score(request(), candidate())
+    result = score(request(), candidate(text_fit=1.0))
     assert result.total == 100
     assert [c.name for c in result.criteria] == list(CRITERIA)
     assert all(c.value == 1.0 for c in result.criteria)
@@ -73,12 +77,23 @@ def test_the_perfect_candidate_scores_100_with_every_criterion_present():
 
 # --- skills -----------------------------------------------------------------------------
 
-def test_required_skills_value_and_matched_missing_ids():
+def held(skill: str, strength: float = 1.0, source: str | None = "skill",
+         evidence: str | None = None) -> dict:
+    return {"skill": skill, "strength": strength, "source": source, "evidence": evidence}
+
+
+NOT_HELD = {"strength": 0.0, "source": None, "evidence": None}
+
+
+def test_required_skills_graded_per_skill_with_what_matched():
     result = score(request(required_skills={"r1", "r2", "r3", "r4"}),
-                   candidate(skills={"r3", "r1", "x9"}))
+                   candidate(skills={"r3", "r1", "x9"},
+                             summary="Ten years of r2 work. Then other things."))
     required = result.criterion("required_skills")
-    assert required.value == 0.5
-    assert required.facts == {"matched": ["r1", "r3"], "missing": ["r2", "r4"]}
+    assert required.facts == {"skills": [
+        held("r1"), held("r2", PARTIAL, "summary", "Ten years of r2 work"),
+        held("r3"), {"skill": "r4", **NOT_HELD}]}
+    assert required.value == pytest.approx((2 + PARTIAL) / 4)
 
 
 def test_desired_skills_value_and_facts_are_separate_from_required():
@@ -87,18 +102,38 @@ def test_desired_skills_value_and_facts_are_separate_from_required():
     assert result.criterion("required_skills").value == 1.0
     desired = result.criterion("desired_skills")
     assert desired.value == pytest.approx(1 / 3)
-    assert desired.facts == {"matched": ["d2"], "missing": ["d1", "d3"]}
+    assert [found["strength"] for found in desired.facts["skills"]] == [0.0, 1.0, 0.0]
 
 
 def test_no_skills_at_all_and_no_skills_wanted():
     result = score(request(), candidate(skills=set()))
     assert result.criterion("required_skills").value == 0.0
-    assert result.criterion("required_skills").facts == {"matched": [],
-                                                         "missing": ["r1", "r2"]}
+    assert result.criterion("required_skills").facts == {
+        "skills": [{"skill": "r1", **NOT_HELD}, {"skill": "r2", **NOT_HELD}]}
     result = score(request(required_skills=set(), desired_skills=set()), candidate())
     for name in ("required_skills", "desired_skills"):
         assert result.criterion(name).value is None
-        assert result.criterion(name).facts == {"matched": [], "missing": []}
+        assert result.criterion(name).facts == {"skills": []}
+
+
+def test_occupation_fit_is_the_engine_relevance_or_left_out():
+    assert score(request(), candidate(text_fit=0.4)).criterion("occupation_fit").value == 0.4
+    left_out = score(request(), candidate(text_fit=None)).criterion("occupation_fit")
+    assert left_out.value is None and left_out.facts == {"computed": False}
+
+
+def test_a_shared_word_ranks_below_the_expert_who_does_the_job():
+    """Occupation fit and skills by meaning together: the expert whose text only shares a
+    word with the request ("training", of police) falls behind the teacher trainer."""
+    wanted = request(required_skills=set())
+    wanted = replace(wanted, required_skills=(
+        Concept("t", ("Teacher training", "Formação de professores")),))
+    teacher = score(wanted, candidate(skills=set(), text_fit=0.9,
+                                      experience=("Teacher trainer — Ministry",)))
+    police = score(wanted, candidate(skills=set(), text_fit=0.5,
+                                     skill_texts=("Police training",)))
+    assert teacher.total > police.total
+    assert rank_key(teacher, 0.9, 2) < rank_key(police, 0.5, 1)
 
 
 # --- sector -----------------------------------------------------------------------------
@@ -182,8 +217,10 @@ def test_no_free_period_in_the_window_is_zero():
 
 
 def test_availability_does_not_apply_without_a_window_or_a_duration():
-    assert availability_fit((MARCH,), None, 20) == (None, {"overlap_days": None})
-    assert availability_fit((MARCH,), MARCH, 0) == (None, {"overlap_days": None})
+    assert availability_fit((MARCH,), None, 20) == (None, {"overlap_days": None,
+                                                           "needed_days": None})
+    assert availability_fit((MARCH,), MARCH, 0) == (None, {"overlap_days": None,
+                                                           "needed_days": None})
     result = score(request(window=None), candidate(periods=()))
     assert result.criterion("availability").value is None
     assert result.total == 100
@@ -272,7 +309,8 @@ def test_unknown_modalities():
     # An expert with no modality (or an unknown pair) gets the neutral 0.5.
     assert modality_location_fit(request(modality="remote"), candidate(modality=None)) \
         == (0.5, {"modality": None, "local": None})
-    assert modality_location_fit(request(modality=None), candidate()) == (None, {})
+    assert modality_location_fit(request(modality=None), candidate()) == (
+        None, {"modality": "on_site", "local": None})
 
 
 # --- evaluations ------------------------------------------------------------------------
@@ -431,3 +469,57 @@ def test_sorting_candidates_is_deterministic():
     assert order[0] == 2 and order[1:4] == (3, 4, 5)
     totals = [next(s.total for n, s, _ in scored if n == number) for number in order]
     assert totals == sorted(totals, reverse=True)
+
+
+# --- hard requirements and near misses --------------------------------------------------
+
+MARGINS = NearMissMargins()
+
+
+def test_meeting_every_hard_requirement_misses_nothing():
+    assert missed(request(), candidate(), MARGINS) == []
+
+
+def test_experience_is_missed_by_a_year_near_and_by_more_not():
+    one_short = missed(request(min_years=10), candidate(years=9), MARGINS)
+    assert one_short == [{"requirement": "experience", "years": 9, "minimum": 10,
+                          "near": True}]
+    assert near_miss(one_short)
+    assert not near_miss(missed(request(min_years=10), candidate(years=8), MARGINS))
+    assert not near_miss(missed(request(min_years=10), candidate(years=None), MARGINS))
+    assert near_miss(missed(request(min_years=10), candidate(years=8),
+                            NearMissMargins(years=2)))
+
+
+def test_a_language_one_level_short_is_near_and_not_spoken_is_not():
+    short = missed(request(languages=(("fr", "B2"),)), candidate(languages={"fr": "B1"}),
+                   MARGINS)
+    assert short == [{"requirement": "language", "language": "fr", "level": "B1",
+                      "minimum": "B2", "near": True}]
+    assert not near_miss(missed(request(languages=(("fr", "B2"),)),
+                                candidate(languages={"fr": "A2"}), MARGINS))
+    assert not near_miss(missed(request(languages=(("fr", "B2"),)),
+                                candidate(languages={}), MARGINS))
+
+
+def test_availability_to_the_day_and_a_free_period_within_the_margin():
+    # The window is March; free until 28 February misses it by one day.
+    assert missed(request(), candidate(periods=((d(1, 2), d(1, 3)),)), MARGINS) == []
+    day_before = missed(request(), candidate(periods=((d(1, 2), d(28, 2)),)), MARGINS)
+    assert day_before == [{"requirement": "availability", "days_away": 1, "near": True}]
+    after = missed(request(), candidate(periods=((d(14, 4), d(30, 4)),)), MARGINS)
+    assert after[0]["days_away"] == 14 and near_miss(after)
+    assert not near_miss(missed(request(), candidate(periods=((d(15, 4), d(30, 4)),)),
+                                MARGINS))
+    assert not near_miss(missed(request(), candidate(periods=()), MARGINS))
+
+
+def test_two_requirements_missed_are_not_a_near_miss():
+    both = missed(request(min_years=10), candidate(years=9, languages={"fr": "B1"}), MARGINS)
+    assert len(both) == 2 and not near_miss(both)
+
+
+def test_margins_from_settings_are_clamped_and_default():
+    assert NearMissMargins.from_settings({}) == NearMissMargins(1, 1, 14)
+    assert NearMissMargins.from_settings({"years": "3", "levels": 99, "days": "x"}) \
+        == NearMissMargins(years=3, levels=3, days=14)

@@ -235,28 +235,114 @@ class LanguageFit(Struct):
     meets: bool
 
 
-class Criterion(Struct):
-    """One criterion of a candidate's score, as the matching workspace explains it. `value`
-    is 0..1 (null: the criterion does not apply to this request and is left out of the
-    score); the facts that belong to other criteria are null."""
+class SkillFit(Struct):
+    """One skill the request asks for, and what of the expert's matched it."""
+
+    skill: str             # the request's skill, in the asked language
+    strength: float        # 0..1; 1: the expert holds the same concept (any label, language
+    #                        or synonym of the vocabulary); below: said in other words
+    source: str | None     # skill, experience (job titles, studies) or summary; null: nothing
+    # the expert's skill as written when it matched under another label; null for the
+    # same skill, for nothing, and for job titles and summaries (free text stays private)
+    evidence: str | None
+
+
+# Each criterion of a candidate's score carries its value (0..1; null: the criterion does
+# not apply to this request and is left out of the score), its weight, and its own facts.
+class SkillsCriterion(Struct):
+    value: float | None
+    weight: int
+    skills: list[SkillFit]
+
+
+class OccupationFitCriterion(Struct):
+    """How well the profile's titles, work history and summary fit the request's title,
+    objectives and tasks, against the request's best candidate (the search engine's
+    text relevance); not computed when PostgreSQL answered for the engine."""
 
     value: float | None
     weight: int
-    matched: list[str] | None = None        # required_skills, desired_skills: skill names
-    missing: list[str] | None = None
-    languages: list[LanguageFit] | None = None  # languages
-    overlap_days: int | None = None         # availability: free days in the work window
-    needed_days: int | None = None
-    years: int | None = None                # experience
-    minimum: int | None = None
-    modality: str | None = None             # modality_location
-    local: bool | None = None
-    evaluation: float | None = None         # evaluations
+    computed: bool
+
+
+class SectorCriterion(Struct):
+    value: float | None
+    weight: int
+    sector: str | None     # the request's sector
+
+
+class LanguagesCriterion(Struct):
+    value: float | None
+    weight: int
+    languages: list[LanguageFit]
+
+
+class AvailabilityCriterion(Struct):
+    value: float | None
+    weight: int
+    overlap_days: int | None   # free days in the work window
+    needed_days: int | None
+
+
+class ExperienceCriterion(Struct):
+    value: float | None
+    weight: int
+    years: int | None
+    minimum: int | None
+
+
+class ModalityLocationCriterion(Struct):
+    value: float | None
+    weight: int
+    modality: str | None
+    local: bool | None
+
+
+class EvaluationsCriterion(Struct):
+    value: float | None
+    weight: int
+    evaluation: float | None   # mean of the expert's past evaluations, 0..1
+
+
+class Criteria(Struct):
+    required_skills: SkillsCriterion
+    desired_skills: SkillsCriterion
+    occupation_fit: OccupationFitCriterion
+    sector: SectorCriterion
+    languages: LanguagesCriterion
+    availability: AvailabilityCriterion
+    experience: ExperienceCriterion
+    modality_location: ModalityLocationCriterion
+    evaluations: EvaluationsCriterion
+
+
+CRITERION_TYPES: dict[str, type[Struct]] = {
+    "required_skills": SkillsCriterion, "desired_skills": SkillsCriterion,
+    "occupation_fit": OccupationFitCriterion, "sector": SectorCriterion,
+    "languages": LanguagesCriterion, "availability": AvailabilityCriterion,
+    "experience": ExperienceCriterion, "modality_location": ModalityLocationCriterion,
+    "evaluations": EvaluationsCriterion,
+}
 
 
 class Explanation(Struct):
     score: int
-    criteria: dict[str, Criterion]
+    criteria: Criteria
+
+
+class ExperienceMiss(Struct, tag_field="requirement", tag="experience"):
+    years: int | None
+    minimum: int
+
+
+class LanguageMiss(Struct, tag_field="requirement", tag="language"):
+    language: str
+    level: str | None
+    minimum: str
+
+
+class AvailabilityMiss(Struct, tag_field="requirement", tag="availability"):
+    days_away: int | None  # days between the nearest free period and the work window
 
 
 class Candidate(Struct):
@@ -270,6 +356,8 @@ class Candidate(Struct):
     years_experience: int | None
     modality: str | None
     explanation: Explanation
+    # a near miss: the one hard requirement they miss, by a small margin; [] in the ranking
+    misses: list[ExperienceMiss | LanguageMiss | AvailabilityMiss]
 
 
 class RequestRef(Struct):
@@ -285,9 +373,11 @@ class Matches(Struct):
 
     request: RequestRef
     locale: str
-    total: int             # experts passing the hard filters
+    total: int             # experts passing the hard requirements
+    total_estimated: bool  # true: more than the engine's pool came back, total is estimated
     from_engine: bool      # false: the search engine was down and PostgreSQL answered
     candidates: list[Candidate]
+    near_misses: list[Candidate]  # missing exactly one requirement by a small margin
 
 
 # --- assignments ---------------------------------------------------------------------------
@@ -485,38 +575,53 @@ def assignment_out(assignment, request, institution, document: dict | None, mile
             would_host_again=evaluation.would_host_again))
 
 
-def criterion_out(facts: dict) -> Criterion:
-    languages = facts.get("languages")
-    return Criterion(
-        value=facts["value"], weight=facts["weight"], matched=facts.get("matched"),
-        missing=facts.get("missing"),
-        languages=None if languages is None else [LanguageFit(**lang) for lang in languages],
-        overlap_days=facts.get("overlap_days"), needed_days=facts.get("needed_days"),
-        years=facts.get("years"), minimum=facts.get("minimum"),
-        modality=facts.get("modality"), local=facts.get("local"),
-        evaluation=facts.get("evaluation"))
+MISS_TYPES: dict[str, Any] = {
+    "experience": ExperienceMiss, "language": LanguageMiss, "availability": AvailabilityMiss}
+
+
+def criterion_out(name: str, facts: dict) -> Any:
+    """One criterion of an explanation (app.matching.services.explain) with its own facts;
+    an expert's free text (job titles, summary) is not quoted."""
+    facts = dict(facts)
+    if "skills" in facts:
+        facts["skills"] = [SkillFit(**{**found, "evidence": found["evidence"]
+                                       if found["source"] == "skill" else None})
+                           for found in facts["skills"]]
+    if "languages" in facts:
+        facts["languages"] = [LanguageFit(**lang) for lang in facts["languages"]]
+    return CRITERION_TYPES[name](**facts)
+
+
+def _candidate_out(rank: int, candidate, skill_names: dict[str, str]) -> Candidate:
+    explained = candidate.explanation(skill_names)
+    shared = candidate.shares_profile
+    return Candidate(
+        rank=rank, profile_id=candidate.profile_id, number=candidate.number,
+        name=candidate.name or None if shared else None, shares_profile=shared,
+        score=candidate.score.total, country=candidate.document.get("country"),
+        years_experience=candidate.document.get("years"),
+        modality=candidate.document.get("modality"),
+        explanation=Explanation(score=explained["score"], criteria=Criteria(**{
+            name: criterion_out(name, facts)
+            for name, facts in explained["criteria"].items()})),
+        misses=[MISS_TYPES[miss["requirement"]](**{
+            k: v for k, v in miss.items() if k not in ("requirement", "near")})
+            for miss in candidate.misses])
 
 
 def matches_out(request, found: FoundMatches, locale: str) -> Matches:
-    """The workspace's candidates (app.matching.services.find_candidates), in its order,
-    with its scores and explanations (Candidate.explanation); the text snippets it
-    highlights quote the profile's free text and are left out, like the free text itself."""
-    candidates = []
-    for rank, candidate in enumerate(found.candidates, start=1):
-        explained = candidate.explanation(found.skill_names)
-        shared = candidate.shares_profile
-        candidates.append(Candidate(
-            rank=rank, profile_id=candidate.profile_id, number=candidate.number,
-            name=candidate.name or None if shared else None, shares_profile=shared,
-            score=candidate.score.total, country=candidate.document.get("country"),
-            years_experience=candidate.document.get("years"),
-            modality=candidate.document.get("modality"),
-            explanation=Explanation(score=explained["score"], criteria={
-                name: criterion_out(facts) for name, facts in explained["criteria"].items()})))
+    """The workspace's candidates and near misses (app.matching.services.find_candidates),
+    in its order, with its scores and explanations (Candidate.explanation); the text
+    snippets it highlights quote the profile's free text and are left out, like the free
+    text itself."""
     return Matches(request=RequestRef(id=request.id, number=request.number,
                                       title=request.title, status=request.status),
-                   locale=locale, total=found.total, from_engine=found.from_engine,
-                   candidates=candidates)
+                   locale=locale, total=found.total, total_estimated=found.total_estimated,
+                   from_engine=found.from_engine,
+                   candidates=[_candidate_out(rank, c, found.skill_names)
+                               for rank, c in enumerate(found.candidates, start=1)],
+                   near_misses=[_candidate_out(rank, c, found.skill_names)
+                                for rank, c in enumerate(found.near_misses, start=1)])
 
 
 def to_json(value: msgspec.Struct) -> bytes:
@@ -529,24 +634,48 @@ def matches_text(matches: Matches) -> list[str]:
     lines = [f"Request #{request.number} ({request.status}): {request.title}"]
     if not matches.from_engine:
         lines.append("The search engine did not answer: candidates come from PostgreSQL "
-                     "(simpler retrieval, same scoring).")
-    lines.append(f"{matches.total} expert(s) pass the requirements; "
-                 f"{len(matches.candidates)} shown.")
-    for c in matches.candidates:
+                     "(simpler retrieval, same scoring without the occupation fit).")
+    if matches.candidates:
+        about = "about " if matches.total_estimated else ""
+        lines.append(f"{about}{matches.total} expert(s) pass the requirements; "
+                     f"{len(matches.candidates)} shown.")
+    else:
+        lines.append("No eligible experts: nobody meets every requirement of this request.")
+    lines += _candidate_lines(matches.candidates)
+    if matches.near_misses:
+        lines.append("Near misses (exactly one requirement missed by a little):")
+        lines += _candidate_lines(matches.near_misses)
+    return lines
+
+
+def _candidate_lines(candidates: list[Candidate]) -> list[str]:
+    lines = []
+    for c in candidates:
         name = c.name or "(name not shared)"
         lines.append(f"{c.rank:>3}. score {c.score:>3}  expert #{c.number}  {name}")
+        for miss in c.misses:
+            if isinstance(miss, ExperienceMiss):
+                lines.append(f"       misses: {miss.years} years of experience for "
+                             f"{miss.minimum} asked")
+            elif isinstance(miss, LanguageMiss):
+                lines.append(f"       misses: {miss.language} {miss.level}, "
+                             f"{miss.minimum} asked")
+            else:
+                lines.append(f"       misses: free {miss.days_away} day(s) outside the work "
+                             "window, not within it")
         criteria = c.explanation.criteria
-        skills = criteria.get("required_skills")
-        if skills is not None and skills.value is not None:
-            lines.append(f"       required skills: matched {', '.join(skills.matched or []) or '-'}"
-                         f"; missing {', '.join(skills.missing or []) or '-'}")
-        languages = criteria.get("languages")
-        if languages is not None and languages.languages:
+        if criteria.required_skills.value is not None:
+            lines.append("       required skills: " + ", ".join(
+                f"{fit.skill} {round(fit.strength * 100)}%"
+                for fit in criteria.required_skills.skills))
+        if criteria.occupation_fit.value is not None:
+            lines.append(f"       occupation fit: {round(criteria.occupation_fit.value * 100)}%")
+        if criteria.languages.languages:
             lines.append("       languages: " + ", ".join(
                 f"{fit.language} {fit.level or 'not spoken'} (at least {fit.minimum})"
-                for fit in languages.languages))
-        availability = criteria.get("availability")
-        if availability is not None and availability.value is not None:
-            lines.append(f"       availability: free {availability.overlap_days} day(s) in the "
-                         f"work window, {availability.needed_days} needed")
+                for fit in criteria.languages.languages))
+        if criteria.availability.value is not None:
+            lines.append(f"       availability: free {criteria.availability.overlap_days} "
+                         f"day(s) in the work window, {criteria.availability.needed_days} "
+                         "needed")
     return lines

@@ -18,16 +18,7 @@ from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.matching import shortlist
 from app.matching.scoring import CRITERIA
-from app.matching.scoring import score as score_candidate
-from app.matching.services import (
-    MatchFilters,
-    candidate_facts,
-    explain,
-    find_candidates,
-    mission_weights,
-    request_facts,
-)
-from app.search.documents import expert_documents
+from app.matching.services import MatchFilters, find_candidates, shortlist_score
 from app.web.deps import CurrentActor, CurrentTenant, Db, Search
 from app.web.flash import flash
 from app.web.forms import text_form
@@ -50,7 +41,7 @@ def _filters(params) -> MatchFilters:
 
 def criterion_labels() -> dict[str, str]:
     return {"required_skills": _("Required skills"), "desired_skills": _("Desired skills"),
-            "sector": _("Sector"), "languages": _("Languages"),
+            "occupation_fit": _("Occupation fit"), "sector": _("Sector"), "languages": _("Languages"),
             "availability": _("Availability"), "experience": _("Experience"),
             "modality_location": _("Modality and location"),
             "evaluations": _("Past evaluations")}
@@ -121,14 +112,8 @@ async def shortlist_add(request: Request, tenant: CurrentTenant, db: Db, actor: 
         return await _workspace(request, tenant, db, search, actor, assignment,
                                 {"shortlist": _("Choose an expert from the list.")}, 400)
     # The score and its reasons as they are now, kept with the entry.
-    facts, skill_names, _words = await request_facts(db, tenant, assignment,
-                                                     request.state.locale)
-    document = (await expert_documents(db, tenant, [profile_id])).get(profile_id)
-    score, explanation = None, {}
-    if document:
-        result = score_candidate(facts, candidate_facts(document),
-                                 await mission_weights(db, tenant))
-        score, explanation = result.total, explain(result, skill_names)
+    score, explanation = await shortlist_score(db, tenant, search, assignment, profile_id,
+                                               request.state.locale)
     try:
         await shortlist.add(db, tenant, actor, assignment, profile_id,
                             form.get("note", ""), score, explanation)

@@ -309,10 +309,14 @@ def _reasons(explanation: dict, labels: dict[str, str]) -> list[dict]:
         facts = criteria.get(name)
         if not isinstance(facts, dict) or facts.get("value") is None:
             continue
+        # each skill asked for and how strongly the expert holds it (explanations kept
+        # before skills were graded list them as matched and missing)
+        skills = [(found["skill"], round(float(found["strength"]) * 100))
+                  for found in facts.get("skills") or []]
+        skills += [(skill, 100) for skill in facts.get("matched") or []]
+        skills += [(skill, 0) for skill in facts.get("missing") or []]
         reasons.append({"name": name, "label": labels.get(name, name),
-                        "percent": round(float(facts["value"]) * 100),
-                        "matched": list(facts.get("matched") or []),
-                        "missing": list(facts.get("missing") or [])})
+                        "percent": round(float(facts["value"]) * 100), "skills": skills})
     return reasons
 
 

@@ -1,10 +1,14 @@
 """Scoring a candidate against a request: pure functions, no database, no engine.
 
-Each criterion gives a value from 0 to 1 and the facts that explain it; the score is the
-weighted mean of the criteria that apply (a request with no desired skills, or an expert
-with no past evaluations, leaves that criterion out rather than counting it as zero),
-shown as 0–100. Weights are mission settings (DEFAULT_WEIGHTS until a mission admin
-changes them)."""
+Each criterion gives a value from 0 to 1 and the facts that explain it (its own facts
+only); the score is the weighted mean of the criteria that apply (a request with no
+desired skills, or an expert with no past evaluations, leaves that criterion out rather
+than counting it as zero), shown as 0–100. Weights are mission settings (DEFAULT_WEIGHTS
+until a mission admin changes them).
+
+Hard requirements are not criteria: `missed()` says which ones a candidate misses and by
+how much, and `near_miss()` whether that is a single one within the mission's margins
+(NearMissMargins), so staff can still choose them knowingly."""
 
 from __future__ import annotations
 
@@ -12,20 +16,47 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.experts.models import LANGUAGE_LEVELS as LEVELS
+from app.matching.similarity import Concept, best_evidence
 
-CRITERIA = ("required_skills", "desired_skills", "sector", "languages", "availability",
-            "experience", "modality_location", "evaluations")
+CRITERIA = ("required_skills", "desired_skills", "occupation_fit", "sector", "languages",
+            "availability", "experience", "modality_location", "evaluations")
 DEFAULT_WEIGHTS: dict[str, int] = {
-    "required_skills": 35, "desired_skills": 10, "sector": 10, "languages": 15,
-    "availability": 15, "experience": 10, "modality_location": 5, "evaluations": 10,
+    "required_skills": 35, "desired_skills": 10, "occupation_fit": 20, "sector": 10,
+    "languages": 15, "availability": 15, "experience": 10, "modality_location": 5,
+    "evaluations": 10,
 }
 MAX_WEIGHT = 100
 
 
 @dataclass(frozen=True)
+class NearMissMargins:
+    """How far from a hard requirement an expert may be and still be shown as a near miss
+    (a mission setting)."""
+
+    years: int = 1          # of experience below the minimum
+    levels: int = 1         # of one required language below its minimum level
+    days: int = 14          # between a free period and the work window
+
+    LIMITS = {"years": 10, "levels": 3, "days": 90}
+
+    @classmethod
+    def from_settings(cls, raw: dict) -> NearMissMargins:
+        values = {}
+        for name, limit in cls.LIMITS.items():
+            try:
+                values[name] = max(0, min(limit, int(raw.get(name, getattr(cls, name)))))
+            except (TypeError, ValueError, OverflowError):
+                pass
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"years": self.years, "levels": self.levels, "days": self.days}
+
+
+@dataclass(frozen=True)
 class RequestFacts:
-    required_skills: frozenset[str]          # skill ids
-    desired_skills: frozenset[str]
+    required_skills: tuple[Concept, ...]
+    desired_skills: tuple[Concept, ...]
     sector: str | None
     languages: tuple[tuple[str, str], ...]   # (language, minimum level)
     window: tuple[date, date] | None         # earliest start .. latest start + duration
@@ -38,7 +69,7 @@ class RequestFacts:
 
 @dataclass(frozen=True)
 class CandidateFacts:
-    skills: frozenset[str]
+    skills: frozenset[str]                   # skill ids
     sectors: frozenset[str]
     languages: dict[str, str]                # language -> level
     periods: tuple[tuple[date, date], ...]   # free periods
@@ -47,6 +78,14 @@ class CandidateFacts:
     city: str = ""
     country: str = ""
     evaluation: float | None = None          # mean of past evaluations, 0..1
+    # what the expert wrote, where skills are looked for by meaning: every label of their
+    # skills, their job titles and studies, their summary
+    skill_texts: tuple[str, ...] = ()
+    experience: tuple[str, ...] = ()
+    summary: str = ""
+    # how well the profile's text fits the request's, 0..1 (the engine's relevance
+    # normalised per request); None: not computed (the engine did not answer)
+    text_fit: float | None = None
 
 
 @dataclass
@@ -66,11 +105,21 @@ class Score:
         return next(c for c in self.criteria if c.name == name)
 
 
-def _coverage(wanted: frozenset[str], has: frozenset[str]) -> tuple[float | None, dict]:
+def skills_fit(wanted: tuple[Concept, ...],
+               candidate: CandidateFacts) -> tuple[float | None, dict]:
+    """Each wanted skill graded by the expert's strongest evidence for it
+    (app/matching/similarity.py); the value is their mean."""
     if not wanted:
-        return None, {"matched": [], "missing": []}
-    matched = sorted(wanted & has)
-    return len(matched) / len(wanted), {"matched": matched, "missing": sorted(wanted - has)}
+        return None, {"skills": []}
+    found: list[dict] = []
+    total = 0.0
+    for concept in wanted:
+        evidence = best_evidence(concept, candidate.skills, candidate.skill_texts,
+                                 candidate.experience, candidate.summary)
+        total += evidence.strength
+        found.append({"skill": concept.id, "strength": round(evidence.strength, 3),
+                      "source": evidence.source or None, "evidence": evidence.text or None})
+    return total / len(found), {"skills": found}
 
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -115,7 +164,7 @@ def overlap_days(periods, window: tuple[date, date]) -> int:
 def availability_fit(periods, window, duration_days: int) -> tuple[float | None, dict]:
     """The share of the assignment's length the expert is free within the work window."""
     if window is None or duration_days <= 0:
-        return None, {"overlap_days": None}
+        return None, {"overlap_days": None, "needed_days": None}
     days = overlap_days(periods, window)
     return min(1.0, days / duration_days), {"overlap_days": days, "needed_days": duration_days}
 
@@ -141,7 +190,7 @@ def modality_location_fit(request: RequestFacts,
     """Modality first; for work on site, living in the mission's country (or the city)
     helps a little: diaspora experts mostly live abroad, so it never weighs much."""
     if request.modality is None:
-        return None, {}
+        return None, {"modality": candidate.modality, "local": None}
     modality = MODALITY_FIT.get((request.modality, candidate.modality or ""), 0.5)
     if request.modality == "remote":
         return modality, {"modality": candidate.modality, "local": None}
@@ -157,10 +206,12 @@ def score(request: RequestFacts, candidate: CandidateFacts,
           weights: dict[str, int] | None = None) -> Score:
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     found = {
-        "required_skills": _coverage(request.required_skills, candidate.skills),
-        "desired_skills": _coverage(request.desired_skills, candidate.skills),
-        "sector": ((1.0 if request.sector in candidate.sectors else 0.0), {})
-        if request.sector else (None, {}),
+        "required_skills": skills_fit(request.required_skills, candidate),
+        "desired_skills": skills_fit(request.desired_skills, candidate),
+        "occupation_fit": (candidate.text_fit, {"computed": candidate.text_fit is not None}),
+        "sector": ((1.0 if request.sector in candidate.sectors else 0.0),
+                   {"sector": request.sector})
+        if request.sector else (None, {"sector": None}),
         "languages": languages_fit(request.languages, candidate.languages),
         "availability": availability_fit(candidate.periods, request.window,
                                          request.duration_days),
@@ -185,6 +236,37 @@ def rank_key(result_score: Score, relevance: float, number: int) -> tuple:
     required = result_score.criterion("required_skills").value
     return (-result_score.total, -(required if required is not None else 0.0), -relevance,
             number)
+
+
+def missed(request: RequestFacts, candidate: CandidateFacts,
+           margins: NearMissMargins) -> list[dict]:
+    """The hard requirements the candidate misses, each with its facts and whether the miss
+    is within the margins ("near"). Verified status and consent are the engine's filters,
+    and a confirmed assignment elsewhere is the service's: none of them is ever near."""
+    misses = []
+    if request.min_years and (candidate.years or 0) < request.min_years:
+        short = request.min_years - (candidate.years or 0)
+        misses.append({"requirement": "experience", "years": candidate.years,
+                       "minimum": request.min_years,
+                       "near": candidate.years is not None and short <= margins.years})
+    for language, minimum in request.languages:
+        level = candidate.languages.get(language)
+        if _level(level) < _level(minimum):
+            misses.append({"requirement": "language", "language": language, "level": level,
+                           "minimum": minimum, "near": level is not None
+                           and _level(minimum) - _level(level) <= margins.levels})
+    if request.window and not any(start <= request.window[1] and end >= request.window[0]
+                                  for start, end in candidate.periods):
+        gap = min((max((request.window[0] - end).days, (start - request.window[1]).days)
+                   for start, end in candidate.periods), default=None)
+        misses.append({"requirement": "availability", "days_away": gap,
+                       "near": gap is not None and gap <= margins.days})
+    return misses
+
+
+def near_miss(misses: list[dict]) -> bool:
+    """Exactly one requirement missed, by no more than the margins."""
+    return len(misses) == 1 and misses[0]["near"]
 
 
 def duration_days(weeks: int | None) -> int:

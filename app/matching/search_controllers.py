@@ -37,8 +37,8 @@ from app.matching.registry_search import (
     run_search,
     saved_searches,
 )
-from app.matching.scoring import CRITERIA, DEFAULT_WEIGHTS, MAX_WEIGHT
-from app.matching.services import mission_weights, set_mission_weights, weights_are_customised
+from app.matching.scoring import CRITERIA, DEFAULT_WEIGHTS, MAX_WEIGHT, NearMissMargins
+from app.matching.services import matching_settings, set_mission_weights, weights_are_customised
 from app.web.deps import CurrentActor, CurrentTenant, Db, FormData, Search
 from app.web.flash import flash
 from app.web.forms import FieldErrors, text_form
@@ -127,12 +127,28 @@ async def delete_saved_search(request: Request, tenant: CurrentTenant, db: Db,
 
 async def _weights_page(request: Request, tenant, db, values: dict[str, str] | None = None,
                         errors: dict | None = None, status_code: int = 200) -> Response:
-    current = await mission_weights(db, tenant)
+    current, margins = await matching_settings(db, tenant)
     return page(request, "matching/weights.html", status_code=status_code,
                 criteria=CRITERIA, labels=criterion_labels(), defaults=DEFAULT_WEIGHTS,
-                values=values or {name: str(current[name]) for name in CRITERIA},
+                values=values or {**{name: str(current[name]) for name in CRITERIA},
+                                  **{f"near_{k}": str(v) for k, v in margins.as_dict().items()}},
+                margins=margin_fields(),
                 customised=await weights_are_customised(db, tenant), max_weight=MAX_WEIGHT,
                 errors=errors or {})
+
+
+def margin_fields() -> list[tuple[str, str, str, int, int]]:
+    """The near-miss margins on the form: (field, label, hint, default, maximum)."""
+    default, limits = NearMissMargins(), NearMissMargins.LIMITS
+    return [("near_years", _("Years of experience short of the minimum"),
+             _("An expert with this many years fewer than the request asks for is a near "
+               "miss."), default.years, limits["years"]),
+            ("near_levels", _("Language levels short of the minimum"),
+             _("An expert this many levels below a required language's level is a near "
+               "miss."), default.levels, limits["levels"]),
+            ("near_days", _("Days between a free period and the work window"),
+             _("An expert free only this many days before or after the work window is a "
+               "near miss."), default.days, limits["days"])]
 
 
 @get("/admin/matching", name="matching_weights", guards=CONFIGURE)
@@ -144,18 +160,25 @@ async def matching_weights(request: Request, tenant: CurrentTenant, db: Db) -> R
 async def save_matching_weights(request: Request, tenant: CurrentTenant, db: Db,
                                 actor: CurrentActor, data: FormData) -> Response:
     restore = data.get("action") == "restore"
-    values = {name: (data.get(name) or "").strip() for name in CRITERIA}
+    names = [*CRITERIA, *(f"near_{name}" for name in NearMissMargins.LIMITS)]
+    values = {name: (data.get(name) or "").strip() for name in names}
     errors = FieldErrors()
     checked = None if restore else {
         name: errors.integer(name, values[name], 0, MAX_WEIGHT, required=True)
         for name in CRITERIA}
+    margins = None if restore else {
+        name: errors.integer(f"near_{name}", values[f"near_{name}"], 0, limit, required=True)
+        for name, limit in NearMissMargins.LIMITS.items()}
     try:
         if errors:
             raise FormErrors(errors)
-        # without errors every weight is a number (None comes with an error)
+        # without errors every value is a number (None comes with an error)
         weights = None if checked is None else {
             name: weight for name, weight in checked.items() if weight is not None}
-        changed = await set_mission_weights(db, tenant, actor, weights)
+        changed = await set_mission_weights(
+            db, tenant, actor, weights,
+            None if margins is None else NearMissMargins(**{
+                name: value for name, value in margins.items() if value is not None}))
     except FormErrors as exc:
         return await _weights_page(request, tenant, db, values, exc.errors, status_code=400)
     message = (_("The default weights are back.") if restore

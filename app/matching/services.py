@@ -1,9 +1,12 @@
 """Finding candidates for an open request: retrieve from the search engine with the hard
-filters (this mission, verified profiles consenting to matching — only those are indexed
-as matchable —, required languages at their minimum level, free during the work window),
-then re-rank with the scoring module and explain each candidate. When the engine cannot
-answer, the same candidates are found in PostgreSQL with a simpler retrieval and the page
-says so."""
+filters widened by the mission's near-miss margins (this mission, verified profiles
+consenting to matching — only those are indexed as matchable —, required languages, free
+around the work window, experience), then check every hard requirement exactly
+(scoring.missed): those who meet them all are ranked with the scoring module and
+explained; those who miss exactly one by a small margin are the near misses, listed
+apart with what they miss. When the engine cannot answer, PostgreSQL retrieves with the
+same filters and everything after is the same, except the occupation fit (the engine's
+text relevance), which it cannot compute; the page says so."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,23 +37,31 @@ from app.i18n import gettext as _
 from app.matching.scoring import (
     CRITERIA,
     DEFAULT_WEIGHTS,
+    LEVEL_RANK,
     CandidateFacts,
+    NearMissMargins,
     RequestFacts,
     Score,
     clean_weights,
     duration_days,
+    missed,
+    near_miss,
     rank_key,
     score,
 )
-from app.search.documents import expert_documents, months_between, work_window
+from app.matching.similarity import Concept
+from app.search.documents import expert_documents, months_between, skill_texts, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
+from search_index.text import words as search_words
 from tenants.context import TenantContext
 from tenants.services import get_mission
 
 log = logging.getLogger(__name__)
 # How many candidates the engine hands over for re-ranking.
 CANDIDATE_POOL = 200
+# How many near misses are listed under the ranked candidates.
+NEAR_MISSES_SHOWN = 10
 FACETS = ("sectors", "languages", "country", "modality")
 # Skills are shown as matched and missing; snippets show where the rest of the text matched.
 HIGHLIGHTED = ("summary", "experience")
@@ -82,6 +93,7 @@ class Candidate:
     relevance: float
     document: dict
     highlights: dict[str, str] = field(default_factory=dict)
+    misses: list[dict] = field(default_factory=list)  # a near miss: what they miss
 
     @property
     def shares_profile(self) -> bool:
@@ -98,6 +110,10 @@ class Matches:
     facets: dict[str, dict[str, int]]
     skill_names: dict[str, str]         # skill id -> name in the reader's language
     from_engine: bool                   # False: the engine was down, PostgreSQL answered
+    near_misses: list[Candidate] = field(default_factory=list)
+    # True: more experts than the pool came back, and `total` is estimated from the
+    # pool's share of eligible ones
+    total_estimated: bool = False
 
 
 def explain(result: Score, skill_names: dict[str, str],
@@ -107,9 +123,10 @@ def explain(result: Score, skill_names: dict[str, str],
     criteria = {}
     for criterion in result.criteria:
         facts = dict(criterion.facts)
-        for key in ("matched", "missing"):
-            if key in facts:
-                facts[key] = [skill_names.get(s, s) for s in facts[key]]
+        if "skills" in facts:
+            facts["skills"] = [{**found, "skill": skill_names.get(found["skill"],
+                                                                  found["skill"])}
+                               for found in facts["skills"]]
         criteria[criterion.name] = {"value": None if criterion.value is None
                                     else round(criterion.value, 3),
                                     "weight": criterion.weight, **facts}
@@ -117,8 +134,15 @@ def explain(result: Score, skill_names: dict[str, str],
 
 
 async def mission_weights(db: AsyncSession, tenant: TenantContext) -> dict[str, int]:
-    row = await get_mission(db, tenant)
-    return clean_weights((row.settings or {}).get("matching_weights", {}))
+    return (await matching_settings(db, tenant))[0]
+
+
+async def matching_settings(db: AsyncSession, tenant: TenantContext
+                            ) -> tuple[dict[str, int], NearMissMargins]:
+    """The mission's weights of the criteria and its near-miss margins (one read)."""
+    settings = (await get_mission(db, tenant)).settings or {}
+    return (clean_weights(settings.get("matching_weights", {})),
+            NearMissMargins.from_settings(settings.get("matching_near_miss") or {}))
 
 
 async def weights_are_customised(db: AsyncSession, tenant: TenantContext) -> bool:
@@ -126,27 +150,38 @@ async def weights_are_customised(db: AsyncSession, tenant: TenantContext) -> boo
 
 
 async def set_mission_weights(db: AsyncSession, tenant: TenantContext, actor: Actor,
-                              weights: dict[str, int] | None) -> bool:
-    """The mission's weights of the matching criteria (None: back to the defaults), audited
-    with before and after. False when nothing changed. FormErrors when no criterion counts."""
+                              weights: dict[str, int] | None,
+                              margins: NearMissMargins | None = None) -> bool:
+    """The mission's weights of the matching criteria and its near-miss margins (None:
+    back to the defaults), audited with before and after. False when nothing changed.
+    FormErrors, on the first weight's field, when no criterion counts."""
     if weights is not None and not any(weights.values()):
-        raise FormErrors({"form": _("At least one criterion must count: give it a weight "
-                                    "above 0.")})
+        raise FormErrors({CRITERIA[0]: _("At least one criterion must count: give it a "
+                                         "weight above 0.")})
     row = await get_mission(db, tenant, for_update=True)
     settings = dict(row.settings or {})
     before = clean_weights(settings.get("matching_weights") or {})
+    margins_before = NearMissMargins.from_settings(settings.get("matching_near_miss") or {})
     if weights is None:
         settings.pop("matching_weights", None)
-        after = dict(DEFAULT_WEIGHTS)
+        settings.pop("matching_near_miss", None)
+        after, margins = dict(DEFAULT_WEIGHTS), NearMissMargins()
     else:
         settings["matching_weights"] = after = {name: weights[name] for name in CRITERIA}
+        margins = margins or margins_before
+        if margins == NearMissMargins():
+            settings.pop("matching_near_miss", None)
+        else:
+            settings["matching_near_miss"] = margins.as_dict()
     if settings == (row.settings or {}):
         await db.rollback()
         return False
     row.settings = settings      # a new dict: SQLAlchemy sees the JSONB change
     flag_modified(row, "settings")
     record(db, tenant.id, actor, "matching.weights_changed", "tenant", tenant.id,
-           before={"weights": before}, after={"weights": after, "defaults": weights is None})
+           before={"weights": before, "near_miss": margins_before.as_dict()},
+           after={"weights": after, "near_miss": margins.as_dict(),
+                  "defaults": weights is None})
     await db.commit()
     return True
 
@@ -156,22 +191,33 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
     """The request as scoring sees it, skill names by id, and the words to search with."""
     required, desired = await skills_of(db, tenant, request)
     languages = await languages_of(db, tenant, request)
+
+    def concept(skill) -> Concept:  # a free tag was typed by a person: typos forgiven
+        return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free")
+
     facts = RequestFacts(
-        required_skills=frozenset(str(s.id) for s in required),
-        desired_skills=frozenset(str(s.id) for s in desired),
+        required_skills=tuple(concept(s) for s in required),
+        desired_skills=tuple(concept(s) for s in desired),
         sector=request.sector,
         languages=tuple((lang.language, lang.min_level) for lang in languages),
         window=work_window(request), duration_days=duration_days(request.duration_weeks),
         min_years=request.min_years_experience, modality=request.modality,
         city=request.city, country=tenant.country_code)
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
-    words = [request.title, *(s.display_name(locale) for s in required),
-             *(s.display_name(locale) for s in desired)]
+    # What the job is (title, objectives, tasks) and every way its skills are written, so
+    # profiles in another language meet the request through the vocabulary's labels.
+    # Each word once: the engine weighs every word of the query, and labels repeat words.
+    texts = [request.title, request.objectives or "", request.tasks or "",
+             *(text for c in [*facts.required_skills, *facts.desired_skills]
+               for text in c.labels)]
+    words = list(dict.fromkeys(w for text in texts
+                               for w in search_words(text, drop_stopwords=True)))
     return facts, names, words
 
 
-def candidate_facts(document: dict) -> CandidateFacts:
-    """A profile's search document (app.search.documents) as scoring sees it."""
+def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:
+    """A profile's search document (app.search.documents) as scoring sees it; `text_fit`:
+    the engine's relevance for the request, normalised (None: not computed)."""
     # Every level up to the expert's own, lowest first (documents.levels_up_to): the last
     # value of each language is the expert's level.
     levels = dict(value.split(":", 1) for value in document.get("language_levels") or ())
@@ -182,30 +228,33 @@ def candidate_facts(document: dict) -> CandidateFacts:
                       for a, b in document.get("availability") or []),
         years=document.get("years"), modality=document.get("modality"),
         city=document.get("city") or "", country=document.get("country") or "",
-        evaluation=document.get("evaluation"))
+        evaluation=document.get("evaluation"), text_fit=text_fit,
+        skill_texts=tuple(document.get("skills") or ()),
+        experience=tuple(document.get("experience") or ()),
+        summary=document.get("summary") or "")
 
 
-def hard_filters(facts: RequestFacts) -> tuple[Filter, ...]:
-    """What the engine can narrow by. Availability is indexed by month, so the engine's
-    answer is checked to the day afterwards (eligible())."""
+def _level_at_least(minimum: str, margin: int) -> str:
+    return LANGUAGE_LEVELS[max(0, LEVEL_RANK[minimum] - margin)]
+
+
+def hard_filters(facts: RequestFacts, margins: NearMissMargins) -> tuple[Filter, ...]:
+    """What the engine can narrow by, each requirement widened by its near-miss margin;
+    missed() then checks every requirement exactly (availability to the day: the engine
+    indexes months)."""
     filters = [Filter("status", "eq", "verified")]
-    filters += [Filter("language_levels", "eq", f"{lang}:{level}")
+    filters += [Filter("language_levels", "eq", f"{lang}:{_level_at_least(level, margins.levels)}")
                 for lang, level in facts.languages]
     if facts.window:
-        filters.append(Filter("available_months", "in", months_between(*facts.window)))
+        filters.append(Filter("available_months", "in", months_between(
+            *_widened(facts.window, margins))))
     if facts.min_years:
-        filters.append(Filter("years", "gte", facts.min_years))
+        filters.append(Filter("years", "gte", max(0, facts.min_years - margins.years)))
     return tuple(filters)
 
 
-def eligible(facts: RequestFacts, candidate: CandidateFacts) -> bool:
-    """The hard requirements the engine cannot check exactly: free on at least one day of
-    the work window (how much of the duration they cover stays a ranking criterion), and
-    at least the minimum years of experience."""
-    if facts.window and not any(start <= facts.window[1] and end >= facts.window[0]
-                                for start, end in candidate.periods):
-        return False
-    return not facts.min_years or (candidate.years or 0) >= facts.min_years
+def _widened(window: tuple[date, date], margins: NearMissMargins) -> tuple[date, date]:
+    return window[0] - timedelta(days=margins.days), window[1] + timedelta(days=margins.days)
 
 
 # Experts already on a confirmed assignment during the work window: assignments come later in
@@ -222,41 +271,83 @@ def busy_experts(lookup: BusyLookup) -> BusyLookup:
     return lookup
 
 
-async def _eligible_only(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
-                         scored: list[tuple[dict, float, dict]]
-                         ) -> list[tuple[dict, float, dict]]:
-    kept = [row for row in scored if eligible(facts, candidate_facts(row[0]))]
-    if facts.window and kept:
+@dataclass
+class _Retrieved:
+    """One expert the engine (or PostgreSQL) handed over."""
+
+    document: dict
+    relevance: float | None             # None: PostgreSQL answered
+    highlights: dict[str, str]
+    facts: CandidateFacts
+    misses: list[dict]
+
+
+async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
+                      margins: NearMissMargins, pool: list[tuple[dict, float | None, dict]]
+                      ) -> tuple[list[_Retrieved], list[_Retrieved]]:
+    """The pool split into the eligible and the near misses; the rest are dropped, and so
+    is anyone on a confirmed assignment that overlaps the work window."""
+    best = max((relevance for _d, relevance, _h in pool if relevance), default=0.0)
+    eligible, near = [], []
+    for document, relevance, marks in pool:
+        fit = None if relevance is None else (relevance / best if best else 0.0)
+        found = candidate_facts(document, fit)
+        misses = missed(facts, found, margins)
+        row = _Retrieved(document, relevance, marks, found, misses)
+        if not misses:
+            eligible.append(row)
+        elif near_miss(misses):
+            near.append(row)
+    if facts.window and (eligible or near):
         if _busy_lookup is None:  # a programming error: import app.domains first
             raise RuntimeError("no busy-expert lookup registered (import app.domains)")
         busy = await _busy_lookup(db, tenant, facts.window,
-                                  [uuid.UUID(doc["id"]) for doc, _r, _m in kept])
-        kept = [row for row in kept if uuid.UUID(row[0]["id"]) not in busy]
-    return kept
+                                  [uuid.UUID(row.document["id"]) for row in eligible + near])
+        eligible = [row for row in eligible if uuid.UUID(row.document["id"]) not in busy]
+        near = [row for row in near if uuid.UUID(row.document["id"]) not in busy]
+    return eligible, near
 
 
-def _ranked(facts: RequestFacts, weights, scored: list[tuple[dict, float, dict]],
-            limit: int) -> list[Candidate]:
-    candidates = [Candidate(profile_id=uuid.UUID(doc["id"]), number=doc.get("number") or 0,
-                            name=doc.get("name") or "", score=score(facts, candidate_facts(doc),
-                                                                    weights),
-                            relevance=relevance, document=doc, highlights=marks)
-                  for doc, relevance, marks in scored]
+def _ranked(facts: RequestFacts, weights, rows: list[_Retrieved], limit: int
+            ) -> list[Candidate]:
+    """The one ranking of every path (workspace, shortlist, API, `portal match`)."""
+    candidates = [Candidate(profile_id=uuid.UUID(row.document["id"]),
+                            number=row.document.get("number") or 0,
+                            name=row.document.get("name") or "",
+                            score=score(facts, row.facts, weights),
+                            relevance=row.relevance or 0.0, document=row.document,
+                            highlights=row.highlights, misses=row.misses)
+                  for row in rows]
     candidates.sort(key=lambda c: rank_key(c.score, c.relevance, c.number))
     return candidates[:limit]
 
 
-def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters) -> SearchQuery:
+def _matches(facts: RequestFacts, weights, pool_size: int, found: int,
+             eligible: list[_Retrieved], near: list[_Retrieved], facets, skill_names,
+             limit: int, from_engine: bool) -> Matches:
+    """`found`: how many the engine or PostgreSQL counted with the widened filters. When
+    all of them were in the pool the count of eligible ones is exact; otherwise it is the
+    pool's share of eligible ones applied to that count."""
+    estimated = found > pool_size
+    total = round(found * len(eligible) / pool_size) if estimated and pool_size \
+        else len(eligible)
+    return Matches(_ranked(facts, weights, eligible, limit), total, facets, skill_names,
+                   from_engine=from_engine,
+                   near_misses=_ranked(facts, weights, near, NEAR_MISSES_SHOWN),
+                   total_estimated=estimated)
+
+
+def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters,
+                margins: NearMissMargins) -> SearchQuery:
     """What the engine is asked for a request (request_facts gives facts and words)."""
+    hard = hard_filters(facts, margins) + filters.engine_filters()
     if filters.q:  # staff typing within the results: every word, typos forgiven, names too
-        return SearchQuery(text=filters.q, matching="all",
-                           filters=hard_filters(facts) + filters.engine_filters(),
-                           facets=FACETS, limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
-    # The request's own words (its title and vocabulary skills): any of them, spelled as
-    # written, in what experts say they can do (not in their names).
+        return SearchQuery(text=filters.q, matching="all", filters=hard, facets=FACETS,
+                           limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
+    # The request's own words (title, objectives, tasks, every label of its skills): any of
+    # them, spelled as written, in what experts say they can do (not in their names).
     return SearchQuery(text=" ".join(words), matching="any", typos=False,
-                       search_in=MATCHED_FIELDS,
-                       filters=hard_filters(facts) + filters.engine_filters(), facets=FACETS,
+                       search_in=MATCHED_FIELDS, filters=hard, facets=FACETS,
                        limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
 
 
@@ -264,26 +355,48 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
                           request: AssignmentRequest, filters: MatchFilters, locale: str,
                           limit: int = 50) -> Matches:
     facts, skill_names, words = await request_facts(db, tenant, request, locale)
-    weights = await mission_weights(db, tenant)
-    query = match_query(facts, words, filters)
+    weights, margins = await matching_settings(db, tenant)
+    query = match_query(facts, words, filters, margins)
     try:
         result = await search.search(EXPERTS, str(tenant.id), query)
     except SearchUnavailable as exc:
         log.warning("matching from PostgreSQL, the search engine did not answer: %s", exc)
-        return await _from_database(db, tenant, facts, filters, weights, skill_names, limit)
-    scored = [(hit.document, hit.score, hit.highlights) for hit in result.hits]
-    kept = await _eligible_only(db, tenant, facts, scored)
-    # Exact when the engine's whole answer was in the pool; otherwise those beyond it are
-    # counted as the engine counts them.
-    total = result.total - (len(scored) - len(kept))
-    return Matches(_ranked(facts, weights, kept, limit), total, result.facets,
-                   skill_names, from_engine=True)
+        return await _from_database(db, tenant, facts, margins, filters, weights,
+                                    skill_names, limit)
+    pool: list[tuple[dict, float | None, dict]] = [
+        (hit.document, hit.score, hit.highlights) for hit in result.hits]
+    eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
+    return _matches(facts, weights, len(pool), result.total, eligible, near, result.facets,
+                    skill_names, limit, from_engine=True)
+
+
+async def shortlist_score(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
+                          request: AssignmentRequest, profile_id: uuid.UUID, locale: str
+                          ) -> tuple[int | None, dict]:
+    """The score and explanation an expert has on the workspace now, kept with their
+    shortlist entry: the same match, so the same criteria and the same occupation fit.
+    An expert outside the ranked list and the near misses is scored alone (no occupation
+    fit: it is relative to the request's other candidates); (None, {}) when they are not
+    matchable at all."""
+    found = await find_candidates(db, tenant, search, request, MatchFilters(), locale,
+                                  limit=CANDIDATE_POOL)
+    for candidate in [*found.candidates, *found.near_misses]:
+        if candidate.profile_id == profile_id:
+            return candidate.score.total, candidate.explanation(found.skill_names)
+    document = (await expert_documents(db, tenant, [profile_id])).get(profile_id)
+    if not document:
+        return None, {}
+    facts, skill_names, _words = await request_facts(db, tenant, request, locale)
+    result = score(facts, candidate_facts(document), await mission_weights(db, tenant))
+    return result.total, explain(result, skill_names)
 
 
 async def _from_database(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
-                         filters: MatchFilters, weights, skill_names, limit: int) -> Matches:
-    """The engine is down: the same hard filters in SQL, the pool ordered by how many
-    required skills each expert has, then the same scoring (on the same documents)."""
+                         margins: NearMissMargins, filters: MatchFilters, weights,
+                         skill_names, limit: int) -> Matches:
+    """The engine is down: the same widened hard filters in SQL, the pool ordered by how
+    many required skills each expert has, then the same checks and scoring (on the same
+    documents), without the occupation fit."""
     profile = ExpertProfile
     conditions = [profile.tenant_id == tenant.id, profile.status == "verified",
                   profile.erased_at.is_(None),
@@ -292,19 +405,20 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
                                  ExpertConsent.purpose == "matching",
                                  ExpertConsent.withdrawn_at.is_(None))]
     for language, minimum in facts.languages:
+        lowest = _level_at_least(minimum, margins.levels)
         conditions.append(exists().where(
             ExpertLanguage.tenant_id == tenant.id, ExpertLanguage.profile_id == profile.id,
             ExpertLanguage.language == language,
-            ExpertLanguage.level.in_(LANGUAGE_LEVELS[LANGUAGE_LEVELS.index(minimum):])))
+            ExpertLanguage.level.in_(LANGUAGE_LEVELS[LANGUAGE_LEVELS.index(lowest):])))
     if facts.window:
+        first, last = _widened(facts.window, margins)
         conditions.append(exists().where(
             ExpertAvailability.tenant_id == tenant.id,
             ExpertAvailability.profile_id == profile.id,
             ExpertAvailability.kind == "available",
-            ExpertAvailability.starts_on <= facts.window[1],
-            ExpertAvailability.ends_on >= facts.window[0]))
+            ExpertAvailability.starts_on <= last, ExpertAvailability.ends_on >= first))
     if facts.min_years:
-        conditions.append(profile.years_experience >= facts.min_years)
+        conditions.append(profile.years_experience >= max(0, facts.min_years - margins.years))
     if filters.sector:
         # ARRAY's any(value); the typing sees a relationship's any(criterion)
         conditions.append(profile.sectors.any(filters.sector))  # type: ignore[arg-type]
@@ -321,7 +435,7 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
                           | profile.full_name.icontains(filters.q, autoescape=True))
     skill_hits = (select(func.count()).where(
         ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id == profile.id,
-        ExpertSkill.skill_id.in_([uuid.UUID(s) for s in facts.required_skills]))
+        ExpertSkill.skill_id.in_([uuid.UUID(s.id) for s in facts.required_skills]))
         .scalar_subquery())
     total = await db.scalar(select(func.count()).select_from(profile).where(*conditions)) or 0
     ids = list(await db.scalars(select(profile.id).where(*conditions)
@@ -335,7 +449,7 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
             for value in values if isinstance(values, list) else [values]:
                 if value:
                     facets[name][value] = facets[name].get(value, 0) + 1
-    scored: list[tuple[dict, float, dict]] = [(doc, 0.0, {}) for doc in documents]
-    kept = await _eligible_only(db, tenant, facts, scored)
-    return Matches(_ranked(facts, weights, kept, limit), total - (len(scored) - len(kept)),
-                   facets, skill_names, from_engine=False)
+    pool: list[tuple[dict, float | None, dict]] = [(doc, None, {}) for doc in documents]
+    eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
+    return _matches(facts, weights, len(pool), total, eligible, near, facets, skill_names,
+                    limit, from_engine=False)

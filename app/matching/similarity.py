@@ -1,0 +1,166 @@
+"""How close an expert's skills and words come to a skill a request asks for: a grade from
+0 to 1, never a bare yes or no. Pure functions, no database, no engine.
+
+- 1: the expert holds the same concept: the same vocabulary skill, or a skill written
+  exactly like one of the wanted skill's labels (any language) or synonyms, case, accents
+  and Arabic spelling variants folded.
+- up to PARTIAL: the expert's skill, job title or a sentence of their summary says it in
+  other words: the share of the wanted label's words found in the text after stemming (in
+  English, Portuguese, French or Arabic), common words of many trades ("training",
+  "management") counting for less, and, for skills someone typed as free tags, words within
+  a typo or two.
+- 0: nothing shared.
+
+A text that shares only one generic word with the wanted skill stays far below the skill
+itself: the share is raised to a power above 1, so half the words found is much less than
+half a match."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
+
+from search_index.text import STOPWORDS, fold, typo_budget, within_typos, words
+
+# A skill said in other words is never quite the skill itself.
+PARTIAL = 0.85
+# Half of a label's weight found gives 0.5 ** 1.5 = 0.35 of PARTIAL.
+SHARPNESS = 1.5
+# Words that many trades share: found alone, they say little about which trade.
+GENERIC_WEIGHT = 0.3
+GENERIC = frozenset(fold(word) for word in """
+training train trainer management manager managing development developing support services
+service planning plan design systems system public assessment programme program project
+projects officer specialist expert consultant advisor adviser work worker general skills
+formacao formação gestao gestão desenvolvimento apoio servicos serviços planeamento
+planejamento sistema sistemas projecto projeto técnico tecnico especialista
+formation gestion développement developpement appui soutien services planification
+système systeme projet expert conseiller
+تدريب إدارة ادارة تطوير دعم خدمات تخطيط نظام مشروع خبير
+""".split())
+LATIN_STEMMERS = tuple(snowballstemmer.stemmer(language)
+                       for language in ("english", "portuguese", "french"))
+ARABIC_STEMMER = snowballstemmer.stemmer("arabic")
+# How many texts a concept remembers its similarity to (it lives for one match).
+MEMORY = 20_000
+SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A skill as similarity sees it: its id, every way it is written (names in every
+    language, synonyms), and whether a person typed it (a free tag: typos forgiven)."""
+
+    id: str
+    labels: tuple[str, ...]
+    typed: bool = False
+    # text -> similarity, filled as texts are compared: a match compares the same skill
+    # labels and titles across hundreds of experts
+    seen: dict[str, float] = field(default_factory=dict, compare=False, hash=False,
+                                   repr=False)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What of the expert's matched a wanted skill, and how strongly."""
+
+    strength: float        # 0..1
+    source: str            # "skill", "experience" (job titles, studies) or "summary"
+    text: str              # the expert's skill label or sentence; "" for the same skill id
+
+
+@lru_cache(maxsize=65_536)
+def stems(word: str) -> frozenset[str]:
+    """A folded word's stems, one per language it may be in (tagged, so two languages'
+    stemmers never meet by chance)."""
+    if any("\u0600" <= c <= "\u06ff" for c in word):
+        return frozenset({"ar:" + ARABIC_STEMMER.stemWord(word)})
+    return frozenset(f"{i}:{stemmer.stemWord(word)}" for i, stemmer in enumerate(LATIN_STEMMERS))
+
+
+@lru_cache(maxsize=1)
+def _generic_stems() -> frozenset[str]:
+    return frozenset(s for word in GENERIC for s in stems(word))
+
+
+@lru_cache(maxsize=16_384)
+def _label_words(label: str) -> tuple[tuple[str, frozenset[str], float], ...]:
+    """The words of a wanted label that carry meaning: (folded word, stems, weight)."""
+    return tuple((w, stems(w), GENERIC_WEIGHT if stems(w) & _generic_stems() else 1.0)
+                 for w in words(label, drop_stopwords=True))
+
+
+@lru_cache(maxsize=65_536)
+def _text_words(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A text's stems (all languages together) and its folded words."""
+    found = tuple(w for w in words(text) if w not in STOPWORDS)
+    return frozenset(s for w in found for s in stems(w)), found
+
+
+@lru_cache(maxsize=131_072)
+def label_fit(label: str, text: str, typed: bool = False) -> float:
+    """How much of a wanted label the text says, 0..1 (1: every word of the label is in
+    the text, after stemming; with `typed`, a word within its typo budget counts too)."""
+    wanted = _label_words(label)
+    if not wanted:
+        return 0.0
+    text_stems, text_words = _text_words(text)
+    found = total = 0.0
+    for word, word_stems, weight in wanted:
+        total += weight
+        if word_stems & text_stems or (typed and typo_budget(word) and any(
+                within_typos(other, word, typo_budget(word), prefix=False)
+                for other in text_words)):
+            found += weight
+    return (found / total) ** SHARPNESS
+
+
+@lru_cache(maxsize=16_384)
+def folded_labels(concept: Concept) -> frozenset[str]:
+    return frozenset(" ".join(words(label)) for label in concept.labels)
+
+
+def text_similarity(wanted: Concept, text: str) -> float:
+    """A wanted skill against one text of the expert's (a skill label, a job title, a
+    sentence): 1 when the text is one of the skill's labels, else up to PARTIAL."""
+    found = wanted.seen.get(text)
+    if found is None:
+        if " ".join(words(text)) in folded_labels(wanted):
+            found = 1.0
+        else:
+            found = PARTIAL * max((label_fit(label, text, wanted.typed)
+                                   for label in wanted.labels), default=0.0)
+        if len(wanted.seen) < MEMORY:
+            wanted.seen[text] = found
+    return found
+
+
+@lru_cache(maxsize=4096)
+def sentences(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
+
+
+def best_evidence(wanted: Concept, skill_ids: frozenset[str], skill_texts: Sequence[str],
+                  experience: Sequence[str] = (), summary: str = "") -> Evidence:
+    """The strongest of the expert's texts for a wanted skill: the same skill id, else
+    the best of their skills' labels, job titles and studies, and summary sentences (in
+    that order; the first of equals wins, so a skill comes before a sentence)."""
+    if wanted.id in skill_ids:
+        return Evidence(1.0, "skill", "")
+    best, where = 0.0, ("", "")
+    seen = wanted.seen
+    for source, texts in (("skill", skill_texts), ("experience", experience),
+                          ("summary", sentences(summary) if summary else ())):
+        for text in texts:
+            strength = seen.get(text)
+            if strength is None:
+                strength = text_similarity(wanted, text)
+            if strength > best:
+                best, where = strength, (source, text)
+                if strength == 1.0:
+                    return Evidence(best, *where)
+    return Evidence(best, *where)

@@ -1,0 +1,86 @@
+"""Occupation fit on the real embedded engine: an expert whose work history and summary do
+the requested job ranks above one whose text only shares a word with the request (a trade
+that trains too), all else equal; PostgreSQL keeps the same experts without computing it
+(a module of its own: its experts would be candidates for the other
+modules' requests)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.experts.models import ExpertProfile, ExpertWork
+from app.matching.services import shortlist_score
+from tenants.context import tenant_scope
+from tests.expert_helpers import complete_profile
+from tests.test_matching import _candidates, open_request, skill_id
+
+pytestmark = pytest.mark.usefixtures("in_english")
+
+
+async def _profile(session_factory, tenant, name: str, skill: str, title: str, summary: str):
+    _u, profile = await complete_profile(session_factory, tenant, status="verified", name=name,
+                                         skill_code=skill)
+    with tenant_scope(tenant):
+        async with session_factory() as db:
+            (await db.get(ExpertProfile, profile.id)).summary = summary
+            db.add(ExpertWork(tenant_id=tenant.id, profile_id=profile.id, title=title,
+                              employer="Ministry", started_on=date(2015, 1, 1)))
+            await db.commit()
+    return profile
+
+
+async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
+        app, missions, session_factory, index_now):
+    sudan = missions["sudan"]
+    request = await open_request(
+        session_factory, sudan, title="Train primary school teachers in active learning",
+        objectives="Better teaching in primary schools.",
+        tasks="Design and run a course for teachers.", sector="education",
+        min_years_experience=None)
+    braille = await skill_id(session_factory, sudan, "braille_instruction")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(RequestLanguage.__table__.delete().where(
+                RequestLanguage.request_id == request.id))
+            await db.execute(RequestSkill.__table__.delete().where(
+                RequestSkill.request_id == request.id))
+            db.add(RequestSkill(tenant_id=sudan.id, request_id=request.id, skill_id=braille,
+                                required=True))
+            await db.commit()
+    # The same skill, sector, languages and availability: only their trade differs.
+    teacher = await _profile(
+        session_factory, sudan, "Does The Job", "braille_instruction",
+        "Trainer of primary school teachers",
+        "I train primary school teachers in active learning.")
+    police = await _profile(
+        session_factory, sudan, "Shares A Word", "braille_instruction",
+        "Police trainer", "I train police officers in crowd control.")
+    await index_now()
+    found = await _candidates(app, session_factory, sudan, request.id)
+    ids = [c.profile_id for c in found.candidates]
+    assert ids.index(teacher.id) < ids.index(police.id)
+    best, other = found.candidates[ids.index(teacher.id)], found.candidates[ids.index(police.id)]
+    fit = best.score.criterion("occupation_fit")
+    assert fit.value == 1.0 and fit.facts == {"computed": True}  # the request's best
+    assert other.score.criterion("occupation_fit").value < 0.5
+    for candidate in (best, other):
+        assert candidate.explanation(found.skill_names)["criteria"]["required_skills"][
+            "skills"] == [{"skill": "Braille instruction", "strength": 1.0, "source": "skill",
+                           "evidence": None}]
+    assert best.score.total > other.score.total
+    # The shortlist keeps the score and explanation the workspace shows.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            row = await db.get(AssignmentRequest, request.id)
+            for candidate in (best, other):
+                assert await shortlist_score(db, sudan, app.state.search, row,
+                                             candidate.profile_id, "en") == (
+                    candidate.score.total, candidate.explanation(found.skill_names))
+    # Without the engine the same two are eligible, and the occupation fit is not computed.
+    fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
+    assert {c.profile_id for c in fallback.candidates} == set(ids)
+    assert all(c.score.criterion("occupation_fit").facts == {"computed": False}
+               for c in fallback.candidates)

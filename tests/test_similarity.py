@@ -1,0 +1,91 @@
+"""Skills matched by meaning (app/matching/similarity.py): the same concept under another
+label, in another language or as a synonym is a full match; other words for it, a
+stemmed form or a typo in a typed skill a partial one; a word shared with another trade
+stays far below the right skill."""
+
+from __future__ import annotations
+
+from app.matching.similarity import (
+    PARTIAL,
+    Concept,
+    Evidence,
+    best_evidence,
+    label_fit,
+    sentences,
+    text_similarity,
+)
+
+HYDROLOGY = Concept("h", ("Hydrology", "Hidrologia", "Hydrologie", "علم المياه", "hidrogeologia"))
+TEACHER_TRAINING = Concept("t", ("Teacher training", "Formação de professores",
+                                 "Formation des enseignants", "تدريب المعلمين"))
+WATER = Concept("w", ("Water management", "Gestão da água"))
+
+
+def test_the_same_skill_id_is_a_full_match():
+    assert best_evidence(HYDROLOGY, frozenset({"h"}), ()) == Evidence(1.0, "skill", "")
+
+
+def test_a_synonym_is_the_same_concept():
+    assert text_similarity(HYDROLOGY, "Hidrogeologia") == 1.0
+    found = best_evidence(HYDROLOGY, frozenset({"other"}), ("Statistics", "hidrogeologia"))
+    assert found == Evidence(1.0, "skill", "hidrogeologia")
+
+
+def test_a_label_in_another_language_is_the_same_concept():
+    assert text_similarity(TEACHER_TRAINING, "FORMAÇÃO DE PROFESSORES") == 1.0
+    assert text_similarity(TEACHER_TRAINING, "تدريب المعلمين") == 1.0
+    assert text_similarity(HYDROLOGY, "hidrologia") == 1.0  # accents and case folded
+
+
+def test_stemmed_words_match_partly():
+    assert text_similarity(HYDROLOGY, "Hydrological modelling") == PARTIAL
+    assert text_similarity(TEACHER_TRAINING, "Trained 300 primary teachers in Kassala") \
+        == PARTIAL
+    # Portuguese: another form of the same word
+    assert text_similarity(HYDROLOGY, "Modelação hidrológica de bacias") == PARTIAL
+
+
+def test_a_broader_text_matches_partly_and_the_grade_is_not_binary():
+    found = text_similarity(Concept("wr", ("Water resources management",)),
+                            "Water management")
+    assert 0 < found < PARTIAL
+
+
+def test_typos_are_forgiven_in_a_typed_skill_only():
+    typed = Concept("free", ("Hydrolgy",), typed=True)
+    assert text_similarity(typed, "Hydrology") == PARTIAL
+    assert text_similarity(Concept("mission", ("Hydrolgy",)), "Hydrology") == 0.0
+
+
+def test_a_word_shared_with_another_trade_scores_far_below_the_right_skill():
+    right = text_similarity(TEACHER_TRAINING, "Teacher training")
+    other_trade = text_similarity(TEACHER_TRAINING, "Police training on crowd control")
+    assert right == 1.0
+    assert other_trade < 0.25 * right
+    water_trade = text_similarity(WATER, "Waste management for municipalities")
+    assert water_trade < 0.25
+
+
+def test_nothing_shared_is_zero():
+    assert text_similarity(HYDROLOGY, "Corporate governance") == 0.0
+    assert label_fit("of the", "of the") == 0.0  # nothing but common words
+
+
+def test_the_strongest_evidence_wins_skills_before_work_before_summary():
+    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",),
+                         ("Senior hydrologist — Ministry of Water",),
+                         "I studied hydrology. Then rivers.") \
+        == Evidence(PARTIAL, "experience", "Senior hydrologist — Ministry of Water")
+    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",), ("Teacher — School",),
+                         "I studied hydrology. Then rivers.") \
+        == Evidence(PARTIAL, "summary", "I studied hydrology")
+    assert best_evidence(HYDROLOGY, frozenset(), ("Hydrological modelling",), (),
+                         "I studied hydrology.") \
+        == Evidence(PARTIAL, "skill", "Hydrological modelling")
+    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",), (), "Statistics.") \
+        == Evidence(0.0, "", "")
+
+
+def test_sentences_split_a_summary():
+    assert sentences("Hydrologist. Ten years in Sudan; river basins\nmodelling") == (
+        "Hydrologist", "Ten years in Sudan", "river basins", "modelling")
