@@ -38,6 +38,7 @@ from app.db.migrate import head_revision
 from app.db.session import create_engine, create_session_factory
 from app.experts.cv_controllers import CV_ROUTES
 from app.experts.me_controllers import ME_ROUTES
+from app.experts.sector_controllers import SECTOR_ROUTES
 from app.experts.staff_controllers import STAFF_EXPERT_ROUTES
 from app.home.controllers import choose_language, dev_mail, healthz, landing, mission_home
 from app.imports.controllers import IMPORT_ROUTES
@@ -80,7 +81,7 @@ MISSION_ROUTES = [mission_home, *PARTNER_ROUTES, *ACCOUNT_ROUTES, *MEMBER_ROUTES
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
                   *REQUEST_ROUTES, *ASSIGNMENT_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
                   *API_TOKEN_ROUTES, *JOB_ROUTES, *TRAINING_ROUTES, *REPORT_ROUTES,
-                  *PARTICIPANT_IMPORT_ROUTES]
+                  *PARTICIPANT_IMPORT_ROUTES, *SECTOR_ROUTES]
 
 
 def _report_worker_end(task: asyncio.Task) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, Integer, String, UniqueConstraint
+from sqlalchemy import ARRAY, Integer, String, UniqueConstraint, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +37,8 @@ class Sector(TenantScoped, Base):
     code: Mapped[str] = mapped_column(String(64))
     names: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A deactivated sector stays on the records that name it but is offered for no new one.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def display_name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.code

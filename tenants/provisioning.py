@@ -1,7 +1,9 @@
 """Creating and configuring missions: from a missions/*.toml file or the command line.
 
-Provisioning is idempotent: it upserts the mission, its sectors and partner agencies by
-their stable codes, so running it twice changes nothing.
+Provisioning is idempotent: it upserts the mission and its partner agencies by their stable
+codes, so running it twice changes nothing. Sectors are only inserted when missing: once a
+mission exists its admins keep its sectors in the portal (add, rename, deactivate), and a
+mission file provisioned again must not undo what they changed.
 """
 
 from __future__ import annotations
@@ -218,11 +220,10 @@ async def provision_mission(session: AsyncSession, spec: MissionSpec) -> Tenant:
     # Sectors and the domains' rows are row-level secured: write them as the mission.
     with tenant_scope(to_context(tenant)):
         for position, sector in enumerate(spec.sectors):
-            stmt = insert(Sector).values(tenant_id=tenant.id, code=sector.code,
-                                         names=sector.names, position=position)
-            await session.execute(stmt.on_conflict_do_update(
-                index_elements=["tenant_id", "code"],
-                set_={"names": stmt.excluded.names, "position": stmt.excluded.position}))
+            # Missing rows only: the portal's renames, order and deactivations win.
+            await session.execute(insert(Sector).values(
+                tenant_id=tenant.id, code=sector.code, names=sector.names, position=position,
+            ).on_conflict_do_nothing(index_elements=["tenant_id", "code"]))
         for step in _STEPS:
             await step.apply(session, tenant, spec)
         await session.commit()

@@ -9,9 +9,13 @@ from tenants.context import TenantContext
 from tenants.models import Sector, Tenant
 
 
-async def list_sectors(db: AsyncSession, tenant: TenantContext) -> list[Sector]:
-    return list(await db.scalars(
-        select(Sector).where(Sector.tenant_id == tenant.id).order_by(Sector.position)))
+async def list_sectors(db: AsyncSession, tenant: TenantContext,
+                       active_only: bool = False) -> list[Sector]:
+    """Every sector (names for what records hold), or only those offered for new choices."""
+    query = select(Sector).where(Sector.tenant_id == tenant.id)
+    if active_only:
+        query = query.where(Sector.active)
+    return list(await db.scalars(query.order_by(Sector.position, Sector.code)))
 
 
 async def get_mission(db: AsyncSession, tenant: TenantContext, for_update: bool = False) -> Tenant:

@@ -26,6 +26,7 @@ from app.jobs import queue as jobs
 from app.matching.models import SavedSearch
 from app.partners.models import PartnerAgency
 from tenants.context import TenantContext, tenant_scope
+from tenants.models import Sector
 from tests.api_helpers import an_api_token
 from tests.assignment_helpers import (
     a_checklist_item,
@@ -69,6 +70,15 @@ async def a_partner_agency(db: AsyncSession, tenant: TenantContext) -> uuid.UUID
         await db.commit()
     assert partner_id is not None
     return partner_id
+
+
+async def a_sector(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
+    with tenant_scope(tenant):
+        sector_id = await db.scalar(select(Sector.id).where(
+            Sector.tenant_id == tenant.id).order_by(Sector.position).limit(1))
+        await db.commit()
+    assert sector_id is not None
+    return sector_id
 
 
 async def _a_user(db: AsyncSession) -> User:
@@ -334,6 +344,10 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "project_id", a_funding_project, "GET", "mission_admin"),
     f"{M}/admin/funding/{{project_id:uuid}}/status": IsolationCase(
         "project_id", a_funding_project, "POST", "mission_admin"),
+    f"{M}/admin/sectors/{{sector_id:uuid}}": IsolationCase(
+        "sector_id", a_sector, "GET", "mission_admin"),
+    f"{M}/admin/sectors/{{sector_id:uuid}}/status": IsolationCase(
+        "sector_id", a_sector, "POST", "mission_admin"),
     f"{M}/admin/checklist/{{item_id:uuid}}": IsolationCase(
         "item_id", a_checklist_item, "POST", "mission_admin"),
     # The job queue has no row-level security: another mission's job is not found all the same.

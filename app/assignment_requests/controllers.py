@@ -142,7 +142,7 @@ async def _step_page(request: Request, tenant, db, actor, step: str, assignment=
                                      await list_institutions(db, tenant, status="approved")]
                 if actor.can(REQUESTS_MANAGE) and assignment is None else [],
                 sector_options=[(s.code, s.display_name(locale))
-                                for s in await list_sectors(db, tenant)],
+                                for s in await list_sectors(db, tenant, active_only=True)],
                 modalities=expert_labels.modalities(),
                 levels=expert_labels.language_levels(),
                 education_levels=expert_labels.education_levels(),

@@ -116,8 +116,9 @@ async def _skills(db, tenant, errors: FieldErrors, name: str, raw: str, add_new:
 async def save_profile(db, tenant, actor, request, form, locale: str) -> FieldErrors:
     check_editable(actor, request)
     errors = FieldErrors()
-    sector = errors.choice("sector", form.get("sector", ""),
-                           {s.code for s in await list_sectors(db, tenant)}, required=True)
+    offered = await list_sectors(db, tenant, active_only=True)
+    sector = errors.choice("sector", form.get("sector", ""), {s.code for s in offered},
+                           required=True)
     add_new = form.get("add_new_skills") == "1"
     required_names = await _skills(db, tenant, errors, "required_skills",
                                    form.get("required_skills", ""), add_new, locale)

@@ -34,6 +34,7 @@ TRAININGS_RECORD = "trainings.record"  # record and submit trainings: a partner 
 #                                        agency, staff for any agency of the mission
 TRAININGS_REVIEW = "trainings.review"  # staff: every training of the mission; approve, return
 PARTNERS_MANAGE = "partners.manage"  # mission admin: the partner agencies and funding projects
+SECTORS_MANAGE = "sectors.manage"    # mission admin: add, rename and deactivate the sectors
 REPORTS_VIEW = "reports.view"        # staff: the mission's dashboards, supply against demand
 REPORTS_PARTNER = "reports.partner"  # a partner user: their agency's training figures
 REPORTS_PROJECT = "reports.project"  # the project report: staff every funding project's, a
@@ -53,7 +54,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff": _STAFF,
     "mission_admin": _STAFF | {AUDIT_VIEW, MEMBERS_MANAGE, SSO_CONFIGURE, MATCHING_CONFIGURE,
                                API_TOKENS_MANAGE, JOBS_MANAGE, ASSIGNMENTS_CONFIGURE,
-                               PARTNERS_MANAGE},
+                               PARTNERS_MANAGE, SECTORS_MANAGE},
 }
 # HQ oversees every mission with a mission admin's rights, plus the platform pages.
 PLATFORM_ADMIN_PERMISSIONS = PERMISSIONS["mission_admin"] | {PLATFORM_ADMIN}

@@ -28,6 +28,8 @@ MAX_ROWS = 100_000
 ITEM_SEPARATORS = (";", "\n", "؛")
 ESCAPED = frozenset({"\\", ";", "|", "\n", "؛"})
 _ITEMS = re.compile("[;\n؛]")
+# The consents cell of an expert who agreed to no purpose (an empty cell means matching).
+NO_CONSENT = "none"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ EXPERT_COLUMNS: tuple[Column, ...] = (
            "period away", "2027-01-01..2027-06-30; unavailable:2027-03-01..2027-03-14",
            fields=("kind", "starts_on", "ends_on"), multi=True),
     Column("consents", False, "purposes the expert agreed to in the earlier roster: matching, "
-           "share_with_institutions, future_contact; empty: matching",
+           "share_with_institutions, future_contact; none when they agreed to none (no "
+           "consent is recorded, none is withdrawn); empty: matching",
            "matching; future_contact", multi=True),
     Column("number", False, "the profile's number in this mission (export only)", "42",
            export_only=True),

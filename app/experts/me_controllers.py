@@ -59,7 +59,8 @@ async def _step_page(request: Request, tenant, db, actor, profile, step: str, er
         language_options=languages(request.state.locale),
         genders=labels.genders(), levels=labels.language_levels(),
         education_levels=labels.education_levels(), modalities=labels.modalities(),
-        kinds=labels.availability_kinds(), sectors=await list_sectors(db, tenant),
+        kinds=labels.availability_kinds(),
+        sectors=await list_sectors(db, tenant, active_only=True),
         consents=await active_consents(db, tenant, profile.id),
         purposes=labels.consent_purposes(),
         notice=await current_notice(db, tenant, request.state.locale))

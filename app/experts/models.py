@@ -205,3 +205,4 @@ class ExpertNote(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))
     author_label: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
+

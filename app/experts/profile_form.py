@@ -158,12 +158,13 @@ def split_skill_names(raw: str) -> list[str]:
     return [n.strip() for n in re.split(r"[,\n;،]", raw) if n.strip()]
 
 
-async def resolve_skills(db: AsyncSession, tenant: TenantContext, names: list[str],
-                         locale: str) -> list[Skill]:
-    """Vocabulary skills matching the typed names (any language or synonym); a name that
-    matches nothing becomes a free tag that staff can later merge into the vocabulary."""
+async def resolve_skill_names(db: AsyncSession, tenant: TenantContext, names: list[str],
+                              locale: str) -> dict[str, Skill]:
+    """Each typed name to its vocabulary skill (any language or synonym); a name that
+    matches nothing becomes a free tag that staff can later merge into the vocabulary.
+    The profile form and the roster import both add free tags through here."""
     index = await skill_index(db, tenant)
-    found: list[Skill] = []
+    found: dict[str, Skill] = {}
     for name in names:
         skill = index.get(fold(name))
         if skill is None:
@@ -176,15 +177,21 @@ async def resolve_skills(db: AsyncSession, tenant: TenantContext, names: list[st
                 db.add(skill)
                 await db.flush()
                 index[fold(name)] = index[fold(skill.code)] = skill
-        if skill not in found:
-            found.append(skill)
+        found[name] = skill
     return found
+
+
+async def resolve_skills(db: AsyncSession, tenant: TenantContext, names: list[str],
+                         locale: str) -> list[Skill]:
+    """The skills of the typed names, each once (see resolve_skill_names)."""
+    return list({s.id: s for s in (await resolve_skill_names(db, tenant, names,
+                                                              locale)).values()}.values())
 
 
 async def save_expertise(db, tenant, actor, profile, form, locale: str) -> FieldErrors:
     _check_editable(profile)
     errors = FieldErrors()
-    mission_sectors = {s.code for s in await list_sectors(db, tenant)}
+    mission_sectors = {s.code for s in await list_sectors(db, tenant, active_only=True)}
     sectors = [s for s in form.getall("sectors", []) if s]
     if not sectors:
         errors["sectors"] = _("Choose at least one sector.")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
-from app.core.roster_format import EXPERT_COLUMNS, join_items
+from app.core.roster_format import EXPERT_COLUMNS, NO_CONSENT, join_items
 from app.experts.models import (
     PROFILE_STATUSES,
     ExpertAvailability,
@@ -180,8 +180,9 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
                 f"{day(w.starts_on)}..{day(w.ends_on)}" if w.kind == "available"
                 else f"{w.kind}:{day(w.starts_on)}..{day(w.ends_on)}"
                 for w in windows.get(pid, [])]),
+            # "none", not an empty cell: imported again, empty would mean matching.
             "consents": join_items(sorted({c.purpose for c in consents.get(pid, [])
-                                           if c.withdrawn_at is None})),
+                                           if c.withdrawn_at is None})) or NO_CONSENT,
             "number": profile.number, "status": profile.status,
             "updated_at": profile.updated_at.isoformat() if profile.updated_at else "",
         }

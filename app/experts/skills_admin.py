@@ -43,7 +43,7 @@ async def vocabulary(db: AsyncSession, tenant: TenantContext) -> Vocabulary:
                                    .order_by(Skill.source == "free", Skill.code).limit(2000)))
     return Vocabulary(skills=[s for s in skills if s.source != "free"],
                       free_tags=[s for s in skills if s.source == "free"], usage=usage,
-                      sectors=await list_sectors(db, tenant))
+                      sectors=await list_sectors(db, tenant, active_only=True))
 
 
 async def _skill(db: AsyncSession, tenant: TenantContext, skill_id: uuid.UUID) -> Skill:
@@ -61,7 +61,8 @@ async def add_skill(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
     if not name or len(name) > 120:
         errors["name"] = _("Enter the skill's name (at most %(n)s characters).") % {"n": 120}
     sector = form.get("sector") or None
-    if sector and sector not in {s.code for s in await list_sectors(db, tenant)}:
+    if sector and sector not in {s.code for s in await list_sectors(db, tenant,
+                                                                      active_only=True)}:
         errors["sector"] = _("Choose one of the options listed.")
     synonyms = [s.strip() for s in re.split(r"[,;،\n]", form.get("synonyms", "")) if s.strip()]
     if any(len(s) > 200 for s in synonyms):

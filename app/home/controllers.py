@@ -33,7 +33,7 @@ async def mission_home(request: Request, tenant: CurrentTenant, db: Db,
                        actor: CurrentActor) -> Response:
     return page(request, "tenants/home.html", work=await work_waiting(db, tenant, actor),
                 projects=await funded_projects(db, tenant, actor),
-                sectors=await list_sectors(db, tenant),
+                sectors=await list_sectors(db, tenant, active_only=True),
                 partner_agencies=await list_partner_agencies(db, tenant))
 
 

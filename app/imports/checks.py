@@ -198,7 +198,10 @@ class RowCheck:
             out.append((code, levels[level.lower()]))
         return out
 
-    def sectors(self, column: str, by_name: dict[str, str], single: bool = False) -> list[str]:
+    def sectors(self, column: str, by_name: dict[str, str], labels: dict[str, str],
+                single: bool = False) -> list[str]:
+        """Sector codes from codes or names; an unknown one is refused with the mission's
+        sectors listed by name and code (labels: code -> its name, in the mission's order)."""
         out: list[str] = []
         items = [parts[0] for parts in self.items(column)]
         if single and len(items) > 1:
@@ -208,16 +211,24 @@ class RowCheck:
             code = by_name.get(fold(name))
             if code is None:
                 self.fail(column, _("Unknown sector “%(value)s”: use one of %(options)s.")
-                          % {"value": name, "options": _options(sorted(set(by_name.values())))})
+                          % {"value": name, "options": _options(
+                              f"{label} ({code})" for code, label in labels.items())})
                 return []
             if code not in out:
                 out.append(code)
         return out
 
-    def skills(self, column: str, index: dict) -> list:
+    def skills(self, column: str, index: dict, new: list[str] | None = None) -> list:
+        """The vocabulary's skills named in the cell. A name it does not know is refused,
+        unless `new` is given: then such names are collected there (to become free tags)."""
         names = [parts[0] for parts in self.items(column)]
         unknown = [n for n in names if fold(n) not in index]
-        if unknown:
+        if unknown and new is not None and all(len(n) <= 120 for n in unknown):
+            for name in unknown:
+                if all(fold(name) != fold(seen) for seen in new):
+                    new.append(name)
+            names = [n for n in names if fold(n) in index]
+        elif unknown:
             self.fail(column, _("Not in the mission's skills list: %(names)s.")
                       % {"names": ", ".join(unknown)})
             return []

@@ -93,7 +93,8 @@ async def upload_import(request: Request, tenant: CurrentTenant, db: Db, actor: 
         return value if isinstance(value, str) else ""
 
     kind = text("kind")
-    form = {"kind": kind, "status": text(f"status_{kind}")}
+    free_skills = text("free_skills") == "1"
+    form: dict = {"kind": kind, "status": text(f"status_{kind}"), "free_skills": free_skills}
     errors = {}
     if kind not in KINDS:
         errors["kind"] = _("Choose one of the options listed.")
@@ -119,7 +120,8 @@ async def upload_import(request: Request, tenant: CurrentTenant, db: Db, actor: 
         batch = await services.receive_upload(db, tenant, actor,
                                               storage_for(request.app.state.settings), kind,
                                               upload.filename or "import", content,
-                                              initial_status, current_locale())
+                                              initial_status, current_locale(),
+                                              free_skills=free_skills)
     except ImportFileError as exc:
         await db.rollback()
         return await _upload_page(request, db, tenant, {"file": exc.message}, form, 400)

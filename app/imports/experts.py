@@ -36,6 +36,7 @@ from app.audit.models import AuditEvent
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.numbering import next_number
+from app.core.roster_format import NO_CONSENT
 from app.experts.models import (
     AVAILABILITY_KINDS,
     CONSENT_PURPOSES,
@@ -51,7 +52,8 @@ from app.experts.models import (
     ExpertSkill,
     ExpertWork,
 )
-from app.experts.profile_form import PHONE, skill_index
+from app.experts.profile_form import PHONE, resolve_skill_names, skill_index
+from app.i18n import current_locale
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
@@ -86,6 +88,7 @@ class ExpertRecord:
     education: list[dict] = field(default_factory=list)
     work_history: list[dict] = field(default_factory=list)
     skills: list[uuid.UUID] = field(default_factory=list)
+    new_skills: list[str] = field(default_factory=list)  # to add as free tags
     availability: list[dict] = field(default_factory=list)
     consents: list[str] = field(default_factory=list)
     # Decided against the database:
@@ -98,26 +101,33 @@ class ExpertRecord:
 
 @dataclass
 class Vocabulary:
-    sectors: dict[str, str]           # folded code or name -> code
+    sectors: dict[str, str]           # folded code or name -> code, of the offered sectors
+    sector_labels: dict[str, str]     # code -> its name in the reader's language
     skills: dict                      # folded name/synonym/code -> Skill
     notice_version: int | None
 
 
 async def vocabulary(db: AsyncSession, tenant: TenantContext) -> Vocabulary:
+    """The mission's data a row is checked against. A deactivated sector is unknown here:
+    records that hold it keep it, a file cannot give it to a new one."""
     sectors: dict[str, str] = {}
-    for sector in await list_sectors(db, tenant):
+    labels: dict[str, str] = {}
+    locale = current_locale()
+    for sector in await list_sectors(db, tenant, active_only=True):
         sectors[fold(sector.code)] = sector.code
+        labels[sector.code] = sector.display_name(locale)
         for name in (sector.names or {}).values():
             sectors.setdefault(fold(name), sector.code)
     version = await db.scalar(select(func.max(ConsentNotice.version)).where(
         ConsentNotice.tenant_id == tenant.id))
-    return Vocabulary(sectors, await skill_index(db, tenant), version)
+    return Vocabulary(sectors, labels, await skill_index(db, tenant), version)
 
 
-def check_row(row: SourceRow, present: set[str], vocab: Vocabulary) -> tuple[ExpertRecord | None,
-                                                                             list[RowError]]:
+def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
+              free_skills: bool = False) -> tuple[ExpertRecord | None, list[RowError]]:
     """The row as a record, or its errors (file-level rules only; the database is asked
-    later for the whole file at once)."""
+    later for the whole file at once). With free_skills, skills the vocabulary does not know
+    are kept by name, to be added as free tags when the file is written."""
     c = RowCheck(row.number, row.values, present)
     ref = c.text("external_ref", 120, required=True)
     full_name = c.text("full_name", 200, required=True)
@@ -154,7 +164,7 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary) -> tuple[Exp
             and fields["max_weeks"] < fields["min_weeks"]:
         c.fail("max_weeks", _("The longest assignment cannot be shorter than the shortest."))
     if "sectors" in present:
-        fields["sectors"] = c.sectors("sectors", vocab.sectors)
+        fields["sectors"] = c.sectors("sectors", vocab.sectors, vocab.sector_labels)
     record = ExpertRecord(row=row.number, ref=ref, email=email, fields=fields)
     if "languages" in present:
         record.languages = c.languages("languages")
@@ -163,11 +173,12 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary) -> tuple[Exp
     if "work_history" in present:
         record.work_history = _work(c)
     if "skills" in present:
-        record.skills = [s.id for s in c.skills("skills", vocab.skills)]
+        record.skills = [s.id for s in c.skills(
+            "skills", vocab.skills, record.new_skills if free_skills else None)]
     if "availability" in present:
         record.availability = _availability(c)
-    record.consents = _consents(c) if "consents" in present else []
-    record.consents = record.consents or ["matching"]
+    consents = _consents(c) if "consents" in present else None
+    record.consents = ["matching"] if consents is None else consents
     return (record, []) if c.ok else (None, c.errors)
 
 
@@ -264,12 +275,21 @@ def _availability(c: RowCheck) -> list[dict]:
     return out
 
 
-def _consents(c: RowCheck) -> list[str]:
-    out = []
-    for parts in c.items("consents"):
-        purpose = parts[0].lower()
+def _consents(c: RowCheck) -> list[str] | None:
+    """The purposes listed; None for an empty cell (the roster said nothing: matching), an
+    empty list for an explicit "none" (the expert agreed to nothing)."""
+    out: list[str] = []
+    items = [parts[0].lower() for parts in c.items("consents")]
+    if not items:
+        return None
+    if NO_CONSENT in items:
+        if len(items) > 1:
+            c.fail("consents", _("“%(none)s” means no consent at all: list no purpose with "
+                                 "it.") % {"none": NO_CONSENT})
+        return []
+    for purpose in items:
         if purpose not in CONSENT_PURPOSES:
-            c.fail("consents", unknown_value(parts[0], CONSENT_PURPOSES))
+            c.fail("consents", unknown_value(purpose, (*CONSENT_PURPOSES, NO_CONSENT)))
             return []
         if purpose not in out:
             out.append(purpose)
@@ -375,6 +395,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
     tenant, moment = ctx.tenant, now()
     created = updated = 0
     number: int | None = None
+    await _free_tags(db, tenant, records)
     for start in range(0, len(records), CHUNK):
         chunk = records[start:start + CHUNK]
         new = [r for r in chunk if r.profile_id is None]
@@ -441,6 +462,20 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         if progress is not None:
             await progress(len(chunk))
     return created, updated
+
+
+async def _free_tags(db: AsyncSession, tenant: TenantContext,
+                     records: list[ExpertRecord]) -> None:
+    """Skills the vocabulary did not know become free tags, as on the profile form (the same
+    function, named in the uploader's language), and join their records' skills."""
+    names = list(dict.fromkeys(n for r in records for n in r.new_skills))
+    if not names:
+        return
+    tags = await resolve_skill_names(db, tenant, names, current_locale())
+    for record in records:
+        for name in record.new_skills:
+            if tags[name].id not in record.skills:
+                record.skills.append(tags[name].id)
 
 
 def _new_profile(ctx: WriteContext, record: ExpertRecord, number: int,
@@ -515,15 +550,15 @@ async def _consents_write(db: AsyncSession, ctx: WriteContext, new: list[ExpertR
         await db.execute(insert(ExpertConsent.__table__), rows)
 
 
-def check_file(source: SourceFile, vocab: Vocabulary) -> tuple[list[ExpertRecord],
-                                                               list[RowError]]:
+def check_file(source: SourceFile, vocab: Vocabulary,
+               free_skills: bool = False) -> tuple[list[ExpertRecord], list[RowError]]:
     """Every row of the file on its own, then duplicates within the file."""
     present = set(source.columns)
     records, errors = [], []
     refs = FirstSeen("external_ref", _("The same reference as row %(row)s."))
     emails = FirstSeen("email", _("The same email address as row %(row)s."))
     for row in source.rows:
-        record, row_errors = check_row(row, present, vocab)
+        record, row_errors = check_row(row, present, vocab, free_skills)
         same_ref = refs.repeated(row.number, str(row.values.get("external_ref") or "").strip())
         same_email = emails.repeated(row.number,
                                      normalise_email(str(row.values.get("email") or "")))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,6 +29,9 @@ class ImportBatch(TenantScoped, Base):
     # The state imported experts start in (submitted, or verified when staff vouch for it).
     initial_status: Mapped[str] = mapped_column(String(16), default="submitted")
     valid_only: Mapped[bool] = mapped_column(default=False)
+    # Skills of an expert roster that are not in the vocabulary become free tags (the
+    # uploader's choice), instead of refusing their rows.
+    free_skills: Mapped[bool] = mapped_column(default=False, server_default=false())
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     valid_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)

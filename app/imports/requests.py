@@ -102,7 +102,7 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary, known: Insti
             if name not in present:
                 c.fail(name, _("This field is required."))
     if "sector" in present:
-        sectors = c.sectors("sector", vocab.sectors, single=True)
+        sectors = c.sectors("sector", vocab.sectors, vocab.sector_labels, single=True)
         fields["sector"] = sectors[0] if sectors else None
         if complete and not sectors and c.ok:
             c.fail("sector", _("This field is required."))

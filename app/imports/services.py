@@ -50,6 +50,7 @@ from app.imports.readers import (
 from app.jobs import queue as jobs
 from app.storage import DocumentStorage, new_key
 from app.web.csv_export import csv_text
+from search_index.text import fold
 from tenants.context import TenantContext, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class CheckResult:
     errors: list[RowError] = field(default_factory=list)
     created: int = 0                                 # planned (checked) or done (run)
     updated: int = 0
+    new_skills: list[str] = field(default_factory=list)  # to be added as free tags
 
     @property
     def total(self) -> int:
@@ -107,14 +109,15 @@ def ignored_columns(source: SourceFile, kind: str) -> list[str]:
 
 
 async def check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kind: str,
-                initial_status: str) -> CheckResult:
-    """Every row checked; the database is read, never written."""
+                initial_status: str, free_skills: bool = False) -> CheckResult:
+    """Every row checked; the database is read, never written. free_skills: an expert's
+    skills that the vocabulary does not know are to become free tags, not errors."""
     vocab = await expert_import.vocabulary(db, tenant)
     if kind == EXPERTS:
         if vocab.notice_version is None:
             raise ImportFileError(_("The mission has no data-protection notice yet, so consent "
                                     "cannot be recorded. Provision the mission first."))
-        experts, errors = expert_import.check_file(source, vocab)
+        experts, errors = expert_import.check_file(source, vocab, free_skills)
         refused = await expert_import.resolve(db, tenant, experts)
         new = sum(1 for r in experts if r.row not in refused and r.profile_id is None)
         records: list = experts
@@ -126,23 +129,28 @@ async def check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kin
         records = requests
     errors = sorted(errors + list(refused.values()), key=lambda e: e.row)
     records = [r for r in records if r.row not in refused]
-    return CheckResult(kind, source, records, errors, created=new, updated=len(records) - new)
+    # Each tag once, as first written (the same name in other capitals is the same tag).
+    new_skills = list({fold(n): n for r in reversed(records)
+                       for n in reversed(getattr(r, "new_skills", ()))}.values())[::-1]
+    return CheckResult(kind, source, records, errors, created=new, updated=len(records) - new,
+                       new_skills=new_skills)
 
 
 async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: TenantContext,
                      actor: Actor, source: SourceFile, kind: str, initial_status: str,
                      valid_only: bool, *, links: Links, batch_id: uuid.UUID | None = None,
-                     dry_run: bool = False, progress: Progress | None = None) -> Outcome:
+                     dry_run: bool = False, progress: Progress | None = None,
+                     free_skills: bool = False) -> Outcome:
     """Check, then write the valid rows in one transaction (nothing if any row is invalid and
     not valid_only, or on dry_run). progress(n) is told about every batch of n rows
-    written (and, before that, checked)."""
+    written (and, before that, checked). free_skills: see check()."""
     if initial_status not in INITIAL_STATUSES[kind]:
         raise ValueError(f"initial status {initial_status!r} for {kind}")
     with tenant_scope(tenant):
         async with session_factory() as db:
             # One import per mission at a time: the second waits, then sees the first's rows.
             await lock_until_commit(db, f"import:{tenant.id}")
-            result = await check(db, tenant, source, kind, initial_status)
+            result = await check(db, tenant, source, kind, initial_status, free_skills)
             if dry_run or not result.records or (result.errors and not valid_only):
                 await db.rollback()
                 return Outcome(result, written=False)
@@ -165,7 +173,8 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
                 audit(db, tenant.id, actor, f"import.{kind}", "import_batch", batch_id or "",
                       after={"rows": result.total, "created": created, "updated": updated,
                              "rejected": len(result.rejected_rows),
-                             "initial_status": initial_status, "valid_only": valid_only})
+                             "initial_status": initial_status, "valid_only": valid_only,
+                             "new_skills": len(result.new_skills)})
                 await db.commit()
             except (IntegrityError, DBAPIError) as exc:
                 await db.rollback()
@@ -218,14 +227,16 @@ def rejected_key(batch: ImportBatch) -> str:
 
 async def receive_upload(db: AsyncSession, tenant: TenantContext, actor: Actor,
                          storage: DocumentStorage, kind: str, filename: str, data: bytes,
-                         initial_status: str, locale: str) -> ImportBatch:
+                         initial_status: str, locale: str,
+                         free_skills: bool = False) -> ImportBatch:
     """Keep an uploaded file and queue its check (app.tasks.check_import): reading and
     checking every row happens in a worker, never in the web process. What is no
     spreadsheet at all is refused here from its first bytes (ImportFileError)."""
     detect_format(data)
     batch = ImportBatch(tenant_id=tenant.id, kind=kind, filename=clean_filename(filename, ""),
                         storage_key=new_key(tenant.id, "imports", ".upload"), status="checking",
-                        initial_status=initial_status, valid_only=False, total_rows=0,
+                        initial_status=initial_status, valid_only=False,
+                        free_skills=free_skills and kind == EXPERTS, total_rows=0,
                         valid_rows=0, processed=0, created_count=0, updated_count=0, errors=[],
                         failure="", facts={}, created_by_id=actor.user_id)
     await storage.put(batch.storage_key, data)
@@ -233,7 +244,7 @@ async def receive_upload(db: AsyncSession, tenant: TenantContext, actor: Actor,
     await db.flush()
     audit(db, tenant.id, actor, "import.uploaded", "import_batch", batch.id,
           after={"kind": kind, "file": batch.filename, "bytes": len(data),
-                 "initial_status": initial_status})
+                 "initial_status": initial_status, "free_skills": batch.free_skills})
     # The check reads the database only; it speaks the uploader's language.
     await jobs.defer(db, jobs.CHECK_IMPORT, tenant.id, lock=f"import:{batch.id}",
                      batch_id=batch.id, locale=locale,
@@ -256,7 +267,8 @@ async def check_batch(db: AsyncSession, storage: DocumentStorage, tenant: Tenant
     data = await storage.get(batch.storage_key)
     try:
         source = read_upload(data, batch.kind, max_rows)
-        result = await check(db, tenant, source, batch.kind, batch.initial_status)
+        result = await check(db, tenant, source, batch.kind, batch.initial_status,
+                             batch.free_skills)
     except ImportFileError as exc:
         batch.status, batch.failure = "unreadable", exc.message
         audit(db, tenant.id, actor, "import.unreadable", "import_batch", batch.id,
@@ -269,7 +281,8 @@ async def check_batch(db: AsyncSession, storage: DocumentStorage, tenant: Tenant
     batch.facts = {"format": source.format.upper(),
                    "encoding": ENCODING_NAMES.get(source.encoding, source.encoding)
                    if source.encoding else "",
-                   "ignored": ignored_columns(source, batch.kind)}
+                   "ignored": ignored_columns(source, batch.kind),
+                   "new_skills": result.new_skills[:MAX_STORED_ERRORS]}
     if result.errors:
         await storage.put(rejected_key(batch), rejected_csv(result).encode("utf-8"))
     audit(db, tenant.id, actor, "import.checked", "import_batch", batch.id,
@@ -363,7 +376,8 @@ async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: 
             source = read_upload(data, batch.kind, max_rows)
             outcome = await run_import(session_factory, tenant, actor, source, batch.kind,
                                        batch.initial_status, batch.valid_only, links=links,
-                                       batch_id=batch_id, progress=progress)
+                                       batch_id=batch_id, progress=progress,
+                                       free_skills=batch.free_skills)
             result = outcome.check
             if result.errors:
                 await storage.put(rejected_key(batch), rejected_csv(result).encode("utf-8"))

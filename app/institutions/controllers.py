@@ -33,7 +33,8 @@ async def _form_page(request: Request, tenant, db, template: str, form=None, err
     return page(request, template, status_code=status_code, form=form or {},
                 errors=errors or {}, kinds=labels.kinds(),
                 sector_options=[(s.code, s.display_name(locale))
-                                for s in await list_sectors(db, tenant)], **extra)
+                                for s in await list_sectors(db, tenant, active_only=True)],
+                **extra)
 
 
 def _values(form) -> dict:

@@ -99,7 +99,7 @@ def _website(errors: FieldErrors, raw: str) -> str:
 
 async def _read_fields(db: AsyncSession, tenant: TenantContext, form,
                        errors: FieldErrors) -> dict:
-    mission_sectors = {s.code for s in await list_sectors(db, tenant)}
+    mission_sectors = {s.code for s in await list_sectors(db, tenant, active_only=True)}
     sectors = [s for s in form.getall("sectors", []) if s]
     if not set(sectors) <= mission_sectors:
         errors["sectors"] = _("Choose one of the options listed.")

@@ -2,7 +2,7 @@
 index order (measured at 100,000 experts: the page query from about 110 ms to under 1 ms).
 
 Revision ID: 0027
-Revises: 0026
+Revises: 0024
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0027"
-down_revision = "0026"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
