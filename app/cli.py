@@ -621,16 +621,16 @@ async def running_database(settings: Settings) -> AsyncIterator[
         yield create_session_factory(engine)
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) in NOT_SET_UP:
-            raise click.ClickException("the database is not set up yet: run 'portal migrate' "
-                                       "(or 'portal run') first") from exc
+            raise click.ClickException("the database is not set up for this version yet: run "
+                                       "'portal migrate' (or 'portal run') first") from exc
         raise
     finally:
         await engine.dispose()
 
 
 # PostgreSQL's codes for a database that does not exist, a role that does not, and a
-# table that does not (the migrations never ran).
-NOT_SET_UP = ("3D000", "28000", "42P01")
+# table or column that does not (the migrations never ran, or not the latest).
+NOT_SET_UP = ("3D000", "28000", "42P01", "42703")
 
 
 @main.group("import")

@@ -158,5 +158,5 @@ def test_match_loads_neither_the_web_application_nor_the_migrations(portal):
                              env={**portal.env, "DATABASE_NAME": "never_set_up"},
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1
-    assert "the database is not set up yet: run 'portal migrate'" in missing.stderr
+    assert "not set up for this version yet: run 'portal migrate'" in missing.stderr
     assert "Traceback" not in missing.stderr
