@@ -35,4 +35,5 @@ import app.search.models
 import app.search.outbox
 import app.trainings.labels
 import app.trainings.models
+import app.trainings.provisioning
 import tenants.models  # noqa: F401

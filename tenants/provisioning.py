@@ -76,6 +76,13 @@ class SkillSpec:
 
 
 @dataclass
+class TermSpec:
+    """A named choice of a mission's list (a thematic area, a curriculum)."""
+    code: str
+    names: dict[str, str]
+
+
+@dataclass
 class MissionSpec:
     slug: str
     name: str
@@ -88,6 +95,8 @@ class MissionSpec:
     partner_agencies: list[PartnerAgencySpec] = field(default_factory=list)
     funding_projects: list[FundingProjectSpec] = field(default_factory=list)
     skills: list[SkillSpec] = field(default_factory=list)
+    thematic_areas: list[TermSpec] = field(default_factory=list)
+    curricula: list[TermSpec] = field(default_factory=list)
     consent_version: int = 1
     consent_texts: dict[str, str] = field(default_factory=dict)  # locale -> notice text
     digits: str = "western"  # numbers in Arabic pages: "western" or "arabic_indic"
@@ -143,7 +152,7 @@ def _unowned_sections(spec: MissionSpec) -> list[str]:
     """Sections with content that no registered step would write (a domain not imported)."""
     owned = {section for step in _STEPS for section in step.sections}
     return [name for name in ("partner_agencies", "funding_projects", "skills",
-                                 "consent_texts")
+                                 "consent_texts", "thematic_areas", "curricula")
             if getattr(spec, name) and name not in owned]
 
 
@@ -161,6 +170,10 @@ def load_mission(path: Path) -> MissionSpec:
             skills=[SkillSpec(code=k["code"], names=dict(k["names"]),
                               synonyms=list(k.get("synonyms", [])), sector=k.get("sector"))
                     for k in data.get("skills", [])],
+            thematic_areas=[TermSpec(code=t["code"], names=dict(t["names"]))
+                            for t in data.get("thematic_areas", [])],
+            curricula=[TermSpec(code=t["code"], names=dict(t["names"]))
+                       for t in data.get("curricula", [])],
             consent_version=int(data.get("consent_notice", {}).get("version", 1)),
             consent_texts={k: v for k, v in data.get("consent_notice", {}).items()
                            if k != "version"},

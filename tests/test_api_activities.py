@@ -84,6 +84,12 @@ async def test_filters_pages_and_one_activity(client, scene):
                              headers=headers)).status_code == 400
     assert (await client.get(f"{API}/sudan/activities?limit=0", headers=headers)
             ).status_code == 400
+    # Thematic areas are the mission's (its mission file): any code filters, a code of
+    # another mission finds nothing here, a malformed one is refused.
+    assert (await client.get(f"{API}/sudan/activities?thematic_area=climate_mobility",
+                             headers=headers)).json()["items"] == []
+    assert (await client.get(f"{API}/sudan/activities?thematic_area=Not%20a%20code",
+                             headers=headers)).status_code == 400
     assert (await client.get(f"{API}/sudan/activities")).status_code == 401
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from app.reports.charts import bar_chart
+from app.reports.tables import MEAN, Column, Table
 from app.trainings.models import Training, TrainingParticipant
 from tenants.context import tenant_scope
 from tests.html import select_all, table_rows
@@ -105,3 +107,13 @@ async def test_a_partner_sees_their_agency_s_gain(client, agency, signed_in_as, 
     response = await client.get("/mozambique/reports/partner/export.csv?table=own.gain_by_area")
     rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert rows[1:] == EXPECTED
+
+
+def test_a_fall_in_scores_draws_no_bar_below_zero():
+    table = Table("gain_by_area", "Gain", "Thematic area",
+                  [Column("Persons tested"), Column("Average gain", MEAN)],
+                  [("Protection", [6, -4.5]), ("Other", [5, 9.0])], chart_column=1)
+    chart = bar_chart(table, "chart-gain", "", rtl=False, column=1)
+    assert chart is not None
+    assert [(bar.shown, bar.bar_width) for bar in chart.bars] == [("-4.5", 0.0),
+                                                                   ("9.0", 384.0)]

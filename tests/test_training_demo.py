@@ -15,7 +15,6 @@ from app.trainings.models import (
     AGE_GROUPS,
     PARTICIPANT_MODES,
     SEX_CATEGORIES,
-    THEMATIC_AREAS,
     TRAINING_KINDS,
     Training,
 )
@@ -47,11 +46,14 @@ async def seeded(session_factory, missions):
 def test_the_demo_material_is_consistent():
     for slug in SLUGS:
         seeds = mission_trainings(slug)
-        projects = {p.code for p in load_mission(MISSIONS_DIR / f"{slug}.toml").funding_projects}
+        spec = load_mission(MISSIONS_DIR / f"{slug}.toml")
+        projects = {p.code for p in spec.funding_projects}
+        areas, curricula = {t.code for t in spec.thematic_areas}, {t.code for t in spec.curricula}
         keys = [s.key for s in seeds]
         assert len(keys) == len(set(keys))
         for seed in seeds:
-            assert seed.kind in TRAINING_KINDS and seed.area in THEMATIC_AREAS
+            assert seed.kind in TRAINING_KINDS and seed.area in areas
+            assert not seed.curriculum or seed.curriculum in curricula
             assert len(seed.counts) == len(SEX_CATEGORIES)
             for row in seed.institutions:
                 assert all(part <= total for part, total in zip(row[1:], seed.counts,

@@ -32,7 +32,6 @@ from litestar.params import FromPath, Parameter, QueryParameter
 from app.api import matches, schemas, services
 from app.api.tokens import ApiAuthFailed, authenticate_call
 from app.reports.services import ReportFilter
-from app.trainings.models import THEMATIC_AREAS
 from app.web.context import MISSION_PARAM, client_ip, provide_tenant
 from app.web.deps import CurrentTenant, Db, Search
 
@@ -166,8 +165,8 @@ async def api_request_matches(
 ActivityStatus = Literal["held", "submitted", "returned", "approved"]
 ActivityKind = Literal["training", "training_of_trainers", "cascade", "awareness",
                        "technical_support"]
-ThematicArea = Literal["counter_trafficking", "mixed_migration", "border_management", "avrr",
-                       "labour_migration", "unaccompanied_minors", "protection", "other"]
+# A code of the mission's thematic areas (its mission file; e.g. counter_trafficking).
+AREA_CODE = r"^[a-z0-9_]{1,64}$"
 
 
 @get("/activities", name="api.activities.list", responses=ERRORS,
@@ -180,8 +179,9 @@ async def api_activities(
             description="The activity's state (planned ones are never listed).")] = None,
         kind: Annotated[ActivityKind | None, Parameter(description="The kind of activity.")
                         ] = None,
-        thematic_area: Annotated[ThematicArea | None, Parameter(
-            description="The thematic area.")] = None,
+        thematic_area: Annotated[str | None, Parameter(
+            pattern=AREA_CODE,
+            description="The code of one of the mission's thematic areas.")] = None,
         agency: Annotated[uuid.UUID | None, Parameter(
             description="A partner agency's id.")] = None) -> schemas.ActivityList:
     """Trainings and other capacity-building activities of the mission's partner agencies
@@ -227,8 +227,8 @@ From = Annotated[date | None, QueryParameter(
     name="from", description="From this day, e.g. 2026-01-01.")]
 To = Annotated[date | None, QueryParameter(
     name="to", description="Up to this day, e.g. 2026-03-31.")]
-Area = Annotated[Literal[THEMATIC_AREAS] | None, Parameter(  # type: ignore[valid-type]
-    description="A thematic area of trainings.")]
+Area = Annotated[str | None, Parameter(
+    pattern=AREA_CODE, description="The code of one of the mission's thematic areas.")]
 Id = Annotated[uuid.UUID | None, Parameter(description="The id of the mission's record.")]
 
 

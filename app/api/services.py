@@ -289,11 +289,12 @@ async def report(db: AsyncSession, tenant: TenantContext, name: str, flt: Report
                  locale: str, protected: bool = False) -> schemas.Report:
     """The mission dashboard or supply against demand: as staff see them for a full token
     (it reads the mission's registry already), with small-cell protection for a token
-    limited to aggregates. A filter naming no sector, agency or project of the mission is
-    refused like a bad parameter."""
+    limited to aggregates. A filter naming no sector, thematic area, agency or project of
+    the mission is refused like a bad parameter."""
     options = await reports.filter_options(db, tenant, locale, ("sector", "agency", "project"))
     wrong = [(key, value) for key, value, known in (
         ("sector", flt.sector, [code for code, _n in options["sectors"]]),
+        ("area", flt.thematic_area, [code for code, _n in options["areas"]]),
         ("agency", str(flt.agency_id or ""), [i for i, _n in options["agencies"]]),
         ("project", str(flt.project_id or ""), [i for i, _n in options["projects"]]))
         if value and value not in known]

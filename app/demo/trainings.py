@@ -33,7 +33,8 @@ def _form(seed: TrainingSeed, agency_id, parent_id, project_id,
           today: date) -> services.TrainingForm:
     start = today + timedelta(days=seed.start)
     return services.TrainingForm(
-        title=seed.title, kind=seed.kind, thematic_area=seed.area, curriculum=seed.curriculum,
+        title=seed.title, kind=seed.kind, thematic_area=seed.area,
+        curriculum_choice=seed.curriculum,
         target_group=seed.target, start_date=start.isoformat(),
         end_date=(start + timedelta(days=seed.days - 1)).isoformat(), place=seed.place,
         facilitators=seed.facilitators, partner_agency_id=str(agency_id),

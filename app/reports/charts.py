@@ -63,12 +63,15 @@ def bar_chart(table: Table, chart_id: str, description: str, rtl: bool,
         return None
     rows = sorted(rows, key=lambda row: -(row[1] or 0))[:MAX_BARS] \
         if len(rows) > MAX_BARS else rows
-    # Hidden cells draw no bar: its length would tell what "<5" hides.
-    top = max((value or 0 for _l, value, hidden in rows if not hidden), default=0) or 1
+    # Hidden cells draw no bar: its length would tell what "<5" hides. Nor does a value
+    # below zero (a fall in test scores): the figure beside it says it.
+    top = max((value or 0 for _l, value, hidden in rows if not hidden), default=0)
+    top = top if top > 0 else 1
     track = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     bars = []
     for i, (label, value, hidden) in enumerate(rows):
-        length = 0.0 if hidden else round(track * float(value or 0) / float(top), 1)
+        length = 0.0 if hidden or (value or 0) <= 0 else \
+            round(track * float(value or 0) / float(top), 1)
         y = i * ROW_HEIGHT + 4
         if rtl:
             bar_x = WIDTH - LABEL_WIDTH - length

@@ -17,7 +17,6 @@ from app.i18n import text_direction
 from app.reports import services
 from app.reports.exports import csv_download, present, xlsx_download
 from app.reports.services import ReportFilter, Section
-from app.trainings.models import THEMATIC_AREAS
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.forms import FieldErrors
 from app.web.guards import requires
@@ -87,7 +86,8 @@ async def _filter(db, tenant, actor, report: Report, params,
         flt.sector = errors.choice("sector", params.get("sector", ""),
                                    [code for code, _n in options["sectors"]]) or ""
     if "area" in report.filters:
-        flt.thematic_area = errors.choice("area", params.get("area", ""), THEMATIC_AREAS) or ""
+        flt.thematic_area = errors.choice("area", params.get("area", ""),
+                                          [code for code, _n in options["areas"]]) or ""
     if "agency" in report.filters:
         flt.agency_id = errors.option_id("agency", params.get("agency", ""))
         if flt.agency_id and str(flt.agency_id) not in dict(options["agencies"]):

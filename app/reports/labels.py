@@ -11,7 +11,6 @@ from app.trainings import labels as training_labels
 from app.web.reference import country_name, language_label
 
 sexes = training_labels.sexes
-thematic_areas = training_labels.thematic_areas
 
 
 def genders() -> dict[str, str]:

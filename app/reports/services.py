@@ -57,6 +57,7 @@ from app.reports import labels
 from app.reports.people_trained import ACTIVITIES, ASSIGNMENTS, NOT_HELD, people_trained
 from app.reports.tables import DAYS, MEAN, RATE, Column, Table, protect
 from app.trainings.models import SEX_CATEGORIES, Training, TrainingParticipant
+from app.trainings.terms import mission_terms
 from tenants.context import TenantContext
 from tenants.services import list_sectors
 
@@ -437,7 +438,8 @@ async def trainings(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
                             .group_by(PartnerAgency.name).order_by(PartnerAgency.name))
     reach = await cascade_reach(db, tenant, flt, agency_id)
     activity = [Column(labels.activities()), Column(labels.participants())]
-    area_names = dict(labels.thematic_areas())
+    areas = (await mission_terms(db, tenant)).areas
+    area_names = dict(areas)
     return Section(key, title or labels.section("trainings"), [
         Table("trainings_by_quarter", labels.table("trainings_by_quarter"),
               labels.quarter_head(), activity, [(q, [n, p]) for q, n, p in by_quarter],
@@ -451,8 +453,9 @@ async def trainings(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
               [(g or labels.not_stated(), [n, p]) for g, n, p in by_group], total_row=True),
         Table("trainings_by_area", labels.table("trainings_by_area"), labels.area_head(),
               _by_sex_columns(),
-              [(area_names[code], list(by_area[code])) for code, _n in labels.thematic_areas()
-               if code in by_area], total_row=True, sums=BY_SEX_SUMS),
+              [(area_names[code], list(by_area[code])) for code, _n in areas if code in by_area]
+              + [(code, list(by_area[code])) for code in sorted(by_area)
+                 if code not in area_names], total_row=True, sums=BY_SEX_SUMS),
         Table("trainings_by_agency", labels.table("trainings_by_agency"),
               labels.agency_head(), _by_sex_columns(),
               [(name, list(rest)) for name, *rest in by_agency], total_row=True,
@@ -501,9 +504,9 @@ async def gain_by_area(db: AsyncSession, tenant: TenantContext, flt: ReportFilte
             return [0, None, None, None]
         return [int(n), pre / n, post / n, (post - pre) / n]
 
-    names = dict(labels.thematic_areas())
-    rows = [(names.get(code, code), row(*sums[code])) for code, _n in labels.thematic_areas()
-            if code in sums]
+    areas = (await mission_terms(db, tenant)).areas
+    names = dict(areas)
+    rows = [(names[code], row(*sums[code])) for code, _n in areas if code in sums]
     rows += [(names.get(code, code), row(*sums[code])) for code in sorted(sums)
              if code not in names]
     return Table("gain_by_area", labels.table("gain_by_area"), labels.area_head(),
@@ -644,7 +647,8 @@ async def filter_options(db: AsyncSession, tenant: TenantContext, locale: str,
     """The choices of a report's filter form: the mission's sectors and partner agencies,
     the funding projects the reader may see."""
     options: dict[str, list[tuple[str, str]]] = {
-        "sectors": [], "agencies": [], "projects": [], "areas": labels.thematic_areas()}
+        "sectors": [], "agencies": [], "projects": [],
+        "areas": (await mission_terms(db, tenant)).areas}
     if "sector" in filters:
         options["sectors"] = [(s.code, s.display_name(locale))
                               for s in await list_sectors(db, tenant)]

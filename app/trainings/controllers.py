@@ -25,12 +25,12 @@ from app.trainings import cascades, evidence, labels, participants, services
 from app.trainings.models import (
     AGE_GROUPS,
     SEX_CATEGORIES,
-    THEMATIC_AREAS,
     TRAINING_KINDS,
     TRAINING_STATUSES,
 )
 from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
+from app.trainings.terms import OTHER, mission_terms
 from app.web.csv_export import XLSX
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash
@@ -49,25 +49,27 @@ def _url(tenant, training_id=None) -> str:
 
 
 
-def _choices() -> dict:
-    return {"kinds": labels.kinds(), "areas": labels.thematic_areas(),
+async def _choices(db, tenant) -> dict:
+    offered = await mission_terms(db, tenant)
+    return {"kinds": labels.kinds(), "areas": offered.areas,
             "sexes": labels.sexes(), "kind_names": dict(labels.kinds()),
             "age_groups": labels.age_groups(), "modes": labels.participant_modes(),
             "age_names": dict(labels.age_groups()),
-            "area_names": dict(labels.thematic_areas()),
+            "area_names": dict(offered.areas), "terms": offered,
+            "curricula": [*offered.curricula, (OTHER, _("Another (type its name below)"))],
             "sex_names": dict(labels.sexes())}
 
 
 # --- the list -------------------------------------------------------------------------------
 
-def _filter(params) -> TrainingFilter:
+def _filter(params, areas: list[str]) -> TrainingFilter:
     flt, errors = TrainingFilter(), FieldErrors()
     flt.errors = errors
     flt.q = errors.text("q", " ".join(params.get("q", "").split()), 200)
     flt.status = errors.choice("status", params.get("status", ""), TRAINING_STATUSES) or ""
     flt.kind = errors.choice("kind", params.get("kind", ""), TRAINING_KINDS) or ""
     flt.project_id = errors.option_id("project", params.get("project", ""))
-    flt.thematic_area = errors.choice("area", params.get("area", ""), THEMATIC_AREAS) or ""
+    flt.thematic_area = errors.choice("area", params.get("area", ""), areas) or ""
     flt.agency_id = errors.option_id("agency", params.get("agency", ""))
     flt.period_from = errors.day("from", params.get("from", ""), required=False)
     flt.period_to = errors.day("to", params.get("to", ""), required=False)
@@ -87,17 +89,18 @@ async def _list_page(request: Request, tenant, db, actor, flt: TrainingFilter) -
                 agency_options=[(str(a.id), a.name) for a in agencies],
                 project_options=[(str(p.id), f"{p.code} — {p.name}") for p in projects],
                 query=urlencode(list(request.query_params.items())),
-                can_record=actor.can(TRAININGS_RECORD), **_choices())
+                can_record=actor.can(TRAININGS_RECORD), **await _choices(db, tenant))
 
 
 @get("/trainings", name="training_list", guards=VIEW)
 async def training_list(request: Request, tenant: CurrentTenant, db: Db,
                         actor: CurrentActor) -> Response:
-    return await _list_page(request, tenant, db, actor, _filter(request.query_params))
+    areas = (await mission_terms(db, tenant)).area_codes
+    return await _list_page(request, tenant, db, actor, _filter(request.query_params, areas))
 
 
 async def _export(request: Request, tenant, db, actor, hxl: bool) -> Response:
-    flt = _filter(request.query_params)
+    flt = _filter(request.query_params, (await mission_terms(db, tenant)).area_codes)
     if flt.errors:
         return await _list_page(request, tenant, db, actor, flt)
     text = await services.export_csv(db, tenant, actor, flt, hxl=hxl)
@@ -128,6 +131,7 @@ def _read_form(data) -> TrainingForm:
         title=data.get("title", ""), kind=data.get("kind", ""),
         thematic_area=data.get("thematic_area", ""),
         thematic_other=data.get("thematic_other", ""), curriculum=data.get("curriculum", ""),
+        curriculum_choice=data.get("curriculum_choice", ""),
         target_group=data.get("target_group", ""), start_date=data.get("start_date", ""),
         end_date=data.get("end_date", ""), place=data.get("place", ""),
         facilitators=data.get("facilitators", ""),
@@ -142,13 +146,19 @@ def _read_form(data) -> TrainingForm:
         sessions=rows(data, "sess"), version=form_version(data.get("version")))
 
 
-def _form_values(training, counts, ages: dict[str, int], sessions) -> tuple[dict, dict]:
-    """The form's values and rows (institutions, sessions) from a stored training."""
+def _form_values(training, counts, ages: dict[str, int], sessions,
+                 curricula: list[str]) -> tuple[dict, dict]:
+    """The form's values and rows (institutions, sessions) from a stored training; its
+    curriculum chosen from the mission's list (`curricula`) or typed in."""
     values = {name: getattr(training, name) for name in (
-        "title", "kind", "thematic_area", "thematic_other", "curriculum", "target_group",
+        "title", "kind", "thematic_area", "thematic_other", "target_group",
         "start_date", "end_date", "place", "facilitators", "participant_mode",
         *SEX_CATEGORIES)}
     values["partner_agency_id"] = str(training.partner_agency_id)
+    listed = training.curriculum in curricula
+    values["curriculum_choice"] = training.curriculum if listed else (
+        OTHER if training.curriculum else "")
+    values["curriculum"] = "" if listed else training.curriculum
     for name in ("parent_id", "funding_project_id", "assignment_id"):
         values[name] = str(getattr(training, name) or "")
     values.update({f"age-{age}": n for age, n in ages.items()})
@@ -179,7 +189,7 @@ async def _form_context(db, tenant, actor, training=None) -> dict:
             "project_options": [(str(p.id), f"{p.code} — {p.name} ({p.donor})")
                                 for p in projects if p.status == "active" or p.id == kept],
             "assignment_options": await services.assignment_options(db, tenant, actor),
-            **_choices()}
+            **await _choices(db, tenant)}
 
 
 async def _new_page(request: Request, tenant, db, actor, errors: dict | None = None,
@@ -197,7 +207,7 @@ async def _new_page(request: Request, tenant, db, actor, errors: dict | None = N
 async def training_export_xlsx(request: Request, tenant: CurrentTenant, db: Db,
                                actor: CurrentActor) -> Response:
     """The list as XLSX: the CSV's rows, with the list's filters."""
-    flt = _filter(request.query_params)
+    flt = _filter(request.query_params, (await mission_terms(db, tenant)).area_codes)
     if flt.errors:
         return await _list_page(request, tenant, db, actor, flt)
     return download(f"trainings-{tenant.slug}.xlsx", XLSX,
@@ -247,7 +257,9 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
     counts = await services.institution_counts(db, tenant, training)
     ages = await participants.age_counts_of(db, tenant, training)
     sessions = await participants.sessions_of(db, tenant, training)
-    values, stored_rows = _form_values(training, counts, ages, sessions)
+    offered = await mission_terms(db, tenant)
+    values, stored_rows = _form_values(training, counts, ages, sessions,
+                                       [code for code, _name in offered.curricula])
     staff = view.who == services.STAFF
     action_names = labels.actions()
     actions = [(a, action_names[a]) for a in allowed_actions(training.status)
@@ -274,7 +286,7 @@ async def _training_page(request: Request, tenant, db, actor, training_id: uuid.
                 history_labels=labels.history(),
                 project=await services.funding_project_of(db, tenant, training),
                 **(await _form_context(db, tenant, actor, training) if editable
-                   else _choices()))
+                   else await _choices(db, tenant)))
 
 
 @get("/trainings/{training_id:uuid}", name="training_detail", guards=VIEW)

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 # The portal's four categories, read by trainings' pages and demo from here.
@@ -28,8 +28,11 @@ from app.db.base import Base, TenantScoped
 
 TRAINING_STATUSES = ("planned", "held", "submitted", "returned", "approved")
 TRAINING_KINDS = ("training", "training_of_trainers", "cascade", "awareness", "technical_support")
+# The thematic areas a mission offers unless its mission file names its own (TrainingTerm).
 THEMATIC_AREAS = ("counter_trafficking", "mixed_migration", "border_management", "avrr",
                   "labour_migration", "unaccompanied_minors", "protection", "other")
+# A mission's lists of the activity form (its mission file): thematic areas, curricula.
+TERM_KINDS = ("area", "curriculum")
 AGE_GROUPS = ("under_18", "18_24", "25_34", "35_49", "50_plus", "not_recorded")
 # How a training lists its participants: as counts, or one by one (data minimisation:
 # the agency chooses per activity).
@@ -192,3 +195,19 @@ class TrainingAttendance(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("training_sessions.id", ondelete="CASCADE"))
     participant_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("training_participants.id", ondelete="CASCADE"))
+
+
+class TrainingTerm(TenantScoped, Base):
+    """One of a mission's thematic areas or curricula, named in each language, in the
+    mission file's order (written when the mission is provisioned)."""
+
+    __tablename__ = "training_terms"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "code"),)
+
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(64))
+    names: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def display_name(self, locale: str) -> str:
+        return self.names.get(locale) or self.names.get("en") or self.code

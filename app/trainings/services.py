@@ -40,7 +40,6 @@ from app.trainings.labels import status_label
 from app.trainings.models import (
     PARTICIPANT_MODES,
     SEX_CATEGORIES,
-    THEMATIC_AREAS,
     TRAINING_KINDS,
     Training,
     TrainingInstitutionCount,
@@ -49,6 +48,7 @@ from app.trainings.models import (
 )
 from app.trainings.participants import SessionRow, one_line
 from app.trainings.states import EDITABLE, NEEDS_REASON, REVIEW_ACTIONS, next_state
+from app.trainings.terms import OTHER, Terms, mission_terms
 from app.web.csv_export import csv_text, xlsx_bytes
 from app.web.forms import FieldErrors
 from tenants.context import TenantContext
@@ -224,6 +224,7 @@ class TrainingForm:
     thematic_area: str = ""
     thematic_other: str = ""
     curriculum: str = ""
+    curriculum_choice: str = ""     # a listed curriculum's code, "other" or none
     target_group: str = ""
     start_date: str = ""
     end_date: str = ""
@@ -256,11 +257,13 @@ async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
     errors = FieldErrors()
     title = errors.text("title", one_line(form.title), 300, required=True)
     kind = errors.choice("kind", form.kind, TRAINING_KINDS, required=True)
-    area = errors.choice("thematic_area", form.thematic_area, THEMATIC_AREAS, required=True)
+    offered = await mission_terms(db, tenant)
+    areas = offered.area_codes + ([training.thematic_area] if training is not None else [])
+    area = errors.choice("thematic_area", form.thematic_area, areas, required=True)
     area_other = errors.text("thematic_other", one_line(form.thematic_other), 200)
     if area == "other" and not area_other:
         errors["thematic_other"] = _("Name the thematic area.")
-    curriculum = errors.text("curriculum", one_line(form.curriculum), 300)
+    curriculum = _curriculum(errors, offered, form, training)
     target = errors.text("target_group", one_line(form.target_group), 300)
     place = errors.text("place", one_line(form.place), 200)
     facilitators = errors.text("facilitators", form.facilitators.strip(), 2000)
@@ -326,6 +329,20 @@ async def _validate(db: AsyncSession, tenant: TenantContext, actor: Actor, form:
               "funding_project_id": project_id, "assignment_id": assignment_id,
               "participant_mode": mode, **counts}
     return _Valid(values, rows, ages, session_rows, agency_id, parent_id)
+
+
+def _curriculum(errors: FieldErrors, offered: Terms, form: TrainingForm,
+                training: Training | None) -> str:
+    """One of the mission's curricula (kept by its code), or another typed in."""
+    listed = [code for code, _name in offered.curricula]
+    if training is not None and training.curriculum:
+        listed.append(training.curriculum)
+    choice = errors.choice("curriculum_choice", form.curriculum_choice.strip(),
+                           [*listed, OTHER]) or ""
+    typed = errors.text("curriculum", one_line(form.curriculum), 300)
+    if choice == OTHER and not typed and "curriculum" not in errors:
+        errors["curriculum"] = _("Name the curriculum, or choose one of the list.")
+    return choice if choice and choice != OTHER else typed
 
 
 async def _parent(db: AsyncSession, tenant: TenantContext, actor: Actor, errors: FieldErrors,
@@ -834,13 +851,15 @@ async def _export_rows(db: AsyncSession, tenant: TenantContext, actor: Actor,
     titles = dict((await db.execute(select(Training.id, Training.title).where(
         Training.tenant_id == tenant.id,
         Training.id.in_({v.training.parent_id for v in views if v.training.parent_id})))).all())
+    offered = await mission_terms(db, tenant)
     lines = []
     for v in views:
         t = v.training
         project = projects.get(t.funding_project_id) if t.funding_project_id else None
         sessions, total_hours = hours.get(t.id, (0, None))
         lines.append([t.title, v.agency.name, t.kind, t.thematic_area, t.thematic_other,
-                      t.curriculum, t.target_group, t.start_date.isoformat(),
+                      offered.curriculum_name(t.curriculum), t.target_group,
+                      t.start_date.isoformat(),
                       t.end_date.isoformat(), t.place, sessions, total_hours or "",
                       project.code if project else "", project.donor if project else "",
                       titles.get(t.parent_id, "") if t.parent_id else "",

@@ -3,7 +3,7 @@ role joins the memberships' allowed roles; an invitation carries the projects ch
 donor_projects links the membership to them once accepted.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ from migrations.columns import base_columns, tenant_id
 from tenants.rls import disable_tenant_rls, enable_tenant_rls
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
