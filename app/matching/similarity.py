@@ -62,6 +62,9 @@ class Concept:
     # labels and titles across hundreds of experts
     seen: dict[str, float] = field(default_factory=dict, compare=False, hash=False,
                                    repr=False)
+    # the expert's skill id -> its best label for this concept (strength, label)
+    held: dict[str, tuple[float, str]] = field(default_factory=dict, compare=False,
+                                               hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -144,16 +147,34 @@ def sentences(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
 
 
-def best_evidence(wanted: Concept, skill_ids: frozenset[str], skill_texts: Sequence[str],
+def best_evidence(wanted: Concept, skill_ids: frozenset[str],
+                  skills: Sequence[tuple[str, Sequence[str]]],
                   experience: Sequence[str] = (), summary: str = "") -> Evidence:
     """The strongest of the expert's texts for a wanted skill: the same skill id, else
-    the best of their skills' labels, job titles and studies, and summary sentences (in
-    that order; the first of equals wins, so a skill comes before a sentence)."""
+    the best of their skills' labels ((skill id, labels) pairs; an id of "" when not
+    known), job titles and studies, and summary sentences (in that order; the first of
+    equals wins, so a skill comes before a sentence)."""
     if wanted.id in skill_ids:
         return Evidence(1.0, "skill", "")
     best, where = 0.0, ("", "")
-    seen = wanted.seen
-    for source, texts in (("skill", skill_texts), ("experience", experience),
+    seen, held = wanted.seen, wanted.held
+    for skill_id, labels in skills:
+        found = held.get(skill_id) if skill_id else None
+        if found is None:
+            found = (0.0, "")
+            for label in labels:
+                strength = seen.get(label)
+                if strength is None:
+                    strength = text_similarity(wanted, label)
+                if strength > found[0]:
+                    found = (strength, label)
+            if skill_id and len(held) < MEMORY:
+                held[skill_id] = found
+        if found[0] > best:
+            best, where = found[0], ("skill", found[1])
+            if best == 1.0:
+                return Evidence(best, *where)
+    for source, texts in (("experience", experience),
                           ("summary", sentences(summary) if summary else ())):
         for text in texts:
             strength = seen.get(text)
