@@ -63,7 +63,8 @@ CANDIDATE_POOL = 200
 # How many near misses are listed under the ranked candidates.
 NEAR_MISSES_SHOWN = 10
 FACETS = ("sectors", "languages", "country", "modality")
-# Skills are shown as matched and missing; snippets show where the rest of the text matched.
+# Skills are explained by what of the expert's matched them; snippets show where the rest of
+# the text matched.
 HIGHLIGHTED = ("summary", "experience")
 MATCHED_FIELDS = ("skills", "summary", "experience")
 
