@@ -131,7 +131,7 @@ def test_a_shared_word_ranks_below_the_expert_who_does_the_job():
     teacher = score(wanted, candidate(skills=set(), text_fit=0.9,
                                       experience=("Teacher trainer — Ministry",)))
     police = score(wanted, candidate(skills=set(), text_fit=0.5,
-                                     skill_texts=("Police training",)))
+                                     skill_labels=(("p", ("Police training",)),)))
     assert teacher.total > police.total
     assert rank_key(teacher, 0.9, 2) < rank_key(police, 0.5, 1)
 

@@ -27,8 +27,10 @@ def test_the_same_skill_id_is_a_full_match():
 
 def test_a_synonym_is_the_same_concept():
     assert text_similarity(HYDROLOGY, "Hidrogeologia") == 1.0
-    found = best_evidence(HYDROLOGY, frozenset({"other"}), ("Statistics", "hidrogeologia"))
+    found = best_evidence(HYDROLOGY, frozenset({"s", "g"}), (
+        ("s", ("Statistics", "Estatística")), ("g", ("Geology", "hidrogeologia"))))
     assert found == Evidence(1.0, "skill", "hidrogeologia")
+    assert HYDROLOGY.held["g"] == (1.0, "hidrogeologia")  # remembered by skill
 
 
 def test_a_label_in_another_language_is_the_same_concept():
@@ -72,17 +74,17 @@ def test_nothing_shared_is_zero():
 
 
 def test_the_strongest_evidence_wins_skills_before_work_before_summary():
-    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",),
+    assert best_evidence(HYDROLOGY, frozenset(), (("", ("Statistics",)),),
                          ("Senior hydrologist — Ministry of Water",),
                          "I studied hydrology. Then rivers.") \
         == Evidence(PARTIAL, "experience", "Senior hydrologist — Ministry of Water")
-    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",), ("Teacher — School",),
+    assert best_evidence(HYDROLOGY, frozenset(), (("", ("Statistics",)),), ("Teacher — School",),
                          "I studied hydrology. Then rivers.") \
         == Evidence(PARTIAL, "summary", "I studied hydrology")
-    assert best_evidence(HYDROLOGY, frozenset(), ("Hydrological modelling",), (),
+    assert best_evidence(HYDROLOGY, frozenset(), (("m", ("Hydrological modelling",)),), (),
                          "I studied hydrology.") \
         == Evidence(PARTIAL, "skill", "Hydrological modelling")
-    assert best_evidence(HYDROLOGY, frozenset(), ("Statistics",), (), "Statistics.") \
+    assert best_evidence(HYDROLOGY, frozenset(), (("", ("Statistics",)),), (), "Statistics.") \
         == Evidence(0.0, "", "")
 
 

@@ -78,9 +78,9 @@ class CandidateFacts:
     city: str = ""
     country: str = ""
     evaluation: float | None = None          # mean of past evaluations, 0..1
-    # what the expert wrote, where skills are looked for by meaning: every label of their
-    # skills, their job titles and studies, their summary
-    skill_texts: tuple[str, ...] = ()
+    # what the expert wrote, where skills are looked for by meaning: every label of each
+    # of their skills (skill id, labels), their job titles and studies, their summary
+    skill_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
     experience: tuple[str, ...] = ()
     summary: str = ""
     # how well the profile's text fits the request's, 0..1 (the engine's relevance
@@ -114,7 +114,7 @@ def skills_fit(wanted: tuple[Concept, ...],
     found: list[dict] = []
     total = 0.0
     for concept in wanted:
-        evidence = best_evidence(concept, candidate.skills, candidate.skill_texts,
+        evidence = best_evidence(concept, candidate.skills, candidate.skill_labels,
                                  candidate.experience, candidate.summary)
         total += evidence.strength
         found.append({"skill": concept.id, "strength": round(evidence.strength, 3),

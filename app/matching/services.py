@@ -63,7 +63,8 @@ CANDIDATE_POOL = 200
 # How many near misses are listed under the ranked candidates.
 NEAR_MISSES_SHOWN = 10
 FACETS = ("sectors", "languages", "country", "modality")
-# Skills are shown as matched and missing; snippets show where the rest of the text matched.
+# Skills are explained by what of the expert's matched them; snippets show where the rest of
+# the text matched.
 HIGHLIGHTED = ("summary", "experience")
 MATCHED_FIELDS = ("skills", "summary", "experience")
 
@@ -221,6 +222,10 @@ def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateF
     # Every level up to the expert's own, lowest first (documents.levels_up_to): the last
     # value of each language is the expert's level.
     levels = dict(value.split(":", 1) for value in document.get("language_levels") or ())
+    grouped = document.get("skill_labels")  # absent from documents indexed before it
+    skill_labels = tuple(zip(document.get("skill_ids") or (), map(tuple, grouped),
+                             strict=False)) if grouped is not None \
+        else (("", tuple(document.get("skills") or ())),)
     return CandidateFacts(
         skills=frozenset(document.get("skill_ids") or []),
         sectors=frozenset(document.get("sectors") or []), languages=levels,
@@ -229,7 +234,7 @@ def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateF
         years=document.get("years"), modality=document.get("modality"),
         city=document.get("city") or "", country=document.get("country") or "",
         evaluation=document.get("evaluation"), text_fit=text_fit,
-        skill_texts=tuple(document.get("skills") or ()),
+        skill_labels=skill_labels,
         experience=tuple(document.get("experience") or ()),
         summary=document.get("summary") or "")
 

@@ -62,6 +62,9 @@ class Concept:
     # labels and titles across hundreds of experts
     seen: dict[str, float] = field(default_factory=dict, compare=False, hash=False,
                                    repr=False)
+    # the expert's skill id -> its best label for this concept (strength, label)
+    held: dict[str, tuple[float, str]] = field(default_factory=dict, compare=False,
+                                               hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -95,20 +98,18 @@ def _label_words(label: str) -> tuple[tuple[str, frozenset[str], float], ...]:
 
 
 @lru_cache(maxsize=65_536)
-def _text_words(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """A text's stems (all languages together) and its folded words."""
-    found = tuple(w for w in words(text) if w not in STOPWORDS)
-    return frozenset(s for w in found for s in stems(w)), found
+def _text_words(text: str) -> tuple[frozenset[str], tuple[str, ...], str]:
+    """A text's stems (all languages together), its folded words that carry meaning, and
+    the whole text folded (to compare with a label)."""
+    every = words(text)
+    found = tuple(w for w in every if w not in STOPWORDS)
+    return frozenset(s for w in found for s in stems(w)), found, " ".join(every)
 
 
-@lru_cache(maxsize=131_072)
-def label_fit(label: str, text: str, typed: bool = False) -> float:
-    """How much of a wanted label the text says, 0..1 (1: every word of the label is in
-    the text, after stemming; with `typed`, a word within its typo budget counts too)."""
-    wanted = _label_words(label)
+def _fit(wanted: tuple[tuple[str, frozenset[str], float], ...], text_stems: frozenset[str],
+         text_words: tuple[str, ...], typed: bool) -> float:
     if not wanted:
         return 0.0
-    text_stems, text_words = _text_words(text)
     found = total = 0.0
     for word, word_stems, weight in wanted:
         total += weight
@@ -119,9 +120,23 @@ def label_fit(label: str, text: str, typed: bool = False) -> float:
     return (found / total) ** SHARPNESS
 
 
+def label_fit(label: str, text: str, typed: bool = False) -> float:
+    """How much of a wanted label the text says, 0..1 (1: every word of the label is in
+    the text, after stemming; with `typed`, a word within its typo budget counts too)."""
+    text_stems, text_words, _folded = _text_words(text)
+    return _fit(_label_words(label), text_stems, text_words, typed)
+
+
 @lru_cache(maxsize=16_384)
 def folded_labels(concept: Concept) -> frozenset[str]:
     return frozenset(" ".join(words(label)) for label in concept.labels)
+
+
+@lru_cache(maxsize=16_384)
+def _concept_stems(concept: Concept) -> frozenset[str]:
+    """Every stem of every label: a text sharing none of them is 0 at once."""
+    return frozenset(s for label in concept.labels for _w, found, _weight in _label_words(label)
+                     for s in found)
 
 
 def text_similarity(wanted: Concept, text: str) -> float:
@@ -129,11 +144,15 @@ def text_similarity(wanted: Concept, text: str) -> float:
     sentence): 1 when the text is one of the skill's labels, else up to PARTIAL."""
     found = wanted.seen.get(text)
     if found is None:
-        if " ".join(words(text)) in folded_labels(wanted):
+        text_stems, text_words, folded = _text_words(text)
+        if folded in folded_labels(wanted):
             found = 1.0
+        elif not wanted.typed and _concept_stems(wanted).isdisjoint(text_stems):
+            found = 0.0
         else:
-            found = PARTIAL * max((label_fit(label, text, wanted.typed)
-                                   for label in wanted.labels), default=0.0)
+            found = PARTIAL * max((_fit(_label_words(label), text_stems, text_words,
+                                        wanted.typed) for label in wanted.labels),
+                                  default=0.0)
         if len(wanted.seen) < MEMORY:
             wanted.seen[text] = found
     return found
@@ -144,16 +163,34 @@ def sentences(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
 
 
-def best_evidence(wanted: Concept, skill_ids: frozenset[str], skill_texts: Sequence[str],
+def best_evidence(wanted: Concept, skill_ids: frozenset[str],
+                  skills: Sequence[tuple[str, Sequence[str]]],
                   experience: Sequence[str] = (), summary: str = "") -> Evidence:
     """The strongest of the expert's texts for a wanted skill: the same skill id, else
-    the best of their skills' labels, job titles and studies, and summary sentences (in
-    that order; the first of equals wins, so a skill comes before a sentence)."""
+    the best of their skills' labels ((skill id, labels) pairs; an id of "" when not
+    known), job titles and studies, and summary sentences (in that order; the first of
+    equals wins, so a skill comes before a sentence)."""
     if wanted.id in skill_ids:
         return Evidence(1.0, "skill", "")
     best, where = 0.0, ("", "")
-    seen = wanted.seen
-    for source, texts in (("skill", skill_texts), ("experience", experience),
+    seen, held = wanted.seen, wanted.held
+    for skill_id, labels in skills:
+        found = held.get(skill_id) if skill_id else None
+        if found is None:
+            found = (0.0, "")
+            for label in labels:
+                strength = seen.get(label)
+                if strength is None:
+                    strength = text_similarity(wanted, label)
+                if strength > found[0]:
+                    found = (strength, label)
+            if skill_id and len(held) < MEMORY:
+                held[skill_id] = found
+        if found[0] > best:
+            best, where = found[0], ("skill", found[1])
+            if best == 1.0:
+                return Evidence(best, *where)
+    for source, texts in (("experience", experience),
                           ("summary", sentences(summary) if summary else ())):
         for text in texts:
             strength = seen.get(text)

@@ -38,7 +38,7 @@ EXPERT_INDEX = IndexSettings(
     keywords=("status", "sectors", "skill_ids", "languages", "language_levels", "country",
               "nationality", "modality", "available_months", "shares_profile"),
     numbers=("number", "years", "education"),
-    stored=("availability", "city", "min_weeks", "max_weeks", "evaluation"),
+    stored=("availability", "city", "min_weeks", "max_weeks", "evaluation", "skill_labels"),
 )
 REQUEST_INDEX = IndexSettings(
     searchable=("title", "skills", "text"),
@@ -172,6 +172,8 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
             "status": profile.status, "summary": profile.summary,
             "skills": [text for _, texts in own_skills for text in texts],
             "skill_ids": [skill_id for skill_id, _ in own_skills],
+            # the labels of each skill, in skill_ids' order (matching compares them by skill)
+            "skill_labels": [texts for _, texts in own_skills],
             "experience": [*(f"{w.title} — {w.employer}" for w in work.get(profile_id, [])),
                            *(e.field for e in education.get(profile_id, []))],
             "sectors": list(profile.sectors),
