@@ -70,8 +70,7 @@ class ExpertProfile(TenantScoped, Base):
     external_ref: Mapped[str | None] = mapped_column(String(120))
     # Set when staff merged this profile into another as a duplicate (it is then inactive).
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="SET NULL",
-                                       deferrable=True, initially="DEFERRED"))
+        UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="SET NULL"))
 
 
 class ExpertLanguage(TenantScoped, Base):

@@ -36,12 +36,9 @@ def upgrade() -> None:
                                        server_default=sa.true()))
     op.add_column("import_batches", sa.Column("free_skills", sa.Boolean, nullable=False,
                                               server_default=sa.false()))
-    # Deferred: a mission moved with its rows (app/mission_transfer.py) inserts profiles in
-    # any order, the one a duplicate points to maybe after it.
     op.add_column("expert_profiles", sa.Column(
         "duplicate_of_id", pg.UUID(as_uuid=True),
-        sa.ForeignKey("expert_profiles.id", ondelete="SET NULL", deferrable=True,
-                      initially="DEFERRED"), nullable=True))
+        sa.ForeignKey("expert_profiles.id", ondelete="SET NULL"), nullable=True))
     op.create_table(
         "expert_duplicates",
         *base_columns(), tenant_id(), _profile("profile_id"), _profile("other_id"),
