@@ -46,6 +46,7 @@ from app.imports.participant_controllers import PARTICIPANT_IMPORT_ROUTES
 from app.institutions.controllers import INSTITUTION_ROUTES
 from app.jobs.controllers import JOB_ROUTES
 from app.matching.controllers import MATCHING_ROUTES
+from app.matching.duplicate_controllers import DUPLICATE_ROUTES
 from app.matching.participant_controllers import PARTICIPANT_ROUTES
 from app.matching.search_controllers import SEARCH_ROUTES
 from app.notifications.delivery import transport_for
@@ -81,7 +82,7 @@ MISSION_ROUTES = [mission_home, *PARTNER_ROUTES, *ACCOUNT_ROUTES, *MEMBER_ROUTES
                   *ME_ROUTES, *STAFF_EXPERT_ROUTES, *CV_ROUTES, *INSTITUTION_ROUTES,
                   *REQUEST_ROUTES, *ASSIGNMENT_ROUTES, *MATCHING_ROUTES, *PARTICIPANT_ROUTES, *SEARCH_ROUTES, *IMPORT_ROUTES,
                   *API_TOKEN_ROUTES, *JOB_ROUTES, *TRAINING_ROUTES, *REPORT_ROUTES,
-                  *PARTICIPANT_IMPORT_ROUTES, *SECTOR_ROUTES]
+                  *PARTICIPANT_IMPORT_ROUTES, *SECTOR_ROUTES, *DUPLICATE_ROUTES]
 
 
 def _report_worker_end(task: asyncio.Task) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from app.accounts.models import User
 from app.core.clock import now
 from app.experts.models import (
     ExpertAvailability,
@@ -55,3 +57,34 @@ async def complete_profile(session_factory, tenant: TenantContext, *, status="su
                                   storage_key=f"{tenant.id}/cv/none.pdf"))
             await db.commit()
     return user, profile
+
+
+async def a_likely_duplicate(db, tenant: TenantContext) -> uuid.UUID:
+    """Two new profiles of one person (the same name and birth year, two addresses), flagged
+    as a likely pair through the real service: the pair's id."""
+    from app.experts.duplicates import flag_likely_duplicates
+    from app.experts.models import ExpertDuplicate
+
+    name = f"Twin {uuid.uuid4().hex[:8]} Person"
+    with tenant_scope(tenant):
+        ids = []
+        for _ in range(2):
+            user = User(email=f"twin-{uuid.uuid4().hex[:10]}@example.org", name=name,
+                        status="active", email_verified_at=now())
+            db.add(user)
+            await db.flush()
+            number = (await db.scalar(select(func.max(ExpertProfile.number)).where(
+                ExpertProfile.tenant_id == tenant.id)) or 0) + 1
+            profile = ExpertProfile(tenant_id=tenant.id, user_id=user.id, number=number,
+                                    status="verified", full_name=name, birth_year=1979,
+                                    sectors=["education"], updated_at=now())
+            db.add(profile)
+            await db.flush()
+            ids.append(profile.id)
+        await flag_likely_duplicates(db, tenant, ids)
+        pair_id = await db.scalar(select(ExpertDuplicate.id).where(
+            ExpertDuplicate.tenant_id == tenant.id,
+            ExpertDuplicate.profile_id == min(ids), ExpertDuplicate.other_id == max(ids)))
+        await db.commit()
+    assert pair_id is not None
+    return pair_id

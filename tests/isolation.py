@@ -42,6 +42,7 @@ from tests.assignment_helpers import (
 )
 from tests.conftest import csrf_token
 from tests.documents_helpers import an_expert_profile_with_a_cv
+from tests.expert_helpers import a_likely_duplicate
 from tests.import_helpers import an_import_batch
 from tests.request_helpers import (
     a_host_institution,
@@ -344,6 +345,10 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "project_id", a_funding_project, "GET", "mission_admin"),
     f"{M}/admin/funding/{{project_id:uuid}}/status": IsolationCase(
         "project_id", a_funding_project, "POST", "mission_admin"),
+    f"{M}/experts/duplicates/{{duplicate_id:uuid}}/dismiss": IsolationCase(
+        "duplicate_id", a_likely_duplicate, "POST", "staff"),
+    f"{M}/experts/duplicates/{{duplicate_id:uuid}}/merge": IsolationCase(
+        "duplicate_id", a_likely_duplicate, "POST", "staff"),
     f"{M}/admin/sectors/{{sector_id:uuid}}": IsolationCase(
         "sector_id", a_sector, "GET", "mission_admin"),
     f"{M}/admin/sectors/{{sector_id:uuid}}/status": IsolationCase(

@@ -224,6 +224,9 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/admin/funding/{{project_id:uuid}}"): ADMINS,
     ("POST", f"{M}/admin/funding/{{project_id:uuid}}"): ADMINS,
     ("POST", f"{M}/admin/funding/{{project_id:uuid}}/status"): ADMINS,
+    ("GET", f"{M}/experts/duplicates"): STAFF,
+    ("POST", f"{M}/experts/duplicates/{{duplicate_id:uuid}}/dismiss"): STAFF,
+    ("POST", f"{M}/experts/duplicates/{{duplicate_id:uuid}}/merge"): STAFF,
     ("GET", f"{M}/admin/sectors"): ADMINS,
     ("POST", f"{M}/admin/sectors"): ADMINS,
     ("GET", f"{M}/admin/sectors/{{sector_id:uuid}}"): ADMINS,
@@ -458,6 +461,10 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", f"{M}/admin/funding"): INVALID,
     ("POST", f"{M}/admin/funding/{{project_id:uuid}}"): INVALID,
     ("POST", f"{M}/admin/funding/{{project_id:uuid}}/status"): Probe(form={"status": "active"}),
+    ("POST", f"{M}/experts/duplicates/{{duplicate_id:uuid}}/dismiss"): Probe(form={}),
+    # Without the profile to keep: refused on the error page, nothing merged.
+    ("POST", f"{M}/experts/duplicates/{{duplicate_id:uuid}}/merge"): Probe(
+        form={}, invalid=True, shows=".error-detail"),
     ("POST", f"{M}/admin/sectors"): INVALID,
     ("POST", f"{M}/admin/sectors/{{sector_id:uuid}}"): INVALID,
     ("POST", f"{M}/admin/sectors/{{sector_id:uuid}}/status"): Probe(form={"active": "1"}),

@@ -66,6 +66,17 @@ async def members(conn: asyncpg.Connection, tenant_id: uuid.UUID) -> dict[str, t
 async def test_a_mission_moves_to_a_fresh_installation(seeded, database, fresh, missions,
                                                        settings, tmp_path):
     sudan = missions["sudan"]
+    # A profile merged into a later one as its duplicate points at a row read after it.
+    source = await connect(database)
+    merged = await source.fetchrow(
+        "UPDATE expert_profiles SET duplicate_of_id = (SELECT id FROM expert_profiles "
+        "WHERE tenant_id = $1 ORDER BY number DESC LIMIT 1) WHERE id = (SELECT id FROM "
+        "expert_profiles WHERE tenant_id = $1 ORDER BY number LIMIT 1) "
+        "RETURNING id, duplicate_of_id", sudan.id)
+    # Touched after it, the kept profile is read (and written) after the one pointing to it.
+    await source.execute("UPDATE expert_profiles SET updated_at = updated_at WHERE id = $1",
+                         merged["duplicate_of_id"])
+    await source.close()
     exported = tmp_path / "sudan.zip"
     result = portal_on(database, settings.documents_dir, settings.var_dir,
                        "export-mission", "sudan", "--to", str(exported))
@@ -92,6 +103,8 @@ async def test_a_mission_moves_to_a_fresh_installation(seeded, database, fresh, 
             == {t: n for t, n in before.items() if t not in SKIPPED}
         assert all(after[t] == 0 for t in SKIPPED if t in after)
         assert before["expert_profiles"] >= 300 and before["expert_documents"] > 0
+        assert await target.fetchval("SELECT duplicate_of_id FROM expert_profiles "
+                                     "WHERE id = $1", merged["id"]) == merged["duplicate_of_id"]
         assert not await target.fetchval(
             "SELECT count(*) FROM tenants WHERE id <> $1", sudan.id)
 

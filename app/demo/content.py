@@ -304,6 +304,8 @@ class RecordsSeed:
     sso_subject: str
     import_file: str
     import_data: bytes
+    duplicate_ref: str
+    duplicate_email: str
 
 
 @cache
@@ -320,4 +322,5 @@ def mission_records(slug: str) -> RecordsSeed | None:
         api_token=raw["api_token"]["name"], sso_name=sso["name"], sso_issuer=sso["issuer"],
         sso_client_id=sso["client_id"], sso_domains=tuple(sso["domains"]),
         sso_agency=sso["agency"], sso_subject=sso["subject"], import_file=upload["file"],
-        import_data=("\n".join(upload["rows"]) + "\n").encode())
+        import_data=("\n".join(upload["rows"]) + "\n").encode(),
+        duplicate_ref=raw["duplicate"]["reference"], duplicate_email=raw["duplicate"]["email"])

@@ -2,7 +2,7 @@
 app/demo/data/<mission>/records.toml: staff notes on experts, saved searches, a pending
 invitation (and its mail), an API token, a single sign-on provider (turned off: its address
 is an example) with the demo partner user's link to it, an import that waits for a
-corrected file, and documents: CVs of a few verified experts and the terms of reference of
+corrected file, an expert imported a second time (a likely duplicate), and documents: CVs of a few verified experts and the terms of reference of
 a request, written as PDFs from what their records say (app.documents.pdf). With them every kind of mission record exists in both missions, for a
 person trying the portal and for the cross-mission sweeps (tests/test_demo_coverage.py).
 
@@ -13,6 +13,9 @@ mission already has it.
 """
 
 from __future__ import annotations
+
+import csv
+import io
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -44,10 +47,10 @@ from app.demo.people import demo_member
 from app.documents import MB
 from app.documents.pdf import PdfDocument
 from app.experts.documents import save_cv
-from app.experts.models import ExpertDocument, ExpertNote, ExpertProfile
+from app.experts.models import ExpertDocument, ExpertDuplicate, ExpertNote, ExpertProfile
 from app.experts.services import add_note
 from app.imports.models import ImportBatch
-from app.imports.services import check_batch, receive_upload
+from app.imports.services import Links, check_batch, read_upload, receive_upload, run_import
 from app.matching.models import SavedSearch
 from app.matching.registry_search import save_search
 from app.partners.models import PartnerAgency
@@ -121,6 +124,30 @@ async def seed_demo_records(session_factory: async_sessionmaker[AsyncSession],
                                              records.import_file, records.import_data,
                                              "submitted", tenant.default_locale)
                 await check_batch(db, storage, tenant, officer, batch.id)
+            if await _none_yet(db, tenant, ExpertDuplicate):
+                await _imported_twice(session_factory, db, tenant, officer, records, base)
+
+
+async def _imported_twice(session_factory, db: AsyncSession, tenant: TenantContext, officer,
+                          records, base: str) -> None:
+    """An earlier roster's row for an expert who is already here, under another reference
+    and address: the import flags the pair, as it would for a real roster."""
+    profile = await db.scalar(select(ExpertProfile).where(
+        ExpertProfile.tenant_id == tenant.id, ExpertProfile.status == "verified",
+        ExpertProfile.birth_year.is_not(None)).order_by(ExpertProfile.number).limit(1))
+    if profile is None:
+        return
+    await db.commit()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["external_ref", "full_name", "email", "birth_year", "nationality",
+                     "sectors", "consents"])
+    writer.writerow([records.duplicate_ref, profile.full_name, records.duplicate_email,
+                     profile.birth_year, profile.nationality or "",
+                     "; ".join(profile.sectors), "none"])
+    await run_import(session_factory, tenant, officer,
+                     read_upload(out.getvalue().encode(), "experts"), "experts",
+                     "submitted", False, links=Links(base))
 
 
 def _cv(profile: ExpertProfile) -> bytes:

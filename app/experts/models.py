@@ -77,6 +77,9 @@ class ExpertProfile(TenantScoped, Base):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The row's reference in the roster it was imported from: importing again updates it.
     external_ref: Mapped[str | None] = mapped_column(String(120))
+    # Set when staff merged this profile into another as a duplicate (it is then inactive).
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="SET NULL"))
 
 
 class ExpertLanguage(TenantScoped, Base):
@@ -206,3 +209,24 @@ class ExpertNote(TenantScoped, Base):
     author_label: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
 
+
+DUPLICATE_REASONS = ("name_birth_year", "phone")
+DUPLICATE_STATUSES = ("open", "dismissed", "merged")
+
+
+class ExpertDuplicate(TenantScoped, Base):
+    """Two profiles that look like the same person (the same name and birth year, or the
+    same phone number), for staff to merge or dismiss. A pair is stored once, the lower id
+    first; a dismissed pair stays, so it is never flagged again."""
+
+    __tablename__ = "expert_duplicates"
+    __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "other_id"),
+                      Index("ix_expert_duplicates_tenant_id_status", "tenant_id", "status"))
+
+    profile_id: Mapped[uuid.UUID] = _profile_fk()
+    other_id: Mapped[uuid.UUID] = _profile_fk()
+    reason: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
+from app.experts.duplicates import flag_likely_duplicates
 from app.experts.models import (
     AVAILABILITY_KINDS,
     EDUCATION_LEVELS,
@@ -84,6 +85,9 @@ async def save_personal(db, tenant, actor, profile, form) -> FieldErrors:
     profile.full_name, profile.gender, profile.birth_year = full_name, gender, birth_year
     profile.nationality, profile.residence_country = nationality, residence
     profile.residence_city, profile.phone = city, phone
+    await db.flush()
+    # Someone registering again under another address meets their earlier profile here.
+    await flag_likely_duplicates(db, tenant, [profile.id])
     await _done(db, tenant, actor, profile, "personal")
     return errors
 

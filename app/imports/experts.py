@@ -37,6 +37,7 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.numbering import next_number
 from app.core.roster_format import NO_CONSENT
+from app.experts.duplicates import flag_likely_duplicates
 from app.experts.models import (
     AVAILABILITY_KINDS,
     CONSENT_PURPOSES,
@@ -461,6 +462,8 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         updated += len(old)
         if progress is not None:
             await progress(len(chunk))
+    # The same person under another reference or address, here or already in the mission.
+    await flag_likely_duplicates(db, tenant, [r.profile_id for r in records if r.profile_id])
     return created, updated
 
 

@@ -1,0 +1,139 @@
+"""Likely duplicate experts: the same person imported twice under two references, or
+registered again under another address. Two profiles of the mission are a likely pair when
+they have the same name (folded: case, accents, Arabic letter forms and word order aside)
+and the same birth year, or the same phone number (its last nine digits, so +249 912 345 678
+and 0912 345 678 meet). Staff see the pairs side by side (app/matching/duplicates.py) and
+merge them or dismiss them; a dismissed pair is kept, so it is never flagged again.
+
+Flagging runs in the writer's transaction: after an import's rows are written and after an
+expert saves their personal details."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from datetime import datetime
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.services import record
+from app.core.actor import Actor
+from app.core.clock import now
+from app.core.errors import Refusal
+from app.experts.models import ExpertDuplicate, ExpertProfile
+from app.i18n import gettext as _
+from search_index.text import fold
+from tenants.context import TenantContext
+
+PHONE_DIGITS = 9
+# More profiles than this sharing a key is a placeholder (a switchboard, "000000000"),
+# not one person: such a group is not flagged.
+MAX_GROUP = 5
+
+
+class DuplicateRefused(Refusal):
+    """A pair already decided, or a merge that names neither profile of the pair."""
+
+
+def name_key(full_name: str, birth_year: int | None) -> str | None:
+    words = sorted(fold(full_name).split())
+    if birth_year is None or len(words) < 2:
+        return None
+    return f"{' '.join(words)}|{birth_year}"
+
+
+def phone_key(phone: str) -> str | None:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-PHONE_DIGITS:] if len(digits) >= PHONE_DIGITS else None
+
+
+def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    return (a, b) if a < b else (b, a)
+
+
+async def flag_likely_duplicates(db: AsyncSession, tenant: TenantContext,
+                                 profile_ids: list[uuid.UUID]) -> int:
+    """Record every likely pair that one of these profiles makes with another profile of
+    the mission (not erased, not already merged away); pairs already recorded, dismissed
+    ones included, stay as they are. Returns how many pairs are new. Does not commit."""
+    if not profile_ids:
+        return 0
+    rows = (await db.execute(select(
+        ExpertProfile.id, ExpertProfile.full_name, ExpertProfile.birth_year,
+        ExpertProfile.phone).where(ExpertProfile.tenant_id == tenant.id,
+                                   ExpertProfile.erased_at.is_(None),
+                                   ExpertProfile.duplicate_of_id.is_(None)))).all()
+    groups: dict[tuple[str, str], list[uuid.UUID]] = defaultdict(list)
+    keys: dict[uuid.UUID, list[tuple[str, str]]] = {}
+    for row in rows:
+        mine = []
+        if (key := name_key(row.full_name, row.birth_year)) is not None:
+            mine.append(("name_birth_year", key))
+        if (key := phone_key(row.phone)) is not None:
+            mine.append(("phone", key))
+        keys[row.id] = mine
+        for key_pair in mine:
+            groups[key_pair].append(row.id)
+    found: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
+    for profile_id in set(profile_ids):
+        for reason, key in keys.get(profile_id, []):
+            members = groups[(reason, key)]
+            if len(members) > MAX_GROUP:
+                continue
+            for other in members:
+                if other != profile_id:
+                    found.setdefault(_pair(profile_id, other), reason)
+    if not found:
+        return 0
+    inserted = await db.execute(insert(ExpertDuplicate).values([
+        dict(id=uuid.uuid4(), tenant_id=tenant.id, profile_id=a, other_id=b, reason=reason,
+             status="open") for (a, b), reason in found.items()])
+        .on_conflict_do_nothing(index_elements=["tenant_id", "profile_id", "other_id"])
+        .returning(ExpertDuplicate.id))
+    return len(inserted.all())
+
+
+async def open_duplicates(db: AsyncSession, tenant: TenantContext,
+                          limit: int = 200) -> list[ExpertDuplicate]:
+    """The pairs waiting for staff, oldest first; a pair one of whose profiles has since
+    been merged into a third one, or erased, waits no longer."""
+    merged = select(ExpertProfile.id).where(
+        ExpertProfile.tenant_id == tenant.id,
+        or_(ExpertProfile.duplicate_of_id.is_not(None), ExpertProfile.erased_at.is_not(None)))
+    return list(await db.scalars(select(ExpertDuplicate).where(
+        ExpertDuplicate.tenant_id == tenant.id, ExpertDuplicate.status == "open",
+        ExpertDuplicate.profile_id.not_in(merged), ExpertDuplicate.other_id.not_in(merged))
+        .order_by(ExpertDuplicate.created_at, ExpertDuplicate.id).limit(limit)))
+
+
+async def get_open_duplicate(db: AsyncSession, tenant: TenantContext,
+                             duplicate_id: uuid.UUID) -> ExpertDuplicate:
+    """The mission's pair, locked for the decision, or 404; refused once decided."""
+    pair = await db.scalar(select(ExpertDuplicate).where(
+        ExpertDuplicate.tenant_id == tenant.id, ExpertDuplicate.id == duplicate_id)
+        .with_for_update())
+    if pair is None:
+        raise NotFoundException()
+    if pair.status != "open":
+        raise DuplicateRefused(_("This pair was already decided."))
+    return pair
+
+
+def decide(pair: ExpertDuplicate, actor: Actor, status: str, moment: datetime) -> None:
+    pair.status, pair.decided_at, pair.decided_by_id = status, moment, actor.user_id
+
+
+async def dismiss_duplicate(db: AsyncSession, tenant: TenantContext, actor: Actor,
+                            duplicate_id: uuid.UUID) -> ExpertDuplicate:
+    """Two different people after all: the pair is kept as dismissed, never flagged again."""
+    pair = await get_open_duplicate(db, tenant, duplicate_id)
+    decide(pair, actor, "dismissed", now())
+    record(db, tenant.id, actor, "expert_duplicate.dismissed", "expert_duplicate", pair.id,
+           after={"profiles": [str(pair.profile_id), str(pair.other_id)],
+                  "reason": pair.reason})
+    await db.commit()
+    return pair
