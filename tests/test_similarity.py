@@ -68,6 +68,14 @@ def test_a_word_shared_with_another_trade_scores_far_below_the_right_skill():
     assert water_trade < 0.25
 
 
+def test_a_word_of_one_language_does_not_meet_another_language_s_stem():
+    """"Saudi" and the Portuguese "saúde" stem alike in Portuguese; an English sentence is
+    stemmed in English only, so where someone lives is not public health."""
+    public_health = Concept("ph", ("Public health", "Saúde pública", "Santé publique"))
+    assert text_similarity(public_health, "Based in Riyadh, Saudi Arabia") == 0.0
+    assert text_similarity(public_health, "Especialista em saúde materna") > 0.0
+
+
 def test_nothing_shared_is_zero():
     assert text_similarity(HYDROLOGY, "Corporate governance") == 0.0
     assert label_fit("of the", "of the") == 0.0  # nothing but common words

@@ -44,6 +44,14 @@ système systeme projet expert conseiller
 """.split())
 LATIN_STEMMERS = tuple(snowballstemmer.stemmer(language)
                        for language in ("english", "portuguese", "french"))
+# Words only one of those languages uses (same order). A text that shows the words of one
+# language only is stemmed in that language alone: stemmed in all three, the English
+# "Saudi" met the Portuguese "saúde" (both "saud") and a sentence saying where someone
+# lives passed for public health.
+LANGUAGE_WORDS = tuple(frozenset(fold(word) for word in group.split()) for group in (
+    "the and of with for in is on at from by into",
+    "o os um uma em no na do da dos das para com ao aos pelo pela",
+    "le les un une et du des pour avec dans sur au aux par"))
 ARABIC_STEMMER = snowballstemmer.stemmer("arabic")
 # How many texts a concept remembers its similarity to (it lives for one match).
 MEMORY = 20_000
@@ -77,12 +85,20 @@ class Evidence:
 
 
 @lru_cache(maxsize=65_536)
-def stems(word: str) -> frozenset[str]:
-    """A folded word's stems, one per language it may be in (tagged, so two languages'
-    stemmers never meet by chance)."""
+def stems(word: str, language: int | None = None) -> frozenset[str]:
+    """A folded word's stems, one per language it may be in, or in `language` alone (an
+    index of LATIN_STEMMERS), tagged so two languages' stemmers never meet by chance."""
     if any("\u0600" <= c <= "\u06ff" for c in word):
         return frozenset({"ar:" + ARABIC_STEMMER.stemWord(word)})
+    if language is not None:
+        return frozenset({f"{language}:{LATIN_STEMMERS[language].stemWord(word)}"})
     return frozenset(f"{i}:{stemmer.stemWord(word)}" for i, stemmer in enumerate(LATIN_STEMMERS))
+
+
+def text_language(folded_words: Sequence[str]) -> int | None:
+    """The one Latin language whose own little words the text uses, else None."""
+    present = {i for i, own in enumerate(LANGUAGE_WORDS) if not own.isdisjoint(folded_words)}
+    return present.pop() if len(present) == 1 else None
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +119,8 @@ def _text_words(text: str) -> tuple[frozenset[str], tuple[str, ...], str]:
     the whole text folded (to compare with a label)."""
     every = words(text)
     found = tuple(w for w in every if w not in STOPWORDS)
-    return frozenset(s for w in found for s in stems(w)), found, " ".join(every)
+    language = text_language(every)
+    return frozenset(s for w in found for s in stems(w, language)), found, " ".join(every)
 
 
 def _fit(wanted: tuple[tuple[str, frozenset[str], float], ...], text_stems: frozenset[str],
