@@ -10,7 +10,6 @@ from app.matching.similarity import (
     Concept,
     Evidence,
     best_evidence,
-    label_fit,
     sentences,
     text_similarity,
 )
@@ -78,7 +77,7 @@ def test_a_word_of_one_language_does_not_meet_another_language_s_stem():
 
 def test_nothing_shared_is_zero():
     assert text_similarity(HYDROLOGY, "Corporate governance") == 0.0
-    assert label_fit("of the", "of the") == 0.0  # nothing but common words
+    assert text_similarity(Concept("x", ("Of the",)), "of the other") == 0.0  # common words
 
 
 def test_the_strongest_evidence_wins_skills_before_work_before_summary():

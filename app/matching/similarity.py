@@ -137,13 +137,6 @@ def _fit(wanted: tuple[tuple[str, frozenset[str], float], ...], text_stems: froz
     return (found / total) ** SHARPNESS
 
 
-def label_fit(label: str, text: str, typed: bool = False) -> float:
-    """How much of a wanted label the text says, 0..1 (1: every word of the label is in
-    the text, after stemming; with `typed`, a word within its typo budget counts too)."""
-    text_stems, text_words, _folded = _text_words(text)
-    return _fit(_label_words(label), text_stems, text_words, typed)
-
-
 @lru_cache(maxsize=16_384)
 def folded_labels(concept: Concept) -> frozenset[str]:
     return frozenset(" ".join(words(label)) for label in concept.labels)
