@@ -66,6 +66,21 @@ async def make_request(db: AsyncSession, tenant: TenantContext, institution_id: 
     return request
 
 
+async def require_only(db: AsyncSession, tenant: TenantContext, request_id: uuid.UUID,
+                       skill_id: uuid.UUID, language: tuple[str, str] | None = None) -> None:
+    """The request wants one required skill and, if given, one language at a minimum level
+    (language code, level), nothing else: matching tests compare experts on that alone."""
+    await db.execute(RequestSkill.__table__.delete().where(RequestSkill.request_id == request_id))
+    await db.execute(RequestLanguage.__table__.delete().where(
+        RequestLanguage.request_id == request_id))
+    db.add(RequestSkill(tenant_id=tenant.id, request_id=request_id, skill_id=skill_id,
+                        required=True))
+    if language:
+        db.add(RequestLanguage(tenant_id=tenant.id, request_id=request_id, language=language[0],
+                               min_level=language[1]))
+    await db.commit()
+
+
 async def a_host_institution(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
     return (await make_institution(db, tenant)).id
 

@@ -11,7 +11,7 @@ import pytest
 import tantivy
 from sqlalchemy import func, select
 
-from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.assignment_requests.models import AssignmentRequest
 from app.assignments.models import Assignment
 from app.core.actor import Actor
 from app.core.clock import now
@@ -29,7 +29,7 @@ from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.documents_helpers import app_storage
 from tests.expert_helpers import complete_profile
-from tests.request_helpers import make_institution, make_request
+from tests.request_helpers import make_institution, make_request, require_only
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
@@ -121,15 +121,7 @@ async def test_hard_filters_ranking_and_explanation(app, missions, session_facto
                                  min_years_experience=10)
     with tenant_scope(sudan):
         async with session_factory() as db:
-            await db.execute(RequestSkill.__table__.delete().where(
-                RequestSkill.request_id == request.id))
-            await db.execute(RequestLanguage.__table__.delete().where(
-                RequestLanguage.request_id == request.id))
-            db.add(RequestSkill(tenant_id=sudan.id, request_id=request.id, skill_id=training,
-                                required=True))
-            db.add(RequestLanguage(tenant_id=sudan.id, request_id=request.id, language="en",
-                                   min_level="B2"))
-            await db.commit()
+            await require_only(db, sudan, request.id, training, ("en", "B2"))
     _u, strong = await complete_profile(session_factory, sudan, status="verified",
                                         name="Strong Match", language=("en", "C2"))
     _u, other_sector = await complete_profile(session_factory, sudan, status="verified",
@@ -358,13 +350,7 @@ async def test_hard_requirements_to_the_day_the_year_and_other_assignments(
     training = await skill_id(session_factory, sudan, "teacher_training")
     with tenant_scope(sudan):
         async with session_factory() as db:
-            await db.execute(RequestLanguage.__table__.delete().where(
-                RequestLanguage.request_id == request.id))
-            await db.execute(RequestSkill.__table__.delete().where(
-                RequestSkill.request_id == request.id))
-            db.add(RequestSkill(tenant_id=sudan.id, request_id=request.id, skill_id=training,
-                                required=True))
-            await db.commit()
+            await require_only(db, sudan, request.id, training)
     _u, fits = await complete_profile(session_factory, sudan, status="verified",
                                       name="Two Days Of Overlap", available=(30, 61))
     _u, ends_before = await complete_profile(session_factory, sudan, status="verified",

@@ -10,11 +10,12 @@ from datetime import date
 
 import pytest
 
-from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
+from app.assignment_requests.models import AssignmentRequest
 from app.experts.models import ExpertProfile, ExpertWork
 from app.matching.services import shortlist_score
 from tenants.context import tenant_scope
 from tests.expert_helpers import complete_profile
+from tests.request_helpers import require_only
 from tests.test_matching import _candidates, open_request, skill_id
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -43,13 +44,7 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
     braille = await skill_id(session_factory, sudan, "braille_instruction")
     with tenant_scope(sudan):
         async with session_factory() as db:
-            await db.execute(RequestLanguage.__table__.delete().where(
-                RequestLanguage.request_id == request.id))
-            await db.execute(RequestSkill.__table__.delete().where(
-                RequestSkill.request_id == request.id))
-            db.add(RequestSkill(tenant_id=sudan.id, request_id=request.id, skill_id=braille,
-                                required=True))
-            await db.commit()
+            await require_only(db, sudan, request.id, braille)
     # The same skill, sector, languages and availability: only their trade differs.
     teacher = await _profile(
         session_factory, sudan, "Does The Job", "braille_instruction",
