@@ -30,7 +30,7 @@ from app.trainings.models import (
 )
 from app.trainings.services import TrainingFilter, TrainingForm, TrainingRefused
 from app.trainings.states import EDITABLE, PARTNER_ACTIONS, allowed_actions
-from app.trainings.terms import OTHER, mission_terms
+from app.trainings.terms import OTHER, Terms, mission_terms
 from app.web.csv_export import XLSX
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.flash import flash
@@ -48,9 +48,8 @@ def _url(tenant, training_id=None) -> str:
     return f"/{tenant.slug}/trainings" + (f"/{training_id}" if training_id else "")
 
 
-
-async def _choices(db, tenant) -> dict:
-    offered = await mission_terms(db, tenant)
+async def _choices(db, tenant, offered: Terms | None = None) -> dict:
+    offered = offered or await mission_terms(db, tenant)
     return {"kinds": labels.kinds(), "areas": offered.areas,
             "sexes": labels.sexes(), "kind_names": dict(labels.kinds()),
             "age_groups": labels.age_groups(), "modes": labels.participant_modes(),
@@ -78,7 +77,8 @@ def _filter(params, areas: list[str]) -> TrainingFilter:
     return flt
 
 
-async def _list_page(request: Request, tenant, db, actor, flt: TrainingFilter) -> Response:
+async def _list_page(request: Request, tenant, db, actor, flt: TrainingFilter,
+                     offered: Terms) -> Response:
     trainings = [] if flt.errors else await services.list_trainings(db, tenant, actor, flt)
     staff = services.acting_as(actor, None) == services.STAFF
     agencies = await list_partner_agencies(db, tenant) if staff else []
@@ -89,20 +89,22 @@ async def _list_page(request: Request, tenant, db, actor, flt: TrainingFilter) -
                 agency_options=[(str(a.id), a.name) for a in agencies],
                 project_options=[(str(p.id), f"{p.code} — {p.name}") for p in projects],
                 query=urlencode(list(request.query_params.items())),
-                can_record=actor.can(TRAININGS_RECORD), **await _choices(db, tenant))
+                can_record=actor.can(TRAININGS_RECORD), **await _choices(db, tenant, offered))
 
 
 @get("/trainings", name="training_list", guards=VIEW)
 async def training_list(request: Request, tenant: CurrentTenant, db: Db,
                         actor: CurrentActor) -> Response:
-    areas = (await mission_terms(db, tenant)).area_codes
-    return await _list_page(request, tenant, db, actor, _filter(request.query_params, areas))
+    offered = await mission_terms(db, tenant)
+    flt = _filter(request.query_params, offered.area_codes)
+    return await _list_page(request, tenant, db, actor, flt, offered)
 
 
 async def _export(request: Request, tenant, db, actor, hxl: bool) -> Response:
-    flt = _filter(request.query_params, (await mission_terms(db, tenant)).area_codes)
+    offered = await mission_terms(db, tenant)
+    flt = _filter(request.query_params, offered.area_codes)
     if flt.errors:
-        return await _list_page(request, tenant, db, actor, flt)
+        return await _list_page(request, tenant, db, actor, flt, offered)
     text = await services.export_csv(db, tenant, actor, flt, hxl=hxl)
     name = f"trainings-{tenant.slug}{'-hxl' if hxl else ''}.csv"
     # Litestar adds the charset to a text/ media type itself: naming it here would say it twice.
@@ -207,9 +209,10 @@ async def _new_page(request: Request, tenant, db, actor, errors: dict | None = N
 async def training_export_xlsx(request: Request, tenant: CurrentTenant, db: Db,
                                actor: CurrentActor) -> Response:
     """The list as XLSX: the CSV's rows, with the list's filters."""
-    flt = _filter(request.query_params, (await mission_terms(db, tenant)).area_codes)
+    offered = await mission_terms(db, tenant)
+    flt = _filter(request.query_params, offered.area_codes)
     if flt.errors:
-        return await _list_page(request, tenant, db, actor, flt)
+        return await _list_page(request, tenant, db, actor, flt, offered)
     return download(f"trainings-{tenant.slug}.xlsx", XLSX,
                     await services.export_xlsx(db, tenant, actor, flt))
 
