@@ -639,6 +639,14 @@ def import_group() -> None:
     (the schema is in README.md; templates at /<mission>/imports)."""
 
 
+# Experts only, as the web import's checkbox: the same check and write (free_skills).
+FREE_TAGS = click.option(
+    "--free-tags", "free_skills", is_flag=True,
+    help="Add skills the mission's vocabulary does not know as free tags (as the expert's "
+         "profile form does) instead of refusing their rows; staff merge or promote them "
+         "at /<mission>/skills.")
+
+
 def _import_command(kind: str, statuses: tuple[str, ...], default_status: str) -> None:
     @import_group.command(kind, help=f"Import {kind} from FILE (CSV, XLSX or JSON) into a "
                           "mission. Re-importing the same file updates the same rows (by "
@@ -654,13 +662,15 @@ def _import_command(kind: str, statuses: tuple[str, ...], default_status: str) -
     @click.option("--dry-run", is_flag=True, help="Check the file; write nothing.")
     @click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path),
                   default=None, help="Where to write the rejected rows (default: next to FILE).")
+    @(FREE_TAGS if kind == "experts" else lambda f: f)
     def command(file: Path, slug: str, initial_status: str, valid_only: bool, dry_run: bool,
-                rejected_path: Path | None) -> None:
-        _run_import(kind, file, slug, initial_status, valid_only, dry_run, rejected_path)
+                rejected_path: Path | None, free_skills: bool = False) -> None:
+        _run_import(kind, file, slug, initial_status, valid_only, dry_run, rejected_path,
+                    free_skills)
 
 
 def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_only: bool,
-                dry_run: bool, rejected_path: Path | None) -> None:
+                dry_run: bool, rejected_path: Path | None, free_skills: bool) -> None:
     from app.core.actor import Actor
     from app.imports.readers import ENCODING_NAMES, ImportFileError
     from app.imports.services import Links, ignored_columns, read_upload, rejected_csv, run_import
@@ -688,7 +698,8 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
                     bar.update(n)
                 outcome = await run_import(factory, tenant, Actor(email="portal import"),
                                            source, kind, initial_status, valid_only,
-                                           links=links, dry_run=dry_run, progress=progress)
+                                           links=links, dry_run=dry_run, progress=progress,
+                                           free_skills=free_skills)
             indexed = 0
             if outcome.written:
                 backend = search_backend(settings)
@@ -705,6 +716,9 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
         click.echo(f"  row {error.row}, {error.column}: {error.reason}", err=True)
     if len(result.errors) > 50:
         click.echo(f"  ... and {len(result.errors) - 50:,} more", err=True)
+    if result.new_skills:  # as the web import's preview lists them
+        click.echo(f"Skills not in the vocabulary, {'to be ' if dry_run else ''}added as free "
+                   f"tags: {', '.join(result.new_skills)}")
     rejected = len(result.rejected_rows)
     if rejected:
         target = rejected_path or file.with_name(f"{file.stem}.rejected.csv")

@@ -1,6 +1,7 @@
 """Imports that carry a real roster: an explicit "none" in the consents column, unknown
 skills added as free tags when the uploader asks for it (the profile form's way), and a
-sector the mission does not offer refused with the ones it does."""
+sector the mission does not offer refused with the ones it does; the same option on the
+command line (`portal import experts --free-tags`)."""
 
 from __future__ import annotations
 
@@ -111,6 +112,27 @@ async def test_the_upload_keeps_the_option_and_the_preview_lists_the_tags(client
             batch = await check_batch(db, app_storage(), sudan, ACTOR, batch.id)
     assert batch.free_skills and batch.valid_rows == 1 and not batch.errors
     assert batch.facts["new_skills"] == ["Rope making"]
+
+
+async def test_the_command_line_adds_free_tags_when_asked(portal, session_factory, missions,
+                                                         tmp_path):
+    roster = tmp_path / "weavers.csv"
+    roster.write_bytes(csv_bytes(
+        HEADER, "FT-5,Fourth Weaver,ft5@example.org,education,Hydrology; Net mending,"))
+    without = portal("import", "experts", str(roster), "--tenant", "sudan")
+    assert without.returncode != 0
+    assert "row 2, skills: Not in the mission's skills list: Net mending." in without.stderr
+    assert await _skills(session_factory, missions["sudan"], "FT-5") == []
+    ran = portal("import", "experts", str(roster), "--tenant", "sudan", "--free-tags")
+    assert ran.returncode == 0, ran.stderr + ran.stdout
+    assert "added as free tags: Net mending" in ran.stdout
+    assert "1 created, 0 updated, 0 rejected" in ran.stdout
+    assert await _skills(session_factory, missions["sudan"], "FT-5") == [
+        ("free", "Net mending"), ("mission", "Hydrology")]
+    assert "--free-tags" in portal("import", "experts", "--help").stdout
+    # Requests have no skills of their own to add: the option is the experts' alone.
+    wrong = portal("import", "requests", str(roster), "--tenant", "sudan", "--free-tags")
+    assert wrong.returncode == 2 and "No such option '--free-tags'" in wrong.stderr
 
 
 async def test_a_sector_the_mission_does_not_offer_is_refused_with_the_known_ones(
