@@ -13,12 +13,13 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
 from app.assignment_requests.services import focal_points, get_request
+from app.core.errors import Refusal
 from app.core.roles import REQUESTS_MANAGE
 from app.experts import labels as expert_labels
 from app.i18n import gettext as _
 from app.matching import shortlist
 from app.matching.scoring import CRITERIA
-from app.matching.services import MatchFilters, find_candidates, shortlist_score
+from app.matching.services import CANDIDATE_POOL, MatchFilters, find_candidates, shortlist_score
 from app.web.deps import CurrentActor, CurrentTenant, Db, Search
 from app.web.flash import flash
 from app.web.forms import text_form
@@ -29,6 +30,9 @@ from app.web.templating import page
 from tenants.services import list_sectors
 
 MANAGE = [requires(REQUESTS_MANAGE)]
+# The workspace lists this many candidates first, and as many more at each "show more"
+# (?limit=, up to the pool the engine hands over for ranking).
+SHOWN_AT_ONCE = 20
 
 
 def _filters(params) -> MatchFilters:
@@ -37,6 +41,20 @@ def _filters(params) -> MatchFilters:
                         country=params.get("country", "")[:2],
                         modality=params.get("modality", "")[:16],
                         q=params.get("q", "").strip()[:100])
+
+
+def _shown(params) -> int:
+    """How many ranked candidates to list (?limit=); anything else than a whole number
+    from 1 to the pool is refused (400) rather than guessed."""
+    raw = params.get("limit", "")
+    if not raw:
+        return SHOWN_AT_ONCE
+    limit = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if not 1 <= limit <= CANDIDATE_POOL:
+        raise Refusal(_("“%(value)s” is not a number of candidates to show: use a whole "
+                        "number from 1 to %(most)s.") % {"value": raw[:20], "most": CANDIDATE_POOL},
+                      status=400)
+    return limit
 
 
 def criterion_labels() -> dict[str, str]:
@@ -55,20 +73,27 @@ async def _workspace(request: Request, tenant, db, search, actor, assignment, er
                      status_code: int = 200) -> Response:
     locale = request.state.locale
     flt = _filters(request.query_params)
-    matches = await find_candidates(db, tenant, search, assignment, flt, locale)
+    shown = _shown(request.query_params)
+    matches = await find_candidates(db, tenant, search, assignment, flt, locale, limit=shown)
     listed = await shortlist.entries(db, tenant, assignment)
     on_list = {entry.profile_id for entry, _profile in listed}
     sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    base = _workspace_url(tenant, assignment.id)
+    kept = [(k, v) for k, v in request.query_params.items() if v and k != "limit"]
+    more = len(matches.candidates) == shown < min(matches.total, CANDIDATE_POOL)
+    following = min(shown + SHOWN_AT_ONCE, CANDIDATE_POOL)
     return page(request, "matching/workspace.html", status_code=status_code,
-                assignment=assignment, matches=matches, flt=flt, listed=listed,
+                assignment=assignment, matches=matches, flt=flt, listed=listed, base=base,
+                shown=shown, first_new=shown - SHOWN_AT_ONCE + 1,
+                more_url=f"{base}?{urlencode([*kept, ('limit', following)])}" if more else "",
+                more_count=min(following, matches.total) - shown,
                 on_list=on_list, errors=errors or {}, sector_names=sectors,
                 criterion_labels=criterion_labels(), criteria=CRITERIA,
                 modality_names=dict(expert_labels.modalities()),
                 level_names=dict(expert_labels.language_levels()),
                 language_label=lambda code: language_label(code, locale),
                 country_name=lambda code: country_name(code, locale),
-                query=urlencode([(k, v) for k, v in request.query_params.items() if v]),
-                status_names=shortlist_status_labels())
+                filtered=bool(kept), status_names=shortlist_status_labels())
 
 
 def shortlist_status_labels() -> dict[str, str]:

@@ -27,8 +27,9 @@ async def test_officer_narrows_candidates_as_they_type_and_shortlists(page, port
     # Typing narrows the list without reloading the page: the marker survives the swap.
     await page.evaluate("window.__stayed = true")
     name = (await cards.first.locator("h2 a").inner_text()).split()[-1]  # a family name
+    ranked = page.locator("#candidates li.candidate h2 a")  # the near misses are h3
+    before = await ranked.count()
     await page.fill("#f-q", name)
-    before = await cards.count()
     await page.wait_for_function(
         "([n, before]) => { const names = [...document.querySelectorAll("
         "'#candidates li.candidate h2 a')].map(a => a.textContent);"
