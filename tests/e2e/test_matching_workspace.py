@@ -45,3 +45,46 @@ async def test_officer_narrows_candidates_as_they_type_and_shortlists(page, port
     await page.wait_for_url("**#shortlist")
     assert await page.locator("#shortlist tbody tr", has_text=chosen_name).count() == 1
     assert page.console_errors == []
+
+
+async def _a_request_with_more_than_20_candidates(page, portal_url) -> str:
+    await page.goto(portal_url + "/sudan/requests?status=open")
+    links = await page.eval_on_selector_all(
+        "table.data tbody a", "links => links.map(a => a.getAttribute('href'))")
+    for href in links:
+        await page.goto(f"{portal_url}{href}/matches")
+        if await page.locator(".show-more a").count():
+            return f"{portal_url}{href}/matches"
+    raise AssertionError("no demo request has more than 20 eligible candidates")
+
+
+async def test_officer_reads_the_next_candidates_and_one_explanation(page, page_without_js,
+                                                                     portal_url):
+    rows = "#candidate-list li.candidate"
+    await sign_in_in_english(page, portal_url, "sudan", "officer@sudan.demo")
+    workspace = await _a_request_with_more_than_20_candidates(page, portal_url)
+    assert await page.locator(rows).count() == 20
+    # Every criterion is folded under its row until the officer opens it.
+    reasons = page.locator("#rank-1 dl.criteria")
+    assert not await reasons.is_visible()
+    await page.locator("#rank-1 details.explanation > summary").click()
+    assert await reasons.is_visible()
+    assert not await page.locator("#near-misses li.candidate").first.is_visible()
+
+    # htmx adds the next rows in place; the keyboard is on the first new one.
+    await page.evaluate("window.__stayed = true")
+    await page.locator(".show-more a").click()
+    await page.wait_for_function(
+        "() => document.querySelectorAll('#candidate-list li.candidate').length > 20")
+    assert await page.evaluate("window.__stayed") is True
+    assert "limit=40" in page.url
+    assert await page.evaluate("document.activeElement.closest('li').id") == "rank-21"
+    await screenshot(page, "matching-more")
+    assert page.console_errors == []
+
+    # Without JavaScript the same link loads the longer list at the first new row.
+    await sign_in_in_english(page_without_js, portal_url, "sudan", "officer@sudan.demo")
+    await page_without_js.goto(workspace)
+    await page_without_js.locator(".show-more a").click()
+    await page_without_js.wait_for_url("**limit=40#rank-21")
+    assert await page_without_js.locator(rows).count() > 20
