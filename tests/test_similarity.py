@@ -75,6 +75,19 @@ def test_a_word_of_one_language_does_not_meet_another_language_s_stem():
     assert text_similarity(public_health, "Especialista em saúde materna") > 0.0
 
 
+def test_a_short_stem_shared_by_two_different_words_is_no_match():
+    """French "traite" (trafficking) and "traitement" (treatment) both stem to "trait":
+    human trafficking is not water treatment. Forms of the same word still meet."""
+    water_treatment = Concept("wt", ("Water treatment", "Traitement de l'eau"))
+    trafficking = Concept("ht", ("Human trafficking", "Traite des êtres humains"))
+    assert text_similarity(water_treatment, "Lutte contre la traite des personnes") == 0.0
+    assert text_similarity(trafficking, "Ingénieur en traitement de l'eau potable") == 0.0
+    assert text_similarity(water_treatment, "Traitements de l'eau potable") == PARTIAL
+    assert text_similarity(trafficking, "Enquêtes sur les traites humaines") > 0.0
+    # a long stem is trusted across forms of different lengths
+    assert text_similarity(HYDROLOGY, "Hydrological modelling") == PARTIAL
+
+
 def test_nothing_shared_is_zero():
     assert text_similarity(HYDROLOGY, "Corporate governance") == 0.0
     assert text_similarity(Concept("x", ("Of the",)), "of the other") == 0.0  # common words

@@ -53,6 +53,13 @@ LANGUAGE_WORDS = tuple(frozenset(fold(word) for word in group.split()) for group
     "o os um uma em no na do da dos das para com ao aos pelo pela",
     "le les un une et du des pour avec dans sur au aux par"))
 ARABIC_STEMMER = snowballstemmer.stemmer("arabic")
+# A short stem is where unrelated words meet: the French "traite" (trafficking) and
+# "traitement" (treatment) both stem to "trait". Two Latin words that share a stem shorter
+# than SHORT_STEM letters count as the same word only when their lengths differ by at
+# most SHORT_STEM_GAP (a plural, a feminine: "traite", "traites"). Arabic is left out:
+# its stemmer strips the article and prepositions written onto a word.
+SHORT_STEM = 6
+SHORT_STEM_GAP = 2
 # How many texts a concept remembers its similarity to (it lives for one match).
 MEMORY = 20_000
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
@@ -114,23 +121,39 @@ def _label_words(label: str) -> tuple[tuple[str, frozenset[str], float], ...]:
 
 
 @lru_cache(maxsize=65_536)
-def _text_words(text: str) -> tuple[frozenset[str], tuple[str, ...], str]:
-    """A text's stems (all languages together), its folded words that carry meaning, and
-    the whole text folded (to compare with a label)."""
+def _text_words(text: str) -> tuple[dict[str, frozenset[int]], tuple[str, ...], str]:
+    """A text's stems (all languages together) with the lengths of the words that have
+    them, its folded words that carry meaning, and the whole text folded (to compare with
+    a label)."""
     every = words(text)
     found = tuple(w for w in every if w not in STOPWORDS)
     language = text_language(every)
-    return frozenset(s for w in found for s in stems(w, language)), found, " ".join(every)
+    lengths: dict[str, set[int]] = {}
+    for w in found:
+        for s in stems(w, language):
+            lengths.setdefault(s, set()).add(len(w))
+    return ({s: frozenset(n) for s, n in lengths.items()}, found, " ".join(every))
 
 
-def _fit(wanted: tuple[tuple[str, frozenset[str], float], ...], text_stems: frozenset[str],
-         text_words: tuple[str, ...], typed: bool) -> float:
+def _same_word(word: str, word_stems: frozenset[str],
+              text_stems: dict[str, frozenset[int]]) -> bool:
+    """Whether a word of a wanted label is in the text, another form of it included."""
+    for stem in word_stems.intersection(text_stems):
+        if stem.startswith("ar:") or len(stem) - stem.index(":") - 1 >= SHORT_STEM or any(
+                abs(len(word) - length) <= SHORT_STEM_GAP for length in text_stems[stem]):
+            return True
+    return False
+
+
+def _fit(wanted: tuple[tuple[str, frozenset[str], float], ...],
+         text_stems: dict[str, frozenset[int]], text_words: tuple[str, ...],
+         typed: bool) -> float:
     if not wanted:
         return 0.0
     found = total = 0.0
     for word, word_stems, weight in wanted:
         total += weight
-        if word_stems & text_stems or (typed and typo_budget(word) and any(
+        if _same_word(word, word_stems, text_stems) or (typed and typo_budget(word) and any(
                 within_typos(other, word, typo_budget(word), prefix=False)
                 for other in text_words)):
             found += weight
