@@ -46,6 +46,7 @@ from app.matching.scoring import (
     duration_days,
     missed,
     near_miss,
+    occupation_fit,
     rank_key,
     score,
 )
@@ -206,14 +207,16 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
         city=request.city, country=tenant.country_code)
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
     # What the job is (title, objectives, tasks) and every way its skills are written, so
-    # profiles in another language meet the request through the vocabulary's labels.
-    # Each word once: the engine weighs every word of the query, and labels repeat words.
-    texts = [request.title, request.objectives or "", request.tasks or "",
-             *(text for c in [*facts.required_skills, *facts.desired_skills]
-               for text in c.labels)]
-    words = list(dict.fromkeys(w for text in texts
-                               for w in search_words(text, drop_stopwords=True)))
-    return facts, names, words
+    # profiles in another language meet the request through the vocabulary's labels. The
+    # engine weighs every word of the query: the request's own words count as often as it
+    # uses them (what terms of reference keep coming back to is their subject), the
+    # labels' words once each (a skill's labels repeat its words in every language).
+    own = [w for text in (request.title, request.objectives or "", request.tasks or "")
+           for w in search_words(text, drop_stopwords=True)]
+    labels = dict.fromkeys(w for c in [*facts.required_skills, *facts.desired_skills]
+                           for text in c.labels
+                           for w in search_words(text, drop_stopwords=True))
+    return facts, names, own + list(labels)
 
 
 def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:
@@ -295,7 +298,7 @@ async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFac
     best = max((relevance for _d, relevance, _h in pool if relevance), default=0.0)
     eligible, near = [], []
     for document, relevance, marks in pool:
-        fit = None if relevance is None else (relevance / best if best else 0.0)
+        fit = None if relevance is None else occupation_fit(relevance, best)
         found = candidate_facts(document, fit)
         misses = missed(facts, found, margins)
         row = _Retrieved(document, relevance, marks, found, misses)
