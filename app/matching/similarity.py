@@ -113,49 +113,69 @@ def _generic_stems() -> frozenset[str]:
     return frozenset(s for word in GENERIC for s in stems(word))
 
 
+# A word of a wanted label: folded, its stems, those of them short enough to need the
+# lengths checked, its weight.
+LabelWord = tuple[str, frozenset[str], frozenset[str], float]
+
+
 @lru_cache(maxsize=16_384)
-def _label_words(label: str) -> tuple[tuple[str, frozenset[str], float], ...]:
-    """The words of a wanted label that carry meaning: (folded word, stems, weight)."""
-    return tuple((w, stems(w), GENERIC_WEIGHT if stems(w) & _generic_stems() else 1.0)
+def _label_words(label: str) -> tuple[LabelWord, ...]:
+    """The words of a wanted label that carry meaning."""
+    return tuple((w, stems(w), frozenset(s for s in stems(w) if _short(s)),
+                  GENERIC_WEIGHT if stems(w) & _generic_stems() else 1.0)
                  for w in words(label, drop_stopwords=True))
 
 
+def _short(stem: str) -> bool:
+    return not stem.startswith("ar:") and len(stem) - stem.index(":") - 1 < SHORT_STEM
+
+
 @lru_cache(maxsize=65_536)
-def _text_words(text: str) -> tuple[dict[str, frozenset[int]], tuple[str, ...], str]:
-    """A text's stems (all languages together) with the lengths of the words that have
-    them, its folded words that carry meaning, and the whole text folded (to compare with
-    a label)."""
+def _word_stems(word: str, language: int | None) -> tuple[frozenset[str], frozenset[str]]:
+    """A word's stems and, of them, the short ones."""
+    found = stems(word, language)
+    return found, frozenset(s for s in found if _short(s))
+
+
+@lru_cache(maxsize=65_536)
+def _text_words(text: str) -> tuple[frozenset[str], dict[str, list[int]], tuple[str, ...], str]:
+    """A text's stems (all languages together), the lengths of the words behind each of
+    its short stems, its folded words that carry meaning, and the whole text folded (to
+    compare with a label)."""
     every = words(text)
     found = tuple(w for w in every if w not in STOPWORDS)
     language = text_language(every)
-    lengths: dict[str, set[int]] = {}
-    for w in found:
-        for s in stems(w, language):
-            lengths.setdefault(s, set()).add(len(w))
-    return ({s: frozenset(n) for s, n in lengths.items()}, found, " ".join(every))
+    pairs = [_word_stems(w, language) for w in found]
+    lengths: dict[str, list[int]] = {}
+    for w, (_all, short) in zip(found, pairs, strict=True):
+        for stem in short:
+            lengths.setdefault(stem, []).append(len(w))
+    return frozenset().union(*(all_ for all_, _short in pairs)), lengths, found, \
+        " ".join(every)
 
 
-def _same_word(word: str, word_stems: frozenset[str],
-              text_stems: dict[str, frozenset[int]]) -> bool:
+def _same_word(word: str, word_stems: frozenset[str], short_stems: frozenset[str],
+               text_stems: frozenset[str], lengths: dict[str, list[int]]) -> bool:
     """Whether a word of a wanted label is in the text, another form of it included."""
-    for stem in word_stems.intersection(text_stems):
-        if stem.startswith("ar:") or len(stem) - stem.index(":") - 1 >= SHORT_STEM or any(
-                abs(len(word) - length) <= SHORT_STEM_GAP for length in text_stems[stem]):
-            return True
-    return False
+    shared = word_stems & text_stems
+    if not shared:
+        return False
+    return not shared <= short_stems or any(
+        abs(len(word) - length) <= SHORT_STEM_GAP
+        for stem in shared for length in lengths[stem])
 
 
-def _fit(wanted: tuple[tuple[str, frozenset[str], float], ...],
-         text_stems: dict[str, frozenset[int]], text_words: tuple[str, ...],
-         typed: bool) -> float:
+def _fit(wanted: tuple[LabelWord, ...], text_stems: frozenset[str],
+         lengths: dict[str, list[int]], text_words: tuple[str, ...], typed: bool) -> float:
     if not wanted:
         return 0.0
     found = total = 0.0
-    for word, word_stems, weight in wanted:
+    for word, word_stems, short_stems, weight in wanted:
         total += weight
-        if _same_word(word, word_stems, text_stems) or (typed and typo_budget(word) and any(
-                within_typos(other, word, typo_budget(word), prefix=False)
-                for other in text_words)):
+        if _same_word(word, word_stems, short_stems, text_stems, lengths) or (
+                typed and typo_budget(word) and any(
+                    within_typos(other, word, typo_budget(word), prefix=False)
+                    for other in text_words)):
             found += weight
     return (found / total) ** SHARPNESS
 
@@ -168,8 +188,8 @@ def folded_labels(concept: Concept) -> frozenset[str]:
 @lru_cache(maxsize=16_384)
 def _concept_stems(concept: Concept) -> frozenset[str]:
     """Every stem of every label: a text sharing none of them is 0 at once."""
-    return frozenset(s for label in concept.labels for _w, found, _weight in _label_words(label)
-                     for s in found)
+    return frozenset(s for label in concept.labels
+                     for _w, found, _short, _weight in _label_words(label) for s in found)
 
 
 def text_similarity(wanted: Concept, text: str) -> float:
@@ -177,14 +197,14 @@ def text_similarity(wanted: Concept, text: str) -> float:
     sentence): 1 when the text is one of the skill's labels, else up to PARTIAL."""
     found = wanted.seen.get(text)
     if found is None:
-        text_stems, text_words, folded = _text_words(text)
+        text_stems, lengths, text_words, folded = _text_words(text)
         if folded in folded_labels(wanted):
             found = 1.0
         elif not wanted.typed and _concept_stems(wanted).isdisjoint(text_stems):
             found = 0.0
         else:
-            found = PARTIAL * max((_fit(_label_words(label), text_stems, text_words,
-                                        wanted.typed) for label in wanted.labels),
+            found = PARTIAL * max((_fit(_label_words(label), text_stems, lengths,
+                                        text_words, wanted.typed) for label in wanted.labels),
                                   default=0.0)
         if len(wanted.seen) < MEMORY:
             wanted.seen[text] = found
