@@ -154,28 +154,24 @@ def _text_words(text: str) -> tuple[frozenset[str], dict[str, list[int]], tuple[
         " ".join(every)
 
 
-def _same_word(word: str, word_stems: frozenset[str], short_stems: frozenset[str],
-               text_stems: frozenset[str], lengths: dict[str, list[int]]) -> bool:
-    """Whether a word of a wanted label is in the text, another form of it included."""
-    shared = word_stems & text_stems
-    if not shared:
-        return False
-    return not shared <= short_stems or any(
-        abs(len(word) - length) <= SHORT_STEM_GAP
-        for stem in shared for length in lengths[stem])
-
-
 def _fit(wanted: tuple[LabelWord, ...], text_stems: frozenset[str],
          lengths: dict[str, list[int]], text_words: tuple[str, ...], typed: bool) -> float:
+    """The share of the label's weight found in the text: a word counts when the text
+    has it in any form (a shared stem; a short one only between words of nearly the same
+    length), or, for a typed skill, within its typo budget."""
     if not wanted:
         return 0.0
     found = total = 0.0
     for word, word_stems, short_stems, weight in wanted:
         total += weight
-        if _same_word(word, word_stems, short_stems, text_stems, lengths) or (
-                typed and typo_budget(word) and any(
-                    within_typos(other, word, typo_budget(word), prefix=False)
-                    for other in text_words)):
+        shared = word_stems & text_stems
+        if shared and (not shared <= short_stems or any(
+                abs(len(word) - length) <= SHORT_STEM_GAP
+                for stem in shared for length in lengths[stem])):
+            found += weight
+        elif typed and typo_budget(word) and any(
+                within_typos(other, word, typo_budget(word), prefix=False)
+                for other in text_words):
             found += weight
     return (found / total) ** SHARPNESS
 
