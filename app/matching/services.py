@@ -32,6 +32,8 @@ from app.experts.models import (
     ExpertLanguage,
     ExpertProfile,
     ExpertSkill,
+    Skill,
+    SkillLink,
 )
 from app.i18n import gettext as _
 from app.matching.scoring import (
@@ -193,9 +195,11 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
     """The request as scoring sees it, skill names by id, and the words to search with."""
     required, desired = await skills_of(db, tenant, request)
     languages = await languages_of(db, tenant, request)
+    linked = await _links_of(db, tenant, [s.id for s in [*required, *desired]], locale)
 
     def concept(skill) -> Concept:  # a free tag was typed by a person: typos forgiven
-        return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free")
+        return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free",
+                       linked=tuple(linked.get(skill.id, ())))
 
     facts = RequestFacts(
         required_skills=tuple(concept(s) for s in required),
@@ -217,6 +221,32 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
                            for text in c.labels
                            for w in search_words(text, drop_stopwords=True))
     return facts, names, own + list(labels)
+
+
+async def _links_of(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID],
+                    locale: str) -> dict[uuid.UUID, list[tuple[str, str, str]]]:
+    """Per wanted skill, the skills the vocabulary links to it: (id, how it stands to the
+    wanted skill, its name in the reader's language). A link "skill has the broader
+    other" makes the skill narrower, seen from the other."""
+    found: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
+    if not ids:
+        return {}
+    for skill_id, other_id, kind in await db.execute(
+            select(SkillLink.skill_id, SkillLink.other_id, SkillLink.kind).where(
+                SkillLink.tenant_id == tenant.id,
+                SkillLink.skill_id.in_(ids) | SkillLink.other_id.in_(ids))):
+        if skill_id in ids:
+            found.setdefault(skill_id, []).append((other_id, kind))
+        if other_id in ids:
+            found.setdefault(other_id, []).append(
+                (skill_id, "narrower" if kind == "broader" else kind))
+    linked_ids = {other for links in found.values() for other, _kind in links}
+    names = {skill.id: skill.display_name(locale) for skill in await db.scalars(
+        select(Skill).where(Skill.tenant_id == tenant.id, Skill.id.in_(linked_ids)))} \
+        if linked_ids else {}
+    # sorted: the same evidence on every run when two links weigh the same
+    return {wanted: sorted((str(other), kind, names.get(other, "")) for other, kind in links)
+            for wanted, links in found.items()}
 
 
 def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:

@@ -9,6 +9,8 @@
   English, Portuguese, French or Arabic), common words of many trades ("training",
   "management") counting for less, and, for skills someone typed as free tags, words within
   a typo or two.
+- LINKED: the expert holds a skill the vocabulary links to the wanted one: narrower (a
+  specialism of it), broader (the field it belongs to) or related.
 - 0: nothing shared.
 
 A text that shares only one generic word with the wanted skill stays far below the skill
@@ -28,6 +30,9 @@ from search_index.text import STOPWORDS, fold, typo_budget, within_typos, words
 
 # A skill said in other words is never quite the skill itself.
 PARTIAL = 0.85
+# A skill of the expert's that the vocabulary links to the wanted one, by how it stands to
+# it: a specialism of the wanted skill says most, the field it belongs to less.
+LINKED = {"narrower": 0.7, "broader": 0.5, "related": 0.4}
 # Half of a label's weight found gives 0.5 ** 1.5 = 0.35 of PARTIAL.
 SHARPNESS = 1.5
 # Words that many trades share: found alone, they say little about which trade.
@@ -73,6 +78,9 @@ class Concept:
     id: str
     labels: tuple[str, ...]
     typed: bool = False
+    # the vocabulary's links: (another skill's id, "narrower", "broader" or "related": how
+    # that skill stands to this one, its name to show as the evidence)
+    linked: tuple[tuple[str, str, str], ...] = ()
     # text -> similarity, filled as texts are compared: a match compares the same skill
     # labels and titles across hundreds of experts
     seen: dict[str, float] = field(default_factory=dict, compare=False, hash=False,
@@ -216,12 +224,16 @@ def best_evidence(wanted: Concept, skill_ids: frozenset[str],
                   skills: Sequence[tuple[str, Sequence[str]]],
                   experience: Sequence[str] = (), summary: str = "") -> Evidence:
     """The strongest of the expert's texts for a wanted skill: the same skill id, else
-    the best of their skills' labels ((skill id, labels) pairs; an id of "" when not
-    known), job titles and studies, and summary sentences (in that order; the first of
-    equals wins, so a skill comes before a sentence)."""
+    the best of a skill the vocabulary links to it, their skills' labels ((skill id,
+    labels) pairs; an id of "" when not known), job titles and studies, and summary
+    sentences (in that order; the first of equals wins, so a skill comes before a
+    sentence)."""
     if wanted.id in skill_ids:
         return Evidence(1.0, "skill", "")
     best, where = 0.0, ("", "")
+    for skill_id, kind, name in wanted.linked:
+        if skill_id in skill_ids and LINKED[kind] > best:
+            best, where = LINKED[kind], ("skill", name)
     seen, held = wanted.seen, wanted.held
     for skill_id, labels in skills:
         found = held.get(skill_id) if skill_id else None
