@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.assignment_requests.models import AssignmentRequest
@@ -227,26 +228,27 @@ async def _links_of(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID
                     locale: str) -> dict[uuid.UUID, list[tuple[str, str, str]]]:
     """Per wanted skill, the skills the vocabulary links to it: (id, how it stands to the
     wanted skill, its name in the reader's language). A link "skill has the broader
-    other" makes the skill narrower, seen from the other."""
-    found: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
+    other" makes the skill narrower, seen from the other. One query, names included."""
     if not ids:
         return {}
-    for skill_id, other_id, kind in await db.execute(
-            select(SkillLink.skill_id, SkillLink.other_id, SkillLink.kind).where(
-                SkillLink.tenant_id == tenant.id,
-                SkillLink.skill_id.in_(ids) | SkillLink.other_id.in_(ids))):
-        if skill_id in ids:
-            found.setdefault(skill_id, []).append((other_id, kind))
-        if other_id in ids:
-            found.setdefault(other_id, []).append(
-                (skill_id, "narrower" if kind == "broader" else kind))
-    linked_ids = {other for links in found.values() for other, _kind in links}
-    names = {skill.id: skill.display_name(locale) for skill in await db.scalars(
-        select(Skill).where(Skill.tenant_id == tenant.id, Skill.id.in_(linked_ids)))} \
-        if linked_ids else {}
-    # sorted: the same evidence on every run when two links weigh the same
-    return {wanted: sorted((str(other), kind, names.get(other, "")) for other, kind in links)
-            for wanted, links in found.items()}
+    skill, other = aliased(Skill), aliased(Skill)
+    found: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
+    for link, one, two in await db.execute(
+            select(SkillLink, skill, other)
+            .join(skill, skill.id == SkillLink.skill_id)
+            .join(other, other.id == SkillLink.other_id)
+            .where(SkillLink.tenant_id == tenant.id,
+                   SkillLink.skill_id.in_(ids) | SkillLink.other_id.in_(ids))):
+        if link.skill_id in ids:
+            found.setdefault(link.skill_id, []).append(
+                (str(two.id), link.kind, two.display_name(locale)))
+        if link.other_id in ids:
+            found.setdefault(link.other_id, []).append(
+                (str(one.id), "narrower" if link.kind == "broader" else link.kind,
+                 one.display_name(locale)))
+    for links in found.values():
+        links.sort()  # the same evidence on every run when two links weigh the same
+    return found
 
 
 def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:
