@@ -73,6 +73,9 @@ class SkillSpec:
     names: dict[str, str]
     synonyms: list[str] = field(default_factory=list)
     sector: str | None = None
+    # codes of the mission's skills: wider concepts of this one, and related skills
+    broader: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -168,7 +171,9 @@ def load_mission(path: Path) -> MissionSpec:
             partner_agencies=[PartnerAgencySpec(**p) for p in data.get("partner_agencies", [])],
             funding_projects=[FundingProjectSpec(**p) for p in data.get("funding_projects", [])],
             skills=[SkillSpec(code=k["code"], names=dict(k["names"]),
-                              synonyms=list(k.get("synonyms", [])), sector=k.get("sector"))
+                              synonyms=list(k.get("synonyms", [])), sector=k.get("sector"),
+                              broader=list(k.get("broader", [])),
+                              related=list(k.get("related", [])))
                     for k in data.get("skills", [])],
             thematic_areas=[TermSpec(code=t["code"], names=dict(t["names"]))
                             for t in data.get("thematic_areas", [])],

@@ -13,6 +13,7 @@ import pytest
 from app.matching.scoring import (
     CRITERIA,
     DEFAULT_WEIGHTS,
+    FIT_FLOOR,
     MAX_WEIGHT,
     MODALITY_FIT,
     CandidateFacts,
@@ -27,6 +28,7 @@ from app.matching.scoring import (
     missed,
     modality_location_fit,
     near_miss,
+    occupation_fit,
     overlap_days,
     rank_key,
     score,
@@ -120,6 +122,17 @@ def test_occupation_fit_is_the_engine_relevance_or_left_out():
     assert score(request(), candidate(text_fit=0.4)).criterion("occupation_fit").value == 0.4
     left_out = score(request(), candidate(text_fit=None)).criterion("occupation_fit")
     assert left_out.value is None and left_out.facts == {"computed": False}
+
+
+def test_occupation_fit_is_relative_to_the_best_candidate_above_a_floor():
+    """The request's best candidate fits fully; an expert whose text gathers only
+    FIT_FLOOR of the best's relevance (words every candidate shares) fits not at all."""
+    assert occupation_fit(250.0, 250.0) == 1.0
+    assert occupation_fit(250.0 * FIT_FLOOR, 250.0) == 0.0
+    assert occupation_fit(10.0, 250.0) == 0.0
+    halfway = 250.0 * (1 + FIT_FLOOR) / 2
+    assert occupation_fit(halfway, 250.0) == pytest.approx(0.5)
+    assert occupation_fit(0.0, 0.0) == 0.0  # nothing matched any word
 
 
 def test_a_shared_word_ranks_below_the_expert_who_does_the_job():

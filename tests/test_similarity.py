@@ -6,6 +6,7 @@ stays far below the right skill."""
 from __future__ import annotations
 
 from app.matching.similarity import (
+    LINKED,
     PARTIAL,
     Concept,
     Evidence,
@@ -73,6 +74,43 @@ def test_a_word_of_one_language_does_not_meet_another_language_s_stem():
     public_health = Concept("ph", ("Public health", "Saúde pública", "Santé publique"))
     assert text_similarity(public_health, "Based in Riyadh, Saudi Arabia") == 0.0
     assert text_similarity(public_health, "Especialista em saúde materna") > 0.0
+
+
+def test_a_short_stem_shared_by_two_different_words_is_no_match():
+    """French "traite" (trafficking) and "traitement" (treatment) both stem to "trait":
+    human trafficking is not water treatment. Forms of the same word still meet."""
+    water_treatment = Concept("wt", ("Water treatment", "Traitement de l'eau"))
+    trafficking = Concept("ht", ("Human trafficking", "Traite des êtres humains"))
+    assert text_similarity(water_treatment, "Lutte contre la traite des personnes") == 0.0
+    assert text_similarity(trafficking, "Ingénieur en traitement de l'eau potable") == 0.0
+    assert text_similarity(water_treatment, "Traitements de l'eau potable") == PARTIAL
+    assert text_similarity(trafficking, "Enquêtes sur les traites humaines") > 0.0
+    # a long stem is trusted across forms of different lengths
+    assert text_similarity(HYDROLOGY, "Hydrological modelling") == PARTIAL
+
+
+def test_a_skill_the_vocabulary_links_is_a_partial_match_of_its_own_strength():
+    """Links of the vocabulary: holding a specialism of the wanted skill says more than
+    holding the field it belongs to, or a related skill; the expert's skill is the
+    evidence, and a text that says the skill itself still wins when stronger."""
+    wanted = Concept("h", ("Hydrology",), linked=(
+        ("flood", "narrower", "Flood forecasting"), ("water", "broader", "Water resources"),
+        ("irr", "related", "Irrigation engineering")))
+    skills = (("flood", ("Flood forecasting",)), ("water", ("Water resources",)),
+              ("irr", ("Irrigation engineering",)))
+    for held, kind, label in (("flood", "narrower", "Flood forecasting"),
+                              ("water", "broader", "Water resources"),
+                              ("irr", "related", "Irrigation engineering")):
+        found = best_evidence(wanted, frozenset({held}), [s for s in skills if s[0] == held])
+        assert found == Evidence(LINKED[kind], "skill", label)
+    assert LINKED["narrower"] > LINKED["broader"] > LINKED["related"] > 0
+    everything = best_evidence(wanted, frozenset({"water", "irr"}), skills[1:])
+    assert everything.strength == LINKED["broader"]  # the strongest link counts
+    said = best_evidence(wanted, frozenset({"irr"}), skills[2:],
+                         experience=("Hydrology lecturer — University of Khartoum",))
+    assert said.strength == PARTIAL > LINKED["related"] and said.source == "experience"
+    assert best_evidence(wanted, frozenset({"other"}), (("other", ("Geology",)),)).strength \
+        == 0.0  # a skill nobody linked
 
 
 def test_nothing_shared_is_zero():

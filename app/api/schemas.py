@@ -242,7 +242,8 @@ class SkillFit(Struct):
     strength: float        # 0..1; 1: the expert holds the same concept (any label, language
     #                        or synonym of the vocabulary); below: said in other words
     source: str | None     # skill, experience (job titles, studies) or summary; null: nothing
-    # the expert's skill as written when it matched under another label; null for the
+    # the expert's skill as written when it matched under another label, or the name of
+    # their skill the vocabulary links to it (broader, narrower, related); null for the
     # same skill, for nothing, and for job titles and summaries (free text stays private)
     evidence: str | None
 

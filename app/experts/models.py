@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -146,6 +147,28 @@ class Skill(TenantScoped, Base):
 
     def display_name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.code
+
+
+# How a skill of the vocabulary stands to another (a SKOS-like link, from the mission
+# file): "broader", the other is the wider concept ("Hydrological modelling" has the
+# broader "Hydrology"; read the other way it is narrower), or "related".
+SKILL_LINK_KINDS = ("broader", "related")
+
+
+class SkillLink(TenantScoped, Base):
+    """A link between two skills of the mission's vocabulary. Matching counts an expert's
+    skill linked to a wanted one as a partial match (app/matching/similarity.LINKED)."""
+
+    __tablename__ = "skill_links"
+    __table_args__ = (UniqueConstraint("tenant_id", "skill_id", "other_id", "kind"),
+                      CheckConstraint("kind IN ('broader', 'related')", name="kind"),
+                      CheckConstraint("skill_id <> other_id", name="two_skills"))
+
+    skill_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("skills.id", ondelete="CASCADE"))
+    other_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("skills.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
 
 
 class ExpertSkill(TenantScoped, Base):

@@ -21,11 +21,14 @@ from app.matching.similarity import Concept, best_evidence
 CRITERIA = ("required_skills", "desired_skills", "occupation_fit", "sector", "languages",
             "availability", "experience", "modality_location", "evaluations")
 DEFAULT_WEIGHTS: dict[str, int] = {
-    "required_skills": 35, "desired_skills": 10, "occupation_fit": 20, "sector": 10,
+    "required_skills": 35, "desired_skills": 10, "occupation_fit": 60, "sector": 10,
     "languages": 15, "availability": 15, "experience": 10, "modality_location": 5,
     "evaluations": 10,
 }
 MAX_WEIGHT = 100
+# Occupation fit: an expert whose text fits the request at most this share as well as the
+# request's best candidate's gets none (see occupation_fit).
+FIT_FLOOR = 0.6
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,17 @@ def skills_fit(wanted: tuple[Concept, ...],
         found.append({"skill": concept.id, "strength": round(evidence.strength, 3),
                       "source": evidence.source or None, "evidence": evidence.text or None})
     return total / len(found), {"skills": found}
+
+
+def occupation_fit(relevance: float, best: float) -> float:
+    """The engine's text relevance of an expert for a request, 0..1: 1 for the request's
+    best candidate, 0 at FIT_FLOOR of the best's or less. Relative to the best, not to
+    nothing: experts whose text shares only a word or two with the request (a trade using
+    the same noun) still gather half the best's relevance from the words every candidate
+    shares, and a plain share would leave them half the criterion."""
+    if best <= 0:
+        return 0.0
+    return max(0.0, relevance / best - FIT_FLOOR) / (1 - FIT_FLOOR)
 
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.assignment_requests.models import AssignmentRequest
@@ -32,6 +33,8 @@ from app.experts.models import (
     ExpertLanguage,
     ExpertProfile,
     ExpertSkill,
+    Skill,
+    SkillLink,
 )
 from app.i18n import gettext as _
 from app.matching.scoring import (
@@ -46,6 +49,7 @@ from app.matching.scoring import (
     duration_days,
     missed,
     near_miss,
+    occupation_fit,
     rank_key,
     score,
 )
@@ -192,9 +196,11 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
     """The request as scoring sees it, skill names by id, and the words to search with."""
     required, desired = await skills_of(db, tenant, request)
     languages = await languages_of(db, tenant, request)
+    linked = await _links_of(db, tenant, [s.id for s in [*required, *desired]], locale)
 
     def concept(skill) -> Concept:  # a free tag was typed by a person: typos forgiven
-        return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free")
+        return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free",
+                       linked=tuple(linked.get(skill.id, ())))
 
     facts = RequestFacts(
         required_skills=tuple(concept(s) for s in required),
@@ -206,14 +212,43 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
         city=request.city, country=tenant.country_code)
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
     # What the job is (title, objectives, tasks) and every way its skills are written, so
-    # profiles in another language meet the request through the vocabulary's labels.
-    # Each word once: the engine weighs every word of the query, and labels repeat words.
-    texts = [request.title, request.objectives or "", request.tasks or "",
-             *(text for c in [*facts.required_skills, *facts.desired_skills]
-               for text in c.labels)]
-    words = list(dict.fromkeys(w for text in texts
-                               for w in search_words(text, drop_stopwords=True)))
-    return facts, names, words
+    # profiles in another language meet the request through the vocabulary's labels. The
+    # engine weighs every word of the query: the request's own words count as often as it
+    # uses them (what terms of reference keep coming back to is their subject), the
+    # labels' words once each (a skill's labels repeat its words in every language).
+    own = [w for text in (request.title, request.objectives or "", request.tasks or "")
+           for w in search_words(text, drop_stopwords=True)]
+    labels = dict.fromkeys(w for c in [*facts.required_skills, *facts.desired_skills]
+                           for text in c.labels
+                           for w in search_words(text, drop_stopwords=True))
+    return facts, names, own + list(labels)
+
+
+async def _links_of(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID],
+                    locale: str) -> dict[uuid.UUID, list[tuple[str, str, str]]]:
+    """Per wanted skill, the skills the vocabulary links to it: (id, how it stands to the
+    wanted skill, its name in the reader's language). A link "skill has the broader
+    other" makes the skill narrower, seen from the other. One query, names included."""
+    if not ids:
+        return {}
+    skill, other = aliased(Skill), aliased(Skill)
+    found: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
+    for link, one, two in await db.execute(
+            select(SkillLink, skill, other)
+            .join(skill, skill.id == SkillLink.skill_id)
+            .join(other, other.id == SkillLink.other_id)
+            .where(SkillLink.tenant_id == tenant.id,
+                   SkillLink.skill_id.in_(ids) | SkillLink.other_id.in_(ids))):
+        if link.skill_id in ids:
+            found.setdefault(link.skill_id, []).append(
+                (str(two.id), link.kind, two.display_name(locale)))
+        if link.other_id in ids:
+            found.setdefault(link.other_id, []).append(
+                (str(one.id), "narrower" if link.kind == "broader" else link.kind,
+                 one.display_name(locale)))
+    for links in found.values():
+        links.sort()  # the same evidence on every run when two links weigh the same
+    return found
 
 
 def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:
@@ -295,7 +330,7 @@ async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFac
     best = max((relevance for _d, relevance, _h in pool if relevance), default=0.0)
     eligible, near = [], []
     for document, relevance, marks in pool:
-        fit = None if relevance is None else (relevance / best if best else 0.0)
+        fit = None if relevance is None else occupation_fit(relevance, best)
         found = candidate_facts(document, fit)
         misses = missed(facts, found, margins)
         row = _Retrieved(document, relevance, marks, found, misses)

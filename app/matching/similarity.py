@@ -9,6 +9,8 @@
   English, Portuguese, French or Arabic), common words of many trades ("training",
   "management") counting for less, and, for skills someone typed as free tags, words within
   a typo or two.
+- LINKED: the expert holds a skill the vocabulary links to the wanted one: narrower (a
+  specialism of it), broader (the field it belongs to) or related.
 - 0: nothing shared.
 
 A text that shares only one generic word with the wanted skill stays far below the skill
@@ -28,6 +30,9 @@ from search_index.text import STOPWORDS, fold, typo_budget, within_typos, words
 
 # A skill said in other words is never quite the skill itself.
 PARTIAL = 0.85
+# A skill of the expert's that the vocabulary links to the wanted one, by how it stands to
+# it: a specialism of the wanted skill says most, the field it belongs to less.
+LINKED = {"narrower": 0.7, "broader": 0.5, "related": 0.4}
 # Half of a label's weight found gives 0.5 ** 1.5 = 0.35 of PARTIAL.
 SHARPNESS = 1.5
 # Words that many trades share: found alone, they say little about which trade.
@@ -53,6 +58,13 @@ LANGUAGE_WORDS = tuple(frozenset(fold(word) for word in group.split()) for group
     "o os um uma em no na do da dos das para com ao aos pelo pela",
     "le les un une et du des pour avec dans sur au aux par"))
 ARABIC_STEMMER = snowballstemmer.stemmer("arabic")
+# A short stem is where unrelated words meet: the French "traite" (trafficking) and
+# "traitement" (treatment) both stem to "trait". Two Latin words that share a stem shorter
+# than SHORT_STEM letters count as the same word only when their lengths differ by at
+# most SHORT_STEM_GAP (a plural, a feminine: "traite", "traites"). Arabic is left out:
+# its stemmer strips the article and prepositions written onto a word.
+SHORT_STEM = 6
+SHORT_STEM_GAP = 2
 # How many texts a concept remembers its similarity to (it lives for one match).
 MEMORY = 20_000
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
@@ -66,6 +78,9 @@ class Concept:
     id: str
     labels: tuple[str, ...]
     typed: bool = False
+    # the vocabulary's links: (another skill's id, "narrower", "broader" or "related": how
+    # that skill stands to this one, its name to show as the evidence)
+    linked: tuple[tuple[str, str, str], ...] = ()
     # text -> similarity, filled as texts are compared: a match compares the same skill
     # labels and titles across hundreds of experts
     seen: dict[str, float] = field(default_factory=dict, compare=False, hash=False,
@@ -106,33 +121,65 @@ def _generic_stems() -> frozenset[str]:
     return frozenset(s for word in GENERIC for s in stems(word))
 
 
+# A word of a wanted label: folded, its stems, those of them short enough to need the
+# lengths checked, its weight.
+LabelWord = tuple[str, frozenset[str], frozenset[str], float]
+
+
 @lru_cache(maxsize=16_384)
-def _label_words(label: str) -> tuple[tuple[str, frozenset[str], float], ...]:
-    """The words of a wanted label that carry meaning: (folded word, stems, weight)."""
-    return tuple((w, stems(w), GENERIC_WEIGHT if stems(w) & _generic_stems() else 1.0)
+def _label_words(label: str) -> tuple[LabelWord, ...]:
+    """The words of a wanted label that carry meaning."""
+    return tuple((w, stems(w), frozenset(s for s in stems(w) if _short(s)),
+                  GENERIC_WEIGHT if stems(w) & _generic_stems() else 1.0)
                  for w in words(label, drop_stopwords=True))
 
 
+def _short(stem: str) -> bool:
+    return not stem.startswith("ar:") and len(stem) - stem.index(":") - 1 < SHORT_STEM
+
+
 @lru_cache(maxsize=65_536)
-def _text_words(text: str) -> tuple[frozenset[str], tuple[str, ...], str]:
-    """A text's stems (all languages together), its folded words that carry meaning, and
-    the whole text folded (to compare with a label)."""
+def _word_stems(word: str, language: int | None) -> tuple[frozenset[str], frozenset[str]]:
+    """A word's stems and, of them, the short ones."""
+    found = stems(word, language)
+    return found, frozenset(s for s in found if _short(s))
+
+
+@lru_cache(maxsize=65_536)
+def _text_words(text: str) -> tuple[frozenset[str], dict[str, list[int]], tuple[str, ...], str]:
+    """A text's stems (all languages together), the lengths of the words behind each of
+    its short stems, its folded words that carry meaning, and the whole text folded (to
+    compare with a label)."""
     every = words(text)
     found = tuple(w for w in every if w not in STOPWORDS)
     language = text_language(every)
-    return frozenset(s for w in found for s in stems(w, language)), found, " ".join(every)
+    pairs = [_word_stems(w, language) for w in found]
+    lengths: dict[str, list[int]] = {}
+    for w, (_all, short) in zip(found, pairs, strict=True):
+        for stem in short:
+            lengths.setdefault(stem, []).append(len(w))
+    return frozenset().union(*(all_ for all_, _short in pairs)), lengths, found, \
+        " ".join(every)
 
 
-def _fit(wanted: tuple[tuple[str, frozenset[str], float], ...], text_stems: frozenset[str],
-         text_words: tuple[str, ...], typed: bool) -> float:
+def _fit(wanted: tuple[LabelWord, ...], text_stems: frozenset[str],
+         lengths: dict[str, list[int]], text_words: tuple[str, ...], typed: bool) -> float:
+    """The share of the label's weight found in the text: a word counts when the text
+    has it in any form (a shared stem; a short one only between words of nearly the same
+    length), or, for a typed skill, within its typo budget."""
     if not wanted:
         return 0.0
     found = total = 0.0
-    for word, word_stems, weight in wanted:
+    for word, word_stems, short_stems, weight in wanted:
         total += weight
-        if word_stems & text_stems or (typed and typo_budget(word) and any(
+        shared = word_stems & text_stems
+        if shared and (not shared <= short_stems or any(
+                abs(len(word) - length) <= SHORT_STEM_GAP
+                for stem in shared for length in lengths[stem])):
+            found += weight
+        elif typed and typo_budget(word) and any(
                 within_typos(other, word, typo_budget(word), prefix=False)
-                for other in text_words)):
+                for other in text_words):
             found += weight
     return (found / total) ** SHARPNESS
 
@@ -145,8 +192,8 @@ def folded_labels(concept: Concept) -> frozenset[str]:
 @lru_cache(maxsize=16_384)
 def _concept_stems(concept: Concept) -> frozenset[str]:
     """Every stem of every label: a text sharing none of them is 0 at once."""
-    return frozenset(s for label in concept.labels for _w, found, _weight in _label_words(label)
-                     for s in found)
+    return frozenset(s for label in concept.labels
+                     for _w, found, _short, _weight in _label_words(label) for s in found)
 
 
 def text_similarity(wanted: Concept, text: str) -> float:
@@ -154,14 +201,14 @@ def text_similarity(wanted: Concept, text: str) -> float:
     sentence): 1 when the text is one of the skill's labels, else up to PARTIAL."""
     found = wanted.seen.get(text)
     if found is None:
-        text_stems, text_words, folded = _text_words(text)
+        text_stems, lengths, text_words, folded = _text_words(text)
         if folded in folded_labels(wanted):
             found = 1.0
         elif not wanted.typed and _concept_stems(wanted).isdisjoint(text_stems):
             found = 0.0
         else:
-            found = PARTIAL * max((_fit(_label_words(label), text_stems, text_words,
-                                        wanted.typed) for label in wanted.labels),
+            found = PARTIAL * max((_fit(_label_words(label), text_stems, lengths,
+                                        text_words, wanted.typed) for label in wanted.labels),
                                   default=0.0)
         if len(wanted.seen) < MEMORY:
             wanted.seen[text] = found
@@ -177,12 +224,16 @@ def best_evidence(wanted: Concept, skill_ids: frozenset[str],
                   skills: Sequence[tuple[str, Sequence[str]]],
                   experience: Sequence[str] = (), summary: str = "") -> Evidence:
     """The strongest of the expert's texts for a wanted skill: the same skill id, else
-    the best of their skills' labels ((skill id, labels) pairs; an id of "" when not
-    known), job titles and studies, and summary sentences (in that order; the first of
-    equals wins, so a skill comes before a sentence)."""
+    the best of a skill the vocabulary links to it, their skills' labels ((skill id,
+    labels) pairs; an id of "" when not known), job titles and studies, and summary
+    sentences (in that order; the first of equals wins, so a skill comes before a
+    sentence)."""
     if wanted.id in skill_ids:
         return Evidence(1.0, "skill", "")
     best, where = 0.0, ("", "")
+    for skill_id, kind, name in wanted.linked:
+        if skill_id in skill_ids and LINKED[kind] > best:
+            best, where = LINKED[kind], ("skill", name)
     seen, held = wanted.seen, wanted.held
     for skill_id, labels in skills:
         found = held.get(skill_id) if skill_id else None
