@@ -66,7 +66,7 @@ from tenants.services import list_sectors
 
 # Imported experts confirm through a password link; a roster's people may take a while.
 CONFIRM_LINK_LIFETIME = timedelta(days=14)
-CHUNK = 1000
+CHUNK = 5000  # rows per bulk write and per progress report
 CHILD_COLUMNS = {"languages": ExpertLanguage, "education": ExpertEducation,
                  "work_history": ExpertWork, "skills": ExpertSkill,
                  "availability": ExpertAvailability}
