@@ -99,7 +99,8 @@ def check_columns(source: SourceFile, kind: str) -> None:
 
 
 def read_upload(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> SourceFile:
-    source = read_file(data, kind, max_rows)
+    with collector_paused():
+        source = read_file(data, kind, max_rows)
     check_columns(source, kind)
     return source
 
