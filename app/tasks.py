@@ -100,8 +100,8 @@ async def send_mail(context: JobContext, tenant_id: str) -> int:
     with tenant_scope(tenant):
         while True:
             async with runtime.session_factory() as db:
-                done = await deliver_tenant(db, runtime.transport, runtime.settings.mail_from,
-                                            MAIL_BATCH)
+                done = await deliver_tenant(db, tenant, runtime.transport,
+                                            runtime.settings.mail_from, MAIL_BATCH)
             sent += done
             if done < MAIL_BATCH:
                 return sent

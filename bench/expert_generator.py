@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.numbering import number_lock_key
+from app.db.bulk import CopyWriter
 from app.db.server import asyncpg_dsn, to_asyncpg_url
 from app.demo.content import expert_material
 from app.demo.experts import (
@@ -58,10 +59,6 @@ BULK_COLUMNS = {
     "expert_consents": ("id", "tenant_id", "profile_id", "purpose", "notice_version", "source",
                         "granted_at"),
 }
-# Tables without row-level security (users are global): COPY straight in. PostgreSQL refuses
-# COPY FROM into a table with row-level security, so the others are COPYed into a temporary
-# staging table and moved with one INSERT ... SELECT, which the policy's WITH CHECK still sees.
-UNSECURED_TABLES = frozenset({"users"})
 
 
 @dataclass
@@ -155,30 +152,6 @@ class BulkBuilder:
                 consents.append((uuid4(), tid, pid, "future_contact", version, "expert", now))
         self.next_number += n
         return out
-
-
-class CopyWriter:
-    """COPY, for the tables row-level security allows it on; through a temporary staging
-    table and one INSERT ... SELECT per chunk for the others."""
-
-    def __init__(self, conn: asyncpg.Connection):
-        self.conn = conn
-        self.staged: set[str] = set()
-
-    async def write(self, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
-        if not records:
-            return
-        if table in UNSECURED_TABLES:
-            await self.conn.copy_records_to_table(table, records=records, columns=columns)
-            return
-        stage, cols = f"_stage_{table}", ", ".join(columns)
-        if table not in self.staged:
-            await self.conn.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "
-                                    f"SELECT {cols} FROM {table} WITH NO DATA")
-            self.staged.add(table)
-        await self.conn.copy_records_to_table(stage, records=records, columns=columns)
-        await self.conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}")
-        await self.conn.execute(f"TRUNCATE {stage}")
 
 
 class ExecutemanyWriter:

@@ -10,8 +10,9 @@ consents), and measures, as the runtime role (row-level security on):
 1. parse + validate: reading the CSV and checking every row (the file's rules, then the
    mission's data: vocabulary, existing references and accounts), nothing written;
 2. write: the whole import in one transaction (accounts, memberships, profiles and their
-   parts, consents, password links, invitation mails, audit events, search outbox rows);
-   this includes checking the file again, as every run does;
+   parts, consents, password links, invitation mails, audit events, search outbox rows,
+   each table's rows of a chunk with one COPY; the mails are rendered later, when the mail
+   job sends them); this includes checking the file again, as every run does;
 3. index: draining the search outbox into a fresh embedded (Tantivy) index, 5,000
    documents a round, as `portal import` does at its end.
 

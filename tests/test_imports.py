@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from email import message_from_bytes
+from email.policy import default as email_policy
 
 import pytest
 from sqlalchemy import select, text
@@ -23,7 +25,9 @@ from app.experts.models import (
     ExpertWork,
     Skill,
 )
+from app.notifications.delivery import FileTransport, deliver_tenant
 from app.notifications.models import OutboxMail
+from app.notifications.services import mail_text
 from app.search.models import SearchOutbox
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
@@ -117,7 +121,7 @@ async def test_the_documented_examples_import_cleanly(session_factory, missions)
             mail = await db.scalar(select(OutboxMail).where(
                 OutboxMail.to_address == "amira.osman@example.org"))
             assert mail.kind == "imported_expert"
-            assert "/sudan/password/reset/" in mail.body
+            assert "/sudan/password/reset/" in mail_text(mail, sudan)[1]
             outbox = await db.scalar(select(SearchOutbox).where(
                 SearchOutbox.object_id == amira.id))
             assert outbox is not None and outbox.index == "experts"
@@ -149,7 +153,7 @@ async def test_the_password_link_of_an_imported_expert_sets_a_password(client, s
         async with session_factory() as db:
             mail = await db.scalar(select(OutboxMail).where(
                 OutboxMail.to_address == "nadia.link@example.org"))
-    path = mail.body.split("http://testserver.local", 1)[1].split()[0]
+    path = mail_text(mail, sudan)[1].split("http://testserver.local", 1)[1].split()[0]
     page = await client.get(path)
     assert page.status_code == 200
     token = client.cookies["csrftoken"]
@@ -197,6 +201,29 @@ async def test_reimporting_the_same_file_updates_instead_of_duplicating(session_
     assert [(e.row, e.column) for e in outcome.check.errors] == [(2, "email")]
 
 
+async def test_an_invitation_is_rendered_in_the_mission_s_language_when_it_is_sent(
+        session_factory, missions, tmp_path):
+    sudan = missions["sudan"]
+    data = csv_bytes("external_ref,full_name,email", "SEND-1,Huda Sent,huda.sent@example.org")
+    assert (await import_bytes(session_factory, sudan, data)).written
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            queued = await db.scalar(select(OutboxMail).where(
+                OutboxMail.to_address == "huda.sent@example.org"))
+            assert (queued.subject, queued.body) == ("", "")  # kept for rendering when sent
+            assert queued.locale == sudan.default_locale
+            expected = mail_text(queued, sudan)
+            await deliver_tenant(db, sudan, FileTransport(tmp_path), "portal@example.org")
+        async with session_factory() as db:
+            sent = await db.scalar(select(OutboxMail).where(OutboxMail.id == queued.id))
+    assert sent.status == "sent" and sent.context is None
+    assert (sent.subject, sent.body) == expected
+    assert "Huda Sent" in sent.body and "/sudan/password/reset/" in sent.body
+    message = message_from_bytes(next(tmp_path.glob("*.eml")).read_bytes(),
+                                 policy=email_policy)
+    assert message["Subject"] == expected[0] and "/sudan/password/reset/" in message.get_content()
+
+
 async def test_an_existing_expert_of_the_mission_gets_the_reference(session_factory, missions):
     sudan = missions["sudan"]
     user, profile = await complete_profile(session_factory, sudan, name="Already Here")
@@ -225,7 +252,7 @@ async def test_an_existing_expert_of_the_mission_gets_the_reference(session_fact
                 OutboxMail.to_address == elsewhere.email))
             tokens = list(await db.scalars(select(OneTimeToken).where(
                 OneTimeToken.user_id == elsewhere.id)))
-    assert member.role == "expert" and "/sudan/sign-in?next=/sudan/me" in mail.body
+    assert member.role == "expert" and "/sudan/sign-in?next=/sudan/me" in mail_text(mail, sudan)[1]
     assert tokens == []
 
 

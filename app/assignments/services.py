@@ -60,7 +60,7 @@ from app.institutions.models import HostInstitution
 from app.matching.shortlist import selection_confirmed
 from app.notifications.services import queue_mail
 from app.partners.funding import funding_project_choice
-from app.search.documents import expert_evaluations
+from app.search.documents import among, expert_evaluations
 from app.storage import DocumentStorage, new_key, store_replacing
 from app.web.csv_export import csv_text
 from app.web.forms import FieldErrors
@@ -971,7 +971,7 @@ async def evaluation_scores(db: AsyncSession, tenant: TenantContext,
     rows = await db.execute(
         select(Assignment.profile_id, func.avg(mean))
         .join(Evaluation, Evaluation.assignment_id == Assignment.id)
-        .where(Assignment.tenant_id == tenant.id, Assignment.profile_id.in_(profile_ids),
+        .where(Assignment.tenant_id == tenant.id, among(Assignment.profile_id, profile_ids),
                Evaluation.status == "accepted")
         .group_by(Assignment.profile_id))
     return {profile_id: (float(average) - 1) / 4 for profile_id, average in rows}

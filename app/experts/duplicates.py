@@ -16,8 +16,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.services import record
@@ -55,6 +54,17 @@ def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if a < b else (b, a)
 
 
+# The pairs as three arrays: one statement however many (a VALUES list of an import's
+# thousands of pairs took longer to compile than to run).
+_INSERT_PAIRS = text("""
+    INSERT INTO expert_duplicates (id, tenant_id, profile_id, other_id, reason, status)
+    SELECT gen_random_uuid(), :tenant, a, b, reason, 'open'
+    FROM unnest(CAST(:a AS uuid[]), CAST(:b AS uuid[]), CAST(:reasons AS text[]))
+        AS pairs(a, b, reason)
+    ON CONFLICT (tenant_id, profile_id, other_id) DO NOTHING
+    RETURNING id""")
+
+
 async def flag_likely_duplicates(db: AsyncSession, tenant: TenantContext,
                                  profile_ids: list[uuid.UUID]) -> int:
     """Record every likely pair that one of these profiles makes with another profile of
@@ -89,12 +99,11 @@ async def flag_likely_duplicates(db: AsyncSession, tenant: TenantContext,
                     found.setdefault(_pair(profile_id, other), reason)
     if not found:
         return 0
-    inserted = await db.execute(insert(ExpertDuplicate).values([
-        dict(id=uuid.uuid4(), tenant_id=tenant.id, profile_id=a, other_id=b, reason=reason,
-             status="open") for (a, b), reason in found.items()])
-        .on_conflict_do_nothing(index_elements=["tenant_id", "profile_id", "other_id"])
-        .returning(ExpertDuplicate.id))
+    inserted = await db.execute(_INSERT_PAIRS, {
+        "tenant": tenant.id, "a": [a for a, _ in found], "b": [b for _, b in found],
+        "reasons": list(found.values())})
     return len(inserted.all())
+
 
 
 async def open_duplicates(db: AsyncSession, tenant: TenantContext,

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit.services import record as audit
 from app.core.actor import Actor
 from app.core.clock import now
+from app.core.collector import collector_paused
 from app.core.errors import Refusal
 from app.core.locks import lock_until_commit
 from app.core.roster_format import (
@@ -98,7 +99,8 @@ def check_columns(source: SourceFile, kind: str) -> None:
 
 
 def read_upload(data: bytes, kind: str, max_rows: int = MAX_ROWS) -> SourceFile:
-    source = read_file(data, kind, max_rows)
+    with collector_paused():
+        source = read_file(data, kind, max_rows)
     check_columns(source, kind)
     return source
 
@@ -112,6 +114,12 @@ async def check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kin
                 initial_status: str, free_skills: bool = False) -> CheckResult:
     """Every row checked; the database is read, never written. free_skills: an expert's
     skills that the vocabulary does not know are to become free tags, not errors."""
+    with collector_paused():
+        return await _check(db, tenant, source, kind, initial_status, free_skills)
+
+
+async def _check(db: AsyncSession, tenant: TenantContext, source: SourceFile, kind: str,
+                 initial_status: str, free_skills: bool) -> CheckResult:
     vocab = await expert_import.vocabulary(db, tenant)
     if kind == EXPERTS:
         if vocab.notice_version is None:
@@ -146,7 +154,7 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
     written (and, before that, checked). free_skills: see check()."""
     if initial_status not in INITIAL_STATUSES[kind]:
         raise ValueError(f"initial status {initial_status!r} for {kind}")
-    with tenant_scope(tenant):
+    with tenant_scope(tenant), collector_paused():
         async with session_factory() as db:
             # One import per mission at a time: the second waits, then sees the first's rows.
             await lock_until_commit(db, f"import:{tenant.id}")

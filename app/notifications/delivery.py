@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.notifications.models import OutboxMail
-from tenants.context import tenant_scope
+from app.notifications.services import mail_text
+from tenants.context import TenantContext, tenant_scope
 from tenants.provisioning import all_tenants
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,9 @@ def to_message(mail: OutboxMail, sender: str) -> EmailMessage:
     return message
 
 
-async def deliver_tenant(db: AsyncSession, transport, sender: str, batch: int = 50) -> int:
-    """One batch of the current mission's due mails; returns how many were sent."""
+async def deliver_tenant(db: AsyncSession, tenant: TenantContext, transport, sender: str,
+                         batch: int = 50) -> int:
+    """One batch of the mission's due mails; returns how many were sent."""
     now = datetime.now(UTC)
     mails = list(await db.scalars(
         select(OutboxMail)
@@ -85,6 +87,9 @@ async def deliver_tenant(db: AsyncSession, transport, sender: str, batch: int = 
         .with_for_update(skip_locked=True)))  # several workers never send a mail twice
     sent = 0
     for mail in mails:
+        if mail.context is not None:  # queued in bulk: rendered once, kept as sent
+            mail.subject, mail.body = mail_text(mail, tenant)
+            mail.context = None
         try:
             await transport.send(to_message(mail, sender), str(mail.id))
         except Exception as exc:  # noqa: BLE001 - any failure is retried with backoff
@@ -112,7 +117,7 @@ async def deliver_pending(session_factory: async_sessionmaker[AsyncSession], tra
     for tenant in tenants:
         with tenant_scope(tenant):
             async with session_factory() as db:
-                sent += await deliver_tenant(db, transport, sender, batch)
+                sent += await deliver_tenant(db, tenant, transport, sender, batch)
     return sent
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, TenantScoped
@@ -21,3 +22,8 @@ class OutboxMail(TenantScoped, Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A mail queued in bulk (an import's invitations) is rendered when it is sent: until
+    # then its subject and body are empty and these hold the language and the template's
+    # values (app.notifications.services.mail_text).
+    locale: Mapped[str | None] = mapped_column(String(8))
+    context: Mapped[dict | None] = mapped_column(JSONB)

@@ -1,6 +1,8 @@
 """Queueing mail. A message is rendered in the recipient's language when it is queued and
 stored in the outbox in the caller's transaction: no change is reported that did not commit,
-and no committed change loses its message."""
+and no committed change loses its message. Mails queued in bulk (an import's invitations)
+store their language and the template's values instead, and are rendered when sent
+(mail_text)."""
 
 from __future__ import annotations
 
@@ -46,3 +48,12 @@ def queue_mail(db: AsyncSession, tenant: TenantContext, to: str, kind: str, loca
     mail = OutboxMail(tenant_id=tenant.id, to_address=to, subject=subject, body=body, kind=kind)
     db.add(mail)
     return mail
+
+
+def mail_text(mail: OutboxMail, tenant: TenantContext) -> tuple[str, str]:
+    """A queued mail's subject and body: as stored, or rendered now from the language and
+    values a mail queued in bulk keeps for its template."""
+    if mail.context is None:
+        return mail.subject, mail.body
+    return render_mail(mail.kind, mail.locale or tenant.default_locale, tenant=tenant,
+                       **mail.context)

@@ -16,12 +16,13 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.assignment_requests.models import AssignmentRequest
+from app.core.collector import collector_paused
 from app.experts.models import ExpertProfile
-from app.search.documents import BUILDERS, INDEXES
+from app.search.documents import BUILDERS, INDEXES, among
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS, REQUESTS
 from search_index import SearchBackend, SearchUnavailable
@@ -50,35 +51,46 @@ async def _send(backend: SearchBackend, tenant: TenantContext, index: str,
 
 async def drain_tenant(db: AsyncSession, backend: SearchBackend, tenant: TenantContext,
                        batch: int = 500) -> int:
-    """One batch of one mission's outbox; returns how many objects were brought up to date."""
+    """One batch of one mission's outbox; returns how many objects were brought up to date.
+    The rows are read and removed as plain columns (no ORM objects: an import leaves
+    thousands)."""
+    with collector_paused():
+        return await _drain_batch(db, backend, tenant, batch)
+
+
+async def _drain_batch(db: AsyncSession, backend: SearchBackend, tenant: TenantContext,
+                       batch: int) -> int:
     now = datetime.now(UTC)
-    rows = list(await db.scalars(
-        select(SearchOutbox)
+    rows = (await db.execute(
+        select(SearchOutbox.id, SearchOutbox.index, SearchOutbox.object_id, SearchOutbox.attempts)
         .where(SearchOutbox.tenant_id == tenant.id,
                (SearchOutbox.next_attempt_at.is_(None)) | (SearchOutbox.next_attempt_at <= now))
         .order_by(SearchOutbox.created_at).limit(batch)
-        .with_for_update(skip_locked=True)))
+        .with_for_update(skip_locked=True))).all()
     if not rows:
         return 0
     done = 0
     for index in (EXPERTS, REQUESTS):
-        ids = list({row.object_id for row in rows if row.index == index})
+        mine = [row for row in rows if row.index == index]
+        ids = list({row.object_id for row in mine})
         if not ids:
             continue
         documents = await BUILDERS[index](db, tenant, ids)
         try:
             await _send(backend, tenant, index, documents)
         except SearchUnavailable as exc:
-            for row in rows:
-                if row.index == index:
-                    row.attempts += 1
-                    row.next_attempt_at = now + backoff(row.attempts)
-                    row.last_error = str(exc)[:2000]
+            table = SearchOutbox.__table__
+            await db.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+                attempts=bindparam("attempts"), next_attempt_at=bindparam("next_attempt"),
+                last_error=str(exc)[:2000]), [
+                {"row_id": row.id, "attempts": row.attempts + 1,
+                 "next_attempt": now + backoff(row.attempts + 1)} for row in mine])
             log.warning("search engine refused %d %s of %s: %s", len(ids), index, tenant.slug,
                         exc)
             continue
-        await db.execute(delete(SearchOutbox).where(
-            SearchOutbox.id.in_([row.id for row in rows if row.index == index])))
+        await db.execute(delete(SearchOutbox).where(among(SearchOutbox.id,
+                                                          [row.id for row in mine]))
+                         .execution_options(synchronize_session=False))
         done += len(ids)
     await db.commit()
     return done
@@ -120,7 +132,7 @@ async def reindex(session_factory: async_sessionmaker[AsyncSession], backend: Se
     batch's documents are built from PostgreSQL while the engine writes the previous one."""
     models: dict[str, type[ExpertProfile] | type[AssignmentRequest]] = {
         EXPERTS: ExpertProfile, REQUESTS: AssignmentRequest}
-    with tenant_scope(tenant):
+    with tenant_scope(tenant), collector_paused():
         async with session_factory() as db:
             ids = {index: list(await db.scalars(select(model.id).where(
                 model.tenant_id == tenant.id).order_by(model.id)))
