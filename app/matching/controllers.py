@@ -26,7 +26,7 @@ from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import country_name, language_label
 from app.web.templating import page
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 MANAGE = [requires(REQUESTS_MANAGE)]
 
@@ -58,7 +58,7 @@ async def _workspace(request: Request, tenant, db, search, actor, assignment, er
     matches = await find_candidates(db, tenant, search, assignment, flt, locale)
     listed = await shortlist.entries(db, tenant, assignment)
     on_list = {entry.profile_id for entry, _profile in listed}
-    sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    sectors = {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
     return page(request, "matching/workspace.html", status_code=status_code,
                 assignment=assignment, matches=matches, flt=flt, listed=listed,
                 on_list=on_list, errors=errors or {}, sector_names=sectors,
