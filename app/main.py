@@ -10,7 +10,7 @@ import os
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -56,7 +56,13 @@ from app.reports.controllers import REPORT_ROUTES
 from app.search.engine import search_backend
 from app.search.sync import ensure_indexes
 from app.trainings.controllers import TRAINING_ROUTES
-from app.web.context import MISSION_PARAM, provide_actor, provide_tenant
+from app.web.context import (
+    MISSION_PARAM,
+    close_request_session,
+    provide_actor,
+    provide_tenant,
+    request_session,
+)
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.forms import refuse_control_characters
 from app.web.security import security_headers
@@ -71,10 +77,14 @@ def provide_search(state: State):
     return state.search
 
 
-async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """A session per request; services commit what they change, anything else rolls back."""
-    async with state.session_factory() as session:
-        yield session
+async def provide_db(request: Request) -> AsyncGenerator[AsyncSession, None]:
+    """The request's session (app/web/context.py: request_session); services commit what
+    they change, anything else rolls back when the handler is done, before the response is
+    sent (a slow download holds no connection)."""
+    try:
+        yield request_session(request)
+    finally:
+        await close_request_session(request)
 
 
 # Every page of a mission lives under /<mission slug>/.

@@ -236,12 +236,45 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     bad: int
-    cpu_s: float
+    cpu_s: float            # wrk's own
+    server_cpu_s: float     # the web processes' (or the bare handler's)
+    database_cpu_s: float   # the embedded PostgreSQL's
+    seconds: int
+
+    def cpu_ms_per_request(self) -> tuple[float, float]:
+        """(web, database) CPU per request: unlike the throughput, barely moved by what else
+        the shared machine runs."""
+        done = max(self.requests_per_s, 1e-9) * self.seconds
+        return self.server_cpu_s * 1000 / done, self.database_cpu_s * 1000 / done
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    """User and system CPU seconds of each process so far, by pid."""
+    spent = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        spent[process.pid] = times.user + times.system
+    return spent
+
+
+def database_processes(var: Path) -> list[psutil.Process]:
+    """The embedded PostgreSQL's processes (none on DATABASE_URL's server, which may be
+    another machine)."""
+    pid_file = var / "pgdata" / "postmaster.pid"
+    if not pid_file.exists():
+        return []
+    postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+    return [postmaster, *postmaster.children()]
 
 
 def wrk(base: str, requests: list[tuple[str, dict[str, str], int]], seconds: int,
-        connections: int, script: Path) -> WrkResult:
-    """wrk over the weighted list of requests, cycled in the same order by every thread."""
+        connections: int, script: Path, servers: list[psutil.Process], var: Path) -> WrkResult:
+    """wrk over the weighted list of requests, cycled in the same order by every thread;
+    with the CPU the servers and the database spent meanwhile (a database connection opened
+    during the run counts from its start, one closed during it is missed)."""
     lines = []
     for path, headers, weight in requests:
         lua_headers = ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items())
@@ -251,10 +284,15 @@ def wrk(base: str, requests: list[tuple[str, dict[str, str], int]], seconds: int
                       + "\nend\nlocal i = 0\n"
                       "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    servers_before, database_before = cpu_seconds(servers), cpu_seconds(database_processes(var))
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
                           "--timeout", "10s", "-s", str(script), base],
                          capture_output=True, text=True, check=True).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    servers_after, database_after = cpu_seconds(servers), cpu_seconds(database_processes(var))
+
+    def spent(before_: dict[int, float], after_: dict[int, float]) -> float:
+        return sum(t - before_.get(pid, 0.0) for pid, t in after_.items())
 
     def latency(label: str) -> float:
         found = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -268,7 +306,9 @@ def wrk(base: str, requests: list[tuple[str, dict[str, str], int]], seconds: int
         requests_per_s=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         p50_ms=latency("50"), p99_ms=latency("99"),
         bad=(int(bad.group(1)) if bad else 0) + (sum(map(int, errors.groups())) if errors else 0),
-        cpu_s=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
+        cpu_s=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        server_cpu_s=spent(servers_before, servers_after),
+        database_cpu_s=spent(database_before, database_after), seconds=seconds)
 
 
 async def open_loop(base: str, pages: list[Page], cookie: str, rate: float,
@@ -410,10 +450,11 @@ def run(args, env: dict[str, str], var: Path) -> None:
             cookie = sign_in(base)
             pages = the_mix(base, cookie)
             rest = at_rest(base, pages, cookie)
+            servers = [p for _, p in portal.web_processes()]
             mix = wrk(base, [(p.path, headers_of(p, cookie), p.weight) for p in pages],
-                      args.seconds, args.connections, script)
+                      args.seconds, args.connections, script, servers, var)
             registry = wrk(base, [(pages[0].path, headers_of(pages[0], cookie), 1)],
-                           args.seconds, args.connections, script)
+                           args.seconds, args.connections, script, servers, var)
             times, errors, cpu_share = asyncio.run(open_loop(base, pages, cookie, args.rate,
                                                              args.seconds))
             memory = [(name, p.memory_info().rss) for name, p in portal.web_processes()]
@@ -421,24 +462,29 @@ def run(args, env: dict[str, str], var: Path) -> None:
                                     errors=errors, cpu=cpu_share, memory=memory)
             report(workers, pages, results[workers], args)
             if baseline is None:
-                baseline = measure_baseline(args, env, app_url, cookie, pages[0], script)
+                baseline = measure_baseline(args, env, app_url, cookie, pages[0], script, var)
         finally:
             portal.stop()
     assert baseline is not None
     print("\n== baseline: a bare Litestar handler rendering the registry page's template with "
           "the context of one real request of it, 1 uvicorn process ==")
+    bare_cpu = baseline.cpu_ms_per_request()[0]
     print(f"  wrk {args.connections} connections: {baseline.requests_per_s:,.0f} req/s "
           f"(p50 {baseline.p50_ms:.1f} ms, p99 {baseline.p99_ms:.1f} ms, "
-          f"wrk CPU {baseline.cpu_s / args.seconds:.0%} of a core)")
+          f"wrk CPU {baseline.cpu_s / args.seconds:.0%} of a core; "
+          f"CPU per request {bare_cpu:.1f} ms)")
     for workers, result in results.items():
+        web, database = result["registry"].cpu_ms_per_request()
         print(f"  registry page with {workers} web process(es): "
               f"{result['registry'].requests_per_s / baseline.requests_per_s:.0%} of the "
-              "bare handler's throughput")
+              f"bare handler's throughput; its CPU per request {web:.1f} ms web + "
+              f"{database:.1f} ms PostgreSQL, the bare handler's {bare_cpu:.1f} ms = "
+              f"{bare_cpu / (web + database):.0%}")
     print(f"\nuptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
 
 
 def measure_baseline(args, env: dict[str, str], app_url: str, cookie: str, page: Page,
-                     script: Path) -> WrkResult:
+                     script: Path, var: Path) -> WrkResult:
     from app.main import APP_DATABASE_URL_ENV
 
     port = args.port + 1
@@ -459,7 +505,7 @@ def measure_baseline(args, env: dict[str, str], app_url: str, cookie: str, page:
                 raise RuntimeError("the baseline server did not start")
             time.sleep(0.3)
         return wrk(f"http://{HOST}:{port}", [(page.path.split("?")[0], {}, 1)], args.seconds,
-                   args.connections, script)
+                   args.connections, script, [psutil.Process(process.pid)], var)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(30)
@@ -468,9 +514,11 @@ def measure_baseline(args, env: dict[str, str], app_url: str, cookie: str, page:
 def report(workers: int, pages: list[Page], result: dict, args) -> None:
     mix, registry = result["mix"], result["registry"]
     for label, r in (("the mix", mix), (pages[0].name + " alone", registry)):
+        web, database = r.cpu_ms_per_request()
         print(f"  closed loop, wrk {args.connections} connections, {label}: "
               f"{r.requests_per_s:,.0f} req/s (p50 {r.p50_ms:.0f} ms, p99 {r.p99_ms:.0f} ms, "
-              f"{r.bad} errors; wrk CPU {r.cpu_s / args.seconds:.0%} of a core)")
+              f"{r.bad} errors; wrk CPU {r.cpu_s / args.seconds:.0%} of a core; CPU per "
+              f"request {web:.1f} ms web + {database:.1f} ms PostgreSQL)")
     print(f"  open loop at {args.rate:.0f} req/s for {args.seconds} s "
           f"(client CPU {result['cpu']:.0%} of a core):")
     print(f"    {'page':<26}{'at rest p50':>12}{'p50':>9}{'p95':>9}{'p99':>9}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import ARRAY, Integer, String, UniqueConstraint, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,4 +43,9 @@ class Sector(TenantScoped, Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     def display_name(self, locale: str) -> str:
-        return self.names.get(locale) or self.names.get("en") or self.code
+        return sector_display_name(self.names, self.code, locale)
+
+
+def sector_display_name(names: Mapping[str, str], code: str, locale: str) -> str:
+    """A sector's name in the language asked, else in English, else its code."""
+    return names.get(locale) or names.get("en") or code

@@ -107,6 +107,10 @@ async def test_registry_filters(client, missions, session_factory, officer):
     assert await names("language=fr") == {"Filter Media"}
     assert await names("country=NL") == {"Filter Water"}
     assert await names("q=filter&sort=name") == {"Filter Water", "Filter Media"}
+    # the name as typed: % and _ are letters, not LIKE's wildcards
+    assert await names("q=filter_water") == set()
+    assert await names("q=filter%25media") == set()
+    assert await names("q=FILTER%20w") == {"Filter Water"}
     soon = date.today() + timedelta(days=40)
     assert await names(f"available_from={soon}&available_to={soon + timedelta(days=14)}") \
         == {"Filter Water"}

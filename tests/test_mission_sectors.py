@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.audit.models import AuditEvent
+from tenants import directory
 from tenants.context import tenant_scope
 from tenants.models import Sector
 from tenants.provisioning import SectorSpec, load_mission, mission_files, provision_mission
@@ -109,6 +110,43 @@ async def test_a_mission_admin_adds_renames_and_deactivates_a_sector(client, ses
     assert same.status_code == 303
     assert await actions(session_factory, sudan, sector.id) == [
         "sector.added", "sector.renamed", "sector.deactivated", "sector.reactivated"]
+
+
+async def test_pages_see_a_sector_change_here_at_once_and_another_process_s_in_time(
+        client, session_factory, missions, mission_admin, monkeypatch):
+    """Pages read sectors from a per-process cache (tenants/directory.py): a change made
+    through this process is seen by the next page; one written by another process (here
+    plain SQL, which no ORM event sees) once the cached list is MAX_AGE_SECONDS old."""
+    sudan = missions["sudan"]
+
+    async def offered() -> set[str]:
+        form = await client.get("/sudan/institutions/new")
+        return {node.attributes.get("value") for node in parse(form.text).css(
+            "input[name=sectors]")}
+
+    health = (await sectors(session_factory, sudan))["health"]
+    assert "health" in await offered()  # the list is now kept
+    assert (await post(client, f"/sudan/admin/sectors/{health.id}/status",
+                       {"active": "0"})).status_code == 303
+    assert "health" not in await offered()
+    assert (await post(client, f"/sudan/admin/sectors/{health.id}/status",
+                       {"active": "1"})).status_code == 303
+    assert "health" in await offered()
+
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(update(Sector).where(Sector.code == "health").values(active=False))
+            await db.commit()
+    try:
+        assert "health" in await offered()  # not yet: the kept list is fresh
+        monkeypatch.setattr(directory, "MAX_AGE_SECONDS", 0.0)
+        assert "health" not in await offered()
+    finally:
+        with tenant_scope(sudan):
+            async with session_factory() as db:
+                await db.execute(update(Sector).where(Sector.code == "health")
+                                 .values(active=True))
+                await db.commit()
 
 
 async def test_provisioning_again_inserts_missing_sectors_and_keeps_portal_edits(

@@ -17,7 +17,15 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from app.accounts.services import actor_for_session
 from app.core.actor import Actor
 from app.i18n import reset_locale, set_locale
-from app.web.context import API_PATHS, MISSION_PARAM, SESSION_COOKIE, client_ip, locale_for
+from app.web.context import (
+    API_PATHS,
+    MISSION_PARAM,
+    SESSION_COOKIE,
+    client_ip,
+    close_request_session,
+    locale_for,
+    request_session,
+)
 from tenants.context import TenantContext, tenant_scope
 
 
@@ -27,9 +35,11 @@ async def resolve_actor(request: Request, tenant: TenantContext | None) -> Actor
     if not token or request.url.path.startswith(API_PATHS):
         # The JSON API authenticates with tokens (app/api): a session cookie means nothing there.
         return Actor(ip=ip)
+    # The request's session: its transaction goes on into the handler (one BEGIN, one
+    # set_config of the mission, one connection from the pool for the whole request).
     with tenant_scope(tenant):
-        async with request.app.state.session_factory() as db:
-            return await actor_for_session(db, tenant, token, request.app.state.settings, ip)
+        return await actor_for_session(request_session(request), tenant, token,
+                                       request.app.state.settings, ip)
 
 
 def _needs_no_context(scope: Scope) -> bool:
@@ -52,13 +62,18 @@ class RequestContextMiddleware(ASGIMiddleware):
         request.state.missions = await directory.active()
         request.state.tenant = tenant
         request.state.locale = locale_for(request, tenant)  # for an error page while resolving
-        actor = await resolve_actor(request, tenant)
-        request.state.actor = actor
-        locale = locale_for(request, tenant, actor.preferred_locale)
-        request.state.locale = locale
-        token = set_locale(locale)
         try:
-            with tenant_scope(tenant):
-                await next_app(scope, receive, send)
+            actor = await resolve_actor(request, tenant)
+            request.state.actor = actor
+            locale = locale_for(request, tenant, actor.preferred_locale)
+            request.state.locale = locale
+            token = set_locale(locale)
+            try:
+                with tenant_scope(tenant):
+                    await next_app(scope, receive, send)
+            finally:
+                reset_locale(token)
         finally:
-            reset_locale(token)
+            # The handler's `db` closed it already; not when the handler had no `db`, or
+            # when resolving failed.
+            await close_request_session(request)

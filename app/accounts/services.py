@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Membership, OneTimeToken, SignInFailure, User, UserSession
@@ -361,18 +361,26 @@ async def start_session(db: AsyncSession, tenant: TenantContext, user: User, act
     return token
 
 
+# Every signed-in request runs one of these: built once, with the token's hash and the
+# mission as bound values, rather than built and hashed again for SQLAlchemy's cache.
+_SESSION_USER = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+                 .where(UserSession.id == func.session_for_token(bindparam("token_hash"))))
+_SESSION_USER_MEMBERSHIP = _SESSION_USER.add_columns(Membership).outerjoin(Membership, and_(
+    Membership.user_id == User.id, Membership.tenant_id == bindparam("tenant_id"),
+    Membership.status == "active"))
+
+
 async def actor_for_session(db: AsyncSession, tenant: TenantContext | None, token: str,
                             settings: Settings, ip: str) -> Actor:
     """Who is acting, from a session cookie: the user and their role in the mission in one
     query (anonymous if the session is unknown, revoked, idle or expired). The caller runs
     this inside the mission's tenant scope, which row-level security needs for memberships."""
-    query = (select(UserSession, User).join(User, User.id == UserSession.user_id)
-             .where(_session_with_token(token)))
-    if tenant is not None:
-        query = query.add_columns(Membership).outerjoin(Membership, and_(
-            Membership.user_id == User.id, Membership.tenant_id == tenant.id,
-            Membership.status == "active"))
-    row = (await db.execute(query)).first()
+    if tenant is None:
+        result = await db.execute(_SESSION_USER, {"token_hash": hash_token(token)})
+    else:
+        result = await db.execute(_SESSION_USER_MEMBERSHIP,
+                                  {"token_hash": hash_token(token), "tenant_id": tenant.id})
+    row = result.first()
     if row is None:
         return Actor(ip=ip)
     # the Membership column that add_columns put in the row is not in query's static type

@@ -38,7 +38,7 @@ from app.web.links import absolute_url
 from app.web.reference import language_label, languages
 from app.web.templating import page
 from app.web.uploads import BODY_LIMIT, MultipartForm, upload_too_large
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 VIEW, MANAGE = [requires(REQUESTS_VIEW)], [requires(REQUESTS_MANAGE)]
 FORM_STEPS = ("terms", "profile", "logistics")
@@ -85,7 +85,7 @@ def _queue_filter(params) -> services.QueueFilter:
 
 async def _queue_page(request: Request, tenant, db, flt, rows_, total, page_number) -> Response:
     locale = request.state.locale
-    sectors = await list_sectors(db, tenant)
+    sectors = await mission_sectors(db, tenant)
     query = urlencode([(k, v) for k, v in request.query_params.items() if k != "page"])
     return page(request, "assignment_requests/queue.html",
                 status_code=400 if flt.errors else 200, rows=rows_, total=total,
@@ -142,7 +142,7 @@ async def _step_page(request: Request, tenant, db, actor, step: str, assignment=
                                      await list_institutions(db, tenant, status="approved")]
                 if actor.can(REQUESTS_MANAGE) and assignment is None else [],
                 sector_options=[(s.code, s.display_name(locale))
-                                for s in await list_sectors(db, tenant, active_only=True)],
+                                for s in await mission_sectors(db, tenant, active_only=True)],
                 modalities=expert_labels.modalities(),
                 levels=expert_labels.language_levels(),
                 education_levels=expert_labels.education_levels(),
@@ -301,7 +301,7 @@ async def _request_page(request: Request, tenant, db, actor, assignment, errors=
     required, desired = await services.skills_of(db, tenant, assignment)
     who = services.acting_as(actor, assignment)
     assert who is not None  # get_request let only those who act on it see it
-    sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    sectors = {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
     return page(request, "assignment_requests/detail.html", status_code=status_code,
                 assignment=assignment,
                 institution=await services.institution_of(db, tenant, assignment),

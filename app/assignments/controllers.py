@@ -47,7 +47,7 @@ from app.web.links import absolute_url
 from app.web.templating import is_htmx, page
 from app.web.uploads import BODY_LIMIT, MultipartForm, upload_too_large
 from tenants.context import TenantContext
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 VIEW, MANAGE = [requires(ASSIGNMENTS_VIEW)], [requires(ASSIGNMENTS_MANAGE)]
 # The final report is the expert's to write, the evaluation the host institution's.
@@ -81,7 +81,7 @@ def _filter(params, sectors: set[str]) -> AssignmentFilter:
 
 
 async def _sectors(request: Request, db, tenant) -> dict[str, str]:
-    return {s.code: s.display_name(request.state.locale) for s in await list_sectors(db, tenant)}
+    return {s.code: s.display_name(request.state.locale) for s in await mission_sectors(db, tenant)}
 
 
 async def _filters(request: Request, db, tenant, params,

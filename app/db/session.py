@@ -3,13 +3,15 @@
 `SET` cannot take parameters on asyncpg and a plain `SET` would outlive the transaction on a
 pooled connection, so each transaction runs `set_config('app.tenant_id', :id, true)`: local
 to the transaction, and '' (which the policies read as "no mission": no rows) when no mission
-is current.
+is current. On this module's engines it travels in the same message as the transaction's
+BEGIN (`TenantConnection`), which saves every transaction a round trip to the database.
 """
 
 from __future__ import annotations
 
 import uuid
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
@@ -29,10 +31,28 @@ class TenantSession(Session):
     """A session whose transactions carry the current mission's id for row-level security."""
 
 
+def _tenant_setting() -> str:
+    tenant_id: uuid.UUID | None = current_tenant_id()
+    return str(tenant_id) if tenant_id else ""
+
+
+class TenantConnection(asyncpg.Connection):
+    """An asyncpg connection whose transactions begin scoped to the current mission: the
+    BEGIN that asyncpg sends as a simple query carries the set_config with it. The value is a
+    UUID's text (or ''), never input."""
+
+    async def execute(self, query: str, *args, timeout: float | None = None) -> str:
+        if not args and query.startswith("BEGIN") and query.endswith(";"):
+            query += f" SELECT set_config('app.tenant_id', '{_tenant_setting()}', true);"
+        return await super().execute(query, *args, timeout=timeout)
+
+
 @event.listens_for(TenantSession, "after_begin")
 def _scope_transaction_to_tenant(session: Session, transaction, connection) -> None:
-    tenant_id: uuid.UUID | None = current_tenant_id()
-    connection.execute(_SET_TENANT, {"tenant_id": str(tenant_id) if tenant_id else ""})
+    driver = connection.connection.driver_connection
+    if isinstance(driver, TenantConnection) and not driver.is_in_transaction():
+        return  # its BEGIN, sent with the first statement, sets the mission
+    connection.execute(_SET_TENANT, {"tenant_id": _tenant_setting()})
 
 
 def create_engine(url: URL, **kwargs) -> AsyncEngine:
@@ -41,6 +61,7 @@ def create_engine(url: URL, **kwargs) -> AsyncEngine:
     # connection the pool held from before, so the next request reconnects; connections are
     # renewed every 30 minutes anyway, ahead of idle time-outs in firewalls and proxies.
     kwargs.setdefault("pool_recycle", 1800)
+    kwargs.setdefault("connect_args", {}).setdefault("connection_class", TenantConnection)
     return create_async_engine(url, **kwargs)
 
 

@@ -32,7 +32,7 @@ from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import countries, languages
 from app.web.templating import page
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 OWN = [requires(PROFILE_OWN)]
 
@@ -60,7 +60,7 @@ async def _step_page(request: Request, tenant, db, actor, profile, step: str, er
         genders=labels.genders(), levels=labels.language_levels(),
         education_levels=labels.education_levels(), modalities=labels.modalities(),
         kinds=labels.availability_kinds(),
-        sectors=await list_sectors(db, tenant, active_only=True),
+        sectors=await mission_sectors(db, tenant, active_only=True),
         consents=await active_consents(db, tenant, profile.id),
         purposes=labels.consent_purposes(),
         notice=await current_notice(db, tenant, request.state.locale))

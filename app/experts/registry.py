@@ -3,10 +3,24 @@ export. Filters are structured values; user text only ever reaches SQL as a boun
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import String, exists, func, literal, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,12 +47,20 @@ PAGE_SIZE = 25
 # scan of every matching profile on each page (about 100 ms at 100,000 experts), while the
 # page itself is read from an index. Past it the page says "more than" and staff narrow.
 COUNT_LIMIT = 1000
+# The registry's queries are Core statements built once per shape (which filters are set,
+# which sort) with every value a bound parameter: a page then neither builds nor walks an
+# expression tree to find SQLAlchemy's compiled form, and reads plain rows.
+P = ExpertProfile.__table__.c
 SORTS = {
-    "number": ExpertProfile.number,
-    "name": ExpertProfile.full_name,
-    "updated": ExpertProfile.updated_at.desc().nulls_last(),
-    "experience": ExpertProfile.years_experience.desc().nulls_last(),
+    "number": P.number,
+    "name": P.full_name,
+    "updated": P.updated_at.desc().nulls_last(),
+    "experience": P.years_experience.desc().nulls_last(),
 }
+# What the list shows of a profile.
+LISTED = (P.id, P.number, P.full_name, P.status, P.residence_city, P.residence_country,
+          P.sectors, P.years_experience)
+LIKE_ESCAPE = "/"
 
 
 @dataclass
@@ -53,40 +75,70 @@ class RegistryFilter:
     sort: str = "updated"
     errors: dict[str, str] = field(default_factory=dict)
 
+    def shape(self) -> tuple[bool, ...]:
+        """Which filters are set: the statements are built once per shape."""
+        return (self.status in PROFILE_STATUSES, bool(self.sector), bool(self.country),
+                bool(self.q), bool(self.language),
+                bool(self.available_from and self.available_to))
 
-def _conditions(tenant: TenantContext, flt: RegistryFilter) -> list:
-    P = ExpertProfile
-    conds = [P.tenant_id == tenant.id, P.erased_at.is_(None)]
-    if flt.status in PROFILE_STATUSES:
-        conds.append(P.status == flt.status)
-    if flt.sector:
+
+@cache  # at most 2^6 shapes
+def _conditions(shape: tuple[bool, ...]) -> tuple[ColumnElement[bool], ...]:
+    status, sector, country, q, language, window = shape
+    conds = [P.tenant_id == bindparam("tenant_id"), P.erased_at.is_(None)]
+    if status:
+        conds.append(P.status == bindparam("status"))
+    if sector:
         # sectors @> ARRAY[code] (ARRAY.any() is deprecated in SQLAlchemy 2.1)
-        conds.append(type_coerce(P.sectors, PG_ARRAY(String)).contains([flt.sector]))
-    if flt.country:
-        conds.append(P.residence_country == flt.country)
-    if flt.q:
-        conds.append(P.full_name.icontains(flt.q, autoescape=True))
-    if flt.language:
-        conds.append(exists().where(ExpertLanguage.tenant_id == tenant.id,
-                                    ExpertLanguage.profile_id == P.id,
-                                    ExpertLanguage.language == flt.language))
-    if flt.available_from and flt.available_to:
-        window = ExpertAvailability
+        conds.append(type_coerce(P.sectors, PG_ARRAY(String)).contains(
+            bindparam("sector", type_=PG_ARRAY(String))))
+    if country:
+        conds.append(P.residence_country == bindparam("country"))
+    if q:
+        conds.append(P.full_name.ilike(bindparam("q"), escape=LIKE_ESCAPE))
+    if language:
+        L = ExpertLanguage.__table__.c
+        conds.append(exists().where(L.tenant_id == bindparam("tenant_id"), L.profile_id == P.id,
+                                    L.language == bindparam("language")))
+    if window:
+        W = ExpertAvailability.__table__.c
         # Available for the whole span, and no declared absence inside it.
-        conds.append(exists().where(window.tenant_id == tenant.id, window.profile_id == P.id,
-                                    window.kind == "available",
-                                    window.starts_on <= flt.available_from,
-                                    window.ends_on >= flt.available_to))
-        conds.append(~exists().where(window.tenant_id == tenant.id, window.profile_id == P.id,
-                                     window.kind == "unavailable",
-                                     window.starts_on <= flt.available_to,
-                                     window.ends_on >= flt.available_from))
-    return conds
+        conds.append(exists().where(W.tenant_id == bindparam("tenant_id"), W.profile_id == P.id,
+                                    W.kind == "available",
+                                    W.starts_on <= bindparam("available_from"),
+                                    W.ends_on >= bindparam("available_to")))
+        conds.append(~exists().where(W.tenant_id == bindparam("tenant_id"), W.profile_id == P.id,
+                                     W.kind == "unavailable",
+                                     W.starts_on <= bindparam("available_to"),
+                                     W.ends_on >= bindparam("available_from")))
+    return tuple(conds)
+
+
+def _values(tenant: TenantContext, flt: RegistryFilter) -> dict[str, Any]:
+    """The bound values of _conditions(flt.shape())."""
+    q = flt.q
+    for special in (LIKE_ESCAPE, "%", "_"):  # the name as typed, never a pattern
+        q = q.replace(special, LIKE_ESCAPE + special)
+    return {"tenant_id": tenant.id, "status": flt.status, "sector": [flt.sector],
+            "country": flt.country, "q": f"%{q}%", "language": flt.language,
+            "available_from": flt.available_from, "available_to": flt.available_to}
+
+
+@cache
+def _count_statement(shape: tuple[bool, ...]) -> Select:
+    matches = select(literal(1)).select_from(ExpertProfile.__table__).where(*_conditions(shape))
+    return select(func.count()).select_from(matches.limit(bindparam("count_limit")).subquery())
+
+
+@cache
+def _page_statement(shape: tuple[bool, ...], sort: str) -> Select:
+    return (select(*LISTED).where(*_conditions(shape)).order_by(SORTS[sort], P.number)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 @dataclass
 class RegistryPage:
-    profiles: list[ExpertProfile]
+    profiles: Sequence[Row]  # LISTED's columns, by name
     total: int       # matches counted, at most COUNT_LIMIT
     more: bool       # more than COUNT_LIMIT match
 
@@ -97,15 +149,12 @@ class RegistryPage:
 
 async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
                  page: int) -> RegistryPage:
-    conds = _conditions(tenant, flt)
-    matches = select(literal(1)).select_from(ExpertProfile).where(*conds)
-    counted = await db.scalar(select(func.count()).select_from(
-        matches.limit(COUNT_LIMIT + 1).subquery())) or 0
-    order = SORTS.get(flt.sort, SORTS["updated"])
-    rows = await db.scalars(select(ExpertProfile).where(*conds)
-                            .order_by(order, ExpertProfile.number)
-                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return RegistryPage(list(rows), min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
+    shape, values = flt.shape(), _values(tenant, flt)
+    counted = await db.scalar(_count_statement(shape),
+                              {**values, "count_limit": COUNT_LIMIT + 1}) or 0
+    rows = await db.execute(_page_statement(shape, flt.sort if flt.sort in SORTS else "updated"),
+                            {**values, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE})
+    return RegistryPage(rows.all(), min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
 
 
 # The export writes the expert import schema (app/core/roster_format.py): exporting the registry
@@ -119,16 +168,16 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
     import schema's columns and cell encodings. Only experts who currently consent to the
     registry ('matching') are exported; returns the text and the rows left out for lack of
     consent. The audit trail records who took how many rows with which filters."""
-    conds = _conditions(tenant, flt)
+    conds, values = _conditions(flt.shape()), _values(tenant, flt)
     consenting = exists().where(ExpertConsent.tenant_id == tenant.id,
                                 ExpertConsent.profile_id == ExpertProfile.id,
                                 ExpertConsent.purpose == "matching",
                                 ExpertConsent.withdrawn_at.is_(None))
     rows = (await db.execute(
         select(ExpertProfile, User.email).outerjoin(User, User.id == ExpertProfile.user_id)
-        .where(*conds, consenting).order_by(ExpertProfile.number))).all()
+        .where(*conds, consenting).order_by(ExpertProfile.number), values)).all()
     left_out = await db.scalar(select(func.count()).select_from(ExpertProfile)
-                               .where(*conds, ~consenting))
+                               .where(*conds, ~consenting), values)
     ids = [p.id for p, _ in rows]
 
     async def grouped(model, *order) -> dict:

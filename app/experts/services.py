@@ -37,7 +37,7 @@ from app.experts.states import EXPERT, NEEDS_REASON, STAFF, allowed_actions, nex
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
 from tenants.context import TenantContext
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 
 class ProfileActionRefused(Refusal):
@@ -253,7 +253,7 @@ class ProfileForStaff:
     skills: list[Skill]
     consents: dict[str, ExpertConsent]
     actions: list[str]              # what this actor may do next with it
-    sectors: dict                   # code -> the mission's Sector
+    sectors: dict                   # code -> the mission's SectorName
 
 
 async def profile_for_staff(db: AsyncSession, tenant: TenantContext, actor: Actor,
@@ -281,7 +281,7 @@ async def profile_for_staff(db: AsyncSession, tenant: TenantContext, actor: Acto
                                             ExpertSkill.profile_id == profile.id))),
         consents=await active_consents(db, tenant, profile.id),
         actions=allowed_actions(profile.status, STAFF) if actor.can(EXPERTS_VET) else [],
-        sectors={s.code: s for s in await list_sectors(db, tenant)})
+        sectors={s.code: s for s in await mission_sectors(db, tenant)})
 
 
 async def review_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,

@@ -20,6 +20,7 @@ from app.experts.profile_form import slugify
 from app.i18n import gettext as _
 from search_index.text import fold
 from tenants.context import TenantContext
+from tenants.directory import mission_sectors
 from tenants.services import list_sectors
 
 
@@ -43,7 +44,7 @@ async def vocabulary(db: AsyncSession, tenant: TenantContext) -> Vocabulary:
                                    .order_by(Skill.source == "free", Skill.code).limit(2000)))
     return Vocabulary(skills=[s for s in skills if s.source != "free"],
                       free_tags=[s for s in skills if s.source == "free"], usage=usage,
-                      sectors=await list_sectors(db, tenant, active_only=True))
+                      sectors=await mission_sectors(db, tenant, active_only=True))
 
 
 async def _skill(db: AsyncSession, tenant: TenantContext, skill_id: uuid.UUID) -> Skill:

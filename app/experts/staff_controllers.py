@@ -21,7 +21,7 @@ from app.web.flash import flash
 from app.web.guards import requires
 from app.web.reference import countries, country_name, language_label, languages
 from app.web.templating import page
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 VIEW, VET = [requires(EXPERTS_VIEW)], [requires(EXPERTS_VET)]
 
@@ -61,7 +61,7 @@ async def expert_registry(request: Request, tenant: CurrentTenant, db: Db) -> Re
 async def _registry_page(request, tenant, db, flt, found: registry.RegistryPage,
                          page_number: int) -> Response:
     locale = request.state.locale
-    sectors = await list_sectors(db, tenant)
+    sectors = await mission_sectors(db, tenant)
     query = urlencode([(k, v) for k, v in request.query_params.items() if k != "page"])
     return page(request, "experts/registry.html", status_code=400 if flt.errors else 200,
                 found=found, page_number=page_number, flt=flt, errors=flt.errors,

@@ -20,7 +20,7 @@ from app.partners.services import list_partner_agencies
 from app.web.deps import CurrentActor, CurrentTenant, Db
 from app.web.links import safe_next
 from app.web.templating import page
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 
 @get("/", name="landing")
@@ -33,7 +33,7 @@ async def mission_home(request: Request, tenant: CurrentTenant, db: Db,
                        actor: CurrentActor) -> Response:
     return page(request, "tenants/home.html", work=await work_waiting(db, tenant, actor),
                 projects=await funded_projects(db, tenant, actor),
-                sectors=await list_sectors(db, tenant, active_only=True),
+                sectors=await mission_sectors(db, tenant, active_only=True),
                 partner_agencies=await list_partner_agencies(db, tenant))
 
 

@@ -22,7 +22,7 @@ from app.web.forms import text_form
 from app.web.guards import requires
 from app.web.links import public_base
 from app.web.templating import page
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 MANAGE = [requires(INSTITUTIONS_MANAGE)]
 
@@ -33,7 +33,7 @@ async def _form_page(request: Request, tenant, db, template: str, form=None, err
     return page(request, template, status_code=status_code, form=form or {},
                 errors=errors or {}, kinds=labels.kinds(),
                 sector_options=[(s.code, s.display_name(locale))
-                                for s in await list_sectors(db, tenant, active_only=True)],
+                                for s in await mission_sectors(db, tenant, active_only=True)],
                 **extra)
 
 
@@ -79,7 +79,7 @@ async def institution_list(request: Request, tenant: CurrentTenant, db: Db) -> R
                 status=status, kind=kind, q=q, kinds=labels.kinds(),
                 statuses=labels.statuses(), status_names=dict(labels.statuses()),
                 sector_names={s.code: s.display_name(request.state.locale)
-                              for s in await list_sectors(db, tenant)})
+                              for s in await mission_sectors(db, tenant)})
 
 
 @get("/institutions/new", name="new_institution", guards=MANAGE)
@@ -110,7 +110,7 @@ async def _institution_page(request: Request, tenant, db, actor, institution, er
                 actions=services.allowed_actions(institution.status),
                 kind_names=dict(labels.kinds()), status_names=dict(labels.statuses()),
                 sector_names={s.code: s.display_name(request.state.locale)
-                              for s in await list_sectors(db, tenant)})
+                              for s in await mission_sectors(db, tenant)})
 
 
 @get("/institutions/{institution_id:uuid}", name="institution_detail", guards=MANAGE)

@@ -27,7 +27,7 @@ from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import country_name, language_label
 from app.web.templating import page
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 MANAGE = [requires(REQUESTS_MANAGE)]
 # The workspace lists this many candidates first, and as many more at each "show more"
@@ -77,7 +77,7 @@ async def _workspace(request: Request, tenant, db, search, actor, assignment, er
     matches = await find_candidates(db, tenant, search, assignment, flt, locale, limit=shown)
     listed = await shortlist.entries(db, tenant, assignment)
     on_list = {entry.profile_id for entry, _profile in listed}
-    sectors = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    sectors = {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
     base = _workspace_url(tenant, assignment.id)
     kept = [(k, v) for k, v in request.query_params.items() if v and k != "limit"]
     more = len(matches.candidates) == shown < min(matches.total, CANDIDATE_POOL)

@@ -19,7 +19,7 @@ from app.web.forms import text_form
 from app.web.guards import requires
 from app.web.reference import country_name
 from app.web.templating import page
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 VET = [requires(EXPERTS_VET)]
 
@@ -30,7 +30,7 @@ async def expert_duplicates(request: Request, tenant: CurrentTenant, db: Db) -> 
     return page(request, "experts/duplicates.html",
                 pairs=await duplicates.pairs_side_by_side(db, tenant, locale),
                 sector_names={s.code: s.display_name(locale)
-                              for s in await list_sectors(db, tenant)},
+                              for s in await mission_sectors(db, tenant)},
                 country_name=lambda code: country_name(code, locale))
 
 

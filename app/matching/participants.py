@@ -47,7 +47,7 @@ from app.search.outbox import REQUESTS
 from app.web.reference import country_name, language_label
 from search_index import Filter, SearchQuery, SearchUnavailable
 from tenants.context import TenantContext
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 log = logging.getLogger(__name__)
 # What an expert sees of their entries: 'proposed' (staff's idea) and 'interested' (their
@@ -59,7 +59,7 @@ MATCHING_REQUESTS = 20
 
 
 async def _sector_names(db: AsyncSession, tenant: TenantContext, locale: str) -> dict[str, str]:
-    return {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    return {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
 
 
 # --- the expert's invitations --------------------------------------------------------------

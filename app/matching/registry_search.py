@@ -29,7 +29,7 @@ from app.web.forms import FieldErrors
 from app.web.reference import country_codes, language_codes
 from search_index import Filter, SearchBackend, SearchQuery, SearchResult
 from tenants.context import TenantContext
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 PAGE_SIZE = 20
 # Meilisearch answers at most 1000 hits by default: pages stop there on both backends.
@@ -169,7 +169,7 @@ def parse_search(params: MultiDict, choices: Choices) -> SearchForm:
 
 async def choices_for(db: AsyncSession, tenant: TenantContext, locale: str) -> Choices:
     return Choices(sectors={s.code: s.display_name(locale)
-                            for s in await list_sectors(db, tenant)})
+                            for s in await mission_sectors(db, tenant)})
 
 
 # --- searching ------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ from app.reports.tables import DAYS, MEAN, RATE, Column, Table, protect
 from app.trainings.models import SEX_CATEGORIES, Training, TrainingParticipant
 from app.trainings.terms import mission_terms
 from tenants.context import TenantContext
-from tenants.services import list_sectors
+from tenants.directory import mission_sectors
 
 # Requests that are still looking for experts.
 OPEN = ("open", "shortlisting")
@@ -221,7 +221,7 @@ async def registry(db: AsyncSession, tenant: TenantContext, flt: ReportFilter,
 
 
 async def sector_labels(db: AsyncSession, tenant: TenantContext, locale: str) -> dict[str, str]:
-    names = {s.code: s.display_name(locale) for s in await list_sectors(db, tenant)}
+    names = {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
     names[""] = labels.no_sector()
     return names
 
@@ -651,7 +651,7 @@ async def filter_options(db: AsyncSession, tenant: TenantContext, locale: str,
         "areas": (await mission_terms(db, tenant)).areas}
     if "sector" in filters:
         options["sectors"] = [(s.code, s.display_name(locale))
-                              for s in await list_sectors(db, tenant)]
+                              for s in await mission_sectors(db, tenant)]
     if "agency" in filters:
         options["agencies"] = [(str(a.id), a.name)
                                for a in await list_partner_agencies(db, tenant)]

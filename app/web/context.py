@@ -9,6 +9,7 @@ import ipaddress
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.i18n import DEFAULT_LOCALE, LANGUAGE_COOKIE, SUPPORTED_LOCALES, choose_locale
@@ -58,6 +59,25 @@ def client_ip(request: ASGIConnection) -> str:
         if not _trusted(hop, proxies):
             return hop[:64]
     return peer
+
+
+def request_session(connection: ASGIConnection) -> AsyncSession:
+    """The request's one database session, made when first needed: by the middleware to read
+    who is acting, then by the handler (`db: Db`), in the same transaction. It holds a
+    connection only from its first statement on."""
+    db: AsyncSession | None = connection.state.get("db")
+    if db is None:
+        db = connection.app.state.session_factory()
+        connection.state.db = db
+    return db
+
+
+async def close_request_session(connection: ASGIConnection) -> None:
+    """Ends the request's transaction (rolled back unless a service committed) and gives the
+    connection back to the pool; again later, it does nothing."""
+    db: AsyncSession | None = connection.state.get("db")
+    if db is not None:
+        await db.close()
 
 
 def provide_tenant(request: Request) -> TenantContext:

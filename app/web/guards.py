@@ -17,7 +17,9 @@ class SignInRequired(NotAuthorizedException):
 
 
 def requires(permission: str):
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # A coroutine: Litestar runs a plain function guard in a worker thread, a thread hop
+    # on every request for two attribute reads.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         actor: Actor | None = getattr(connection.state, "actor", None)
         if actor is None or not actor.signed_in:
             raise SignInRequired()

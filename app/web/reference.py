@@ -10,8 +10,14 @@ from babel.core import Locale
 
 
 @lru_cache(maxsize=8)
+def _locale(locale: str) -> Locale:
+    """Parsed once: a page names a country on each of its rows."""
+    return Locale.parse(locale)
+
+
+@lru_cache(maxsize=8)
 def countries(locale: str) -> list[tuple[str, str]]:
-    names = Locale.parse(locale).territories
+    names = _locale(locale).territories
     # Two letters = a country; numeric codes are regions like "Africa".
     return sorted(((code, name) for code, name in names.items()
                    if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "UN", "EZ",
@@ -21,7 +27,7 @@ def countries(locale: str) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=8)
 def languages(locale: str) -> list[tuple[str, str]]:
-    names = Locale.parse(locale).languages
+    names = _locale(locale).languages
     return sorted(((code, name) for code, name in names.items() if len(code) == 2),
                   key=lambda pair: pair[1])
 
@@ -39,8 +45,8 @@ def language_codes() -> frozenset[str]:
 def country_name(code: str | None, locale: str) -> str:
     if not code:
         return ""
-    return Locale.parse(locale).territories.get(code, code)
+    return _locale(locale).territories.get(code, code)
 
 
 def language_label(code: str, locale: str) -> str:
-    return Locale.parse(locale).languages.get(code, code)
+    return _locale(locale).languages.get(code, code)
