@@ -3,7 +3,7 @@ language and values) instead of a subject and body, so that an import of 100,000
 stores their invitations without rendering 100,000 templates inside its transaction.
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
