@@ -91,7 +91,7 @@ class CandidateFacts:
     text_fit: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Criterion:
     name: str
     value: float | None                      # 0..1; None: does not apply
@@ -218,7 +218,8 @@ def modality_location_fit(request: RequestFacts,
 
 def score(request: RequestFacts, candidate: CandidateFacts,
           weights: dict[str, int] | None = None) -> Score:
-    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    if weights is None or len(weights) < len(CRITERIA):  # a mission's are complete
+        weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     found = {
         "required_skills": skills_fit(request.required_skills, candidate),
         "desired_skills": skills_fit(request.desired_skills, candidate),
@@ -235,13 +236,17 @@ def score(request: RequestFacts, candidate: CandidateFacts,
                         else max(0.0, min(1.0, candidate.evaluation)),
                         {"evaluation": candidate.evaluation}),
     }
-    criteria = [Criterion(name, found[name][0], weights[name], found[name][1])
-                for name in CRITERIA]
-    counted = [(c.value, c.weight) for c in criteria if c.value is not None and c.weight > 0]
-    weight_sum = sum(weight for _value, weight in counted)
-    total = round(100 * sum(value * weight for value, weight in counted) / weight_sum) \
-        if weight_sum else 0
-    return Score(total=total, criteria=criteria)
+    criteria = []
+    weighted = weight_sum = 0.0
+    for name in CRITERIA:
+        value, facts = found[name]
+        weight = weights[name]
+        criteria.append(Criterion(name, value, weight, facts))
+        if value is not None and weight > 0:
+            weighted += value * weight
+            weight_sum += weight
+    return Score(total=round(100 * weighted / weight_sum) if weight_sum else 0,
+                 criteria=criteria)
 
 
 def rank_key(result_score: Score, relevance: float, number: int) -> tuple:

@@ -88,6 +88,17 @@ class Concept:
     # the expert's skill id -> its best label for this concept (strength, label)
     held: dict[str, tuple[float, str]] = field(default_factory=dict, compare=False,
                                                hash=False, repr=False)
+    # its labels folded, and every stem of every label (a text sharing none is 0 at
+    # once): kept on the concept, looked up for every text compared
+    folded: frozenset[str] = field(init=False, compare=False, hash=False, repr=False)
+    label_stems: frozenset[str] = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folded", frozenset(" ".join(words(label))
+                                                     for label in self.labels))
+        object.__setattr__(self, "label_stems", frozenset(
+            s for label in self.labels for _w, found, _short, _weight in _label_words(label)
+            for s in found))
 
 
 @dataclass(frozen=True)
@@ -184,27 +195,15 @@ def _fit(wanted: tuple[LabelWord, ...], text_stems: frozenset[str],
     return (found / total) ** SHARPNESS
 
 
-@lru_cache(maxsize=16_384)
-def folded_labels(concept: Concept) -> frozenset[str]:
-    return frozenset(" ".join(words(label)) for label in concept.labels)
-
-
-@lru_cache(maxsize=16_384)
-def _concept_stems(concept: Concept) -> frozenset[str]:
-    """Every stem of every label: a text sharing none of them is 0 at once."""
-    return frozenset(s for label in concept.labels
-                     for _w, found, _short, _weight in _label_words(label) for s in found)
-
-
 def text_similarity(wanted: Concept, text: str) -> float:
     """A wanted skill against one text of the expert's (a skill label, a job title, a
     sentence): 1 when the text is one of the skill's labels, else up to PARTIAL."""
     found = wanted.seen.get(text)
     if found is None:
         text_stems, lengths, text_words, folded = _text_words(text)
-        if folded in folded_labels(wanted):
+        if folded in wanted.folded:
             found = 1.0
-        elif not wanted.typed and _concept_stems(wanted).isdisjoint(text_stems):
+        elif not wanted.typed and wanted.label_stems.isdisjoint(text_stems):
             found = 0.0
         else:
             found = PARTIAL * max((_fit(_label_words(label), text_stems, lengths,
