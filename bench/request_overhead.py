@@ -17,7 +17,8 @@ same test client. The counts are exact and do not depend on the machine; the tim
 
 It runs against older commits too (it only uses what the app had from the start), to
 compare before and after a change: copy it into a worktree of the old commit and run it
-there with this venv's Python.
+there with this venv's Python and PYTHONPATH set to that worktree (the venv's editable
+install would otherwise import this checkout's app).
 """
 
 from __future__ import annotations

@@ -141,6 +141,9 @@ async def test_registry_counts_up_to_its_limit(client, missions, session_factory
     assert "More than 2 experts" in capped.text and "Page 1 of more than 1" in capped.text
     second = await client.get("/sudan/experts?q=count&sort=experience&page=2")
     assert [r[1] for r in table_rows(second.text)] == ["Count Ayla"]
+    monkeypatch.setattr(registry, "COUNT_LIMIT", 1000)
+    past_the_end = await client.get("/sudan/experts?q=count&page=7")
+    assert "3 experts" in past_the_end.text and "No expert matches" in past_the_end.text
 
 
 async def test_csv_export_respects_consent(client, missions, session_factory, officer):

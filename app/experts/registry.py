@@ -132,7 +132,10 @@ def _count_statement(shape: tuple[bool, ...]) -> Select:
 
 @cache
 def _page_statement(shape: tuple[bool, ...], sort: str) -> Select:
-    return (select(*LISTED).where(*_conditions(shape)).order_by(SORTS[sort], P.number)
+    """The page's rows, each with the count (computed once: it is not correlated), so that
+    a page is one round trip to the database."""
+    return (select(*LISTED, _count_statement(shape).scalar_subquery().label("counted"))
+            .where(*_conditions(shape)).order_by(SORTS[sort], P.number)
             .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
@@ -149,12 +152,17 @@ class RegistryPage:
 
 async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
                  page: int) -> RegistryPage:
-    shape, values = flt.shape(), _values(tenant, flt)
-    counted = await db.scalar(_count_statement(shape),
-                              {**values, "count_limit": COUNT_LIMIT + 1}) or 0
-    rows = await db.execute(_page_statement(shape, flt.sort if flt.sort in SORTS else "updated"),
-                            {**values, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE})
-    return RegistryPage(rows.all(), min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
+    shape = flt.shape()
+    values = {**_values(tenant, flt), "count_limit": COUNT_LIMIT + 1}
+    rows = (await db.execute(_page_statement(shape, flt.sort if flt.sort in SORTS else "updated"),
+                             {**values, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE})).all()
+    if rows:
+        counted = rows[0].counted
+    elif page == 1:
+        counted = 0
+    else:  # a page past the end: the count alone
+        counted = await db.scalar(_count_statement(shape), values) or 0
+    return RegistryPage(rows, min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
 
 
 # The export writes the expert import schema (app/core/roster_format.py): exporting the registry
