@@ -8,7 +8,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.models import Membership
 from app.audit.models import AuditEvent
@@ -104,6 +104,23 @@ async def test_registry_filters(client, missions, session_factory, officer):
         return {n for n in ("Filter Water", "Filter Media") if n in r.text}
 
     assert await names("sector=water_management") == {"Filter Water"}
+    # The filter reads expert_sectors, which triggers derive from the profile's sectors:
+    # an edit moves the expert, a second sector adds one, none removes them all.
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            water = await db.scalar(select(ExpertProfile).where(
+                ExpertProfile.full_name == "Filter Water"))
+            water.sectors = ["health", "education"]
+            await db.commit()
+    assert await names("sector=water_management") == set()
+    assert await names("sector=health") == {"Filter Water"}
+    assert await names("sector=education") == {"Filter Water"}
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await db.execute(update(ExpertProfile).where(
+                ExpertProfile.full_name == "Filter Water").values(sectors=[]))
+            await db.commit()
+    assert await names("sector=health") == set()
     assert await names("language=fr") == {"Filter Media"}
     assert await names("country=NL") == {"Filter Water"}
     assert await names("q=filter&sort=name") == {"Filter Water", "Filter Media"}

@@ -83,6 +83,22 @@ class ExpertProfile(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="SET NULL"))
 
 
+class ExpertSector(TenantScoped, Base):
+    """One of a profile's sectors as a row, derived from ExpertProfile.sectors (which every
+    writer sets) by triggers on expert_profiles (migration 0031): the registry filters on
+    it, since an equality here is read from an index under row-level security and the
+    array's containment operator is not (it is not leakproof)."""
+    __tablename__ = "expert_sectors"
+    __table_args__ = (UniqueConstraint("profile_id", "sector"),
+                      Index("ix_expert_sectors_tenant_id_sector_profile_id", "tenant_id",
+                            "sector", "profile_id"))
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="CASCADE"),
+        nullable=False)
+    sector: Mapped[str] = mapped_column(String(64))
+
+
 class ExpertLanguage(TenantScoped, Base):
     __tablename__ = "expert_languages"
     __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "language"),)

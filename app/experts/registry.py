@@ -13,15 +13,12 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
-    String,
     bindparam,
     exists,
     func,
     literal,
     select,
-    type_coerce,
 )
-from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -35,6 +32,7 @@ from app.experts.models import (
     ExpertEducation,
     ExpertLanguage,
     ExpertProfile,
+    ExpertSector,
     ExpertSkill,
     ExpertWork,
     Skill,
@@ -89,9 +87,11 @@ def _conditions(shape: tuple[bool, ...]) -> tuple[ColumnElement[bool], ...]:
     if status:
         conds.append(P.status == bindparam("status"))
     if sector:
-        # sectors @> ARRAY[code] (ARRAY.any() is deprecated in SQLAlchemy 2.1)
-        conds.append(type_coerce(P.sectors, PG_ARRAY(String)).contains(
-            bindparam("sector", type_=PG_ARRAY(String))))
+        # Through expert_sectors, not `sectors @> ARRAY[code]`: under row-level security only
+        # leakproof operators (equality) are read from an index (migration 0031).
+        S = ExpertSector.__table__.c
+        conds.append(exists().where(S.tenant_id == bindparam("tenant_id"), S.profile_id == P.id,
+                                    S.sector == bindparam("sector")))
     if country:
         conds.append(P.residence_country == bindparam("country"))
     if q:
@@ -119,7 +119,7 @@ def _values(tenant: TenantContext, flt: RegistryFilter) -> dict[str, Any]:
     q = flt.q
     for special in (LIKE_ESCAPE, "%", "_"):  # the name as typed, never a pattern
         q = q.replace(special, LIKE_ESCAPE + special)
-    return {"tenant_id": tenant.id, "status": flt.status, "sector": [flt.sector],
+    return {"tenant_id": tenant.id, "status": flt.status, "sector": flt.sector,
             "country": flt.country, "q": f"%{q}%", "language": flt.language,
             "available_from": flt.available_from, "available_to": flt.available_to}
 

@@ -1,0 +1,60 @@
+"""The registry's page and count statements (app.experts.registry, the load benchmark's
+filters: verified experts of one sector, sorted by name) under EXPLAIN (ANALYZE, BUFFERS),
+as the runtime role with row-level security on, at --experts experts: whether PostgreSQL
+reads the filters from an index, and what each statement costs it. Prints the plans and the
+median execution time of each over --runs runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy.dialects import postgresql  # noqa: E402
+
+from app.experts import registry  # noqa: E402
+from app.experts.models import ExpertProfile  # noqa: E402
+from bench.expert_generator import generate_experts  # noqa: E402
+from bench.scratch_database import scratch_database  # noqa: E402
+
+
+async def main(experts: int, runs: int) -> None:
+    async with scratch_database("plan") as scratch:
+        await generate_experts(scratch.urls.app, scratch.tenant, experts)
+        async with scratch.factory() as db:
+            await db.execute(text("ANALYZE"))
+        async with scratch.factory() as db:
+            await db.execute(text("SELECT set_config('app.tenant_id', :t, true)"),
+                             {"t": str(scratch.tenant.id)})
+            sector = await db.scalar(select(ExpertProfile.sectors[1]).limit(1))
+            flt = registry.RegistryFilter(status="verified", sector=sector, sort="name")
+            shape = flt.shape()
+            values = {**registry._values(scratch.tenant, flt),
+                      "count_limit": registry.COUNT_LIMIT + 1, "offset": 0,
+                      "limit": registry.PAGE_SIZE}
+            print(f"{experts} experts, sector {sector!r}; {scratch.server_version}")
+            for label, statement in (("count", registry._count_statement(shape)),
+                                     ("page", registry._page_statement(shape, "name"))):
+                compiled = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
+                explain = text("EXPLAIN (ANALYZE, BUFFERS) " + str(compiled))
+                params = {k: values.get(k, v) for k, v in compiled.params.items()}
+                times, lines = [], []
+                for _ in range(runs):
+                    lines = [r[0] for r in await db.execute(explain, params)]
+                    times.append(float(lines[-1].split(":")[1].split()[0]))
+                print(f"\n== {label}: median execution {statistics.median(times):.2f} ms "
+                      f"over {runs} runs; plan of the last:")
+                print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--experts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(main(args.experts, args.runs))
