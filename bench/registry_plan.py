@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
 from sqlalchemy import select, text  # noqa: E402
-from sqlalchemy.dialects import postgresql  # noqa: E402
 
+from app.db.session import create_engine  # noqa: E402
 from app.experts import registry  # noqa: E402
 from app.experts.models import ExpertProfile  # noqa: E402
 from bench.expert_generator import generate_experts  # noqa: E402
@@ -26,8 +26,14 @@ from bench.scratch_database import scratch_database  # noqa: E402
 async def main(experts: int, runs: int) -> None:
     async with scratch_database("plan") as scratch:
         await generate_experts(scratch.urls.app, scratch.tenant, experts)
-        async with scratch.factory() as db:
-            await db.execute(text("ANALYZE"))
+        # The steady state, as bench/load.py measures it: statistics and the visibility map
+        # that autovacuum would have made (only the tables' owner can).
+        owner = create_engine(scratch.urls.owner).execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            async with owner.connect() as conn:
+                await conn.execute(text("VACUUM ANALYZE"))
+        finally:
+            await owner.dispose()
         async with scratch.factory() as db:
             await db.execute(text("SELECT set_config('app.tenant_id', :t, true)"),
                              {"t": str(scratch.tenant.id)})
@@ -40,12 +46,13 @@ async def main(experts: int, runs: int) -> None:
             print(f"{experts} experts, sector {sector!r}; {scratch.server_version}")
             for label, statement in (("count", registry._count_statement(shape)),
                                      ("page", registry._page_statement(shape, "name"))):
-                compiled = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
-                explain = text("EXPLAIN (ANALYZE, BUFFERS) " + str(compiled))
-                params = {k: values.get(k, v) for k, v in compiled.params.items()}
+                conn = await db.connection()
+                compiled = statement.compile(dialect=conn.dialect)  # $1, $2...: asyncpg's
+                explain = "EXPLAIN (ANALYZE, BUFFERS) " + str(compiled)
+                params = tuple(values.get(k, compiled.params[k]) for k in compiled.positiontup)
                 times, lines = [], []
                 for _ in range(runs):
-                    lines = [r[0] for r in await db.execute(explain, params)]
+                    lines = [r[0] for r in await conn.exec_driver_sql(explain, params)]
                     times.append(float(lines[-1].split(":")[1].split()[0]))
                 print(f"\n== {label}: median execution {statistics.median(times):.2f} ms "
                       f"over {runs} runs; plan of the last:")
