@@ -350,16 +350,17 @@ async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFac
 
 def _ranked(facts: RequestFacts, weights, rows: list[_Retrieved], limit: int
             ) -> list[Candidate]:
-    """The one ranking of every path (workspace, shortlist, API, `portal match`)."""
-    candidates = [Candidate(profile_id=uuid.UUID(row.document["id"]),
-                            number=row.document.get("number") or 0,
-                            name=row.document.get("name") or "",
-                            score=score(facts, row.facts, weights),
-                            relevance=row.relevance or 0.0, document=row.document,
-                            misses=row.misses)
-                  for row in rows]
-    candidates.sort(key=lambda c: rank_key(c.score, c.relevance, c.number))
-    return candidates[:limit]
+    """The one ranking of every path (workspace, shortlist, API, `portal match`). Every
+    row is scored to be ranked; only the `limit` best become candidates."""
+    scored = [(score(facts, row.facts, weights), row) for row in rows]
+    scored.sort(key=lambda pair: rank_key(pair[0], pair[1].relevance or 0.0,
+                                          pair[1].document.get("number") or 0))
+    return [Candidate(profile_id=uuid.UUID(row.document["id"]),
+                      number=row.document.get("number") or 0,
+                      name=row.document.get("name") or "", score=result,
+                      relevance=row.relevance or 0.0, document=row.document,
+                      misses=row.misses)
+            for result, row in scored[:limit]]
 
 
 def _matches(facts: RequestFacts, weights, pool_size: int, found: int,
