@@ -25,7 +25,8 @@ security on):
      them), in a fresh session whose transaction has begun (the page loaded the request),
      as a page would call it;
    - raw query: the same SearchQuery (`match_query`, the function find_candidates builds
-     it with) sent straight to `backend.search`.
+     it with) sent straight to `backend.search`. It asks for no highlights: the full match
+     marks the snippets of the candidates it lists, and that is counted in its time.
    The two take turns at going first (the second finds the engine's caches warm), and the
    highlighter's word cache is emptied before each. The full match is split into
    PostgreSQL (request_facts, matching_settings), the engine call, scoring and sorting, and

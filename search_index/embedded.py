@@ -25,7 +25,8 @@ from search_index.model import (
     SearchResult,
     SearchUnavailable,
 )
-from search_index.text import fold, highlight, typo_budget, words
+from search_index.text import fold, marked_fields, typo_budget, words
+from search_index.text import query_words as search_words
 
 TENANT, ID, SOURCE = "tenant_id", "id", "_source"
 FOLDED = "folded"
@@ -175,7 +176,7 @@ class _Index:
     def search(self, tenant_id: str, query: SearchQuery) -> SearchResult:
         clauses = [(tantivy.Occur.Must, tantivy.Query.const_score_query(
             tantivy.Query.term_query(self.schema, TENANT, tenant_id), 0.0))]
-        query_words = words(query.text, drop_stopwords=query.matching == "any")
+        query_words = search_words(query.text, query.matching)
         if query_words:
             occur = tantivy.Occur.Must if query.matching == "all" else tantivy.Occur.Should
             unknown = set(query.search_in) - set(self.settings.searchable)
@@ -208,15 +209,10 @@ class _Index:
         for score, address in result.hits:
             stored = searcher.doc(address)
             document = json.loads(bytes(stored[SOURCE][0]))
-            marks = {}
-            for name in query.highlight:
-                value = document.get(name)
-                shown = " · ".join(value) if isinstance(value, list) else value
-                marked = highlight(shown or "", query_words, prefix_last=query.matching == "all")
-                if marked:
-                    marks[name] = marked
             hits.append(Hit(id=document[ID], score=float(score) if not query.sort else 0.0,
-                            document=document, highlights=marks))
+                            document=document,
+                            highlights=marked_fields(document, query.highlight, query_words,
+                                                     query.matching)))
         facets = {}
         if query.facets:
             unknown = set(query.facets) - set(self.settings.keywords)

@@ -81,6 +81,26 @@ def _distance(a: str, b: str) -> int:
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 
 
+def query_words(text: str, matching: str) -> list[str]:
+    """The words a query (SearchQuery.text and .matching) searches and marks with."""
+    return words(text, drop_stopwords=matching == "any")
+
+
+def marked_fields(document: dict, fields: tuple[str, ...], query_words: list[str],
+                  matching: str) -> dict[str, str]:
+    """A hit's highlights (SearchQuery.highlight) as the embedded backend gives them:
+    each field's text (a list's items joined by " · ") with its matching words marked;
+    fields without a match left out. Also for a caller that marks only the hits it shows."""
+    marks = {}
+    for name in fields:
+        value = document.get(name)
+        shown = " · ".join(value) if isinstance(value, list) else value
+        marked = highlight(shown or "", query_words, prefix_last=matching == "all")
+        if marked:
+            marks[name] = marked
+    return marks
+
+
 def highlight(text: str, query_words: list[str], prefix_last: bool = True) -> str | None:
     """The text, HTML-escaped, with every word matching a query word in <mark>; None when
     nothing matches. Words are compared folded, with the same typo budget as search."""

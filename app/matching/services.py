@@ -57,6 +57,7 @@ from app.matching.similarity import Concept
 from app.search.documents import expert_documents, months_between, skill_texts, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
+from search_index.text import marked_fields, query_words
 from search_index.text import words as search_words
 from tenants.context import TenantContext
 from tenants.services import get_mission
@@ -68,7 +69,7 @@ CANDIDATE_POOL = 200
 NEAR_MISSES_SHOWN = 10
 FACETS = ("sectors", "languages", "country", "modality")
 # Skills are explained by what of the expert's matched them; snippets show where the rest of
-# the text matched.
+# the text matched. Marked on the candidates listed only, not on the whole pool.
 HIGHLIGHTED = ("summary", "experience")
 MATCHED_FIELDS = ("skills", "summary", "experience")
 
@@ -317,23 +318,22 @@ class _Retrieved:
 
     document: dict
     relevance: float | None             # None: PostgreSQL answered
-    highlights: dict[str, str]
     facts: CandidateFacts
     misses: list[dict]
 
 
 async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
-                      margins: NearMissMargins, pool: list[tuple[dict, float | None, dict]]
+                      margins: NearMissMargins, pool: list[tuple[dict, float | None]]
                       ) -> tuple[list[_Retrieved], list[_Retrieved]]:
     """The pool split into the eligible and the near misses; the rest are dropped, and so
     is anyone on a confirmed assignment that overlaps the work window."""
-    best = max((relevance for _d, relevance, _h in pool if relevance), default=0.0)
+    best = max((relevance for _d, relevance in pool if relevance), default=0.0)
     eligible, near = [], []
-    for document, relevance, marks in pool:
+    for document, relevance in pool:
         fit = None if relevance is None else occupation_fit(relevance, best)
         found = candidate_facts(document, fit)
         misses = missed(facts, found, margins)
-        row = _Retrieved(document, relevance, marks, found, misses)
+        row = _Retrieved(document, relevance, found, misses)
         if not misses:
             eligible.append(row)
         elif near_miss(misses):
@@ -341,25 +341,26 @@ async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFac
     if facts.window and (eligible or near):
         if _busy_lookup is None:  # a programming error: import app.domains first
             raise RuntimeError("no busy-expert lookup registered (import app.domains)")
-        busy = await _busy_lookup(db, tenant, facts.window,
-                                  [uuid.UUID(row.document["id"]) for row in eligible + near])
-        eligible = [row for row in eligible if uuid.UUID(row.document["id"]) not in busy]
-        near = [row for row in near if uuid.UUID(row.document["id"]) not in busy]
+        busy = {str(profile_id) for profile_id in await _busy_lookup(
+            db, tenant, facts.window, [uuid.UUID(row.document["id"]) for row in eligible + near])}
+        eligible = [row for row in eligible if row.document["id"] not in busy]
+        near = [row for row in near if row.document["id"] not in busy]
     return eligible, near
 
 
 def _ranked(facts: RequestFacts, weights, rows: list[_Retrieved], limit: int
             ) -> list[Candidate]:
-    """The one ranking of every path (workspace, shortlist, API, `portal match`)."""
-    candidates = [Candidate(profile_id=uuid.UUID(row.document["id"]),
-                            number=row.document.get("number") or 0,
-                            name=row.document.get("name") or "",
-                            score=score(facts, row.facts, weights),
-                            relevance=row.relevance or 0.0, document=row.document,
-                            highlights=row.highlights, misses=row.misses)
-                  for row in rows]
-    candidates.sort(key=lambda c: rank_key(c.score, c.relevance, c.number))
-    return candidates[:limit]
+    """The one ranking of every path (workspace, shortlist, API, `portal match`). Every
+    row is scored to be ranked; only the `limit` best become candidates."""
+    scored = [(score(facts, row.facts, weights), row) for row in rows]
+    scored.sort(key=lambda pair: rank_key(pair[0], pair[1].relevance or 0.0,
+                                          pair[1].document.get("number") or 0))
+    return [Candidate(profile_id=uuid.UUID(row.document["id"]),
+                      number=row.document.get("number") or 0,
+                      name=row.document.get("name") or "", score=result,
+                      relevance=row.relevance or 0.0, document=row.document,
+                      misses=row.misses)
+            for result, row in scored[:limit]]
 
 
 def _matches(facts: RequestFacts, weights, pool_size: int, found: int,
@@ -379,16 +380,17 @@ def _matches(facts: RequestFacts, weights, pool_size: int, found: int,
 
 def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters,
                 margins: NearMissMargins) -> SearchQuery:
-    """What the engine is asked for a request (request_facts gives facts and words)."""
+    """What the engine is asked for a request (request_facts gives facts and words). No
+    highlights: find_candidates marks the candidates it lists, not the pool of 200."""
     hard = hard_filters(facts, margins) + filters.engine_filters()
     if filters.q:  # staff typing within the results: every word, typos forgiven, names too
         return SearchQuery(text=filters.q, matching="all", filters=hard, facets=FACETS,
-                           limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
+                           limit=CANDIDATE_POOL)
     # The request's own words (title, objectives, tasks, every label of its skills): any of
     # them, spelled as written, in what experts say they can do (not in their names).
     return SearchQuery(text=" ".join(words), matching="any", typos=False,
                        search_in=MATCHED_FIELDS, filters=hard, facets=FACETS,
-                       limit=CANDIDATE_POOL, highlight=HIGHLIGHTED)
+                       limit=CANDIDATE_POOL)
 
 
 async def find_candidates(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
@@ -403,11 +405,15 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
         log.warning("matching from PostgreSQL, the search engine did not answer: %s", exc)
         return await _from_database(db, tenant, facts, margins, filters, weights,
                                     skill_names, limit)
-    pool: list[tuple[dict, float | None, dict]] = [
-        (hit.document, hit.score, hit.highlights) for hit in result.hits]
+    pool: list[tuple[dict, float | None]] = [(hit.document, hit.score) for hit in result.hits]
     eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
-    return _matches(facts, weights, len(pool), result.total, eligible, near, result.facets,
-                    skill_names, limit, from_engine=True)
+    found = _matches(facts, weights, len(pool), result.total, eligible, near, result.facets,
+                     skill_names, limit, from_engine=True)
+    marking = query_words(query.text, query.matching)
+    for candidate in [*found.candidates, *found.near_misses]:
+        candidate.highlights = marked_fields(candidate.document, HIGHLIGHTED, marking,
+                                             query.matching)
+    return found
 
 
 async def shortlist_score(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
@@ -489,7 +495,7 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
             for value in values if isinstance(values, list) else [values]:
                 if value:
                     facets[name][value] = facets[name].get(value, 0) + 1
-    pool: list[tuple[dict, float | None, dict]] = [(doc, None, {}) for doc in documents]
+    pool: list[tuple[dict, float | None]] = [(doc, None) for doc in documents]
     eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
     return _matches(facts, weights, len(pool), total, eligible, near, facets, skill_names,
                     limit, from_engine=False)
