@@ -50,6 +50,12 @@ SKIPPED = {
     "sso_login_states": "single sign-ons in progress, valid for minutes",
     "user_sessions": "sign-ins belong to the installation: people sign in again there",
 }
+# Tables the export leaves out because the receiving database derives them again.
+REBUILT = {
+    "expert_sectors": "each profile's sectors as rows, filled by the database's triggers "
+                      "as the profiles arrive",
+}
+_LEFT_OUT = SKIPPED.keys() | REBUILT.keys()
 # A global column that grants rights over the whole installation, not over the mission:
 # a person new to the receiving installation arrives without it.
 INSTALLATION_RIGHTS = {"users": ("is_platform_admin",)}
@@ -83,12 +89,12 @@ def _plan() -> tuple[Table, list[Table], list[Table], list[Table]]:
     tables; the global tables whose rows belong to a row of the first (recovery codes).
     Each in foreign-key order."""
     tables = list(Base.metadata.sorted_tables)
-    scoped = [t for t in tables if _tenant_scoped(t) and t.name not in SKIPPED]
+    scoped = [t for t in tables if _tenant_scoped(t) and t.name not in _LEFT_OUT]
     needed = [t for t in tables
-              if not _tenant_scoped(t) and t.name not in SKIPPED and t.name != "tenants"
+              if not _tenant_scoped(t) and t.name not in _LEFT_OUT and t.name != "tenants"
               and any(fk.column.table is t for s in scoped for fk in s.foreign_keys)]
     belonging = [t for t in tables
-                 if not _tenant_scoped(t) and t.name not in SKIPPED and t not in needed
+                 if not _tenant_scoped(t) and t.name not in _LEFT_OUT and t not in needed
                  and any(fk.column.table in needed for fk in t.foreign_keys)]
     return Base.metadata.tables["tenants"], needed, scoped, belonging
 
@@ -185,7 +191,7 @@ async def export_mission(owner_url: URL, storage: DocumentStorage, slug: str,
                 "format": FORMAT, "revision": revision, "slug": slug,
                 "tenant_id": str(tenant_id), "exported_at": datetime.now(UTC).isoformat(),
                 "rows": counts, "documents": len(documents),
-                "skipped": SKIPPED}, indent=2))
+                "skipped": SKIPPED | REBUILT}, indent=2))
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
