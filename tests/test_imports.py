@@ -29,6 +29,9 @@ from app.notifications.delivery import FileTransport, deliver_tenant
 from app.notifications.models import OutboxMail
 from app.notifications.services import mail_text
 from app.search.models import SearchOutbox
+from app.search.outbox import EXPERTS
+from app.search.sync import drain, pending
+from search_index import SearchQuery
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.expert_helpers import complete_profile
@@ -354,3 +357,19 @@ async def test_imported_experts_are_searchable_after_draining(client, app, sessi
     profile = await _profile(session_factory, sudan, "FIND-1")
     assert page.status_code == 200 and str(profile.id) in page.text
     assert "<mark>Zubeir</mark>" in page.text
+
+
+async def test_a_drain_in_many_batches_indexes_every_imported_expert_once(app, session_factory,
+                                                                           missions):
+    """The drain takes the next batch while the engine writes the previous one: every row
+    is sent once and removed, however the batches fall."""
+    sudan = missions["sudan"]
+    rows = [f"MANY-{i},Batchwise Nakuru{i},batchwise.{i}@example.org,Hydrology,"
+            "water_management,matching" for i in range(23)]
+    data = csv_bytes("external_ref,full_name,email,skills,sectors,consents", *rows)
+    assert (await import_bytes(session_factory, sudan, data, status="verified")).written
+    assert await drain(session_factory, app.state.search, batch=5) == 23
+    assert await pending(session_factory, sudan) == 0
+    found = await app.state.search.search(EXPERTS, str(sudan.id),
+                                          SearchQuery(text="batchwise", limit=50))
+    assert found.total == 23
