@@ -76,7 +76,7 @@ async def _take(db: AsyncSession, tenant: TenantContext, batch: int) -> _Taken:
                | (SearchOutbox.next_attempt_at <= datetime.now(UTC)))
         .order_by(SearchOutbox.created_at).limit(batch)
         .with_for_update(skip_locked=True))).all()
-    taken = _Taken(rows)
+    taken = _Taken(list(rows))
     for index in (EXPERTS, REQUESTS):
         ids = list({row.object_id for row in rows if row.index == index})
         if ids:
