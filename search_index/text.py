@@ -20,6 +20,8 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 def fold(text: str) -> str:
     """Case-, accent- and Arabic-variant-insensitive form of a text."""
+    if text.isascii():  # nothing to decompose or translate (most names, codes, skills)
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.translate(_ARABIC).split())

@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import any_, bindparam, select
+from sqlalchemy import any_, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -115,23 +116,43 @@ def among(column, ids: list[uuid.UUID]):
     return column == any_(bindparam(None, list(ids), type_=ARRAY(PG_UUID(as_uuid=True))))
 
 
+async def _fetch(conn: AsyncConnection, statement) -> list:
+    """The statement's rows as the driver gives them (records read by column name): for a
+    batch of thousands of documents, SQLAlchemy's handling of each row cost more than
+    PostgreSQL's work. Same connection, same transaction and mission scope."""
+    compiled = statement.compile(dialect=conn.dialect)
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    if not raw.is_in_transaction():
+        # The session's BEGIN, which scopes it to the mission, goes with its first statement
+        # through SQLAlchemy: send one, so that this read is inside that transaction.
+        await conn.execute(select(literal(1)))
+    return await raw.fetch(compiled.string,
+                           *(compiled.params[name] for name in compiled.positiontup or ()))
+
+
 async def _grouped(conn: AsyncConnection, statement) -> dict[uuid.UUID, list]:
     """Rows whose first column is the profile id, grouped by it."""
     grouped: dict[uuid.UUID, list] = {}
-    for row in await conn.execute(statement):
+    for row in await _fetch(conn, statement):
         grouped.setdefault(row[0], []).append(row)
     return grouped
+
+
+class _Window(NamedTuple):
+    kind: str
+    starts_on: date
+    ends_on: date
 
 
 async def expert_documents(db: AsyncSession, tenant: TenantContext,
                            ids: list[uuid.UUID]) -> dict[uuid.UUID, dict | None]:
     """Documents of a batch of profiles (thousands at once): one query per table for the
-    whole batch, only the columns a document needs, each skill read once per batch. The
-    queries run on the session's connection, as plain rows: the ORM's handling of each row
-    was most of a batch's time."""
+    whole batch, only the columns a document needs, each skill read once per batch, the
+    rows as the driver returns them (see _fetch)."""
     P = ExpertProfile
     conn = await db.connection()
-    profiles = {row.id: row for row in await conn.execute(select(
+    profiles = {row["id"]: row for row in await _fetch(conn, select(
         P.id, P.number, P.full_name, P.status, P.summary, P.sectors, P.residence_country,
         P.nationality, P.residence_city, P.modality, P.years_experience, P.min_weeks,
         P.max_weeks, P.erased_at).where(P.tenant_id == tenant.id, among(P.id, ids)))}
@@ -142,11 +163,11 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
                                                         among(model.profile_id, ids))
 
     consents: dict[uuid.UUID, set[str]] = {}
-    for profile_id, purpose in await conn.execute(
-            of(ExpertConsent, ExpertConsent.purpose).where(ExpertConsent.withdrawn_at.is_(None))):
+    for profile_id, purpose in await _fetch(conn, of(
+            ExpertConsent, ExpertConsent.purpose).where(ExpertConsent.withdrawn_at.is_(None))):
         consents.setdefault(profile_id, set()).add(purpose)
-    indexed = [i for i in ids if (p := profiles.get(i)) is not None and not p.erased_at
-               and p.status not in NOT_INDEXED and "matching" in consents.get(i, set())]
+    indexed = [i for i in ids if (p := profiles.get(i)) is not None and not p["erased_at"]
+               and p["status"] not in NOT_INDEXED and "matching" in consents.get(i, set())]
     documents: dict[uuid.UUID, dict | None] = dict.fromkeys(ids)
     if not indexed:
         return documents
@@ -159,38 +180,40 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
                                       ExpertEducation.level))
     work = await _grouped(conn, of(ExpertWork, ExpertWork.title, ExpertWork.employer))
     skill_ids = await _grouped(conn, of(ExpertSkill, ExpertSkill.skill_id))
-    wanted = {row.skill_id for rows in skill_ids.values() for row in rows}
+    wanted = {row["skill_id"] for rows in skill_ids.values() for row in rows}
     skills = {row.id: (str(row.id), skill_texts(row)) for row in await conn.execute(
         select(Skill.id, Skill.names, Skill.synonyms).where(
             Skill.tenant_id == tenant.id, among(Skill.id, list(wanted))))} if wanted else {}
     evaluations = await _evaluations(db, tenant, list(ids))
     for profile_id in ids:
         profile = profiles[profile_id]
-        own_skills = [skills[row.skill_id] for row in skill_ids.get(profile_id, [])
-                      if row.skill_id in skills]
-        periods = free_periods(windows.get(profile_id, []))
+        own_skills = [skills[row["skill_id"]] for row in skill_ids.get(profile_id, [])
+                      if row["skill_id"] in skills]
+        own_languages = languages.get(profile_id, [])
+        own_education = education.get(profile_id, [])
+        periods = free_periods([_Window(w["kind"], w["starts_on"], w["ends_on"])
+                                for w in windows.get(profile_id, [])])
         documents[profile_id] = {
-            "id": str(profile.id), "number": profile.number, "name": profile.full_name,
-            "status": profile.status, "summary": profile.summary,
+            "id": str(profile_id), "number": profile["number"], "name": profile["full_name"],
+            "status": profile["status"], "summary": profile["summary"],
             "skills": [text for _, texts in own_skills for text in texts],
             "skill_ids": [skill_id for skill_id, _ in own_skills],
             # the labels of each skill, in skill_ids' order (matching compares them by skill)
             "skill_labels": [texts for _, texts in own_skills],
-            "experience": [*(f"{w.title} — {w.employer}" for w in work.get(profile_id, [])),
-                           *(e.field for e in education.get(profile_id, []))],
-            "sectors": list(profile.sectors),
-            "languages": [lang.language for lang in languages.get(profile_id, [])],
-            "language_levels": [value for lang in languages.get(profile_id, [])
-                                for value in levels_up_to(lang.language, lang.level)],
-            "country": profile.residence_country, "nationality": profile.nationality,
-            "city": profile.residence_city, "modality": profile.modality,
-            "years": profile.years_experience,
-            "education": max((int(e.level) for e in education.get(profile_id, [])),
-                             default=None),
+            "experience": [*(f"{w['title']} — {w['employer']}" for w in work.get(profile_id, [])),
+                           *(e["field"] for e in own_education)],
+            "sectors": list(profile["sectors"]),
+            "languages": [lang["language"] for lang in own_languages],
+            "language_levels": [value for lang in own_languages
+                                for value in levels_up_to(lang["language"], lang["level"])],
+            "country": profile["residence_country"], "nationality": profile["nationality"],
+            "city": profile["residence_city"], "modality": profile["modality"],
+            "years": profile["years_experience"],
+            "education": max((int(e["level"]) for e in own_education), default=None),
             "available_months": sorted({m for start, end in periods
                                         for m in months_between(start, end)}),
             "availability": [[start.isoformat(), end.isoformat()] for start, end in periods],
-            "min_weeks": profile.min_weeks, "max_weeks": profile.max_weeks,
+            "min_weeks": profile["min_weeks"], "max_weeks": profile["max_weeks"],
             "shares_profile": "yes" if "share_with_institutions" in consents.get(
                 profile_id, set()) else "no",
             "evaluation": evaluations.get(profile_id),
