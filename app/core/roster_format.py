@@ -172,9 +172,10 @@ def split_items(raw: str, parts_separator: str | None = None) -> list[list[str]]
     if "\\" not in text:  # the common case, without escapes: split at once
         found: list[list[str]] = []
         for item in _ITEMS.split(text):
-            parts = item.split(parts_separator) if parts_separator else [item]
-            if any(p.strip() for p in parts):
-                found.append([p.strip() for p in parts])
+            parts = [p.strip() for p in item.split(parts_separator)] if parts_separator \
+                else [item.strip()]
+            if any(parts):
+                found.append(parts)
         return found
     items: list[list[str]] = []
     parts = []  # list[str], as in the branch above
