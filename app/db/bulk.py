@@ -18,6 +18,8 @@ import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.session import note_write
+
 UNSECURED_TABLES = frozenset({"users"})
 
 
@@ -30,6 +32,7 @@ class CopyWriter:
     async def of(cls, db: AsyncSession) -> CopyWriter:
         """On the session's own connection and transaction (begun if it was not)."""
         connection = await db.connection()
+        note_write(db.sync_session)
         raw = await connection.get_raw_connection()
         return cls(raw.driver_connection)
 

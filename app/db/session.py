@@ -9,6 +9,7 @@ BEGIN (`TenantConnection`), which saves every transaction a round trip to the da
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 import asyncpg
@@ -29,6 +30,46 @@ _SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant_id, true)")
 
 class TenantSession(Session):
     """A session whose transactions carry the current mission's id for row-level security."""
+
+
+# Caches of what pages read (the registry's counts) are forgotten when this process commits
+# a write: a generation, bumped on each commit of a transaction that flushed ORM objects, ran
+# an ORM insert, update or delete, or bulk-copied rows (app/db/bulk.py calls
+# `note_write`). Another process's writes are seen when such a cache's time runs out.
+_write_generations = itertools.count(1)
+_committed_writes = 0
+
+
+def committed_writes() -> int:
+    """The generation of this process's committed writes (see above)."""
+    return _committed_writes
+
+
+def note_write(session: Session) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(TenantSession, "after_flush")
+def _flushed(session: Session, flush_context) -> None:
+    note_write(session)
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        note_write(state.session)
+
+
+@event.listens_for(TenantSession, "after_commit")
+def _committed(session: Session) -> None:
+    global _committed_writes
+    if session.info.pop("wrote", False):
+        _committed_writes = next(_write_generations)
+
+
+@event.listens_for(TenantSession, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop("wrote", None)
 
 
 def _tenant_setting() -> str:
