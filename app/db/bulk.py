@@ -24,17 +24,17 @@ UNSECURED_TABLES = frozenset({"users"})
 
 
 class CopyWriter:
-    def __init__(self, conn):
-        self.conn = conn  # an asyncpg connection
+    def __init__(self, conn, db: AsyncSession):
+        self.conn = conn  # an asyncpg connection: the session's
+        self.db = db
         self.staged: dict[str, tuple[str, ...]] = {}  # table -> the columns its stage has
 
     @classmethod
     async def of(cls, db: AsyncSession) -> CopyWriter:
         """On the session's own connection and transaction (begun if it was not)."""
         connection = await db.connection()
-        note_write(db.sync_session)
         raw = await connection.get_raw_connection()
-        return cls(raw.driver_connection)
+        return cls(raw.driver_connection, db)
 
     async def write(self, table: str, columns: tuple[str, ...], records: list[tuple], *,
                     new_ids: bool = False) -> None:
@@ -42,6 +42,7 @@ class CopyWriter:
         uuid4() in Python, for rows nobody refers to by id right away)."""
         if not records:
             return
+        note_write(self.db.sync_session, table)
         with _as_sqlalchemy_error(table):
             await self._write(table, columns, records, new_ids)
 

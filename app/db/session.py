@@ -33,43 +33,50 @@ class TenantSession(Session):
 
 
 # Caches of what pages read (the registry's counts) are forgotten when this process commits
-# a write: a generation, bumped on each commit of a transaction that flushed ORM objects, ran
-# an ORM insert, update or delete, or bulk-copied rows (app/db/bulk.py calls
-# `note_write`). Another process's writes are seen when such a cache's time runs out.
+# a write to a table they read: a generation per table, bumped on each commit of a
+# transaction that flushed ORM objects of it, ran an ORM insert, update or delete on it, or
+# bulk-copied rows into it (app/db/bulk.py calls `note_write`). Another process's writes
+# are seen when such a cache's time runs out.
 _write_generations = itertools.count(1)
-_committed_writes = 0
+_committed_writes: dict[str, int] = {}
 
 
-def committed_writes() -> int:
-    """The generation of this process's committed writes (see above)."""
-    return _committed_writes
+def committed_writes(*tables: str) -> int:
+    """The generation of this process's last committed write to any of these tables."""
+    return max((_committed_writes.get(table, 0) for table in tables), default=0)
 
 
-def note_write(session: Session) -> None:
-    session.info["wrote"] = True
+def note_write(session: Session, table: str) -> None:
+    session.info.setdefault("written", set()).add(table)
 
 
 @event.listens_for(TenantSession, "after_flush")
 def _flushed(session: Session, flush_context) -> None:
-    note_write(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table:
+            note_write(session, table)
 
 
 @event.listens_for(TenantSession, "do_orm_execute")
 def _executed(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        note_write(state.session)
+        table = getattr(state.statement, "table", None)
+        note_write(state.session, getattr(table, "name", "") or "")
 
 
 @event.listens_for(TenantSession, "after_commit")
 def _committed(session: Session) -> None:
-    global _committed_writes
-    if session.info.pop("wrote", False):
-        _committed_writes = next(_write_generations)
+    written = session.info.pop("written", None)
+    if written:
+        generation = next(_write_generations)
+        for table in written:
+            _committed_writes[table] = generation
 
 
 @event.listens_for(TenantSession, "after_rollback")
 def _rolled_back(session: Session) -> None:
-    session.info.pop("wrote", None)
+    session.info.pop("written", None)
 
 
 def _tenant_setting() -> str:

@@ -164,9 +164,12 @@ class RegistryPage:
 # The count is most of what a page costs PostgreSQL (at 100,000 experts, a common sector:
 # some 3 ms of its CPU, the page's rows 1 ms), and staff page through, sort and come back to
 # the same filters: a count is kept per filter for COUNT_MAX_AGE seconds, and forgotten at
-# once when this process commits a write (app/db/session.py: committed_writes); another
-# process's change shows in the count when its time is up. The rows are always read anew.
+# once when this process commits a write to a table the filters read (app/db/session.py:
+# committed_writes); another process's change shows in the count when its time is up. The
+# rows are always read anew.
 COUNT_MAX_AGE = 5.0
+COUNTED_TABLES = tuple(model.__tablename__ for model in (
+    ExpertProfile, ExpertSector, ExpertLanguage, ExpertAvailability))
 COUNTS_KEPT = 512  # filters per engine, the least recently used forgotten first
 # per engine (one per process; the tests' apps each have theirs):
 # (mission, shape, values) -> (counted at, write generation, count)
@@ -175,8 +178,9 @@ _counts = weakref.WeakKeyDictionary()
 
 
 def _kept_count(db: AsyncSession, key: tuple) -> int | None:
-    kept = _counts.get(db.get_bind(), {}).get(key)
-    if kept is None or kept[1] != committed_writes() \
+    counts = _counts.get(db.get_bind())
+    kept = counts.get(key) if counts is not None else None
+    if kept is None or kept[1] != committed_writes(*COUNTED_TABLES) \
             or time.monotonic() - kept[0] >= COUNT_MAX_AGE:
         return None
     return kept[2]
@@ -196,7 +200,7 @@ async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,
     values = {**_values(tenant, flt), "count_limit": COUNT_LIMIT + 1}
     key = (shape, *sorted(values.items()))
     counted = _kept_count(db, key)
-    generation = committed_writes()
+    generation = committed_writes(*COUNTED_TABLES)
     sort = flt.sort if flt.sort in SORTS else "updated"
     if counted is None:
         rows = (await db.execute(_page_statement(shape, sort), {
