@@ -24,8 +24,8 @@ UNSECURED_TABLES = frozenset({"users"})
 
 
 class CopyWriter:
-    def __init__(self, conn, db: AsyncSession):
-        self.conn = conn  # an asyncpg connection: the session's
+    def __init__(self, conn, db: AsyncSession | None = None):
+        self.conn = conn  # an asyncpg connection: the session's, when there is one
         self.db = db
         self.staged: dict[str, tuple[str, ...]] = {}  # table -> the columns its stage has
 
@@ -42,7 +42,8 @@ class CopyWriter:
         uuid4() in Python, for rows nobody refers to by id right away)."""
         if not records:
             return
-        note_write(self.db.sync_session, table)
+        if self.db is not None:  # its commit tells the caches (app/db/session.py)
+            note_write(self.db.sync_session, table)
         with _as_sqlalchemy_error(table):
             await self._write(table, columns, records, new_ids)
 
