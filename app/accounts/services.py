@@ -23,11 +23,11 @@ from app.accounts.passwords import (
 )
 from app.audit.services import record
 from app.config import Settings
-from app.core.actor import Actor, make_actor
+from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
-from app.core.roles import PERMISSIONS
+from app.core.roles import PERMISSIONS, permissions_for
 from app.core.tokens import hash_token, new_token
 from app.i18n import SUPPORTED_LOCALES, ngettext
 from app.i18n import gettext as _
@@ -362,10 +362,19 @@ async def start_session(db: AsyncSession, tenant: TenantContext, user: User, act
 
 
 # Every signed-in request runs one of these: built once, with the token's hash and the
-# mission as bound values, rather than built and hashed again for SQLAlchemy's cache.
-_SESSION_USER = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+# mission as bound values, rather than built and hashed again for SQLAlchemy's cache. They
+# read plain columns, not ORM objects: what an Actor needs, without loading three entities
+# into the session on every page.
+_SESSION_USER = (select(UserSession.id.label("session_id"), UserSession.revoked_at,
+                        UserSession.expires_at, UserSession.last_seen_at,
+                        User.id, User.email, User.name, User.is_platform_admin,
+                        User.preferred_locale, User.status)
+                 .join(User, User.id == UserSession.user_id)
                  .where(UserSession.id == func.session_for_token(bindparam("token_hash"))))
-_SESSION_USER_MEMBERSHIP = _SESSION_USER.add_columns(Membership).outerjoin(Membership, and_(
+_SESSION_USER_MEMBERSHIP = _SESSION_USER.add_columns(
+    Membership.id.label("membership_id"), Membership.role, Membership.partner_agency_id,
+    Membership.host_institution_id,
+).outerjoin(Membership, and_(
     Membership.user_id == User.id, Membership.tenant_id == bindparam("tenant_id"),
     Membership.status == "active"))
 
@@ -383,17 +392,25 @@ async def actor_for_session(db: AsyncSession, tenant: TenantContext | None, toke
     row = result.first()
     if row is None:
         return Actor(ip=ip)
-    # the Membership column that add_columns put in the row is not in query's static type
-    session, user, membership = row if tenant is not None else (*row, None)  # type: ignore[misc]
     moment = now()
     idle_limit = timedelta(minutes=settings.session_idle_minutes)
-    if (session.revoked_at is not None or session.expires_at <= moment
-            or session.last_seen_at + idle_limit <= moment or user.status != "active"):
+    if (row.revoked_at is not None or row.expires_at <= moment
+            or row.last_seen_at + idle_limit <= moment or row.status != "active"):
         return Actor(ip=ip)
-    if moment - session.last_seen_at >= TOUCH_EVERY:
-        session.last_seen_at = moment
+    if moment - row.last_seen_at >= TOUCH_EVERY:
+        await db.execute(update(UserSession).where(UserSession.id == row.session_id)
+                         .values(last_seen_at=moment))
         await db.commit()
-    return make_actor(user, membership, ip)
+    member = tenant is not None and row.membership_id is not None
+    role = row.role if member else None
+    return Actor(
+        user_id=row.id, email=row.email, name=row.name,
+        is_platform_admin=row.is_platform_admin, role=role,
+        membership_id=row.membership_id if member else None,
+        partner_agency_id=row.partner_agency_id if member else None,
+        host_institution_id=row.host_institution_id if member else None,
+        ip=ip, preferred_locale=row.preferred_locale,
+        permissions=permissions_for(role, row.is_platform_admin))
 
 
 async def end_session(db: AsyncSession, token: str) -> None:

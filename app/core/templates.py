@@ -9,7 +9,7 @@ import stat
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -33,11 +33,9 @@ def environment() -> Environment:
     )
     # the i18n extension adds this method, which Environment's types do not know
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    # Numbers put into translated text follow the mission's digits too.
-    made = cast(dict[str, Callable[..., Any]], env.globals)
-    env.globals.update(_=_in_mission_digits(made["gettext"]),
-                       gettext=_in_mission_digits(made["gettext"]),
-                       ngettext=_in_mission_digits(made["ngettext"], plural=True))
+    # Jinja's newstyle callables, replaced by ours that also write the numbers put into the
+    # text in the mission's digits (the extension's `{% trans %}` calls them too).
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     env.globals.update(language_name=language_name, static_url=static_url, number=number,
                        arrow=arrow, select_options=select_options)
     return env
@@ -67,19 +65,38 @@ def number(context: Context, value: object) -> str:
     return str(value).translate(ARABIC_INDIC) if _arabic_indic(context) else str(value)
 
 
-def _in_mission_digits(translate: Callable[..., Any], plural: bool = False) -> Callable[..., Any]:
-    """Jinja's gettext or ngettext, with the numbers given to the text written as number()
-    writes them (the plural is still chosen by the number itself)."""
-    @pass_context
-    def call(context: Context, *args: Any, **variables: Any) -> Any:
-        if _arabic_indic(context):
-            if plural:
-                variables.setdefault("num", args[2])
-            variables = {key: number(context, value)
-                         if isinstance(value, int | float) and not isinstance(value, bool)
-                         else value for key, value in variables.items()}
-        return translate(context, *args, **variables)
-    return call
+def _in_digits(context: Context, variables: dict[str, Any]) -> dict[str, Any]:
+    """The numbers given to a text written as number() writes them."""
+    return {key: number(context, value)
+            if isinstance(value, int | float) and not isinstance(value, bool) else value
+            for key, value in variables.items()}
+
+
+# What Jinja's newstyle gettext and ngettext do (the text translated, marked safe where the
+# template escapes, then always %-formatted, escaping the values), with the numbers in the
+# mission's digits (the plural is still chosen by the number itself). One call per text:
+# a page has hundreds (the matching workspace a fifth of its rendering), and wrapping
+# Jinja's own callables cost each a second call through the template context.
+@pass_context
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
+    text = gettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    if variables and _arabic_indic(context):
+        variables = _in_digits(context, variables)
+    return text % variables
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int, /,
+              **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text = ngettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    if _arabic_indic(context):
+        variables = _in_digits(context, variables)
+    return text % variables
 
 
 def select_options(options: Iterable[tuple[Any, Any]], chosen: object) -> Markup:

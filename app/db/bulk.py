@@ -18,12 +18,15 @@ import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.session import note_write
+
 UNSECURED_TABLES = frozenset({"users"})
 
 
 class CopyWriter:
-    def __init__(self, conn):
-        self.conn = conn  # an asyncpg connection
+    def __init__(self, conn, db: AsyncSession | None = None):
+        self.conn = conn  # an asyncpg connection: the session's, when there is one
+        self.db = db
         self.staged: dict[str, tuple[str, ...]] = {}  # table -> the columns its stage has
 
     @classmethod
@@ -31,7 +34,7 @@ class CopyWriter:
         """On the session's own connection and transaction (begun if it was not)."""
         connection = await db.connection()
         raw = await connection.get_raw_connection()
-        return cls(raw.driver_connection)
+        return cls(raw.driver_connection, db)
 
     async def write(self, table: str, columns: tuple[str, ...], records: list[tuple], *,
                     new_ids: bool = False) -> None:
@@ -39,6 +42,8 @@ class CopyWriter:
         uuid4() in Python, for rows nobody refers to by id right away)."""
         if not records:
             return
+        if self.db is not None:  # its commit tells the caches (app/db/session.py)
+            note_write(self.db.sync_session, table)
         with _as_sqlalchemy_error(table):
             await self._write(table, columns, records, new_ids)
 

@@ -9,6 +9,7 @@ BEGIN (`TenantConnection`), which saves every transaction a round trip to the da
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 import asyncpg
@@ -29,6 +30,53 @@ _SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant_id, true)")
 
 class TenantSession(Session):
     """A session whose transactions carry the current mission's id for row-level security."""
+
+
+# Caches of what pages read (the registry's counts) are forgotten when this process commits
+# a write to a table they read: a generation per table, bumped on each commit of a
+# transaction that flushed ORM objects of it, ran an ORM insert, update or delete on it, or
+# bulk-copied rows into it (app/db/bulk.py calls `note_write`). Another process's writes
+# are seen when such a cache's time runs out.
+_write_generations = itertools.count(1)
+_committed_writes: dict[str, int] = {}
+
+
+def committed_writes(*tables: str) -> int:
+    """The generation of this process's last committed write to any of these tables."""
+    return max((_committed_writes.get(table, 0) for table in tables), default=0)
+
+
+def note_write(session: Session, table: str) -> None:
+    session.info.setdefault("written", set()).add(table)
+
+
+@event.listens_for(TenantSession, "after_flush")
+def _flushed(session: Session, flush_context) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table:
+            note_write(session, table)
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        note_write(state.session, getattr(table, "name", "") or "")
+
+
+@event.listens_for(TenantSession, "after_commit")
+def _committed(session: Session) -> None:
+    written = session.info.pop("written", None)
+    if written:
+        generation = next(_write_generations)
+        for table in written:
+            _committed_writes[table] = generation
+
+
+@event.listens_for(TenantSession, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop("written", None)
 
 
 def _tenant_setting() -> str:
