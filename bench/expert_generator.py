@@ -4,8 +4,9 @@ baseline to compare with, executemany). Used by bench/generate_experts.py and
 bench/matching.py, and tested in tests/test_expert_demo.py; not part of the portal.
 
 People are drawn like the demo experts (app.demo.experts: the mission's diaspora and its
-vocabulary), with simpler profiles. Writes as the mission (row-level security): with
-`set_config('app.tenant_id', ..., true)` first in each transaction.
+vocabulary), with simpler profiles; their job titles and studies are drawn as the demo's.
+Writes as the mission (row-level security): with `set_config('app.tenant_id', ..., true)`
+first in each transaction.
 
     from expert_generator import generate_experts        # a script in bench/
     from bench.expert_generator import generate_experts  # from the project root (tests)
@@ -38,7 +39,9 @@ from app.demo.experts import (
     Vocabulary,
     demo_password_hash,
     diaspora_for,
+    draw_education,
     draw_identity,
+    draw_work,
     fill_digits,
 )
 from tenants.context import TenantContext
@@ -54,6 +57,10 @@ BULK_COLUMNS = {
                         "min_weeks", "max_weeks", "sectors", "submitted_at", "verified_at",
                         "updated_at"),
     "expert_languages": ("id", "tenant_id", "profile_id", "language", "level"),
+    "expert_education": ("id", "tenant_id", "profile_id", "level", "field", "institution",
+                         "year"),
+    "expert_work_history": ("id", "tenant_id", "profile_id", "title", "employer", "country",
+                            "started_on", "ended_on", "description"),
     "expert_skills": ("id", "tenant_id", "profile_id", "skill_id"),
     "expert_availability": ("id", "tenant_id", "profile_id", "kind", "starts_on", "ends_on"),
     "expert_consents": ("id", "tenant_id", "profile_id", "purpose", "notice_version", "source",
@@ -98,6 +105,7 @@ class BulkBuilder:
         users, members, profiles = out["users"], out["memberships"], out["expert_profiles"]
         langs, skills, avail, consents = (out["expert_languages"], out["expert_skills"],
                                           out["expert_availability"], out["expert_consents"])
+        education, work = out["expert_education"], out["expert_work_history"]
         sector_codes = [c for c, _ in vocab.sectors]
         all_skills = vocab.all_skills
         residences = rng.choices([c for c, _ in diaspora.residence],
@@ -116,14 +124,25 @@ class BulkBuilder:
                           now))
             members.append((uuid4(), tid, uid, "expert", "active"))
             sectors = rng.sample(sector_codes, 1 + (rng.random() < 0.35)) if sector_codes else []
+            birth_year = today.year - years - rng.randint(22, 30)
             profiles.append((
                 pid, tid, uid, number, "verified", ident.name, ident.gender,
-                today.year - years - rng.randint(22, 30), diaspora.nationality,
+                birth_year, diaspora.nationality,
                 fill_digits(rng, material.phones.get(residence, "+## ### ### ###")), residence,
                 rng.choice(material.cities.get(residence, [""])), years,
                 f"{years} years of experience in {', '.join(sectors)}.",
                 rng.choice(("on_site", "on_site", "hybrid", "remote")), rng.choice((1, 2, 3, 4)),
                 rng.choice((4, 6, 8, 12, 26)), sectors, now, now, now))
+            # Job titles and studies as the demo's experts have them: matching reads them
+            # (occupation fit), so a benchmark without them would miss that cost.
+            primary = sectors[0] if sectors else ""
+            education += [(uuid4(), tid, pid, row["level"], row["field"], row["institution"],
+                           row["year"]) for row in draw_education(
+                               rng, diaspora, primary, residence, birth_year, today.year)]
+            work += [(uuid4(), tid, pid, row["title"], row["employer"], row["country"],
+                      row["started_on"], row["ended_on"], row["description"])
+                     for row in draw_work(rng, diaspora, primary, residence, ident.gender,
+                                          years, today)]
             langs.append((uuid4(), tid, pid, diaspora.native, "native"))
             if diaspora.native != "en":
                 langs.append((uuid4(), tid, pid, "en", rng.choice(("B1", "B2", "C1", "C2"))))

@@ -245,7 +245,7 @@ def _university(rng: random.Random, countries: list[str]) -> tuple[str, str]:
     return rng.choice(options or [(n, "SD") for n in _m().universities["SD"]])
 
 
-def _education(rng: random.Random, diaspora, sector: str, residence: str,
+def draw_education(rng: random.Random, diaspora, sector: str, residence: str,
                birth_year: int, this_year: int) -> list[dict]:
     text_ = _sector_text(sector)
     rows = []
@@ -270,7 +270,7 @@ def _education(rng: random.Random, diaspora, sector: str, residence: str,
     return rows
 
 
-def _work(rng: random.Random, diaspora, sector: str, residence: str, gender: str,
+def draw_work(rng: random.Random, diaspora, sector: str, residence: str, gender: str,
           years: int, today: date) -> list[dict]:
     text_ = _sector_text(sector)
     rows = []
@@ -353,7 +353,7 @@ def build_demo_expert(slug: str, ordinal: int, diaspora: Diaspora, vocab: Vocabu
         locale = "ar" if ident.arabic_script else "en"
     else:
         locale = "en" if residence in {"GB", "ZA", "DE"} and rng.random() < 0.5 else "pt"
-    works = _work(rng, diaspora, primary, residence, ident.gender, years, today)
+    works = draw_work(rng, diaspora, primary, residence, ident.gender, years, today)
     # The current job's title when it is in the summary's language, else one of the sector's.
     portuguese = locale == "pt"
     title = works[0]["title"] if portuguese == (residence in _m().portuguese_countries) \
@@ -386,7 +386,7 @@ def build_demo_expert(slug: str, ordinal: int, diaspora: Diaspora, vocab: Vocabu
                         languages=_languages(rng, diaspora, residence))
     # Drafts are half-filled, as drafts are; everything else is complete.
     if not draft or rng.random() < 0.6:
-        expert.education = _education(rng, diaspora, primary, residence, birth_year, today.year)
+        expert.education = draw_education(rng, diaspora, primary, residence, birth_year, today.year)
         expert.work = works
     if not draft or rng.random() < 0.5:
         expert.skills = _skills(rng, vocab, sectors)
