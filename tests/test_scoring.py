@@ -14,6 +14,7 @@ from app.matching.scoring import (
     CRITERIA,
     DEFAULT_WEIGHTS,
     FIT_FLOOR,
+    JOB_SHARE,
     MAX_WEIGHT,
     MODALITY_FIT,
     CandidateFacts,
@@ -24,6 +25,7 @@ from app.matching.scoring import (
     availability_fit,
     clean_weights,
     experience_fit,
+    job_fit,
     languages_fit,
     missed,
     modality_location_fit,
@@ -133,6 +135,31 @@ def test_occupation_fit_is_relative_to_the_best_candidate_above_a_floor():
     halfway = 250.0 * (1 + FIT_FLOOR) / 2
     assert occupation_fit(halfway, 250.0) == pytest.approx(0.5)
     assert occupation_fit(0.0, 0.0) == 0.0  # nothing matched any word
+
+
+def test_job_fit_is_the_best_of_the_expert_s_job_titles_and_studies_the_request_names():
+    text = "Expert support in disease surveillance for the Federal Ministry of Health"
+    assert job_fit(text, ("Biostatistician — Ministry of Health", "Statistics")) == 0.0
+    assert job_fit(text, ("Surveillance officer — WHO", "Disease surveillance")) == 1.0
+    assert job_fit(text, ()) == 0.0
+
+
+def test_occupation_fit_mixes_the_engine_relevance_with_the_job_title():
+    """A conference interpreter whose text says as much as a court interpreter's falls
+    behind them when the request asks for court interpreting: their job is not named."""
+    wanted = replace(request(), text="Expert support in court interpreting")
+    court = score(wanted, candidate(text_fit=0.6, experience=("Court interpreter — ICC",)))
+    other = score(wanted, candidate(text_fit=0.6,
+                                    experience=("Conference interpreter — UN",)))
+    assert court.criterion("occupation_fit").value == pytest.approx(
+        (1 - JOB_SHARE) * 0.6 + JOB_SHARE * 1.0)
+    assert other.criterion("occupation_fit").value == pytest.approx(
+        (1 - JOB_SHARE) * 0.6 + JOB_SHARE * 0.5 ** 1.5)
+    assert court.total > other.total
+    # no request text: the relevance alone; the engine down: left out as before
+    assert score(request(), candidate(text_fit=0.6, experience=("Court interpreter",))
+                 ).criterion("occupation_fit").value == 0.6
+    assert score(wanted, candidate(text_fit=None)).criterion("occupation_fit").value is None
 
 
 def test_a_shared_word_ranks_below_the_expert_who_does_the_job():

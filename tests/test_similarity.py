@@ -13,6 +13,7 @@ from app.matching.similarity import (
     best_evidence,
     sentences,
     text_similarity,
+    words_found,
 )
 
 HYDROLOGY = Concept("h", ("Hydrology", "Hidrologia", "Hydrologie", "علم المياه", "hidrogeologia"))
@@ -136,3 +137,11 @@ def test_the_strongest_evidence_wins_skills_before_work_before_summary():
 def test_sentences_split_a_summary():
     assert sentences("Hydrologist. Ten years in Sudan; river basins\nmodelling") == (
         "Hydrologist", "Ten years in Sudan", "river basins", "modelling")
+
+
+def test_words_found_is_the_sharpened_share_of_a_phrase_said_in_a_text():
+    request = "Expert support in court interpreting for the National Committee"
+    assert words_found("Court interpreter", request) == 1.0   # "interpreting", stemmed
+    assert words_found("Sworn court interpreter", request) == (2 / 3) ** 1.5
+    assert words_found("Court clerk", request) == (1 / 2) ** 1.5
+    assert words_found("Translator", request) == 0.0

@@ -214,6 +214,14 @@ def text_similarity(wanted: Concept, text: str) -> float:
     return found
 
 
+def words_found(phrase: str, text: str) -> float:
+    """How much of a short phrase (a job title) a text says, 0..1: the share of the
+    phrase's words found in the text, in any form, common words of many trades counting
+    for less, raised to SHARPNESS as a skill's label is."""
+    text_stems, lengths, text_words, _folded = _text_words(text)
+    return _fit(_label_words(phrase), text_stems, lengths, text_words, typed=False)
+
+
 @lru_cache(maxsize=4096)
 def sentences(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
