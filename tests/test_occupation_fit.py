@@ -1,8 +1,8 @@
 """Occupation fit on the real embedded engine: an expert whose work history and summary do
 the requested job ranks above one whose text only shares a word with the request (a trade
-that trains too), all else equal; PostgreSQL keeps the same experts without computing it
-(a module of its own: its experts would be candidates for the other
-modules' requests)."""
+that trains too), all else equal, and the explanation names the job title the request
+names; PostgreSQL keeps the same experts without computing it, the job title included (a
+module of its own: its experts would be candidates for the other modules' requests)."""
 
 from __future__ import annotations
 
@@ -59,8 +59,14 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
     assert ids.index(teacher.id) < ids.index(police.id)
     best, other = found.candidates[ids.index(teacher.id)], found.candidates[ids.index(police.id)]
     fit = best.score.criterion("occupation_fit")
-    assert fit.value == 1.0 and fit.facts == {"computed": True}  # the request's best
-    assert other.score.criterion("occupation_fit").value < 0.5
+    assert fit.value == 1.0  # the request's best, whose job title the request names
+    assert fit.facts == {"computed": True, "job_title": "Trainer of primary school teachers",
+                         "job_title_share": 1.0}
+    other_fit = other.score.criterion("occupation_fit")
+    assert other_fit.value < 0.5
+    # "trainer" alone, a word of many trades
+    assert other_fit.facts["job_title"] == "Police trainer"
+    assert 0 < other_fit.facts["job_title_share"] < 0.2
     for candidate in (best, other):
         assert candidate.explanation(found.skill_names)["criteria"]["required_skills"][
             "skills"] == [{"skill": "Braille instruction", "strength": 1.0, "source": "skill",
@@ -77,5 +83,10 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
     # Without the engine the same two are eligible, and the occupation fit is not computed.
     fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
     assert {c.profile_id for c in fallback.candidates} == set(ids)
-    assert all(c.score.criterion("occupation_fit").facts == {"computed": False}
-               for c in fallback.candidates)
+    for candidate in fallback.candidates:
+        fit = candidate.score.criterion("occupation_fit")
+        assert fit.value is None
+        assert fit.facts == {"computed": False, "job_title": None, "job_title_share": None}
+    # nor does the job title count on its own there: the two differ only by their trade
+    totals = {c.profile_id: c.score.total for c in fallback.candidates}
+    assert totals[teacher.id] == totals[police.id]

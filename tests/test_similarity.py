@@ -10,10 +10,10 @@ from app.matching.similarity import (
     PARTIAL,
     Concept,
     Evidence,
+    TextWords,
     best_evidence,
     sentences,
     text_similarity,
-    words_found,
 )
 
 HYDROLOGY = Concept("h", ("Hydrology", "Hidrologia", "Hydrologie", "علم المياه", "hidrogeologia"))
@@ -139,9 +139,11 @@ def test_sentences_split_a_summary():
         "Hydrologist", "Ten years in Sudan", "river basins", "modelling")
 
 
-def test_words_found_is_the_sharpened_share_of_a_phrase_said_in_a_text():
-    request = "Expert support in court interpreting for the National Committee"
-    assert words_found("Court interpreter", request) == 1.0   # "interpreting", stemmed
-    assert words_found("Sworn court interpreter", request) == (2 / 3) ** 1.5
-    assert words_found("Court clerk", request) == (1 / 2) ** 1.5
-    assert words_found("Translator", request) == 0.0
+def test_text_words_give_the_sharpened_share_of_a_phrase_said_in_the_text():
+    request = TextWords("Expert support in court interpreting for the National Committee")
+    assert request.share("Court interpreter") == 1.0   # "interpreting", stemmed
+    assert request.share("Sworn court interpreter") == (2 / 3) ** 1.5
+    assert request.share("Court clerk") == (1 / 2) ** 1.5
+    assert request.share("Translator") == 0.0
+    # remembered for the next candidate with the same title
+    assert request.seen["Court clerk"] == (1 / 2) ** 1.5

@@ -259,11 +259,17 @@ class SkillsCriterion(Struct):
 class OccupationFitCriterion(Struct):
     """How well the profile's titles, work history and summary fit the request's title,
     objectives and tasks, against the request's best candidate (the search engine's
-    text relevance); not computed when PostgreSQL answered for the engine."""
+    text relevance, two thirds), and how much of one of the expert's job titles or
+    studies the request names (a third); not computed when PostgreSQL answered for the
+    engine."""
 
     value: float | None
     weight: int
     computed: bool
+    # the share, 0..1, of the words of the expert's job title or studies that the request
+    # names best (the title itself is work history, free text: not quoted); null when not
+    # computed
+    job_title_share: float | None
 
 
 class SectorCriterion(Struct):
@@ -584,6 +590,7 @@ def criterion_out(name: str, facts: dict) -> Any:
     """One criterion of an explanation (app.matching.services.explain) with its own facts;
     an expert's free text (job titles, summary) is not quoted."""
     facts = dict(facts)
+    facts.pop("job_title", None)
     if "skills" in facts:
         facts["skills"] = [SkillFit(**{**found, "evidence": found["evidence"]
                                        if found["source"] == "skill" else None})
