@@ -461,6 +461,11 @@ async def test_portal_match_prints_the_same_list(client, missions, token, scene,
         assert f"score {candidate['score']:>3}" in line
         assert (candidate["name"] or "(name not shared)") in line
     assert "required skills: Teacher training 100%" in listed.stdout
+    for candidate in api["candidates"]:
+        share = candidate["explanation"]["criteria"]["occupation_fit"]["job_title_share"]
+        if share:
+            assert f"(job title or studies named in the request: {round(share * 100)}%)" \
+                in listed.stdout
     assert "languages: en " in listed.stdout and "availability: free" in listed.stdout
     draft = await asyncio.to_thread(portal, "match", str(ours.draft.id), "--tenant", "sudan")
     assert draft.returncode != 0 and "drafts are never matched" in draft.stderr

@@ -14,6 +14,8 @@ from app.assignment_requests.models import AssignmentRequest
 from app.experts.models import ExpertProfile, ExpertWork
 from app.matching.services import shortlist_score
 from tenants.context import tenant_scope
+from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.conftest import speak
 from tests.expert_helpers import complete_profile
 from tests.request_helpers import require_only
 from tests.test_matching import _candidates, open_request, skill_id
@@ -34,7 +36,7 @@ async def _profile(session_factory, tenant, name: str, skill: str, title: str, s
 
 
 async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
-        app, missions, session_factory, index_now):
+        app, client, missions, session_factory, index_now):
     sudan = missions["sudan"]
     request = await open_request(
         session_factory, sudan, title="Train primary school teachers in active learning",
@@ -80,6 +82,21 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
                 assert await shortlist_score(db, sudan, app.state.search, row,
                                              candidate.profile_id, "en") == (
                     candidate.score.total, candidate.explanation(found.skill_names))
+    # The workspace's folded reasons name the job title found, in the reader's language.
+    staff = await make_user(session_factory, sudan, "staff")
+    use_session(client, None)
+    await sign_in(client, sudan, staff.email)
+    page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    assert ("Job title or studies named in the request: “<bdi>Trainer of primary school "
+            "teachers</bdi>” (100%)") in page
+    assert "“<bdi>Police trainer</bdi>” (11%)" in page
+    speak(client, "ar")
+    try:
+        page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    finally:
+        speak(client, "en")
+    assert ("المسمى الوظيفي أو الدراسة المذكورة في الطلب: «<bdi>Trainer of primary school "
+            "teachers</bdi>» (100%)") in page
     # Without the engine the same two are eligible, and the occupation fit is not computed.
     fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
     assert {c.profile_id for c in fallback.candidates} == set(ids)

@@ -676,8 +676,12 @@ def _candidate_lines(candidates: list[Candidate]) -> list[str]:
             lines.append("       required skills: " + ", ".join(
                 f"{fit.skill} {round(fit.strength * 100)}%"
                 for fit in criteria.required_skills.skills))
-        if criteria.occupation_fit.value is not None:
-            lines.append(f"       occupation fit: {round(criteria.occupation_fit.value * 100)}%")
+        occupation = criteria.occupation_fit
+        if occupation.value is not None:
+            share = occupation.job_title_share
+            lines.append(f"       occupation fit: {round(occupation.value * 100)}%" + (
+                f" (job title or studies named in the request: {round(share * 100)}%)"
+                if share else ""))
         if criteria.languages.languages:
             lines.append("       languages: " + ", ".join(
                 f"{fit.language} {fit.level or 'not spoken'} (at least {fit.minimum})"
