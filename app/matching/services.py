@@ -6,7 +6,8 @@ around the work window, experience), then check every hard requirement exactly
 explained; those who miss exactly one by a small margin are the near misses, listed
 apart with what they miss. When the engine cannot answer, PostgreSQL retrieves with the
 same filters and everything after is the same, except the occupation fit (the engine's
-text relevance), which it cannot compute; the page says so."""
+text relevance, and the job title mixed with it), which it cannot compute; the page says
+so."""
 
 from __future__ import annotations
 
