@@ -408,9 +408,12 @@ async def test_matches_equal_the_workspace(app, client, missions, session_factor
         assert set(theirs["explanation"]["criteria"]) == set(explained["criteria"])
         for name, facts in explained["criteria"].items():
             given = theirs["explanation"]["criteria"][name]
-            # its own facts, nothing of another criterion's
+            # its own facts, nothing of another criterion's; the expert's free text (the
+            # job title found in the request, skill evidence from the work history) is
+            # not quoted
+            facts = {key: value for key, value in facts.items() if key != "job_title"}
             assert set(given) == set(facts), name
-            if "skills" in facts:  # the expert's free text is not quoted
+            if "skills" in facts:
                 facts = {**facts, "skills": [
                     {**found, "evidence": found["evidence"] if found["source"] == "skill"
                      else None} for found in facts["skills"]]}
@@ -420,7 +423,9 @@ async def test_matches_equal_the_workspace(app, client, missions, session_factor
     best = api["candidates"][0]["explanation"]["criteria"]
     assert best["required_skills"]["skills"] == [
         {"skill": "Teacher training", "strength": 1.0, "source": "skill", "evidence": None}]
-    assert set(best["occupation_fit"]) == {"value", "weight", "computed"}
+    assert set(best["occupation_fit"]) == {"value", "weight", "computed", "job_title_share"}
+    assert best["occupation_fit"]["computed"] is True
+    assert 0 <= best["occupation_fit"]["job_title_share"] <= 1
     # The workspace page lists the same experts in the same order.
     staff = await make_user(session_factory, sudan, "staff")
     await sign_in(client, sudan, staff.email)
@@ -456,6 +461,11 @@ async def test_portal_match_prints_the_same_list(client, missions, token, scene,
         assert f"score {candidate['score']:>3}" in line
         assert (candidate["name"] or "(name not shared)") in line
     assert "required skills: Teacher training 100%" in listed.stdout
+    for candidate in api["candidates"]:
+        share = candidate["explanation"]["criteria"]["occupation_fit"]["job_title_share"]
+        if share:
+            assert f"(job title or studies named in the request: {round(share * 100)}%)" \
+                in listed.stdout
     assert "languages: en " in listed.stdout and "availability: free" in listed.stdout
     draft = await asyncio.to_thread(portal, "match", str(ours.draft.id), "--tenant", "sudan")
     assert draft.returncode != 0 and "drafts are never matched" in draft.stderr
@@ -491,6 +501,11 @@ async def test_the_openapi_schema_documents_the_api_only(app, client):
         assert matches["responses"][status]["content"]["application/json"]["schema"] == \
             {"$ref": "#/components/schemas/ErrorBody"}
     assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+    # the occupation fit's facts: the share of the expert's job title the request names,
+    # not the title itself (work history stays out of the API)
+    occupation = schema["components"]["schemas"]["OccupationFitCriterion"]
+    assert set(occupation["properties"]) == {"value", "weight", "computed", "job_title_share"}
+    assert set(occupation["required"]) == set(occupation["properties"])
     assert {"Expert", "ExpertList", "AssignmentRequest", "RequestList", "Matches", "Candidate",
             "Criteria", "SkillsCriterion", "OccupationFitCriterion", "ExperienceMiss",
             "ErrorBody", "Activity", "ActivityList"} <= set(

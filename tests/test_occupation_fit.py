@@ -1,8 +1,8 @@
 """Occupation fit on the real embedded engine: an expert whose work history and summary do
 the requested job ranks above one whose text only shares a word with the request (a trade
-that trains too), all else equal; PostgreSQL keeps the same experts without computing it
-(a module of its own: its experts would be candidates for the other
-modules' requests)."""
+that trains too), all else equal, and the explanation names the job title the request
+names; PostgreSQL keeps the same experts without computing it, the job title included (a
+module of its own: its experts would be candidates for the other modules' requests)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from app.assignment_requests.models import AssignmentRequest
 from app.experts.models import ExpertProfile, ExpertWork
 from app.matching.services import shortlist_score
 from tenants.context import tenant_scope
+from tests.accounts_helpers import make_user, sign_in, use_session
+from tests.conftest import speak
 from tests.expert_helpers import complete_profile
 from tests.request_helpers import require_only
 from tests.test_matching import _candidates, open_request, skill_id
@@ -34,7 +36,7 @@ async def _profile(session_factory, tenant, name: str, skill: str, title: str, s
 
 
 async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
-        app, missions, session_factory, index_now):
+        app, client, missions, session_factory, index_now):
     sudan = missions["sudan"]
     request = await open_request(
         session_factory, sudan, title="Train primary school teachers in active learning",
@@ -59,8 +61,14 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
     assert ids.index(teacher.id) < ids.index(police.id)
     best, other = found.candidates[ids.index(teacher.id)], found.candidates[ids.index(police.id)]
     fit = best.score.criterion("occupation_fit")
-    assert fit.value == 1.0 and fit.facts == {"computed": True}  # the request's best
-    assert other.score.criterion("occupation_fit").value < 0.5
+    assert fit.value == 1.0  # the request's best, whose job title the request names
+    assert fit.facts == {"computed": True, "job_title": "Trainer of primary school teachers",
+                         "job_title_share": 1.0}
+    other_fit = other.score.criterion("occupation_fit")
+    assert other_fit.value < 0.5
+    # "trainer" alone, a word of many trades
+    assert other_fit.facts["job_title"] == "Police trainer"
+    assert 0 < other_fit.facts["job_title_share"] < 0.2
     for candidate in (best, other):
         assert candidate.explanation(found.skill_names)["criteria"]["required_skills"][
             "skills"] == [{"skill": "Braille instruction", "strength": 1.0, "source": "skill",
@@ -74,8 +82,28 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
                 assert await shortlist_score(db, sudan, app.state.search, row,
                                              candidate.profile_id, "en") == (
                     candidate.score.total, candidate.explanation(found.skill_names))
+    # The workspace's folded reasons name the job title found, in the reader's language.
+    staff = await make_user(session_factory, sudan, "staff")
+    use_session(client, None)
+    await sign_in(client, sudan, staff.email)
+    page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    assert ("Job title or studies named in the request: “<bdi>Trainer of primary school "
+            "teachers</bdi>” (100%)") in page
+    assert "“<bdi>Police trainer</bdi>” (11%)" in page
+    speak(client, "ar")
+    try:
+        page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    finally:
+        speak(client, "en")
+    assert ("المسمى الوظيفي أو الدراسة المذكورة في الطلب: «<bdi>Trainer of primary school "
+            "teachers</bdi>» (100%)") in page
     # Without the engine the same two are eligible, and the occupation fit is not computed.
     fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
     assert {c.profile_id for c in fallback.candidates} == set(ids)
-    assert all(c.score.criterion("occupation_fit").facts == {"computed": False}
-               for c in fallback.candidates)
+    for candidate in fallback.candidates:
+        fit = candidate.score.criterion("occupation_fit")
+        assert fit.value is None
+        assert fit.facts == {"computed": False, "job_title": None, "job_title_share": None}
+    # nor does the job title count on its own there: the two differ only by their trade
+    totals = {c.profile_id: c.score.total for c in fallback.candidates}
+    assert totals[teacher.id] == totals[police.id]

@@ -14,6 +14,7 @@ from app.matching.scoring import (
     CRITERIA,
     DEFAULT_WEIGHTS,
     FIT_FLOOR,
+    JOB_SHARE,
     MAX_WEIGHT,
     MODALITY_FIT,
     CandidateFacts,
@@ -24,6 +25,7 @@ from app.matching.scoring import (
     availability_fit,
     clean_weights,
     experience_fit,
+    job_fit,
     languages_fit,
     missed,
     modality_location_fit,
@@ -33,7 +35,7 @@ from app.matching.scoring import (
     rank_key,
     score,
 )
-from app.matching.similarity import PARTIAL, Concept
+from app.matching.similarity import PARTIAL, Concept, TextWords
 
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))   # 31 days, inclusive
 
@@ -121,7 +123,8 @@ def test_no_skills_at_all_and_no_skills_wanted():
 def test_occupation_fit_is_the_engine_relevance_or_left_out():
     assert score(request(), candidate(text_fit=0.4)).criterion("occupation_fit").value == 0.4
     left_out = score(request(), candidate(text_fit=None)).criterion("occupation_fit")
-    assert left_out.value is None and left_out.facts == {"computed": False}
+    assert left_out.value is None
+    assert left_out.facts == {"computed": False, "job_title": None, "job_title_share": None}
 
 
 def test_occupation_fit_is_relative_to_the_best_candidate_above_a_floor():
@@ -133,6 +136,87 @@ def test_occupation_fit_is_relative_to_the_best_candidate_above_a_floor():
     halfway = 250.0 * (1 + FIT_FLOOR) / 2
     assert occupation_fit(halfway, 250.0) == pytest.approx(0.5)
     assert occupation_fit(0.0, 0.0) == 0.0  # nothing matched any word
+
+
+# A request as request_facts writes its text: title, objectives, then every label of its
+# skills (here Hydrology's, in English, Portuguese, French and Arabic).
+HYDROLOGY = "\n".join(["Hydrologist for the Nile Basin Authority", "Flood forecasting",
+                       "Hydrology", "Hidrologia", "Hydrologie", "علم المياه"])
+
+
+def test_job_fit_is_the_best_of_the_expert_s_job_titles_and_studies_the_request_names():
+    words = TextWords(HYDROLOGY)
+    assert job_fit(words, ("Statistician — Ministry of Water", "Hydrologist — WMO")) == (
+        1.0, "Hydrologist")
+    assert job_fit(words, ("Flood forecaster", "Basin authority clerk")) == (
+        1.0, "Flood forecaster")
+    assert job_fit(words, ()) == (0.0, "")
+
+
+def test_job_fit_leaves_the_employer_out():
+    """The statistician works for the authority the request names: that is not their job."""
+    assert job_fit(TextWords(HYDROLOGY), ("Statistician — Nile Basin Authority",)) == (0.0, "")
+
+
+def test_job_fit_meets_studies_in_another_language_through_the_skill_labels():
+    assert job_fit(TextWords(HYDROLOGY), ("Data clerk — UNDP", "علم المياه")) == (
+        1.0, "علم المياه")
+    assert job_fit(TextWords(HYDROLOGY), ("Hidrologia",)) == (1.0, "Hidrologia")
+
+
+def test_job_fit_gives_a_neighbouring_trade_s_shared_noun_less_than_the_right_trade():
+    """Managing an estate shares "management" with water resources management; a word
+    common to many trades found alone says little."""
+    words = TextWords("Water resources management for the irrigation scheme\n"
+                      "Water resources management\nGestão de recursos hídricos")
+    right, _title = job_fit(words, ("Water resources manager — Ministry of Irrigation",))
+    neighbour, _title = job_fit(words, ("Estate management officer — Ministry of Irrigation",))
+    assert right > 0.8 > 0.1 > neighbour > 0.0
+
+
+def test_occupation_fit_mixes_the_engine_relevance_with_the_job_title():
+    """A conference interpreter whose text says as much as a court interpreter's falls
+    behind them when the request asks for court interpreting: their job is not named."""
+    wanted = replace(request(), text="Expert support in court interpreting")
+    court = score(wanted, candidate(text_fit=0.6, experience=("Court interpreter — ICC",)))
+    other = score(wanted, candidate(text_fit=0.6,
+                                    experience=("Conference interpreter — UN",)))
+    assert court.criterion("occupation_fit").value == pytest.approx(
+        (1 - JOB_SHARE) * 0.6 + JOB_SHARE * 1.0)
+    assert other.criterion("occupation_fit").value == pytest.approx(
+        (1 - JOB_SHARE) * 0.6 + JOB_SHARE * 0.5 ** 1.5)
+    assert court.total > other.total
+    # no request text: the relevance alone
+    assert score(request(), candidate(text_fit=0.6, experience=("Court interpreter",))
+                 ).criterion("occupation_fit").value == 0.6
+
+
+def test_occupation_fit_names_the_job_title_found_and_how_much_of_it():
+    wanted = replace(request(), text=HYDROLOGY)
+    found = score(wanted, candidate(text_fit=0.6, experience=(
+        "Statistician — UNICEF", "Basin authority clerk — WMO", "Hydrologist — WMO")))
+    assert found.criterion("occupation_fit").facts == {
+        "computed": True, "job_title": "Hydrologist", "job_title_share": 1.0}
+    clerk = score(wanted, candidate(text_fit=0.6, experience=("Basin authority clerk — X",)))
+    assert clerk.criterion("occupation_fit").facts == {
+        "computed": True, "job_title": "Basin authority clerk",
+        "job_title_share": round((2 / 3) ** 1.5, 3)}
+    none = score(wanted, candidate(text_fit=0.6, experience=("Statistician — UNICEF",)))
+    assert none.criterion("occupation_fit").facts == {
+        "computed": True, "job_title": None, "job_title_share": 0.0}
+    assert none.criterion("occupation_fit").value == pytest.approx((1 - JOB_SHARE) * 0.6)
+
+
+def test_without_the_engine_the_job_title_does_not_count_either():
+    """PostgreSQL answering (no relevance) leaves the whole criterion out, job_fit too:
+    a profile whose job title the request names scores as one whose title it does not."""
+    wanted = replace(request(), text=HYDROLOGY)
+    named = score(wanted, candidate(text_fit=None, experience=("Hydrologist — WMO",)))
+    other = score(wanted, candidate(text_fit=None, experience=("Statistician — UNICEF",)))
+    assert named.criterion("occupation_fit").value is None
+    assert named.criterion("occupation_fit").facts == {
+        "computed": False, "job_title": None, "job_title_share": None}
+    assert named.total == other.total == score(request(), candidate()).total
 
 
 def test_a_shared_word_ranks_below_the_expert_who_does_the_job():

@@ -10,6 +10,7 @@ from app.matching.similarity import (
     PARTIAL,
     Concept,
     Evidence,
+    TextWords,
     best_evidence,
     sentences,
     text_similarity,
@@ -136,3 +137,13 @@ def test_the_strongest_evidence_wins_skills_before_work_before_summary():
 def test_sentences_split_a_summary():
     assert sentences("Hydrologist. Ten years in Sudan; river basins\nmodelling") == (
         "Hydrologist", "Ten years in Sudan", "river basins", "modelling")
+
+
+def test_text_words_give_the_sharpened_share_of_a_phrase_said_in_the_text():
+    request = TextWords("Expert support in court interpreting for the National Committee")
+    assert request.share("Court interpreter") == 1.0   # "interpreting", stemmed
+    assert request.share("Sworn court interpreter") == (2 / 3) ** 1.5
+    assert request.share("Court clerk") == (1 / 2) ** 1.5
+    assert request.share("Translator") == 0.0
+    # remembered for the next candidate with the same title
+    assert request.seen["Court clerk"] == (1 / 2) ** 1.5

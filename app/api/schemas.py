@@ -259,11 +259,17 @@ class SkillsCriterion(Struct):
 class OccupationFitCriterion(Struct):
     """How well the profile's titles, work history and summary fit the request's title,
     objectives and tasks, against the request's best candidate (the search engine's
-    text relevance); not computed when PostgreSQL answered for the engine."""
+    text relevance, two thirds), and how much of one of the expert's job titles or
+    studies the request names (a third); not computed when PostgreSQL answered for the
+    engine."""
 
     value: float | None
     weight: int
     computed: bool
+    # the share, 0..1, of the words of the expert's job title or studies that the request
+    # names best (the title itself is work history, free text: not quoted); null when not
+    # computed
+    job_title_share: float | None
 
 
 class SectorCriterion(Struct):
@@ -584,6 +590,7 @@ def criterion_out(name: str, facts: dict) -> Any:
     """One criterion of an explanation (app.matching.services.explain) with its own facts;
     an expert's free text (job titles, summary) is not quoted."""
     facts = dict(facts)
+    facts.pop("job_title", None)
     if "skills" in facts:
         facts["skills"] = [SkillFit(**{**found, "evidence": found["evidence"]
                                        if found["source"] == "skill" else None})
@@ -669,8 +676,12 @@ def _candidate_lines(candidates: list[Candidate]) -> list[str]:
             lines.append("       required skills: " + ", ".join(
                 f"{fit.skill} {round(fit.strength * 100)}%"
                 for fit in criteria.required_skills.skills))
-        if criteria.occupation_fit.value is not None:
-            lines.append(f"       occupation fit: {round(criteria.occupation_fit.value * 100)}%")
+        occupation = criteria.occupation_fit
+        if occupation.value is not None:
+            share = occupation.job_title_share
+            lines.append(f"       occupation fit: {round(occupation.value * 100)}%" + (
+                f" (job title or studies named in the request: {round(share * 100)}%)"
+                if share else ""))
         if criteria.languages.languages:
             lines.append("       languages: " + ", ".join(
                 f"{fit.language} {fit.level or 'not spoken'} (at least {fit.minimum})"

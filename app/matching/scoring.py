@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from app.experts.models import LANGUAGE_LEVELS as LEVELS
-from app.matching.similarity import Concept, best_evidence
+from app.matching.similarity import Concept, TextWords, best_evidence
 
 CRITERIA = ("required_skills", "desired_skills", "occupation_fit", "sector", "languages",
             "availability", "experience", "modality_location", "evaluations")
@@ -29,6 +29,9 @@ MAX_WEIGHT = 100
 # Occupation fit: an expert whose text fits the request at most this share as well as the
 # request's best candidate's gets none (see occupation_fit).
 FIT_FLOOR = 0.6
+# Occupation fit: the share of it that is the expert's job as they name it (job_fit), the
+# rest the engine's relevance of all their text.
+JOB_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,14 @@ class RequestFacts:
     modality: str | None
     city: str = ""
     country: str = ""                        # the mission's country
+    # what the request says the job is and needs: title, objectives, tasks and every
+    # label of its skills (job_fit looks for the expert's job titles in it)
+    text: str = ""
+    # its words, stemmed once for all the candidates
+    words: TextWords = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", TextWords(self.text))
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,36 @@ def occupation_fit(relevance: float, best: float) -> float:
     if best <= 0:
         return 0.0
     return max(0.0, relevance / best - FIT_FLOOR) / (1 - FIT_FLOOR)
+
+
+def job_fit(request_words: TextWords, experience: tuple[str, ...]) -> tuple[float, str]:
+    """How well the expert's own name for their job, a job title or what they studied,
+    is what the request asks for: the best share of its words found in the request's
+    text, and that title ("" when none is). Relevance over all their text also rewards a
+    trade that works beside the requested one and uses its nouns (a property manager's
+    "management"); the title says which trade it is, in the expert's own language, which
+    the request's skill labels carry in every language."""
+    best, named = 0.0, ""
+    for entry in experience:
+        title = entry.partition(" — ")[0]  # documents.py: "title — employer"; not the job
+        share = request_words.share(title)
+        if share > best:
+            best, named = share, title
+    return best, named
+
+
+def occupation(request: RequestFacts, candidate: CandidateFacts) -> tuple[float | None, dict]:
+    """The engine's relevance (text_fit) mixed with job_fit, and the job title found (the
+    relevance alone for a request with no text). Left out, job_fit too, when the engine
+    did not answer: every path scores it the same way or not at all."""
+    if candidate.text_fit is None:
+        return None, {"computed": False, "job_title": None, "job_title_share": None}
+    if not request.text:
+        return candidate.text_fit, {"computed": True, "job_title": None,
+                                    "job_title_share": None}
+    share, title = job_fit(request.words, candidate.experience)
+    return ((1 - JOB_SHARE) * candidate.text_fit + JOB_SHARE * share,
+            {"computed": True, "job_title": title or None, "job_title_share": round(share, 3)})
 
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -223,7 +264,7 @@ def score(request: RequestFacts, candidate: CandidateFacts,
     found = {
         "required_skills": skills_fit(request.required_skills, candidate),
         "desired_skills": skills_fit(request.desired_skills, candidate),
-        "occupation_fit": (candidate.text_fit, {"computed": candidate.text_fit is not None}),
+        "occupation_fit": occupation(request, candidate),
         "sector": ((1.0 if request.sector in candidate.sectors else 0.0),
                    {"sector": request.sector})
         if request.sector else (None, {"sector": None}),

@@ -6,7 +6,8 @@ around the work window, experience), then check every hard requirement exactly
 explained; those who miss exactly one by a small margin are the near misses, listed
 apart with what they miss. When the engine cannot answer, PostgreSQL retrieves with the
 same filters and everything after is the same, except the occupation fit (the engine's
-text relevance), which it cannot compute; the page says so."""
+text relevance, and the job title mixed with it), which it cannot compute; the page says
+so."""
 
 from __future__ import annotations
 
@@ -210,7 +211,9 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
         languages=tuple((lang.language, lang.min_level) for lang in languages),
         window=work_window(request), duration_days=duration_days(request.duration_weeks),
         min_years=request.min_years_experience, modality=request.modality,
-        city=request.city, country=tenant.country_code)
+        city=request.city, country=tenant.country_code,
+        text="\n".join([request.title, request.objectives or "", request.tasks or "",
+                         *(label for c in [*required, *desired] for label in skill_texts(c))]))
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
     # What the job is (title, objectives, tasks) and every way its skills are written, so
     # profiles in another language meet the request through the vocabulary's labels. The

@@ -214,6 +214,31 @@ def text_similarity(wanted: Concept, text: str) -> float:
     return found
 
 
+class TextWords:
+    """A text that many short phrases are looked for in (a request's, where the job
+    titles of its candidates are): its words stemmed once, and each phrase's share
+    remembered, as a concept remembers the texts it met (a match scores hundreds of
+    experts, many of them with the same titles)."""
+
+    __slots__ = ("stems", "lengths", "words", "seen")
+
+    def __init__(self, text: str) -> None:
+        self.stems, self.lengths, self.words, _folded = _text_words(text)
+        self.seen: dict[str, float] = {}
+
+    def share(self, phrase: str) -> float:
+        """How much of a short phrase the text says, 0..1: the share of the phrase's
+        words found in it, in any form, common words of many trades counting for less,
+        raised to SHARPNESS as a skill's label is."""
+        found = self.seen.get(phrase)
+        if found is None:
+            found = _fit(_label_words(phrase), self.stems, self.lengths, self.words,
+                         typed=False)
+            if len(self.seen) < MEMORY:
+                self.seen[phrase] = found
+        return found
+
+
 @lru_cache(maxsize=4096)
 def sentences(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
