@@ -137,7 +137,7 @@ def directory_size(path: Path) -> int:
 def forget_highlights() -> None:
     """Empty the embedded backend's cache of highlighted words (search_index.text), so
     that neither measurement profits from the other having just run the same query."""
-    cache_clear = getattr(getattr(search_text, "_marked", None), "cache_clear", None)
+    cache_clear = getattr(getattr(search_text, "_marker", None), "cache_clear", None)
     if cache_clear:
         cache_clear()
 
