@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.assignment_requests.models import AssignmentRequest
 from app.assignments.models import Assignment
 from app.matching.services import busy_experts
-from app.search.documents import work_window
+from app.search.documents import among, work_window
 from tenants.context import TenantContext
 
 # A cancelled assignment frees the expert; a completed or evaluated one is over.
@@ -29,7 +29,7 @@ async def experts_on_assignment(db: AsyncSession, tenant: TenantContext,
         select(Assignment.profile_id, Assignment.planned_start, Assignment.planned_end,
                AssignmentRequest)
         .join(AssignmentRequest, AssignmentRequest.id == Assignment.request_id)
-        .where(Assignment.tenant_id == tenant.id, Assignment.profile_id.in_(profile_ids),
+        .where(Assignment.tenant_id == tenant.id, among(Assignment.profile_id, profile_ids),
                Assignment.status.in_(TAKING)))
     busy = set()
     for profile_id, start, end, request in rows:

@@ -54,7 +54,13 @@ from app.matching.scoring import (
     score,
 )
 from app.matching.similarity import Concept
-from app.search.documents import expert_documents, months_between, skill_texts, work_window
+from app.search.documents import (
+    among,
+    expert_documents,
+    months_between,
+    skill_texts,
+    work_window,
+)
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
 from search_index.text import marked_fields, query_words
@@ -239,7 +245,7 @@ async def _links_of(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID
             .join(skill, skill.id == SkillLink.skill_id)
             .join(other, other.id == SkillLink.other_id)
             .where(SkillLink.tenant_id == tenant.id,
-                   SkillLink.skill_id.in_(ids) | SkillLink.other_id.in_(ids))):
+                   among(SkillLink.skill_id, ids) | among(SkillLink.other_id, ids))):
         if link.skill_id in ids:
             found.setdefault(link.skill_id, []).append(
                 (str(two.id), link.kind, two.display_name(locale)))
