@@ -16,13 +16,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
-from app.assignment_requests.models import AssignmentRequest
-from app.assignment_requests.services import languages_of, skills_of
+from app.assignment_requests.models import AssignmentRequest, RequestSkill
+from app.assignment_requests.services import languages_of
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.errors import FormErrors
@@ -54,13 +54,7 @@ from app.matching.scoring import (
     score,
 )
 from app.matching.similarity import Concept
-from app.search.documents import (
-    among,
-    expert_documents,
-    months_between,
-    skill_texts,
-    work_window,
-)
+from app.search.documents import expert_documents, months_between, skill_texts, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
 from search_index.text import marked_fields, query_words
@@ -201,9 +195,8 @@ async def set_mission_weights(db: AsyncSession, tenant: TenantContext, actor: Ac
 async def request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
                         locale: str) -> tuple[RequestFacts, dict[str, str], list[str]]:
     """The request as scoring sees it, skill names by id, and the words to search with."""
-    required, desired = await skills_of(db, tenant, request)
+    required, desired, linked = await _wanted_skills(db, tenant, request, locale)
     languages = await languages_of(db, tenant, request)
-    linked = await _links_of(db, tenant, [s.id for s in [*required, *desired]], locale)
 
     def concept(skill) -> Concept:  # a free tag was typed by a person: typos forgiven
         return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free",
@@ -231,31 +224,37 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
     return facts, names, own + list(labels)
 
 
-async def _links_of(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID],
-                    locale: str) -> dict[uuid.UUID, list[tuple[str, str, str]]]:
-    """Per wanted skill, the skills the vocabulary links to it: (id, how it stands to the
-    wanted skill, its name in the reader's language). A link "skill has the broader
-    other" makes the skill narrower, seen from the other. One query, names included."""
-    if not ids:
-        return {}
-    skill, other = aliased(Skill), aliased(Skill)
+async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
+                         locale: str) -> tuple[list[Skill], list[Skill],
+                                               dict[uuid.UUID, list[tuple[str, str, str]]]]:
+    """The request's required and desired skills (as skills_of gives them) and, per skill,
+    the skills the vocabulary links to it: (id, how it stands to the wanted skill, its
+    name in the reader's language). A link "skill has the broader other" makes the skill
+    narrower, seen from the other. One query (a page asks for every match): each wanted
+    skill comes on as many rows as it has links."""
+    linked_skill = aliased(Skill)
+    required: list[Skill] = []
+    desired: list[Skill] = []
     found: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
-    for link, one, two in await db.execute(
-            select(SkillLink, skill, other)
-            .join(skill, skill.id == SkillLink.skill_id)
-            .join(other, other.id == SkillLink.other_id)
-            .where(SkillLink.tenant_id == tenant.id,
-                   among(SkillLink.skill_id, ids) | among(SkillLink.other_id, ids))):
-        if link.skill_id in ids:
-            found.setdefault(link.skill_id, []).append(
-                (str(two.id), link.kind, two.display_name(locale)))
-        if link.other_id in ids:
-            found.setdefault(link.other_id, []).append(
-                (str(one.id), "narrower" if link.kind == "broader" else link.kind,
-                 one.display_name(locale)))
+    for skill, is_required, link, other in await db.execute(
+            select(Skill, RequestSkill.required, SkillLink, linked_skill)
+            .join(RequestSkill, RequestSkill.skill_id == Skill.id)
+            .outerjoin(SkillLink, (SkillLink.tenant_id == tenant.id)
+                       & ((SkillLink.skill_id == Skill.id) | (SkillLink.other_id == Skill.id)))
+            .outerjoin(linked_skill, linked_skill.id == case(
+                (SkillLink.skill_id == Skill.id, SkillLink.other_id), else_=SkillLink.skill_id))
+            .where(RequestSkill.tenant_id == tenant.id, RequestSkill.request_id == request.id)
+            .order_by(Skill.code)):
+        if skill.id not in found:  # its first row
+            (required if is_required else desired).append(skill)
+            found[skill.id] = []
+        if link is not None:
+            kind = link.kind if link.skill_id == skill.id \
+                else "narrower" if link.kind == "broader" else link.kind
+            found[skill.id].append((str(other.id), kind, other.display_name(locale)))
     for links in found.values():
         links.sort()  # the same evidence on every run when two links weigh the same
-    return found
+    return required, desired, {skill_id: links for skill_id, links in found.items() if links}
 
 
 def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:
