@@ -84,7 +84,8 @@ def _distance(a: str, b: str) -> int:
         return min(3, len(a) + len(b))
     # Every cell is at least |i - j|: only the band of width 2 around the diagonal can
     # stay under 3, the rest is left at 3.
-    before, above = [], [min(j, 3) for j in range(len(b) + 1)]
+    before: list[int] = []
+    above = [min(j, 3) for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
         row = [min(i, 3)] + [3] * len(b)
         for j in range(max(1, i - 2), min(len(b), i + 2) + 1):

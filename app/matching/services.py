@@ -10,6 +10,7 @@ text relevance), which it cannot compute; the page says so."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -305,8 +306,8 @@ def _widened(window: tuple[date, date], margins: NearMissMargins) -> tuple[date,
 
 # Experts already on a confirmed assignment during the work window: assignments come later in
 # the domain order and register the lookup (app/assignments/availability.py).
-# (db, tenant, window, profile ids) -> the ids of those who are busy then
-BusyLookup = Callable[[AsyncSession, TenantContext, tuple[date, date], list[uuid.UUID]],
+# (db, tenant, window, profile ids or None for everyone) -> the ids of those who are busy then
+BusyLookup = Callable[[AsyncSession, TenantContext, tuple[date, date], list[uuid.UUID] | None],
                       Awaitable[set[uuid.UUID]]]
 _busy_lookup: BusyLookup | None = None
 
@@ -327,11 +328,20 @@ class _Retrieved:
     misses: list[dict]
 
 
-async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
-                      margins: NearMissMargins, pool: list[tuple[dict, float | None]]
-                      ) -> tuple[list[_Retrieved], list[_Retrieved]]:
+async def _busy_then(db: AsyncSession, tenant: TenantContext, facts: RequestFacts) -> set[str]:
+    """The ids of everyone on a confirmed assignment that overlaps the work window."""
+    if not facts.window:
+        return set()
+    if _busy_lookup is None:  # a programming error: import app.domains first
+        raise RuntimeError("no busy-expert lookup registered (import app.domains)")
+    return {str(profile_id) for profile_id in await _busy_lookup(db, tenant, facts.window, None)}
+
+
+def _sorted_out(facts: RequestFacts, margins: NearMissMargins,
+                pool: list[tuple[dict, float | None]], busy: set[str]
+                ) -> tuple[list[_Retrieved], list[_Retrieved]]:
     """The pool split into the eligible and the near misses; the rest are dropped, and so
-    is anyone on a confirmed assignment that overlaps the work window."""
+    is anyone busy then (_busy_then)."""
     best = max((relevance for _d, relevance in pool if relevance), default=0.0)
     eligible, near = [], []
     for document, relevance in pool:
@@ -343,11 +353,7 @@ async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFac
             eligible.append(row)
         elif near_miss(misses):
             near.append(row)
-    if facts.window and (eligible or near):
-        if _busy_lookup is None:  # a programming error: import app.domains first
-            raise RuntimeError("no busy-expert lookup registered (import app.domains)")
-        busy = {str(profile_id) for profile_id in await _busy_lookup(
-            db, tenant, facts.window, [uuid.UUID(row.document["id"]) for row in eligible + near])}
+    if busy:
         eligible = [row for row in eligible if row.document["id"] not in busy]
         near = [row for row in near if row.document["id"] not in busy]
     return eligible, near
@@ -404,14 +410,20 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
     facts, skill_names, words = await request_facts(db, tenant, request, locale)
     weights, margins = await matching_settings(db, tenant)
     query = match_query(facts, words, filters, margins)
-    try:
-        result = await search.search(EXPERTS, str(tenant.id), query)
-    except SearchUnavailable as exc:
-        log.warning("matching from PostgreSQL, the search engine did not answer: %s", exc)
+    # PostgreSQL says who is busy while the engine searches (in a thread of its own); both
+    # are waited for whatever happens, so that nothing is left running on the session.
+    result, busy = await asyncio.gather(search.search(EXPERTS, str(tenant.id), query),
+                                        _busy_then(db, tenant, facts), return_exceptions=True)
+    if isinstance(busy, BaseException):
+        raise busy
+    if isinstance(result, SearchUnavailable):
+        log.warning("matching from PostgreSQL, the search engine did not answer: %s", result)
         return await _from_database(db, tenant, facts, margins, filters, weights,
-                                    skill_names, limit)
+                                    skill_names, limit, busy)
+    if isinstance(result, BaseException):
+        raise result
     pool: list[tuple[dict, float | None]] = [(hit.document, hit.score) for hit in result.hits]
-    eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
+    eligible, near = _sorted_out(facts, margins, pool, busy)
     found = _matches(facts, weights, len(pool), result.total, eligible, near, result.facets,
                      skill_names, limit, from_engine=True)
     marking = query_words(query.text, query.matching)
@@ -444,7 +456,7 @@ async def shortlist_score(db: AsyncSession, tenant: TenantContext, search: Searc
 
 async def _from_database(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
                          margins: NearMissMargins, filters: MatchFilters, weights,
-                         skill_names, limit: int) -> Matches:
+                         skill_names, limit: int, busy: set[str]) -> Matches:
     """The engine is down: the same widened hard filters in SQL, the pool ordered by how
     many required skills each expert has, then the same checks and scoring (on the same
     documents), without the occupation fit."""
@@ -501,6 +513,6 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
                 if value:
                     facets[name][value] = facets[name].get(value, 0) + 1
     pool: list[tuple[dict, float | None]] = [(doc, None) for doc in documents]
-    eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
+    eligible, near = _sorted_out(facts, margins, pool, busy)
     return _matches(facts, weights, len(pool), total, eligible, near, facets, skill_names,
                     limit, from_engine=False)
