@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
-from app.assignment_requests.models import AssignmentRequest, RequestSkill
-from app.assignment_requests.services import languages_of
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.errors import FormErrors
@@ -61,6 +60,7 @@ from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
 from search_index.text import marked_fields, query_words
 from search_index.text import words as search_words
 from tenants.context import TenantContext
+from tenants.models import Tenant
 from tenants.services import get_mission
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,10 @@ async def mission_weights(db: AsyncSession, tenant: TenantContext) -> dict[str, 
 async def matching_settings(db: AsyncSession, tenant: TenantContext
                             ) -> tuple[dict[str, int], NearMissMargins]:
     """The mission's weights of the criteria and its near-miss margins (one read)."""
-    settings = (await get_mission(db, tenant)).settings or {}
+    return _matching_settings((await get_mission(db, tenant)).settings or {})
+
+
+def _matching_settings(settings: dict) -> tuple[dict[str, int], NearMissMargins]:
     return (clean_weights(settings.get("matching_weights", {})),
             NearMissMargins.from_settings(settings.get("matching_near_miss") or {}))
 
@@ -196,8 +199,25 @@ async def set_mission_weights(db: AsyncSession, tenant: TenantContext, actor: Ac
 async def request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
                         locale: str) -> tuple[RequestFacts, dict[str, str], list[str]]:
     """The request as scoring sees it, skill names by id, and the words to search with."""
+    facts, names, words, _settings = await _request_facts(db, tenant, request, locale)
+    return facts, names, words
+
+
+async def request_and_settings(db: AsyncSession, tenant: TenantContext,
+                               request: AssignmentRequest, locale: str
+                               ) -> tuple[RequestFacts, dict[str, str], list[str],
+                                          dict[str, int], NearMissMargins]:
+    """request_facts and matching_settings together: all a match reads from PostgreSQL
+    before it asks the engine, in two queries."""
+    facts, names, words, settings = await _request_facts(db, tenant, request, locale)
+    return facts, names, words, *_matching_settings(settings)
+
+
+async def _request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
+                         locale: str) -> tuple[RequestFacts, dict[str, str], list[str], dict]:
+    """request_facts, and the mission's settings read with the request's languages."""
     required, desired, linked = await _wanted_skills(db, tenant, request, locale)
-    languages = await languages_of(db, tenant, request)
+    languages, settings = await _languages_and_settings(db, tenant, request)
 
     def concept(skill) -> Concept:  # a free tag was typed by a person: typos forgiven
         return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free",
@@ -222,7 +242,24 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
     labels = dict.fromkeys(w for c in [*facts.required_skills, *facts.desired_skills]
                            for text in c.labels
                            for w in search_words(text, drop_stopwords=True))
-    return facts, names, own + list(labels)
+    return facts, names, own + list(labels), settings
+
+
+async def _languages_and_settings(db: AsyncSession, tenant: TenantContext,
+                                  request: AssignmentRequest
+                                  ) -> tuple[list[RequestLanguage], dict]:
+    """The request's languages (as languages_of gives them) and the mission's settings,
+    in one query: the mission's row, on as many rows as the request has languages."""
+    rows = (await db.execute(
+        select(Tenant.settings, RequestLanguage)
+        .outerjoin(RequestLanguage, (RequestLanguage.tenant_id == Tenant.id)
+                   & (RequestLanguage.request_id == request.id))
+        .where(Tenant.id == tenant.id)
+        .order_by(RequestLanguage.created_at))).all()
+    if not rows:  # as get_mission: resolved by the request a moment ago, deleted since
+        raise LookupError(f"mission {tenant.slug!r} is gone")
+    return [language for _settings, language in rows if language is not None], \
+        rows[0][0] or {}
 
 
 async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
@@ -407,8 +444,8 @@ def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters,
 async def find_candidates(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
                           request: AssignmentRequest, filters: MatchFilters, locale: str,
                           limit: int = 50) -> Matches:
-    facts, skill_names, words = await request_facts(db, tenant, request, locale)
-    weights, margins = await matching_settings(db, tenant)
+    facts, skill_names, words, weights, margins = await request_and_settings(db, tenant, request,
+                                                                             locale)
     query = match_query(facts, words, filters, margins)
     # PostgreSQL says who is busy while the engine searches (in a thread of its own); both
     # are waited for whatever happens, so that nothing is left running on the session.
