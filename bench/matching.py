@@ -29,8 +29,9 @@ security on):
      marks the snippets of the candidates it lists, and that is counted in its time.
    The two take turns at going first (the second finds the engine's caches warm), and the
    highlighter's word cache is emptied before each. The full match is split into
-   PostgreSQL (request_facts, matching_settings), the engine call, scoring and sorting, and
-   the explanations, by wrapping those calls; the garbage collector's pauses are counted
+   PostgreSQL (request_and_settings), the engine call (who is on a confirmed assignment
+   is asked of PostgreSQL meanwhile), scoring and sorting, and the explanations, by
+   wrapping those calls; the garbage collector's pauses are counted
    (gc.freeze() first, as the portal does once started; --no-freeze-gc to see without).
 
     .venv/bin/python bench/matching.py [--experts 100000] [--requests 50] [--backend embedded]
@@ -137,7 +138,7 @@ def directory_size(path: Path) -> int:
 def forget_highlights() -> None:
     """Empty the embedded backend's cache of highlighted words (search_index.text), so
     that neither measurement profits from the other having just run the same query."""
-    cache_clear = getattr(getattr(search_text, "_marked", None), "cache_clear", None)
+    cache_clear = getattr(getattr(search_text, "_marker", None), "cache_clear", None)
     if cache_clear:
         cache_clear()
 
@@ -169,14 +170,16 @@ class Collections:
 
 class Sections:
     """Time spent in the calls find_candidates makes, collected by wrapping them: in
-    PostgreSQL (request_facts, matching_settings) and in the engine (backend.search)."""
+    PostgreSQL (request_and_settings: the request and the mission's settings) and in the
+    engine (backend.search; who is busy is asked of PostgreSQL meanwhile)."""
 
     def __init__(self):
         self.database = 0.0
         self.engine = 0.0
 
     def install(self):
-        originals = (matching.request_facts, matching.matching_settings)
+        originals = (matching.request_and_settings, matching.request_facts,
+                     matching.matching_settings)
 
         def timed(fn):
             async def wrapper(*args, **kwargs):
@@ -187,7 +190,8 @@ class Sections:
                     self.database += time.perf_counter() - started
             return wrapper
 
-        matching.request_facts, matching.matching_settings = map(timed, originals)
+        matching.request_and_settings, matching.request_facts, matching.matching_settings = \
+            map(timed, originals)
         return originals
 
     def backend(self, backend):
@@ -400,7 +404,8 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
                         fallbacks += not matches.from_engine
             finally:
                 gc.callbacks.remove(collections)
-                matching.request_facts, matching.matching_settings = originals
+                matching.request_and_settings, matching.request_facts, \
+                    matching.matching_settings = originals
             mem_matched = memory()
         finally:
             await backend.close()
@@ -433,7 +438,7 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
         f"  raw engine query (same SearchQuery):               {stats(raw)}",
         f"  full / raw: p50 {pct(full, 50) / pct(raw, 50):.2f}x, "
         f"p95 {pct(full, 95) / pct(raw, 95):.2f}x, mean {mean(full) / mean(raw):.2f}x",
-        f"  full match breakdown (mean): PostgreSQL (request_facts, matching_settings) "
+        f"  full match breakdown (mean): PostgreSQL (request_and_settings) "
         f"{mean(database) * 1000:.2f} ms, engine {mean(engine_time) * 1000:.2f} ms, "
         f"scoring + sorting {mean(rest) * 1000:.2f} ms, explanations "
         f"{mean(explaining) * 1000:.2f} ms",

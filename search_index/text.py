@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from html import escape
 
@@ -65,19 +66,45 @@ def within_typos(candidate: str, word: str, budget: int, prefix: bool) -> bool:
 
 
 def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance, or 3 for any more than 2 (no typo budget is
+    larger): highlighting compares every word of the hits shown with every query word, in
+    pure Python, so only what can still come under 3 is computed."""
     if abs(len(a) - len(b)) > 2:
         return 3
-    rows = [list(range(len(b) + 1))]
+    # Each letter of one word that the other lacks takes an edit of its own.
+    if len(set(a).difference(b)) > 2 or len(set(b).difference(a)) > 2:
+        return 3
+    # A common start or end costs nothing and takes no part in a cheaper alignment.
+    start, shorter = 0, min(len(a), len(b))
+    while start < shorter and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < shorter - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    if not a or not b:
+        return min(3, len(a) + len(b))
+    # Every cell is at least |i - j|: only the band of width 2 around the diagonal can
+    # stay under 3, the rest is left at 3.
+    before: list[int] = []
+    above = [min(j, 3) for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
-        row = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, rows[-2][j - 2] + 1)
-            row.append(value)
-        rows.append(row)
-    return rows[-1][-1]
+        row = [min(i, 3)] + [3] * len(b)
+        for j in range(max(1, i - 2), min(len(b), i + 2) + 1):
+            cb = b[j - 1]
+            value = above[j - 1] + (ca != cb)
+            if above[j] + 1 < value:
+                value = above[j] + 1
+            if row[j - 1] + 1 < value:
+                value = row[j - 1] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb \
+                    and before[j - 2] + 1 < value:
+                value = before[j - 2] + 1
+            row[j] = value if value < 3 else 3
+        if min(row) == 3 and min(above) == 3:  # two rows at 3: nothing after comes lower
+            return 3
+        before, above = above, row
+    return above[-1]
 
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
@@ -109,9 +136,9 @@ def highlight(text: str, query_words: list[str], prefix_last: bool = True) -> st
     if not text or not query_words:
         return None
     out, last, found = [], 0, False
-    wanted = tuple(query_words)  # hashable, for _marked's cache
+    marked = _marker(tuple(query_words), prefix_last)
     for match in WORD.finditer(text):
-        if _marked(match.group(), wanted, prefix_last):
+        if marked(match.group()):
             found = True
             out.append(escape(text[last:match.start()]))
             out.append(MARK_OPEN + escape(match.group()) + MARK_CLOSE)
@@ -122,14 +149,43 @@ def highlight(text: str, query_words: list[str], prefix_last: bool = True) -> st
     return "".join(out)
 
 
-@lru_cache(maxsize=16_384)
-def _marked(word: str, query_words: tuple[str, ...], prefix_last: bool) -> bool:
-    """Whether a word of a text matches a query word. Cached: the same words come back in
-    every hit of a search (and the typo check is pure Python)."""
-    candidate = fold(word)
-    return any(candidate == w or within_typos(candidate, w, typo_budget(w),
-                                              prefix_last and i == len(query_words) - 1)
-               for i, w in enumerate(query_words))
+# Words a query remembers having judged (per query: the same words come back in every hit).
+MARKER_MEMORY = 16_384
+
+
+@lru_cache(maxsize=64)
+def _marker(query_words: tuple[str, ...], prefix_last: bool) -> Callable[[str], bool]:
+    """Whether a word of a text matches one of the query's words (the same, or within the
+    query word's typo budget; the last one as a prefix with prefix_last). Made once per
+    query and remembering each word it judged, as the typo check is pure Python; the query
+    words are looked at once here rather than hashed for every word of every hit."""
+    same = frozenset(query_words)
+    last = len(query_words) - 1
+    # Words without a typo budget match only themselves (in `same`), unless a prefix. The
+    # others are looked at only for words of a length they can reach within their budget.
+    prefixes = [(w, typo_budget(w)) for i, w in enumerate(query_words)
+                if prefix_last and i == last]
+    near = [(w, typo_budget(w)) for i, w in enumerate(query_words)
+            if typo_budget(w) and not (prefix_last and i == last)]
+    by_length: dict[int, list[tuple[str, int]]] = {}
+    for w, budget in near:
+        for size in range(len(w) - budget, len(w) + budget + 1):
+            by_length.setdefault(size, []).append((w, budget))
+    judged: dict[str, bool] = {}
+
+    def marked(word: str) -> bool:
+        found = judged.get(word)
+        if found is None:
+            candidate = fold(word)
+            found = candidate in same or any(
+                within_typos(candidate, w, budget, False)
+                for w, budget in by_length.get(len(candidate), ())) or any(
+                within_typos(candidate, w, budget, True) for w, budget in prefixes)
+            if len(judged) < MARKER_MEMORY:
+                judged[word] = found
+        return found
+
+    return marked
 
 
 def mark_between(text: str, open_tag: str, close_tag: str) -> str:

@@ -11,19 +11,19 @@ so."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
-from app.assignment_requests.models import AssignmentRequest
-from app.assignment_requests.services import languages_of, skills_of
+from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.errors import FormErrors
@@ -61,6 +61,7 @@ from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
 from search_index.text import marked_fields, query_words
 from search_index.text import words as search_words
 from tenants.context import TenantContext
+from tenants.models import Tenant
 from tenants.services import get_mission
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,10 @@ async def mission_weights(db: AsyncSession, tenant: TenantContext) -> dict[str, 
 async def matching_settings(db: AsyncSession, tenant: TenantContext
                             ) -> tuple[dict[str, int], NearMissMargins]:
     """The mission's weights of the criteria and its near-miss margins (one read)."""
-    settings = (await get_mission(db, tenant)).settings or {}
+    return _matching_settings((await get_mission(db, tenant)).settings or {})
+
+
+def _matching_settings(settings: dict) -> tuple[dict[str, int], NearMissMargins]:
     return (clean_weights(settings.get("matching_weights", {})),
             NearMissMargins.from_settings(settings.get("matching_near_miss") or {}))
 
@@ -196,9 +200,25 @@ async def set_mission_weights(db: AsyncSession, tenant: TenantContext, actor: Ac
 async def request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
                         locale: str) -> tuple[RequestFacts, dict[str, str], list[str]]:
     """The request as scoring sees it, skill names by id, and the words to search with."""
-    required, desired = await skills_of(db, tenant, request)
-    languages = await languages_of(db, tenant, request)
-    linked = await _links_of(db, tenant, [s.id for s in [*required, *desired]], locale)
+    facts, names, words, _settings = await _request_facts(db, tenant, request, locale)
+    return facts, names, words
+
+
+async def request_and_settings(db: AsyncSession, tenant: TenantContext,
+                               request: AssignmentRequest, locale: str
+                               ) -> tuple[RequestFacts, dict[str, str], list[str],
+                                          dict[str, int], NearMissMargins]:
+    """request_facts and matching_settings together: all a match reads from PostgreSQL
+    before it asks the engine, in two queries."""
+    facts, names, words, settings = await _request_facts(db, tenant, request, locale)
+    return facts, names, words, *_matching_settings(settings)
+
+
+async def _request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
+                         locale: str) -> tuple[RequestFacts, dict[str, str], list[str], dict]:
+    """request_facts, and the mission's settings read with the request's languages."""
+    required, desired, linked = await _wanted_skills(db, tenant, request, locale)
+    languages, settings = await _languages_and_settings(db, tenant, request)
 
     def concept(skill) -> Concept:  # a free tag was typed by a person: typos forgiven
         return Concept(str(skill.id), tuple(skill_texts(skill)), typed=skill.source == "free",
@@ -225,34 +245,57 @@ async def request_facts(db: AsyncSession, tenant: TenantContext, request: Assign
     labels = dict.fromkeys(w for c in [*facts.required_skills, *facts.desired_skills]
                            for text in c.labels
                            for w in search_words(text, drop_stopwords=True))
-    return facts, names, own + list(labels)
+    return facts, names, own + list(labels), settings
 
 
-async def _links_of(db: AsyncSession, tenant: TenantContext, ids: list[uuid.UUID],
-                    locale: str) -> dict[uuid.UUID, list[tuple[str, str, str]]]:
-    """Per wanted skill, the skills the vocabulary links to it: (id, how it stands to the
-    wanted skill, its name in the reader's language). A link "skill has the broader
-    other" makes the skill narrower, seen from the other. One query, names included."""
-    if not ids:
-        return {}
-    skill, other = aliased(Skill), aliased(Skill)
+async def _languages_and_settings(db: AsyncSession, tenant: TenantContext,
+                                  request: AssignmentRequest
+                                  ) -> tuple[list[RequestLanguage], dict]:
+    """The request's languages (as languages_of gives them) and the mission's settings,
+    in one query: the mission's row, on as many rows as the request has languages."""
+    rows = (await db.execute(
+        select(Tenant.settings, RequestLanguage)
+        .outerjoin(RequestLanguage, (RequestLanguage.tenant_id == Tenant.id)
+                   & (RequestLanguage.request_id == request.id))
+        .where(Tenant.id == tenant.id)
+        .order_by(RequestLanguage.created_at))).all()
+    if not rows:  # as get_mission: resolved by the request a moment ago, deleted since
+        raise LookupError(f"mission {tenant.slug!r} is gone")
+    return [language for _settings, language in rows if language is not None], \
+        rows[0][0] or {}
+
+
+async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
+                         locale: str) -> tuple[list[Skill], list[Skill],
+                                               dict[uuid.UUID, list[tuple[str, str, str]]]]:
+    """The request's required and desired skills (as skills_of gives them) and, per skill,
+    the skills the vocabulary links to it: (id, how it stands to the wanted skill, its
+    name in the reader's language). A link "skill has the broader other" makes the skill
+    narrower, seen from the other. One query (a page asks for every match): each wanted
+    skill comes on as many rows as it has links."""
+    linked_skill = aliased(Skill)
+    required: list[Skill] = []
+    desired: list[Skill] = []
     found: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
-    for link, one, two in await db.execute(
-            select(SkillLink, skill, other)
-            .join(skill, skill.id == SkillLink.skill_id)
-            .join(other, other.id == SkillLink.other_id)
-            .where(SkillLink.tenant_id == tenant.id,
-                   SkillLink.skill_id.in_(ids) | SkillLink.other_id.in_(ids))):
-        if link.skill_id in ids:
-            found.setdefault(link.skill_id, []).append(
-                (str(two.id), link.kind, two.display_name(locale)))
-        if link.other_id in ids:
-            found.setdefault(link.other_id, []).append(
-                (str(one.id), "narrower" if link.kind == "broader" else link.kind,
-                 one.display_name(locale)))
+    for skill, is_required, link, other in await db.execute(
+            select(Skill, RequestSkill.required, SkillLink, linked_skill)
+            .join(RequestSkill, RequestSkill.skill_id == Skill.id)
+            .outerjoin(SkillLink, (SkillLink.tenant_id == tenant.id)
+                       & ((SkillLink.skill_id == Skill.id) | (SkillLink.other_id == Skill.id)))
+            .outerjoin(linked_skill, linked_skill.id == case(
+                (SkillLink.skill_id == Skill.id, SkillLink.other_id), else_=SkillLink.skill_id))
+            .where(RequestSkill.tenant_id == tenant.id, RequestSkill.request_id == request.id)
+            .order_by(Skill.code)):
+        if skill.id not in found:  # its first row
+            (required if is_required else desired).append(skill)
+            found[skill.id] = []
+        if link is not None:
+            kind = link.kind if link.skill_id == skill.id \
+                else "narrower" if link.kind == "broader" else link.kind
+            found[skill.id].append((str(other.id), kind, other.display_name(locale)))
     for links in found.values():
         links.sort()  # the same evidence on every run when two links weigh the same
-    return found
+    return required, desired, {skill_id: links for skill_id, links in found.items() if links}
 
 
 def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:
@@ -303,8 +346,8 @@ def _widened(window: tuple[date, date], margins: NearMissMargins) -> tuple[date,
 
 # Experts already on a confirmed assignment during the work window: assignments come later in
 # the domain order and register the lookup (app/assignments/availability.py).
-# (db, tenant, window, profile ids) -> the ids of those who are busy then
-BusyLookup = Callable[[AsyncSession, TenantContext, tuple[date, date], list[uuid.UUID]],
+# (db, tenant, window, profile ids or None for everyone) -> the ids of those who are busy then
+BusyLookup = Callable[[AsyncSession, TenantContext, tuple[date, date], list[uuid.UUID] | None],
                       Awaitable[set[uuid.UUID]]]
 _busy_lookup: BusyLookup | None = None
 
@@ -325,11 +368,20 @@ class _Retrieved:
     misses: list[dict]
 
 
-async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
-                      margins: NearMissMargins, pool: list[tuple[dict, float | None]]
-                      ) -> tuple[list[_Retrieved], list[_Retrieved]]:
+async def _busy_then(db: AsyncSession, tenant: TenantContext, facts: RequestFacts) -> set[str]:
+    """The ids of everyone on a confirmed assignment that overlaps the work window."""
+    if not facts.window:
+        return set()
+    if _busy_lookup is None:  # a programming error: import app.domains first
+        raise RuntimeError("no busy-expert lookup registered (import app.domains)")
+    return {str(profile_id) for profile_id in await _busy_lookup(db, tenant, facts.window, None)}
+
+
+def _sorted_out(facts: RequestFacts, margins: NearMissMargins,
+                pool: list[tuple[dict, float | None]], busy: set[str]
+                ) -> tuple[list[_Retrieved], list[_Retrieved]]:
     """The pool split into the eligible and the near misses; the rest are dropped, and so
-    is anyone on a confirmed assignment that overlaps the work window."""
+    is anyone busy then (_busy_then)."""
     best = max((relevance for _d, relevance in pool if relevance), default=0.0)
     eligible, near = [], []
     for document, relevance in pool:
@@ -341,11 +393,7 @@ async def _sorted_out(db: AsyncSession, tenant: TenantContext, facts: RequestFac
             eligible.append(row)
         elif near_miss(misses):
             near.append(row)
-    if facts.window and (eligible or near):
-        if _busy_lookup is None:  # a programming error: import app.domains first
-            raise RuntimeError("no busy-expert lookup registered (import app.domains)")
-        busy = {str(profile_id) for profile_id in await _busy_lookup(
-            db, tenant, facts.window, [uuid.UUID(row.document["id"]) for row in eligible + near])}
+    if busy:
         eligible = [row for row in eligible if row.document["id"] not in busy]
         near = [row for row in near if row.document["id"] not in busy]
     return eligible, near
@@ -399,17 +447,23 @@ def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters,
 async def find_candidates(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
                           request: AssignmentRequest, filters: MatchFilters, locale: str,
                           limit: int = 50) -> Matches:
-    facts, skill_names, words = await request_facts(db, tenant, request, locale)
-    weights, margins = await matching_settings(db, tenant)
+    facts, skill_names, words, weights, margins = await request_and_settings(db, tenant, request,
+                                                                             locale)
     query = match_query(facts, words, filters, margins)
-    try:
-        result = await search.search(EXPERTS, str(tenant.id), query)
-    except SearchUnavailable as exc:
-        log.warning("matching from PostgreSQL, the search engine did not answer: %s", exc)
+    # PostgreSQL says who is busy while the engine searches (in a thread of its own); both
+    # are waited for whatever happens, so that nothing is left running on the session.
+    result, busy = await asyncio.gather(search.search(EXPERTS, str(tenant.id), query),
+                                        _busy_then(db, tenant, facts), return_exceptions=True)
+    if isinstance(busy, BaseException):
+        raise busy
+    if isinstance(result, SearchUnavailable):
+        log.warning("matching from PostgreSQL, the search engine did not answer: %s", result)
         return await _from_database(db, tenant, facts, margins, filters, weights,
-                                    skill_names, limit)
+                                    skill_names, limit, busy)
+    if isinstance(result, BaseException):
+        raise result
     pool: list[tuple[dict, float | None]] = [(hit.document, hit.score) for hit in result.hits]
-    eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
+    eligible, near = _sorted_out(facts, margins, pool, busy)
     found = _matches(facts, weights, len(pool), result.total, eligible, near, result.facets,
                      skill_names, limit, from_engine=True)
     marking = query_words(query.text, query.matching)
@@ -442,7 +496,7 @@ async def shortlist_score(db: AsyncSession, tenant: TenantContext, search: Searc
 
 async def _from_database(db: AsyncSession, tenant: TenantContext, facts: RequestFacts,
                          margins: NearMissMargins, filters: MatchFilters, weights,
-                         skill_names, limit: int) -> Matches:
+                         skill_names, limit: int, busy: set[str]) -> Matches:
     """The engine is down: the same widened hard filters in SQL, the pool ordered by how
     many required skills each expert has, then the same checks and scoring (on the same
     documents), without the occupation fit."""
@@ -499,6 +553,6 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
                 if value:
                     facets[name][value] = facets[name].get(value, 0) + 1
     pool: list[tuple[dict, float | None]] = [(doc, None) for doc in documents]
-    eligible, near = await _sorted_out(db, tenant, facts, margins, pool)
+    eligible, near = _sorted_out(facts, margins, pool, busy)
     return _matches(facts, weights, len(pool), total, eligible, near, facets, skill_names,
                     limit, from_engine=False)

@@ -110,6 +110,11 @@ class Evidence:
     text: str              # the expert's skill label or sentence; "" for the same skill id
 
 
+# The expert holds the wanted skill itself: so do most of a match's pool (the engine found
+# them by it), and a frozen dataclass costs more to make than to share.
+SAME_SKILL = Evidence(1.0, "skill", "")
+
+
 @lru_cache(maxsize=65_536)
 def stems(word: str, language: int | None = None) -> frozenset[str]:
     """A folded word's stems, one per language it may be in, or in `language` alone (an
@@ -253,7 +258,7 @@ def best_evidence(wanted: Concept, skill_ids: frozenset[str],
     sentences (in that order; the first of equals wins, so a skill comes before a
     sentence)."""
     if wanted.id in skill_ids:
-        return Evidence(1.0, "skill", "")
+        return SAME_SKILL
     best, where = 0.0, ("", "")
     for skill_id, kind, name in wanted.linked:
         if skill_id in skill_ids and LINKED[kind] > best:
