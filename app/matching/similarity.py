@@ -20,9 +20,10 @@ half a match."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 import snowballstemmer
 
@@ -68,6 +69,32 @@ SHORT_STEM_GAP = 2
 # How many texts a concept remembers its similarity to (it lives for one match).
 MEMORY = 20_000
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
+Result = TypeVar("Result")
+
+
+def remembered(size: int) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
+    """A word cache that lives as long as the process, unlike functools.lru_cache kept out
+    of the garbage collector's way: a plain dict, emptied when full, whose entries hold
+    only strings, numbers and tuples of them. The collector stops tracking such tuples
+    (and a dict of them), where each lru_cache entry is a list of its own: tens of
+    thousands of them were scanned by every full collection during a match (most of its
+    p95)."""
+    def decorate(compute: Callable[..., Result]) -> Callable[..., Result]:
+        memory: dict[Any, Result] = {}
+
+        @wraps(compute)
+        def cached(*args: Any) -> Result:
+            key = args if len(args) > 1 else args[0]
+            found = memory.get(key)
+            if found is None:
+                if len(memory) >= size:
+                    memory.clear()
+                found = memory[key] = compute(*args)
+            return found
+
+        cached.cache_clear = memory.clear  # type: ignore[attr-defined]
+        return cached
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -115,7 +142,6 @@ class Evidence:
 SAME_SKILL = Evidence(1.0, "skill", "")
 
 
-@lru_cache(maxsize=65_536)
 def stems(word: str, language: int | None = None) -> frozenset[str]:
     """A folded word's stems, one per language it may be in, or in `language` alone (an
     index of LATIN_STEMMERS), tagged so two languages' stemmers never meet by chance."""
@@ -142,30 +168,31 @@ def _generic_stems() -> frozenset[str]:
 LabelWord = tuple[str, frozenset[str], frozenset[str], float]
 
 
-@lru_cache(maxsize=16_384)
+@remembered(16_384)
 def _label_words(label: str) -> tuple[LabelWord, ...]:
     """The words of a wanted label that carry meaning."""
-    return tuple((w, stems(w), frozenset(s for s in stems(w) if _short(s)),
-                  GENERIC_WEIGHT if stems(w) & _generic_stems() else 1.0)
-                 for w in words(label, drop_stopwords=True))
+    return tuple((w, found, frozenset(s for s in found if _short(s)),
+                  GENERIC_WEIGHT if found & _generic_stems() else 1.0)
+                 for w in words(label, drop_stopwords=True) for found in (stems(w),))
 
 
 def _short(stem: str) -> bool:
     return not stem.startswith("ar:") and len(stem) - stem.index(":") - 1 < SHORT_STEM
 
 
-@lru_cache(maxsize=65_536)
-def _word_stems(word: str, language: int | None) -> tuple[frozenset[str], frozenset[str]]:
-    """A word's stems and, of them, the short ones."""
+@remembered(65_536)
+def _word_stems(word: str, language: int | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A word's stems and, of them, the short ones (tuples: see remembered)."""
     found = stems(word, language)
-    return found, frozenset(s for s in found if _short(s))
+    return tuple(found), tuple(s for s in found if _short(s))
 
 
-@lru_cache(maxsize=65_536)
-def _text_words(text: str) -> tuple[frozenset[str], dict[str, list[int]], tuple[str, ...], str]:
-    """A text's stems (all languages together), the lengths of the words behind each of
-    its short stems, its folded words that carry meaning, and the whole text folded (to
-    compare with a label)."""
+@remembered(65_536)
+def _text_words(text: str) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]],
+                                    tuple[str, ...], str]:
+    """A text's stems (all languages together, each once), the lengths of the words
+    behind each of its short stems, its folded words that carry meaning, and the whole
+    text folded (to compare with a label). Tuples, not sets: see remembered."""
     every = words(text)
     found = tuple(w for w in every if w not in STOPWORDS)
     language = text_language(every)
@@ -174,12 +201,12 @@ def _text_words(text: str) -> tuple[frozenset[str], dict[str, list[int]], tuple[
     for w, (_all, short) in zip(found, pairs, strict=True):
         for stem in short:
             lengths.setdefault(stem, []).append(len(w))
-    return frozenset().union(*(all_ for all_, _short in pairs)), lengths, found, \
-        " ".join(every)
+    return tuple(frozenset().union(*(all_ for all_, _short in pairs))), \
+        {stem: tuple(sizes) for stem, sizes in lengths.items()}, found, " ".join(every)
 
 
 def _fit(wanted: tuple[LabelWord, ...], text_stems: frozenset[str],
-         lengths: dict[str, list[int]], text_words: tuple[str, ...], typed: bool) -> float:
+         lengths: dict[str, tuple[int, ...]], text_words: tuple[str, ...], typed: bool) -> float:
     """The share of the label's weight found in the text: a word counts when the text
     has it in any form (a shared stem; a short one only between words of nearly the same
     length), or, for a typed skill, within its typo budget."""
@@ -211,7 +238,8 @@ def text_similarity(wanted: Concept, text: str) -> float:
         elif not wanted.typed and wanted.label_stems.isdisjoint(text_stems):
             found = 0.0
         else:
-            found = PARTIAL * max((_fit(_label_words(label), text_stems, lengths,
+            as_set = frozenset(text_stems)
+            found = PARTIAL * max((_fit(_label_words(label), as_set, lengths,
                                         text_words, wanted.typed) for label in wanted.labels),
                                   default=0.0)
         if len(wanted.seen) < MEMORY:
@@ -228,7 +256,8 @@ class TextWords:
     __slots__ = ("stems", "lengths", "words", "seen")
 
     def __init__(self, text: str) -> None:
-        self.stems, self.lengths, self.words, _folded = _text_words(text)
+        found, self.lengths, self.words, _folded = _text_words(text)
+        self.stems = frozenset(found)
         self.seen: dict[str, float] = {}
 
     def share(self, phrase: str) -> float:
@@ -244,7 +273,7 @@ class TextWords:
         return found
 
 
-@lru_cache(maxsize=4096)
+@remembered(4096)
 def sentences(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
 
