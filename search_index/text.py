@@ -167,20 +167,28 @@ def _marker(query_words: tuple[str, ...], prefix_last: bool) -> Callable[[str], 
                 if prefix_last and i == last]
     near = [(w, typo_budget(w)) for i, w in enumerate(query_words)
             if typo_budget(w) and not (prefix_last and i == last)]
-    by_length: dict[int, list[tuple[str, int]]] = {}
+    # With their letters: a letter of one word missing from the other takes an edit of its
+    # own, so words with more such letters than the budget are told apart without
+    # computing the distance (the words of a hit's text are judged against several query
+    # words each; _distance's own check at 3 comes to the same answer, later).
+    by_length: dict[int, list[tuple[str, int, frozenset[str]]]] = {}
     for w, budget in near:
         for size in range(len(w) - budget, len(w) + budget + 1):
-            by_length.setdefault(size, []).append((w, budget))
+            by_length.setdefault(size, []).append((w, budget, frozenset(w)))
     judged: dict[str, bool] = {}
 
     def marked(word: str) -> bool:
         found = judged.get(word)
         if found is None:
             candidate = fold(word)
-            found = candidate in same or any(
-                within_typos(candidate, w, budget, False)
-                for w, budget in by_length.get(len(candidate), ())) or any(
-                within_typos(candidate, w, budget, True) for w, budget in prefixes)
+            found = candidate in same
+            if not found and (alike := by_length.get(len(candidate))):
+                letters = frozenset(candidate)
+                found = any(len(letters - own) <= budget and len(own - letters) <= budget
+                            and within_typos(candidate, w, budget, False)
+                            for w, budget, own in alike)
+            found = found or any(within_typos(candidate, w, budget, True)
+                                 for w, budget in prefixes)
             if len(judged) < MARKER_MEMORY:
                 judged[word] = found
         return found
