@@ -14,7 +14,9 @@ What it does (printed figures, never a pass/fail test):
    - open loop, an asyncio client sending --rate requests/s (default 100) whatever the
      answers' speed, as many users with think time would: p50/p95/p99 and errors per page,
      latency counted from when each request was due;
-   - the resident memory of each web process after the load; the load client's own CPU.
+   - the resident memory of each web process after the load; the load client's own CPU,
+     and during the open loop the CPU of the web processes, of PostgreSQL and of everything
+     else on the machine (the job worker, autovacuum, other work).
 4. The baseline, once: a bare Litestar handler rendering the same registry template with
    the same context (captured from one real request of the registry page), served by one
    uvicorn process, under the same wrk run: the registry page's throughput as a ratio of it.
@@ -291,9 +293,6 @@ def wrk(base: str, requests: list[tuple[str, dict[str, str], int]], seconds: int
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     servers_after, database_after = cpu_seconds(servers), cpu_seconds(database_processes(var))
 
-    def spent(before_: dict[int, float], after_: dict[int, float]) -> float:
-        return sum(t - before_.get(pid, 0.0) for pid, t in after_.items())
-
     def latency(label: str) -> float:
         found = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         if not found:
@@ -309,6 +308,48 @@ def wrk(base: str, requests: list[tuple[str, dict[str, str], int]], seconds: int
         cpu_s=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
         server_cpu_s=spent(servers_before, servers_after),
         database_cpu_s=spent(database_before, database_after), seconds=seconds)
+
+
+class CpuWatch:
+    """CPU seconds spent while it is open by the web processes, the embedded PostgreSQL and
+    the whole machine: on 2 shared cores an open-loop window's latencies say little without
+    what else ran meanwhile (the job worker, autovacuum, other work on the machine)."""
+
+    def __init__(self, servers: list[psutil.Process], var: Path) -> None:
+        self.servers, self.var = servers, var
+
+    def __enter__(self) -> CpuWatch:
+        self.started = time.perf_counter()
+        self.web = cpu_seconds(self.servers)
+        self.database = cpu_seconds(database_processes(self.var))
+        self.machine = machine_busy_seconds()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.started
+        self.web_s = spent(self.web, cpu_seconds(self.servers))
+        self.database_s = spent(self.database, cpu_seconds(database_processes(self.var)))
+        self.machine_s = machine_busy_seconds() - self.machine
+
+    def shares(self) -> str:
+        """Each part's CPU as a share of one core, over the window."""
+        other = max(0.0, self.machine_s - self.web_s - self.database_s)
+        return (f"web {self.web_s / self.seconds:.0%}, PostgreSQL "
+                f"{self.database_s / self.seconds:.0%}, everything else on the machine "
+                f"(this client included) {other / self.seconds:.0%} of a core "
+                f"({psutil.cpu_count()} cores)")
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two cpu_seconds() readings (a process started between them
+    counts from its start)."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent not idle (all cores, all processes)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
 async def open_loop(base: str, pages: list[Page], cookie: str, rate: float,
@@ -455,11 +496,13 @@ def run(args, env: dict[str, str], var: Path) -> None:
                       args.seconds, args.connections, script, servers, var)
             registry = wrk(base, [(pages[0].path, headers_of(pages[0], cookie), 1)],
                            args.seconds, args.connections, script, servers, var)
-            times, errors, cpu_share = asyncio.run(open_loop(base, pages, cookie, args.rate,
-                                                             args.seconds))
+            with CpuWatch(servers, var) as watch:
+                times, errors, cpu_share = asyncio.run(open_loop(base, pages, cookie,
+                                                                 args.rate, args.seconds))
             memory = [(name, p.memory_info().rss) for name, p in portal.web_processes()]
             results[workers] = dict(rest=rest, mix=mix, registry=registry, times=times,
-                                    errors=errors, cpu=cpu_share, memory=memory)
+                                    errors=errors, cpu=cpu_share, memory=memory,
+                                    open_loop_cpu=watch.shares())
             report(workers, pages, results[workers], args)
             if baseline is None:
                 baseline = measure_baseline(args, env, app_url, cookie, pages[0], script, var)
@@ -520,7 +563,7 @@ def report(workers: int, pages: list[Page], result: dict, args) -> None:
               f"{r.bad} errors; wrk CPU {r.cpu_s / args.seconds:.0%} of a core; CPU per "
               f"request {web:.1f} ms web + {database:.1f} ms PostgreSQL)")
     print(f"  open loop at {args.rate:.0f} req/s for {args.seconds} s "
-          f"(client CPU {result['cpu']:.0%} of a core):")
+          f"(client CPU {result['cpu']:.0%} of a core; meanwhile {result['open_loop_cpu']}):")
     print(f"    {'page':<26}{'at rest p50':>12}{'p50':>9}{'p95':>9}{'p99':>9}"
           f"{'p95/rest':>10}{'errors':>8}")
     for page in pages:
