@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -446,7 +446,10 @@ def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters,
 
 async def find_candidates(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
                           request: AssignmentRequest, filters: MatchFilters, locale: str,
-                          limit: int = 50) -> Matches:
+                          limit: int = 50, marked: Collection[uuid.UUID] | None = None
+                          ) -> Matches:
+    """`marked`: the candidates whose text snippets are marked (None: every one listed);
+    the workspace shows snippets only with one candidate's reasons, when they are opened."""
     facts, skill_names, words, weights, margins = await request_and_settings(db, tenant, request,
                                                                              locale)
     query = match_query(facts, words, filters, margins)
@@ -468,8 +471,9 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
                      skill_names, limit, from_engine=True)
     marking = query_words(query.text, query.matching)
     for candidate in [*found.candidates, *found.near_misses]:
-        candidate.highlights = marked_fields(candidate.document, HIGHLIGHTED, marking,
-                                             query.matching)
+        if marked is None or candidate.profile_id in marked:
+            candidate.highlights = marked_fields(candidate.document, HIGHLIGHTED, marking,
+                                                 query.matching)
     return found
 
 
