@@ -224,7 +224,7 @@ def headers_of(page: Page, cookie: str) -> dict[str, str]:
 # --- measuring ------------------------------------------------------------------------------
 
 def at_rest(base: str, pages: list[Page], cookie: str, servers: list[psutil.Process],
-            var: Path, n: int = 15) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+            var: Path, n: int = 30) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
     """Each page's median time, one request at a time (after one warm-up request), and its
     CPU per request (web processes, PostgreSQL): on the shared machine the times move with
     what else runs, the CPU much less."""
