@@ -21,7 +21,13 @@ from app.experts.models import ExpertProfile
 from app.i18n import gettext as _
 from app.matching import shortlist
 from app.matching.scoring import CRITERIA
-from app.matching.services import CANDIDATE_POOL, MatchFilters, find_candidates, shortlist_score
+from app.matching.services import (
+    CANDIDATE_POOL,
+    Candidate,
+    MatchFilters,
+    find_candidates,
+    shortlist_score,
+)
 from app.web.deps import CurrentActor, CurrentTenant, Db, Search
 from app.web.flash import flash
 from app.web.forms import text_form
@@ -143,7 +149,8 @@ async def candidate_reasons(request: Request, tenant: CurrentTenant, db: Db, act
     matches = await find_candidates(db, tenant, search, assignment,
                                     _filters(request.query_params), locale, limit=shown,
                                     marked=(profile_id,))
-    ranked = {c.profile_id: (rank, c) for rank, c in enumerate(matches.candidates, 1)}
+    ranked: dict[uuid.UUID, tuple[int | None, Candidate]] = {
+        c.profile_id: (rank, c) for rank, c in enumerate(matches.candidates, 1)}
     ranked.update((c.profile_id, (None, c)) for c in matches.near_misses)
     if profile_id not in ranked:
         number = await db.scalar(select(ExpertProfile.number).where(
