@@ -6,9 +6,11 @@ What it does (printed figures, never a pass/fail test):
    with bench/expert_generator.py (default 20,000; --experts 100000 for the full figure).
 2. `portal run --workers W` for W = 1, then 2; the demo programme officer signs in.
 3. The page mix an officer and the public make: the registry list with filters, an
-   expert's profile, the request queue, a request's page, the matching workspace, search
-   as you type (the htmx keystroke: only the results block) and a public mission page.
-   - at rest: each page requested one at a time (p50, the yardstick of the p95 below);
+   expert's profile, the request queue, a request's page, the matching workspace, one
+   row's reasons (fetched by htmx when the row is opened), search as you type (the htmx
+   keystroke: only the results block) and a public mission page.
+   - at rest: each page requested one at a time (p50, the yardstick of the p95 below, and
+     the CPU per request of the web processes and of PostgreSQL);
    - closed loop with wrk (Debian's `wrk`): the highest throughput of the mix, and of the
      registry page alone;
    - open loop, an asyncio client sending --rate requests/s (default 100) whatever the
