@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from app.assignment_requests.models import AssignmentRequest
+from app.matching import controllers
 from app.matching.controllers import criterion_labels
 from app.matching.services import MatchFilters, find_candidates
 from tenants.context import tenant_scope
@@ -197,11 +198,14 @@ def _shown_reasons(body: str) -> dict:
 async def test_a_rows_reasons_are_those_the_list_scored(app, client, missions,
                                                         session_factory, workspace, query):
     """Each row's reasons, fetched on opening, are the ones the list's match gave that
-    candidate: the same criteria, values, skills and snippets, near misses included."""
+    candidate: the same criteria, values, skills and snippets, near misses included (from
+    the list this process just rendered, kept a few minutes)."""
     filters = MatchFilters(q="Summary") if query else MatchFilters()
     found = await _the_lists_match(app, missions, session_factory, workspace, filters,
                                    40 if query else 20)
+    controllers._recent_lists.clear()
     html = parse((await client.get(f"{workspace}{query}")).text)
+    assert len(controllers._recent_lists) == 1  # the list just rendered
     rows = [*html.css(ROWS), *html.css("#near-misses li.candidate")]
     listed = [*found.candidates, *found.near_misses]
     assert len(rows) == len(listed) == (26 if query else 21)
@@ -221,6 +225,8 @@ async def test_without_javascript_the_reasons_are_a_page_of_their_own(app, clien
     found = await _the_lists_match(app, missions, session_factory, workspace,
                                    MatchFilters(), 20)
     second, near = found.candidates[1], found.near_misses[0]
+    # Opened without the list rendered by this process lately: the same match runs again.
+    controllers._recent_lists.clear()
     page = await client.get(f"{workspace}/{second.profile_id}")
     assert page.status_code == 200
     assert select_text(page.text, "h1") == f"Why this score: {second.name}"

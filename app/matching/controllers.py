@@ -4,7 +4,9 @@ the shortlist with its actions (invite, remove, share with the institution, conf
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
@@ -24,6 +26,7 @@ from app.matching.scoring import CRITERIA
 from app.matching.services import (
     CANDIDATE_POOL,
     Candidate,
+    Matches,
     MatchFilters,
     find_candidates,
     shortlist_score,
@@ -86,6 +89,35 @@ def _list_query(params, shown: int) -> str:
     return f"?{urlencode(kept)}" if kept else ""
 
 
+# The lists this process rendered lately, each by mission, request, the list's filters
+# and length, and language: a row opened soon after shows its reasons from the very match
+# that ranked the list, rather than running it again (at 100,000 experts the match is most
+# of the workspace's time). Only a shortcut, so safe with several web processes: a miss
+# (another process, a restart, an older list) runs the same match from PostgreSQL and the
+# engine. Few and short-lived: each holds some 30 candidates' search documents.
+LISTS_KEPT = 16
+LIST_KEPT_SECONDS = 300.0
+_recent_lists: OrderedDict[tuple, tuple[float, Matches]] = OrderedDict()
+
+
+def _list_key(tenant, assignment, params, shown: int, locale: str) -> tuple:
+    return tenant.id, assignment.id, _list_query(params, shown), locale
+
+
+def _keep_list(key: tuple, matches: Matches) -> None:
+    _recent_lists[key] = (time.monotonic() + LIST_KEPT_SECONDS, matches)
+    _recent_lists.move_to_end(key)
+    while len(_recent_lists) > LISTS_KEPT:
+        _recent_lists.popitem(last=False)
+
+
+def _kept_list(key: tuple) -> Matches | None:
+    kept = _recent_lists.get(key)
+    if kept is None or kept[0] < time.monotonic():
+        return None
+    return kept[1]
+
+
 def _context(locale: str) -> dict:
     """What the workspace's rows and a candidate's reasons are rendered with."""
     return dict(criterion_labels=criterion_labels(), criteria=CRITERIA,
@@ -100,9 +132,8 @@ async def _workspace(request: Request, tenant, db, search, actor, assignment, er
     locale = request.state.locale
     flt = _filters(request.query_params)
     shown = _shown(request.query_params)
-    # No row shows its text snippets until it is opened (candidate_reasons marks them).
-    matches = await find_candidates(db, tenant, search, assignment, flt, locale, limit=shown,
-                                    marked=())
+    matches = await find_candidates(db, tenant, search, assignment, flt, locale, limit=shown)
+    _keep_list(_list_key(tenant, assignment, request.query_params, shown, locale), matches)
     listed = await shortlist.entries(db, tenant, assignment)
     on_list = {entry.profile_id for entry, _profile in listed}
     sectors = {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
@@ -140,15 +171,16 @@ async def candidate_reasons(request: Request, tenant: CurrentTenant, db: Db, act
                             profile_id: FromPath[uuid.UUID]) -> Response:
     """One candidate's reasons, as the workspace's list with the same filters and length
     (the query string of the row's link) scores them: htmx fetches them into the row when
-    it is opened; without JavaScript they are a page of their own. The same match as the
-    list's, so the occupation fit (relative to the request's best candidate) and the
-    snippets are the list's too."""
+    it is opened; without JavaScript they are a page of their own. The list's own match
+    when this process rendered it lately (_kept_list), else the same match run again: the
+    occupation fit (relative to the request's best candidate) and the snippets are the
+    list's either way."""
     assignment = await get_request(db, tenant, actor, request_id)
     locale = request.state.locale
     shown = _shown(request.query_params)
-    matches = await find_candidates(db, tenant, search, assignment,
-                                    _filters(request.query_params), locale, limit=shown,
-                                    marked=(profile_id,))
+    matches = _kept_list(_list_key(tenant, assignment, request.query_params, shown, locale)) \
+        or await find_candidates(db, tenant, search, assignment, _filters(request.query_params),
+                                 locale, limit=shown)
     ranked: dict[uuid.UUID, tuple[int | None, Candidate]] = {
         c.profile_id: (rank, c) for rank, c in enumerate(matches.candidates, 1)}
     ranked.update((c.profile_id, (None, c)) for c in matches.near_misses)

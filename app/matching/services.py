@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -446,10 +446,7 @@ def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters,
 
 async def find_candidates(db: AsyncSession, tenant: TenantContext, search: SearchBackend,
                           request: AssignmentRequest, filters: MatchFilters, locale: str,
-                          limit: int = 50, marked: Collection[uuid.UUID] | None = None
-                          ) -> Matches:
-    """`marked`: the candidates whose text snippets are marked (None: every one listed);
-    the workspace shows snippets only with one candidate's reasons, when they are opened."""
+                          limit: int = 50) -> Matches:
     facts, skill_names, words, weights, margins = await request_and_settings(db, tenant, request,
                                                                              locale)
     query = match_query(facts, words, filters, margins)
@@ -471,9 +468,8 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
                      skill_names, limit, from_engine=True)
     marking = query_words(query.text, query.matching)
     for candidate in [*found.candidates, *found.near_misses]:
-        if marked is None or candidate.profile_id in marked:
-            candidate.highlights = marked_fields(candidate.document, HIGHLIGHTED, marking,
-                                                 query.matching)
+        candidate.highlights = marked_fields(candidate.document, HIGHLIGHTED, marking,
+                                             query.matching)
     return found
 
 
