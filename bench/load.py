@@ -231,21 +231,22 @@ def at_rest(base: str, pages: list[Page], cookie: str, servers: list[psutil.Proc
     CPU per request (web processes, PostgreSQL): on the shared machine the times move with
     what else runs, the CPU much less."""
     medians, cpu = {}, {}
-    database = database_processes(var)
     with httpx.Client(base_url=base, timeout=30) as client:
         for page in pages:
             times = []
             for i in range(n + 1):
                 if i == 1:
-                    web_before, db_before = cpu_seconds(servers), cpu_seconds(database)
+                    web_before = cpu_seconds(servers)
+                    db_before = cpu_seconds(database_processes(var))
                 started = time.perf_counter()
                 answer = client.get(page.path, headers=headers_of(page, cookie))
                 if i:
                     times.append(time.perf_counter() - started)
                 assert answer.status_code == 200, f"{page.name}: {answer.status_code}"
             medians[page.name] = statistics.median(times)
+            # PostgreSQL listed again: a web process's new connection is a new backend
             cpu[page.name] = (spent(web_before, cpu_seconds(servers)) * 1000 / n,
-                              spent(db_before, cpu_seconds(database)) * 1000 / n)
+                              spent(db_before, cpu_seconds(database_processes(var))) * 1000 / n)
     return medians, cpu
 
 
