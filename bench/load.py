@@ -6,9 +6,11 @@ What it does (printed figures, never a pass/fail test):
    with bench/expert_generator.py (default 20,000; --experts 100000 for the full figure).
 2. `portal run --workers W` for W = 1, then 2; the demo programme officer signs in.
 3. The page mix an officer and the public make: the registry list with filters, an
-   expert's profile, the request queue, a request's page, the matching workspace, search
-   as you type (the htmx keystroke: only the results block) and a public mission page.
-   - at rest: each page requested one at a time (p50, the yardstick of the p95 below);
+   expert's profile, the request queue, a request's page, the matching workspace, one
+   row's reasons (fetched by htmx when the row is opened), search as you type (the htmx
+   keystroke: only the results block) and a public mission page.
+   - at rest: each page requested one at a time (p50, the yardstick of the p95 below, and
+     the CPU per request of the web processes and of PostgreSQL);
    - closed loop with wrk (Debian's `wrk`): the highest throughput of the mix, and of the
      registry page alone;
    - open loop, an asyncio client sending --rate requests/s (default 100) whatever the
@@ -197,6 +199,11 @@ def the_mix(base: str, cookie: str) -> list[Page]:
     sector = re.search(r'<option value="([a-z_]+)"[^>]*>[^<]*</option>', registry.text.split(
         'name="sector"', 1)[1])
     keystroke = {"HX-Request": "true", "HX-Target": "search-results"}
+    workspace = f"/sudan/requests/{request.group(1)}/matches"
+    # A row's reasons, fetched by htmx when the officer opens it (commits before the
+    # workspace fetched them on opening rendered every row's, and have no such link).
+    reasons = re.search(r'hx-get="(/sudan/requests/[0-9a-f-]{36}/matches/[0-9a-f-]{36})"',
+                        httpx.get(f"{base}{workspace}", headers=headers).text)
     return [
         Page("registry list, filtered",
              f"/sudan/experts?status=verified&sector={sector.group(1) if sector else ''}"
@@ -204,7 +211,9 @@ def the_mix(base: str, cookie: str) -> list[Page]:
         Page("expert profile", f"/sudan/experts/{profile.group(1)}", 3),
         Page("request queue", "/sudan/requests", 1),
         Page("request page", f"/sudan/requests/{request.group(1)}", 1),
-        Page("matching workspace", f"/sudan/requests/{request.group(1)}/matches", 1),
+        Page("matching workspace", workspace, 1),
+        *([Page("a candidate's reasons", reasons.group(1), 1, headers={"HX-Request": "true"})]
+          if reasons else []),
         Page("search as you type", "/sudan/search?q=hydro", 3, headers=keystroke),
         Page("public mission page", "/sudan/", 2, signed_in=False),
     ]
@@ -216,20 +225,29 @@ def headers_of(page: Page, cookie: str) -> dict[str, str]:
 
 # --- measuring ------------------------------------------------------------------------------
 
-def at_rest(base: str, pages: list[Page], cookie: str, n: int = 15) -> dict[str, float]:
-    """Each page's median time, one request at a time (after one warm-up request)."""
-    medians = {}
+def at_rest(base: str, pages: list[Page], cookie: str, servers: list[psutil.Process],
+            var: Path, n: int = 30) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """Each page's median time, one request at a time (after one warm-up request), and its
+    CPU per request (web processes, PostgreSQL): on the shared machine the times move with
+    what else runs, the CPU much less."""
+    medians, cpu = {}, {}
     with httpx.Client(base_url=base, timeout=30) as client:
         for page in pages:
             times = []
             for i in range(n + 1):
+                if i == 1:
+                    web_before = cpu_seconds(servers)
+                    db_before = cpu_seconds(database_processes(var))
                 started = time.perf_counter()
                 answer = client.get(page.path, headers=headers_of(page, cookie))
                 if i:
                     times.append(time.perf_counter() - started)
                 assert answer.status_code == 200, f"{page.name}: {answer.status_code}"
             medians[page.name] = statistics.median(times)
-    return medians
+            # PostgreSQL listed again: a web process's new connection is a new backend
+            cpu[page.name] = (spent(web_before, cpu_seconds(servers)) * 1000 / n,
+                              spent(db_before, cpu_seconds(database_processes(var))) * 1000 / n)
+    return medians, cpu
 
 
 @dataclass
@@ -490,8 +508,8 @@ def run(args, env: dict[str, str], var: Path) -> None:
                   f"(ready in {time.perf_counter() - started:.0f} s) ==")
             cookie = sign_in(base)
             pages = the_mix(base, cookie)
-            rest = at_rest(base, pages, cookie)
             servers = [p for _, p in portal.web_processes()]
+            rest, rest_cpu = at_rest(base, pages, cookie, servers, var)
             mix = wrk(base, [(p.path, headers_of(p, cookie), p.weight) for p in pages],
                       args.seconds, args.connections, script, servers, var)
             registry = wrk(base, [(pages[0].path, headers_of(pages[0], cookie), 1)],
@@ -500,7 +518,7 @@ def run(args, env: dict[str, str], var: Path) -> None:
                 times, errors, cpu_share = asyncio.run(open_loop(base, pages, cookie,
                                                                  args.rate, args.seconds))
             memory = [(name, p.memory_info().rss) for name, p in portal.web_processes()]
-            results[workers] = dict(rest=rest, mix=mix, registry=registry, times=times,
+            results[workers] = dict(rest=rest, rest_cpu=rest_cpu, mix=mix, registry=registry, times=times,
                                     errors=errors, cpu=cpu_share, memory=memory,
                                     open_loop_cpu=watch.shares())
             report(workers, pages, results[workers], args)
@@ -564,13 +582,15 @@ def report(workers: int, pages: list[Page], result: dict, args) -> None:
               f"request {web:.1f} ms web + {database:.1f} ms PostgreSQL)")
     print(f"  open loop at {args.rate:.0f} req/s for {args.seconds} s "
           f"(client CPU {result['cpu']:.0%} of a core; meanwhile {result['open_loop_cpu']}):")
-    print(f"    {'page':<26}{'at rest p50':>12}{'p50':>9}{'p95':>9}{'p99':>9}"
+    print(f"    {'page':<26}{'at rest p50':>12}{'CPU web+pg':>14}{'p50':>9}{'p95':>9}{'p99':>9}"
           f"{'p95/rest':>10}{'errors':>8}")
     for page in pages:
         t = result["times"][page.name]
         rest = result["rest"][page.name]
+        web, database = result["rest_cpu"][page.name]
         p95 = percentile(t, 0.95)
-        print(f"    {page.name:<26}{rest * 1000:>10.1f}ms{percentile(t, 0.5) * 1000:>7.0f}ms"
+        print(f"    {page.name:<26}{rest * 1000:>10.1f}ms{web:>7.1f}+{database:.1f}ms"
+              f"{percentile(t, 0.5) * 1000:>7.0f}ms"
               f"{p95 * 1000:>7.0f}ms{percentile(t, 0.99) * 1000:>7.0f}ms"
               f"{p95 / rest:>9.1f}x{result['errors'][page.name]:>8}")
     print("  resident memory: " + ", ".join(f"{name} {rss / 2**20:.0f} MB"

@@ -168,6 +168,12 @@ async def a_free_skill_tag(db: AsyncSession, tenant: TenantContext) -> uuid.UUID
     return tag.id
 
 
+async def an_open_request_and_an_expert(db: AsyncSession, tenant: TenantContext
+                                        ) -> dict[str, uuid.UUID]:
+    return {"request_id": await an_open_assignment_request(db, tenant),
+            "profile_id": await an_expert_profile_with_a_cv(db, tenant)}
+
+
 async def a_saved_search(db: AsyncSession, tenant: TenantContext) -> uuid.UUID:
     """A saved search of the person who signed in last. Saved searches are their owner's
     only (anybody else gets 404, even in the same mission), and the harness signs its
@@ -262,6 +268,10 @@ ISOLATION_CASES: dict[str, IsolationCase] = {
         "request_id", an_open_assignment_request, "POST", "expert"),
     f"{M}/requests/{{request_id:uuid}}/matches": IsolationCase(
         "request_id", an_open_assignment_request, "GET", "staff"),
+    # An expert who is no candidate (nothing is indexed here) is refused with a 409 in
+    # their own mission; another mission's request and expert are not found.
+    f"{M}/requests/{{request_id:uuid}}/matches/{{profile_id:uuid}}": IsolationCase(
+        "request_id", an_open_request_and_an_expert, "GET", "staff"),
     f"{M}/requests/{{request_id:uuid}}/shortlist/share": IsolationCase(
         "request_id", an_open_assignment_request, "POST", "staff"),
     f"{M}/requests/{{request_id:uuid}}/shortlist/{{entry_id:uuid}}/{{action:str}}": IsolationCase(

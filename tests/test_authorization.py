@@ -154,6 +154,7 @@ ACCESS: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", f"{M}/me/requests"): EXPERTS,
     ("POST", f"{M}/me/requests/{{request_id:uuid}}/interest"): EXPERTS,
     ("GET", f"{M}/requests/{{request_id:uuid}}/matches"): STAFF,
+    ("GET", f"{M}/requests/{{request_id:uuid}}/matches/{{profile_id:uuid}}"): STAFF,
     ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist"): STAFF,
     ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist/share"): STAFF,
     ("POST", f"{M}/requests/{{request_id:uuid}}/shortlist/{{entry_id:uuid}}/{{action:str}}"): STAFF,
@@ -352,6 +353,8 @@ async def a_verified_expert_with_a_cv(db: AsyncSession, tenant: TenantContext, u
 
 
 PROBES: dict[tuple[str, str], Probe] = {
+    # Its expert is not indexed, so no candidate: the handler's own clear refusal.
+    ("GET", f"{M}/requests/{{request_id:uuid}}/matches/{{profile_id:uuid}}"): Probe(status=409),
     # Litestar's own handler for unknown schema paths: a not-found is what it is for.
     ("GET", "/api/v1/schema/{path:str}"): Probe(status=404),
     ("POST", "/lang"): Probe(form={"lang": "en", "next": "/"}),

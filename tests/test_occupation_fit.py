@@ -82,17 +82,21 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
                 assert await shortlist_score(db, sudan, app.state.search, row,
                                              candidate.profile_id, "en") == (
                     candidate.score.total, candidate.explanation(found.skill_names))
-    # The workspace's folded reasons name the job title found, in the reader's language.
+    # A row's reasons, fetched when it is opened, name the job title found, in the
+    # reader's language.
     staff = await make_user(session_factory, sudan, "staff")
     use_session(client, None)
     await sign_in(client, sudan, staff.email)
-    page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    workspace = f"/sudan/requests/{request.id}/matches"
+    htmx = {"HX-Request": "true"}
+    page = (await client.get(f"{workspace}/{best.profile_id}", headers=htmx)).text
     assert ("Job title or studies named in the request: “<bdi>Trainer of primary school "
             "teachers</bdi>” (100%)") in page
+    page = (await client.get(f"{workspace}/{other.profile_id}", headers=htmx)).text
     assert "“<bdi>Police trainer</bdi>” (11%)" in page
     speak(client, "ar")
     try:
-        page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+        page = (await client.get(f"{workspace}/{best.profile_id}", headers=htmx)).text
     finally:
         speak(client, "en")
     assert ("المسمى الوظيفي أو الدراسة المذكورة في الطلب: «<bdi>Trainer of primary school "

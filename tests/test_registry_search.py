@@ -260,6 +260,9 @@ async def test_htmx_gets_the_results_block(client, missions, session_factory, in
     # The facets and the save form follow out of band, so they match the new results.
     assert '<div id="search-facets"' in partial.text and 'hx-swap-oob="true"' in partial.text
     assert 'name="query" value="q=partialson"' in partial.text
+    assert '<div id="save-search" hx-swap-oob="true">' in partial.text
+    # The list of saved searches does not change as one types: neither read nor sent.
+    assert 'id="saved-searches"' not in partial.text
     assert "HX-Request" in partial.headers.get("vary", "")
     # Going back in history (htmx's cache missed) needs the whole page.
     restored = await client.get("/sudan/search", params={"q": "partialson"},

@@ -4,29 +4,40 @@ the shortlist with its actions (invite, remove, share with the institution, conf
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
+from sqlalchemy import select
 
 from app.assignment_requests.services import focal_points, get_request
 from app.core.errors import Refusal
 from app.core.roles import REQUESTS_MANAGE
 from app.experts import labels as expert_labels
+from app.experts.models import ExpertProfile
 from app.i18n import gettext as _
 from app.matching import shortlist
 from app.matching.scoring import CRITERIA
-from app.matching.services import CANDIDATE_POOL, MatchFilters, find_candidates, shortlist_score
+from app.matching.services import (
+    CANDIDATE_POOL,
+    Candidate,
+    Matches,
+    MatchFilters,
+    find_candidates,
+    shortlist_score,
+)
 from app.web.deps import CurrentActor, CurrentTenant, Db, Search
 from app.web.flash import flash
 from app.web.forms import text_form
 from app.web.guards import requires
 from app.web.links import absolute_url
 from app.web.reference import country_name, language_label
-from app.web.templating import page
+from app.web.templating import is_htmx, page
 from tenants.directory import mission_sectors
 
 MANAGE = [requires(REQUESTS_MANAGE)]
@@ -69,12 +80,60 @@ def _workspace_url(tenant, request_id) -> str:
     return f"/{tenant.slug}/requests/{request_id}/matches"
 
 
+def _list_query(params, shown: int) -> str:
+    """The workspace's filters and length as a query string ("" for the default list):
+    the reasons of a row are those of the list it was on."""
+    kept = [(k, v) for k, v in params.items() if v and k != "limit"]
+    if shown != SHOWN_AT_ONCE:
+        kept.append(("limit", str(shown)))
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+# The lists this process rendered lately, each by mission, request, the list's filters
+# and length, and language: a row opened soon after shows its reasons from the very match
+# that ranked the list, rather than running it again (at 100,000 experts the match is most
+# of the workspace's time). Only a shortcut, so safe with several web processes: a miss
+# (another process, a restart, an older list) runs the same match from PostgreSQL and the
+# engine. Few and short-lived: each holds some 30 candidates' search documents.
+LISTS_KEPT = 16
+LIST_KEPT_SECONDS = 300.0
+_recent_lists: OrderedDict[tuple, tuple[float, Matches]] = OrderedDict()
+
+
+def _list_key(tenant, assignment, params, shown: int, locale: str) -> tuple:
+    return tenant.id, assignment.id, _list_query(params, shown), locale
+
+
+def _keep_list(key: tuple, matches: Matches) -> None:
+    _recent_lists[key] = (time.monotonic() + LIST_KEPT_SECONDS, matches)
+    _recent_lists.move_to_end(key)
+    while len(_recent_lists) > LISTS_KEPT:
+        _recent_lists.popitem(last=False)
+
+
+def _kept_list(key: tuple) -> Matches | None:
+    kept = _recent_lists.get(key)
+    if kept is None or kept[0] < time.monotonic():
+        return None
+    return kept[1]
+
+
+def _context(locale: str) -> dict:
+    """What the workspace's rows and a candidate's reasons are rendered with."""
+    return dict(criterion_labels=criterion_labels(), criteria=CRITERIA,
+                modality_names=dict(expert_labels.modalities()),
+                level_names=dict(expert_labels.language_levels()),
+                language_label=lambda code: language_label(code, locale),
+                country_name=lambda code: country_name(code, locale))
+
+
 async def _workspace(request: Request, tenant, db, search, actor, assignment, errors=None,
                      status_code: int = 200) -> Response:
     locale = request.state.locale
     flt = _filters(request.query_params)
     shown = _shown(request.query_params)
     matches = await find_candidates(db, tenant, search, assignment, flt, locale, limit=shown)
+    _keep_list(_list_key(tenant, assignment, request.query_params, shown, locale), matches)
     listed = await shortlist.entries(db, tenant, assignment)
     on_list = {entry.profile_id for entry, _profile in listed}
     sectors = {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
@@ -88,11 +147,7 @@ async def _workspace(request: Request, tenant, db, search, actor, assignment, er
                 more_url=f"{base}?{urlencode([*kept, ('limit', following)])}" if more else "",
                 more_count=min(following, matches.total) - shown,
                 on_list=on_list, errors=errors or {}, sector_names=sectors,
-                criterion_labels=criterion_labels(), criteria=CRITERIA,
-                modality_names=dict(expert_labels.modalities()),
-                level_names=dict(expert_labels.language_levels()),
-                language_label=lambda code: language_label(code, locale),
-                country_name=lambda code: country_name(code, locale),
+                reasons_query=_list_query(request.query_params, shown), **_context(locale),
                 filtered=bool(kept), status_names=shortlist_status_labels())
 
 
@@ -107,6 +162,43 @@ async def request_matches(request: Request, tenant: CurrentTenant, db: Db, actor
                           search: Search, request_id: FromPath[uuid.UUID]) -> Response:
     assignment = await get_request(db, tenant, actor, request_id)
     return await _workspace(request, tenant, db, search, actor, assignment)
+
+
+@get("/requests/{request_id:uuid}/matches/{profile_id:uuid}", name="candidate_reasons",
+     guards=MANAGE)
+async def candidate_reasons(request: Request, tenant: CurrentTenant, db: Db, actor: CurrentActor,
+                            search: Search, request_id: FromPath[uuid.UUID],
+                            profile_id: FromPath[uuid.UUID]) -> Response:
+    """One candidate's reasons, as the workspace's list with the same filters and length
+    (the query string of the row's link) scores them: htmx fetches them into the row when
+    it is opened; without JavaScript they are a page of their own. The list's own match
+    when this process rendered it lately (_kept_list), else the same match run again: the
+    occupation fit (relative to the request's best candidate) and the snippets are the
+    list's either way."""
+    assignment = await get_request(db, tenant, actor, request_id)
+    locale = request.state.locale
+    shown = _shown(request.query_params)
+    matches = _kept_list(_list_key(tenant, assignment, request.query_params, shown, locale)) \
+        or await find_candidates(db, tenant, search, assignment, _filters(request.query_params),
+                                 locale, limit=shown)
+    ranked: dict[uuid.UUID, tuple[int | None, Candidate]] = {
+        c.profile_id: (rank, c) for rank, c in enumerate(matches.candidates, 1)}
+    ranked.update((c.profile_id, (None, c)) for c in matches.near_misses)
+    if profile_id not in ranked:
+        number = await db.scalar(select(ExpertProfile.number).where(
+            ExpertProfile.tenant_id == tenant.id, ExpertProfile.id == profile_id,
+            ExpertProfile.erased_at.is_(None)))
+        if number is None:
+            raise NotFoundException()
+        raise Refusal(_("Expert #%(n)s is not among the candidates of this list now (their "
+                        "profile or the request may have changed since it was shown): "
+                        "reload the candidates.") % {"n": number})
+    rank, candidate = ranked[profile_id]
+    query = _list_query(request.query_params, shown)
+    back = f"{_workspace_url(tenant, request_id)}{query}#{f'rank-{rank}' if rank else 'near-misses'}"
+    return page(request, "matching/reasons_fragment.html" if is_htmx(request)
+                else "matching/reasons.html", assignment=assignment, candidate=candidate,
+                rank=rank, back=back, matches=matches, **_context(locale))
 
 
 async def _refused(request: Request, tenant, db, search, actor, request_id,
@@ -190,4 +282,4 @@ async def shortlist_share(request: Request, tenant: CurrentTenant, db: Db, actor
                  "success", _("The institution's focal points can now see the shortlist."))
 
 
-MATCHING_ROUTES = [request_matches, shortlist_add, shortlist_action, shortlist_share]
+MATCHING_ROUTES = [request_matches, candidate_reasons, shortlist_add, shortlist_action, shortlist_share]

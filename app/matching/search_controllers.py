@@ -44,7 +44,7 @@ from app.web.flash import flash
 from app.web.forms import FieldErrors, text_form
 from app.web.guards import requires
 from app.web.reference import country_name, language_label
-from app.web.templating import page
+from app.web.templating import is_htmx, page
 from search_index import SearchResult, SearchUnavailable
 
 log = logging.getLogger(__name__)
@@ -84,10 +84,18 @@ async def _search_page(request: Request, tenant, db, search, actor, params: Mult
         sector_names=choices.sectors, modality_names=dict(expert_labels.modalities()),
         language_label=lambda code: language_label(code, locale),
         country_name=lambda code: country_name(code, locale),
-        saved=await saved_searches(db, tenant, actor), save_errors=save_errors or {},
+        # A keystroke swaps the results, the facets and the save form, never the list of
+        # saved searches: not read then (a query on every keystroke).
+        saved=[] if _keystroke(request) else await saved_searches(db, tenant, actor),
+        save_errors=save_errors or {},
         save_name=save_name, max_saved=MAX_SAVED_PER_USER, max_saved_name=MAX_SAVED_NAME)
     return page(request, "matching/search.html", status_code=status_code,
-                with_blocks=("search_facets", "saved_searches"), **context)
+                with_blocks=("search_facets", "save_search"), **context)
+
+
+def _keystroke(request: Request) -> bool:
+    """htmx asking for the results block alone (typing, paging, a facet changed)."""
+    return is_htmx(request) and request.headers.get("hx-target") == "search-results"
 
 
 @get("/search", name="expert_search", guards=VIEW)

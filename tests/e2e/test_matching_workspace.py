@@ -21,7 +21,10 @@ async def test_officer_narrows_candidates_as_they_type_and_shortlists(page, port
     assert await cards.count() > 0
     first_score = int(await cards.first.locator(".score").inner_text())
     assert 0 <= first_score <= 100
-    assert await cards.first.locator("dl.criteria dt").count() >= 3  # reasons shown
+    # A row's reasons are fetched when it is opened.
+    await cards.first.locator("details.explanation > summary").click()
+    await cards.first.locator("dl.criteria").wait_for()
+    assert await cards.first.locator("dl.criteria dt").count() >= 3
     await screenshot(page, "matching-workspace")
 
     # Typing narrows the list without reloading the page: the marker survives the swap.
@@ -68,7 +71,9 @@ async def test_officer_reads_the_next_candidates_and_one_explanation(page, page_
     reasons = page.locator("#rank-1 dl.criteria")
     assert not await reasons.is_visible()
     await page.locator("#rank-1 details.explanation > summary").click()
+    await reasons.wait_for()  # fetched when the row is opened
     assert await reasons.is_visible()
+    await screenshot(page, "matching-reasons")
     assert not await page.locator("#near-misses li.candidate").first.is_visible()
 
     # htmx adds the next rows in place; the keyboard is on the first new one.
@@ -88,3 +93,9 @@ async def test_officer_reads_the_next_candidates_and_one_explanation(page, page_
     await page_without_js.locator(".show-more a").click()
     await page_without_js.wait_for_url("**limit=40#rank-21")
     assert await page_without_js.locator(rows).count() > 20
+    # ...and an opened row leads to its reasons on a page of their own, and back to it.
+    await page_without_js.locator("#rank-21 details.explanation > summary").click()
+    await page_without_js.locator("#rank-21 .reasons a").click()
+    assert await page_without_js.locator("dl.criteria dt").count() >= 3
+    await page_without_js.get_by_role("link", name="Candidates for request").click()
+    await page_without_js.wait_for_url("**limit=40#rank-21")
