@@ -13,6 +13,7 @@ statements run through the session."""
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 
 import asyncpg
@@ -23,22 +24,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.session import note_write
 
 UNSECURED_TABLES = frozenset({"users"})
-# Version 4 UUIDs from 16 random bytes each: the version and variant bits set in one
-# operation on a whole batch's bytes.
-_KEEP, _SET = bytes.fromhex("ffffffffffff0fff3fffffffffffffff"), \
-    bytes.fromhex("00000000000040008000000000000000")
+_RANDOM_BITS = 42
+_LOW_62 = (1 << 62) - 1
 
 
-def random_ids(n: int) -> list[UUID]:
-    """n random (version 4) UUIDs, as the driver's own UUID type (written without
-    conversion). PostgreSQL's gen_random_uuid() cost 5-9 µs a row in the embedded server,
-    whose build reads /dev/urandom for every call: a tenth of an import's write."""
+def ascending_ids(n: int) -> list[UUID]:
+    """n new ids, in ascending order: version 7 UUIDs (RFC 9562: the time in milliseconds,
+    then random bits), whose 74 free bits here hold the position in the batch above 42
+    random bits. A B-tree of ascending keys takes each new one on its rightmost page, where
+    random (version 4) keys touch a page anywhere in the index for every row, which at an
+    import of 100,000 experts (a million index entries per table) was most of PostgreSQL's
+    work. Made here rather than with gen_random_uuid(), which the embedded server's build
+    makes from /dev/urandom, 5-9 µs a row. As the driver's own UUID type: written as is."""
     if n <= 0:
         return []
-    size = 16 * n
-    raw = (int.from_bytes(os.urandom(size), "big") & int.from_bytes(_KEEP * n, "big")
-           | int.from_bytes(_SET * n, "big")).to_bytes(size, "big")
-    return [UUID(raw[i:i + 16]) for i in range(0, size, 16)]
+    head = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | 0b10 << 62
+    noise, mask = os.urandom(6 * n), (1 << _RANDOM_BITS) - 1
+    ids = []
+    for i in range(n):
+        free = i << _RANDOM_BITS | int.from_bytes(noise[6 * i:6 * i + 6], "big") & mask
+        ids.append(UUID((head | (free >> 62) << 64 | free & _LOW_62).to_bytes(16, "big")))
+    return ids
 
 
 class CopyWriter:
@@ -56,7 +62,7 @@ class CopyWriter:
 
     async def write(self, table: str, columns: tuple[str, ...], records: list[tuple], *,
                     new_ids: bool = False) -> None:
-        """new_ids: the rows have no id column; each gets a new random one (random_ids)."""
+        """new_ids: the rows have no id column; each gets a new one (ascending_ids)."""
         if not records:
             return
         if self.db is not None:  # its commit tells the caches (app/db/session.py)
@@ -68,7 +74,8 @@ class CopyWriter:
                      new_ids: bool) -> None:
         if new_ids:
             columns = ("id", *columns)
-            records = [(i, *r) for i, r in zip(random_ids(len(records)), records, strict=True)]
+            records = [(i, *r) for i, r in zip(ascending_ids(len(records)), records,
+                                               strict=True)]
         if table in UNSECURED_TABLES:
             await self.conn.copy_records_to_table(table, records=records, columns=columns)
             return

@@ -37,7 +37,7 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.numbering import next_number
 from app.core.roster_format import NO_CONSENT
-from app.db.bulk import CopyWriter
+from app.db.bulk import CopyWriter, ascending_ids
 from app.experts.duplicates import flag_likely_duplicates
 from app.experts.models import (
     AVAILABILITY_KINDS,
@@ -60,6 +60,7 @@ from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
 from app.search.outbox import EXPERTS
+from app.search.sync import StagedIndex
 from search_index.text import fold
 from tenants.context import TenantContext
 from tenants.services import list_sectors
@@ -97,7 +98,8 @@ MAIL_COLUMNS = ("tenant_id", "to_address", "subject", "body", "kind", "status", 
                 "last_error", "locale", "context")
 AUDIT_COLUMNS = ("tenant_id", "actor_id", "actor_label", "action", "object_type", "object_id",
                  "before", "after", "ip")
-OUTBOX_COLUMNS = ("tenant_id", "index", "object_id", "attempts", "last_error")
+OUTBOX_COLUMNS = ("id", "tenant_id", "index", "object_id", "attempts", "last_error",
+                  "next_attempt_at")
 
 
 @dataclass
@@ -409,13 +411,16 @@ class WriteContext:
     batch_id: uuid.UUID | None
     confirm_link: Callable[[str], str]     # token -> link to choose a password
     sign_in_link: str                       # for people who already have a password
+    search: StagedIndex | None = None       # documents built and handed over as it goes
 
 
 async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord],
                 progress: Callable[[int], Awaitable[None]] | None = None) -> tuple[int, int]:
     """Write the checked records (created, updated) in the caller's transaction: each
     table's rows of a chunk in one COPY (app.db.bulk), row-level security checking every
-    row. Invitation mails keep what their template needs and are rendered when sent."""
+    row. Invitation mails keep what their template needs and are rendered when sent.
+    With ctx.search, each chunk's documents are built once its rows are in and handed to
+    the search engine, which takes them while PostgreSQL writes the next chunk."""
     tenant, moment = ctx.tenant, now()
     created = updated = 0
     number: int | None = None
@@ -432,16 +437,19 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         profiles: list[tuple] = []
         mails: list[tuple] = []
         tokens: list[tuple] = []
+        # Ascending ids: every index on them, or on (tenant_id, profile_id) in the parts,
+        # takes the chunk's rows on its last pages.
+        user_ids, profile_ids = iter(ascending_ids(len(new))), iter(ascending_ids(len(new)))
         for record in new:
             assert number is not None  # taken above for the first chunk with new profiles
             if record.user_id is None:
-                record.user_id = uuid.uuid4()
+                record.user_id = next(user_ids)
                 record.new_membership = True
                 users.append((record.user_id, record.email, record.fields["full_name"][:200],
                               tenant.default_locale, None, "active", None, False))
             if record.new_membership:
                 members.append((tenant.id, record.user_id, "expert", "active", None, None))
-            record.profile_id = uuid.uuid4()
+            record.profile_id = next(profile_ids)
             profiles.append(_new_profile(ctx, record, number, moment))
             number += 1
             link = ctx.sign_in_link
@@ -457,8 +465,8 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         await bulk.write("users", USER_COLUMNS, users)
         await bulk.write("memberships", MEMBERSHIP_COLUMNS, members, new_ids=True)
         await bulk.write("expert_profiles", PROFILE_COLUMNS, profiles)
-        new_ids = {id(r) for r in new}
-        old = [r for r in chunk if id(r) not in new_ids]
+        created_here = {id(r) for r in new}
+        old = [r for r in chunk if id(r) not in created_here]
         if old:
             await _update_profiles(db, ctx, old, moment)
         await _children(db, bulk, ctx, chunk, [r.profile_id for r in old if r.profile_id])
@@ -468,10 +476,15 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         await bulk.write("audit_events", AUDIT_COLUMNS, [(
             tenant.id, ctx.actor.user_id, ctx.actor.label, "expert_profile.imported",
             "expert_profile", str(r.profile_id), "{}",
-            json.dumps({"external_ref": r.ref, "row": r.row, "created": id(r) in new_ids,
+            json.dumps({"external_ref": r.ref, "row": r.row, "created": id(r) in created_here,
                         "batch": batch}), ctx.actor.ip) for r in chunk], new_ids=True)
+        written = [r.profile_id for r in chunk if r.profile_id]  # every one, by now
         await bulk.write("search_outbox", OUTBOX_COLUMNS, [
-            (tenant.id, EXPERTS, r.profile_id, 0, "") for r in chunk], new_ids=True)
+            ctx.search.outbox_row(row_id, profile_id) if ctx.search is not None
+            else (row_id, tenant.id, EXPERTS, profile_id, 0, "", None)
+            for row_id, profile_id in zip(ascending_ids(len(written)), written, strict=True)])
+        if ctx.search is not None:
+            await ctx.search.add(db, written)
         created += len(new)
         updated += len(old)
         if progress is not None:
