@@ -19,6 +19,7 @@ added here, one per profile, in the same transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -100,6 +101,14 @@ AUDIT_COLUMNS = ("tenant_id", "actor_id", "actor_label", "action", "object_type"
                  "before", "after", "ip")
 OUTBOX_COLUMNS = ("id", "tenant_id", "index", "object_id", "attempts", "last_error",
                   "next_attempt_at")
+# Every table's columns as the rows of a chunk (write's _rows) hold them, ids first.
+COLUMNS = {"users": USER_COLUMNS, "expert_profiles": PROFILE_COLUMNS,
+           "memberships": ("id", *MEMBERSHIP_COLUMNS),
+           **{model.__table__.name: ("id", "tenant_id", "profile_id", *PART_FIELDS[column])
+              for column, model in CHILD_COLUMNS.items()},
+           "one_time_tokens": TOKEN_COLUMNS, "outbox_mails": ("id", *MAIL_COLUMNS),
+           "audit_events": ("id", *AUDIT_COLUMNS), "search_outbox": OUTBOX_COLUMNS,
+           "expert_consents": ("id", *CONSENT_COLUMNS)}
 
 
 @dataclass
@@ -419,79 +428,132 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
     """Write the checked records (created, updated) in the caller's transaction: each
     table's rows of a chunk in one COPY (app.db.bulk), row-level security checking every
     row. Invitation mails keep what their template needs and are rendered when sent.
-    With ctx.search, each chunk's documents are built once its rows are in and handed to
-    the search engine, which takes them while PostgreSQL writes the next chunk."""
+    The next chunk's rows are made in a thread (_rows, no database) while PostgreSQL takes
+    this one's, so that the two cores work at once. With ctx.search, each chunk's documents
+    are built once its rows are in and handed to the search engine, which takes them while
+    PostgreSQL writes the next chunk."""
     tenant, moment = ctx.tenant, now()
-    created = updated = 0
-    number: int | None = None
     await _free_tags(db, tenant, records)
+    chunks = [records[start:start + CHUNK] for start in range(0, len(records), CHUNK)]
+    numbers: list[int] = []  # the first number of each chunk's new profiles
+    if any(r.profile_id is None for r in records):
+        # The numbering lock, held until commit.
+        number = await next_number(db, tenant, ExpertProfile.number)
+        for chunk in chunks:
+            numbers.append(number)
+            number += sum(1 for r in chunk if r.profile_id is None)
+    else:
+        numbers = [0] * len(chunks)
     bulk = await CopyWriter.of(db)
-    batch = str(ctx.batch_id) if ctx.batch_id else None
-    for start in range(0, len(records), CHUNK):
-        chunk = records[start:start + CHUNK]
-        new = [r for r in chunk if r.profile_id is None]
-        if new and number is None:
-            number = await next_number(db, tenant, ExpertProfile.number)  # the numbering lock, held until commit
-        users: list[tuple] = []
-        members: list[tuple] = []
-        profiles: list[tuple] = []
-        mails: list[tuple] = []
-        tokens: list[tuple] = []
-        # Ascending ids: every index on them, or on (tenant_id, profile_id) in the parts,
-        # takes the chunk's rows on its last pages.
-        user_ids, profile_ids = iter(ascending_ids(len(new))), iter(ascending_ids(len(new)))
-        for record in new:
-            assert number is not None  # taken above for the first chunk with new profiles
-            if record.user_id is None:
-                record.user_id = next(user_ids)
-                record.new_membership = True
-                users.append((record.user_id, record.email, record.fields["full_name"][:200],
-                              tenant.default_locale, None, "active", None, False))
-            if record.new_membership:
-                members.append((tenant.id, record.user_id, "expert", "active", None, None))
-            record.profile_id = next(profile_ids)
-            profiles.append(_new_profile(ctx, record, number, moment))
-            number += 1
-            link = ctx.sign_in_link
-            if not record.has_password:
-                token, values = password_link_token(tenant, record.user_id,
-                                                    CONFIRM_LINK_LIFETIME)
-                tokens.append(tuple(values[c] for c in TOKEN_COLUMNS))
-                link = ctx.confirm_link(token)
-            mails.append((tenant.id, record.email, "", "", "imported_expert", "pending", 0, "",
-                          tenant.default_locale, json.dumps({
-                              "name": record.fields["full_name"], "link": link,
-                              "has_password": record.has_password})))
-        await bulk.write("users", USER_COLUMNS, users)
-        await bulk.write("memberships", MEMBERSHIP_COLUMNS, members, new_ids=True)
-        await bulk.write("expert_profiles", PROFILE_COLUMNS, profiles)
-        created_here = {id(r) for r in new}
-        old = [r for r in chunk if id(r) not in created_here]
-        if old:
-            await _update_profiles(db, ctx, old, moment)
-        await _children(db, bulk, ctx, chunk, [r.profile_id for r in old if r.profile_id])
-        await _consents_write(db, bulk, ctx, new, old, moment)
-        await bulk.write("one_time_tokens", TOKEN_COLUMNS, tokens)
-        await bulk.write("outbox_mails", MAIL_COLUMNS, mails, new_ids=True)
-        await bulk.write("audit_events", AUDIT_COLUMNS, [(
-            tenant.id, ctx.actor.user_id, ctx.actor.label, "expert_profile.imported",
-            "expert_profile", str(r.profile_id), "{}",
-            json.dumps({"external_ref": r.ref, "row": r.row, "created": id(r) in created_here,
-                        "batch": batch}), ctx.actor.ip) for r in chunk], new_ids=True)
-        written = [r.profile_id for r in chunk if r.profile_id]  # every one, by now
-        await bulk.write("search_outbox", OUTBOX_COLUMNS, [
-            ctx.search.outbox_row(row_id, profile_id) if ctx.search is not None
-            else (row_id, tenant.id, EXPERTS, profile_id, 0, "", None)
-            for row_id, profile_id in zip(ascending_ids(len(written)), written, strict=True)])
-        if ctx.search is not None:
-            await ctx.search.add(db, written)
-        created += len(new)
-        updated += len(old)
-        if progress is not None:
-            await progress(len(chunk))
+    created = updated = 0
+    making: asyncio.Future | None = None
+    try:
+        for k, chunk in enumerate(chunks):
+            if making is None:
+                making = asyncio.ensure_future(asyncio.to_thread(
+                    _rows, ctx, chunk, numbers[k], moment))
+            rows = await making
+            making = asyncio.ensure_future(asyncio.to_thread(
+                _rows, ctx, chunks[k + 1], numbers[k + 1], moment)) \
+                if k + 1 < len(chunks) else None
+            new, old = rows.pop(NEW), rows.pop(OLD)
+            await bulk.write("users", USER_COLUMNS, rows.pop("users"))
+            await bulk.write("expert_profiles", PROFILE_COLUMNS, rows.pop("expert_profiles"))
+            if old:
+                await _update_profiles(db, ctx, old, moment)
+                await _clear_parts(db, ctx, [r.profile_id for r in old if r.profile_id])
+            rows["expert_consents"] = await _consents_rows(db, ctx, new, old, moment)
+            for table, table_rows in rows.items():  # parents first, as _rows made them
+                await bulk.write(table, COLUMNS[table], table_rows)
+            if ctx.search is not None:
+                await ctx.search.add(db, [r.profile_id for r in chunk if r.profile_id])
+            created += len(new)
+            updated += len(old)
+            if progress is not None:
+                await progress(len(chunk))
+    finally:
+        if making is not None:  # a write failed: let the thread finish, drop its rows
+            await asyncio.gather(making, return_exceptions=True)
     # The same person under another reference or address, here or already in the mission.
     await flag_likely_duplicates(db, tenant, [r.profile_id for r in records if r.profile_id])
     return created, updated
+
+
+NEW, OLD = "new", "old"  # _rows' records, beside the rows of each table
+
+
+def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
+          moment: datetime) -> dict[str, list]:
+    """Every row a chunk writes that needs no database read, by table, parents first, each
+    with its id (ascending_ids: every index on the ids, or on (tenant_id, profile_id) in the
+    parts, takes the chunk's rows on its last pages). New records get their account,
+    membership, profile, password link and invitation here; with NEW and OLD, the chunk's
+    records that create and that update a profile."""
+    tenant = ctx.tenant
+    tid = tenant.id
+    new = [r for r in chunk if r.profile_id is None]
+    old = [r for r in chunk if r.profile_id is not None]
+    users: list[tuple] = []
+    members: list[tuple] = []
+    profiles: list[tuple] = []
+    mails: list[tuple] = []
+    tokens: list[tuple] = []
+    user_ids, profile_ids = iter(ascending_ids(len(new))), iter(ascending_ids(len(new)))
+    for record in new:
+        if record.user_id is None:
+            record.user_id = next(user_ids)
+            record.new_membership = True
+            users.append((record.user_id, record.email, record.fields["full_name"][:200],
+                          tenant.default_locale, None, "active", None, False))
+        if record.new_membership:
+            members.append((tid, record.user_id, "expert", "active", None, None))
+        record.profile_id = next(profile_ids)
+        profiles.append(_new_profile(ctx, record, number, moment))
+        number += 1
+        link = ctx.sign_in_link
+        if not record.has_password:
+            token, values = password_link_token(tenant, record.user_id, CONFIRM_LINK_LIFETIME)
+            tokens.append(tuple(values[c] for c in TOKEN_COLUMNS))
+            link = ctx.confirm_link(token)
+        mails.append((tid, record.email, "", "", "imported_expert", "pending", 0, "",
+                      tenant.default_locale, json.dumps({
+                          "name": record.fields["full_name"], "link": link,
+                          "has_password": record.has_password})))
+    rows: dict[str, list] = {NEW: new, OLD: old, "users": users, "expert_profiles": profiles,
+                             "memberships": members}
+    for column, model in CHILD_COLUMNS.items():
+        if column not in ctx.present:
+            continue
+        fields = PART_FIELDS[column]
+        parts: list[tuple]
+        if column == "languages":
+            parts = [(tid, r.profile_id, code, level) for r in chunk
+                     for code, level in r.languages]
+        elif column == "skills":
+            parts = [(tid, r.profile_id, skill_id) for r in chunk for skill_id in r.skills]
+        else:
+            parts = [(tid, r.profile_id, *(item[f] for f in fields)) for r in chunk
+                     for item in getattr(r, column)]
+        rows[model.__table__.name] = parts
+    batch = str(ctx.batch_id) if ctx.batch_id else None
+    created = {r.profile_id for r in new}
+    rows["one_time_tokens"] = tokens
+    rows["outbox_mails"] = mails
+    rows["audit_events"] = [(
+        tid, ctx.actor.user_id, ctx.actor.label, "expert_profile.imported", "expert_profile",
+        str(r.profile_id), "{}", json.dumps({"external_ref": r.ref, "row": r.row,
+                                             "created": r.profile_id in created,
+                                             "batch": batch}),
+        ctx.actor.ip) for r in chunk]
+    for table in rows.keys() - {NEW, OLD, "users", "expert_profiles", "one_time_tokens"}:
+        rows[table] = [(i, *row) for i, row in zip(ascending_ids(len(rows[table])),
+                                                     rows[table], strict=True)]
+    written = [r.profile_id for r in chunk if r.profile_id]  # every one, by now
+    rows["search_outbox"] = [
+        ctx.search.outbox_row(row_id, profile_id) if ctx.search is not None
+        else (row_id, tid, EXPERTS, profile_id, 0, "", None)
+        for row_id, profile_id in zip(ascending_ids(len(written)), written, strict=True)]
+    return rows
 
 
 async def _free_tags(db: AsyncSession, tenant: TenantContext,
@@ -532,33 +594,19 @@ async def _update_profiles(db: AsyncSession, ctx: WriteContext, records: list[Ex
            for c in columns}) for r in records])
 
 
-async def _children(db: AsyncSession, bulk: CopyWriter, ctx: WriteContext,
-                    records: list[ExpertRecord], updated_ids: list[uuid.UUID]) -> None:
-    tid = ctx.tenant.id
+async def _clear_parts(db: AsyncSession, ctx: WriteContext,
+                       updated_ids: list[uuid.UUID]) -> None:
+    """An updated profile's parts in the file's columns go, the file's take their place."""
     for column, model in CHILD_COLUMNS.items():
-        if column not in ctx.present:
-            continue
-        table = model.__table__
-        if updated_ids:
+        if column in ctx.present:
+            table = model.__table__
             await db.execute(delete(table).where(
-                table.c.tenant_id == tid,
+                table.c.tenant_id == ctx.tenant.id,
                 table.c.profile_id == _any(updated_ids, UUID(as_uuid=True))))
-        fields = PART_FIELDS[column]
-        rows: list[tuple]
-        if column == "languages":
-            rows = [(tid, r.profile_id, code, level) for r in records
-                    for code, level in r.languages]
-        elif column == "skills":
-            rows = [(tid, r.profile_id, skill_id) for r in records for skill_id in r.skills]
-        else:
-            rows = [(tid, r.profile_id, *(item[f] for f in fields)) for r in records
-                    for item in getattr(r, column)]
-        await bulk.write(table.name, ("tenant_id", "profile_id", *fields), rows, new_ids=True)
 
 
-async def _consents_write(db: AsyncSession, bulk: CopyWriter, ctx: WriteContext,
-                          new: list[ExpertRecord], old: list[ExpertRecord],
-                          moment: datetime) -> None:
+async def _consents_rows(db: AsyncSession, ctx: WriteContext, new: list[ExpertRecord],
+                         old: list[ExpertRecord], moment: datetime) -> list[tuple]:
     """Grant what the roster says the expert agreed to; what is already granted stays as it
     is, and nothing is withdrawn (withdrawal is the expert's own act)."""
     active: set[tuple[uuid.UUID, str]] = set()
@@ -569,10 +617,10 @@ async def _consents_write(db: AsyncSession, bulk: CopyWriter, ctx: WriteContext,
                 ExpertConsent.profile_id == _any([r.profile_id for r in old],
                                                  UUID(as_uuid=True)),
                 ExpertConsent.withdrawn_at.is_(None)))).all()}
-    await bulk.write("expert_consents", CONSENT_COLUMNS, [
-        (ctx.tenant.id, r.profile_id, purpose, ctx.notice_version, "imported_roster", moment,
-         None) for r in (*new, *old) for purpose in r.consents
-        if (r.profile_id, purpose) not in active], new_ids=True)
+    rows = [(ctx.tenant.id, r.profile_id, purpose, ctx.notice_version, "imported_roster",
+             moment, None) for r in (*new, *old) for purpose in r.consents
+            if (r.profile_id, purpose) not in active]
+    return [(i, *row) for i, row in zip(ascending_ids(len(rows)), rows, strict=True)]
 
 
 def check_file(source: SourceFile, vocab: Vocabulary,
