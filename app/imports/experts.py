@@ -156,12 +156,39 @@ async def vocabulary(db: AsyncSession, tenant: TenantContext) -> Vocabulary:
     return Vocabulary(sectors, labels, await skill_index(db, tenant), version)
 
 
+class CellMemo:
+    """What a multi-valued cell was read as, by column and text: a roster repeats the same
+    languages, sectors, skills, consents, periods and degrees in row after row, and each
+    reading is pure given the cell and the mission's vocabulary. Only a cell read without a
+    problem, in a row without one so far, is kept (a row's earlier problem can make a
+    reader stop early); each row gets its own copy of the list."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], list | None] = {}
+
+    def read(self, c: RowCheck, column: str, reader: Callable[[], list | None]) -> Any:
+        raw = c.values.get(column)
+        if not isinstance(raw, str) or not c.ok:
+            return reader()
+        key = (column, raw)
+        if key in self.values:
+            value = self.values[key]
+        else:
+            value = reader()
+            if not c.ok:
+                return value
+            self.values[key] = value
+        return None if value is None else list(value)
+
+
 def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
-              free_skills: bool = False) -> tuple[ExpertRecord | None, list[RowError]]:
+              free_skills: bool = False,
+              memo: CellMemo | None = None) -> tuple[ExpertRecord | None, list[RowError]]:
     """The row as a record, or its errors (file-level rules only; the database is asked
     later for the whole file at once). With free_skills, skills the vocabulary does not know
     are kept by name, to be added as free tags when the file is written."""
     c = RowCheck(row.number, row.values, present)
+    memo = memo or CellMemo()
     ref = c.text("external_ref", 120, required=True)
     full_name = c.text("full_name", 200, required=True)
     email = normalise_email(c.raw("email"))
@@ -197,20 +224,26 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
             and fields["max_weeks"] < fields["min_weeks"]:
         c.fail("max_weeks", _("The longest assignment cannot be shorter than the shortest."))
     if "sectors" in present:
-        fields["sectors"] = c.sectors("sectors", vocab.sectors, vocab.sector_labels)
+        fields["sectors"] = memo.read(c, "sectors", lambda: c.sectors(
+            "sectors", vocab.sectors, vocab.sector_labels))
     record = ExpertRecord(row=row.number, ref=ref, email=email, fields=fields)
     if "languages" in present:
-        record.languages = c.languages("languages")
+        record.languages = memo.read(c, "languages", lambda: c.languages("languages"))
     if "education" in present:
-        record.education = _education(c)
+        record.education = memo.read(c, "education", lambda: _education(c))
     if "work_history" in present:
         record.work_history = _work(c)
     if "skills" in present:
-        record.skills = [s.id for s in c.skills(
-            "skills", vocab.skills, record.new_skills if free_skills else None)]
+        if free_skills:  # unknown names are collected per record: read every time
+            record.skills = [s.id for s in c.skills("skills", vocab.skills,
+                                                    record.new_skills)]
+        else:
+            record.skills = memo.read(c, "skills", lambda: [
+                s.id for s in c.skills("skills", vocab.skills)])
     if "availability" in present:
-        record.availability = _availability(c)
-    consents = _consents(c) if "consents" in present else None
+        record.availability = memo.read(c, "availability", lambda: _availability(c))
+    consents = memo.read(c, "consents", lambda: _consents(c)) if "consents" in present \
+        else None
     record.consents = ["matching"] if consents is None else consents
     return (record, []) if c.ok else (None, c.errors)
 
@@ -630,8 +663,9 @@ def check_file(source: SourceFile, vocab: Vocabulary,
     records, errors = [], []
     refs = FirstSeen("external_ref", _("The same reference as row %(row)s."))
     emails = FirstSeen("email", _("The same email address as row %(row)s."))
+    memo = CellMemo()
     for row in source.rows:
-        record, row_errors = check_row(row, present, vocab, free_skills)
+        record, row_errors = check_row(row, present, vocab, free_skills, memo)
         same_ref = refs.repeated(row.number, str(row.values.get("external_ref") or "").strip())
         same_email = emails.repeated(row.number,
                                      normalise_email(str(row.values.get("email") or "")))
