@@ -460,3 +460,26 @@ async def test_an_import_the_engine_cannot_take_leaves_its_rows_to_the_drain(
     await holder.discard()
     assert await drain(session_factory, search) == 4
     assert await _found(search, sudan, "busywise") == 4
+
+
+async def test_a_cell_repeated_in_many_rows_is_read_once_for_each_row_s_own_record(
+        session_factory, missions):
+    """The check keeps what a repeated cell was read as (CellMemo): every row still gets its
+    own lists, and a row whose earlier cell failed neither uses nor leaves a reading."""
+    sudan = missions["sudan"]
+    data = csv_bytes("external_ref,full_name,email,languages,skills,availability",
+                     "MEMO-1,Memo One,memo.1@example.org,en:C1; ar:native,Hydrology,"
+                     "2027-01-01..2027-03-31",
+                     "MEMO-2,Memo Two,not an address,en:C1; ar:native,Hydrology,"
+                     "2027-01-01..2027-03-31",
+                     "MEMO-3,Memo Three,memo.3@example.org,en:C1; ar:native,Hydrology,"
+                     "2027-01-01..2027-03-31",
+                     "MEMO-4,Memo Four,memo.4@example.org,en:C1; xx:B2,Hydrology,"
+                     "2027-01-01..2027-03-31")
+    outcome = await import_bytes(session_factory, sudan, data, dry_run=True)
+    assert [(e.row, e.column) for e in outcome.check.errors] == [(3, "email"), (5, "languages")]
+    one, three = outcome.check.records
+    assert one.languages == three.languages == [("en", "C1"), ("ar", "native")]
+    assert one.skills == three.skills and len(one.skills) == 1
+    assert one.availability == three.availability
+    assert one.languages is not three.languages and one.skills is not three.skills
