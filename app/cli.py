@@ -676,6 +676,7 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
     from app.imports.services import Links, ignored_columns, read_upload, rejected_csv, run_import
     from app.search.engine import search_backend
     from app.search.sync import drain, ensure_indexes
+    from search_index import SearchBackend, SearchUnavailable
 
     try:  # the whole file is read before the database is even started
         source = read_upload(file.read_bytes(), kind, get_settings().import_max_rows)
@@ -692,22 +693,29 @@ def _run_import(kind: str, file: Path, slug: str, initial_status: str, valid_onl
     async def go():
         async with app_sessions() as factory:
             tenant = await mission_by_slug(factory, slug)
-            with click.progressbar(length=max(1, len(source.rows)),
-                                   label=f"Importing {kind} into {slug}") as bar:
-                async def progress(n: int) -> None:
-                    bar.update(n)
-                outcome = await run_import(factory, tenant, Actor(email="portal import"),
-                                           source, kind, initial_status, valid_only,
-                                           links=links, dry_run=dry_run, progress=progress,
-                                           free_skills=free_skills)
-            indexed = 0
-            if outcome.written:
-                backend = search_backend(settings)
-                try:  # searchable now, as the search index job would make it
+            backend = search_backend(settings)
+            try:
+                try:
                     await ensure_indexes(backend)
-                    indexed = await drain(factory, backend, batch=5000)
-                finally:
-                    await backend.close()
+                    search: SearchBackend | None = backend
+                except SearchUnavailable as exc:  # the import goes on; the outbox waits
+                    click.echo(f"Search engine unavailable ({exc}): the search index job "
+                               "will make the imported rows searchable.", err=True)
+                    search = None
+                with click.progressbar(length=max(1, len(source.rows)),
+                                       label=f"Importing {kind} into {slug}") as bar:
+                    async def progress(n: int) -> None:
+                        bar.update(n)
+                    outcome = await run_import(factory, tenant, Actor(email="portal import"),
+                                               source, kind, initial_status, valid_only,
+                                               links=links, dry_run=dry_run, progress=progress,
+                                               free_skills=free_skills, search=search)
+                indexed = outcome.indexed
+                if outcome.written and search is not None:  # the rest searchable now, as
+                    # the search index job would make it
+                    indexed += await drain(factory, backend, batch=5000)
+            finally:
+                await backend.close()
             return outcome, indexed
 
     outcome, indexed = run_async(go())

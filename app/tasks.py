@@ -107,17 +107,21 @@ async def send_mail(context: JobContext, tenant_id: str) -> int:
                 return sent
 
 
+async def _indexes_ready(runtime: Runtime) -> None:
+    if not runtime.indexes_ready:
+        try:
+            await ensure_indexes(runtime.search)
+            runtime.indexes_ready = True
+        except SearchUnavailable as exc:  # the outbox rows wait with their own backoff
+            log.warning("search engine not ready: %s", exc)
+
+
 @jobs_app.task(name=UPDATE_SEARCH_INDEX, pass_context=True, retry=RETRY)
 async def update_search_index(context: JobContext, tenant_id: str) -> int:
     """Bring the mission's changed objects up to date in the search engine."""
     runtime = _runtime(context)
     tenant = await _tenant(runtime, tenant_id)
-    if not runtime.indexes_ready:
-        try:
-            await ensure_indexes(runtime.search)
-            runtime.indexes_ready = True
-        except SearchUnavailable as exc:  # the rows wait with their own backoff
-            log.warning("search engine not ready: %s", exc)
+    await _indexes_ready(runtime)
     total = 0
     with tenant_scope(tenant):
         while True:
@@ -163,8 +167,10 @@ async def run_import(context: JobContext, tenant_id: str, batch_id: str, base_ur
     tenant = await _tenant(runtime, tenant_id)
     actor = Actor(user_id=uuid.UUID(actor_id) if actor_id else None, email=actor_email,
                   ip=actor_ip)
+    await _indexes_ready(runtime)  # the experts are made searchable as they are written
     await run_batch(runtime.session_factory, storage_for(runtime.settings), tenant, actor,
-                    uuid.UUID(batch_id), Links(base_url), runtime.settings.import_max_rows)
+                    uuid.UUID(batch_id), Links(base_url), runtime.settings.import_max_rows,
+                    search=runtime.search)
 
 
 async def _due_work(db: AsyncSession, tenant: TenantContext) -> tuple[bool, bool]:

@@ -13,10 +13,11 @@ from search_index.model import (
     SearchQuery,
     SearchResult,
     SearchUnavailable,
+    StagedWrites,
 )
 
 __all__ = ["Filter", "Hit", "IndexSettings", "SearchBackend", "SearchQuery", "SearchResult",
-           "SearchUnavailable"]
+           "SearchUnavailable", "StagedWrites"]
 
 
 def open_backend(kind: str, directory, meili_url: str = "", meili_key: str = "",

@@ -10,6 +10,7 @@ reload() here, or about a second later in another process."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from pathlib import Path
@@ -102,10 +103,7 @@ class _Index:
     def write(self, tenant_id: str, upserts: list[dict], deletes: list[str],
               drop_tenant: bool = False) -> None:
         with self.lock:
-            try:
-                writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
-            except ValueError as exc:  # another process holds the writer lock
-                raise SearchUnavailable(f"index busy: {exc}") from exc
+            writer = self.open_writer()
             try:
                 if drop_tenant:
                     writer.delete_documents_by_query(
@@ -124,6 +122,12 @@ class _Index:
                 writer.rollback()
                 raise
         self.index.reload()
+
+    def open_writer(self):
+        try:
+            return self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except ValueError as exc:  # another writer (this process's or another's) holds it
+            raise SearchUnavailable(f"index busy: {exc}") from exc
 
     # --- searching ----------------------------------------------------------------------
 
@@ -227,6 +231,63 @@ class _Index:
         return SearchResult(hits=hits, total=total, facets=facets)
 
 
+class _Staged:
+    """One writer, taken at the first add() and held until commit() or discard(): each
+    batch is turned into Tantivy documents and written in a worker thread while the caller
+    goes on (the documents' folding and encoding are most of an index build's time), into
+    segments no reader sees before the commit. Meanwhile other writes to the index, in this
+    process or another, find it busy (SearchUnavailable) and are retried later."""
+
+    def __init__(self, index: _Index, tenant_id: str):
+        self.index, self.tenant_id = index, tenant_id
+        self.writer: Any = None
+        self.pending: asyncio.Future | None = None  # the batch being written
+
+    def _write(self, upserts: list[dict[str, Any]], deletes: list[str]) -> None:
+        if self.writer is None:
+            self.writer = self.index.open_writer()
+        doc_ids = [*deletes, *(str(d[ID]) for d in upserts)]
+        if doc_ids:
+            self.writer.delete_documents_by_query(self.index._tenant_docs(self.tenant_id, doc_ids))
+        for doc in upserts:
+            self.writer.add_document(self.index._document(self.tenant_id, doc))
+
+    async def _written(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            await pending
+
+    async def add(self, documents: list[dict[str, Any]], deletes: list[str]) -> None:
+        await self._written()
+        self.pending = asyncio.ensure_future(asyncio.to_thread(self._write, documents, deletes))
+
+    def _commit(self) -> None:
+        writer, self.writer = self.writer, None
+        try:
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self.index.index.reload()
+
+    async def commit(self) -> None:
+        try:
+            await self._written()
+        except BaseException:
+            await self.discard()
+            raise
+        if self.writer is not None:
+            await asyncio.to_thread(self._commit)
+
+    async def discard(self) -> None:
+        with contextlib.suppress(Exception):  # what failed is dropped with the rest
+            await self._written()
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            await asyncio.to_thread(writer.rollback)
+
+
 class EmbeddedSearch:
     """SearchBackend on Tantivy. Calls run in a worker thread: Tantivy releases the GIL
     while it searches, so the event loop keeps serving other requests."""
@@ -262,6 +323,9 @@ class EmbeddedSearch:
     async def drop_tenant(self, index: str, tenant_id: str) -> None:
         await asyncio.to_thread(self._index(index).write, str(tenant_id), [], [],
                                 drop_tenant=True)
+
+    def staged(self, index: str, tenant_id: str) -> _Staged:
+        return _Staged(self._index(index), str(tenant_id))
 
     async def close(self) -> None:
         self.indexes.clear()

@@ -40,6 +40,7 @@ FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 # Unlikely in text, so they can be turned into escaped HTML with <mark> afterwards.
 PRE, POST = "\x02", "\x03"
 TASK_TIMEOUT_MS = 10_000
+STAGED_BATCH = 5_000
 # What the client raises when the engine is down, slow or refuses a call.
 ENGINE_ERRORS = (MeilisearchError, httpx2.HTTPError, OSError)
 
@@ -177,5 +178,32 @@ class MeiliSearch:
                             facets={k: dict(v) for k, v in (result.facet_distribution or {})
                                     .items()})
 
+    def staged(self, index: str, tenant_id: str) -> _Staged:
+        return _Staged(self, index, str(tenant_id))
+
     async def close(self) -> None:
         await self.client.aclose()
+
+
+class _Staged:
+    """Meilisearch has no write that waits for a commit: the batches are kept here and sent
+    at commit(), in batches of STAGED_BATCH documents."""
+
+    def __init__(self, backend: MeiliSearch, index: str, tenant_id: str):
+        self.backend, self.index, self.tenant_id = backend, index, tenant_id
+        self.documents: list[dict[str, Any]] = []
+        self.deletes: list[str] = []
+
+    async def add(self, documents: list[dict[str, Any]], deletes: list[str]) -> None:
+        self.documents += documents
+        self.deletes += deletes
+
+    async def commit(self) -> None:
+        for start in range(0, len(self.documents), STAGED_BATCH):
+            await self.backend.upsert(self.index, self.tenant_id,
+                                      self.documents[start:start + STAGED_BATCH])
+        await self.backend.delete(self.index, self.tenant_id, self.deletes)
+        await self.discard()
+
+    async def discard(self) -> None:
+        self.documents, self.deletes = [], []

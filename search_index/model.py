@@ -89,6 +89,19 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+class StagedWrites(Protocol):
+    """Upserts and deletions of one tenant's documents in one index, handed over while a long
+    transaction runs and visible to searches only after commit(); discard() drops them all.
+    add() may return before the engine has taken a batch: its failure (SearchUnavailable)
+    surfaces at the next call."""
+
+    async def add(self, documents: list[dict[str, Any]], deletes: list[str]) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def discard(self) -> None: ...
+
+
 @runtime_checkable  # handlers receive it as a typed dependency, which is checked
 class SearchBackend(Protocol):
     """Every call names the tenant; no call can read or change another tenant's documents."""
@@ -104,5 +117,7 @@ class SearchBackend(Protocol):
     async def search(self, index: str, tenant_id: str, query: SearchQuery) -> SearchResult: ...
 
     async def drop_tenant(self, index: str, tenant_id: str) -> None: ...
+
+    def staged(self, index: str, tenant_id: str) -> StagedWrites: ...
 
     async def close(self) -> None: ...

@@ -18,10 +18,11 @@ LINKS = Links("http://testserver.local")
 
 
 async def import_bytes(session_factory, tenant: TenantContext, data: bytes, kind="experts",
-                       status="submitted", valid_only=False, dry_run=False) -> Outcome:
+                       status="submitted", valid_only=False, dry_run=False, search=None,
+                       progress=None) -> Outcome:
     source = read_upload(data, kind)
     return await run_import(session_factory, tenant, ACTOR, source, kind, status, valid_only,
-                            links=LINKS, dry_run=dry_run)
+                            links=LINKS, dry_run=dry_run, search=search, progress=progress)
 
 
 def csv_bytes(header: str, *rows: str, encoding: str = "utf-8") -> bytes:

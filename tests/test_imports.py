@@ -373,3 +373,113 @@ async def test_a_drain_in_many_batches_indexes_every_imported_expert_once(app, s
     found = await app.state.search.search(EXPERTS, str(sudan.id),
                                           SearchQuery(text="batchwise", limit=50))
     assert found.total == 23
+
+
+def _searchable_rows(prefix: str, n: int) -> bytes:
+    return csv_bytes("external_ref,full_name,email,skills,sectors,consents", *[
+        f"{prefix}-{i},{prefix.title()} Okonkwo{i},{prefix.lower()}.{i}@example.org,Hydrology,"
+        "water_management,matching" for i in range(n)])
+
+
+async def _found(search, tenant, word: str) -> int:
+    return (await search.search(EXPERTS, str(tenant.id), SearchQuery(text=word, limit=50))).total
+
+
+async def test_an_import_given_the_engine_is_searchable_at_its_commit_not_before(
+        app, session_factory, missions, monkeypatch):
+    """Each chunk's documents go to the engine while the next chunk is written, and nobody
+    sees them before the import commits; then its outbox rows are gone, nothing left to
+    drain."""
+    from app.imports import experts as expert_import
+    monkeypatch.setattr(expert_import, "CHUNK", 5)
+    sudan, search = missions["sudan"], app.state.search
+    await drain(session_factory, search)  # what earlier tests left
+    seen: list[int] = []
+
+    async def progress(n: int) -> None:  # before the commit; earlier chunks handed over
+        seen.append(await _found(search, sudan, "stagedwise"))
+
+    outcome = await import_bytes(session_factory, sudan, _searchable_rows("STAGEDWISE", 12),
+                                 status="verified", search=search, progress=progress)
+    assert outcome.written and outcome.indexed == 12
+    assert seen == [0, 0, 0]
+    assert await _found(search, sudan, "stagedwise") == 12
+    assert await pending(session_factory, sudan) == 0
+
+
+async def test_an_import_that_fails_leaves_nothing_in_the_engine(database, app, session_factory,
+                                                                 missions, monkeypatch):
+    import asyncpg
+
+    from app.db.server import asyncpg_dsn
+    from app.imports import experts as expert_import
+    monkeypatch.setattr(expert_import, "CHUNK", 5)
+    sudan, search = missions["sudan"], app.state.search
+    conn = await asyncpg.connect(asyncpg_dsn(database.urls.owner))
+    try:
+        await conn.execute("""
+            CREATE FUNCTION refuse_late() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.external_ref = 'FAILWISE-11' THEN RAISE EXCEPTION 'not this one'; END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_late BEFORE INSERT ON expert_profiles
+              FOR EACH ROW EXECUTE FUNCTION refuse_late();""")
+        outcome = await import_bytes(session_factory, sudan, _searchable_rows("FAILWISE", 12),
+                                     status="verified", search=search)
+    finally:
+        await conn.execute("DROP TRIGGER IF EXISTS refuse_late ON expert_profiles; "
+                           "DROP FUNCTION IF EXISTS refuse_late()")
+        await conn.close()
+    assert not outcome.written and "not this one" in outcome.failure
+    assert await _found(search, sudan, "failwise") == 0  # two chunks were handed over
+    # The writer is free again: the next import is searchable.
+    assert (await import_bytes(session_factory, sudan, _searchable_rows("AFTERWISE", 3),
+                               status="verified", search=search)).indexed == 3
+    assert await _found(search, sudan, "afterwise") == 3
+
+
+async def test_an_import_the_engine_cannot_take_leaves_its_rows_to_the_drain(
+        app, session_factory, missions):
+    """Another writer holds the index: the import commits all the same, and its outbox rows
+    are due at once, for the drain to index them once the engine is free."""
+    sudan, search = missions["sudan"], app.state.search
+    await drain(session_factory, search)  # what earlier tests left
+    holder = search.staged(EXPERTS, str(sudan.id))
+    await holder.add([], ["nothing"])
+    await holder.add([], [])  # the writer is taken by now
+    outcome = await import_bytes(session_factory, sudan, _searchable_rows("BUSYWISE", 4),
+                                 status="verified", search=search)
+    assert outcome.written and outcome.indexed == 0
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            waiting = (await db.scalars(select(SearchOutbox.next_attempt_at).join(
+                ExpertProfile, ExpertProfile.id == SearchOutbox.object_id).where(
+                ExpertProfile.external_ref.like("BUSYWISE-%")))).all()
+    assert len(waiting) == 4 and set(waiting) == {None}
+    await holder.discard()
+    assert await drain(session_factory, search) == 4
+    assert await _found(search, sudan, "busywise") == 4
+
+
+async def test_a_cell_repeated_in_many_rows_is_read_once_for_each_row_s_own_record(
+        session_factory, missions):
+    """The check keeps what a repeated cell was read as (CellMemo): every row still gets its
+    own lists, and a row whose earlier cell failed neither uses nor leaves a reading."""
+    sudan = missions["sudan"]
+    data = csv_bytes("external_ref,full_name,email,languages,skills,availability",
+                     "MEMO-1,Memo One,memo.1@example.org,en:C1; ar:native,Hydrology,"
+                     "2027-01-01..2027-03-31",
+                     "MEMO-2,Memo Two,not an address,en:C1; ar:native,Hydrology,"
+                     "2027-01-01..2027-03-31",
+                     "MEMO-3,Memo Three,memo.3@example.org,en:C1; ar:native,Hydrology,"
+                     "2027-01-01..2027-03-31",
+                     "MEMO-4,Memo Four,memo.4@example.org,en:C1; xx:B2,Hydrology,"
+                     "2027-01-01..2027-03-31")
+    outcome = await import_bytes(session_factory, sudan, data, dry_run=True)
+    assert [(e.row, e.column) for e in outcome.check.errors] == [(3, "email"), (5, "languages")]
+    one, three = outcome.check.records
+    assert one.languages == three.languages == [("en", "C1"), ("ar", "native")]
+    assert one.skills == three.skills and len(one.skills) == 1
+    assert one.availability == three.availability
+    assert one.languages is not three.languages and one.skills is not three.skills

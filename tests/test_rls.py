@@ -12,6 +12,7 @@ from app.db.server import asyncpg_dsn
 from app.jobs.queue import JOB_QUEUE_TABLES
 from tenants.context import tenant_scope
 from tenants.models import Sector
+from tests.expert_helpers import complete_profile
 
 pytestmark = pytest.mark.portable
 
@@ -72,6 +73,32 @@ async def test_writing_another_missions_row_is_refused(raw, missions):
         # Another mission's rows are invisible, so they cannot be deleted either.
         assert await raw.execute("DELETE FROM sectors WHERE tenant_id = $1",
                                  mozambique.id) == "DELETE 0"
+
+
+PART_ROWS = {  # a row of a profile part, for mission $1 and profile $2
+    "expert_languages": "INSERT INTO expert_languages (id, tenant_id, profile_id, language, "
+                        "level) VALUES (gen_random_uuid(), $1, $2, 'fr', 'B2')",
+    "expert_sectors": "INSERT INTO expert_sectors (id, tenant_id, profile_id, sector) "
+                      "VALUES (gen_random_uuid(), $1, $2, 'health')",
+}
+
+
+async def test_a_profile_part_cannot_name_another_missions_profile(raw, session_factory,
+                                                                   missions):
+    """A part's one key (tenant_id, profile_id) names a profile of its own mission (migration
+    0032): row-level security sees only the part's tenant_id, the key the pair."""
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    _, theirs = await complete_profile(session_factory, mozambique)
+    _, ours = await complete_profile(session_factory, sudan)
+    for table, insert in PART_ROWS.items():
+        with pytest.raises(asyncpg.ForeignKeyViolationError,
+                           match=f"fk_{table}_tenant_id_expert_profiles"):
+            async with raw.transaction():
+                await _set(raw, sudan.id)
+                await raw.execute(insert, sudan.id, theirs.id)
+        async with raw.transaction():  # the same row for the mission's own profile goes in
+            await _set(raw, sudan.id)
+            await raw.execute(insert, sudan.id, ours.id)
 
 
 async def test_session_hook_scopes_orm_queries(session_factory, missions):

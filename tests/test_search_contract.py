@@ -454,6 +454,51 @@ async def test_unknown_fields_are_refused(seeded: Engine):
         await seeded.search("A", facets=("nope",))
 
 
+async def test_staged_writes_are_seen_only_after_commit(seeded: Engine):
+    staged = seeded.backend.staged(seeded.index, "A")
+    await staged.add([{"id": "7", "title": "Oceanography", "status": "active", "years": 2},
+                      {**DOCS_A["2"], "title": "Oceanography of rivers"}], ["3"])
+    await staged.add([], [])  # the first batch is taken by now
+    assert await seeded.ids("A", "oceanography") == []
+    assert "3" in await seeded.ids("A")
+    await staged.commit()
+    assert sorted(await seeded.ids("A", "oceanography")) == ["2", "7"]
+    assert sorted(await seeded.ids("A")) == ["1", "2", "4", "5", "6", "7"]
+    assert sorted(await seeded.ids("B")) == ["1", "9"]  # B's documents untouched
+
+
+async def test_discarded_staged_writes_leave_nothing(seeded: Engine):
+    staged = seeded.backend.staged(seeded.index, "A")
+    await staged.add([{"id": "7", "title": "Oceanography", "status": "active", "years": 2}],
+                     ["1"])
+    await staged.add([], [])
+    await staged.discard()
+    assert await seeded.ids("A", "oceanography") == []
+    assert sorted(await seeded.ids("A")) == sorted(DOCS_A)
+    await seeded.upsert("A", [{"id": "8", "title": "Geology", "status": "active"}])
+    assert await seeded.ids("A", "geology") == ["8"]  # nothing of it holds the index
+
+
+async def test_embedded_staged_writes_hold_the_writer_until_commit(tmp_path):
+    """While staged writes wait for their commit, another write finds the index busy (and
+    is retried later by its caller); a staged write that finds it busy says so."""
+    backend = EmbeddedSearch(tmp_path / "search")
+    await backend.configure("experts", SETTINGS)
+    staged = backend.staged("experts", "A")
+    await staged.add([{"id": "1", "title": "Hydrology"}], [])
+    await staged.add([], [])
+    with pytest.raises(SearchUnavailable, match="busy"):
+        await backend.upsert("experts", "A", [{"id": "2", "title": "Geology"}])
+    second = backend.staged("experts", "A")
+    await second.add([{"id": "3", "title": "Botany"}], [])
+    with pytest.raises(SearchUnavailable, match="busy"):
+        await second.commit()
+    await staged.commit()
+    await backend.upsert("experts", "A", [{"id": "2", "title": "Geology"}])
+    found = await backend.search("experts", "A", SearchQuery(limit=10))
+    assert sorted(hit.id for hit in found.hits) == ["1", "2"]
+
+
 async def test_embedded_unconfigured_index_is_unavailable(tmp_path):
     backend = EmbeddedSearch(tmp_path / "search")
     with pytest.raises(SearchUnavailable):

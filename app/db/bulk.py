@@ -12,15 +12,39 @@ statements run through the session."""
 
 from __future__ import annotations
 
+import os
+import time
 from contextlib import contextmanager
 
 import asyncpg
+from asyncpg.pgproto.pgproto import UUID
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.session import note_write
 
 UNSECURED_TABLES = frozenset({"users"})
+_RANDOM_BITS = 42
+_LOW_62 = (1 << 62) - 1
+
+
+def ascending_ids(n: int) -> list[UUID]:
+    """n new ids, in ascending order: version 7 UUIDs (RFC 9562: the time in milliseconds,
+    then random bits), whose 74 free bits here hold the position in the batch above 42
+    random bits. A B-tree of ascending keys takes each new one on its rightmost page, where
+    random (version 4) keys touch a page anywhere in the index for every row, which at an
+    import of 100,000 experts (a million index entries per table) was most of PostgreSQL's
+    work. Made here rather than with gen_random_uuid(), which the embedded server's build
+    makes from /dev/urandom, 5-9 µs a row. As the driver's own UUID type: written as is."""
+    if n <= 0:
+        return []
+    head = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | 0b10 << 62
+    noise, mask = os.urandom(6 * n), (1 << _RANDOM_BITS) - 1
+    ids = []
+    for i in range(n):
+        free = i << _RANDOM_BITS | int.from_bytes(noise[6 * i:6 * i + 6], "big") & mask
+        ids.append(UUID((head | (free >> 62) << 64 | free & _LOW_62).to_bytes(16, "big")))
+    return ids
 
 
 class CopyWriter:
@@ -38,8 +62,7 @@ class CopyWriter:
 
     async def write(self, table: str, columns: tuple[str, ...], records: list[tuple], *,
                     new_ids: bool = False) -> None:
-        """new_ids: the rows have no id column; each gets gen_random_uuid() (cheaper than
-        uuid4() in Python, for rows nobody refers to by id right away)."""
+        """new_ids: the rows have no id column; each gets a new one (ascending_ids)."""
         if not records:
             return
         if self.db is not None:  # its commit tells the caches (app/db/session.py)
@@ -49,7 +72,11 @@ class CopyWriter:
 
     async def _write(self, table: str, columns: tuple[str, ...], records: list[tuple],
                      new_ids: bool) -> None:
-        if table in UNSECURED_TABLES and not new_ids:
+        if new_ids:
+            columns = ("id", *columns)
+            records = [(i, *r) for i, r in zip(ascending_ids(len(records)), records,
+                                               strict=True)]
+        if table in UNSECURED_TABLES:
             await self.conn.copy_records_to_table(table, records=records, columns=columns)
             return
         stage, cols = f"_stage_{table}", ", ".join(columns)
@@ -59,11 +86,7 @@ class CopyWriter:
                                     f"SELECT {cols} FROM {table} WITH NO DATA")
             self.staged[table] = columns
         await self.conn.copy_records_to_table(stage, records=records, columns=columns)
-        if new_ids:
-            await self.conn.execute(f"INSERT INTO {table} (id, {cols}) "
-                                    f"SELECT gen_random_uuid(), {cols} FROM {stage}")
-        else:
-            await self.conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}")
+        await self.conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}")
         await self.conn.execute(f"TRUNCATE {stage}")
 
 

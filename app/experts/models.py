@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.db.base import Base, TenantScoped
 
@@ -38,10 +39,30 @@ def _profile_fk() -> Mapped[uuid.UUID]:
     return mapped_column(UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="CASCADE"))
 
 
+class ProfilePart(TenantScoped):
+    """A part of one expert's profile that imports write in bulk. (tenant_id, profile_id)
+    refers to the profile's (tenant_id, id): one foreign key, checked once per row written,
+    that also keeps a part in its profile's mission; the mission is reached through the
+    profile (migration 0032). Each class lists profile_key() in its __table_args__."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(UUID(as_uuid=True), nullable=False)
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+
+
+def profile_key() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["tenant_id", "profile_id"],
+                                ["expert_profiles.tenant_id", "expert_profiles.id"],
+                                ondelete="CASCADE")
+
+
 class ExpertProfile(TenantScoped, Base):
     __tablename__ = "expert_profiles"
     __table_args__ = (UniqueConstraint("tenant_id", "user_id"),
                       UniqueConstraint("tenant_id", "number"),
+                      UniqueConstraint("tenant_id", "id"),  # what its parts refer to
                       UniqueConstraint("tenant_id", "external_ref"),
                       Index("ix_expert_profiles_tenant_id_status", "tenant_id", "status"),
                       # The registry's sorts (app/experts/registry.py SORTS): the first page
@@ -83,7 +104,7 @@ class ExpertProfile(TenantScoped, Base):
         UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="SET NULL"))
 
 
-class ExpertSector(TenantScoped, Base):
+class ExpertSector(ProfilePart, Base):
     """One of a profile's sectors as a row, derived from ExpertProfile.sectors (which every
     writer sets) by triggers on expert_profiles (migration 0031): the registry filters on
     it, since an equality here is read from an index under row-level security and the
@@ -91,40 +112,35 @@ class ExpertSector(TenantScoped, Base):
     __tablename__ = "expert_sectors"
     __table_args__ = (UniqueConstraint("profile_id", "sector"),
                       Index("ix_expert_sectors_tenant_id_sector_profile_id", "tenant_id",
-                            "sector", "profile_id"))
+                            "sector", "profile_id"), profile_key())
 
-    profile_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("expert_profiles.id", ondelete="CASCADE"),
-        nullable=False)
     sector: Mapped[str] = mapped_column(String(64))
 
 
-class ExpertLanguage(TenantScoped, Base):
+class ExpertLanguage(ProfilePart, Base):
     __tablename__ = "expert_languages"
-    __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "language"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "language"), profile_key())
 
-    profile_id: Mapped[uuid.UUID] = _profile_fk()
     language: Mapped[str] = mapped_column(String(3))  # ISO 639-1
     level: Mapped[str] = mapped_column(String(8))
 
 
-class ExpertEducation(TenantScoped, Base):
+class ExpertEducation(ProfilePart, Base):
     __tablename__ = "expert_education"
-    __table_args__ = (Index("ix_expert_education_tenant_id_profile_id", "tenant_id", "profile_id"),)
+    __table_args__ = (Index("ix_expert_education_tenant_id_profile_id", "tenant_id", "profile_id"),
+                      profile_key())
 
-    profile_id: Mapped[uuid.UUID] = _profile_fk()
     level: Mapped[str] = mapped_column(String(2))
     field: Mapped[str] = mapped_column(String(200))
     institution: Mapped[str] = mapped_column(String(200))
     year: Mapped[int | None] = mapped_column(Integer)
 
 
-class ExpertWork(TenantScoped, Base):
+class ExpertWork(ProfilePart, Base):
     __tablename__ = "expert_work_history"
     __table_args__ = (Index("ix_expert_work_history_tenant_id_profile_id", "tenant_id",
-                            "profile_id"),)
+                            "profile_id"), profile_key())
 
-    profile_id: Mapped[uuid.UUID] = _profile_fk()
     title: Mapped[str] = mapped_column(String(200))
     employer: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))
@@ -133,14 +149,13 @@ class ExpertWork(TenantScoped, Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class ExpertAvailability(TenantScoped, Base):
+class ExpertAvailability(ProfilePart, Base):
     """A window the expert can travel/work, or a period they cannot."""
 
     __tablename__ = "expert_availability"
     __table_args__ = (Index("ix_expert_availability_tenant_id_profile_id", "tenant_id",
-                            "profile_id"),)
+                            "profile_id"), profile_key())
 
-    profile_id: Mapped[uuid.UUID] = _profile_fk()
     kind: Mapped[str] = mapped_column(String(16))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -187,11 +202,10 @@ class SkillLink(TenantScoped, Base):
     kind: Mapped[str] = mapped_column(String(16))
 
 
-class ExpertSkill(TenantScoped, Base):
+class ExpertSkill(ProfilePart, Base):
     __tablename__ = "expert_skills"
-    __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "skill_id"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "profile_id", "skill_id"), profile_key())
 
-    profile_id: Mapped[uuid.UUID] = _profile_fk()
     skill_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("skills.id", ondelete="CASCADE"))
 
@@ -207,13 +221,13 @@ class ConsentNotice(TenantScoped, Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-class ExpertConsent(TenantScoped, Base):
+class ExpertConsent(ProfilePart, Base):
     """One grant of one purpose; withdrawal closes it. History is kept, never rewritten."""
 
     __tablename__ = "expert_consents"
-    __table_args__ = (Index("ix_expert_consents_tenant_id_profile_id", "tenant_id", "profile_id"),)
+    __table_args__ = (Index("ix_expert_consents_tenant_id_profile_id", "tenant_id", "profile_id"),
+                      profile_key())
 
-    profile_id: Mapped[uuid.UUID] = _profile_fk()
     purpose: Mapped[str] = mapped_column(String(40))
     notice_version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(40), default="expert")  # or imported_roster

@@ -19,6 +19,7 @@ added here, one per profile, in the same transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,7 +38,7 @@ from app.core.actor import Actor
 from app.core.clock import now
 from app.core.numbering import next_number
 from app.core.roster_format import NO_CONSENT
-from app.db.bulk import CopyWriter
+from app.db.bulk import CopyWriter, ascending_ids
 from app.experts.duplicates import flag_likely_duplicates
 from app.experts.models import (
     AVAILABILITY_KINDS,
@@ -60,6 +61,7 @@ from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
 from app.search.outbox import EXPERTS
+from app.search.sync import StagedIndex
 from search_index.text import fold
 from tenants.context import TenantContext
 from tenants.services import list_sectors
@@ -97,7 +99,16 @@ MAIL_COLUMNS = ("tenant_id", "to_address", "subject", "body", "kind", "status", 
                 "last_error", "locale", "context")
 AUDIT_COLUMNS = ("tenant_id", "actor_id", "actor_label", "action", "object_type", "object_id",
                  "before", "after", "ip")
-OUTBOX_COLUMNS = ("tenant_id", "index", "object_id", "attempts", "last_error")
+OUTBOX_COLUMNS = ("id", "tenant_id", "index", "object_id", "attempts", "last_error",
+                  "next_attempt_at")
+# Every table's columns as the rows of a chunk (write's _rows) hold them, ids first.
+COLUMNS = {"users": USER_COLUMNS, "expert_profiles": PROFILE_COLUMNS,
+           "memberships": ("id", *MEMBERSHIP_COLUMNS),
+           **{model.__table__.name: ("id", "tenant_id", "profile_id", *PART_FIELDS[column])
+              for column, model in CHILD_COLUMNS.items()},
+           "one_time_tokens": TOKEN_COLUMNS, "outbox_mails": ("id", *MAIL_COLUMNS),
+           "audit_events": ("id", *AUDIT_COLUMNS), "search_outbox": OUTBOX_COLUMNS,
+           "expert_consents": ("id", *CONSENT_COLUMNS)}
 
 
 @dataclass
@@ -145,12 +156,39 @@ async def vocabulary(db: AsyncSession, tenant: TenantContext) -> Vocabulary:
     return Vocabulary(sectors, labels, await skill_index(db, tenant), version)
 
 
+class CellMemo:
+    """What a multi-valued cell was read as, by column and text: a roster repeats the same
+    languages, sectors, skills, consents, periods and degrees in row after row, and each
+    reading is pure given the cell and the mission's vocabulary. Only a cell read without a
+    problem, in a row without one so far, is kept (a row's earlier problem can make a
+    reader stop early); each row gets its own copy of the list."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], list | None] = {}
+
+    def read(self, c: RowCheck, column: str, reader: Callable[[], list | None]) -> Any:
+        raw = c.values.get(column)
+        if not isinstance(raw, str) or not c.ok:
+            return reader()
+        key = (column, raw)
+        if key in self.values:
+            value = self.values[key]
+        else:
+            value = reader()
+            if not c.ok:
+                return value
+            self.values[key] = value
+        return None if value is None else list(value)
+
+
 def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
-              free_skills: bool = False) -> tuple[ExpertRecord | None, list[RowError]]:
+              free_skills: bool = False,
+              memo: CellMemo | None = None) -> tuple[ExpertRecord | None, list[RowError]]:
     """The row as a record, or its errors (file-level rules only; the database is asked
     later for the whole file at once). With free_skills, skills the vocabulary does not know
     are kept by name, to be added as free tags when the file is written."""
     c = RowCheck(row.number, row.values, present)
+    memo = memo or CellMemo()
     ref = c.text("external_ref", 120, required=True)
     full_name = c.text("full_name", 200, required=True)
     email = normalise_email(c.raw("email"))
@@ -186,20 +224,26 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
             and fields["max_weeks"] < fields["min_weeks"]:
         c.fail("max_weeks", _("The longest assignment cannot be shorter than the shortest."))
     if "sectors" in present:
-        fields["sectors"] = c.sectors("sectors", vocab.sectors, vocab.sector_labels)
+        fields["sectors"] = memo.read(c, "sectors", lambda: c.sectors(
+            "sectors", vocab.sectors, vocab.sector_labels))
     record = ExpertRecord(row=row.number, ref=ref, email=email, fields=fields)
     if "languages" in present:
-        record.languages = c.languages("languages")
+        record.languages = memo.read(c, "languages", lambda: c.languages("languages"))
     if "education" in present:
-        record.education = _education(c)
+        record.education = memo.read(c, "education", lambda: _education(c))
     if "work_history" in present:
         record.work_history = _work(c)
     if "skills" in present:
-        record.skills = [s.id for s in c.skills(
-            "skills", vocab.skills, record.new_skills if free_skills else None)]
+        if free_skills:  # unknown names are collected per record: read every time
+            record.skills = [s.id for s in c.skills("skills", vocab.skills,
+                                                    record.new_skills)]
+        else:
+            record.skills = memo.read(c, "skills", lambda: [
+                s.id for s in c.skills("skills", vocab.skills)])
     if "availability" in present:
-        record.availability = _availability(c)
-    consents = _consents(c) if "consents" in present else None
+        record.availability = memo.read(c, "availability", lambda: _availability(c))
+    consents = memo.read(c, "consents", lambda: _consents(c)) if "consents" in present \
+        else None
     record.consents = ["matching"] if consents is None else consents
     return (record, []) if c.ok else (None, c.errors)
 
@@ -409,76 +453,140 @@ class WriteContext:
     batch_id: uuid.UUID | None
     confirm_link: Callable[[str], str]     # token -> link to choose a password
     sign_in_link: str                       # for people who already have a password
+    search: StagedIndex | None = None       # documents built and handed over as it goes
 
 
 async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord],
                 progress: Callable[[int], Awaitable[None]] | None = None) -> tuple[int, int]:
     """Write the checked records (created, updated) in the caller's transaction: each
     table's rows of a chunk in one COPY (app.db.bulk), row-level security checking every
-    row. Invitation mails keep what their template needs and are rendered when sent."""
+    row. Invitation mails keep what their template needs and are rendered when sent.
+    The next chunk's rows are made in a thread (_rows, no database) while PostgreSQL takes
+    this one's, so that the two cores work at once. With ctx.search, each chunk's documents
+    are built once its rows are in and handed to the search engine, which takes them while
+    PostgreSQL writes the next chunk."""
     tenant, moment = ctx.tenant, now()
-    created = updated = 0
-    number: int | None = None
     await _free_tags(db, tenant, records)
+    chunks = [records[start:start + CHUNK] for start in range(0, len(records), CHUNK)]
+    numbers: list[int] = []  # the first number of each chunk's new profiles
+    if any(r.profile_id is None for r in records):
+        # The numbering lock, held until commit.
+        number = await next_number(db, tenant, ExpertProfile.number)
+        for chunk in chunks:
+            numbers.append(number)
+            number += sum(1 for r in chunk if r.profile_id is None)
+    else:
+        numbers = [0] * len(chunks)
     bulk = await CopyWriter.of(db)
-    batch = str(ctx.batch_id) if ctx.batch_id else None
-    for start in range(0, len(records), CHUNK):
-        chunk = records[start:start + CHUNK]
-        new = [r for r in chunk if r.profile_id is None]
-        if new and number is None:
-            number = await next_number(db, tenant, ExpertProfile.number)  # the numbering lock, held until commit
-        users: list[tuple] = []
-        members: list[tuple] = []
-        profiles: list[tuple] = []
-        mails: list[tuple] = []
-        tokens: list[tuple] = []
-        for record in new:
-            assert number is not None  # taken above for the first chunk with new profiles
-            if record.user_id is None:
-                record.user_id = uuid.uuid4()
-                record.new_membership = True
-                users.append((record.user_id, record.email, record.fields["full_name"][:200],
-                              tenant.default_locale, None, "active", None, False))
-            if record.new_membership:
-                members.append((tenant.id, record.user_id, "expert", "active", None, None))
-            record.profile_id = uuid.uuid4()
-            profiles.append(_new_profile(ctx, record, number, moment))
-            number += 1
-            link = ctx.sign_in_link
-            if not record.has_password:
-                token, values = password_link_token(tenant, record.user_id,
-                                                    CONFIRM_LINK_LIFETIME)
-                tokens.append(tuple(values[c] for c in TOKEN_COLUMNS))
-                link = ctx.confirm_link(token)
-            mails.append((tenant.id, record.email, "", "", "imported_expert", "pending", 0, "",
-                          tenant.default_locale, json.dumps({
-                              "name": record.fields["full_name"], "link": link,
-                              "has_password": record.has_password})))
-        await bulk.write("users", USER_COLUMNS, users)
-        await bulk.write("memberships", MEMBERSHIP_COLUMNS, members, new_ids=True)
-        await bulk.write("expert_profiles", PROFILE_COLUMNS, profiles)
-        new_ids = {id(r) for r in new}
-        old = [r for r in chunk if id(r) not in new_ids]
-        if old:
-            await _update_profiles(db, ctx, old, moment)
-        await _children(db, bulk, ctx, chunk, [r.profile_id for r in old if r.profile_id])
-        await _consents_write(db, bulk, ctx, new, old, moment)
-        await bulk.write("one_time_tokens", TOKEN_COLUMNS, tokens)
-        await bulk.write("outbox_mails", MAIL_COLUMNS, mails, new_ids=True)
-        await bulk.write("audit_events", AUDIT_COLUMNS, [(
-            tenant.id, ctx.actor.user_id, ctx.actor.label, "expert_profile.imported",
-            "expert_profile", str(r.profile_id), "{}",
-            json.dumps({"external_ref": r.ref, "row": r.row, "created": id(r) in new_ids,
-                        "batch": batch}), ctx.actor.ip) for r in chunk], new_ids=True)
-        await bulk.write("search_outbox", OUTBOX_COLUMNS, [
-            (tenant.id, EXPERTS, r.profile_id, 0, "") for r in chunk], new_ids=True)
-        created += len(new)
-        updated += len(old)
-        if progress is not None:
-            await progress(len(chunk))
+    created = updated = 0
+    making: asyncio.Future | None = None
+    try:
+        for k, chunk in enumerate(chunks):
+            if making is None:
+                making = asyncio.ensure_future(asyncio.to_thread(
+                    _rows, ctx, chunk, numbers[k], moment))
+            rows = await making
+            making = asyncio.ensure_future(asyncio.to_thread(
+                _rows, ctx, chunks[k + 1], numbers[k + 1], moment)) \
+                if k + 1 < len(chunks) else None
+            new, old = rows.pop(NEW), rows.pop(OLD)
+            await bulk.write("users", USER_COLUMNS, rows.pop("users"))
+            await bulk.write("expert_profiles", PROFILE_COLUMNS, rows.pop("expert_profiles"))
+            if old:
+                await _update_profiles(db, ctx, old, moment)
+                await _clear_parts(db, ctx, [r.profile_id for r in old if r.profile_id])
+            rows["expert_consents"] = await _consents_rows(db, ctx, new, old, moment)
+            for table, table_rows in rows.items():  # parents first, as _rows made them
+                await bulk.write(table, COLUMNS[table], table_rows)
+            if ctx.search is not None:
+                await ctx.search.add(db, [r.profile_id for r in chunk if r.profile_id])
+            created += len(new)
+            updated += len(old)
+            if progress is not None:
+                await progress(len(chunk))
+    finally:
+        if making is not None:  # a write failed: let the thread finish, drop its rows
+            await asyncio.gather(making, return_exceptions=True)
     # The same person under another reference or address, here or already in the mission.
     await flag_likely_duplicates(db, tenant, [r.profile_id for r in records if r.profile_id])
     return created, updated
+
+
+NEW, OLD = "new", "old"  # _rows' records, beside the rows of each table
+
+
+def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
+          moment: datetime) -> dict[str, list]:
+    """Every row a chunk writes that needs no database read, by table, parents first, each
+    with its id (ascending_ids: every index on the ids, or on (tenant_id, profile_id) in the
+    parts, takes the chunk's rows on its last pages). New records get their account,
+    membership, profile, password link and invitation here; with NEW and OLD, the chunk's
+    records that create and that update a profile."""
+    tenant = ctx.tenant
+    tid = tenant.id
+    new = [r for r in chunk if r.profile_id is None]
+    old = [r for r in chunk if r.profile_id is not None]
+    users: list[tuple] = []
+    members: list[tuple] = []
+    profiles: list[tuple] = []
+    mails: list[tuple] = []
+    tokens: list[tuple] = []
+    user_ids, profile_ids = iter(ascending_ids(len(new))), iter(ascending_ids(len(new)))
+    for record in new:
+        if record.user_id is None:
+            record.user_id = next(user_ids)
+            record.new_membership = True
+            users.append((record.user_id, record.email, record.fields["full_name"][:200],
+                          tenant.default_locale, None, "active", None, False))
+        if record.new_membership:
+            members.append((tid, record.user_id, "expert", "active", None, None))
+        record.profile_id = next(profile_ids)
+        profiles.append(_new_profile(ctx, record, number, moment))
+        number += 1
+        link = ctx.sign_in_link
+        if not record.has_password:
+            token, values = password_link_token(tenant, record.user_id, CONFIRM_LINK_LIFETIME)
+            tokens.append(tuple(values[c] for c in TOKEN_COLUMNS))
+            link = ctx.confirm_link(token)
+        mails.append((tid, record.email, "", "", "imported_expert", "pending", 0, "",
+                      tenant.default_locale, json.dumps({
+                          "name": record.fields["full_name"], "link": link,
+                          "has_password": record.has_password})))
+    rows: dict[str, list] = {NEW: new, OLD: old, "users": users, "expert_profiles": profiles,
+                             "memberships": members}
+    for column, model in CHILD_COLUMNS.items():
+        if column not in ctx.present:
+            continue
+        fields = PART_FIELDS[column]
+        parts: list[tuple]
+        if column == "languages":
+            parts = [(tid, r.profile_id, code, level) for r in chunk
+                     for code, level in r.languages]
+        elif column == "skills":
+            parts = [(tid, r.profile_id, skill_id) for r in chunk for skill_id in r.skills]
+        else:
+            parts = [(tid, r.profile_id, *(item[f] for f in fields)) for r in chunk
+                     for item in getattr(r, column)]
+        rows[model.__table__.name] = parts
+    batch = str(ctx.batch_id) if ctx.batch_id else None
+    created = {r.profile_id for r in new}
+    rows["one_time_tokens"] = tokens
+    rows["outbox_mails"] = mails
+    rows["audit_events"] = [(
+        tid, ctx.actor.user_id, ctx.actor.label, "expert_profile.imported", "expert_profile",
+        str(r.profile_id), "{}", json.dumps({"external_ref": r.ref, "row": r.row,
+                                             "created": r.profile_id in created,
+                                             "batch": batch}),
+        ctx.actor.ip) for r in chunk]
+    for table in rows.keys() - {NEW, OLD, "users", "expert_profiles", "one_time_tokens"}:
+        rows[table] = [(i, *row) for i, row in zip(ascending_ids(len(rows[table])),
+                                                     rows[table], strict=True)]
+    written = [r.profile_id for r in chunk if r.profile_id]  # every one, by now
+    rows["search_outbox"] = [
+        ctx.search.outbox_row(row_id, profile_id) if ctx.search is not None
+        else (row_id, tid, EXPERTS, profile_id, 0, "", None)
+        for row_id, profile_id in zip(ascending_ids(len(written)), written, strict=True)]
+    return rows
 
 
 async def _free_tags(db: AsyncSession, tenant: TenantContext,
@@ -519,33 +627,19 @@ async def _update_profiles(db: AsyncSession, ctx: WriteContext, records: list[Ex
            for c in columns}) for r in records])
 
 
-async def _children(db: AsyncSession, bulk: CopyWriter, ctx: WriteContext,
-                    records: list[ExpertRecord], updated_ids: list[uuid.UUID]) -> None:
-    tid = ctx.tenant.id
+async def _clear_parts(db: AsyncSession, ctx: WriteContext,
+                       updated_ids: list[uuid.UUID]) -> None:
+    """An updated profile's parts in the file's columns go, the file's take their place."""
     for column, model in CHILD_COLUMNS.items():
-        if column not in ctx.present:
-            continue
-        table = model.__table__
-        if updated_ids:
+        if column in ctx.present:
+            table = model.__table__
             await db.execute(delete(table).where(
-                table.c.tenant_id == tid,
+                table.c.tenant_id == ctx.tenant.id,
                 table.c.profile_id == _any(updated_ids, UUID(as_uuid=True))))
-        fields = PART_FIELDS[column]
-        rows: list[tuple]
-        if column == "languages":
-            rows = [(tid, r.profile_id, code, level) for r in records
-                    for code, level in r.languages]
-        elif column == "skills":
-            rows = [(tid, r.profile_id, skill_id) for r in records for skill_id in r.skills]
-        else:
-            rows = [(tid, r.profile_id, *(item[f] for f in fields)) for r in records
-                    for item in getattr(r, column)]
-        await bulk.write(table.name, ("tenant_id", "profile_id", *fields), rows, new_ids=True)
 
 
-async def _consents_write(db: AsyncSession, bulk: CopyWriter, ctx: WriteContext,
-                          new: list[ExpertRecord], old: list[ExpertRecord],
-                          moment: datetime) -> None:
+async def _consents_rows(db: AsyncSession, ctx: WriteContext, new: list[ExpertRecord],
+                         old: list[ExpertRecord], moment: datetime) -> list[tuple]:
     """Grant what the roster says the expert agreed to; what is already granted stays as it
     is, and nothing is withdrawn (withdrawal is the expert's own act)."""
     active: set[tuple[uuid.UUID, str]] = set()
@@ -556,10 +650,10 @@ async def _consents_write(db: AsyncSession, bulk: CopyWriter, ctx: WriteContext,
                 ExpertConsent.profile_id == _any([r.profile_id for r in old],
                                                  UUID(as_uuid=True)),
                 ExpertConsent.withdrawn_at.is_(None)))).all()}
-    await bulk.write("expert_consents", CONSENT_COLUMNS, [
-        (ctx.tenant.id, r.profile_id, purpose, ctx.notice_version, "imported_roster", moment,
-         None) for r in (*new, *old) for purpose in r.consents
-        if (r.profile_id, purpose) not in active], new_ids=True)
+    rows = [(ctx.tenant.id, r.profile_id, purpose, ctx.notice_version, "imported_roster",
+             moment, None) for r in (*new, *old) for purpose in r.consents
+            if (r.profile_id, purpose) not in active]
+    return [(i, *row) for i, row in zip(ascending_ids(len(rows)), rows, strict=True)]
 
 
 def check_file(source: SourceFile, vocab: Vocabulary,
@@ -569,8 +663,9 @@ def check_file(source: SourceFile, vocab: Vocabulary,
     records, errors = [], []
     refs = FirstSeen("external_ref", _("The same reference as row %(row)s."))
     emails = FirstSeen("email", _("The same email address as row %(row)s."))
+    memo = CellMemo()
     for row in source.rows:
-        record, row_errors = check_row(row, present, vocab, free_skills)
+        record, row_errors = check_row(row, present, vocab, free_skills, memo)
         same_ref = refs.repeated(row.number, str(row.values.get("external_ref") or "").strip())
         same_email = emails.repeated(row.number,
                                      normalise_email(str(row.values.get("email") or "")))

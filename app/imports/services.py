@@ -49,8 +49,11 @@ from app.imports.readers import (
     read_file,
 )
 from app.jobs import queue as jobs
+from app.search.outbox import EXPERTS as EXPERTS_INDEX
+from app.search.sync import StagedIndex
 from app.storage import DocumentStorage, new_key
 from app.web.csv_export import csv_text
+from search_index import SearchBackend
 from search_index.text import fold
 from tenants.context import TenantContext, tenant_scope
 
@@ -88,6 +91,7 @@ class Outcome:
     check: CheckResult
     written: bool                  # the valid rows were saved
     failure: str = ""              # why nothing was saved, when it was not
+    indexed: int = 0               # of them, searchable when the import returned
 
 
 def check_columns(source: SourceFile, kind: str) -> None:
@@ -148,10 +152,13 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
                      actor: Actor, source: SourceFile, kind: str, initial_status: str,
                      valid_only: bool, *, links: Links, batch_id: uuid.UUID | None = None,
                      dry_run: bool = False, progress: Progress | None = None,
-                     free_skills: bool = False) -> Outcome:
+                     free_skills: bool = False, search: SearchBackend | None = None) -> Outcome:
     """Check, then write the valid rows in one transaction (nothing if any row is invalid and
     not valid_only, or on dry_run). progress(n) is told about every batch of n rows
-    written (and, before that, checked). free_skills: see check()."""
+    written (and, before that, checked). free_skills: see check(). search: the engine the
+    imported experts are made searchable in as they are written, visible once the import
+    has committed (app.search.sync.StagedIndex); without it, or for requests, the search
+    outbox's drain does it afterwards."""
     if initial_status not in INITIAL_STATUSES[kind]:
         raise ValueError(f"initial status {initial_status!r} for {kind}")
     with tenant_scope(tenant), collector_paused():
@@ -162,6 +169,9 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
             if dry_run or not result.records or (result.errors and not valid_only):
                 await db.rollback()
                 return Outcome(result, written=False)
+            staged = StagedIndex(search, tenant, EXPERTS_INDEX) \
+                if search is not None and kind == EXPERTS else None
+            committed = False
             try:
                 if kind == EXPERTS:
                     vocab = await expert_import.vocabulary(db, tenant)
@@ -170,7 +180,7 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
                     experts_ctx = expert_import.WriteContext(
                         tenant, actor, initial_status, vocab.notice_version,
                         set(source.columns), batch_id, links.confirm(tenant),
-                        links.sign_in(tenant))
+                        links.sign_in(tenant), staged)
                     created, updated = await expert_import.write(db, experts_ctx,
                                                                  result.records, progress)
                 else:
@@ -184,12 +194,17 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
                              "initial_status": initial_status, "valid_only": valid_only,
                              "new_skills": len(result.new_skills)})
                 await db.commit()
+                committed = True
             except (IntegrityError, DBAPIError) as exc:
                 await db.rollback()
                 log.warning("import of %s into %s failed: %s", kind, tenant.slug, exc)
                 return Outcome(result, written=False, failure=database_failure(exc))
+            finally:
+                if staged is not None and not committed:  # nothing of it may stay
+                    await staged.discarded()
             result.created, result.updated = created, updated
-            return Outcome(result, written=True)
+        indexed = await staged.committed(session_factory) if staged is not None else 0
+        return Outcome(result, written=True, indexed=indexed)
 
 
 def database_failure(exc: Exception) -> str:
@@ -353,9 +368,10 @@ async def start_batch(db: AsyncSession, tenant: TenantContext, actor: Actor,
 
 async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: DocumentStorage,
                     tenant: TenantContext, actor: Actor, batch_id: uuid.UUID,
-                    links: Links, max_rows: int = MAX_ROWS) -> None:
+                    links: Links, max_rows: int = MAX_ROWS,
+                    search: SearchBackend | None = None) -> None:
     """The job behind the staff page (app.tasks.run_import): the rows are written in
-    one transaction; the progress counter is updated in short transactions of its own, so
+    one transaction (experts made searchable as they are, in search: see run_import); the progress counter is updated in short transactions of its own, so
     the page can poll it while the import runs. A file or its rows that cannot be imported
     end the batch failed, with the reason; an unexpected error does too, and is raised
     again so that the job is retried (the import writes all or nothing)."""
@@ -385,7 +401,7 @@ async def run_batch(session_factory: async_sessionmaker[AsyncSession], storage: 
             outcome = await run_import(session_factory, tenant, actor, source, batch.kind,
                                        batch.initial_status, batch.valid_only, links=links,
                                        batch_id=batch_id, progress=progress,
-                                       free_skills=batch.free_skills)
+                                       free_skills=batch.free_skills, search=search)
             result = outcome.check
             if result.errors:
                 await storage.put(rejected_key(batch), rejected_csv(result).encode("utf-8"))

@@ -26,12 +26,16 @@ from app.experts.models import ExpertProfile
 from app.search.documents import BUILDERS, INDEXES, among
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS, REQUESTS
-from search_index import SearchBackend, SearchUnavailable
+from search_index import SearchBackend, SearchUnavailable, StagedWrites
 from tenants.context import TenantContext, tenant_scope
 from tenants.provisioning import all_tenants
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
+# How long the outbox rows of a transaction that indexes its own documents (StagedIndex)
+# wait before the drain takes them: the time the process has to commit the documents after
+# the transaction, and the delay before they are indexed anyway if it never does.
+STAGED_ROWS_WAIT = timedelta(minutes=10)
 
 
 async def ensure_indexes(backend: SearchBackend) -> None:
@@ -166,6 +170,77 @@ async def _settle_and_close(db: AsyncSession, backend: SearchBackend, tenant: Te
         return await _settle(db, backend, tenant, taken)
     finally:
         await db.close()
+
+
+class StagedIndex:
+    """The documents of the objects a long transaction writes (a roster import), built
+    inside it, so that they see its rows, batch by batch as it goes, and handed to the
+    engine while PostgreSQL works on the next batch; searches see them only after
+    committed(), which follows the transaction's commit. The transaction still writes an
+    outbox row for each object (with outbox_row()), due only after STAGED_ROWS_WAIT:
+    committed() removes them once the engine has committed the documents, or makes them
+    due at once when it could not (the engine busy or down); if the process stops before,
+    they become due by themselves. A rolled-back transaction calls discarded(): nothing
+    was visible, nothing stays."""
+
+    def __init__(self, backend: SearchBackend, tenant: TenantContext, index: str):
+        self.tenant, self.index = tenant, index
+        self.staged: StagedWrites | None
+        try:
+            self.staged = backend.staged(index, str(tenant.id))
+        except SearchUnavailable as exc:  # not configured yet: the outbox rows will do it
+            log.warning("search engine cannot take %s of %s: %s", index, tenant.slug, exc)
+            self.staged = None
+        self.outbox_ids: list[uuid.UUID] = []
+        self.due_at = datetime.now(UTC) + STAGED_ROWS_WAIT
+
+    def outbox_row(self, row_id: uuid.UUID, object_id: uuid.UUID) -> tuple:
+        """A search_outbox row (OUTBOX_COLUMNS) for an object the transaction writes."""
+        self.outbox_ids.append(row_id)
+        return (row_id, self.tenant.id, self.index, object_id, 0, "", self.due_at)
+
+    async def add(self, db: AsyncSession, ids: list[uuid.UUID]) -> None:
+        """Build the objects' documents in the transaction of db and hand them over."""
+        if self.staged is None:
+            return
+        documents = await BUILDERS[self.index](db, self.tenant, ids)
+        try:
+            await self.staged.add([d for d in documents.values() if d],
+                                  [str(i) for i, d in documents.items() if d is None])
+        except SearchUnavailable as exc:  # the outbox rows will do it
+            log.warning("search engine did not take %s of %s during the transaction: %s",
+                        self.index, self.tenant.slug, exc)
+            await self.discarded()
+
+    async def committed(self, session_factory: async_sessionmaker[AsyncSession]) -> int:
+        """After the transaction's commit: commit the documents, then settle the outbox
+        rows. Returns how many objects were brought up to date."""
+        indexed = False
+        if self.staged is not None:
+            try:
+                await self.staged.commit()
+                indexed = True
+            except SearchUnavailable as exc:  # the outbox rows will do it
+                log.warning("search engine did not commit %s of %s: %s", self.index,
+                            self.tenant.slug, exc)
+            except Exception:  # the transaction is committed all the same: as above
+                log.exception("search engine did not commit %s of %s", self.index,
+                              self.tenant.slug)
+        table = SearchOutbox.__table__
+        rows = among(table.c.id, self.outbox_ids)
+        with tenant_scope(self.tenant):
+            async with session_factory() as db:
+                if indexed:
+                    await db.execute(delete(table).where(rows))
+                else:
+                    await db.execute(update(table).where(rows).values(next_attempt_at=None))
+                await db.commit()
+        return len(self.outbox_ids) if indexed else 0
+
+    async def discarded(self) -> None:
+        staged, self.staged = self.staged, None
+        if staged is not None:
+            await staged.discard()
 
 
 async def pending(session_factory: async_sessionmaker[AsyncSession],
