@@ -30,8 +30,9 @@ security on):
    The two take turns at going first (the second finds the engine's caches warm), and the
    highlighter's word cache is emptied before each. The full match is split into
    PostgreSQL (request_and_settings), the engine call (who is on a confirmed assignment
-   is asked of PostgreSQL meanwhile), scoring and sorting, and the explanations, by
-   wrapping those calls; the garbage collector's pauses are counted
+   is asked of PostgreSQL meanwhile), scoring and sorting (and the snippets marked), and
+   the explanations (which make the criteria of the candidates shown: the pool is ranked
+   by its totals), by wrapping those calls; the garbage collector's pauses are counted
    (gc.freeze() first, as the portal does once started; --no-freeze-gc to see without).
 
     .venv/bin/python bench/matching.py [--experts 100000] [--requests 50] [--backend embedded]
