@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 from collections.abc import AsyncGenerator
@@ -33,6 +32,7 @@ from app.api.controllers import API_PREFIX, api_router, openapi_config
 from app.assignment_requests.controllers import REQUEST_ROUTES
 from app.assignments.controllers import ASSIGNMENT_ROUTES
 from app.config import PROJECT_ROOT, Settings, get_settings, resolve_secret_key
+from app.core.collector import settle_after_start
 from app.core.templates import environment
 from app.db.migrate import head_revision
 from app.db.session import create_engine, create_session_factory
@@ -118,10 +118,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
         except SearchUnavailable as exc:  # pages fall back; the worker sets it up later
             log.warning("search engine not ready at start: %s", exc)
         dummy_hash()  # before the first sign-in, which it would otherwise make slower
-        # What start-up allocated lives as long as the process: leave it out of the
-        # garbage collector's full passes (they were most of the matching page's p95).
-        gc.collect()
-        gc.freeze()
+        settle_after_start()
         worker = None
         if run_workers:
             from app.tasks import Runtime

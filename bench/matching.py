@@ -30,9 +30,12 @@ security on):
    The two take turns at going first (the second finds the engine's caches warm), and the
    highlighter's word cache is emptied before each. The full match is split into
    PostgreSQL (request_and_settings), the engine call (who is on a confirmed assignment
-   is asked of PostgreSQL meanwhile), scoring and sorting, and the explanations, by
-   wrapping those calls; the garbage collector's pauses are counted
-   (gc.freeze() first, as the portal does once started; --no-freeze-gc to see without).
+   is asked of PostgreSQL meanwhile), scoring and sorting (and the snippets marked), and
+   the explanations (which make the criteria of the candidates shown: the pool is ranked
+   by its totals), by wrapping those calls; the garbage collector's pauses are counted
+   (app.core.collector.settle_after_start() first, as the portal does once started:
+   gc.freeze() and young collections every 10,000 allocations; --no-freeze-gc to see
+   without).
 
     .venv/bin/python bench/matching.py [--experts 100000] [--requests 50] [--backend embedded]
 
@@ -61,6 +64,7 @@ from sqlalchemy import delete, func, select  # noqa: E402
 
 import app.matching.services as matching  # noqa: E402
 from app.assignment_requests.models import AssignmentRequest, RequestLanguage, RequestSkill  # noqa: E402
+from app.core.collector import settle_after_start  # noqa: E402
 from app.experts.models import ExpertConsent, ExpertProfile, Skill  # noqa: E402
 from app.institutions.models import HostInstitution  # noqa: E402
 from app.matching.services import MatchFilters, find_candidates, match_query  # noqa: E402
@@ -340,9 +344,8 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
             tid = str(tenant.id)
             gc_full, gc_raw = [], []
             tracked = len(gc.get_objects())
-            if freeze_gc:  # as the portal does once started: older objects are never scanned
-                gc.collect()
-                gc.freeze()
+            if freeze_gc:  # as the portal does once started: older objects are never
+                settle_after_start()  # scanned, the young collected less often
             collections = Collections()
             gc.callbacks.append(collections)
             try:
@@ -443,7 +446,7 @@ async def run(experts: int, n_requests: int, backend_kind: str, rounds: int, wor
         f"scoring + sorting {mean(rest) * 1000:.2f} ms, explanations "
         f"{mean(explaining) * 1000:.2f} ms",
         f"  garbage collector during matching: "
-        f"{tracked:,} objects tracked at the start{' (then frozen)' * freeze_gc}; over {len(schedule) * 2} calls (warm-up, "
+        f"{tracked:,} objects tracked at the start{' (then frozen)' * freeze_gc}, thresholds {gc.get_threshold()}; over {len(schedule) * 2} calls (warm-up, "
         f"full and raw): {collections.line(len(schedule) * 2)}",
         f"    full match without its GC pauses: "
         f"{stats([f - g for f, g in zip(full, gc_full, strict=True)])}",
@@ -465,8 +468,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="generate_experts connections")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-freeze-gc", dest="freeze_gc", action="store_false",
-                        help="skip gc.collect() and gc.freeze() before matching (the portal "
-                             "does both once started, app.main)")
+                        help="skip app.core.collector.settle_after_start() before matching "
+                             "(gc.freeze() and a higher young threshold: the portal calls it "
+                             "once started, app.main)")
     args = parser.parse_args()
     asyncio.run(run(args.experts, args.requests, args.backend, args.rounds, args.workers,
                     args.seed, args.freeze_gc))

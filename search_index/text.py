@@ -135,30 +135,32 @@ def highlight(text: str, query_words: list[str], prefix_last: bool = True) -> st
     nothing matches. Words are compared folded, with the same typo budget as search."""
     if not text or not query_words:
         return None
-    out, last, found = [], 0, False
-    marked = _marker(tuple(query_words), prefix_last)
-    for match in WORD.finditer(text):
-        if marked(match.group()):
-            found = True
-            out.append(escape(text[last:match.start()]))
-            out.append(MARK_OPEN + escape(match.group()) + MARK_CLOSE)
-            last = match.end()
-    if not found:
+    pieces = _PIECES.split(text)
+    hits = _marker(tuple(query_words), prefix_last)(pieces[1::2])
+    if not hits:
         return None
-    out.append(escape(text[last:]))
-    return "".join(out)
+    if _ESCAPED.search(text):  # never in a word: only what lies between words is escaped
+        pieces[::2] = map(escape, pieces[::2])
+    return "".join([MARK_OPEN + piece + MARK_CLOSE if piece in hits else piece
+                    for piece in pieces])
 
 
+# A text split into what lies between words and the words, alternately (split by WORD,
+# kept): it starts and ends with what lies between, "" when nothing does.
+_PIECES = re.compile(f"({WORD.pattern})", re.UNICODE)
+# What html.escape changes.
+_ESCAPED = re.compile("[&<>\"']")
 # Words a query remembers having judged (per query: the same words come back in every hit).
 MARKER_MEMORY = 16_384
 
 
 @lru_cache(maxsize=64)
-def _marker(query_words: tuple[str, ...], prefix_last: bool) -> Callable[[str], bool]:
-    """Whether a word of a text matches one of the query's words (the same, or within the
+def _marker(query_words: tuple[str, ...], prefix_last: bool) -> Callable[[list[str]], set[str]]:
+    """Which words of a text match one of the query's words (the same, or within the
     query word's typo budget; the last one as a prefix with prefix_last). Made once per
-    query and remembering each word it judged, as the typo check is pure Python; the query
-    words are looked at once here rather than hashed for every word of every hit."""
+    query and remembering each word it judged, as the typo check is pure Python: a text's
+    words are told from those judged before by set operations, and only the new ones are
+    looked at; the query words are looked at once here rather than for every word."""
     same = frozenset(query_words)
     last = len(query_words) - 1
     # Words without a typo budget match only themselves (in `same`), unless a prefix. The
@@ -176,24 +178,33 @@ def _marker(query_words: tuple[str, ...], prefix_last: bool) -> Callable[[str], 
         for size in range(len(w) - budget, len(w) + budget + 1):
             by_length.setdefault(size, []).append((w, budget, frozenset(w)))
     judged: dict[str, bool] = {}
+    matching: set[str] = set()  # the words judged that match
 
-    def marked(word: str) -> bool:
-        found = judged.get(word)
-        if found is None:
-            candidate = fold(word)
-            found = candidate in same
-            if not found and (alike := by_length.get(len(candidate))):
-                letters = frozenset(candidate)
-                found = any(len(letters - own) <= budget and len(own - letters) <= budget
-                            and within_typos(candidate, w, budget, False)
-                            for w, budget, own in alike)
-            found = found or any(within_typos(candidate, w, budget, True)
-                                 for w, budget in prefixes)
+    def judge(word: str) -> bool:
+        candidate = fold(word)
+        if candidate in same:
+            return True
+        if alike := by_length.get(len(candidate)):
+            letters = frozenset(candidate)
+            if any(len(letters - own) <= budget and len(own - letters) <= budget
+                   and within_typos(candidate, w, budget, False) for w, budget, own in alike):
+                return True
+        return any(within_typos(candidate, w, budget, True) for w, budget in prefixes)
+
+    def hits(text_words: list[str]) -> set[str]:
+        distinct = set(text_words)
+        found = distinct & matching
+        for word in distinct.difference(judged):
+            marked = judge(word)
+            if marked:
+                found.add(word)
             if len(judged) < MARKER_MEMORY:
-                judged[word] = found
+                judged[word] = marked
+                if marked:
+                    matching.add(word)
         return found
 
-    return marked
+    return hits
 
 
 def mark_between(text: str, open_tag: str, close_tag: str) -> str:

@@ -12,11 +12,13 @@ how much, and `near_miss()` whether that is a single one within the mission's ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from app.experts.models import LANGUAGE_LEVELS as LEVELS
-from app.matching.similarity import Concept, TextWords, best_evidence
+from app.matching.similarity import Concept, Evidence, TextWords, best_evidence
 
 CRITERIA = ("required_skills", "desired_skills", "occupation_fit", "sector", "languages",
             "availability", "experience", "modality_location", "evaluations")
@@ -81,7 +83,7 @@ class RequestFacts:
         object.__setattr__(self, "words", TextWords(self.text))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per expert of a match's pool: no __dict__ each
 class CandidateFacts:
     skills: frozenset[str]                   # skill ids
     sectors: frozenset[str]
@@ -110,30 +112,59 @@ class Criterion:
     facts: dict = field(default_factory=dict)
 
 
-@dataclass
 class Score:
-    total: int                               # 0..100
-    criteria: list[Criterion]
+    """The total (0..100) and every criterion with its value, weight and facts. A match
+    scores its whole pool to rank it (by the total and the required skills' value) and
+    shows a part: the criteria of a score() are made when first read, from the skills'
+    evidence found for the total."""
+
+    __slots__ = ("total", "required", "_criteria", "_explained")
+
+    def __init__(self, total: int, criteria: list[Criterion] | None = None, *,
+                 required: float | None = None,
+                 explained: Callable[[], list[Criterion]] | None = None) -> None:
+        self.total = total
+        self._criteria = criteria
+        self._explained = explained
+        # the required skills' value, for ranking (rank_key)
+        self.required = required if criteria is None else next(
+            (c.value for c in criteria if c.name == "required_skills"), None)
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        if self._criteria is None:
+            assert self._explained is not None
+            self._criteria, self._explained = self._explained(), None
+        return self._criteria
 
     def criterion(self, name: str) -> Criterion:
         return next(c for c in self.criteria if c.name == name)
 
 
-def skills_fit(wanted: tuple[Concept, ...],
-               candidate: CandidateFacts) -> tuple[float | None, dict]:
-    """Each wanted skill graded by the expert's strongest evidence for it
-    (app/matching/similarity.py); the value is their mean."""
+def skills_evidence(wanted: tuple[Concept, ...],
+                    candidate: CandidateFacts) -> tuple[Evidence, ...]:
+    """The expert's strongest evidence for each wanted skill (app/matching/similarity.py)."""
+    return tuple([best_evidence(concept, candidate.skills, candidate.skill_labels,
+                                candidate.experience, candidate.summary)
+                  for concept in wanted])
+
+
+def skills_fit(wanted: tuple[Concept, ...], evidence: tuple[Evidence, ...],
+               explained: bool = True) -> tuple[float | None, dict]:
+    """Each wanted skill graded by its evidence (skills_evidence); the value is their mean.
+    The facts only when `explained` (else none: {})."""
     if not wanted:
         return None, {"skills": []}
-    found: list[dict] = []
     total = 0.0
-    for concept in wanted:
-        evidence = best_evidence(concept, candidate.skills, candidate.skill_labels,
-                                 candidate.experience, candidate.summary)
-        total += evidence.strength
-        found.append({"skill": concept.id, "strength": round(evidence.strength, 3),
-                      "source": evidence.source or None, "evidence": evidence.text or None})
-    return total / len(found), {"skills": found}
+    for found in evidence:
+        total += found.strength
+    value = total / len(evidence)
+    if not explained:
+        return value, {}
+    return value, {"skills": [{"skill": concept.id, "strength": round(found.strength, 3),
+                               "source": found.source or None,
+                               "evidence": found.text or None}
+                              for concept, found in zip(wanted, evidence, strict=True)]}
 
 
 def occupation_fit(relevance: float, best: float) -> float:
@@ -261,39 +292,51 @@ def score(request: RequestFacts, candidate: CandidateFacts,
           weights: dict[str, int] | None = None) -> Score:
     if weights is None or len(weights) < len(CRITERIA):  # a mission's are complete
         weights = {**DEFAULT_WEIGHTS, **(weights or {})}
-    found = {
-        "required_skills": skills_fit(request.required_skills, candidate),
-        "desired_skills": skills_fit(request.desired_skills, candidate),
-        "occupation_fit": occupation(request, candidate),
-        "sector": ((1.0 if request.sector in candidate.sectors else 0.0),
-                   {"sector": request.sector})
-        if request.sector else (None, {"sector": None}),
-        "languages": languages_fit(request.languages, candidate.languages),
-        "availability": availability_fit(candidate.periods, request.window,
-                                         request.duration_days),
-        "experience": experience_fit(candidate.years, request.min_years),
-        "modality_location": modality_location_fit(request, candidate),
-        "evaluations": (None if candidate.evaluation is None
-                        else max(0.0, min(1.0, candidate.evaluation)),
-                        {"evaluation": candidate.evaluation}),
-    }
-    criteria = []
+    evidence = (skills_evidence(request.required_skills, candidate),
+                skills_evidence(request.desired_skills, candidate))
+    found = _found(request, candidate, evidence, explained=False)
     weighted = weight_sum = 0.0
-    for name in CRITERIA:
-        value, facts = found[name]
+    for name, (value, _facts) in zip(CRITERIA, found, strict=True):
         weight = weights[name]
-        criteria.append(Criterion(name, value, weight, facts))
         if value is not None and weight > 0:
             weighted += value * weight
             weight_sum += weight
-    return Score(total=round(100 * weighted / weight_sum) if weight_sum else 0,
-                 criteria=criteria)
+    return Score(round(100 * weighted / weight_sum) if weight_sum else 0, required=found[0][0],
+                 explained=partial(_criteria, request, candidate, weights, evidence))
+
+
+def _criteria(request: RequestFacts, candidate: CandidateFacts, weights: dict[str, int],
+              evidence: tuple[tuple[Evidence, ...], tuple[Evidence, ...]]) -> list[Criterion]:
+    return [Criterion(name, value, weights[name], facts)
+            for name, (value, facts) in zip(CRITERIA, _found(request, candidate, evidence,
+                                                              explained=True), strict=True)]
+
+
+def _found(request: RequestFacts, candidate: CandidateFacts,
+           evidence: tuple[tuple[Evidence, ...], tuple[Evidence, ...]], explained: bool
+           ) -> tuple[tuple[float | None, dict], ...]:
+    """Every criterion's value and facts, in CRITERIA's order: the total and the criteria
+    shown are made of the same. The skills' facts only when `explained` (the others are
+    made with their value)."""
+    return (
+        skills_fit(request.required_skills, evidence[0], explained),
+        skills_fit(request.desired_skills, evidence[1], explained),
+        occupation(request, candidate),
+        ((1.0 if request.sector in candidate.sectors else 0.0), {"sector": request.sector})
+        if request.sector else (None, {"sector": None}),
+        languages_fit(request.languages, candidate.languages),
+        availability_fit(candidate.periods, request.window, request.duration_days),
+        experience_fit(candidate.years, request.min_years),
+        modality_location_fit(request, candidate),
+        (None if candidate.evaluation is None else max(0.0, min(1.0, candidate.evaluation)),
+         {"evaluation": candidate.evaluation}),
+    )
 
 
 def rank_key(result_score: Score, relevance: float, number: int) -> tuple:
     """Best first: score, then required-skill coverage, then the engine's text relevance,
     then the older profile (lower number) so equal candidates keep a stable order."""
-    required = result_score.criterion("required_skills").value
+    required = result_score.required
     return (-result_score.total, -(required if required is not None else 0.0), -relevance,
             number)
 

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import methodcaller
 
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -298,12 +299,18 @@ async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: Assig
     return required, desired, {skill_id: links for skill_id, links in found.items() if links}
 
 
+# "en:B2" -> ["en", "B2"]; a day as the documents write it. Called for every expert of a
+# match's pool: no generator of their own.
+_language_level = methodcaller("split", ":", 1)
+_day = date.fromisoformat
+
+
 def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateFacts:
     """A profile's search document (app.search.documents) as scoring sees it; `text_fit`:
     the engine's relevance for the request, normalised (None: not computed)."""
     # Every level up to the expert's own, lowest first (documents.levels_up_to): the last
     # value of each language is the expert's level.
-    levels = dict(value.split(":", 1) for value in document.get("language_levels") or ())
+    levels = dict(map(_language_level, document.get("language_levels") or ()))
     grouped = document.get("skill_labels")  # absent from documents indexed before it
     skill_labels = tuple(zip(document.get("skill_ids") or (), map(tuple, grouped),
                              strict=False)) if grouped is not None \
@@ -311,8 +318,7 @@ def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateF
     return CandidateFacts(
         skills=frozenset(document.get("skill_ids") or []),
         sectors=frozenset(document.get("sectors") or []), languages=levels,
-        periods=tuple((date.fromisoformat(a), date.fromisoformat(b))
-                      for a, b in document.get("availability") or []),
+        periods=tuple([(_day(a), _day(b)) for a, b in document.get("availability") or []]),
         years=document.get("years"), modality=document.get("modality"),
         city=document.get("city") or "", country=document.get("country") or "",
         evaluation=document.get("evaluation"), text_fit=text_fit,
@@ -358,7 +364,7 @@ def busy_experts(lookup: BusyLookup) -> BusyLookup:
     return lookup
 
 
-@dataclass
+@dataclass(slots=True)
 class _Retrieved:
     """One expert the engine (or PostgreSQL) handed over."""
 

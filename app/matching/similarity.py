@@ -128,7 +128,7 @@ class Concept:
             for s in found))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What of the expert's matched a wanted skill, and how strongly."""
 
