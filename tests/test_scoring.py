@@ -177,11 +177,11 @@ def test_job_fit_gives_a_neighbouring_trade_s_shared_noun_less_than_the_right_tr
 
 
 # Terms of reference as a mission writes them: every one says "train 20 staff".
-OTHER_REQUESTS = [f"{title}\nStrengthen the capacity of the ministry.\nTrain 20 staff; write "
+OTHER_REQUESTS = tuple(f"{title}\nStrengthen the capacity of the ministry.\nTrain 20 staff; write "
                   "a final report." for title in (
                       "Hydrologist", "Epidemiologist", "Agronomist", "Court clerk",
                       "Radio journalist", "Water engineer", "Midwife", "Veterinarian",
-                      "Project manager", "Auditor")]
+                      "Project manager", "Auditor"))
 COURT_INTERPRETING = ("Expert support in court interpreting for the National Committee\n"
                       "Review the current practice; train 20 staff of the Committee.\n"
                       "Court interpreting\nInterpretação judicial")
@@ -233,7 +233,7 @@ def test_a_manager_does_management_as_an_officer_holds_an_office():
 
 
 def test_boilerplate_is_what_most_requests_in_the_language_say():
-    common = boilerplate([*OTHER_REQUESTS, "خبير هيدرولوجيا: تدريب 20 موظفاً"])
+    common = boilerplate((*OTHER_REQUESTS, "خبير هيدرولوجيا: تدريب 20 موظفاً"))
     # ten of the ten English requests (two requests' worth of doubt): 10/12 said
     assert common["0:staff"] == pytest.approx(2 * 10 / 12 - 1)
     assert "0:hydrologist" not in common     # one request's trade

@@ -256,14 +256,15 @@ BOILERPLATE_REQUESTS = 300
 
 
 async def _other_requests_texts(db: AsyncSession, tenant: TenantContext,
-                                request: AssignmentRequest) -> list[str]:
+                                request: AssignmentRequest) -> tuple[str, ...]:
     """The title, objectives and tasks of the mission's other requests (the latest
     BOILERPLATE_REQUESTS), where job fit learns the words every request writes."""
     rows = await db.execute(
         select(AssignmentRequest.title, AssignmentRequest.objectives, AssignmentRequest.tasks)
         .where(AssignmentRequest.tenant_id == tenant.id, AssignmentRequest.id != request.id)
         .order_by(AssignmentRequest.created_at.desc()).limit(BOILERPLATE_REQUESTS))
-    return ["\n".join((title, objectives or "", tasks or "")) for title, objectives, tasks in rows]
+    return tuple("\n".join((title, objectives or "", tasks or ""))
+                 for title, objectives, tasks in rows)
 
 
 async def _languages_and_settings(db: AsyncSession, tenant: TenantContext,

@@ -313,13 +313,16 @@ class TextWords:
         return found
 
 
-def boilerplate(texts: Sequence[str]) -> dict[str, float]:
+@remembered(64)
+def boilerplate(texts: tuple[str, ...]) -> dict[str, float]:
     """Stem -> how much of it is boilerplate in these texts (a mission's other requests),
     0..1: words that more than half of the texts written in its language say ("staff",
     "train", "report"), from nothing at half of them to everything when all do; a
     trade's words, said by a few requests, are none. Two texts' worth of doubt in each
     count, so that a mission with a handful of requests does not call a word
-    boilerplate because two of them say it."""
+    boilerplate because two of them say it. Remembered: every match of a mission reads
+    the same requests, and their words fall out of the text cache as a large roster's
+    pass through it."""
     counts: dict[str, int] = {}
     written: dict[str, int] = {}   # language tag ("0", "ar", see stems) -> texts in it
     for text in texts:
