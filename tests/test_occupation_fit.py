@@ -115,7 +115,7 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
 
 
 async def test_the_words_every_request_of_the_mission_says_name_no_job(
-        app, missions, session_factory, index_now):
+        app, client, missions, session_factory, index_now):
     """A request that trains 20 staff does not name a staff nurse once most of the
     mission's requests train 20 staff too; another mission's requests do not count."""
     sudan, mozambique = missions["sudan"], missions["mozambique"]
@@ -146,3 +146,16 @@ async def test_the_words_every_request_of_the_mission_says_name_no_job(
         # Mozambique's requests first: Sudan's say nothing of "staff" yet
         assert await job_title_words(request.id) == (["staff"] if mission is mozambique
                                                      else [])
+    # the row says the title was named only through boilerplate, in the reader's language
+    staff = await make_user(session_factory, sudan, "staff")
+    use_session(client, None)
+    await sign_in(client, sudan, staff.email)
+    page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    row = page[page.index("“<bdi>Staff nurse</bdi>”"):]
+    assert "%) · only words that most of the mission's requests say" in row.split("</dd>")[0]
+    speak(client, "ar")
+    try:
+        page = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    finally:
+        speak(client, "en")
+    assert "كلمات تذكرها معظم طلبات البعثة فقط" in page
