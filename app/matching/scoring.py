@@ -78,7 +78,7 @@ class RequestFacts:
     # of that text, what names the job for certain: the labels of its skills
     named: str = ""
     # stem -> how much of it is the mission's boilerplate (similarity.boilerplate of its
-    # other requests): found only in the rest of the text, such a word names no job
+    # requests): found only in the rest of the text, such a word names no job
     common: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     # its words, stemmed once for all the candidates
     words: TextWords = field(init=False, compare=False, repr=False)

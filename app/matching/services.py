@@ -235,7 +235,7 @@ async def _request_facts(db: AsyncSession, tenant: TenantContext, request: Assig
         text="\n".join([request.title, request.objectives or "", request.tasks or "",
                          *(label for c in [*required, *desired] for label in skill_texts(c))]),
         named="\n".join(label for c in [*required, *desired] for label in skill_texts(c)),
-        common=boilerplate(await _other_requests_texts(db, tenant, request)))
+        common=boilerplate(await _requests_texts(db, tenant)))
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
     # What the job is (title, objectives, tasks) and every way its skills are written, so
     # profiles in another language meet the request through the vocabulary's labels. The
@@ -255,13 +255,14 @@ async def _request_facts(db: AsyncSession, tenant: TenantContext, request: Assig
 BOILERPLATE_REQUESTS = 300
 
 
-async def _other_requests_texts(db: AsyncSession, tenant: TenantContext,
-                                request: AssignmentRequest) -> tuple[str, ...]:
-    """The title, objectives and tasks of the mission's other requests (the latest
-    BOILERPLATE_REQUESTS), where job fit learns the words every request writes."""
+async def _requests_texts(db: AsyncSession, tenant: TenantContext) -> tuple[str, ...]:
+    """The title, objectives and tasks of the mission's latest BOILERPLATE_REQUESTS
+    requests, where job fit learns the words every request writes: the same for each of
+    its requests (the one matched among them), so that similarity.boilerplate remembers
+    one answer per mission."""
     rows = await db.execute(
         select(AssignmentRequest.title, AssignmentRequest.objectives, AssignmentRequest.tasks)
-        .where(AssignmentRequest.tenant_id == tenant.id, AssignmentRequest.id != request.id)
+        .where(AssignmentRequest.tenant_id == tenant.id)
         .order_by(AssignmentRequest.created_at.desc()).limit(BOILERPLATE_REQUESTS))
     return tuple("\n".join((title, objectives or "", tasks or ""))
                  for title, objectives, tasks in rows)

@@ -313,9 +313,9 @@ class TextWords:
         return found
 
 
-@remembered(64)
+@remembered(16)
 def boilerplate(texts: tuple[str, ...]) -> dict[str, float]:
-    """Stem -> how much of it is boilerplate in these texts (a mission's other requests),
+    """Stem -> how much of it is boilerplate in these texts (a mission's requests),
     0..1: words that more than half of the texts written in its language say ("staff",
     "train", "report"), from nothing at half of them to everything when all do; a
     trade's words, said by a few requests, are none. Two texts' worth of doubt in each
