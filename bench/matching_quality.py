@@ -23,7 +23,7 @@ expert of the requested occupation, within the top 20), and eligibility violatio
 experts in the top 20 who miss a hard requirement, summed over the requests). The held-out
 half is the figure to quote; tune on the other.
 
-    .venv/bin/python bench/matching_quality.py [--per-request]
+    .venv/bin/python bench/matching_quality.py [--per-request] [--why]
 
 Prints figures; asserts nothing. Everything it created is dropped.
 """
@@ -46,12 +46,14 @@ from scratch_database import scratch_database  # sets the import path to the pro
 from sqlalchemy import delete, select  # noqa: E402
 
 from app.api.matches import request_matches  # noqa: E402
+from app.api.schemas import Candidate  # noqa: E402
 from app.assignment_requests.models import AssignmentRequest  # noqa: E402
 from app.core.actor import Actor  # noqa: E402
 from app.core.roster_format import import_columns  # noqa: E402
 from app.experts.models import ExpertProfile, Skill  # noqa: E402
 from app.imports.services import Links, read_upload, run_import  # noqa: E402
 from app.institutions.models import HostInstitution  # noqa: E402
+from app.matching.scoring import CRITERIA  # noqa: E402
 from app.search.models import SearchOutbox  # noqa: E402
 from app.search.outbox import EXPERTS  # noqa: E402
 from app.search.sync import ensure_indexes, reindex  # noqa: E402
@@ -150,10 +152,10 @@ async def _import(factory, tenant, actor, links, kind: str, status: str, rows: l
 
 # --- the two rankings ---------------------------------------------------------------------
 
-async def product_top(factory, tenant, backend, request_id: uuid.UUID) -> list[uuid.UUID]:
+async def product_top(factory, tenant, backend, request_id: uuid.UUID) -> list[Candidate]:
     async with factory() as db:
         found = await request_matches(db, tenant, backend, request_id, TOP, "en")
-    return [c.profile_id for c in found.candidates]
+    return found.candidates
 
 
 def window(request: dict, base: date) -> tuple[date, date]:
@@ -241,7 +243,32 @@ def table(results: dict[str, dict[str, dict]], requests: list[dict]) -> list[str
     return lines
 
 
-async def run(per_request: bool) -> None:
+def why(request: dict, candidates: list[Candidate], refs: dict, data: dict,
+        experts: dict) -> list[str]:
+    """Why the product's top ten holds an expert graded below one it ranked lower (within
+    its top 20): both, with the points of the score each criterion gave them (value times
+    weight, over the weights that count) and the job title share of the occupation fit."""
+    labels = data["labels"][request["ref"]]
+    graded = [(rank, c, labels.get(refs[c.profile_id], 0))
+              for rank, c in enumerate(candidates, 1)]
+    lifted = [row for row in graded[:10] if row[2] < 2]
+    left = next((row for row in graded[10:] if row[2] == 2), None)
+    if not lifted or left is None:
+        return []
+    lines = [f"  {request['ref']} {request['language']} {request['title'][:70]}"]
+    for rank, candidate, grade in [*lifted, left]:
+        criteria = {name: getattr(candidate.explanation.criteria, name) for name in CRITERIA}
+        counted = {name: c for name, c in criteria.items() if c.value is not None and c.weight}
+        weights = sum(c.weight for c in counted.values())
+        points = ", ".join(f"{name} {100 * c.value * c.weight / weights:.1f}"
+                           for name, c in counted.items())
+        lines.append(f"    {rank:>2}. {experts[refs[candidate.profile_id]]['occupation']}:{grade} "
+                     f"score {candidate.score}: {points}; job title share "
+                     f"{criteria['occupation_fit'].job_title_share}")
+    return lines
+
+
+async def run(per_request: bool, explain: bool) -> None:
     data = build()
     if checksum(data) != CHECKSUM:
         raise SystemExit("the data set is not the one whose labels were frozen "
@@ -268,12 +295,14 @@ async def run(per_request: bool) -> None:
             loaded = time.perf_counter() - started
             results: dict[str, dict[str, dict]] = {"product": {}, "baseline": {}}
             rankings: dict[str, dict[str, list[str]]] = {"product": {}, "baseline": {}}
+            reasons: list[str] = []
             timing = {"product": 0.0, "baseline": 0.0}
             with tenant_scope(tenant):
                 for request in data["requests"]:
                     t0 = time.perf_counter()
-                    product = await product_top(factory, tenant, backend,
-                                                request_ids[request["ref"]])
+                    candidates = await product_top(factory, tenant, backend,
+                                                   request_ids[request["ref"]])
+                    product = [c.profile_id for c in candidates]
                     t1 = time.perf_counter()
                     baseline = await baseline_top(backend, tenant, request, base)
                     t2 = time.perf_counter()
@@ -284,6 +313,8 @@ async def run(per_request: bool) -> None:
                         rankings[system][request["ref"]] = ranked
                         results[system][request["ref"]] = figures(ranked, request, data,
                                                                   experts)
+                    if explain and request["half"] == "tuning":
+                        reasons += why(request, candidates, refs, data, experts)
         finally:
             await backend.close()
     n = len(data["requests"])
@@ -307,6 +338,10 @@ async def run(per_request: bool) -> None:
                 shown = [f"{experts[r]['occupation']}:{data['labels'][ref].get(r, 0)}"
                          for r in rankings[system][ref][:5]]
                 print(f"      {system:<8} {', '.join(shown)}")
+    if explain:
+        print("  tuning half: experts of a lower grade in the product's top ten, and the "
+              "first grade-2 expert below it (points of the score per criterion)")
+        print("\n".join(reasons or ["    none"]))
 
 
 def main() -> None:
@@ -314,8 +349,12 @@ def main() -> None:
     parser.add_argument("--per-request", action="store_true",
                         help="each request's nDCG@10 and the first five of each ranking "
                              "(occupation:grade)")
+    parser.add_argument("--why", action="store_true",
+                        help="on the tuning half only (the held-out half is for the figures): "
+                             "each expert of a lower grade that the product's top ten ranks "
+                             "above a grade-2 expert, with the points each criterion gave both")
     args = parser.parse_args()
-    asyncio.run(run(args.per_request))
+    asyncio.run(run(args.per_request, args.why))
 
 
 if __name__ == "__main__":

@@ -63,12 +63,14 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
     fit = best.score.criterion("occupation_fit")
     assert fit.value == 1.0  # the request's best, whose job title the request names
     assert fit.facts == {"computed": True, "job_title": "Trainer of primary school teachers",
-                         "job_title_share": 1.0}
+                         "job_title_share": 1.0,
+                         "job_title_words": ["trainer", "primary", "school", "teachers"]}
     other_fit = other.score.criterion("occupation_fit")
     assert other_fit.value < 0.5
     # "trainer" alone, a word of many trades
     assert other_fit.facts["job_title"] == "Police trainer"
     assert 0 < other_fit.facts["job_title_share"] < 0.2
+    assert other_fit.facts["job_title_words"] == ["trainer"]
     for candidate in (best, other):
         assert candidate.explanation(found.skill_names)["criteria"]["required_skills"][
             "skills"] == [{"skill": "Braille instruction", "strength": 1.0, "source": "skill",
@@ -93,7 +95,8 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
     assert ("Job title or studies named in the request: “<bdi>Trainer of primary school "
             "teachers</bdi>” (100%)") in page
     page = (await client.get(f"{workspace}/{other.profile_id}", headers=htmx)).text
-    assert "“<bdi>Police trainer</bdi>” (11%)" in page
+    assert "“<bdi>Police trainer</bdi>” (11%) · words the request says: <bdi>trainer</bdi>" \
+        in page
     speak(client, "ar")
     try:
         page = (await client.get(f"{workspace}/{best.profile_id}", headers=htmx)).text
@@ -101,13 +104,64 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
         speak(client, "en")
     assert ("المسمى الوظيفي أو الدراسة المذكورة في الطلب: «<bdi>Trainer of primary school "
             "teachers</bdi>» (100%)") in page
+    assert "الكلمات التي يذكرها الطلب: <bdi>trainer</bdi>" in page
     # Without the engine the same two are eligible, and the occupation fit is not computed.
     fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
     assert {c.profile_id for c in fallback.candidates} == set(ids)
     for candidate in fallback.candidates:
         fit = candidate.score.criterion("occupation_fit")
         assert fit.value is None
-        assert fit.facts == {"computed": False, "job_title": None, "job_title_share": None}
+        assert fit.facts == {"computed": False, "job_title": None, "job_title_share": None,
+                             "job_title_words": None}
     # nor does the job title count on its own there: the two differ only by their trade
     totals = {c.profile_id: c.score.total for c in fallback.candidates}
     assert totals[teacher.id] == totals[police.id]
+
+
+async def test_the_words_every_request_of_the_mission_says_name_no_job(
+        app, client, missions, session_factory, index_now):
+    """A request that trains 20 staff does not name a staff nurse once most of the
+    mission's requests train 20 staff too; another mission's requests do not count."""
+    sudan, mozambique = missions["sudan"], missions["mozambique"]
+    request = await open_request(
+        session_factory, sudan, title="Hydrologist for the flood forecasting unit",
+        objectives="Better flood warnings.", tasks="Train 20 staff of the unit.",
+        sector="water_management", min_years_experience=None)
+    hydrology = await skill_id(session_factory, sudan, "hydrology")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await require_only(db, sudan, request.id, hydrology)
+    nurse = await _profile(session_factory, sudan, "Staff Nurse", "hydrology", "Staff nurse",
+                           "Nurse who also measures river levels.")
+    await index_now()
+
+    async def job_title_words(request_id) -> list[str]:
+        found = await _candidates(app, session_factory, sudan, request_id)
+        fit = next(c for c in found.candidates if c.profile_id == nurse.id) \
+            .score.criterion("occupation_fit")
+        assert fit.facts["job_title"] == "Staff nurse"
+        return fit.facts["job_title_words"]
+
+    for mission in (mozambique, sudan):
+        for n in range(10):
+            await open_request(session_factory, mission, title=f"Adviser {n}",
+                               objectives="Stronger institutions.",
+                               tasks="Train 20 staff; write a final report.")
+        # Mozambique's requests first: Sudan's say nothing of "staff" yet
+        assert await job_title_words(request.id) == (["staff"] if mission is mozambique
+                                                     else [])
+    # the row says the title was named only through boilerplate, in the reader's language
+    staff = await make_user(session_factory, sudan, "staff")
+    use_session(client, None)
+    await sign_in(client, sudan, staff.email)
+    reasons = f"/sudan/requests/{request.id}/matches/{nurse.id}"
+    htmx = {"HX-Request": "true"}
+    page = (await client.get(reasons, headers=htmx)).text
+    row = page[page.index("“<bdi>Staff nurse</bdi>”"):]
+    assert "%) · only words that most of the mission's requests say" in row.split("</dd>")[0]
+    speak(client, "ar")
+    try:
+        page = (await client.get(reasons, headers=htmx)).text
+    finally:
+        speak(client, "en")
+    assert "كلمات تذكرها معظم طلبات البعثة فقط" in page

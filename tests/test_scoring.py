@@ -35,7 +35,7 @@ from app.matching.scoring import (
     rank_key,
     score,
 )
-from app.matching.similarity import PARTIAL, Concept, TextWords
+from app.matching.similarity import PARTIAL, Concept, TextWords, boilerplate
 
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))   # 31 days, inclusive
 
@@ -124,7 +124,8 @@ def test_occupation_fit_is_the_engine_relevance_or_left_out():
     assert score(request(), candidate(text_fit=0.4)).criterion("occupation_fit").value == 0.4
     left_out = score(request(), candidate(text_fit=None)).criterion("occupation_fit")
     assert left_out.value is None
-    assert left_out.facts == {"computed": False, "job_title": None, "job_title_share": None}
+    assert left_out.facts == {"computed": False, "job_title": None, "job_title_share": None,
+                              "job_title_words": None}
 
 
 def test_occupation_fit_is_relative_to_the_best_candidate_above_a_floor():
@@ -147,21 +148,22 @@ HYDROLOGY = "\n".join(["Hydrologist for the Nile Basin Authority", "Flood foreca
 def test_job_fit_is_the_best_of_the_expert_s_job_titles_and_studies_the_request_names():
     words = TextWords(HYDROLOGY)
     assert job_fit(words, ("Statistician — Ministry of Water", "Hydrologist — WMO")) == (
-        1.0, "Hydrologist")
+        1.0, "Hydrologist", ("hydrologist",))
     assert job_fit(words, ("Flood forecaster", "Basin authority clerk")) == (
-        1.0, "Flood forecaster")
-    assert job_fit(words, ()) == (0.0, "")
+        1.0, "Flood forecaster", ("flood", "forecaster"))
+    assert job_fit(words, ()) == (0.0, "", ())
 
 
 def test_job_fit_leaves_the_employer_out():
     """The statistician works for the authority the request names: that is not their job."""
-    assert job_fit(TextWords(HYDROLOGY), ("Statistician — Nile Basin Authority",)) == (0.0, "")
+    assert job_fit(TextWords(HYDROLOGY), ("Statistician — Nile Basin Authority",)) == (
+        0.0, "", ())
 
 
 def test_job_fit_meets_studies_in_another_language_through_the_skill_labels():
     assert job_fit(TextWords(HYDROLOGY), ("Data clerk — UNDP", "علم المياه")) == (
-        1.0, "علم المياه")
-    assert job_fit(TextWords(HYDROLOGY), ("Hidrologia",)) == (1.0, "Hidrologia")
+        1.0, "علم المياه", ("علم", "المياه"))
+    assert job_fit(TextWords(HYDROLOGY), ("Hidrologia",)) == (1.0, "Hidrologia", ("hidrologia",))
 
 
 def test_job_fit_gives_a_neighbouring_trade_s_shared_noun_less_than_the_right_trade():
@@ -169,9 +171,76 @@ def test_job_fit_gives_a_neighbouring_trade_s_shared_noun_less_than_the_right_tr
     common to many trades found alone says little."""
     words = TextWords("Water resources management for the irrigation scheme\n"
                       "Water resources management\nGestão de recursos hídricos")
-    right, _title = job_fit(words, ("Water resources manager — Ministry of Irrigation",))
-    neighbour, _title = job_fit(words, ("Estate management officer — Ministry of Irrigation",))
+    right, _title, _words = job_fit(words, ("Water resources manager — Ministry of Irrigation",))
+    neighbour, _title, _words = job_fit(words, ("Estate management officer — Ministry of Irrigation",))
     assert right > 0.8 > 0.1 > neighbour > 0.0
+
+
+# Terms of reference as a mission writes them: every one says "train 20 staff".
+OTHER_REQUESTS = tuple(f"{title}\nStrengthen the capacity of the ministry.\nTrain 20 staff; write "
+                  "a final report." for title in (
+                      "Hydrologist", "Epidemiologist", "Agronomist", "Court clerk",
+                      "Radio journalist", "Water engineer", "Midwife", "Veterinarian",
+                      "Project manager", "Auditor"))
+COURT_INTERPRETING = ("Expert support in court interpreting for the National Committee\n"
+                      "Review the current practice; train 20 staff of the Committee.\n"
+                      "Court interpreting\nInterpretação judicial")
+
+
+def test_a_title_named_only_through_the_mission_s_boilerplate_gets_little():
+    """"Staff interpreter" is not named by a request that trains 20 staff, as every
+    request of the mission does: "staff" counts for little, and is not shown as a word
+    the request says. The right trade is still named whole."""
+    words = TextWords(COURT_INTERPRETING, "Court interpreting\nInterpretação judicial",
+                      boilerplate(OTHER_REQUESTS))
+    assert job_fit(words, ("Court interpreter — ICC",)) == (
+        1.0, "Court interpreter", ("court", "interpreter"))
+    staff = 1 - boilerplate(OTHER_REQUESTS)["0:staff"]   # what is left of it: a third
+    share, title, said = job_fit(words, ("Staff interpreter — UN",))
+    assert (title, said) == ("Staff interpreter", ("interpreter",))
+    assert share == pytest.approx(((1 + staff) / 2) ** 1.5)
+    assert share < 0.6
+    share, title, said = job_fit(words, ("Staff nurse — MSF",))
+    assert (title, said) == ("Staff nurse", ())
+    assert share == pytest.approx((staff / 2) ** 1.5)
+    assert share < 0.1
+    # the same request in a mission whose other requests do not say it
+    assert job_fit(TextWords(COURT_INTERPRETING), ("Staff interpreter — UN",))[0] == 1.0
+    # said by the request's skills, a word is never boilerplate
+    named = TextWords("Staff training\nTrain 20 staff", "Staff training",
+                      boilerplate(OTHER_REQUESTS))
+    assert named.said("Staff trainer") == (1.0, ("staff", "trainer"))
+
+
+def test_a_title_of_common_words_alone_is_never_named_whole():
+    """"Management" and "M&E officer" ("M&E" is no word) say no trade: the request
+    naming "management" or an "office" names them by half at most, and says so."""
+    words = TextWords("Technical assistance: project management office\nProject management")
+    assert words.said("Management") == ((1 / 2) ** 1.5, ("management",))
+    assert words.said("M&E officer") == ((1 / 2) ** 1.5, ("officer",))
+    # two common words together do name a trade
+    assert words.said("Project manager") == (1.0, ("project", "manager"))
+    assert words.said("Property manager") == ((0.3 / 1.3) ** 1.5, ("manager",))
+
+
+def test_a_manager_does_management_as_an_officer_holds_an_office():
+    """A trade and its work share a short stem ("manag", "offic") and differ by a few
+    letters; a trafficking request still does not name water treatment."""
+    assert TextWords("Water resources management").said("Water resources manager")[0] == 1.0
+    assert TextWords("Head of the statistics office").said("Statistics officer")[0] == 1.0
+    assert TextWords("Lutte contre la traite des personnes").said(
+        "Ingénieur en traitement de l'eau")[0] == 0.0
+
+
+def test_boilerplate_is_what_most_requests_in_the_language_say():
+    common = boilerplate((*OTHER_REQUESTS, "خبير هيدرولوجيا: تدريب 20 موظفاً"))
+    # ten of the ten English requests (two requests' worth of doubt): 10/12 said
+    assert common["0:staff"] == pytest.approx(2 * 10 / 12 - 1)
+    assert "0:hydrologist" not in common     # one request's trade
+    assert not any(stem.endswith(":20") for stem in common)   # a number is no word
+    assert "ar:موظف" not in common            # one Arabic request of one: doubt
+    # a mission with two requests calls nothing boilerplate
+    assert boilerplate(OTHER_REQUESTS[:2]) == {}
 
 
 def test_occupation_fit_mixes_the_engine_relevance_with_the_job_title():
@@ -196,14 +265,15 @@ def test_occupation_fit_names_the_job_title_found_and_how_much_of_it():
     found = score(wanted, candidate(text_fit=0.6, experience=(
         "Statistician — UNICEF", "Basin authority clerk — WMO", "Hydrologist — WMO")))
     assert found.criterion("occupation_fit").facts == {
-        "computed": True, "job_title": "Hydrologist", "job_title_share": 1.0}
+        "computed": True, "job_title": "Hydrologist", "job_title_share": 1.0,
+        "job_title_words": ["hydrologist"]}
     clerk = score(wanted, candidate(text_fit=0.6, experience=("Basin authority clerk — X",)))
     assert clerk.criterion("occupation_fit").facts == {
         "computed": True, "job_title": "Basin authority clerk",
-        "job_title_share": round((2 / 3) ** 1.5, 3)}
+        "job_title_share": round((2 / 3) ** 1.5, 3), "job_title_words": ["basin", "authority"]}
     none = score(wanted, candidate(text_fit=0.6, experience=("Statistician — UNICEF",)))
     assert none.criterion("occupation_fit").facts == {
-        "computed": True, "job_title": None, "job_title_share": 0.0}
+        "computed": True, "job_title": None, "job_title_share": 0.0, "job_title_words": None}
     assert none.criterion("occupation_fit").value == pytest.approx((1 - JOB_SHARE) * 0.6)
 
 
@@ -215,7 +285,8 @@ def test_without_the_engine_the_job_title_does_not_count_either():
     other = score(wanted, candidate(text_fit=None, experience=("Statistician — UNICEF",)))
     assert named.criterion("occupation_fit").value is None
     assert named.criterion("occupation_fit").facts == {
-        "computed": False, "job_title": None, "job_title_share": None}
+        "computed": False, "job_title": None, "job_title_share": None,
+        "job_title_words": None}
     assert named.total == other.total == score(request(), candidate()).total
 
 

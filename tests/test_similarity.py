@@ -141,9 +141,9 @@ def test_sentences_split_a_summary():
 
 def test_text_words_give_the_sharpened_share_of_a_phrase_said_in_the_text():
     request = TextWords("Expert support in court interpreting for the National Committee")
-    assert request.share("Court interpreter") == 1.0   # "interpreting", stemmed
-    assert request.share("Sworn court interpreter") == (2 / 3) ** 1.5
-    assert request.share("Court clerk") == (1 / 2) ** 1.5
-    assert request.share("Translator") == 0.0
+    assert request.said("Court interpreter")[0] == 1.0   # "interpreting", stemmed
+    assert request.said("Sworn court interpreter")[0] == (2 / 3) ** 1.5
+    assert request.said("Court clerk")[0] == (1 / 2) ** 1.5
+    assert request.said("Translator")[0] == 0.0
     # remembered for the next candidate with the same title
-    assert request.seen["Court clerk"] == (1 / 2) ** 1.5
+    assert request.seen["Court clerk"] == ((1 / 2) ** 1.5, ("court",))

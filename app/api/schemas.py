@@ -591,6 +591,7 @@ def criterion_out(name: str, facts: dict) -> Any:
     an expert's free text (job titles, summary) is not quoted."""
     facts = dict(facts)
     facts.pop("job_title", None)
+    facts.pop("job_title_words", None)
     if "skills" in facts:
         facts["skills"] = [SkillFit(**{**found, "evidence": found["evidence"]
                                        if found["source"] == "skill" else None})

@@ -12,7 +12,7 @@ how much, and `near_miss()` whether that is a single one within the mission's ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -76,11 +76,16 @@ class RequestFacts:
     # what the request says the job is and needs: title, objectives, tasks and every
     # label of its skills (job_fit looks for the expert's job titles in it)
     text: str = ""
+    # of that text, what names the job for certain: the labels of its skills
+    named: str = ""
+    # stem -> how much of it is the mission's boilerplate (similarity.boilerplate of its
+    # requests): found only in the rest of the text, such a word names no job
+    common: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     # its words, stemmed once for all the candidates
     words: TextWords = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "words", TextWords(self.text))
+        object.__setattr__(self, "words", TextWords(self.text, self.named, self.common))
 
 
 @dataclass(frozen=True, slots=True)  # one per expert of a match's pool: no __dict__ each
@@ -178,34 +183,40 @@ def occupation_fit(relevance: float, best: float) -> float:
     return max(0.0, relevance / best - FIT_FLOOR) / (1 - FIT_FLOOR)
 
 
-def job_fit(request_words: TextWords, experience: tuple[str, ...]) -> tuple[float, str]:
+def job_fit(request_words: TextWords,
+            experience: tuple[str, ...]) -> tuple[float, str, tuple[str, ...]]:
     """How well the expert's own name for their job, a job title or what they studied,
-    is what the request asks for: the best share of its words found in the request's
-    text, and that title ("" when none is). Relevance over all their text also rewards a
-    trade that works beside the requested one and uses its nouns (a property manager's
-    "management"); the title says which trade it is, in the expert's own language, which
-    the request's skill labels carry in every language."""
+    is what the request asks for: the best share of it the request's text says
+    (TextWords.said: words of many trades and the request's boilerplate count for little),
+    that title ("" when none is) and its words that count. Relevance over all their text
+    also rewards a trade that works beside the requested one and uses its nouns (a
+    property manager's "management"); the title says which trade it is, in the expert's
+    own language, which the request's skill labels carry in every language."""
     best, named = 0.0, ""
+    counted: tuple[str, ...] = ()
     for entry in experience:
         title = entry.partition(" — ")[0]  # documents.py: "title — employer"; not the job
-        share = request_words.share(title)
+        share, words = request_words.said(title)
         if share > best:
-            best, named = share, title
-    return best, named
+            best, named, counted = share, title, words
+    return best, named, counted
 
 
 def occupation(request: RequestFacts, candidate: CandidateFacts) -> tuple[float | None, dict]:
-    """The engine's relevance (text_fit) mixed with job_fit, and the job title found (the
-    relevance alone for a request with no text). Left out, job_fit too, when the engine
-    did not answer: every path scores it the same way or not at all."""
+    """The engine's relevance (text_fit) mixed with job_fit, and the job title found with
+    the words of it that count (the relevance alone for a request with no text). Left
+    out, job_fit too, when the engine did not answer: every path scores it the same way
+    or not at all."""
     if candidate.text_fit is None:
-        return None, {"computed": False, "job_title": None, "job_title_share": None}
+        return None, {"computed": False, "job_title": None, "job_title_share": None,
+                      "job_title_words": None}
     if not request.text:
         return candidate.text_fit, {"computed": True, "job_title": None,
-                                    "job_title_share": None}
-    share, title = job_fit(request.words, candidate.experience)
+                                    "job_title_share": None, "job_title_words": None}
+    share, title, words = job_fit(request.words, candidate.experience)
     return ((1 - JOB_SHARE) * candidate.text_fit + JOB_SHARE * share,
-            {"computed": True, "job_title": title or None, "job_title_share": round(share, 3)})
+            {"computed": True, "job_title": title or None, "job_title_share": round(share, 3),
+             "job_title_words": list(words) if title else None})
 
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}

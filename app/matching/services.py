@@ -55,7 +55,7 @@ from app.matching.scoring import (
     rank_key,
     score,
 )
-from app.matching.similarity import Concept
+from app.matching.similarity import Concept, boilerplate
 from app.search.documents import expert_documents, months_between, skill_texts, work_window
 from app.search.outbox import EXPERTS
 from search_index import Filter, SearchBackend, SearchQuery, SearchUnavailable
@@ -210,7 +210,7 @@ async def request_and_settings(db: AsyncSession, tenant: TenantContext,
                                ) -> tuple[RequestFacts, dict[str, str], list[str],
                                           dict[str, int], NearMissMargins]:
     """request_facts and matching_settings together: all a match reads from PostgreSQL
-    before it asks the engine, in two queries."""
+    before it asks the engine, in three queries."""
     facts, names, words, settings = await _request_facts(db, tenant, request, locale)
     return facts, names, words, *_matching_settings(settings)
 
@@ -234,7 +234,9 @@ async def _request_facts(db: AsyncSession, tenant: TenantContext, request: Assig
         min_years=request.min_years_experience, modality=request.modality,
         city=request.city, country=tenant.country_code,
         text="\n".join([request.title, request.objectives or "", request.tasks or "",
-                         *(label for c in [*required, *desired] for label in skill_texts(c))]))
+                         *(label for c in [*required, *desired] for label in skill_texts(c))]),
+        named="\n".join(label for c in [*required, *desired] for label in skill_texts(c)),
+        common=boilerplate(await _requests_texts(db, tenant)))
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
     # What the job is (title, objectives, tasks) and every way its skills are written, so
     # profiles in another language meet the request through the vocabulary's labels. The
@@ -247,6 +249,24 @@ async def _request_facts(db: AsyncSession, tenant: TenantContext, request: Assig
                            for text in c.labels
                            for w in search_words(text, drop_stopwords=True))
     return facts, names, own + list(labels), settings
+
+
+# The mission's latest requests that tell its boilerplate: enough to see what every one of
+# them says, few enough to read at each match.
+BOILERPLATE_REQUESTS = 300
+
+
+async def _requests_texts(db: AsyncSession, tenant: TenantContext) -> tuple[str, ...]:
+    """The title, objectives and tasks of the mission's latest BOILERPLATE_REQUESTS
+    requests, where job fit learns the words every request writes: the same for each of
+    its requests (the one matched among them), so that similarity.boilerplate remembers
+    one answer per mission."""
+    rows = await db.execute(
+        select(AssignmentRequest.title, AssignmentRequest.objectives, AssignmentRequest.tasks)
+        .where(AssignmentRequest.tenant_id == tenant.id)
+        .order_by(AssignmentRequest.created_at.desc()).limit(BOILERPLATE_REQUESTS))
+    return tuple("\n".join((title, objectives or "", tasks or ""))
+                 for title, objectives, tasks in rows)
 
 
 async def _languages_and_settings(db: AsyncSession, tenant: TenantContext,

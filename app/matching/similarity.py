@@ -20,7 +20,7 @@ half a match."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
@@ -38,6 +38,11 @@ LINKED = {"narrower": 0.7, "broader": 0.5, "related": 0.4}
 SHARPNESS = 1.5
 # Words that many trades share: found alone, they say little about which trade.
 GENERIC_WEIGHT = 0.3
+# A job title needs this much weight to be said whole: one word that names a trade, or two
+# common ones together ("Project manager"); "Management" alone is at most half said.
+TITLE_WEIGHT = 2 * GENERIC_WEIGHT
+# boilerplate(): requests added to a mission's count that say no word.
+BOILERPLATE_DOUBT = 2
 GENERIC = frozenset(fold(word) for word in """
 training train trainer management manager managing development developing support services
 service planning plan design systems system public assessment programme program project
@@ -62,10 +67,11 @@ ARABIC_STEMMER = snowballstemmer.stemmer("arabic")
 # A short stem is where unrelated words meet: the French "traite" (trafficking) and
 # "traitement" (treatment) both stem to "trait". Two Latin words that share a stem shorter
 # than SHORT_STEM letters count as the same word only when their lengths differ by at
-# most SHORT_STEM_GAP (a plural, a feminine: "traite", "traites"). Arabic is left out:
+# most SHORT_STEM_GAP (a plural, a feminine: "traite", "traites"; a trade and its work:
+# "manager", "management", as "officer" and "office" already did). Arabic is left out:
 # its stemmer strips the article and prepositions written onto a word.
 SHORT_STEM = 6
-SHORT_STEM_GAP = 2
+SHORT_STEM_GAP = 3
 # How many texts a concept remembers its similarity to (it lives for one match).
 MEMORY = 20_000
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
@@ -205,6 +211,18 @@ def _text_words(text: str) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]],
         {stem: tuple(sizes) for stem, sizes in lengths.items()}, found, " ".join(every)
 
 
+def _said(word: str, word_stems: frozenset[str], short_stems: frozenset[str],
+          text_stems: frozenset[str], lengths: dict[str, tuple[int, ...]]) -> frozenset[str]:
+    """The stems through which a text has a label's word in some form (none: it does not):
+    a shared stem, a short one only between words of nearly the same length."""
+    shared = word_stems & text_stems
+    if shared and (not shared <= short_stems or any(
+            abs(len(word) - length) <= SHORT_STEM_GAP
+            for stem in shared for length in lengths[stem])):
+        return shared
+    return frozenset()
+
+
 def _fit(wanted: tuple[LabelWord, ...], text_stems: frozenset[str],
          lengths: dict[str, tuple[int, ...]], text_words: tuple[str, ...], typed: bool) -> float:
     """The share of the label's weight found in the text: a word counts when the text
@@ -215,10 +233,7 @@ def _fit(wanted: tuple[LabelWord, ...], text_stems: frozenset[str],
     found = total = 0.0
     for word, word_stems, short_stems, weight in wanted:
         total += weight
-        shared = word_stems & text_stems
-        if shared and (not shared <= short_stems or any(
-                abs(len(word) - length) <= SHORT_STEM_GAP
-                for stem in shared for length in lengths[stem])):
+        if _said(word, word_stems, short_stems, text_stems, lengths):
             found += weight
         elif typed and typo_budget(word) and any(
                 within_typos(other, word, typo_budget(word), prefix=False)
@@ -251,26 +266,78 @@ class TextWords:
     """A text that many short phrases are looked for in (a request's, where the job
     titles of its candidates are): its words stemmed once, and each phrase's share
     remembered, as a concept remembers the texts it met (a match scores hundreds of
-    experts, many of them with the same titles)."""
+    experts, many of them with the same titles).
 
-    __slots__ = ("stems", "lengths", "words", "seen")
+    `named`: the part of the text that names what is asked for for certain (a request's
+    skill labels, the vocabulary's words); `common`: stem -> how much of it is
+    boilerplate, 0..1 (see boilerplate()). A word found only elsewhere in the text
+    counts for what it is not boilerplate."""
 
-    def __init__(self, text: str) -> None:
+    __slots__ = ("stems", "lengths", "words", "named", "common", "seen")
+
+    def __init__(self, text: str, named: str = "",
+                 common: Mapping[str, float] | None = None) -> None:
         found, self.lengths, self.words, _folded = _text_words(text)
         self.stems = frozenset(found)
-        self.seen: dict[str, float] = {}
+        self.named = frozenset(_text_words(named)[0]) if named else frozenset()
+        self.common: Mapping[str, float] = common or {}
+        self.seen: dict[str, tuple[float, tuple[str, ...]]] = {}
 
-    def share(self, phrase: str) -> float:
-        """How much of a short phrase the text says, 0..1: the share of the phrase's
-        words found in it, in any form, common words of many trades counting for less,
-        raised to SHARPNESS as a skill's label is."""
+    def said(self, phrase: str) -> tuple[float, tuple[str, ...]]:
+        """How much of a short phrase (a job title) the text says, 0..1, and the phrase's
+        words that count for it. Each word weighs what it tells of a trade: a word of many
+        trades (GENERIC: "officer", "management") less, and a phrase needs the weight of
+        TITLE_WEIGHT to be said whole, so a title of common words alone ("Management")
+        never is. A word found counts for its weight, less the share of it that is
+        boilerplate when the text says it only outside `named` (a request's "train 20
+        staff" does not name a staff interpreter). The share is raised to SHARPNESS as
+        a skill's label is."""
         found = self.seen.get(phrase)
         if found is None:
-            found = _fit(_label_words(phrase), self.stems, self.lengths, self.words,
-                         typed=False)
+            said = total = 0.0
+            counted = []
+            for word, word_stems, short_stems, weight in _label_words(phrase):
+                total += weight
+                shared = _said(word, word_stems, short_stems, self.stems, self.lengths)
+                if not shared:
+                    continue
+                credit = 1.0 if not shared.isdisjoint(self.named) \
+                    else 1.0 - max(self.common.get(stem, 0.0) for stem in shared)
+                said += weight * credit
+                if credit >= 0.5:  # shown as a word the request says, not as boilerplate
+                    counted.append(word)
+            found = ((said / max(total, TITLE_WEIGHT)) ** SHARPNESS if said else 0.0,
+                     tuple(counted))
             if len(self.seen) < MEMORY:
                 self.seen[phrase] = found
         return found
+
+
+@remembered(16)
+def boilerplate(texts: tuple[str, ...]) -> dict[str, float]:
+    """Stem -> how much of it is boilerplate in these texts (a mission's requests),
+    0..1: words that more than half of the texts written in its language say ("staff",
+    "train", "report"), from nothing at half of them to everything when all do; a
+    trade's words, said by a few requests, are none. Two texts' worth of doubt in each
+    count, so that a mission with a handful of requests does not call a word
+    boilerplate because two of them say it. Remembered: every match of a mission reads
+    the same requests, and their words fall out of the text cache as a large roster's
+    pass through it."""
+    counts: dict[str, int] = {}
+    written: dict[str, int] = {}   # language tag ("0", "ar", see stems) -> texts in it
+    for text in texts:
+        # numbers ("20 staff") tell neither a language nor a trade
+        found = [stem for stem in _text_words(text)[0] if not stem.partition(":")[2].isdigit()]
+        for stem in found:
+            counts[stem] = counts.get(stem, 0) + 1
+        for language in {stem.partition(":")[0] for stem in found}:
+            written[language] = written.get(language, 0) + 1
+    common = {}
+    for stem, count in counts.items():
+        said = count / (written[stem.partition(":")[0]] + BOILERPLATE_DOUBT)
+        if said > 0.5:
+            common[stem] = 2 * said - 1
+    return common
 
 
 @remembered(4096)
