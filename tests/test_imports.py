@@ -4,6 +4,7 @@ writes, and imported experts found by search once the outbox is drained."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from datetime import date, timedelta
@@ -39,6 +40,30 @@ from tests.import_helpers import DOCS, count_profiles, csv_bytes, import_bytes, 
 from tests.request_helpers import make_institution
 
 pytestmark = pytest.mark.usefixtures("in_english")
+
+@contextlib.asynccontextmanager
+async def profiles_refused(database, column: str, value: str, message: str):
+    """While inside, the database refuses a new expert profile whose column has the value
+    (a trigger stands for any constraint an import can meet midway)."""
+    import asyncpg
+
+    from app.db.server import asyncpg_dsn
+    conn = await asyncpg.connect(asyncpg_dsn(database.urls.owner))
+    try:
+        await conn.execute(f"""
+            CREATE FUNCTION refuse_profile() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.{column} = '{value}' THEN RAISE EXCEPTION '{message}'; END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_profile BEFORE INSERT ON expert_profiles
+              FOR EACH ROW EXECUTE FUNCTION refuse_profile();""")
+        yield
+    finally:
+        await conn.execute("DROP TRIGGER IF EXISTS refuse_profile ON expert_profiles; "
+                           "DROP FUNCTION IF EXISTS refuse_profile()")
+        await conn.close()
+
 
 
 async def _profile(session_factory, tenant, ref: str) -> ExpertProfile:
@@ -311,35 +336,19 @@ async def test_round_trip_through_the_registry_export(client, session_factory, m
 async def test_a_database_failure_midway_saves_nothing(database, session_factory, missions):
     """A row that passes every check but that the database refuses (a trigger stands for
     any constraint) makes the whole import roll back, including the rows before it."""
-    import asyncpg
-
-    from app.db.server import asyncpg_dsn
     sudan = missions["sudan"]
-    conn = await asyncpg.connect(asyncpg_dsn(database.urls.owner))
-    try:
-        await conn.execute("""
-            CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.full_name = 'Boom' THEN RAISE EXCEPTION 'no Boom here'; END IF;
-              RETURN NEW;
-            END $$;
-            CREATE TRIGGER refuse_boom BEFORE INSERT ON expert_profiles
-              FOR EACH ROW EXECUTE FUNCTION refuse_boom();""")
+    async with profiles_refused(database, "full_name", "Boom", "no Boom here"):
         rows = [f"HALF-{i},Half Saved {i},half.{i}@example.org,en:B1" for i in range(1500)]
         rows[1200] = "HALF-1200,Boom,half.1200@example.org,en:B1"
         data = csv_bytes("external_ref,full_name,email,languages", *rows)
         outcome = await import_bytes(session_factory, sudan, data)
-        assert not outcome.written and "no Boom here" in outcome.failure
-        with tenant_scope(sudan):
-            async with session_factory() as db:
-                assert await db.scalar(select(User).where(
-                    User.email == "half.1@example.org")) is None
-                assert await db.scalar(text(
-                    "SELECT count(*) FROM expert_profiles WHERE external_ref LIKE 'HALF-%'")) == 0
-    finally:
-        await conn.execute("DROP TRIGGER IF EXISTS refuse_boom ON expert_profiles; "
-                           "DROP FUNCTION IF EXISTS refuse_boom()")
-        await conn.close()
+    assert not outcome.written and "no Boom here" in outcome.failure
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            assert await db.scalar(select(User).where(
+                User.email == "half.1@example.org")) is None
+            assert await db.scalar(text(
+                "SELECT count(*) FROM expert_profiles WHERE external_ref LIKE 'HALF-%'")) == 0
 
 
 async def test_imported_experts_are_searchable_after_draining(client, app, session_factory,
@@ -409,28 +418,12 @@ async def test_an_import_given_the_engine_is_searchable_at_its_commit_not_before
 
 async def test_an_import_that_fails_leaves_nothing_in_the_engine(database, app, session_factory,
                                                                  missions, monkeypatch):
-    import asyncpg
-
-    from app.db.server import asyncpg_dsn
     from app.imports import experts as expert_import
     monkeypatch.setattr(expert_import, "CHUNK", 5)
     sudan, search = missions["sudan"], app.state.search
-    conn = await asyncpg.connect(asyncpg_dsn(database.urls.owner))
-    try:
-        await conn.execute("""
-            CREATE FUNCTION refuse_late() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.external_ref = 'FAILWISE-11' THEN RAISE EXCEPTION 'not this one'; END IF;
-              RETURN NEW;
-            END $$;
-            CREATE TRIGGER refuse_late BEFORE INSERT ON expert_profiles
-              FOR EACH ROW EXECUTE FUNCTION refuse_late();""")
+    async with profiles_refused(database, "external_ref", "FAILWISE-11", "not this one"):
         outcome = await import_bytes(session_factory, sudan, _searchable_rows("FAILWISE", 12),
                                      status="verified", search=search)
-    finally:
-        await conn.execute("DROP TRIGGER IF EXISTS refuse_late ON expert_profiles; "
-                           "DROP FUNCTION IF EXISTS refuse_late()")
-        await conn.close()
     assert not outcome.written and "not this one" in outcome.failure
     assert await _found(search, sudan, "failwise") == 0  # two chunks were handed over
     # The writer is free again: the next import is searchable.
