@@ -97,6 +97,14 @@ async def get_profile(db: AsyncSession, tenant: TenantContext, actor: Actor,
     return profile
 
 
+async def profile_number(db: AsyncSession, tenant: TenantContext,
+                         profile_id: uuid.UUID) -> int | None:
+    """The number staff know an expert of this mission by; None when there is no such
+    expert here (or they were erased). Reads nothing else: not a viewing of the profile."""
+    return await db.scalar(select(ExpertProfile.number).where(
+        ExpertProfile.tenant_id == tenant.id, ExpertProfile.id == profile_id,
+        ExpertProfile.erased_at.is_(None)))
+
 # --- life cycle ----------------------------------------------------------------------------
 
 def _who(actor: Actor, profile: ExpertProfile, action: str) -> str | None:

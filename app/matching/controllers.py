@@ -13,13 +13,12 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
-from sqlalchemy import select
 
 from app.assignment_requests.services import focal_points, get_request
 from app.core.errors import Refusal
 from app.core.roles import REQUESTS_MANAGE
 from app.experts import labels as expert_labels
-from app.experts.models import ExpertProfile
+from app.experts.services import profile_number
 from app.i18n import gettext as _
 from app.matching import shortlist
 from app.matching.scoring import CRITERIA
@@ -185,9 +184,7 @@ async def candidate_reasons(request: Request, tenant: CurrentTenant, db: Db, act
         c.profile_id: (rank, c) for rank, c in enumerate(matches.candidates, 1)}
     ranked.update((c.profile_id, (None, c)) for c in matches.near_misses)
     if profile_id not in ranked:
-        number = await db.scalar(select(ExpertProfile.number).where(
-            ExpertProfile.tenant_id == tenant.id, ExpertProfile.id == profile_id,
-            ExpertProfile.erased_at.is_(None)))
+        number = await profile_number(db, tenant, profile_id)
         if number is None:
             raise NotFoundException()
         raise Refusal(_("Expert #%(n)s is not among the candidates of this list now (their "
