@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from operator import methodcaller
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
@@ -291,6 +291,21 @@ async def _languages_and_settings(db: AsyncSession, tenant: TenantContext,
         rows[0][0] or {}
 
 
+_LINKED_SKILL = aliased(Skill)
+# _wanted_skills' query, built once (a match reads it every time, and building it takes
+# longer than PostgreSQL takes to answer it): the mission and request as parameters.
+_WANTED_SKILLS = (
+    select(Skill, RequestSkill.required, SkillLink, _LINKED_SKILL)
+    .join(RequestSkill, RequestSkill.skill_id == Skill.id)
+    .outerjoin(SkillLink, (SkillLink.tenant_id == bindparam("tenant_id"))
+               & ((SkillLink.skill_id == Skill.id) | (SkillLink.other_id == Skill.id)))
+    .outerjoin(_LINKED_SKILL, _LINKED_SKILL.id == case(
+        (SkillLink.skill_id == Skill.id, SkillLink.other_id), else_=SkillLink.skill_id))
+    .where(RequestSkill.tenant_id == bindparam("tenant_id"),
+           RequestSkill.request_id == bindparam("request_id"))
+    .order_by(Skill.code))
+
+
 async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
                          locale: str) -> tuple[list[Skill], list[Skill],
                                                dict[uuid.UUID, list[tuple[str, str, str]]]]:
@@ -299,19 +314,11 @@ async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: Assig
     name in the reader's language). A link "skill has the broader other" makes the skill
     narrower, seen from the other. One query (a page asks for every match): each wanted
     skill comes on as many rows as it has links."""
-    linked_skill = aliased(Skill)
     required: list[Skill] = []
     desired: list[Skill] = []
     found: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
     for skill, is_required, link, other in await db.execute(
-            select(Skill, RequestSkill.required, SkillLink, linked_skill)
-            .join(RequestSkill, RequestSkill.skill_id == Skill.id)
-            .outerjoin(SkillLink, (SkillLink.tenant_id == tenant.id)
-                       & ((SkillLink.skill_id == Skill.id) | (SkillLink.other_id == Skill.id)))
-            .outerjoin(linked_skill, linked_skill.id == case(
-                (SkillLink.skill_id == Skill.id, SkillLink.other_id), else_=SkillLink.skill_id))
-            .where(RequestSkill.tenant_id == tenant.id, RequestSkill.request_id == request.id)
-            .order_by(Skill.code)):
+            _WANTED_SKILLS, {"tenant_id": tenant.id, "request_id": request.id}):
         if skill.id not in found:  # its first row
             (required if is_required else desired).append(skill)
             found[skill.id] = []
