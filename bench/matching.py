@@ -29,8 +29,8 @@ security on):
      marks the snippets of the candidates it lists, and that is counted in its time.
    The two take turns at going first (the second finds the engine's caches warm), and the
    highlighter's word cache is emptied before each. The full match is split into
-   PostgreSQL (request_and_settings), the engine call (who is on a confirmed assignment
-   is asked of PostgreSQL meanwhile), scoring and sorting (and the snippets marked), and
+   PostgreSQL (request_and_settings), the engine call (who is on a confirmed assignment,
+   and the texts of the mission's latest requests, are asked of PostgreSQL meanwhile), scoring and sorting (and the snippets marked), and
    the explanations (which make the criteria of the candidates shown: the pool is ranked
    by its totals), by wrapping those calls; the garbage collector's pauses are counted
    (app.core.collector.settle_after_start() first, as the portal does once started:
@@ -175,7 +175,8 @@ class Collections:
 class Sections:
     """Time spent in the calls find_candidates makes, collected by wrapping them: in
     PostgreSQL (request_and_settings: the request and the mission's settings) and in the
-    engine (backend.search; who is busy is asked of PostgreSQL meanwhile)."""
+    engine (backend.search; who is busy, and the mission's requests' texts, are asked of
+    PostgreSQL meanwhile)."""
 
     def __init__(self):
         self.database = 0.0

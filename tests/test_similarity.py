@@ -5,6 +5,7 @@ stays far below the right skill."""
 
 from __future__ import annotations
 
+from app.matching import similarity
 from app.matching.similarity import (
     LINKED,
     PARTIAL,
@@ -147,3 +148,23 @@ def test_text_words_give_the_sharpened_share_of_a_phrase_said_in_the_text():
     assert request.said("Translator")[0] == 0.0
     # remembered for the next candidate with the same title
     assert request.seen["Court clerk"] == ((1 / 2) ** 1.5, ("court",))
+
+
+def test_similarities_are_remembered_across_matches_within_a_bound(monkeypatch):
+    # Each match makes its own concepts; one written the same way (labels, typed or not)
+    # finds the similarities an earlier match computed, one typed does not.
+    first = Concept("s1", ("Water engineering",))
+    assert text_similarity(first, "Water supply engineer") > 0
+    again = Concept("s1", ("Water engineering",), linked=(("s2", "related", "Hydrology"),))
+    typed = Concept("s1", ("Water engineering",), typed=True)
+    assert again.seen is first.seen and "Water supply engineer" in again.seen
+    assert "Water supply engineer" not in typed.seen
+    # Past the bound every remembered similarity is forgotten; the answers stay the same.
+    monkeypatch.setattr(similarity, "SEEN_TEXTS", 3)
+    monkeypatch.setattr(similarity, "_seen_texts", 0)
+    texts = [f"Water project {n}" for n in range(10)]
+    answers = [text_similarity(again, text) for text in texts]
+    assert similarity._seen_texts <= 3
+    assert Concept("s1", ("Water engineering",)).seen is not again.seen
+    assert [text_similarity(Concept("s1", ("Water engineering",)), text)
+            for text in texts] == answers

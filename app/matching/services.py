@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from operator import methodcaller
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
@@ -201,7 +201,8 @@ async def set_mission_weights(db: AsyncSession, tenant: TenantContext, actor: Ac
 async def request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
                         locale: str) -> tuple[RequestFacts, dict[str, str], list[str]]:
     """The request as scoring sees it, skill names by id, and the words to search with."""
-    facts, names, words, _settings = await _request_facts(db, tenant, request, locale)
+    facts, names, words, _settings = await _request_facts(
+        db, tenant, request, locale, await _mission_boilerplate(db, tenant))
     return facts, names, words
 
 
@@ -210,14 +211,18 @@ async def request_and_settings(db: AsyncSession, tenant: TenantContext,
                                ) -> tuple[RequestFacts, dict[str, str], list[str],
                                           dict[str, int], NearMissMargins]:
     """request_facts and matching_settings together: all a match reads from PostgreSQL
-    before it asks the engine, in three queries."""
-    facts, names, words, settings = await _request_facts(db, tenant, request, locale)
+    before it asks the engine, in two queries. The facts know no boilerplate yet
+    (RequestFacts.common): find_candidates reads the mission's requests while the engine
+    searches (_busy_and_boilerplate)."""
+    facts, names, words, settings = await _request_facts(db, tenant, request, locale, {})
     return facts, names, words, *_matching_settings(settings)
 
 
 async def _request_facts(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
-                         locale: str) -> tuple[RequestFacts, dict[str, str], list[str], dict]:
-    """request_facts, and the mission's settings read with the request's languages."""
+                         locale: str, common: Mapping[str, float]
+                         ) -> tuple[RequestFacts, dict[str, str], list[str], dict]:
+    """request_facts, and the mission's settings read with the request's languages;
+    `common`: the mission's boilerplate (_mission_boilerplate), empty when not read yet."""
     required, desired, linked = await _wanted_skills(db, tenant, request, locale)
     languages, settings = await _languages_and_settings(db, tenant, request)
 
@@ -236,7 +241,7 @@ async def _request_facts(db: AsyncSession, tenant: TenantContext, request: Assig
         text="\n".join([request.title, request.objectives or "", request.tasks or "",
                          *(label for c in [*required, *desired] for label in skill_texts(c))]),
         named="\n".join(label for c in [*required, *desired] for label in skill_texts(c)),
-        common=boilerplate(await _requests_texts(db, tenant)))
+        common=common)
     names = {str(s.id): s.display_name(locale) for s in [*required, *desired]}
     # What the job is (title, objectives, tasks) and every way its skills are written, so
     # profiles in another language meet the request through the vocabulary's labels. The
@@ -256,17 +261,17 @@ async def _request_facts(db: AsyncSession, tenant: TenantContext, request: Assig
 BOILERPLATE_REQUESTS = 300
 
 
-async def _requests_texts(db: AsyncSession, tenant: TenantContext) -> tuple[str, ...]:
-    """The title, objectives and tasks of the mission's latest BOILERPLATE_REQUESTS
-    requests, where job fit learns the words every request writes: the same for each of
-    its requests (the one matched among them), so that similarity.boilerplate remembers
-    one answer per mission."""
+async def _mission_boilerplate(db: AsyncSession, tenant: TenantContext) -> dict[str, float]:
+    """similarity.boilerplate of the title, objectives and tasks of the mission's latest
+    BOILERPLATE_REQUESTS requests, where job fit learns the words every request writes:
+    the same texts for each of its requests (the one matched among them), so that
+    boilerplate remembers one answer per mission."""
     rows = await db.execute(
         select(AssignmentRequest.title, AssignmentRequest.objectives, AssignmentRequest.tasks)
         .where(AssignmentRequest.tenant_id == tenant.id)
         .order_by(AssignmentRequest.created_at.desc()).limit(BOILERPLATE_REQUESTS))
-    return tuple("\n".join((title, objectives or "", tasks or ""))
-                 for title, objectives, tasks in rows)
+    return boilerplate(tuple("\n".join((title, objectives or "", tasks or ""))
+                             for title, objectives, tasks in rows))
 
 
 async def _languages_and_settings(db: AsyncSession, tenant: TenantContext,
@@ -286,6 +291,21 @@ async def _languages_and_settings(db: AsyncSession, tenant: TenantContext,
         rows[0][0] or {}
 
 
+_LINKED_SKILL = aliased(Skill)
+# _wanted_skills' query, built once (a match reads it every time, and building it takes
+# longer than PostgreSQL takes to answer it): the mission and request as parameters.
+_WANTED_SKILLS = (
+    select(Skill, RequestSkill.required, SkillLink, _LINKED_SKILL)
+    .join(RequestSkill, RequestSkill.skill_id == Skill.id)
+    .outerjoin(SkillLink, (SkillLink.tenant_id == bindparam("tenant_id"))
+               & ((SkillLink.skill_id == Skill.id) | (SkillLink.other_id == Skill.id)))
+    .outerjoin(_LINKED_SKILL, _LINKED_SKILL.id == case(
+        (SkillLink.skill_id == Skill.id, SkillLink.other_id), else_=SkillLink.skill_id))
+    .where(RequestSkill.tenant_id == bindparam("tenant_id"),
+           RequestSkill.request_id == bindparam("request_id"))
+    .order_by(Skill.code))
+
+
 async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: AssignmentRequest,
                          locale: str) -> tuple[list[Skill], list[Skill],
                                                dict[uuid.UUID, list[tuple[str, str, str]]]]:
@@ -294,19 +314,11 @@ async def _wanted_skills(db: AsyncSession, tenant: TenantContext, request: Assig
     name in the reader's language). A link "skill has the broader other" makes the skill
     narrower, seen from the other. One query (a page asks for every match): each wanted
     skill comes on as many rows as it has links."""
-    linked_skill = aliased(Skill)
     required: list[Skill] = []
     desired: list[Skill] = []
     found: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
     for skill, is_required, link, other in await db.execute(
-            select(Skill, RequestSkill.required, SkillLink, linked_skill)
-            .join(RequestSkill, RequestSkill.skill_id == Skill.id)
-            .outerjoin(SkillLink, (SkillLink.tenant_id == tenant.id)
-                       & ((SkillLink.skill_id == Skill.id) | (SkillLink.other_id == Skill.id)))
-            .outerjoin(linked_skill, linked_skill.id == case(
-                (SkillLink.skill_id == Skill.id, SkillLink.other_id), else_=SkillLink.skill_id))
-            .where(RequestSkill.tenant_id == tenant.id, RequestSkill.request_id == request.id)
-            .order_by(Skill.code)):
+            _WANTED_SKILLS, {"tenant_id": tenant.id, "request_id": request.id}):
         if skill.id not in found:  # its first row
             (required if is_required else desired).append(skill)
             found[skill.id] = []
@@ -403,6 +415,13 @@ async def _busy_then(db: AsyncSession, tenant: TenantContext, facts: RequestFact
     return {str(profile_id) for profile_id in await _busy_lookup(db, tenant, facts.window, None)}
 
 
+async def _busy_and_boilerplate(db: AsyncSession, tenant: TenantContext, facts: RequestFacts
+                                ) -> tuple[set[str], dict[str, float]]:
+    """What a match asks of PostgreSQL while the engine searches: who is busy then
+    (_busy_then) and the mission's boilerplate (one after the other: one session)."""
+    return await _busy_then(db, tenant, facts), await _mission_boilerplate(db, tenant)
+
+
 def _sorted_out(facts: RequestFacts, margins: NearMissMargins,
                 pool: list[tuple[dict, float | None]], busy: set[str]
                 ) -> tuple[list[_Retrieved], list[_Retrieved]]:
@@ -476,12 +495,16 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
     facts, skill_names, words, weights, margins = await request_and_settings(db, tenant, request,
                                                                              locale)
     query = match_query(facts, words, filters, margins)
-    # PostgreSQL says who is busy while the engine searches (in a thread of its own); both
-    # are waited for whatever happens, so that nothing is left running on the session.
-    result, busy = await asyncio.gather(search.search(EXPERTS, str(tenant.id), query),
-                                        _busy_then(db, tenant, facts), return_exceptions=True)
-    if isinstance(busy, BaseException):
-        raise busy
+    # PostgreSQL says who is busy, and what the mission's requests all say, while the
+    # engine searches (in a thread of its own): the query needs neither. Both are waited
+    # for whatever happens, so that nothing is left running on the session.
+    result, read = await asyncio.gather(search.search(EXPERTS, str(tenant.id), query),
+                                        _busy_and_boilerplate(db, tenant, facts),
+                                        return_exceptions=True)
+    if isinstance(read, BaseException):
+        raise read
+    busy, common = read
+    facts = replace(facts, common=common)
     if isinstance(result, SearchUnavailable):
         log.warning("matching from PostgreSQL, the search engine did not answer: %s", result)
         return await _from_database(db, tenant, facts, margins, filters, weights,

@@ -72,8 +72,16 @@ ARABIC_STEMMER = snowballstemmer.stemmer("arabic")
 # its stemmer strips the article and prepositions written onto a word.
 SHORT_STEM = 6
 SHORT_STEM_GAP = 3
-# How many texts a concept remembers its similarity to (it lives for one match).
+# How many texts a concept remembers its similarity to.
 MEMORY = 20_000
+# The similarities of the texts compared, remembered across matches per wanted skill as
+# written (labels, typed or not): a request is matched again and again (pages, filters,
+# shortlisting) and its skills meet the same labels and job titles in every pool. At most
+# SEEN_TEXTS in all, forgotten together when full (each about 150 bytes with its text:
+# some 30 MB), beyond those of the skills of the match at hand (MEMORY each).
+SEEN_TEXTS = 200_000
+_seen: dict[tuple[tuple[str, ...], bool], dict[str, float]] = {}
+_seen_texts = 0
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
 Result = TypeVar("Result")
 
@@ -115,7 +123,8 @@ class Concept:
     # that skill stands to this one, its name to show as the evidence)
     linked: tuple[tuple[str, str, str], ...] = ()
     # text -> similarity, filled as texts are compared: a match compares the same skill
-    # labels and titles across hundreds of experts
+    # labels and titles across hundreds of experts; shared by the concepts written the
+    # same way (see SEEN_TEXTS)
     seen: dict[str, float] = field(default_factory=dict, compare=False, hash=False,
                                    repr=False)
     # the expert's skill id -> its best label for this concept (strength, label)
@@ -127,6 +136,8 @@ class Concept:
     label_stems: frozenset[str] = field(init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "seen", _seen.setdefault((self.labels, self.typed),
+                                                          self.seen))
         object.__setattr__(self, "folded", frozenset(" ".join(words(label))
                                                      for label in self.labels))
         object.__setattr__(self, "label_stems", frozenset(
@@ -257,9 +268,18 @@ def text_similarity(wanted: Concept, text: str) -> float:
             found = PARTIAL * max((_fit(_label_words(label), as_set, lengths,
                                         text_words, wanted.typed) for label in wanted.labels),
                                   default=0.0)
-        if len(wanted.seen) < MEMORY:
-            wanted.seen[text] = found
+        _remember(wanted.seen, text, found)
     return found
+
+
+def _remember(seen: dict[str, float], text: str, similarity: float) -> None:
+    global _seen_texts
+    if _seen_texts >= SEEN_TEXTS:
+        _seen.clear()  # the concepts of the match at hand keep theirs
+        _seen_texts = 0
+    if len(seen) < MEMORY:
+        seen[text] = similarity
+        _seen_texts += 1
 
 
 class TextWords:
