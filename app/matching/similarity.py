@@ -78,8 +78,9 @@ MEMORY = 20_000
 # written (labels, typed or not): a request is matched again and again (pages, filters,
 # shortlisting) and its skills meet the same labels and job titles in every pool. At most
 # SEEN_TEXTS in all, forgotten together when full (each about 150 bytes with its text:
-# some 30 MB), beyond those of the skills of the match at hand (MEMORY each).
-SEEN_TEXTS = 200_000
+# some 8 MB, kept small because a web process at 100,000 experts already holds ~240 of
+# its 250 MB), beyond those of the skills of the match at hand (MEMORY each).
+SEEN_TEXTS = 50_000
 _seen: dict[tuple[tuple[str, ...], bool], dict[str, float]] = {}
 _seen_texts = 0
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
