@@ -104,7 +104,7 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
         speak(client, "en")
     assert ("المسمى الوظيفي أو الدراسة المذكورة في الطلب: «<bdi>Trainer of primary school "
             "teachers</bdi>» (100%)") in page
-    assert "الكلمات التي يذكرها الطلب: <bdi>trainer</bdi>" in page
+    assert "الكلمات التي يذكرها الطلب: <bdi>trainer, primary, school, teachers</bdi>" in page
     # Without the engine the same two are eligible, and the occupation fit is not computed.
     fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
     assert {c.profile_id for c in fallback.candidates} == set(ids)
