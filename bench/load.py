@@ -358,6 +358,19 @@ class CpuWatch:
                 f"({psutil.cpu_count()} cores)")
 
 
+def resident(pid: int) -> dict[str, int]:
+    """A process's resident memory in bytes, from /proc/PID/smaps_rollup: all of it (Rss,
+    what `ps` and the earlier figures show) and its anonymous part (the process's own heap:
+    Python objects, the allocator's arenas). The rest is pages of mapped files (the shared
+    libraries and the embedded search index's segments, which the kernel may drop and read
+    again, and shares with every process mapping them)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, value = line.split(":", 1)
+        fields[key] = int(value.split()[0]) * 1024
+    return {"rss": fields["Rss"], "anonymous": fields["Anonymous"]}
+
+
 def spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds between two cpu_seconds() readings (a process started between them
     counts from its start)."""
@@ -517,7 +530,7 @@ def run(args, env: dict[str, str], var: Path) -> None:
             with CpuWatch(servers, var) as watch:
                 times, errors, cpu_share = asyncio.run(open_loop(base, pages, cookie,
                                                                  args.rate, args.seconds))
-            memory = [(name, p.memory_info().rss) for name, p in portal.web_processes()]
+            memory = [(name, resident(p.pid)) for name, p in portal.web_processes()]
             results[workers] = dict(rest=rest, rest_cpu=rest_cpu, mix=mix, registry=registry, times=times,
                                     errors=errors, cpu=cpu_share, memory=memory,
                                     open_loop_cpu=watch.shares())
@@ -593,8 +606,10 @@ def report(workers: int, pages: list[Page], result: dict, args) -> None:
               f"{percentile(t, 0.5) * 1000:>7.0f}ms"
               f"{p95 * 1000:>7.0f}ms{percentile(t, 0.99) * 1000:>7.0f}ms"
               f"{p95 / rest:>9.1f}x{result['errors'][page.name]:>8}")
-    print("  resident memory: " + ", ".join(f"{name} {rss / 2**20:.0f} MB"
-                                             for name, rss in result["memory"]))
+    print("  resident memory: " + ", ".join(
+        f"{name} {m['rss'] / 2**20:.0f} MB (anonymous {m['anonymous'] / 2**20:.0f} MB, "
+        f"mapped files {(m['rss'] - m['anonymous']) / 2**20:.0f} MB)"
+        for name, m in result["memory"]))
 
 
 if __name__ == "__main__":
