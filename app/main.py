@@ -65,6 +65,7 @@ from app.web.context import (
 )
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.forms import refuse_control_characters
+from app.web.memory import release, release_memory_when_quiet
 from app.web.security import security_headers
 from search_index import SearchUnavailable
 from tenants.directory import MissionDirectory
@@ -119,6 +120,7 @@ def create_app(database_url: URL, settings: Settings | None = None,
             log.warning("search engine not ready at start: %s", exc)
         dummy_hash()  # before the first sign-in, which it would otherwise make slower
         settle_after_start()
+        release()  # what start-up freed (imports, the index's set-up)
         worker = None
         if run_workers:
             from app.tasks import Runtime
@@ -155,7 +157,9 @@ def create_app(database_url: URL, settings: Settings | None = None,
         dependencies={"db": Provide(provide_db),
                       "search": Provide(provide_search, sync_to_thread=False),
                       "actor": Provide(provide_actor, sync_to_thread=False)},
-        middleware=[RequestContextMiddleware()],
+        # Outermost: what a request freed goes back to the system once the process is quiet
+        # (app/web/memory.py).
+        middleware=[release_memory_when_quiet, RequestContextMiddleware()],
         lifespan=[lifespan],
         template_config=TemplateConfig(
             instance=JinjaTemplateEngine.from_environment(environment())),

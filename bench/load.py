@@ -16,7 +16,10 @@ What it does (printed figures, never a pass/fail test):
    - open loop, an asyncio client sending --rate requests/s (default 100) whatever the
      answers' speed, as many users with think time would: p50/p95/p99 and errors per page,
      latency counted from when each request was due;
-   - the resident memory of each web process after the load; the load client's own CPU,
+   - the resident memory of each web process at the end of the load and 2 s later, once
+     quiet (when a process gives back what the load freed: app/web/memory.py), all of it
+     (Rss, comparable with earlier figures) and its anonymous part (the rest is mapped
+     files: shared libraries and the search index's pages); the load client's own CPU,
      and during the open loop the CPU of the web processes, of PostgreSQL and of everything
      else on the machine (the job worker, autovacuum, other work).
 4. The baseline, once: a bare Litestar handler rendering the same registry template with
@@ -51,6 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psutil  # noqa: E402
+
+from app.web.memory import QUIET_SECONDS  # noqa: E402
 
 HOST = "127.0.0.1"
 OFFICER = "officer@sudan.demo"
@@ -358,6 +363,19 @@ class CpuWatch:
                 f"({psutil.cpu_count()} cores)")
 
 
+def resident(pid: int) -> dict[str, int]:
+    """A process's resident memory in bytes, from /proc/PID/smaps_rollup: all of it (Rss,
+    what `ps` and the earlier figures show) and its anonymous part (the process's own heap:
+    Python objects, the allocator's arenas). The rest is pages of mapped files (the shared
+    libraries and the embedded search index's segments, which the kernel may drop and read
+    again, and shares with every process mapping them)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, value = line.split(":", 1)
+        fields[key] = int(value.split()[0]) * 1024
+    return {"rss": fields["Rss"], "anonymous": fields["Anonymous"]}
+
+
 def spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds between two cpu_seconds() readings (a process started between them
     counts from its start)."""
@@ -517,9 +535,13 @@ def run(args, env: dict[str, str], var: Path) -> None:
             with CpuWatch(servers, var) as watch:
                 times, errors, cpu_share = asyncio.run(open_loop(base, pages, cookie,
                                                                  args.rate, args.seconds))
-            memory = [(name, p.memory_info().rss) for name, p in portal.web_processes()]
+            memory = [(name, resident(p.pid)) for name, p in portal.web_processes()]
+            # ... and once the processes have been quiet a moment: they give back what the
+            # load freed then (app/web/memory.py)
+            time.sleep(QUIET_SECONDS + 1)
+            quiet = [(name, resident(p.pid)) for name, p in portal.web_processes()]
             results[workers] = dict(rest=rest, rest_cpu=rest_cpu, mix=mix, registry=registry, times=times,
-                                    errors=errors, cpu=cpu_share, memory=memory,
+                                    errors=errors, cpu=cpu_share, memory=memory, quiet=quiet,
                                     open_loop_cpu=watch.shares())
             report(workers, pages, results[workers], args)
             if baseline is None:
@@ -593,8 +615,12 @@ def report(workers: int, pages: list[Page], result: dict, args) -> None:
               f"{percentile(t, 0.5) * 1000:>7.0f}ms"
               f"{p95 * 1000:>7.0f}ms{percentile(t, 0.99) * 1000:>7.0f}ms"
               f"{p95 / rest:>9.1f}x{result['errors'][page.name]:>8}")
-    print("  resident memory: " + ", ".join(f"{name} {rss / 2**20:.0f} MB"
-                                             for name, rss in result["memory"]))
+    for when, key in (("at the end of the load", "memory"),
+                      (f"{QUIET_SECONDS + 1:.0f} s later, quiet", "quiet")):
+        print(f"  resident memory {when}: " + ", ".join(
+            f"{name} {m['rss'] / 2**20:.0f} MB (anonymous {m['anonymous'] / 2**20:.0f} MB, "
+            f"mapped files {(m['rss'] - m['anonymous']) / 2**20:.0f} MB)"
+            for name, m in result[key]))
 
 
 if __name__ == "__main__":

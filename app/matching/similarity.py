@@ -78,9 +78,20 @@ MEMORY = 20_000
 # written (labels, typed or not): a request is matched again and again (pages, filters,
 # shortlisting) and its skills meet the same labels and job titles in every pool. At most
 # SEEN_TEXTS in all, forgotten together when full (each about 150 bytes with its text:
-# some 8 MB, kept small because a web process at 100,000 experts already holds ~240 of
-# its 250 MB), beyond those of the skills of the match at hand (MEMORY each).
+# some 8 MB, kept small: a web process's budget is 250 MB, see the word caches' bounds
+# below), beyond those of the skills of the match at hand (MEMORY each).
 SEEN_TEXTS = 50_000
+# The word caches' bounds below, by what one match reads: a pool of 200 experts, each with
+# a few job titles, studies and summary sentences, and the mission's 300 latest requests,
+# some 2,000 texts with unique rosters, and a few dozen wanted labels. A text's words take
+# about 2.6 KB (its stems in three languages, its words, their lengths; measured on the
+# demo's bilingual achievements), a word's stems 0.5 KB, a label's words 2 KB: at 65,536
+# texts, 65,536 words and 16,384 labels the caches could reach ~230 MB of a web process's
+# 250 MB budget once enough different requests were matched. These bounds keep a few
+# matches' worth, ~40 MB at most.
+TEXTS_KEPT = 8_192
+WORDS_KEPT = 16_384
+LABELS_KEPT = 4_096
 _seen: dict[tuple[tuple[str, ...], bool], dict[str, float]] = {}
 _seen_texts = 0
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
@@ -186,7 +197,7 @@ def _generic_stems() -> frozenset[str]:
 LabelWord = tuple[str, frozenset[str], frozenset[str], float]
 
 
-@remembered(16_384)
+@remembered(LABELS_KEPT)
 def _label_words(label: str) -> tuple[LabelWord, ...]:
     """The words of a wanted label that carry meaning."""
     return tuple((w, found, frozenset(s for s in found if _short(s)),
@@ -198,14 +209,14 @@ def _short(stem: str) -> bool:
     return not stem.startswith("ar:") and len(stem) - stem.index(":") - 1 < SHORT_STEM
 
 
-@remembered(65_536)
+@remembered(WORDS_KEPT)
 def _word_stems(word: str, language: int | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A word's stems and, of them, the short ones (tuples: see remembered)."""
     found = stems(word, language)
     return tuple(found), tuple(s for s in found if _short(s))
 
 
-@remembered(65_536)
+@remembered(TEXTS_KEPT)
 def _text_words(text: str) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]],
                                     tuple[str, ...], str]:
     """A text's stems (all languages together, each once), the lengths of the words
