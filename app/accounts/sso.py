@@ -21,7 +21,6 @@ import logging
 import re
 import secrets
 import socket
-import time
 import types
 import uuid
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from app.config import Settings, resolve_secret_key
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
+from app.core.kept import Kept
 from app.core.tokens import hash_token
 from app.i18n import gettext as _
 from app.partners.models import PartnerAgency
@@ -172,7 +172,7 @@ class ProviderForm:
 # at most this big, and kept this long (not fetched again at every sign-in).
 MAX_FETCH_BYTES = 512 * 1024
 FETCH_CACHE_SECONDS = 300
-_fetched: dict[str, tuple[float, object]] = {}
+_fetched: Kept[object] = Kept(seconds=FETCH_CACHE_SECONDS, most=64)
 
 
 def test_hosts(settings: Settings | None) -> tuple[str, ...]:
@@ -426,8 +426,8 @@ async def _get_json(url: str, headers: dict[str, str] | None = None, *,
                     exempt: tuple[str, ...] = (), cache: bool = False) -> object:
     """JSON from a provider: public https hosts only (UnsafeAddress), time-outs, at most
     MAX_FETCH_BYTES; with cache, kept FETCH_CACHE_SECONDS per address (metadata, keys)."""
-    if cache and (kept := _fetched.get(url)) and kept[0] > time.monotonic():
-        return kept[1]
+    if cache and (kept := _fetched.get(url)) is not None:
+        return kept
     if problem := await fetch_problem(url, exempt):
         raise UnsafeAddress(problem)
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as http, \
@@ -441,7 +441,7 @@ async def _get_json(url: str, headers: dict[str, str] | None = None, *,
                 raise ValueError(f"answer larger than {MAX_FETCH_BYTES} bytes")
     document = json.loads(body)
     if cache:
-        _fetched[url] = (time.monotonic() + FETCH_CACHE_SECONDS, document)
+        _fetched.put(url, document)
     return document
 
 

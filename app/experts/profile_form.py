@@ -4,7 +4,6 @@ anything is written: a step either saves completely or not at all."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 
 from sqlalchemy import delete, select
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.services import record
 from app.core.actor import Actor
 from app.core.clock import now
+from app.core.kept import Kept
 from app.experts.duplicates import flag_likely_duplicates
 from app.experts.models import (
     AVAILABILITY_KINDS,
@@ -313,20 +313,18 @@ async def save_step(db: AsyncSession, tenant: TenantContext, actor: Actor, step:
 
 # Folded labels of each mission's vocabulary, kept a minute: suggestions run on every
 # keystroke and a vocabulary imported from ESCO has thousands of skills in several languages.
-_SUGGESTION_CACHE: dict = {}
-SUGGESTION_CACHE_SECONDS = 60
+_suggestion_indexes: Kept[list[tuple[list[str], Skill]]] = Kept(seconds=60, most=64)
 MAX_SUGGESTIONS = 20
 
 
 async def _suggestion_index(db: AsyncSession,
                             tenant: TenantContext) -> list[tuple[list[str], Skill]]:
-    cached = _SUGGESTION_CACHE.get(tenant.id)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
+    if (kept := _suggestion_indexes.get(tenant.id)) is not None:
+        return kept
     index = [([fold(label) for label in (*skill.names.values(), *skill.synonyms)], skill)
              for skill in await db.scalars(select(Skill).where(Skill.tenant_id == tenant.id,
                                                                Skill.source != "free"))]
-    _SUGGESTION_CACHE[tenant.id] = (time.monotonic() + SUGGESTION_CACHE_SECONDS, index)
+    _suggestion_indexes.put(tenant.id, index)
     return index
 
 

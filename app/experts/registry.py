@@ -3,9 +3,7 @@ export. Filters are structured values; user text only ever reaches SQL as a boun
 
 from __future__ import annotations
 
-import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.audit.services import record
 from app.core.actor import Actor
+from app.core.kept import Kept
 from app.core.roster_format import EXPERT_COLUMNS, NO_CONSENT, join_items
 from app.db.session import committed_writes
 from app.experts.models import (
@@ -172,26 +171,23 @@ COUNTED_TABLES = tuple(model.__tablename__ for model in (
     ExpertProfile, ExpertSector, ExpertLanguage, ExpertAvailability))
 COUNTS_KEPT = 512  # filters per engine, the least recently used forgotten first
 # per engine (one per process; the tests' apps each have theirs):
-# (mission, shape, values) -> (counted at, write generation, count)
-_counts: weakref.WeakKeyDictionary[Any, OrderedDict[tuple, tuple[float, int, int]]]
-_counts = weakref.WeakKeyDictionary()
+# (mission, shape, values) -> (write generation, count)
+_counts: weakref.WeakKeyDictionary[Any, Kept[tuple[int, int]]] = weakref.WeakKeyDictionary()
 
 
 def _kept_count(db: AsyncSession, key: tuple) -> int | None:
     counts = _counts.get(db.get_bind())
     kept = counts.get(key) if counts is not None else None
-    if kept is None or kept[1] != committed_writes(*COUNTED_TABLES) \
-            or time.monotonic() - kept[0] >= COUNT_MAX_AGE:
+    if kept is None or kept[0] != committed_writes(*COUNTED_TABLES):
         return None
-    return kept[2]
+    return kept[1]
 
 
 def _keep_count(db: AsyncSession, key: tuple, generation: int, counted: int) -> None:
-    counts = _counts.setdefault(db.get_bind(), OrderedDict())
-    counts[key] = (time.monotonic(), generation, counted)
-    counts.move_to_end(key)
-    if len(counts) > COUNTS_KEPT:
-        counts.popitem(last=False)
+    counts = _counts.get(db.get_bind())
+    if counts is None:
+        counts = _counts[db.get_bind()] = Kept(seconds=COUNT_MAX_AGE, most=COUNTS_KEPT)
+    counts.put(key, (generation, counted))
 
 
 async def search(db: AsyncSession, tenant: TenantContext, flt: RegistryFilter,

@@ -4,9 +4,7 @@ the shortlist with its actions (invite, remove, share with the institution, conf
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
@@ -16,6 +14,7 @@ from litestar.response import Redirect, Response
 
 from app.assignment_requests.services import focal_points, get_request
 from app.core.errors import Refusal
+from app.core.kept import Kept
 from app.core.roles import REQUESTS_MANAGE
 from app.experts import labels as expert_labels
 from app.experts.services import profile_number
@@ -94,27 +93,11 @@ def _list_query(params, shown: int) -> str:
 # of the workspace's time). Only a shortcut, so safe with several web processes: a miss
 # (another process, a restart, an older list) runs the same match from PostgreSQL and the
 # engine. Few and short-lived: each holds some 30 candidates' search documents.
-LISTS_KEPT = 16
-LIST_KEPT_SECONDS = 300.0
-_recent_lists: OrderedDict[tuple, tuple[float, Matches]] = OrderedDict()
+_recent_lists: Kept[Matches] = Kept(seconds=300.0, most=16)
 
 
 def _list_key(tenant, assignment, params, shown: int, locale: str) -> tuple:
     return tenant.id, assignment.id, _list_query(params, shown), locale
-
-
-def _keep_list(key: tuple, matches: Matches) -> None:
-    _recent_lists[key] = (time.monotonic() + LIST_KEPT_SECONDS, matches)
-    _recent_lists.move_to_end(key)
-    while len(_recent_lists) > LISTS_KEPT:
-        _recent_lists.popitem(last=False)
-
-
-def _kept_list(key: tuple) -> Matches | None:
-    kept = _recent_lists.get(key)
-    if kept is None or kept[0] < time.monotonic():
-        return None
-    return kept[1]
 
 
 def _context(locale: str) -> dict:
@@ -132,7 +115,8 @@ async def _workspace(request: Request, tenant, db, search, actor, assignment, er
     flt = _filters(request.query_params)
     shown = _shown(request.query_params)
     matches = await find_candidates(db, tenant, search, assignment, flt, locale, limit=shown)
-    _keep_list(_list_key(tenant, assignment, request.query_params, shown, locale), matches)
+    _recent_lists.put(_list_key(tenant, assignment, request.query_params, shown, locale),
+                      matches)
     listed = await shortlist.entries(db, tenant, assignment)
     on_list = {entry.profile_id for entry, _profile in listed}
     sectors = {s.code: s.display_name(locale) for s in await mission_sectors(db, tenant)}
@@ -171,14 +155,14 @@ async def candidate_reasons(request: Request, tenant: CurrentTenant, db: Db, act
     """One candidate's reasons, as the workspace's list with the same filters and length
     (the query string of the row's link) scores them: htmx fetches them into the row when
     it is opened; without JavaScript they are a page of their own. The list's own match
-    when this process rendered it lately (_kept_list), else the same match run again: the
+    when this process rendered it lately (_recent_lists), else the same match run again: the
     occupation fit (relative to the request's best candidate) and the snippets are the
     list's either way."""
     assignment = await get_request(db, tenant, actor, request_id)
     locale = request.state.locale
     shown = _shown(request.query_params)
-    matches = _kept_list(_list_key(tenant, assignment, request.query_params, shown, locale)) \
-        or await find_candidates(db, tenant, search, assignment, _filters(request.query_params),
+    key = _list_key(tenant, assignment, request.query_params, shown, locale)
+    matches = _recent_lists.get(key) or await find_candidates(db, tenant, search, assignment, _filters(request.query_params),
                                  locale, limit=shown)
     ranked: dict[uuid.UUID, tuple[int | None, Candidate]] = {
         c.profile_id: (rank, c) for rank, c in enumerate(matches.candidates, 1)}
