@@ -353,6 +353,11 @@ async def test_a_headline_too_long_is_a_row_error_and_a_present_empty_cell_clear
     assert (await import_bytes(session_factory, sudan, csv_bytes(
         header, "HL-1,Head Line,head.line@example.org,\"Hydrologist |\n flood  risk\""))).written
     assert (await _profile(session_factory, sudan, "HL-1")).headline == "Hydrologist | flood risk"
+    # measured as saved: one line, its spaces and line breaks made one space
+    spaced = "x" * 80 + "   \n   " + "y" * 79
+    assert (await import_bytes(session_factory, sudan, csv_bytes(
+        header, f"HL-3,Spaced Out,spaced.out@example.org,\"{spaced}\""))).written
+    assert (await _profile(session_factory, sudan, "HL-3")).headline == "x" * 80 + " " + "y" * 79
     # a file without the column leaves it; an empty cell of a present column clears it
     assert (await import_bytes(session_factory, sudan, csv_bytes(
         "external_ref,full_name,email", "HL-1,Head Line,head.line@example.org"))).written

@@ -214,8 +214,10 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
         fields["residence_city"] = c.text("residence_city", 120)
     if "years_experience" in present:
         fields["years_experience"] = c.integer("years_experience", 0, 60)
-    if "headline" in present:
-        fields["headline"] = one_line(c.text("headline", HEADLINE_LENGTH))
+    if "headline" in present:  # one line, as the profile form saves it, then measured
+        fields["headline"] = headline = one_line(c.raw("headline"))
+        if len(headline) > HEADLINE_LENGTH:
+            c.fail("headline", _("Use at most %(n)s characters.") % {"n": HEADLINE_LENGTH})
     if "summary" in present:
         fields["summary"] = c.text("summary", 3000)
     if "modality" in present:
