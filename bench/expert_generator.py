@@ -44,6 +44,7 @@ from app.demo.experts import (
     draw_work,
     fill_digits,
 )
+from app.experts.models import HEADLINE_LENGTH
 from tenants.context import TenantContext
 
 # Column lists of what the generator writes; the rest take their defaults.
@@ -53,7 +54,8 @@ BULK_COLUMNS = {
     "memberships": ("id", "tenant_id", "user_id", "role", "status"),
     "expert_profiles": ("id", "tenant_id", "user_id", "number", "status", "full_name", "gender",
                         "birth_year", "nationality", "phone", "residence_country",
-                        "residence_city", "years_experience", "summary", "modality",
+                        "residence_city", "years_experience", "headline", "summary",
+                        "modality",
                         "min_weeks", "max_weeks", "sectors", "submitted_at", "verified_at",
                         "updated_at"),
     "expert_languages": ("id", "tenant_id", "profile_id", "language", "level"),
@@ -125,24 +127,27 @@ class BulkBuilder:
             members.append((uuid4(), tid, uid, "expert", "active"))
             sectors = rng.sample(sector_codes, 1 + (rng.random() < 0.35)) if sector_codes else []
             birth_year = today.year - years - rng.randint(22, 30)
-            profiles.append((
-                pid, tid, uid, number, "verified", ident.name, ident.gender,
-                birth_year, diaspora.nationality,
-                fill_digits(rng, material.phones.get(residence, "+## ### ### ###")), residence,
-                rng.choice(material.cities.get(residence, [""])), years,
-                f"{years} years of experience in {', '.join(sectors)}.",
-                rng.choice(("on_site", "on_site", "hybrid", "remote")), rng.choice((1, 2, 3, 4)),
-                rng.choice((4, 6, 8, 12, 26)), sectors, now, now, now))
+            phone = fill_digits(rng, material.phones.get(residence, "+## ### ### ###"))
+            city = rng.choice(material.cities.get(residence, [""]))
+            modality = rng.choice(("on_site", "on_site", "hybrid", "remote"))
+            weeks = rng.choice((1, 2, 3, 4)), rng.choice((4, 6, 8, 12, 26))
             # Job titles and studies as the demo's experts have them: matching reads them
             # (occupation fit), so a benchmark without them would miss that cost.
             primary = sectors[0] if sectors else ""
             education += [(uuid4(), tid, pid, row["level"], row["field"], row["institution"],
                            row["year"]) for row in draw_education(
                                rng, diaspora, primary, residence, birth_year, today.year)]
+            jobs = draw_work(rng, diaspora, primary, residence, ident.gender, years, today)
             work += [(uuid4(), tid, pid, row["title"], row["employer"], row["country"],
-                      row["started_on"], row["ended_on"], row["description"])
-                     for row in draw_work(rng, diaspora, primary, residence, ident.gender,
-                                          years, today)]
+                      row["started_on"], row["ended_on"], row["description"]) for row in jobs]
+            # The headline as a CV opens: the current job's title, then the sectors.
+            headline = f"{jobs[0]['title']} | {', '.join(sectors)}"[:HEADLINE_LENGTH] \
+                if jobs else ", ".join(sectors)
+            profiles.append((
+                pid, tid, uid, number, "verified", ident.name, ident.gender,
+                birth_year, diaspora.nationality, phone, residence, city, years, headline,
+                f"{years} years of experience in {', '.join(sectors)}.",
+                modality, *weeks, sectors, now, now, now))
             langs.append((uuid4(), tid, pid, diaspora.native, "native"))
             if diaspora.native != "en":
                 langs.append((uuid4(), tid, pid, "en", rng.choice(("B1", "B2", "C1", "C2"))))

@@ -11,7 +11,7 @@ open), then the search index rebuilt (app.search.sync.reindex, embedded Tantivy)
 Per request, the top 20 of:
 - product: `request_matches` (app/api/matches.py), what `portal match`, the JSON API and the
   matching workspace rank with;
-- baseline: BM25 over all of an expert's text (skills, summary, work history) for the
+- baseline: BM25 over all of an expert's text (skills, headline, summary, work history) for the
   request's title, objectives, tasks and skill names, any word, as written, through the
   same engine, with the same hard requirements applied after it: verified, consenting to
   matching (only those are indexed), required languages at their level, free on a day of
@@ -170,7 +170,8 @@ async def baseline_top(backend, tenant, request: dict, base: date) -> list[uuid.
                *(Filter("language_levels", "eq", f"{lang}:{level}")
                  for lang, level in request["languages"]))
     result = await backend.search(EXPERTS, str(tenant.id), SearchQuery(
-        text=text, matching="any", typos=False, search_in=("skills", "summary", "experience"),
+        text=text, matching="any", typos=False,
+        search_in=("skills", "headline", "summary", "experience"),
         filters=filters, limit=POOL))
     start, end = window(request, base)
     kept = []

@@ -424,7 +424,8 @@ async def test_matches_equal_the_workspace(app, client, missions, session_factor
     best = api["candidates"][0]["explanation"]["criteria"]
     assert best["required_skills"]["skills"] == [
         {"skill": "Teacher training", "strength": 1.0, "source": "skill", "evidence": None}]
-    assert set(best["occupation_fit"]) == {"value", "weight", "computed", "job_title_share"}
+    assert set(best["occupation_fit"]) == {"value", "weight", "computed", "job_title_share",
+                                           "job_title_source"}
     assert best["occupation_fit"]["computed"] is True
     assert 0 <= best["occupation_fit"]["job_title_share"] <= 1
     # The workspace page lists the same experts in the same order.
@@ -502,10 +503,12 @@ async def test_the_openapi_schema_documents_the_api_only(app, client):
         assert matches["responses"][status]["content"]["application/json"]["schema"] == \
             {"$ref": "#/components/schemas/ErrorBody"}
     assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
-    # the occupation fit's facts: the share of the expert's job title the request names,
-    # not the title itself (work history stays out of the API)
+    # the occupation fit's facts: the share of the expert's job title the request names
+    # and where it is written (headline or work history), not the title itself (free text
+    # stays out of the API)
     occupation = schema["components"]["schemas"]["OccupationFitCriterion"]
-    assert set(occupation["properties"]) == {"value", "weight", "computed", "job_title_share"}
+    assert set(occupation["properties"]) == {"value", "weight", "computed", "job_title_share",
+                                             "job_title_source"}
     assert set(occupation["required"]) == set(occupation["properties"])
     assert {"Expert", "ExpertList", "AssignmentRequest", "RequestList", "Matches", "Candidate",
             "Criteria", "SkillsCriterion", "OccupationFitCriterion", "ExperienceMiss",

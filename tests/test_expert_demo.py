@@ -93,6 +93,11 @@ async def test_seed_demo_creates_hundreds_of_varied_experts_per_mission(
                 assert all(p.nationality == tenant.country_code for p in profiles)
                 assert all(p.min_weeks <= p.max_weeks for p in profiles)
                 assert {p.modality for p in profiles} == {"on_site", "hybrid", "remote"}
+                # a headline as CVs open: the trade, then the sectors; some drafts lack one
+                assert all(p.headline and len(p.headline) <= 160 for p in profiles
+                           if p.status != "draft")
+                assert any(not p.headline for p in profiles if p.status == "draft")
+                assert sum(" | " in p.headline for p in profiles) > len(profiles) / 2
 
                 languages = (await db.execute(select(ExpertLanguage.language,
                                                      ExpertLanguage.level))).all()
@@ -203,6 +208,7 @@ async def test_generator_creates_exactly_n_valid_experts(seeded, database, app_e
             new = ExpertProfile.number >= result.first_number
             profiles = (await db.execute(select(ExpertProfile.id, ExpertProfile.number,
                                                 ExpertProfile.status, ExpertProfile.sectors,
+                                                ExpertProfile.headline,
                                                 Membership.role, User.email)
                                          .join(User, User.id == ExpertProfile.user_id)
                                          .join(Membership, Membership.user_id == User.id)
@@ -215,6 +221,7 @@ async def test_generator_creates_exactly_n_valid_experts(seeded, database, app_e
             assert len({p.email for p in profiles}) == n
             sectors = set(await db.scalars(select(Sector.code)))
             assert all(p.sectors and set(p.sectors) <= sectors for p in profiles)
+            assert all(p.headline and len(p.headline) <= 160 for p in profiles)
             ids = {p.id for p in profiles}
             matching = set(await db.scalars(select(ExpertConsent.profile_id).where(
                 ExpertConsent.purpose == "matching", ExpertConsent.withdrawn_at.is_(None))))

@@ -129,6 +129,8 @@ async def test_expert_fills_every_step_and_submits(client, missions, session_fac
     ("expertise", {"sectors": "rocket_science", "years_experience": "5", "new_skills": "x"},
      "Choose one of the options"),
     ("expertise", {"sectors": "education", "years_experience": "5"}, "Add at least one skill"),
+    ("expertise", {"sectors": "education", "years_experience": "5", "new_skills": "x",
+                   "headline": "Hydrologist " * 14}, "Use at most 160 characters"),
     ("availability", {"modality": "hybrid", "window-0-kind": "available",
                       "window-0-starts_on": PAST, "window-0-ends_on": PAST},
      "already over"),
@@ -154,6 +156,34 @@ async def _counts(session_factory, tenant):
         async with session_factory() as db:
             return [await db.scalar(select(func.count()).select_from(m))
                     for m in (ExpertLanguage, ExpertAvailability, ExpertSkill, Skill)]
+
+
+async def test_the_headline_is_one_line_shown_escaped_where_the_profile_is_read(
+        client, missions, session_factory, expert):
+    """The expert's profession in one line: saved with the expertise step (line breaks
+    made spaces), shown at the top of their profile, escaped, and kept when too long is
+    refused with the rest of the step."""
+    sudan = missions["sudan"]
+    await fill_profile(client)
+    headline = "Hydrologist | <b>flood</b>\r\n modelling"
+    assert (await post_step(client, "expertise", {
+        "sectors": "water_management", "years_experience": "14", "new_skills": "Hydrology",
+        "headline": headline, "summary": "Water."})).status_code == 303
+    profile = await _profile(session_factory, sudan, expert)
+    assert profile.headline == "Hydrologist | <b>flood</b> modelling"
+    for page in ("/sudan/me", "/sudan/me/profile/expertise"):
+        body = (await client.get(page)).text
+        assert "Hydrologist | &lt;b&gt;flood&lt;/b&gt; modelling" in body, page
+        assert "<b>flood</b>" not in body, page
+    assert "Your profession in one line" in (await client.get(
+        "/sudan/me/profile/expertise")).text
+    refused = await post_step(client, "expertise", {
+        "sectors": "water_management", "years_experience": "3", "new_skills": "Hydrology",
+        "headline": "x" * 161, "summary": "Changed."})
+    assert refused.status_code == 400 and "Use at most 160 characters" in refused.text
+    kept = await _profile(session_factory, sudan, expert)
+    assert (kept.headline, kept.years_experience, kept.summary) == (
+        profile.headline, 14, "Water.")
 
 
 async def test_add_row_keeps_what_was_typed(client, expert):

@@ -18,7 +18,7 @@ from app.experts import registry
 from app.experts.models import ExpertConsent, ExpertProfile, ExpertSkill, Skill
 from tenants.context import tenant_scope
 from tests.accounts_helpers import mails_to, make_user, sign_in, use_session
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, speak
 from tests.expert_helpers import complete_profile
 from tests.html import select_text, table_rows
 
@@ -71,6 +71,27 @@ async def test_vetting_a_submitted_profile(client, missions, session_factory, of
     assert refused.status_code == 400  # no review form for a draft: the refusal stands alone
     assert select_text(refused.text, ".flash-error").startswith(
         "This action is not possible for a profile in this state")
+
+
+async def test_the_headline_heads_the_profile_and_its_registry_row(client, missions,
+                                                                  session_factory, officer):
+    """Escaped wherever staff read it; in Arabic pages a Latin headline sits in <bdi>
+    in the registry's row."""
+    sudan = missions["sudan"]
+    _expert, profile = await complete_profile(session_factory, sudan, name="Khalid Osman")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            (await db.get(ExpertProfile, profile.id)).headline = "Hydrologist <script>x</script>"
+            await db.commit()
+    shown = "Hydrologist &lt;script&gt;x&lt;/script&gt;"
+    page = (await client.get(f"/sudan/experts/{profile.id}")).text
+    assert f'<p class="lead" dir="auto">{shown}</p>' in page and "<script>x" not in page
+    speak(client, "ar")
+    try:
+        listed = (await client.get("/sudan/experts")).text
+    finally:
+        speak(client, "en")
+    assert f'<bdi class="muted">{shown}</bdi>' in listed and "<script>x" not in listed
 
 
 async def test_verify_note_and_deactivate(client, missions, session_factory, officer):

@@ -110,6 +110,7 @@ async def test_the_documented_examples_import_cleanly(session_factory, missions)
     amira = await _profile(session_factory, sudan, "SD-2019-0042")
     assert amira.status == "verified" and amira.full_name == "Amira Hassan Osman"
     assert amira.phone == "+31 6 1234 5678" and amira.sectors == ["water_management"]
+    assert amira.headline == "Hydrologist | water supply and leak detection"
     parts = await _parts(session_factory, sudan, amira.id)
     assert parts["languages"] == [("ar", "native"), ("en", "C1"), ("nl", "B2")]
     assert parts["skills"] == ["hydrology", "irrigation_engineering", "water_treatment"]
@@ -124,6 +125,7 @@ async def test_the_documented_examples_import_cleanly(session_factory, missions)
                                  ("share_with_institutions", "imported_roster", 1)]
     arabic = await _profile(session_factory, sudan, "SD-2020-0107")
     assert arabic.full_name == "محمد عبد الله الطيب" and arabic.status == "verified"
+    assert arabic.headline == "أخصائي مناهج | تدريب المعلمين"
     assert "teacher_training" in (await _parts(session_factory, sudan, arabic.id))["skills"]
     # An empty consents cell means the registry consent of the earlier roster.
     fatima = await _profile(session_factory, sudan, "SD-2021-0311")
@@ -132,6 +134,7 @@ async def test_the_documented_examples_import_cleanly(session_factory, missions)
     khalid = await _profile(session_factory, sudan, "SD-2022-0500")
     assert khalid.status == "submitted" and khalid.sectors == ["corporate_governance",
                                                                "project_management"]
+    assert khalid.headline == "Governance adviser | boards of public enterprises"
     assert (await _parts(session_factory, sudan, khalid.id))["skills"] == [
         "corporate_governance", "project_management"]
 
@@ -292,14 +295,15 @@ async def test_round_trip_through_the_registry_export(client, session_factory, m
     source = csv_bytes(
         "external_ref,full_name,email,phone,gender,birth_year,nationality,residence_country,"
         "residence_city,languages,education,work_history,sectors,skills,years_experience,"
-        "summary,modality,min_weeks,max_weeks,availability,consents",
+        "headline,summary,modality,min_weeks,max_weeks,availability,consents",
         "RT-1,Round Trip One,rt.one@example.org,+31 6 1111 2222,female,1982,SD,NL,Delft,"
         "ar:native; en:C1,7|Civil engineering\\; water|TU Delft|2010,"
         "Engineer|Deltares|NL|2012-01-01|2020-12-31|Models \\| rivers; Lead|Arcadis|NL|2021-01-01||,"
-        "water_management; education,Hydrology; Teacher training,14,\"Rivers, dams\",hybrid,2,6,"
+        "water_management; education,Hydrology; Teacher training,14,"
+        "Hydrologist | dams; rivers,\"Rivers, dams\",hybrid,2,6,"
         "2027-01-01..2027-06-30; unavailable:2027-02-01..2027-02-10,"
         "matching; share_with_institutions",
-        "RT-2,=Formula Name,rt.two@example.org,,,,SD,GB,,en:B2,,,health,Public health,3,,"
+        "RT-2,=Formula Name,rt.two@example.org,,,,SD,GB,,en:B2,,,health,Public health,3,,,"
         "remote,,,2027-05-01..2027-05-31,matching")
     assert (await import_bytes(session_factory, sudan, source)).written
     before = {ref: await _parts(session_factory, sudan, (await _profile(
@@ -327,10 +331,40 @@ async def test_round_trip_through_the_registry_export(client, session_factory, m
         assert await _parts(session_factory, sudan, profile.id) == parts
         old = before_profiles[ref]
         for name in ("full_name", "phone", "gender", "birth_year", "nationality",
-                     "residence_country", "residence_city", "years_experience", "summary",
-                     "modality", "min_weeks", "max_weeks", "sectors"):
+                     "residence_country", "residence_city", "years_experience", "headline",
+                     "summary", "modality", "min_weeks", "max_weeks", "sectors"):
             assert getattr(profile, name) == getattr(old, name), name
     assert (await _profile(session_factory, sudan, "RT-2")).full_name == "=Formula Name"
+    assert before_profiles["RT-1"].headline == "Hydrologist | dams; rivers"
+
+
+async def test_a_headline_too_long_is_a_row_error_and_a_present_empty_cell_clears_it(
+        session_factory, missions):
+    sudan = missions["sudan"]
+    header = "external_ref,full_name,email,headline"
+    too_long = await import_bytes(session_factory, sudan, csv_bytes(
+        header, "HL-1,Head Line,head.line@example.org,Hydrologist",
+        f"HL-2,Too Long,too.long@example.org,{'x' * 161}"))
+    assert not too_long.written
+    [error] = too_long.check.errors
+    assert (error.row, error.column, error.reason) == (3, "headline",
+                                                       "Use at most 160 characters.")
+    assert await count_profiles(session_factory, sudan, external_ref="HL-1") == 0
+    assert (await import_bytes(session_factory, sudan, csv_bytes(
+        header, "HL-1,Head Line,head.line@example.org,\"Hydrologist |\n flood  risk\""))).written
+    assert (await _profile(session_factory, sudan, "HL-1")).headline == "Hydrologist | flood risk"
+    # measured as saved: one line, its spaces and line breaks made one space
+    spaced = "x" * 80 + "   \n   " + "y" * 79
+    assert (await import_bytes(session_factory, sudan, csv_bytes(
+        header, f"HL-3,Spaced Out,spaced.out@example.org,\"{spaced}\""))).written
+    assert (await _profile(session_factory, sudan, "HL-3")).headline == "x" * 80 + " " + "y" * 79
+    # a file without the column leaves it; an empty cell of a present column clears it
+    assert (await import_bytes(session_factory, sudan, csv_bytes(
+        "external_ref,full_name,email", "HL-1,Head Line,head.line@example.org"))).written
+    assert (await _profile(session_factory, sudan, "HL-1")).headline == "Hydrologist | flood risk"
+    assert (await import_bytes(session_factory, sudan, csv_bytes(
+        header, "HL-1,Head Line,head.line@example.org,"))).written
+    assert (await _profile(session_factory, sudan, "HL-1")).headline == ""
 
 
 async def test_a_database_failure_midway_saves_nothing(database, session_factory, missions):

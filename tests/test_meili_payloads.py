@@ -513,10 +513,12 @@ async def test_the_api_key_is_sent(fake, meili):
 
 async def test_the_expert_index_settings_matching_relies_on(fake, meili):
     """Written in code (app/search/documents.py): the fields searched, most important
-    first, the filters matching narrows by, typo tolerance as the embedded engine's."""
+    first (the expert's headline, their trade in one line, ahead of their summary), the
+    filters matching narrows by, typo tolerance as the embedded engine's."""
     await meili.configure("experts", EXPERT_INDEX)
     settings = fake.requests[4].body
-    assert settings["searchableAttributes"] == ["skills", "summary", "experience", "name"]
+    assert settings["searchableAttributes"] == ["skills", "headline", "summary", "experience",
+                                                "name"]
     assert {"status", "language_levels", "available_months", "years", "sectors",
             "country", "modality"} <= set(settings["filterableAttributes"])
     typos = settings["typoTolerance"]
@@ -528,7 +530,8 @@ async def test_the_expert_index_settings_matching_relies_on(fake, meili):
 async def test_a_request_is_asked_with_widened_hard_filters_in_what_experts_can_do(
         fake, meili):
     """The matching query of a request (app.matching.services.match_query): any of its
-    words, in skills, summary and work history (not names); the hard requirements widened
+    words, in skills, headline, summary and work history (not names); the hard
+    requirements widened
     by the near-miss margins (a language level, a year, 14 days), checked exactly after."""
     facts = RequestFacts(
         required_skills=(Concept("s1", ("Hydrology", "Hidrologia")),), desired_skills=(),
@@ -541,7 +544,7 @@ async def test_a_request_is_asked_with_widened_hard_filters_in_what_experts_can_
     [body] = search_bodies(fake)
     assert body["q"] == "Groundwater survey Map the aquifers  Hydrology Hidrologia"
     assert body["matchingStrategy"] == "last"
-    assert body["attributesToSearchOn"] == ["skills", "summary", "experience"]
+    assert body["attributesToSearchOn"] == ["skills", "headline", "summary", "experience"]
     assert body["filter"] == (
         'tenant_id = "A" AND status = "verified" AND language_levels = "en:B1" '
         'AND language_levels = "ar:A1" '

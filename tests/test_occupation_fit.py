@@ -64,7 +64,8 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
     assert fit.value == 1.0  # the request's best, whose job title the request names
     assert fit.facts == {"computed": True, "job_title": "Trainer of primary school teachers",
                          "job_title_share": 1.0,
-                         "job_title_words": ["trainer", "primary", "school", "teachers"]}
+                         "job_title_words": ["trainer", "primary", "school", "teachers"],
+                         "job_title_source": "experience"}
     other_fit = other.score.criterion("occupation_fit")
     assert other_fit.value < 0.5
     # "trainer" alone, a word of many trades
@@ -112,7 +113,7 @@ async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
         fit = candidate.score.criterion("occupation_fit")
         assert fit.value is None
         assert fit.facts == {"computed": False, "job_title": None, "job_title_share": None,
-                             "job_title_words": None}
+                             "job_title_words": None, "job_title_source": None}
     # nor does the job title count on its own there: the two differ only by their trade
     totals = {c.profile_id: c.score.total for c in fallback.candidates}
     assert totals[teacher.id] == totals[police.id]
@@ -165,3 +166,63 @@ async def test_the_words_every_request_of_the_mission_says_name_no_job(
     finally:
         speak(client, "en")
     assert "كلمات تذكرها معظم طلبات البعثة فقط" in page
+
+
+async def test_a_headline_naming_the_trade_is_found_ranked_and_said(
+        app, client, missions, session_factory, index_now):
+    """The expert's headline reaches the engine's document and the match: the teacher
+    trainer who says so in their headline (their latest job title a plain "Consultant")
+    ranks above a police trainer who shares a word; the row says the headline's trade
+    was named (its first part: the topics after it are the text fit's), in Arabic inside
+    <bdi>; PostgreSQL keeps the same two, without the fit."""
+    sudan = missions["sudan"]
+    request = await open_request(
+        session_factory, sudan, title="Train primary school teachers in active learning",
+        objectives="Better teaching in primary schools.",
+        tasks="Design and run a course for teachers.", sector="education",
+        min_years_experience=None)
+    braille = await skill_id(session_factory, sudan, "braille_instruction")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await require_only(db, sudan, request.id, braille)
+    teacher = await _profile(session_factory, sudan, "Says So", "braille_instruction",
+                             "Consultant", "Independent consultant.")
+    police = await _profile(session_factory, sudan, "Shares A Word", "braille_instruction",
+                            "Consultant", "Independent consultant.")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            (await db.get(ExpertProfile, teacher.id)).headline = \
+                "Teacher trainer | primary schools <active learning>"
+            (await db.get(ExpertProfile, police.id)).headline = "Police trainer"
+            await db.commit()
+    await index_now()
+    found = await _candidates(app, session_factory, sudan, request.id)
+    ids = [c.profile_id for c in found.candidates]
+    assert ids.index(teacher.id) < ids.index(police.id)
+    best = found.candidates[ids.index(teacher.id)]
+    assert best.document["headline"] == "Teacher trainer | primary schools <active learning>"
+    fit = best.score.criterion("occupation_fit")
+    assert (fit.facts["job_title"], fit.facts["job_title_source"]) == (
+        "Teacher trainer", "headline")
+    assert fit.facts["job_title_share"] > found.candidates[ids.index(police.id)].score \
+        .criterion("occupation_fit").facts["job_title_share"]
+    # (the module's earlier experts hold the skill too: PostgreSQL retrieves by it)
+    fallback = await _candidates(app, session_factory, sudan, request.id, engine=False)
+    assert {teacher.id, police.id} <= {c.profile_id for c in fallback.candidates}
+
+    staff = await make_user(session_factory, sudan, "staff")
+    use_session(client, None)
+    await sign_in(client, sudan, staff.email)
+    workspace = (await client.get(f"/sudan/requests/{request.id}/matches")).text
+    assert "<bdi>Teacher trainer | primary schools &lt;active learning&gt;</bdi>" in workspace
+    reasons = f"/sudan/requests/{request.id}/matches/{teacher.id}"
+    htmx = {"HX-Request": "true"}
+    page = (await client.get(reasons, headers=htmx)).text
+    named = "<bdi>Teacher trainer</bdi>"
+    assert f"Headline named in the request: “{named}”" in page
+    speak(client, "ar")
+    try:
+        page = (await client.get(reasons, headers=htmx)).text
+    finally:
+        speak(client, "en")
+    assert f"العنوان المهني المذكور في الطلب: «{named}»" in page

@@ -125,7 +125,7 @@ def test_occupation_fit_is_the_engine_relevance_or_left_out():
     left_out = score(request(), candidate(text_fit=None)).criterion("occupation_fit")
     assert left_out.value is None
     assert left_out.facts == {"computed": False, "job_title": None, "job_title_share": None,
-                              "job_title_words": None}
+                              "job_title_words": None, "job_title_source": None}
 
 
 def test_occupation_fit_is_relative_to_the_best_candidate_above_a_floor():
@@ -148,22 +148,63 @@ HYDROLOGY = "\n".join(["Hydrologist for the Nile Basin Authority", "Flood foreca
 def test_job_fit_is_the_best_of_the_expert_s_job_titles_and_studies_the_request_names():
     words = TextWords(HYDROLOGY)
     assert job_fit(words, ("Statistician — Ministry of Water", "Hydrologist — WMO")) == (
-        1.0, "Hydrologist", ("hydrologist",))
+        1.0, "Hydrologist", ("hydrologist",), "experience")
     assert job_fit(words, ("Flood forecaster", "Basin authority clerk")) == (
-        1.0, "Flood forecaster", ("flood", "forecaster"))
-    assert job_fit(words, ()) == (0.0, "", ())
+        1.0, "Flood forecaster", ("flood", "forecaster"), "experience")
+    assert job_fit(words, ()) == (0.0, "", (), "")
+
+
+def test_a_headline_naming_the_trade_is_a_job_title_of_the_expert_s_own():
+    """The hydrologist who says so in their headline, working as a data officer, is named
+    by a hydrology request; a statistician whose headline's topics share "basin" is not
+    (the headline's first part states the trade): all else equal, the first ranks ahead.
+    Of equal shares the headline is the one named (the expert's own statement of their
+    trade today)."""
+    words = TextWords(HYDROLOGY)
+    assert job_fit(words, ("Data officer — Ministry of Water",),
+                   "Hydrologist | groundwater and flood modelling") == (
+        1.0, "Hydrologist", ("hydrologist",), "headline")
+    assert job_fit(words, ("Hydrologist — WMO",), "Hydrologist") == (
+        1.0, "Hydrologist", ("hydrologist",), "headline")
+    # the trade is the headline's first part: the topics after it are the text fit's
+    assert job_fit(words, ("Data officer — UNICEF",), "Statistician | basin data") == (
+        0.0, "", (), "")
+    assert job_fit(words, (), "Flood forecaster · hydrologist")[1] == "Flood forecaster"
+    wanted = replace(request(), text=HYDROLOGY)
+    named = score(wanted, candidate(text_fit=0.6, experience=("Data officer — X",),
+                                    headline="Hydrologist | groundwater and flood modelling"))
+    sharing = score(wanted, candidate(text_fit=0.6, experience=("Data officer — X",),
+                                      headline="Statistician | basin data"))
+    assert named.total > sharing.total
+    assert named.criterion("occupation_fit").facts == {
+        "computed": True, "job_title": "Hydrologist", "job_title_share": 1.0,
+        "job_title_words": ["hydrologist"], "job_title_source": "headline"}
+
+
+def test_boilerplate_and_common_words_in_a_headline_count_for_little():
+    """A headline is weighed word by word as a job title is: "staff" that every request
+    of the mission says, or "project officer", do not name a trade."""
+    words = TextWords(COURT_INTERPRETING, "Court interpreting\nInterpretação judicial",
+                      boilerplate(OTHER_REQUESTS))
+    share, title, said, where = job_fit(words, (), "Staff nurse | district hospitals")
+    assert (title, said, where) == ("Staff nurse", (), "headline") and share < 0.1
+    assert job_fit(words, (), "Court interpreter | Arabic and English")[:2] == (
+        1.0, "Court interpreter")
+    office = TextWords("Technical assistance: project management office\nProject management")
+    assert job_fit(office, (), "Officer")[0] == (1 / 2) ** 1.5
 
 
 def test_job_fit_leaves_the_employer_out():
     """The statistician works for the authority the request names: that is not their job."""
     assert job_fit(TextWords(HYDROLOGY), ("Statistician — Nile Basin Authority",)) == (
-        0.0, "", ())
+        0.0, "", (), "")
 
 
 def test_job_fit_meets_studies_in_another_language_through_the_skill_labels():
     assert job_fit(TextWords(HYDROLOGY), ("Data clerk — UNDP", "علم المياه")) == (
-        1.0, "علم المياه", ("علم", "المياه"))
-    assert job_fit(TextWords(HYDROLOGY), ("Hidrologia",)) == (1.0, "Hidrologia", ("hidrologia",))
+        1.0, "علم المياه", ("علم", "المياه"), "experience")
+    assert job_fit(TextWords(HYDROLOGY), ("Hidrologia",)) == (
+        1.0, "Hidrologia", ("hidrologia",), "experience")
 
 
 def test_job_fit_gives_a_neighbouring_trade_s_shared_noun_less_than_the_right_trade():
@@ -171,8 +212,8 @@ def test_job_fit_gives_a_neighbouring_trade_s_shared_noun_less_than_the_right_tr
     common to many trades found alone says little."""
     words = TextWords("Water resources management for the irrigation scheme\n"
                       "Water resources management\nGestão de recursos hídricos")
-    right, _title, _words = job_fit(words, ("Water resources manager — Ministry of Irrigation",))
-    neighbour, _title, _words = job_fit(words, ("Estate management officer — Ministry of Irrigation",))
+    right = job_fit(words, ("Water resources manager — Ministry of Irrigation",))[0]
+    neighbour = job_fit(words, ("Estate management officer — Ministry of Irrigation",))[0]
     assert right > 0.8 > 0.1 > neighbour > 0.0
 
 
@@ -194,13 +235,13 @@ def test_a_title_named_only_through_the_mission_s_boilerplate_gets_little():
     words = TextWords(COURT_INTERPRETING, "Court interpreting\nInterpretação judicial",
                       boilerplate(OTHER_REQUESTS))
     assert job_fit(words, ("Court interpreter — ICC",)) == (
-        1.0, "Court interpreter", ("court", "interpreter"))
+        1.0, "Court interpreter", ("court", "interpreter"), "experience")
     staff = 1 - boilerplate(OTHER_REQUESTS)["0:staff"]   # what is left of it: a third
-    share, title, said = job_fit(words, ("Staff interpreter — UN",))
+    share, title, said, _where = job_fit(words, ("Staff interpreter — UN",))
     assert (title, said) == ("Staff interpreter", ("interpreter",))
     assert share == pytest.approx(((1 + staff) / 2) ** 1.5)
     assert share < 0.6
-    share, title, said = job_fit(words, ("Staff nurse — MSF",))
+    share, title, said, _where = job_fit(words, ("Staff nurse — MSF",))
     assert (title, said) == ("Staff nurse", ())
     assert share == pytest.approx((staff / 2) ** 1.5)
     assert share < 0.1
@@ -266,14 +307,16 @@ def test_occupation_fit_names_the_job_title_found_and_how_much_of_it():
         "Statistician — UNICEF", "Basin authority clerk — WMO", "Hydrologist — WMO")))
     assert found.criterion("occupation_fit").facts == {
         "computed": True, "job_title": "Hydrologist", "job_title_share": 1.0,
-        "job_title_words": ["hydrologist"]}
+        "job_title_words": ["hydrologist"], "job_title_source": "experience"}
     clerk = score(wanted, candidate(text_fit=0.6, experience=("Basin authority clerk — X",)))
     assert clerk.criterion("occupation_fit").facts == {
         "computed": True, "job_title": "Basin authority clerk",
-        "job_title_share": round((2 / 3) ** 1.5, 3), "job_title_words": ["basin", "authority"]}
+        "job_title_share": round((2 / 3) ** 1.5, 3), "job_title_words": ["basin", "authority"],
+        "job_title_source": "experience"}
     none = score(wanted, candidate(text_fit=0.6, experience=("Statistician — UNICEF",)))
     assert none.criterion("occupation_fit").facts == {
-        "computed": True, "job_title": None, "job_title_share": 0.0, "job_title_words": None}
+        "computed": True, "job_title": None, "job_title_share": 0.0, "job_title_words": None,
+        "job_title_source": None}
     assert none.criterion("occupation_fit").value == pytest.approx((1 - JOB_SHARE) * 0.6)
 
 
@@ -286,7 +329,7 @@ def test_without_the_engine_the_job_title_does_not_count_either():
     assert named.criterion("occupation_fit").value is None
     assert named.criterion("occupation_fit").facts == {
         "computed": False, "job_title": None, "job_title_share": None,
-        "job_title_words": None}
+        "job_title_words": None, "job_title_source": None}
     assert named.total == other.total == score(request(), candidate()).total
 
 

@@ -13,6 +13,7 @@ from app.matching.similarity import (
     Evidence,
     TextWords,
     best_evidence,
+    headline_parts,
     sentences,
     text_similarity,
 )
@@ -133,6 +134,33 @@ def test_the_strongest_evidence_wins_skills_before_work_before_summary():
         == Evidence(PARTIAL, "skill", "Hydrological modelling")
     assert best_evidence(HYDROLOGY, frozenset(), (("", ("Statistics",)),), (), "Statistics.") \
         == Evidence(0.0, "", "")
+
+
+def test_a_headline_is_one_more_place_a_skill_is_said_named_as_the_headline():
+    """A headline's part says a skill as a job title would; of equal strengths the
+    headline comes before the work history, and a skill held before both."""
+    found = best_evidence(HYDROLOGY, frozenset(), (("", ("Statistics",)),),
+                          ("Senior hydrologist — Ministry of Water",), "I studied hydrology.",
+                          "Flood forecaster | hydrological modelling")
+    assert found == Evidence(PARTIAL, "headline", "hydrological modelling")
+    assert best_evidence(HYDROLOGY, frozenset(), (("m", ("Hydrological modelling",)),), (),
+                         "", "Hydrologist") == Evidence(PARTIAL, "skill",
+                                                        "Hydrological modelling")
+    assert best_evidence(HYDROLOGY, frozenset(), (), (), "", "علم المياه | GIS") \
+        == Evidence(1.0, "headline", "علم المياه")
+    assert best_evidence(HYDROLOGY, frozenset(), (), (), "", "Court clerk") \
+        == Evidence(0.0, "", "")
+
+
+def test_a_headline_splits_into_a_title_and_its_topics():
+    assert headline_parts("Hydrologist | groundwater and flood modelling · GIS") == (
+        "Hydrologist", "groundwater and flood modelling", "GIS")
+    assert headline_parts("Engineer - water supply; M&E / reporting") == (
+        "Engineer", "water supply", "M&E", "reporting")
+    # a title's own punctuation stays in it
+    assert headline_parts("Water/sanitation engineer, Khartoum") == (
+        "Water/sanitation engineer, Khartoum",)
+    assert headline_parts("") == ()
 
 
 def test_sentences_split_a_summary():

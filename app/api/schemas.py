@@ -241,10 +241,12 @@ class SkillFit(Struct):
     skill: str             # the request's skill, in the asked language
     strength: float        # 0..1; 1: the expert holds the same concept (any label, language
     #                        or synonym of the vocabulary); below: said in other words
-    source: str | None     # skill, experience (job titles, studies) or summary; null: nothing
+    source: str | None     # skill, headline, experience (job titles, studies) or summary;
+    #                        null: nothing
     # the expert's skill as written when it matched under another label, or the name of
     # their skill the vocabulary links to it (broader, narrower, related); null for the
-    # same skill, for nothing, and for job titles and summaries (free text stays private)
+    # same skill, for nothing, and for headlines, job titles and summaries (free text
+    # stays private)
     evidence: str | None
 
 
@@ -257,11 +259,11 @@ class SkillsCriterion(Struct):
 
 
 class OccupationFitCriterion(Struct):
-    """How well the profile's titles, work history and summary fit the request's title,
-    objectives and tasks, against the request's best candidate (the search engine's
-    text relevance, two thirds), and how much of one of the expert's job titles or
-    studies the request names (a third); not computed when PostgreSQL answered for the
-    engine."""
+    """How well the profile's headline, titles, work history and summary fit the request's
+    title, objectives and tasks, against the request's best candidate (the search
+    engine's text relevance, two thirds), and how much of the expert's headline, one of
+    their job titles or studies the request names (a third); not computed when
+    PostgreSQL answered for the engine."""
 
     value: float | None
     weight: int
@@ -270,6 +272,9 @@ class OccupationFitCriterion(Struct):
     # names best (the title itself is work history, free text: not quoted); null when not
     # computed
     job_title_share: float | None
+    # where that title is written: headline (a part of the expert's headline) or
+    # experience (a job title or field of study); null when none is named
+    job_title_source: str | None
 
 
 class SectorCriterion(Struct):
@@ -680,9 +685,10 @@ def _candidate_lines(candidates: list[Candidate]) -> list[str]:
         occupation = criteria.occupation_fit
         if occupation.value is not None:
             share = occupation.job_title_share
+            named = "headline" if occupation.job_title_source == "headline" \
+                else "job title or studies"
             lines.append(f"       occupation fit: {round(occupation.value * 100)}%" + (
-                f" (job title or studies named in the request: {round(share * 100)}%)"
-                if share else ""))
+                f" ({named} named in the request: {round(share * 100)}%)" if share else ""))
         if criteria.languages.languages:
             lines.append("       languages: " + ", ".join(
                 f"{fit.language} {fit.level or 'not spoken'} (at least {fit.minimum})"

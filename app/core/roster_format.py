@@ -74,6 +74,8 @@ EXPERT_COLUMNS: tuple[Column, ...] = (
     Column("skills", False, "skill names in any of the mission's languages or their synonyms; "
            "...", "Hydrology; Irrigation engineering", multi=True),
     Column("years_experience", False, "0 to 60", "15"),
+    Column("headline", False, "the expert's profession in one line, up to 160 characters",
+           "Hydrologist | groundwater and flood modelling"),
     Column("summary", False, "up to 3,000 characters", "Hydrologist with 15 years in ..."),
     Column("modality", False, "on_site, remote or hybrid", "hybrid"),
     Column("min_weeks", False, "shortest assignment, 1 to 104 weeks", "2"),

@@ -29,6 +29,7 @@ from app.core.numbering import next_number
 from app.demo.content import Diaspora, SectorText, accounts, diaspora
 from app.demo.content import expert_material as _m
 from app.experts.models import (
+    HEADLINE_LENGTH,
     ConsentNotice,
     ExpertAvailability,
     ExpertConsent,
@@ -332,6 +333,23 @@ def _summary(ident: Identity, locale: str, title: str, years: int, sectors: list
             f"{weeks[0] if weeks[0] == weeks[1] else f'{weeks[0]} to {weeks[1]}'} weeks.")
 
 
+def _headline(ident: Identity, locale: str, title: str, sectors: list[str],
+              vocab: Vocabulary) -> str:
+    """Their trade in one line, as CVs open: the title, then the sectors they work in."""
+    names = dict(vocab.sectors)
+    labels = [names.get(code, {}).get(locale) or names.get(code, {}).get("en") or code
+              for code in sectors]
+    if locale == "ar":
+        noun = "خبيرة" if ident.gender == "female" else "خبير"
+        line = f"{noun} في {' و'.join(labels)}" if labels else noun
+    elif labels:
+        word = "e" if locale == "pt" else "and"
+        line = f"{title} | {_join([_lower_first(x) for x in labels], word)}"
+    else:
+        line = title
+    return line if len(line) <= HEADLINE_LENGTH else title[:HEADLINE_LENGTH]
+
+
 def build_demo_expert(slug: str, ordinal: int, diaspora: Diaspora, vocab: Vocabulary,
                       now: datetime) -> DemoExpert:
     """Expert number `ordinal` of the mission's demo: the same person every time."""
@@ -362,6 +380,12 @@ def build_demo_expert(slug: str, ordinal: int, diaspora: Diaspora, vocab: Vocabu
                        rng.choice(_sector_text(primary).achievements), modality,
                        (min_weeks, max_weeks))
 
+    # A draft has no headline yet half the time (a generator of its own: the rest of the
+    # expert stays as it was before headlines).
+    headline = "" if status == "draft" and random.Random(
+        f"{slug}:expert:{ordinal}:headline").random() < 0.5 \
+        else _headline(ident, locale, title, sectors, vocab)
+
     created = now - timedelta(days=rng.randint(20, 900), minutes=rng.randint(0, 1440))
     submitted = verified = None
     if status == "submitted":
@@ -378,7 +402,7 @@ def build_demo_expert(slug: str, ordinal: int, diaspora: Diaspora, vocab: Vocabu
         phone="" if rng.random() < 0.08
         else fill_digits(rng, _m().phones.get(residence, "+## ### ### ###")),
         residence_country=residence, residence_city=city, years_experience=years,
-        summary="" if draft and rng.random() < 0.5 else summary, modality=modality,
+        headline=headline, summary="" if draft and rng.random() < 0.5 else summary, modality=modality,
         min_weeks=min_weeks, max_weeks=max_weeks, sectors=sectors,
         status_reason=rng.choice(_m().inactive_reasons) if status == "inactive" else "",
         created_at=created, submitted_at=submitted, verified_at=verified, updated_at=updated)

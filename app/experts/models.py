@@ -33,6 +33,7 @@ LANGUAGE_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
 EDUCATION_LEVELS = ("3", "4", "5", "6", "7", "8")
 CONSENT_PURPOSES = ("matching", "share_with_institutions", "future_contact")
 AVAILABILITY_KINDS = ("available", "unavailable")
+HEADLINE_LENGTH = 160  # characters of the expert's headline
 
 
 def _profile_fk() -> Mapped[uuid.UUID]:
@@ -87,6 +88,8 @@ class ExpertProfile(TenantScoped, Base):
     residence_country: Mapped[str | None] = mapped_column(String(2))
     residence_city: Mapped[str] = mapped_column(String(120), default="")
     years_experience: Mapped[int | None] = mapped_column(Integer)
+    # Their profession in one line, as a CV opens ("Hydrologist | flood modelling").
+    headline: Mapped[str] = mapped_column(String(HEADLINE_LENGTH), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     modality: Mapped[str | None] = mapped_column(String(16))
     min_weeks: Mapped[int | None] = mapped_column(Integer)

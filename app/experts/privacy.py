@@ -97,7 +97,8 @@ async def export_data(db: AsyncSession, tenant: TenantContext, actor: Actor,
                                                   model.profile_id == profile.id))
         data["profile"] = _plain(profile, [
             "number", "status", "full_name", "gender", "birth_year", "nationality", "phone",
-            "residence_country", "residence_city", "years_experience", "summary", "modality",
+            "residence_country", "residence_city", "years_experience", "headline", "summary",
+            "modality",
             "min_weeks", "max_weeks", "sectors", "status_reason", "created_at", "submitted_at",
             "verified_at", "updated_at"])
         data["languages"] = [_plain(r, ["language", "level"]) for r in await rows_of(ExpertLanguage)]
@@ -199,6 +200,7 @@ async def erase_account(session_factory: async_sessionmaker[AsyncSession], actor
                     profile.user_id, profile.full_name, profile.gender = None, "", None
                     profile.birth_year, profile.nationality, profile.phone = None, None, ""
                     profile.residence_city, profile.summary, profile.status_reason = "", "", ""
+                    profile.headline = ""
                     profile.residence_country, profile.status = None, "withdrawn"
                     profile.erased_at = profile.updated_at = now()
                     for erase_part in _on_erasure:  # what later domains hold about them

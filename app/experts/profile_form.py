@@ -18,6 +18,7 @@ from app.experts.models import (
     AVAILABILITY_KINDS,
     EDUCATION_LEVELS,
     GENDERS,
+    HEADLINE_LENGTH,
     LANGUAGE_LEVELS,
     MODALITIES,
     ExpertAvailability,
@@ -47,6 +48,11 @@ from tenants.services import list_sectors
 STEPS = ("personal", "languages", "background", "expertise", "availability", "cv", "consent")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 EDITABLE = frozenset({"draft", "submitted", "verified", "inactive", "rejected"})
+
+
+def one_line(raw: str) -> str:
+    """A headline as one line: spaces and line breaks between its words made one space."""
+    return " ".join(raw.split())
 
 
 def _check_editable(profile: ExpertProfile) -> None:
@@ -203,6 +209,7 @@ async def save_expertise(db, tenant, actor, profile, form, locale: str) -> Field
         errors["sectors"] = _("Choose one of the options listed.")
     years = errors.integer("years_experience", form.get("years_experience", "").strip(), 0, 60,
                            required=True)
+    headline = errors.text("headline", one_line(form.get("headline", "")), HEADLINE_LENGTH)
     summary = errors.text("summary", form.get("summary", "").strip(), 3000)
     kept_ids = set(form.getall("skill_ids", []))
     typed = split_skill_names(form.get("new_skills", ""))
@@ -224,6 +231,7 @@ async def save_expertise(db, tenant, actor, profile, form, locale: str) -> Field
     db.add_all(ExpertSkill(tenant_id=tenant.id, profile_id=profile.id, skill_id=skill_id)
                for skill_id in wanted - set(current))
     profile.sectors, profile.years_experience, profile.summary = sectors, years, summary
+    profile.headline = headline
     await _done(db, tenant, actor, profile, "expertise")
     return errors
 

@@ -59,8 +59,8 @@ SORTS = {
     "experience": P.years_experience.desc().nulls_last(),
 }
 # What the list shows of a profile.
-LISTED = (P.id, P.number, P.full_name, P.status, P.residence_city, P.residence_country,
-          P.sectors, P.years_experience)
+LISTED = (P.id, P.number, P.full_name, P.headline, P.status, P.residence_city,
+          P.residence_country, P.sectors, P.years_experience)
 LIKE_ESCAPE = "/"
 
 
@@ -279,7 +279,8 @@ async def export_csv(db: AsyncSession, tenant: TenantContext, actor: Actor,
                                         for w in work.get(pid, [])]),
             "sectors": join_items(profile.sectors),
             "skills": join_items(sorted(skills.get(pid, []))),
-            "years_experience": profile.years_experience, "summary": profile.summary,
+            "years_experience": profile.years_experience, "headline": profile.headline,
+            "summary": profile.summary,
             "modality": profile.modality, "min_weeks": profile.min_weeks,
             "max_weeks": profile.max_weeks,
             "availability": join_items([

@@ -45,6 +45,7 @@ from app.experts.models import (
     CONSENT_PURPOSES,
     EDUCATION_LEVELS,
     GENDERS,
+    HEADLINE_LENGTH,
     MODALITIES,
     ConsentNotice,
     ExpertAvailability,
@@ -55,7 +56,7 @@ from app.experts.models import (
     ExpertSkill,
     ExpertWork,
 )
-from app.experts.profile_form import PHONE, resolve_skill_names, skill_index
+from app.experts.profile_form import PHONE, one_line, resolve_skill_names, skill_index
 from app.i18n import current_locale
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
@@ -79,10 +80,10 @@ PART_FIELDS = {"languages": ("language", "level"), "skills": ("skill_id",),
                                 "description"),
                "availability": ("kind", "starts_on", "ends_on")}
 PROFILE_FIELDS = ("full_name", "phone", "gender", "birth_year", "nationality",
-                  "residence_country", "residence_city", "years_experience", "summary",
-                  "modality", "min_weeks", "max_weeks", "sectors")
+                  "residence_country", "residence_city", "years_experience", "headline",
+                  "summary", "modality", "min_weeks", "max_weeks", "sectors")
 # What an empty cell stores in the profile's NOT NULL columns.
-NOT_NULL = {"phone": "", "residence_city": "", "summary": "", "sectors": []}
+NOT_NULL = {"phone": "", "residence_city": "", "headline": "", "summary": "", "sectors": []}
 # The columns each bulk write fills (COPY: every NOT NULL column without a server default).
 USER_COLUMNS = ("id", "email", "name", "preferred_locale", "password_hash", "status",
                 "email_verified_at", "is_platform_admin")
@@ -213,6 +214,10 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
         fields["residence_city"] = c.text("residence_city", 120)
     if "years_experience" in present:
         fields["years_experience"] = c.integer("years_experience", 0, 60)
+    if "headline" in present:  # one line, as the profile form saves it, then measured
+        fields["headline"] = headline = one_line(c.raw("headline"))
+        if len(headline) > HEADLINE_LENGTH:
+            c.fail("headline", _("Use at most %(n)s characters.") % {"n": HEADLINE_LENGTH})
     if "summary" in present:
         fields["summary"] = c.text("summary", 3000)
     if "modality" in present:

@@ -40,8 +40,8 @@ MAX_YEARS = 70
 # Engine field -> query parameter (one value per checked box).
 FACETS = {"sectors": "sector", "languages": "language", "country": "country",
           "modality": "modality", "status": "status"}
-HIGHLIGHTED = ("name", "skills", "summary", "experience")
-SNIPPET_FIELDS = ("skills", "summary", "experience")
+HIGHLIGHTED = ("name", "headline", "skills", "summary", "experience")
+SNIPPET_FIELDS = ("headline", "skills", "summary", "experience")
 SNIPPET_CHARS = 240
 SORTS = {"relevance": None, "newest": ("number", True), "experience": ("years", True)}
 # The statuses a profile can have while in the index (a withdrawn profile never is).

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from app.experts.models import LANGUAGE_LEVELS as LEVELS
-from app.matching.similarity import Concept, Evidence, TextWords, best_evidence
+from app.matching.similarity import Concept, Evidence, TextWords, best_evidence, headline_parts
 
 CRITERIA = ("required_skills", "desired_skills", "occupation_fit", "sector", "languages",
             "availability", "experience", "modality_location", "evaluations")
@@ -100,10 +100,12 @@ class CandidateFacts:
     country: str = ""
     evaluation: float | None = None          # mean of past evaluations, 0..1
     # what the expert wrote, where skills are looked for by meaning: every label of each
-    # of their skills (skill id, labels), their job titles and studies, their summary
+    # of their skills (skill id, labels), their job titles and studies, their summary,
+    # their headline (their trade in one line: a job title of their own choosing)
     skill_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
     experience: tuple[str, ...] = ()
     summary: str = ""
+    headline: str = ""
     # how well the profile's text fits the request's, 0..1 (the engine's relevance
     # normalised per request); None: not computed (the engine did not answer)
     text_fit: float | None = None
@@ -150,7 +152,7 @@ def skills_evidence(wanted: tuple[Concept, ...],
                     candidate: CandidateFacts) -> tuple[Evidence, ...]:
     """The expert's strongest evidence for each wanted skill (app/matching/similarity.py)."""
     return tuple([best_evidence(concept, candidate.skills, candidate.skill_labels,
-                                candidate.experience, candidate.summary)
+                                candidate.experience, candidate.summary, candidate.headline)
                   for concept in wanted])
 
 
@@ -183,23 +185,31 @@ def occupation_fit(relevance: float, best: float) -> float:
     return max(0.0, relevance / best - FIT_FLOOR) / (1 - FIT_FLOOR)
 
 
-def job_fit(request_words: TextWords,
-            experience: tuple[str, ...]) -> tuple[float, str, tuple[str, ...]]:
-    """How well the expert's own name for their job, a job title or what they studied,
-    is what the request asks for: the best share of it the request's text says
-    (TextWords.said: words of many trades and the request's boilerplate count for little),
-    that title ("" when none is) and its words that count. Relevance over all their text
-    also rewards a trade that works beside the requested one and uses its nouns (a
-    property manager's "management"); the title says which trade it is, in the expert's
-    own language, which the request's skill labels carry in every language."""
-    best, named = 0.0, ""
+def job_fit(request_words: TextWords, experience: tuple[str, ...], headline: str = ""
+            ) -> tuple[float, str, tuple[str, ...], str]:
+    """How well the expert's own name for their job, a part of their headline, a job
+    title or what they studied, is what the request asks for: the best share of it the
+    request's text says (TextWords.said: words of many trades and the request's
+    boilerplate count for little), that title ("" when none is), its words that count and
+    where it is written ("headline" or "experience"; "" when none). Relevance over all
+    their text also rewards a trade that works beside the requested one and uses its
+    nouns (a property manager's "management"); the title says which trade it is, in the
+    expert's own language, which the request's skill labels carry in every language. The
+    headline comes first: it is the expert's own statement of their trade today, so of
+    equal shares it is the one named."""
+    best, named, source = 0.0, "", ""
     counted: tuple[str, ...] = ()
-    for entry in experience:
-        title = entry.partition(" — ")[0]  # documents.py: "title — employer"; not the job
+    # The headline's first part is the trade it states; what follows says what of it they
+    # do (topics a neighbouring trade shares), which the text fit weighs with the rest.
+    trade = headline_parts(headline)[:1] if headline else ()
+    titles = [*(("headline", part) for part in trade),
+              # documents.py: "title — employer"; the employer is not the job
+              *(("experience", entry.partition(" — ")[0]) for entry in experience)]
+    for where, title in titles:
         share, words = request_words.said(title)
         if share > best:
-            best, named, counted = share, title, words
-    return best, named, counted
+            best, named, counted, source = share, title, words, where
+    return best, named, counted, source
 
 
 def occupation(request: RequestFacts, candidate: CandidateFacts) -> tuple[float | None, dict]:
@@ -209,14 +219,17 @@ def occupation(request: RequestFacts, candidate: CandidateFacts) -> tuple[float 
     or not at all."""
     if candidate.text_fit is None:
         return None, {"computed": False, "job_title": None, "job_title_share": None,
-                      "job_title_words": None}
+                      "job_title_words": None, "job_title_source": None}
     if not request.text:
         return candidate.text_fit, {"computed": True, "job_title": None,
-                                    "job_title_share": None, "job_title_words": None}
-    share, title, words = job_fit(request.words, candidate.experience)
+                                    "job_title_share": None, "job_title_words": None,
+                                    "job_title_source": None}
+    share, title, words, source = job_fit(request.words, candidate.experience,
+                                          candidate.headline)
     return ((1 - JOB_SHARE) * candidate.text_fit + JOB_SHARE * share,
             {"computed": True, "job_title": title or None, "job_title_share": round(share, 3),
-             "job_title_words": list(words) if title else None})
+             "job_title_words": list(words) if title else None,
+             "job_title_source": source or None})
 
 
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}

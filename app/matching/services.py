@@ -74,7 +74,7 @@ FACETS = ("sectors", "languages", "country", "modality")
 # Skills are explained by what of the expert's matched them; snippets show where the rest of
 # the text matched. Marked on the candidates listed only, not on the whole pool.
 HIGHLIGHTED = ("summary", "experience")
-MATCHED_FIELDS = ("skills", "summary", "experience")
+MATCHED_FIELDS = ("skills", "headline", "summary", "experience")
 
 
 @dataclass
@@ -356,7 +356,7 @@ def candidate_facts(document: dict, text_fit: float | None = None) -> CandidateF
         evaluation=document.get("evaluation"), text_fit=text_fit,
         skill_labels=skill_labels,
         experience=tuple(document.get("experience") or ()),
-        summary=document.get("summary") or "")
+        headline=document.get("headline") or "", summary=document.get("summary") or "")
 
 
 def _level_at_least(minimum: str, margin: int) -> str:
@@ -584,6 +584,7 @@ async def _from_database(db: AsyncSession, tenant: TenantContext, facts: Request
                                          ExpertLanguage.language == filters.language))
     if filters.q:
         conditions.append(profile.summary.icontains(filters.q, autoescape=True)
+                          | profile.headline.icontains(filters.q, autoescape=True)
                           | profile.full_name.icontains(filters.q, autoescape=True))
     skill_hits = (select(func.count()).where(
         ExpertSkill.tenant_id == tenant.id, ExpertSkill.profile_id == profile.id,

@@ -95,6 +95,9 @@ LABELS_KEPT = 4_096
 _seen: dict[tuple[tuple[str, ...], bool], dict[str, float]] = {}
 _seen_texts = 0
 SENTENCE = re.compile(r"[.;:!?\n؛؟]+")
+# A headline's parts: "Hydrologist | groundwater and flood modelling · GIS" names a trade,
+# then what of it the expert does. Not a comma, which a title may hold ("Engineer, water").
+HEADLINE_PART = re.compile(r"\s*(?:[|·•;؛]|\s[-–—/]\s)\s*")
 Result = TypeVar("Result")
 
 
@@ -162,7 +165,8 @@ class Evidence:
     """What of the expert's matched a wanted skill, and how strongly."""
 
     strength: float        # 0..1
-    source: str            # "skill", "experience" (job titles, studies) or "summary"
+    source: str            # "skill", "headline", "experience" (job titles, studies) or
+    #                        "summary"
     text: str              # the expert's skill label or sentence; "" for the same skill id
 
 
@@ -377,14 +381,21 @@ def sentences(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in SENTENCE.split(text or "") if part.strip())
 
 
+@remembered(4096)
+def headline_parts(headline: str) -> tuple[str, ...]:
+    """A headline's parts (HEADLINE_PART), each a title or a topic of its own."""
+    return tuple(part for part in HEADLINE_PART.split(headline or "") if part)
+
+
 def best_evidence(wanted: Concept, skill_ids: frozenset[str],
                   skills: Sequence[tuple[str, Sequence[str]]],
-                  experience: Sequence[str] = (), summary: str = "") -> Evidence:
+                  experience: Sequence[str] = (), summary: str = "",
+                  headline: str = "") -> Evidence:
     """The strongest of the expert's texts for a wanted skill: the same skill id, else
     the best of a skill the vocabulary links to it, their skills' labels ((skill id,
-    labels) pairs; an id of "" when not known), job titles and studies, and summary
-    sentences (in that order; the first of equals wins, so a skill comes before a
-    sentence)."""
+    labels) pairs; an id of "" when not known), their headline's parts, job titles and
+    studies, and summary sentences (in that order; the first of equals wins, so a skill
+    comes before a sentence)."""
     if wanted.id in skill_ids:
         return SAME_SKILL
     best, where = 0.0, ("", "")
@@ -408,7 +419,8 @@ def best_evidence(wanted: Concept, skill_ids: frozenset[str],
             best, where = found[0], ("skill", found[1])
             if best == 1.0:
                 return Evidence(best, *where)
-    for source, texts in (("experience", experience),
+    for source, texts in (("headline", headline_parts(headline) if headline else ()),
+                          ("experience", experience),
                           ("summary", sentences(summary) if summary else ())):
         for text in texts:
             strength = seen.get(text)

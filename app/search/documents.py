@@ -34,8 +34,11 @@ from app.search.outbox import EXPERTS, REQUESTS
 from search_index import IndexSettings
 from tenants.context import TenantContext
 
+# Searchable fields, most important first (the embedded engine boosts them in this order,
+# Meilisearch ranks by it): the expert's headline, their own one line on their trade,
+# ahead of their summary. A field added here needs `portal reindex` (README, Search).
 EXPERT_INDEX = IndexSettings(
-    searchable=("skills", "summary", "experience", "name"),
+    searchable=("skills", "headline", "summary", "experience", "name"),
     keywords=("status", "sectors", "skill_ids", "languages", "language_levels", "country",
               "nationality", "modality", "available_months", "shares_profile"),
     numbers=("number", "years", "education"),
@@ -153,7 +156,8 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
     P = ExpertProfile
     conn = await db.connection()
     profiles = {row["id"]: row for row in await _fetch(conn, select(
-        P.id, P.number, P.full_name, P.status, P.summary, P.sectors, P.residence_country,
+        P.id, P.number, P.full_name, P.status, P.headline, P.summary, P.sectors,
+        P.residence_country,
         P.nationality, P.residence_city, P.modality, P.years_experience, P.min_weeks,
         P.max_weeks, P.erased_at).where(P.tenant_id == tenant.id, among(P.id, ids)))}
     ids = list(ids)
@@ -195,7 +199,8 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
                                 for w in windows.get(profile_id, [])])
         documents[profile_id] = {
             "id": str(profile_id), "number": profile["number"], "name": profile["full_name"],
-            "status": profile["status"], "summary": profile["summary"],
+            "status": profile["status"], "headline": profile["headline"],
+            "summary": profile["summary"],
             "skills": [text for _, texts in own_skills for text in texts],
             "skill_ids": [skill_id for skill_id, _ in own_skills],
             # the labels of each skill, in skill_ids' order (matching compares them by skill)
