@@ -288,9 +288,14 @@ def worker(concurrency: int) -> None:
 
 
 def search_index_missing(settings) -> bool:
-    """A fresh embedded index (new machine, or var/search deleted) must be filled."""
-    from app.search.outbox import EXPERTS
-    return settings.search_backend == "embedded" and not (settings.search_dir / EXPERTS).exists()
+    """An embedded index that is new (new machine, var/search deleted) or was built with
+    other fields (an upgrade added one, as 0033 did the headline) must be filled."""
+    if settings.search_backend != "embedded":
+        return False
+    from app.search.documents import INDEXES
+    from search_index.embedded import holds_fields
+    return not all(holds_fields(settings.search_dir / name, fields)
+                   for name, fields in INDEXES.items())
 
 
 async def reindex_missions(factory, slug: str | None) -> int:

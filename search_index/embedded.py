@@ -47,6 +47,22 @@ def _analyzer():
             .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()).build())
 
 
+FINGERPRINT = "settings.json"  # the fields an index folder was built with
+
+
+def _fields(settings: IndexSettings) -> str:
+    return json.dumps({"searchable": settings.searchable, "keywords": settings.keywords,
+                       "numbers": settings.numbers}, sort_keys=True)
+
+
+def holds_fields(path: Path, settings: IndexSettings) -> bool:
+    """Whether `path` holds an index built with exactly these fields; if not (none yet, or
+    an upgrade changed the fields), the index must be filled from PostgreSQL."""
+    fingerprint = path / FINGERPRINT
+    return tantivy.Index.exists(str(path)) and fingerprint.exists() \
+        and fingerprint.read_text() == _fields(settings)
+
+
 class _Index:
     def __init__(self, path: Path, settings: IndexSettings):
         self.settings = settings
@@ -62,11 +78,7 @@ class _Index:
         builder.add_bytes_field(SOURCE, stored=True, indexed=False)
         self.schema = builder.build()
         path.mkdir(parents=True, exist_ok=True)
-        fingerprint = path / "settings.json"
-        wanted = json.dumps({"searchable": settings.searchable, "keywords": settings.keywords,
-                             "numbers": settings.numbers}, sort_keys=True)
-        reuse = tantivy.Index.exists(str(path)) and fingerprint.exists() \
-            and fingerprint.read_text() == wanted
+        reuse = holds_fields(path, settings)
         if tantivy.Index.exists(str(path)) and not reuse:
             # The fields changed: the old files cannot serve the new schema. The index is a
             # copy of PostgreSQL; `portal reindex` fills it again.
@@ -75,7 +87,7 @@ class _Index:
                     child.unlink()
         self.index = tantivy.Index(self.schema, path=str(path), reuse=reuse)
         self.index.register_tokenizer(FOLDED, _analyzer())
-        fingerprint.write_text(wanted)
+        (path / FINGERPRINT).write_text(_fields(settings))
         self.lock = threading.Lock()  # one writer at a time within this process
         self.synonyms = {fold(k): [words(v) for v in vs] for k, vs in settings.synonyms.items()}
 

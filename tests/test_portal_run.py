@@ -107,6 +107,11 @@ def test_run_seeds_serves_stops_and_reuses(tmp_path):
     assert "Traceback" not in out, out
     assert not postgres_running(data_dir), "the embedded PostgreSQL outlived portal run"
 
+    # An upgrade that changes the experts' searchable fields (as migration 0033 did): the
+    # embedded index is refilled before serving, not left empty until someone reindexes.
+    fingerprint = tmp_path / "search" / "experts" / "settings.json"
+    assert fingerprint.exists()
+    fingerprint.write_text(fingerprint.read_text().replace('"summary"', '"resume"'))
     second = Portal(tmp_path)
     try:
         second.wait_ready()
@@ -114,6 +119,8 @@ def test_run_seeds_serves_stops_and_reuses(tmp_path):
     finally:
         out = second.stop()
     assert "seeding" not in out  # not empty any more: no second seed
+    assert "Building the search index from the database." in out
+    assert '"resume"' not in fingerprint.read_text()
     assert second.proc.returncode == 0
     assert not postgres_running(data_dir)
 
