@@ -54,12 +54,14 @@ from app.experts.models import (
     ExpertProfile,
     ExpertSkill,
     ExpertWork,
+    Skill,
 )
 from app.experts.profile_form import PHONE, resolve_skill_names, skill_index
 from app.i18n import current_locale
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
+from app.search.documents import NOT_INDEXED, Window, expert_document, skill_texts
 from app.search.outbox import EXPERTS
 from app.search.sync import StagedIndex
 from search_index.text import fold
@@ -454,6 +456,7 @@ class WriteContext:
     confirm_link: Callable[[str], str]     # token -> link to choose a password
     sign_in_link: str                       # for people who already have a password
     search: StagedIndex | None = None       # documents built and handed over as it goes
+    skills: dict = field(default_factory=dict)  # the vocabulary (Vocabulary.skills)
 
 
 async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord],
@@ -463,10 +466,16 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
     row. Invitation mails keep what their template needs and are rendered when sent.
     The next chunk's rows are made in a thread (_rows, no database) while PostgreSQL takes
     this one's, so that the two cores work at once. With ctx.search, each chunk's documents
-    are built once its rows are in and handed to the search engine, which takes them while
-    PostgreSQL writes the next chunk."""
+    are handed to the search engine once its rows are in, and it takes them while
+    PostgreSQL writes the next chunk: a new profile's document is made in that thread with
+    its rows, from what they hold (nothing else in the database can concern a profile
+    that did not exist); an updated profile's is built from the database."""
     tenant, moment = ctx.tenant, now()
-    await _free_tags(db, tenant, records)
+    tags = await _free_tags(db, tenant, records)
+    skills: dict[uuid.UUID, tuple[str, list[str]]] | None = None  # as documents hold them
+    if ctx.search is not None and ctx.search.active:
+        distinct = {s.id: s for s in (*ctx.skills.values(), *tags)}
+        skills = {i: (str(i), skill_texts(s)) for i, s in distinct.items()}
     chunks = [records[start:start + CHUNK] for start in range(0, len(records), CHUNK)]
     numbers: list[int] = []  # the first number of each chunk's new profiles
     if any(r.profile_id is None for r in records):
@@ -484,12 +493,12 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         for k, chunk in enumerate(chunks):
             if making is None:
                 making = asyncio.ensure_future(asyncio.to_thread(
-                    _rows, ctx, chunk, numbers[k], moment))
+                    _rows, ctx, chunk, numbers[k], moment, skills))
             rows = await making
             making = asyncio.ensure_future(asyncio.to_thread(
-                _rows, ctx, chunks[k + 1], numbers[k + 1], moment)) \
+                _rows, ctx, chunks[k + 1], numbers[k + 1], moment, skills)) \
                 if k + 1 < len(chunks) else None
-            new, old = rows.pop(NEW), rows.pop(OLD)
+            new, old, documents = rows.pop(NEW), rows.pop(OLD), rows.pop(DOCUMENTS)
             await bulk.write("users", USER_COLUMNS, rows.pop("users"))
             await bulk.write("expert_profiles", PROFILE_COLUMNS, rows.pop("expert_profiles"))
             if old:
@@ -499,7 +508,8 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
             for table, table_rows in rows.items():  # parents first, as _rows made them
                 await bulk.write(table, COLUMNS[table], table_rows)
             if ctx.search is not None:
-                await ctx.search.add(db, [r.profile_id for r in chunk if r.profile_id])
+                await ctx.search.add(db, [r.profile_id for r in old if r.profile_id],
+                                     built=documents)
             created += len(new)
             updated += len(old)
             if progress is not None:
@@ -512,16 +522,18 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
     return created, updated
 
 
-NEW, OLD = "new", "old"  # _rows' records, beside the rows of each table
+# _rows' records, beside the rows of each table, and the documents of the new profiles
+NEW, OLD, DOCUMENTS = "new", "old", "documents"
 
 
-def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
-          moment: datetime) -> dict[str, list]:
+def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int, moment: datetime,
+          skills: dict[uuid.UUID, tuple[str, list[str]]] | None = None) -> dict[str, Any]:
     """Every row a chunk writes that needs no database read, by table, parents first, each
     with its id (ascending_ids: every index on the ids, or on (tenant_id, profile_id) in the
     parts, takes the chunk's rows on its last pages). New records get their account,
     membership, profile, password link and invitation here; with NEW and OLD, the chunk's
-    records that create and that update a profile."""
+    records that create and that update a profile; with DOCUMENTS, given the skills' texts
+    (skill id -> its id and texts), the new profiles' search documents."""
     tenant = ctx.tenant
     tid = tenant.id
     new = [r for r in chunk if r.profile_id is None]
@@ -552,8 +564,11 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
                       tenant.default_locale, json.dumps({
                           "name": record.fields["full_name"], "link": link,
                           "has_password": record.has_password})))
-    rows: dict[str, list] = {NEW: new, OLD: old, "users": users, "expert_profiles": profiles,
-                             "memberships": members}
+    rows: dict[str, Any] = {NEW: new, OLD: old, "users": users, "expert_profiles": profiles,
+                            "memberships": members,
+                            DOCUMENTS: {} if skills is None else {
+                                r.profile_id: _document(r, profile, skills)
+                                for r, profile in zip(new, profiles, strict=True)}}
     for column, model in CHILD_COLUMNS.items():
         if column not in ctx.present:
             continue
@@ -578,7 +593,8 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
                                              "created": r.profile_id in created,
                                              "batch": batch}),
         ctx.actor.ip) for r in chunk]
-    for table in rows.keys() - {NEW, OLD, "users", "expert_profiles", "one_time_tokens"}:
+    for table in rows.keys() - {NEW, OLD, DOCUMENTS, "users", "expert_profiles",
+                                "one_time_tokens"}:
         rows[table] = [(i, *row) for i, row in zip(ascending_ids(len(rows[table])),
                                                      rows[table], strict=True)]
     written = [r.profile_id for r in chunk if r.profile_id]  # every one, by now
@@ -590,17 +606,38 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
 
 
 async def _free_tags(db: AsyncSession, tenant: TenantContext,
-                     records: list[ExpertRecord]) -> None:
+                     records: list[ExpertRecord]) -> list[Skill]:
     """Skills the vocabulary did not know become free tags, as on the profile form (the same
-    function, named in the uploader's language), and join their records' skills."""
+    function, named in the uploader's language), and join their records' skills. Returns
+    the skills the names became."""
     names = list(dict.fromkeys(n for r in records for n in r.new_skills))
     if not names:
-        return
+        return []
     tags = await resolve_skill_names(db, tenant, names, current_locale())
     for record in records:
         for name in record.new_skills:
             if tags[name].id not in record.skills:
                 record.skills.append(tags[name].id)
+    return list(tags.values())
+
+
+def _document(record: ExpertRecord, profile: tuple,
+              skills: dict[uuid.UUID, tuple[str, list[str]]]) -> dict | None:
+    """The search document of a profile the import creates, from its profile row
+    (PROFILE_COLUMNS) and the record's parts, as expert_documents would read them back: a
+    new profile has no consent, part or evaluation but the import's."""
+    values = dict(zip(PROFILE_COLUMNS, profile, strict=True))
+    assert record.profile_id is not None  # given by _rows
+    consents = set(record.consents)
+    if values["status"] in NOT_INDEXED or "matching" not in consents:
+        return None
+    return expert_document(
+        record.profile_id, values, skills=[skills[i] for i in record.skills],
+        languages=record.languages,
+        windows=[Window(a["kind"], a["starts_on"], a["ends_on"]) for a in record.availability],
+        education=[(e["field"], e["level"]) for e in record.education],
+        work=[(w["title"], w["employer"]) for w in record.work_history],
+        consents=consents, evaluation=None)
 
 
 def _new_profile(ctx: WriteContext, record: ExpertRecord, number: int,

@@ -199,11 +199,23 @@ class StagedIndex:
         self.outbox_ids.append(row_id)
         return (row_id, self.tenant.id, self.index, object_id, 0, "", self.due_at)
 
-    async def add(self, db: AsyncSession, ids: list[uuid.UUID]) -> None:
-        """Build the objects' documents in the transaction of db and hand them over."""
+    @property
+    def active(self) -> bool:
+        """Whether documents handed to add() go anywhere (else the outbox rows will do)."""
+        return self.staged is not None
+
+    async def add(self, db: AsyncSession, ids: list[uuid.UUID],
+                  built: dict[uuid.UUID, dict | None] | None = None) -> None:
+        """Hand over the documents of these objects, built in the transaction of db, and
+        those the caller built itself from what it wrote (built: id -> document, or None
+        for an object that leaves the index)."""
         if self.staged is None:
             return
-        documents = await BUILDERS[self.index](db, self.tenant, ids)
+        documents = dict(built or {})
+        if ids:
+            documents.update(await BUILDERS[self.index](db, self.tenant, ids))
+        if not documents:
+            return
         try:
             await self.staged.add([d for d in documents.values() if d],
                                   [str(i) for i, d in documents.items() if d is None])
