@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
 from app.accounts.models import Membership, User
-from app.accounts.services import email_problem, normalise_email, password_link_token
+from app.accounts.services import email_problem, normalise_email, password_link_tokens
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.numbering import next_number
@@ -555,9 +555,13 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int, moment: dat
         record.profile_id = next(profile_ids)
         profiles.append(_new_profile(ctx, record, number, moment))
         number += 1
+    unconfirmed = [r for r in new if not r.has_password]
+    links = iter(password_link_tokens(tenant, [r.user_id for r in unconfirmed if r.user_id],
+                                      CONFIRM_LINK_LIFETIME))
+    for record in new:
         link = ctx.sign_in_link
         if not record.has_password:
-            token, values = password_link_token(tenant, record.user_id, CONFIRM_LINK_LIFETIME)
+            token, values = next(links)
             tokens.append(tuple(values[c] for c in TOKEN_COLUMNS))
             link = ctx.confirm_link(token)
         mails.append((tid, record.email, "", "", "imported_expert", "pending", 0, "",
