@@ -39,7 +39,7 @@ from app.core.clock import now
 from app.core.numbering import next_number
 from app.core.roster_format import NO_CONSENT
 from app.db.bulk import CopyWriter, ascending_ids
-from app.experts.duplicates import flag_likely_duplicates
+from app.experts.duplicates import flag_likely_duplicates, profile_keys
 from app.experts.models import (
     AVAILABILITY_KINDS,
     CONSENT_PURPOSES,
@@ -488,6 +488,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         numbers = [0] * len(chunks)
     bulk = await CopyWriter.of(db)
     created = updated = 0
+    new_keys: dict[uuid.UUID, list[tuple[str, str]]] = {}  # of the new profiles (KEYS)
     making: asyncio.Future | None = None
     try:
         for k, chunk in enumerate(chunks):
@@ -499,6 +500,7 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
                 _rows, ctx, chunks[k + 1], numbers[k + 1], moment, skills)) \
                 if k + 1 < len(chunks) else None
             new, old, documents = rows.pop(NEW), rows.pop(OLD), rows.pop(DOCUMENTS)
+            new_keys.update(rows.pop(KEYS))
             await bulk.write("users", USER_COLUMNS, rows.pop("users"))
             await bulk.write("expert_profiles", PROFILE_COLUMNS, rows.pop("expert_profiles"))
             if old:
@@ -518,12 +520,14 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         if making is not None:  # a write failed: let the thread finish, drop its rows
             await asyncio.gather(making, return_exceptions=True)
     # The same person under another reference or address, here or already in the mission.
-    await flag_likely_duplicates(db, tenant, [r.profile_id for r in records if r.profile_id])
+    await flag_likely_duplicates(db, tenant, [r.profile_id for r in records if r.profile_id],
+                                 new_keys)
     return created, updated
 
 
-# _rows' records, beside the rows of each table, and the documents of the new profiles
-NEW, OLD, DOCUMENTS = "new", "old", "documents"
+# _rows' records, beside the rows of each table; the new profiles' documents and the keys
+# their likely duplicates are found by
+NEW, OLD, DOCUMENTS, KEYS = "new", "old", "documents", "keys"
 
 
 def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int, moment: datetime,
@@ -533,7 +537,8 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int, moment: dat
     parts, takes the chunk's rows on its last pages). New records get their account,
     membership, profile, password link and invitation here; with NEW and OLD, the chunk's
     records that create and that update a profile; with DOCUMENTS, given the skills' texts
-    (skill id -> its id and texts), the new profiles' search documents."""
+    (skill id -> its id and texts), the new profiles' search documents; with KEYS, their
+    keys as likely duplicates (app.experts.duplicates.profile_keys)."""
     tenant = ctx.tenant
     tid = tenant.id
     new = [r for r in chunk if r.profile_id is None]
@@ -572,7 +577,9 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int, moment: dat
                             "memberships": members,
                             DOCUMENTS: {} if skills is None else {
                                 r.profile_id: _document(r, profile, skills)
-                                for r, profile in zip(new, profiles, strict=True)}}
+                                for r, profile in zip(new, profiles, strict=True)},
+                            KEYS: {r.profile_id: profile_keys(*_duplicate_fields(profile))
+                                   for r, profile in zip(new, profiles, strict=True)}}
     for column, model in CHILD_COLUMNS.items():
         if column not in ctx.present:
             continue
@@ -597,7 +604,7 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int, moment: dat
                                              "created": r.profile_id in created,
                                              "batch": batch}),
         ctx.actor.ip) for r in chunk]
-    for table in rows.keys() - {NEW, OLD, DOCUMENTS, "users", "expert_profiles",
+    for table in rows.keys() - {NEW, OLD, DOCUMENTS, KEYS, "users", "expert_profiles",
                                 "one_time_tokens"}:
         rows[table] = [(i, *row) for i, row in zip(ascending_ids(len(rows[table])),
                                                      rows[table], strict=True)]
@@ -623,6 +630,14 @@ async def _free_tags(db: AsyncSession, tenant: TenantContext,
             if tags[name].id not in record.skills:
                 record.skills.append(tags[name].id)
     return list(tags.values())
+
+
+_DUPLICATE_FIELDS = tuple(PROFILE_COLUMNS.index(c) for c in ("full_name", "birth_year", "phone"))
+
+
+def _duplicate_fields(profile: tuple) -> tuple:
+    """A profile row's (PROFILE_COLUMNS) name, birth year and phone."""
+    return tuple(profile[i] for i in _DUPLICATE_FIELDS)
 
 
 def _document(record: ExpertRecord, profile: tuple,
