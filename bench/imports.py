@@ -12,10 +12,10 @@ consents), and measures, as the runtime role (row-level security on):
 2. write + index: the whole import in one transaction (accounts, memberships, profiles and
    their parts, consents, password links, invitation mails, audit events, search outbox
    rows, each table's rows of a chunk with one COPY; the mails are rendered later, when
-   the mail job sends them), each chunk's documents built in the transaction and handed
-   to a fresh embedded (Tantivy) index while PostgreSQL writes the next chunk, committed
-   to the index after the transaction, as `portal import` and the import job do; this
-   includes checking the file again, as every run does;
+   the mail job sends them), each chunk's documents (a new profile's made with its rows,
+   from their values) handed to a fresh embedded (Tantivy) index while PostgreSQL writes
+   the next chunk, committed to the index after the transaction, as `portal import` and
+   the import job do; this includes checking the file again, as every run does;
 3. drain: the search outbox drained, 5,000 documents a round, as `portal import` does at
    its end (nothing is left in it unless the engine could not take the documents).
 
@@ -27,7 +27,8 @@ embedded PostgreSQL's.
 Then, in the same run, the baseline of the same rows: a bare COPY of the file into a table
 of text columns (PostgreSQL's fastest way in, nothing checked) plus a bare Tantivy index of
 the documents step 2 built (bench/index_build.py's `bare_tantivy`); the import's "file to
-searchable" as a ratio of the two.
+searchable" as a ratio of the two. The documents of the baseline are those the import
+handed to the engine (and any the drain built), each expert's once.
 
 Targets: 20,000 rows imported and searchable in under a minute on this machine (issue 7);
 100,000 rows in at most 3x the bare COPY plus the bare index (issue 17, `--experts 100000`).
