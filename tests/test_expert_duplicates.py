@@ -86,6 +86,31 @@ async def test_the_same_expert_imported_twice_is_flagged_once(session_factory, m
     assert len(await pairs(session_factory, sudan, one.id)) == 1
 
 
+async def test_rows_of_one_file_meet_each_other_and_the_mission_s_profiles(
+        session_factory, missions):
+    """An import gives the keys of the profiles it creates from what it wrote and reads the
+    mission's other profiles: new rows meet earlier profiles, updated ones and each other."""
+    sudan = missions["sudan"]
+    assert (await import_bytes(session_factory, sudan, csv_bytes(
+        HEADER, "DK-10,Huda Bakri,huda.bakri@example.org,1970,+31 6 5555 0001,",
+        "DK-20,Rania Hamid,rania.hamid@example.org,1985,,"))).written
+    assert (await import_bytes(session_factory, sudan, csv_bytes(
+        HEADER, "DK-11,BAKRI Huda,huda.b@example.org,1970,,",
+        "DK-12,Someone Else,someone.else.dk@example.org,1990,06 5555 0001,",
+        "DK-20,Rania Hamid,rania.hamid@example.org,1985,+44 7700 900 555,",
+        "DK-21,R. Hamid,r.hamid@example.org,1960,07700 900555,",
+        "DK-13,Tarig Suliman,tarig.one@example.org,1977,,",
+        "DK-14,Suliman Tarig,tarig.two@example.org,1977,,"))).written
+    ids = {ref: (await profile(session_factory, sudan, ref)).id
+           for ref in ("DK-10", "DK-11", "DK-12", "DK-13", "DK-14", "DK-20", "DK-21")}
+    found = {(frozenset((p.profile_id, p.other_id)), p.reason) for ref in ids
+             for p in await pairs(session_factory, sudan, ids[ref])}
+    assert found == {(frozenset((ids["DK-10"], ids["DK-11"])), "name_birth_year"),
+                     (frozenset((ids["DK-10"], ids["DK-12"])), "phone"),
+                     (frozenset((ids["DK-20"], ids["DK-21"])), "phone"),
+                     (frozenset((ids["DK-13"], ids["DK-14"])), "name_birth_year")}
+
+
 async def test_registering_again_under_another_address_is_flagged_by_phone(
         client, session_factory, missions, signed_in_as):
     sudan = missions["sudan"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import uuid
 from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default as email_policy
@@ -26,9 +27,11 @@ from app.experts.models import (
     ExpertWork,
     Skill,
 )
+from app.imports.services import read_upload, run_import
 from app.notifications.delivery import FileTransport, deliver_tenant
 from app.notifications.models import OutboxMail
 from app.notifications.services import mail_text
+from app.search.documents import expert_documents
 from app.search.models import SearchOutbox
 from app.search.outbox import EXPERTS
 from app.search.sync import drain, pending
@@ -36,7 +39,15 @@ from search_index import SearchQuery
 from tenants.context import tenant_scope
 from tests.accounts_helpers import make_user, sign_in, use_session
 from tests.expert_helpers import complete_profile
-from tests.import_helpers import DOCS, count_profiles, csv_bytes, import_bytes, wipe_profiles
+from tests.import_helpers import (
+    ACTOR,
+    DOCS,
+    LINKS,
+    count_profiles,
+    csv_bytes,
+    import_bytes,
+    wipe_profiles,
+)
 from tests.request_helpers import make_institution
 
 pytestmark = pytest.mark.usefixtures("in_english")
@@ -487,6 +498,65 @@ async def test_an_import_the_engine_cannot_take_leaves_its_rows_to_the_drain(
     await holder.discard()
     assert await drain(session_factory, search) == 4
     assert await _found(search, sudan, "busywise") == 4
+
+
+def _handed_over(search, monkeypatch) -> dict[str, dict | None]:
+    """What imports hand to the engine's staged writes from now on: id -> the document, or
+    None for a deletion."""
+    handed: dict[str, dict | None] = {}
+    staged = search.staged
+
+    def keeping(index: str, tenant_id: str):
+        writes = staged(index, tenant_id)
+        add = writes.add
+
+        async def add_kept(documents: list[dict], deletes: list[str]) -> None:
+            handed.update({d["id"]: d for d in documents} | dict.fromkeys(deletes))
+            await add(documents, deletes)
+        writes.add = add_kept
+        return writes
+    monkeypatch.setattr(search, "staged", keeping)
+    return handed
+
+
+async def test_the_documents_made_from_an_import_s_rows_are_those_postgresql_gives(
+        app, session_factory, missions, monkeypatch):
+    """A new profile's document is made from the rows the import writes, not read back: it
+    is the document expert_documents builds from PostgreSQL after the commit, for rows with
+    every column, Arabic text, a period away, a free tag, no consent to matching or left-out
+    columns; in a later file, an updated profile's (read back) beside a new one's."""
+    sudan, search = missions["sudan"], app.state.search
+    await drain(session_factory, search)  # what earlier tests left
+    handed = _handed_over(search, monkeypatch)
+    example = (DOCS / "experts-example.csv").read_text("utf-8").replace(
+        "SD-20", "DOCS-20").replace("@example.org", "@docs.example.org").rstrip("\n")
+    rows = example + "\n" + "\n".join([
+        "DOCS-NONE,Nadia Nobody,nadia.nobody@docs.example.org,,female,1985,SD,NL,Utrecht,"
+        "en:B2,,,education,Teacher training,5,,,remote,1,4,,none",
+        "DOCS-FREE,Khalid Tagged,khalid.tagged@docs.example.org,,male,1979,SD,QA,Doha,"
+        "ar:native; en:C1,,,water_management,Hydrology; Rain gardens for schools,9,"
+        "مهندس مياه | Hydrologist,Rain gardens.,on_site,2,6,2027-03-01..2027-05-31; 2027-05-01..2027-09-30,"]) + "\n"
+    outcome = await run_import(session_factory, sudan, ACTOR, read_upload(rows.encode(), EXPERTS),
+                               EXPERTS, "verified", False, links=LINKS, search=search,
+                               free_skills=True)
+    assert outcome.written and not outcome.check.errors, outcome.check.errors
+    assert outcome.check.created == 5 and len(handed) == 5
+    assert handed[str((await _profile(session_factory, sudan, "DOCS-NONE")).id)] is None
+    later = csv_bytes("external_ref,full_name,email,languages,skills,availability",
+                      "DOCS-2021-0311,Fatima Yousif Ali,fatima.ali@docs.example.org,"
+                      "en:C2,Agronomy,2027-02-01..2027-02-28",
+                      "DOCS-LATER,Omar Later,omar.later@docs.example.org,fr:B1,Agronomy,")
+    outcome = await import_bytes(session_factory, sudan, later, status="verified",
+                                 search=search)
+    assert outcome.written and (outcome.check.created, outcome.check.updated) == (1, 1)
+    assert len(handed) == 6
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            read_back = await expert_documents(db, sudan, [uuid.UUID(i) for i in handed])
+    assert {str(i): d for i, d in read_back.items()} == handed
+    fatima = handed[str((await _profile(session_factory, sudan, "DOCS-2021-0311")).id)]
+    assert fatima is not None and fatima["languages"] == ["en"]  # the update's, read back
+    assert len(fatima["skill_ids"]) == 1 and fatima["available_months"] == ["2027-02"]
 
 
 async def test_a_cell_repeated_in_many_rows_is_read_once_for_each_row_s_own_record(

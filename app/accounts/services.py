@@ -28,7 +28,8 @@ from app.core.clock import now
 from app.core.errors import FormErrors, Refusal
 from app.core.locks import lock_until_commit
 from app.core.roles import PERMISSIONS, permissions_for
-from app.core.tokens import hash_token, new_token
+from app.core.tokens import hash_token, new_token, new_tokens
+from app.db.bulk import ascending_ids
 from app.i18n import SUPPORTED_LOCALES, ngettext
 from app.i18n import gettext as _
 from app.notifications.services import queue_mail
@@ -206,16 +207,17 @@ async def issue_token(db: AsyncSession, tenant: TenantContext, user: User, purpo
     return token
 
 
-def password_link_token(tenant: TenantContext, user_id: uuid.UUID,
-                        lifetime: timedelta) -> tuple[str, dict]:
-    """A password link for someone who has no password yet (an expert imported from a
+def password_link_tokens(tenant: TenantContext, user_ids: list[uuid.UUID],
+                         lifetime: timedelta) -> list[tuple[str, dict]]:
+    """Password links for people who have no password yet (experts imported from a
     roster): the same one-time reset_password link and page as a reset, valid longer.
-    Returns the token for the mail and the one_time_tokens row to insert (callers that
-    create many accounts at once insert the rows in bulk)."""
-    token, digest = new_token()
-    return token, dict(id=uuid.uuid4(), tenant_id=tenant.id, token_hash=digest,
-                       user_id=user_id, purpose="reset_password",
-                       expires_at=now() + lifetime, used_at=None)
+    Returns, for each user, the token for the mail and the one_time_tokens row to insert
+    (the callers create many accounts at once and insert the rows in bulk)."""
+    expires_at = now() + lifetime
+    return [(token, dict(id=token_id, tenant_id=tenant.id, token_hash=digest, user_id=user_id,
+                         purpose="reset_password", expires_at=expires_at, used_at=None))
+            for (token, digest), token_id, user_id in zip(
+                new_tokens(len(user_ids)), ascending_ids(len(user_ids)), user_ids, strict=True)]
 
 
 async def use_token(db: AsyncSession, tenant: TenantContext, token: str, purpose: str,

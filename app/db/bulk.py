@@ -13,6 +13,7 @@ statements run through the session."""
 from __future__ import annotations
 
 import os
+import struct
 import time
 from contextlib import contextmanager
 
@@ -39,10 +40,11 @@ def ascending_ids(n: int) -> list[UUID]:
     if n <= 0:
         return []
     head = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | 0b10 << 62
-    noise, mask = os.urandom(6 * n), (1 << _RANDOM_BITS) - 1
+    mask = (1 << _RANDOM_BITS) - 1
     ids = []
-    for i in range(n):
-        free = i << _RANDOM_BITS | int.from_bytes(noise[6 * i:6 * i + 6], "big") & mask
+    # the random bits unpacked in one call (slicing the bytes row by row cost a third)
+    for i, noise in enumerate(struct.unpack(f">{n}Q", os.urandom(8 * n))):
+        free = i << _RANDOM_BITS | noise & mask
         ids.append(UUID((head | (free >> 62) << 64 | free & _LOW_62).to_bytes(16, "big")))
     return ids
 

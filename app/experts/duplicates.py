@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import or_, select, text
+from sqlalchemy import all_, bindparam, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.services import record
@@ -50,6 +53,17 @@ def phone_key(phone: str) -> str | None:
     return digits[-PHONE_DIGITS:] if len(digits) >= PHONE_DIGITS else None
 
 
+def profile_keys(full_name: str, birth_year: int | None,
+                 phone: str) -> list[tuple[str, str]]:
+    """(reason, key) of each way a profile can meet another."""
+    keys = []
+    if (key := name_key(full_name, birth_year)) is not None:
+        keys.append(("name_birth_year", key))
+    if (key := phone_key(phone)) is not None:
+        keys.append(("phone", key))
+    return keys
+
+
 def _pair(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
     return (a, b) if a < b else (b, a)
 
@@ -65,29 +79,34 @@ _INSERT_PAIRS = text("""
     RETURNING id""")
 
 
-async def flag_likely_duplicates(db: AsyncSession, tenant: TenantContext,
-                                 profile_ids: list[uuid.UUID]) -> int:
+async def flag_likely_duplicates(
+        db: AsyncSession, tenant: TenantContext, profile_ids: list[uuid.UUID],
+        new: Mapping[uuid.UUID, list[tuple[str, str]]] | None = None) -> int:
     """Record every likely pair that one of these profiles makes with another profile of
     the mission (not erased, not already merged away); pairs already recorded, dismissed
-    ones included, stay as they are. Returns how many pairs are new. Does not commit."""
+    ones included, stay as they are. Returns how many pairs are new. Does not commit.
+    new: the keys (profile_keys) of profiles the caller has just created, among these,
+    from the values it wrote: the others are read, not those (an import of 100,000 rows
+    read them all back and worked their keys out again at its end)."""
     if not profile_ids:
         return 0
-    rows = (await db.execute(select(
+    new = new or {}
+    statement = select(
         ExpertProfile.id, ExpertProfile.full_name, ExpertProfile.birth_year,
         ExpertProfile.phone).where(ExpertProfile.tenant_id == tenant.id,
                                    ExpertProfile.erased_at.is_(None),
-                                   ExpertProfile.duplicate_of_id.is_(None)))).all()
+                                   ExpertProfile.duplicate_of_id.is_(None))
+    if new:
+        statement = statement.where(ExpertProfile.id != all_(bindparam(
+            None, list(new), type_=ARRAY(PG_UUID(as_uuid=True)))))
+    keys: dict[uuid.UUID, list[tuple[str, str]]] = {
+        row.id: profile_keys(row.full_name, row.birth_year, row.phone)
+        for row in await db.execute(statement)}
+    keys.update(new)
     groups: dict[tuple[str, str], list[uuid.UUID]] = defaultdict(list)
-    keys: dict[uuid.UUID, list[tuple[str, str]]] = {}
-    for row in rows:
-        mine = []
-        if (key := name_key(row.full_name, row.birth_year)) is not None:
-            mine.append(("name_birth_year", key))
-        if (key := phone_key(row.phone)) is not None:
-            mine.append(("phone", key))
-        keys[row.id] = mine
+    for profile_id, mine in keys.items():
         for key_pair in mine:
-            groups[key_pair].append(row.id)
+            groups[key_pair].append(profile_id)
     found: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
     for profile_id in set(profile_ids):
         for reason, key in keys.get(profile_id, []):

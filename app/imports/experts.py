@@ -33,13 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
 from app.accounts.models import Membership, User
-from app.accounts.services import email_problem, normalise_email, password_link_token
+from app.accounts.services import email_problem, normalise_email, password_link_tokens
 from app.core.actor import Actor
 from app.core.clock import now
 from app.core.numbering import next_number
 from app.core.roster_format import NO_CONSENT
 from app.db.bulk import CopyWriter, ascending_ids
-from app.experts.duplicates import flag_likely_duplicates
+from app.experts.duplicates import flag_likely_duplicates, profile_keys
 from app.experts.models import (
     AVAILABILITY_KINDS,
     CONSENT_PURPOSES,
@@ -55,12 +55,14 @@ from app.experts.models import (
     ExpertProfile,
     ExpertSkill,
     ExpertWork,
+    Skill,
 )
 from app.experts.profile_form import PHONE, one_line, resolve_skill_names, skill_index
 from app.i18n import current_locale
 from app.i18n import gettext as _
 from app.imports.checks import FirstSeen, RowCheck, RowError, unknown_value
 from app.imports.readers import SourceFile, SourceRow
+from app.search.documents import NOT_INDEXED, Window, expert_document, skill_texts
 from app.search.outbox import EXPERTS
 from app.search.sync import StagedIndex
 from search_index.text import fold
@@ -459,6 +461,7 @@ class WriteContext:
     confirm_link: Callable[[str], str]     # token -> link to choose a password
     sign_in_link: str                       # for people who already have a password
     search: StagedIndex | None = None       # documents built and handed over as it goes
+    skills: dict = field(default_factory=dict)  # the vocabulary (Vocabulary.skills)
 
 
 async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord],
@@ -468,10 +471,16 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
     row. Invitation mails keep what their template needs and are rendered when sent.
     The next chunk's rows are made in a thread (_rows, no database) while PostgreSQL takes
     this one's, so that the two cores work at once. With ctx.search, each chunk's documents
-    are built once its rows are in and handed to the search engine, which takes them while
-    PostgreSQL writes the next chunk."""
+    are handed to the search engine once its rows are in, and it takes them while
+    PostgreSQL writes the next chunk: a new profile's document is made in that thread with
+    its rows, from what they hold (nothing else in the database can concern a profile
+    that did not exist); an updated profile's is built from the database."""
     tenant, moment = ctx.tenant, now()
-    await _free_tags(db, tenant, records)
+    tags = await _free_tags(db, tenant, records)
+    skills: dict[uuid.UUID, tuple[str, list[str]]] | None = None  # as documents hold them
+    if ctx.search is not None and ctx.search.active:
+        distinct = {s.id: s for s in (*ctx.skills.values(), *tags)}
+        skills = {i: (str(i), skill_texts(s)) for i, s in distinct.items()}
     chunks = [records[start:start + CHUNK] for start in range(0, len(records), CHUNK)]
     numbers: list[int] = []  # the first number of each chunk's new profiles
     if any(r.profile_id is None for r in records):
@@ -484,17 +493,19 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         numbers = [0] * len(chunks)
     bulk = await CopyWriter.of(db)
     created = updated = 0
+    new_keys: dict[uuid.UUID, list[tuple[str, str]]] = {}  # of the new profiles (KEYS)
     making: asyncio.Future | None = None
     try:
         for k, chunk in enumerate(chunks):
             if making is None:
                 making = asyncio.ensure_future(asyncio.to_thread(
-                    _rows, ctx, chunk, numbers[k], moment))
+                    _rows, ctx, chunk, numbers[k], moment, skills))
             rows = await making
             making = asyncio.ensure_future(asyncio.to_thread(
-                _rows, ctx, chunks[k + 1], numbers[k + 1], moment)) \
+                _rows, ctx, chunks[k + 1], numbers[k + 1], moment, skills)) \
                 if k + 1 < len(chunks) else None
-            new, old = rows.pop(NEW), rows.pop(OLD)
+            new, old, documents = rows.pop(NEW), rows.pop(OLD), rows.pop(DOCUMENTS)
+            new_keys.update(rows.pop(KEYS))
             await bulk.write("users", USER_COLUMNS, rows.pop("users"))
             await bulk.write("expert_profiles", PROFILE_COLUMNS, rows.pop("expert_profiles"))
             if old:
@@ -504,7 +515,8 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
             for table, table_rows in rows.items():  # parents first, as _rows made them
                 await bulk.write(table, COLUMNS[table], table_rows)
             if ctx.search is not None:
-                await ctx.search.add(db, [r.profile_id for r in chunk if r.profile_id])
+                await ctx.search.add(db, [r.profile_id for r in old if r.profile_id],
+                                     built=documents)
             created += len(new)
             updated += len(old)
             if progress is not None:
@@ -513,20 +525,25 @@ async def write(db: AsyncSession, ctx: WriteContext, records: list[ExpertRecord]
         if making is not None:  # a write failed: let the thread finish, drop its rows
             await asyncio.gather(making, return_exceptions=True)
     # The same person under another reference or address, here or already in the mission.
-    await flag_likely_duplicates(db, tenant, [r.profile_id for r in records if r.profile_id])
+    await flag_likely_duplicates(db, tenant, [r.profile_id for r in records if r.profile_id],
+                                 new_keys)
     return created, updated
 
 
-NEW, OLD = "new", "old"  # _rows' records, beside the rows of each table
+# _rows' records, beside the rows of each table; the new profiles' documents and the keys
+# their likely duplicates are found by
+NEW, OLD, DOCUMENTS, KEYS = "new", "old", "documents", "keys"
 
 
-def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
-          moment: datetime) -> dict[str, list]:
+def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int, moment: datetime,
+          skills: dict[uuid.UUID, tuple[str, list[str]]] | None = None) -> dict[str, Any]:
     """Every row a chunk writes that needs no database read, by table, parents first, each
     with its id (ascending_ids: every index on the ids, or on (tenant_id, profile_id) in the
     parts, takes the chunk's rows on its last pages). New records get their account,
     membership, profile, password link and invitation here; with NEW and OLD, the chunk's
-    records that create and that update a profile."""
+    records that create and that update a profile; with DOCUMENTS, given the skills' texts
+    (skill id -> its id and texts), the new profiles' search documents; with KEYS, their
+    keys as likely duplicates (app.experts.duplicates.profile_keys)."""
     tenant = ctx.tenant
     tid = tenant.id
     new = [r for r in chunk if r.profile_id is None]
@@ -548,17 +565,26 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
         record.profile_id = next(profile_ids)
         profiles.append(_new_profile(ctx, record, number, moment))
         number += 1
+    unconfirmed = [r for r in new if not r.has_password]
+    links = iter(password_link_tokens(tenant, [r.user_id for r in unconfirmed if r.user_id],
+                                      CONFIRM_LINK_LIFETIME))
+    for record in new:
         link = ctx.sign_in_link
         if not record.has_password:
-            token, values = password_link_token(tenant, record.user_id, CONFIRM_LINK_LIFETIME)
+            token, values = next(links)
             tokens.append(tuple(values[c] for c in TOKEN_COLUMNS))
             link = ctx.confirm_link(token)
         mails.append((tid, record.email, "", "", "imported_expert", "pending", 0, "",
                       tenant.default_locale, json.dumps({
                           "name": record.fields["full_name"], "link": link,
                           "has_password": record.has_password})))
-    rows: dict[str, list] = {NEW: new, OLD: old, "users": users, "expert_profiles": profiles,
-                             "memberships": members}
+    rows: dict[str, Any] = {NEW: new, OLD: old, "users": users, "expert_profiles": profiles,
+                            "memberships": members,
+                            DOCUMENTS: {} if skills is None else {
+                                r.profile_id: _document(r, profile, skills)
+                                for r, profile in zip(new, profiles, strict=True)},
+                            KEYS: {r.profile_id: profile_keys(*_duplicate_fields(profile))
+                                   for r, profile in zip(new, profiles, strict=True)}}
     for column, model in CHILD_COLUMNS.items():
         if column not in ctx.present:
             continue
@@ -583,7 +609,8 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
                                              "created": r.profile_id in created,
                                              "batch": batch}),
         ctx.actor.ip) for r in chunk]
-    for table in rows.keys() - {NEW, OLD, "users", "expert_profiles", "one_time_tokens"}:
+    for table in rows.keys() - {NEW, OLD, DOCUMENTS, KEYS, "users", "expert_profiles",
+                                "one_time_tokens"}:
         rows[table] = [(i, *row) for i, row in zip(ascending_ids(len(rows[table])),
                                                      rows[table], strict=True)]
     written = [r.profile_id for r in chunk if r.profile_id]  # every one, by now
@@ -595,17 +622,46 @@ def _rows(ctx: WriteContext, chunk: list[ExpertRecord], number: int,
 
 
 async def _free_tags(db: AsyncSession, tenant: TenantContext,
-                     records: list[ExpertRecord]) -> None:
+                     records: list[ExpertRecord]) -> list[Skill]:
     """Skills the vocabulary did not know become free tags, as on the profile form (the same
-    function, named in the uploader's language), and join their records' skills."""
+    function, named in the uploader's language), and join their records' skills. Returns
+    the skills the names became."""
     names = list(dict.fromkeys(n for r in records for n in r.new_skills))
     if not names:
-        return
+        return []
     tags = await resolve_skill_names(db, tenant, names, current_locale())
     for record in records:
         for name in record.new_skills:
             if tags[name].id not in record.skills:
                 record.skills.append(tags[name].id)
+    return list(tags.values())
+
+
+_DUPLICATE_FIELDS = tuple(PROFILE_COLUMNS.index(c) for c in ("full_name", "birth_year", "phone"))
+
+
+def _duplicate_fields(profile: tuple) -> tuple:
+    """A profile row's (PROFILE_COLUMNS) name, birth year and phone."""
+    return tuple(profile[i] for i in _DUPLICATE_FIELDS)
+
+
+def _document(record: ExpertRecord, profile: tuple,
+              skills: dict[uuid.UUID, tuple[str, list[str]]]) -> dict | None:
+    """The search document of a profile the import creates, from its profile row
+    (PROFILE_COLUMNS) and the record's parts, as expert_documents would read them back: a
+    new profile has no consent, part or evaluation but the import's."""
+    values = dict(zip(PROFILE_COLUMNS, profile, strict=True))
+    assert record.profile_id is not None  # given by _rows
+    consents = set(record.consents)
+    if values["status"] in NOT_INDEXED or "matching" not in consents:
+        return None
+    return expert_document(
+        record.profile_id, values, skills=[skills[i] for i in record.skills],
+        languages=record.languages,
+        windows=[Window(a["kind"], a["starts_on"], a["ends_on"]) for a in record.availability],
+        education=[(e["field"], e["level"]) for e in record.education],
+        work=[(w["title"], w["employer"]) for w in record.work_history],
+        consents=consents, evaluation=None)
 
 
 def _new_profile(ctx: WriteContext, record: ExpertRecord, number: int,

@@ -180,7 +180,7 @@ async def run_import(session_factory: async_sessionmaker[AsyncSession], tenant: 
                     experts_ctx = expert_import.WriteContext(
                         tenant, actor, initial_status, vocab.notice_version,
                         set(source.columns), batch_id, links.confirm(tenant),
-                        links.sign_in(tenant), staged)
+                        links.sign_in(tenant), staged, skills=vocab.skills)
                     created, updated = await expert_import.write(db, experts_ctx,
                                                                  result.records, progress)
                 else:

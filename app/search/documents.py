@@ -8,9 +8,10 @@ consent to matching; status and the other consents are fields that searches filt
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import any_, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -142,7 +143,7 @@ async def _grouped(conn: AsyncConnection, statement) -> dict[uuid.UUID, list]:
     return grouped
 
 
-class _Window(NamedTuple):
+class Window(NamedTuple):
     kind: str
     starts_on: date
     ends_on: date
@@ -190,40 +191,82 @@ async def expert_documents(db: AsyncSession, tenant: TenantContext,
             Skill.tenant_id == tenant.id, among(Skill.id, list(wanted))))} if wanted else {}
     evaluations = await _evaluations(db, tenant, list(ids))
     for profile_id in ids:
-        profile = profiles[profile_id]
-        own_skills = [skills[row["skill_id"]] for row in skill_ids.get(profile_id, [])
-                      if row["skill_id"] in skills]
-        own_languages = languages.get(profile_id, [])
-        own_education = education.get(profile_id, [])
-        periods = free_periods([_Window(w["kind"], w["starts_on"], w["ends_on"])
-                                for w in windows.get(profile_id, [])])
-        documents[profile_id] = {
-            "id": str(profile_id), "number": profile["number"], "name": profile["full_name"],
-            "status": profile["status"], "headline": profile["headline"],
-            "summary": profile["summary"],
-            "skills": [text for _, texts in own_skills for text in texts],
-            "skill_ids": [skill_id for skill_id, _ in own_skills],
-            # the labels of each skill, in skill_ids' order (matching compares them by skill)
-            "skill_labels": [texts for _, texts in own_skills],
-            "experience": [*(f"{w['title']} — {w['employer']}" for w in work.get(profile_id, [])),
-                           *(e["field"] for e in own_education)],
-            "sectors": list(profile["sectors"]),
-            "languages": [lang["language"] for lang in own_languages],
-            "language_levels": [value for lang in own_languages
-                                for value in levels_up_to(lang["language"], lang["level"])],
-            "country": profile["residence_country"], "nationality": profile["nationality"],
-            "city": profile["residence_city"], "modality": profile["modality"],
-            "years": profile["years_experience"],
-            "education": max((int(e["level"]) for e in own_education), default=None),
-            "available_months": sorted({m for start, end in periods
-                                        for m in months_between(start, end)}),
-            "availability": [[start.isoformat(), end.isoformat()] for start, end in periods],
-            "min_weeks": profile["min_weeks"], "max_weeks": profile["max_weeks"],
-            "shares_profile": "yes" if "share_with_institutions" in consents.get(
-                profile_id, set()) else "no",
-            "evaluation": evaluations.get(profile_id),
-        }
+        documents[profile_id] = expert_document(
+            profile_id, profiles[profile_id],
+            skills=[skills[row["skill_id"]] for row in skill_ids.get(profile_id, [])
+                    if row["skill_id"] in skills],
+            languages=[(lang["language"], lang["level"])
+                       for lang in languages.get(profile_id, [])],
+            windows=[Window(w["kind"], w["starts_on"], w["ends_on"])
+                     for w in windows.get(profile_id, [])],
+            education=[(e["field"], e["level"]) for e in education.get(profile_id, [])],
+            work=[(w["title"], w["employer"]) for w in work.get(profile_id, [])],
+            consents=consents.get(profile_id, set()),
+            evaluation=evaluations.get(profile_id))
     return documents
+
+
+def expert_document(profile_id: uuid.UUID, profile: Mapping[str, Any], *,
+                    skills: list[tuple[str, list[str]]], languages: list[tuple[str, str]],
+                    windows: list[Window], education: list[tuple[str, str]],
+                    work: list[tuple[str, str]], consents: set[str],
+                    evaluation: float | None) -> dict:
+    """One indexed profile's document from its values: the profile's columns by name, and
+    its parts (skills as (id, texts), languages as (language, level), availability windows,
+    education as (field, level), jobs as (title, employer)). expert_documents gives it
+    what PostgreSQL holds; a roster import, what it is writing (app.imports.experts)."""
+    periods = _free_periods(tuple(windows))
+    # In the skills' order, whatever order the rows came in (PostgreSQL's depends on the plan)
+    skills = sorted(skills, key=lambda skill: skill[0])
+    return {
+        "id": str(profile_id), "number": profile["number"], "name": profile["full_name"],
+        "status": profile["status"], "headline": profile["headline"],
+        "summary": profile["summary"],
+        "skills": [text for _, texts in skills for text in texts],
+        "skill_ids": [skill_id for skill_id, _ in skills],
+        # the labels of each skill, in skill_ids' order (matching compares them by skill)
+        "skill_labels": [texts for _, texts in skills],
+        "experience": [*(f"{title} — {employer}" for title, employer in work),
+                       *(field for field, _ in education)],
+        "sectors": list(profile["sectors"]),
+        "languages": [language for language, _ in languages],
+        "language_levels": _language_levels(tuple(languages)),
+        "country": profile["residence_country"], "nationality": profile["nationality"],
+        "city": profile["residence_city"], "modality": profile["modality"],
+        "years": profile["years_experience"],
+        "education": max((int(level) for _, level in education), default=None),
+        "available_months": _available_months(periods),
+        "availability": [[start.isoformat(), end.isoformat()] for start, end in periods],
+        "min_weeks": profile["min_weeks"], "max_weeks": profile["max_weeks"],
+        "shares_profile": "yes" if "share_with_institutions" in consents else "no",
+        "evaluation": evaluation,
+    }
+
+
+# Rosters and registries repeat the same languages and availability windows profile after
+# profile: each distinct one is worked out once (the callers get their own lists).
+@lru_cache(maxsize=4096)
+def _levels(languages: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(value for language, level in languages
+                 for value in levels_up_to(language, level))
+
+
+def _language_levels(languages: tuple[tuple[str, str], ...]) -> list[str]:
+    return list(_levels(languages))
+
+
+@lru_cache(maxsize=4096)
+def _free_periods(windows: tuple[Window, ...]) -> tuple[tuple[date, date], ...]:
+    return tuple(free_periods(windows))
+
+
+@lru_cache(maxsize=4096)
+def _months(periods: tuple[tuple[date, date], ...]) -> tuple[str, ...]:
+    return tuple(sorted({m for start, end in periods for m in months_between(start, end)}))
+
+
+def _available_months(periods: tuple[tuple[date, date], ...]) -> list[str]:
+    return list(_months(periods))
 
 
 def work_window(request: AssignmentRequest) -> tuple[date, date] | None:
