@@ -85,7 +85,7 @@ async def test_the_headline_heads_the_profile_and_its_registry_row(client, missi
             await db.commit()
     shown = "Hydrologist &lt;script&gt;x&lt;/script&gt;"
     page = (await client.get(f"/sudan/experts/{profile.id}")).text
-    assert f'<p class="lead" dir="auto">{shown}</p>' in page and "<script>x" not in page
+    assert f'<p class="lead"><bdi>{shown}</bdi></p>' in page and "<script>x" not in page
     speak(client, "ar")
     try:
         listed = (await client.get("/sudan/experts")).text
