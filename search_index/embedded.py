@@ -59,7 +59,7 @@ def holds_fields(path: Path, settings: IndexSettings) -> bool:
     """Whether `path` holds an index built with exactly these fields; if not (none yet, or
     an upgrade changed the fields), the index must be filled from PostgreSQL."""
     fingerprint = path / FINGERPRINT
-    return tantivy.Index.exists(str(path)) and fingerprint.exists() \
+    return path.is_dir() and tantivy.Index.exists(str(path)) and fingerprint.exists() \
         and fingerprint.read_text() == _fields(settings)
 
 

@@ -17,7 +17,7 @@ from uuid import uuid4
 import pytest
 
 from search_index import Filter, IndexSettings, SearchQuery, SearchResult, SearchUnavailable
-from search_index.embedded import EmbeddedSearch
+from search_index.embedded import EmbeddedSearch, holds_fields
 
 MEILI_URL = os.environ.get("MEILI_URL", "")
 MEILI_KEY = os.environ.get("MEILI_KEY", "")
@@ -539,12 +539,15 @@ def test_valid_filters_are_accepted():
 
 async def test_embedded_index_survives_a_restart_and_rebuilds_on_new_settings(tmp_path):
     directory = tmp_path / "search"
+    # holds_fields tells `portal run` whether to fill the index first: none on disk yet
+    assert not holds_fields(directory / "experts", SETTINGS)
     first = EmbeddedSearch(directory)
     await first.configure("experts", SETTINGS)
     await first.upsert("experts", "A", list(DOCS_A.values()))
     await first.upsert("experts", "B", list(DOCS_B.values()))
     await first.close()
 
+    assert holds_fields(directory / "experts", SETTINGS)
     again = EmbeddedSearch(directory)  # a new process: nothing in memory
     await again.configure("experts", SETTINGS)
     assert (await again.search("experts", "A", SearchQuery(limit=50))).total == len(DOCS_A)
@@ -559,6 +562,7 @@ async def test_embedded_index_survives_a_restart_and_rebuilds_on_new_settings(tm
 
     changed = IndexSettings(searchable=("title", "summary", "skills"), keywords=("status",),
                             numbers=("years",))
+    assert not holds_fields(directory / "experts", changed)  # an upgrade changed the fields
     rebuilt = EmbeddedSearch(directory)
     await rebuilt.configure("experts", changed)
     assert (await rebuilt.search("experts", "A", SearchQuery())).total == 0
