@@ -35,18 +35,25 @@ async def _profile(session_factory, tenant, name: str, skill: str, title: str, s
     return profile
 
 
-async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
-        app, client, missions, session_factory, index_now):
-    sudan = missions["sudan"]
+async def _teacher_training_request(session_factory, tenant):
+    """An open request to train primary school teachers, braille instruction its one
+    required skill: what both a teacher trainer and a police trainer may hold."""
     request = await open_request(
-        session_factory, sudan, title="Train primary school teachers in active learning",
+        session_factory, tenant, title="Train primary school teachers in active learning",
         objectives="Better teaching in primary schools.",
         tasks="Design and run a course for teachers.", sector="education",
         min_years_experience=None)
-    braille = await skill_id(session_factory, sudan, "braille_instruction")
-    with tenant_scope(sudan):
+    braille = await skill_id(session_factory, tenant, "braille_instruction")
+    with tenant_scope(tenant):
         async with session_factory() as db:
-            await require_only(db, sudan, request.id, braille)
+            await require_only(db, tenant, request.id, braille)
+    return request
+
+
+async def test_the_expert_who_does_the_job_ranks_above_one_sharing_a_word(
+        app, client, missions, session_factory, index_now):
+    sudan = missions["sudan"]
+    request = await _teacher_training_request(session_factory, sudan)
     # The same skill, sector, languages and availability: only their trade differs.
     teacher = await _profile(
         session_factory, sudan, "Does The Job", "braille_instruction",
@@ -176,15 +183,7 @@ async def test_a_headline_naming_the_trade_is_found_ranked_and_said(
     was named (its first part: the topics after it are the text fit's), in Arabic inside
     <bdi>; PostgreSQL keeps the same two, without the fit."""
     sudan = missions["sudan"]
-    request = await open_request(
-        session_factory, sudan, title="Train primary school teachers in active learning",
-        objectives="Better teaching in primary schools.",
-        tasks="Design and run a course for teachers.", sector="education",
-        min_years_experience=None)
-    braille = await skill_id(session_factory, sudan, "braille_instruction")
-    with tenant_scope(sudan):
-        async with session_factory() as db:
-            await require_only(db, sudan, request.id, braille)
+    request = await _teacher_training_request(session_factory, sudan)
     teacher = await _profile(session_factory, sudan, "Says So", "braille_instruction",
                              "Consultant", "Independent consultant.")
     police = await _profile(session_factory, sudan, "Shares A Word", "braille_instruction",
