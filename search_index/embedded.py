@@ -137,6 +137,8 @@ class _Index:
             except BaseException:
                 writer.rollback()
                 raise
+            finally:
+                del writer  # the lock goes with it (_Staged says why), even on failure
         self.index.reload()
 
     def open_writer(self):
@@ -277,6 +279,10 @@ class _Staged:
         await self._written()
         self.pending = asyncio.ensure_future(asyncio.to_thread(self._write, documents, deletes))
 
+    # Tantivy frees the index's lock only when the writer object is gone. So the writer
+    # is let go inside the worker thread's function: handed to it as an argument (a bound
+    # method, say), the executor's work item would keep it alive until the thread tidies
+    # up, which may be after the caller resumed and opened another writer ("index busy").
     def _commit(self) -> None:
         writer, self.writer = self.writer, None
         try:
@@ -285,7 +291,14 @@ class _Staged:
         except BaseException:
             writer.rollback()
             raise
+        finally:
+            del writer  # not kept alive by a traceback either
         self.index.index.reload()
+
+    def _rollback(self) -> None:
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.rollback()
 
     async def commit(self) -> None:
         try:
@@ -299,9 +312,8 @@ class _Staged:
     async def discard(self) -> None:
         with contextlib.suppress(Exception):  # what failed is dropped with the rest
             await self._written()
-        writer, self.writer = self.writer, None
-        if writer is not None:
-            await asyncio.to_thread(writer.rollback)
+        if self.writer is not None:
+            await asyncio.to_thread(self._rollback)
 
 
 class EmbeddedSearch:

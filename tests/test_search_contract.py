@@ -479,6 +479,22 @@ async def test_discarded_staged_writes_leave_nothing(seeded: Engine):
     assert await seeded.ids("A", "geology") == ["8"]  # nothing of it holds the index
 
 
+async def test_embedded_writer_is_free_as_soon_as_staged_writes_end(tmp_path):
+    """Tantivy frees the index's lock only when its writer is gone: a discarded or committed
+    import leaves the index writable at once, not once a worker thread has tidied up (it
+    was a race: "index busy" now and then under load)."""
+    backend = EmbeddedSearch(tmp_path / "search")
+    await backend.configure("experts", SETTINGS)
+    for i in range(200):
+        staged = backend.staged("experts", "A")
+        await staged.add([{"id": f"s{i}", "title": "Oceanography"}], [])
+        await staged.add([], [])
+        await (staged.discard() if i % 2 else staged.commit())
+        await backend.upsert("experts", "A", [{"id": "g", "title": "Geology"}])
+    found = await backend.search("experts", "A", SearchQuery(text="oceanography", limit=200))
+    assert sorted(hit.id for hit in found.hits) == sorted(f"s{i}" for i in range(0, 200, 2))
+
+
 async def test_embedded_staged_writes_hold_the_writer_until_commit(tmp_path):
     """While staged writes wait for their commit, another write finds the index busy (and
     is retried later by its caller); a staged write that finds it busy says so."""
