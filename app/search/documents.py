@@ -230,12 +230,12 @@ def expert_document(profile_id: uuid.UUID, profile: Mapping[str, Any], *,
                        *(field for field, _ in education)],
         "sectors": list(profile["sectors"]),
         "languages": [language for language, _ in languages],
-        "language_levels": _language_levels(tuple(languages)),
+        "language_levels": list(_levels(tuple(languages))),
         "country": profile["residence_country"], "nationality": profile["nationality"],
         "city": profile["residence_city"], "modality": profile["modality"],
         "years": profile["years_experience"],
         "education": max((int(level) for _, level in education), default=None),
-        "available_months": _available_months(periods),
+        "available_months": list(_months(periods)),
         "availability": [[start.isoformat(), end.isoformat()] for start, end in periods],
         "min_weeks": profile["min_weeks"], "max_weeks": profile["max_weeks"],
         "shares_profile": "yes" if "share_with_institutions" in consents else "no",
@@ -244,15 +244,11 @@ def expert_document(profile_id: uuid.UUID, profile: Mapping[str, Any], *,
 
 
 # Rosters and registries repeat the same languages and availability windows profile after
-# profile: each distinct one is worked out once (the callers get their own lists).
+# profile: each distinct one is worked out once (as tuples: each document gets its own list).
 @lru_cache(maxsize=4096)
 def _levels(languages: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     return tuple(value for language, level in languages
                  for value in levels_up_to(language, level))
-
-
-def _language_levels(languages: tuple[tuple[str, str], ...]) -> list[str]:
-    return list(_levels(languages))
 
 
 @lru_cache(maxsize=4096)
@@ -263,10 +259,6 @@ def _free_periods(windows: tuple[Window, ...]) -> tuple[tuple[date, date], ...]:
 @lru_cache(maxsize=4096)
 def _months(periods: tuple[tuple[date, date], ...]) -> tuple[str, ...]:
     return tuple(sorted({m for start, end in periods for m in months_between(start, end)}))
-
-
-def _available_months(periods: tuple[tuple[date, date], ...]) -> list[str]:
-    return list(_months(periods))
 
 
 def work_window(request: AssignmentRequest) -> tuple[date, date] | None:
