@@ -193,7 +193,6 @@ class StagedIndex:
             self.staged = None
         self.outbox_ids: list[uuid.UUID] = []
         self.due_at = datetime.now(UTC) + STAGED_ROWS_WAIT
-        self.handing: asyncio.Future | None = None  # the last batch, until the engine has it
 
     def outbox_row(self, row_id: uuid.UUID, object_id: uuid.UUID) -> tuple:
         """A search_outbox row (OUTBOX_COLUMNS) for an object the transaction writes."""
@@ -209,9 +208,7 @@ class StagedIndex:
                   built: dict[uuid.UUID, dict | None] | None = None) -> None:
         """Hand over the documents of these objects, built in the transaction of db, and
         those the caller built itself from what it wrote (built: id -> document, or None
-        for an object that leaves the index). Returns once the batch before is with the
-        engine, not this one: the engine can still be writing the one before that, and
-        the caller goes on writing meanwhile (waiting for it left PostgreSQL idle)."""
+        for an object that leaves the index)."""
         if self.staged is None:
             return
         documents = dict(built or {})
@@ -219,33 +216,18 @@ class StagedIndex:
             documents.update(await BUILDERS[self.index](db, self.tenant, ids))
         if not documents:
             return
-        await self._handed()
-        if self.staged is not None:
-            self.handing = asyncio.ensure_future(self._hand(self.staged, documents))
-
-    async def _hand(self, staged: StagedWrites, documents: dict[uuid.UUID, dict | None]) -> None:
         try:
-            await staged.add([d for d in documents.values() if d],
-                             [str(i) for i, d in documents.items() if d is None])
+            await self.staged.add([d for d in documents.values() if d],
+                                  [str(i) for i, d in documents.items() if d is None])
         except SearchUnavailable as exc:  # the outbox rows will do it
             log.warning("search engine did not take %s of %s during the transaction: %s",
                         self.index, self.tenant.slug, exc)
-            await self._discard()
-
-    async def _handed(self) -> None:
-        handing, self.handing = self.handing, None
-        if handing is not None:
-            await handing
+            await self.discarded()
 
     async def committed(self, session_factory: async_sessionmaker[AsyncSession]) -> int:
         """After the transaction's commit: commit the documents, then settle the outbox
         rows. Returns how many objects were brought up to date."""
         indexed = False
-        try:
-            await self._handed()
-        except Exception:  # the last batch failed: as a failed commit below
-            log.exception("search engine did not take %s of %s", self.index, self.tenant.slug)
-            await self._discard()
         if self.staged is not None:
             try:
                 await self.staged.commit()
@@ -268,12 +250,6 @@ class StagedIndex:
         return len(self.outbox_ids) if indexed else 0
 
     async def discarded(self) -> None:
-        handing, self.handing = self.handing, None
-        if handing is not None:  # what it failed with is dropped with the rest
-            await asyncio.gather(handing, return_exceptions=True)
-        await self._discard()
-
-    async def _discard(self) -> None:
         staged, self.staged = self.staged, None
         if staged is not None:
             await staged.discard()
