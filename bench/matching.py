@@ -21,18 +21,19 @@ security on):
    what is measured).
 3. per request, after a warm-up, --rounds times over all requests:
    - full match: `find_candidates(..., MatchFilters(), "en", limit=50)` plus
-     `candidate.explanation(...)` for every returned candidate (the workspace renders
-     them), in a fresh session whose transaction has begun (the page loaded the request),
-     as a page would call it;
+     `candidate.explanation(...)` for every returned candidate (the JSON API and
+     `portal match` send them all), in a fresh session whose transaction has begun (the
+     page loaded the request), as a page would call it;
    - raw query: the same SearchQuery (`match_query`, the function find_candidates builds
-     it with) sent straight to `backend.search`. It asks for no highlights: the full match
-     marks the snippets of the candidates it lists, and that is counted in its time.
+     it with) sent straight to `backend.search`. Neither marks text snippets: a
+     candidate's are marked when the officer opens its row's reasons.
    The two take turns at going first (the second finds the engine's caches warm), and the
    highlighter's word cache is emptied before each. The full match is split into
    PostgreSQL (request_and_settings), the engine call (who is on a confirmed assignment,
-   and the texts of the mission's latest requests, are asked of PostgreSQL meanwhile), scoring and sorting (and the snippets marked), and
-   the explanations (which make the criteria of the candidates shown: the pool is ranked
-   by its totals), by wrapping those calls; the garbage collector's pauses are counted
+   and the texts of the mission's latest requests, are asked of PostgreSQL meanwhile),
+   scoring and sorting, and the explanations (which make the criteria of the candidates
+   shown: the pool is ranked by its totals), by wrapping those calls; the garbage
+   collector's pauses are counted
    (app.core.collector.settle_after_start() first, as the portal does once started:
    gc.freeze() and young collections every 10,000 allocations; --no-freeze-gc to see
    without).

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 from operator import methodcaller
 
 from sqlalchemy import bindparam, case, exists, func, select
@@ -72,7 +73,7 @@ CANDIDATE_POOL = 200
 NEAR_MISSES_SHOWN = 10
 FACETS = ("sectors", "languages", "country", "modality")
 # Skills are explained by what of the expert's matched them; snippets show where the rest of
-# the text matched. Marked on the candidates listed only, not on the whole pool.
+# the text matched, in a row's reasons (marked when they are shown, not for every row).
 HIGHLIGHTED = ("summary", "experience")
 MATCHED_FIELDS = ("skills", "headline", "summary", "experience")
 
@@ -101,15 +102,25 @@ class Candidate:
     score: Score
     relevance: float
     document: dict
-    highlights: dict[str, str] = field(default_factory=dict)
     misses: list[dict] = field(default_factory=list)  # a near miss: what they miss
+    # The engine query's words to mark and how they matched (query_words); None when
+    # PostgreSQL answered, which has no snippets.
+    marking: tuple[list[str], str] | None = None
 
     @property
     def shares_profile(self) -> bool:
         return self.document.get("shares_profile") == "yes"
 
+    @cached_property
+    def highlights(self) -> dict[str, str]:
+        """Where the request's words are in the expert's free text: escaped, with <mark>."""
+        if self.marking is None:
+            return {}
+        words, matching = self.marking
+        return marked_fields(self.document, HIGHLIGHTED, words, matching)
+
     def explanation(self, skill_names: dict[str, str]) -> dict:
-        return explain(self.score, skill_names, self.highlights)
+        return explain(self.score, skill_names)
 
 
 @dataclass
@@ -125,10 +136,10 @@ class Matches:
     total_estimated: bool = False
 
 
-def explain(result: Score, skill_names: dict[str, str],
-            highlights: dict[str, str] | None = None) -> dict:
+def explain(result: Score, skill_names: dict[str, str]) -> dict:
     """A score's reasons as plain data (kept with a shortlist entry, sent by the API): per
-    criterion its value, weight and facts, with skill ids turned into names."""
+    criterion its value, weight and facts, with skill ids turned into names. Not the text
+    snippets: they quote the profile as it was, and no reader of this data shows them."""
     criteria = {}
     for criterion in result.criteria:
         facts = dict(criterion.facts)
@@ -139,7 +150,7 @@ def explain(result: Score, skill_names: dict[str, str],
         criteria[criterion.name] = {"value": None if criterion.value is None
                                     else round(criterion.value, 3),
                                     "weight": criterion.weight, **facts}
-    return {"score": result.total, "criteria": criteria, "snippets": dict(highlights or {})}
+    return {"score": result.total, "criteria": criteria}
 
 
 async def mission_weights(db: AsyncSession, tenant: TenantContext) -> dict[str, int]:
@@ -477,7 +488,7 @@ def _matches(facts: RequestFacts, weights, pool_size: int, found: int,
 def match_query(facts: RequestFacts, words: list[str], filters: MatchFilters,
                 margins: NearMissMargins) -> SearchQuery:
     """What the engine is asked for a request (request_facts gives facts and words). No
-    highlights: find_candidates marks the candidates it lists, not the pool of 200."""
+    highlights: a candidate's snippets are marked when its reasons are shown."""
     hard = hard_filters(facts, margins) + filters.engine_filters()
     if filters.q:  # staff typing within the results: every word, typos forgiven, names too
         return SearchQuery(text=filters.q, matching="all", filters=hard, facets=FACETS,
@@ -515,10 +526,9 @@ async def find_candidates(db: AsyncSession, tenant: TenantContext, search: Searc
     eligible, near = _sorted_out(facts, margins, pool, busy)
     found = _matches(facts, weights, len(pool), result.total, eligible, near, result.facets,
                      skill_names, limit, from_engine=True)
-    marking = query_words(query.text, query.matching)
+    marking = (query_words(query.text, query.matching), query.matching)
     for candidate in [*found.candidates, *found.near_misses]:
-        candidate.highlights = marked_fields(candidate.document, HIGHLIGHTED, marking,
-                                             query.matching)
+        candidate.marking = marking
     return found
 
 
