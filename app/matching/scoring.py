@@ -12,7 +12,7 @@ how much, and `near_miss()` whether that is a single one within the mission's ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -102,7 +102,7 @@ class CandidateFacts:
     # what the expert wrote, where skills are looked for by meaning: every label of each
     # of their skills (skill id, labels), their job titles and studies, their summary,
     # their headline (their trade in one line: a job title of their own choosing)
-    skill_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    skill_labels: tuple[tuple[str, Sequence[str]], ...] = ()
     experience: tuple[str, ...] = ()
     summary: str = ""
     headline: str = ""
