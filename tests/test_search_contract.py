@@ -479,6 +479,30 @@ async def test_discarded_staged_writes_leave_nothing(seeded: Engine):
     assert await seeded.ids("A", "geology") == ["8"]  # nothing of it holds the index
 
 
+async def test_embedded_a_repeated_query_word_weighs_as_often_as_it_is_said(tmp_path):
+    """Matching any word, a word said three times counts three times (one clause boosted,
+    not three clauses): the order follows what the query keeps coming back to, and the
+    scores are those of the word's clause times the count."""
+    backend = EmbeddedSearch(tmp_path / "search")
+    await backend.configure("experts", SETTINGS)
+    await backend.upsert("experts", "A", [{"id": "w", "title": "Water engineer"},
+                                          {"id": "i", "title": "Irrigation engineer"}])
+
+    async def scores(text: str) -> dict[str, float]:
+        found = await backend.search("experts", "A", SearchQuery(text=text, matching="any"))
+        return {hit.id: hit.score for hit in found.hits}
+
+    once = await scores("water irrigation")
+    assert once["w"] == pytest.approx(once["i"])
+    water = await scores("water irrigation water water")
+    assert water["w"] == pytest.approx(3 * once["w"]) and water["i"] == pytest.approx(once["i"])
+    irrigation = await scores("irrigation water irrigation irrigation")
+    assert irrigation["i"] == pytest.approx(3 * once["i"])
+    assert [hit.id for hit in (await backend.search("experts", "A", SearchQuery(
+        text="irrigation irrigation water", matching="any"))).hits] == ["i", "w"]
+    await backend.close()
+
+
 async def test_embedded_writer_is_free_as_soon_as_staged_writes_end(tmp_path):
     """Tantivy frees the index's lock only when its writer is gone: a discarded or committed
     import leaves the index writable at once, not once a worker thread has tidied up (it
