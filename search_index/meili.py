@@ -29,7 +29,7 @@ from search_index.model import (
     SearchResult,
     SearchUnavailable,
 )
-from search_index.text import mark_between
+from search_index.text import mark_between, query_words
 
 TENANT, ID = "tenant_id", "id"
 # The Meilisearch primary key: a hash of (tenant, id), so two tenants' documents with the
@@ -75,6 +75,20 @@ def filter_expression(tenant_id: str, filters: tuple[Filter, ...]) -> str:
         else:
             parts.append(f"{flt.field} <= {quote(int(flt.value))}")
     return " AND ".join(parts)
+
+
+# Meilisearch reads at most the first 10 words of a query and ignores the rest (a hard
+# limit: "Known limitations" in its documentation).
+QUERY_WORDS = 10
+
+
+def query_text(query: SearchQuery) -> str | None:
+    """What Meilisearch is asked for. A query of any word (a request's match) is cut to its
+    first QUERY_WORDS distinct words, without the very common ones, so none of the 10 is
+    spent on a repeat or on "the": the caller puts the most telling words first."""
+    if query.matching != "any" or not query.text:
+        return query.text or None
+    return " ".join(list(dict.fromkeys(query_words(query.text, "any")))[:QUERY_WORDS]) or None
 
 
 def index_settings(settings: IndexSettings) -> MeilisearchSettings:
@@ -149,7 +163,7 @@ class MeiliSearch:
     async def search(self, index: str, tenant_id: str, query: SearchQuery) -> SearchResult:
         try:
             result = await self.client.index(self._uid(index)).search(
-                query.text or None, offset=query.offset, limit=query.limit,
+                query_text(query), offset=query.offset, limit=query.limit,
                 filter=filter_expression(str(tenant_id), query.filters),
                 facets=list(query.facets) or None,
                 attributes_to_highlight=list(query.highlight) or None,

@@ -405,3 +405,34 @@ async def test_hard_requirements_to_the_day_the_year_and_other_assignments(
             await db.commit()
     again = await _candidates(app, session_factory, sudan, request.id)
     assert taken.id in {c.profile_id for c in again.candidates}
+
+
+async def test_a_requests_words_come_most_telling_first_and_as_often_as_said(
+        missions, session_factory):
+    """The match's query words (an engine may read only the first ones: Meilisearch 10):
+    what the request keeps coming back to, most said first, then every label of its skills,
+    then its other words; each as often as the request says it (the embedded engine weighs
+    them so)."""
+    from collections import Counter
+
+    from app.matching.services import request_facts
+    from search_index.text import words as search_words
+
+    sudan = missions["sudan"]
+    request = await open_request(
+        session_factory, sudan, title="Water utility support",
+        objectives="Reduce water losses of the water utility.", tasks="Map the network.")
+    skill = await skill_id(session_factory, sudan, "teacher_training")
+    with tenant_scope(sudan):
+        async with session_factory() as db:
+            await require_only(db, sudan, request.id, skill)
+            row = await db.get(AssignmentRequest, request.id)
+            facts, _names, words = await request_facts(db, sudan, row, "en")
+    labels = list(dict.fromkeys(w for c in facts.required_skills for text in c.labels
+                                for w in search_words(text, drop_stopwords=True)))
+    assert words[:5] == ["water", "water", "water", "utility", "utility"]
+    assert words[5:5 + len(labels)] == labels
+    assert words[5 + len(labels):] == ["support", "reduce", "losses", "map", "network"]
+    said = Counter(search_words("Water utility support Reduce water losses of the water "
+                                "utility. Map the network.", drop_stopwords=True))
+    assert Counter(words) == said + Counter(labels)

@@ -371,6 +371,20 @@ async def test_search_body_defaults(fake, meili):
     assert second["sort"] == ["years:asc"] and second["q"] == "hydr"
 
 
+async def test_a_long_query_of_any_word_sends_its_first_ten_distinct_words(fake, meili):
+    """Meilisearch reads only a query's first 10 words: a request's match sends 10 distinct
+    words that are not "the" or "of", in the order the caller gave (the most telling
+    first); a query of every word (typing in a search box) goes as typed."""
+    text = ("water water water irrigation irrigation of the Ministry planning for the "
+            "water sector Gestão da água hydrology modelling training engineers report")
+    await meili.search("experts", "A", SearchQuery(text=text, matching="any"))
+    await meili.search("experts", "A", SearchQuery(text="The Water of Ministry", matching="all"))
+    sent, typed = search_bodies(fake)
+    assert sent["q"] == ("water irrigation ministry planning sector gestao agua hydrology "
+                         "modelling training")
+    assert typed["q"] == "The Water of Ministry"
+
+
 CRAFTED = [
     'x" OR tenant_id = "B',
     '"] OR tenant_id IN ["B',
@@ -542,7 +556,7 @@ async def test_a_request_is_asked_with_widened_hard_filters_in_what_experts_can_
                                 "Hidrologia"], MatchFilters(), NearMissMargins())
     await meili.search("experts", "A", query)
     [body] = search_bodies(fake)
-    assert body["q"] == "Groundwater survey Map the aquifers  Hydrology Hidrologia"
+    assert body["q"] == "groundwater survey map aquifers hydrology hidrologia"
     assert body["matchingStrategy"] == "last"
     assert body["attributesToSearchOn"] == ["skills", "headline", "summary", "experience"]
     assert body["filter"] == (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -259,12 +260,19 @@ async def _request_facts(db: AsyncSession, tenant: TenantContext, request: Assig
     # engine weighs every word of the query: the request's own words count as often as it
     # uses them (what terms of reference keep coming back to is their subject), the
     # labels' words once each (a skill's labels repeat its words in every language).
-    own = [w for text in (request.title, request.objectives or "", request.tasks or "")
-           for w in search_words(text, drop_stopwords=True)]
+    own = Counter(w for text in (request.title, request.objectives or "", request.tasks or "")
+                  for w in search_words(text, drop_stopwords=True))
     labels = dict.fromkeys(w for c in [*facts.required_skills, *facts.desired_skills]
                            for text in c.labels
                            for w in search_words(text, drop_stopwords=True))
-    return facts, names, own + list(labels), settings
+    # The most telling first, for an engine that reads only a query's first words
+    # (Meilisearch: 10): what the request keeps coming back to, most said first, then its
+    # skills' labels, then its other words. The embedded engine weighs each word by how
+    # often it is said, whatever the order.
+    repeated = sorted((w for w, n in own.items() if n > 1), key=own.__getitem__, reverse=True)
+    words = [w for w in repeated for _ in range(own[w])] + list(labels) \
+        + [w for w, n in own.items() if n == 1]
+    return facts, names, words, settings
 
 
 # The mission's latest requests that tell its boilerplate: enough to see what every one of
