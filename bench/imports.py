@@ -4,7 +4,7 @@ way `portal import experts` does it, then made searchable the way the search ind
 Starts a throw-away PostgreSQL the way the tests do (the embedded pgserver, or the server in
 TEST_DATABASE_URL / DATABASE_URL), builds the schema with the migrations, provisions the
 Sudan mission, generates the file (every row: languages with levels, two degrees, two
-jobs, sectors, skills of the vocabulary by name and synonym, availability windows,
+jobs, sectors, skills of the vocabulary by name and synonym, a headline, availability windows,
 consents), and measures, as the runtime role (row-level security on):
 
 1. parse + validate: reading the CSV and checking every row (the file's rules, then the
@@ -106,8 +106,9 @@ def roster(n: int, seed: int = 7) -> bytes:
             f"Engineer|Company {i % 97}|{country}|2012-01-01|2018-12-31|Design and training; "
             f"Lead engineer|Agency {i % 89}|{country}|2019-01-01||Programmes",
             "; ".join(sectors), "; ".join(skills), rng.randint(3, 35),
-            f"{name}: experience in {', '.join(sectors)}.", rng.choice(["on_site", "hybrid",
-                                                                         "remote"]),
+            f"{rng.choice(['Engineer', 'Teacher', 'Physician', 'Agronomist'])} | "
+            f"{skills[0]}", f"{name}: experience in {', '.join(sectors)}.",
+            rng.choice(["on_site", "hybrid", "remote"]),
             rng.choice([1, 2]), rng.choice([6, 8, 12]),
             f"{start}..{end}" + ("; unavailable:2027-08-01..2027-08-14"
                                  if rng.random() < 0.2 else ""),

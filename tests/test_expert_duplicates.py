@@ -111,6 +111,23 @@ async def test_rows_of_one_file_meet_each_other_and_the_mission_s_profiles(
                      (frozenset((ids["DK-13"], ids["DK-14"])), "name_birth_year")}
 
 
+async def test_a_pair_that_meets_both_ways_is_flagged_once_and_a_crowd_not_at_all(
+        session_factory, missions):
+    """The same name, birth year and phone: one pair, for the name. Six profiles behind one
+    switchboard number are no one's duplicates (MAX_GROUP)."""
+    sudan = missions["sudan"]
+    rows = ["DB-1,Samira Elnour,samira.one@example.org,1975,+249 911 000 111,",
+            "DB-2,ELNOUR Samira,samira.two@example.org,1975,0911 000 111,"]
+    rows += [f"DB-{k},Person {chr(64 + k)} Number{k},p{k}.db@example.org,19{60 + k},"
+             f"+249 183 000 000," for k in range(3, 9)]
+    assert (await import_bytes(session_factory, sudan, csv_bytes(HEADER, *rows))).written
+    ids = {ref: (await profile(session_factory, sudan, ref)).id
+           for ref in [f"DB-{k}" for k in range(1, 9)]}
+    found = [p for ref in ids for p in await pairs(session_factory, sudan, ids[ref])]
+    assert {(frozenset((p.profile_id, p.other_id)), p.reason) for p in found} == {
+        (frozenset((ids["DB-1"], ids["DB-2"])), "name_birth_year")}
+
+
 async def test_registering_again_under_another_address_is_flagged_by_phone(
         client, session_factory, missions, signed_in_as):
     sudan = missions["sudan"]

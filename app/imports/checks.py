@@ -72,6 +72,8 @@ class RowCheck:
 
     def raw(self, column: str) -> str:
         value = self.values.get(column)
+        if value.__class__ is str:  # a CSV cell: most of them
+            return value.strip()
         if value is None:
             return ""
         if isinstance(value, bool):

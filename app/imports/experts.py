@@ -168,20 +168,23 @@ class CellMemo:
 
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], list | None] = {}
+        self.today = date.today()  # one day for the whole file
 
     def read(self, c: RowCheck, column: str, reader: Callable[[], list | None]) -> Any:
         raw = c.values.get(column)
-        if not isinstance(raw, str) or not c.ok:
+        if raw.__class__ is not str or c.errors:
             return reader()
         key = (column, raw)
-        if key in self.values:
-            value = self.values[key]
-        else:
+        value = self.values.get(key, _UNREAD)
+        if value is _UNREAD:
             value = reader()
-            if not c.ok:
+            if c.errors:
                 return value
             self.values[key] = value
         return None if value is None else list(value)
+
+
+_UNREAD: Any = object()
 
 
 def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
@@ -208,7 +211,7 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
     if "gender" in present:
         fields["gender"] = c.choice("gender", GENDERS)
     if "birth_year" in present:
-        fields["birth_year"] = c.integer("birth_year", 1930, date.today().year - 18)
+        fields["birth_year"] = c.integer("birth_year", 1930, memo.today.year - 18)
     for column in ("nationality", "residence_country"):
         if column in present:
             fields[column] = c.country(column)
@@ -239,7 +242,7 @@ def check_row(row: SourceRow, present: set[str], vocab: Vocabulary,
     if "education" in present:
         record.education = memo.read(c, "education", lambda: _education(c))
     if "work_history" in present:
-        record.work_history = _work(c)
+        record.work_history = _work(c, memo.today)
     if "skills" in present:
         if free_skills:  # unknown names are collected per record: read every time
             record.skills = [s.id for s in c.skills("skills", vocab.skills,
@@ -285,9 +288,8 @@ def _education(c: RowCheck) -> list[dict]:
     return out
 
 
-def _work(c: RowCheck) -> list[dict]:
+def _work(c: RowCheck, today: date) -> list[dict]:
     out = []
-    today = date.today()
     fields = ("title", "employer", "country", "started_on", "ended_on", "description")
     for parts in c.items("work_history", fields, "|"):
         parts = parts + [""] * (6 - len(parts)) if 4 <= len(parts) < 6 else parts
