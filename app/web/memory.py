@@ -9,7 +9,8 @@ main thread's heap and in the heaps of the threads the embedded engine searches 
 glibc hands back to the system only the free space at a heap's very top. Garbage in
 reference cycles (a request's objects, with their rows and documents) also waited for
 the collector's next full pass, which the freeze at start and the raised threshold make
-rare (app/core/collector.py).
+rare (app/core/collector.py); the largest, a rendered page's, no longer is one
+(app/core/templates.render_context).
 
 release(): collect the cycles, then malloc_trim(0), which returns every free page of
 every heap. It costs a few ms (~5 ms to return 200 MB, under 1 ms when there is little),

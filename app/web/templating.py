@@ -26,7 +26,7 @@ from litestar.response import Template
 from litestar.response.base import ASGIResponse
 
 from app.core.actor import Actor
-from app.core.templates import environment
+from app.core.templates import environment, render_context
 from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, set_locale, text_direction
 from app.web.flash import FLASH_COOKIE, clear_cookie, pending_flashes
 
@@ -80,11 +80,11 @@ def render_blocks(env: Environment, template_name: str, blocks: Sequence[str],
     template of the `extends` chain has made its imports and registered its blocks. The
     rest of the page is never rendered."""
     template = env.get_template(template_name)
-    ctx = template.new_context(context)
-    top = template.root_render_func(ctx)
-    next(top, None)
-    top.close()  # type: ignore[attr-defined]  # typed Iterator, is a generator
-    return "".join(env.concat(ctx.blocks[name][0](ctx)) for name in blocks)
+    with render_context(template, context) as ctx:
+        top = template.root_render_func(ctx)
+        next(top, None)
+        top.close()  # type: ignore[attr-defined]  # typed Iterator, is a generator
+        return "".join(env.concat(ctx.blocks[name][0](ctx)) for name in blocks)
 
 
 class Fragment(Template):
