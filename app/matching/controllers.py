@@ -162,8 +162,8 @@ async def candidate_reasons(request: Request, tenant: CurrentTenant, db: Db, act
     locale = request.state.locale
     shown = _shown(request.query_params)
     key = _list_key(tenant, assignment, request.query_params, shown, locale)
-    matches = _recent_lists.get(key) or await find_candidates(db, tenant, search, assignment, _filters(request.query_params),
-                                 locale, limit=shown)
+    matches = _recent_lists.get(key) or await find_candidates(
+        db, tenant, search, assignment, _filters(request.query_params), locale, limit=shown)
     ranked: dict[uuid.UUID, tuple[int | None, Candidate]] = {
         c.profile_id: (rank, c) for rank, c in enumerate(matches.candidates, 1)}
     ranked.update((c.profile_id, (None, c)) for c in matches.near_misses)
